@@ -1,0 +1,76 @@
+"""The exceptions raised for bad input.
+
+Every error is a :class:`ValueError`, so callers can catch the builtin, and an
+:class:`EstimateError`, so they can catch ours. Each message is one line that names
+the input, the value it got and what it accepts.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DoesNotFitError",
+    "EstimateError",
+    "InvalidInputError",
+    "LimitError",
+    "UnknownNameError",
+]
+
+
+def _show(value: object) -> str:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return repr(int(value))
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+class EstimateError(ValueError):
+    """Base class of every error raised for bad input."""
+
+
+class InvalidInputError(EstimateError):
+    """An input has a value outside what it accepts.
+
+    Parameters
+    ----------
+    name : str
+        Vocabulary name of the input.
+    value : object
+        The offending value (the first one, for an array).
+    accepts : str
+        What the input accepts, in words.
+    row : int, optional
+        Zero-based position of the value in an array input.
+    """
+
+    def __init__(self, name: str, value: object, accepts: str, row: int | None = None):
+        self.name, self.value, self.accepts, self.row = name, value, accepts, row
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = "" if self.row is None else f" (row {self.row + 1})"
+        return f"{self.name}: got {_show(self.value)}{where}; accepts {self.accepts}"
+
+
+class UnknownNameError(InvalidInputError):
+    """A name (GPU, precision, model, column) that the catalogue does not hold."""
+
+    def __init__(self, name: str, value: object, choices, row: int | None = None):
+        import difflib
+
+        self.choices = list(choices)
+        close = difflib.get_close_matches(str(value), self.choices, n=3, cutoff=0.4)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        shown = ", ".join(self.choices[:12]) + (", ..." if len(self.choices) > 12 else "")
+        super().__init__(name, value, f"one of {shown}{hint}", row)
+
+
+class DoesNotFitError(InvalidInputError):
+    """The model's weights need more GPUs than one replica may have."""
+
+
+class LimitError(EstimateError):
+    """An input is larger than the stated limit (rows, cells, bytes)."""
+
+    def __init__(self, name: str, size: int, limit: int, unit: str):
+        self.name, self.size, self.limit, self.unit = name, size, limit, unit
+        super().__init__(f"{name}: got {size:,} {unit}; accepts at most {limit:,} {unit}")

@@ -1,0 +1,169 @@
+"""The whole estimate: every output from every input, for one scenario or a table of them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import inference, storage
+from ._arrays import finite, give, given, is_blank, take
+from .catalog import resolve_gpu, resolve_precision
+from .errors import InvalidInputError, UnknownNameError
+from .traffic import peak_rps, trps
+from .units import BITS_PER_BYTE, BYTES_PER_GB, HOURS_PER_DAY
+from .vocabulary import INPUT, INPUTS, OUTPUTS, input_names
+
+__all__ = ["REQUESTS_PER_THOUSAND", "estimate", "estimate_table"]
+
+REQUESTS_PER_THOUSAND = 1_000
+
+
+def _complete(inputs: dict) -> dict:
+    unknown = [name for name in inputs if name not in INPUT]
+    if unknown:
+        raise UnknownNameError("input", unknown[0], input_names())
+    return {q.name: q.default if is_blank(inputs.get(q.name)) else inputs[q.name] for q in INPUTS}
+
+
+def _compute(a: dict) -> dict[str, np.ndarray]:
+    """Every resolved input and output from validated arrays (``None``: not given)."""
+    widths, compute = resolve_precision(a["precision"])
+    gpu = resolve_gpu(a["gpu"], compute)
+    r = dict(a)
+    r["bytes_per_param"] = given(a["bytes_per_param"], widths)
+    r["gpu_flops"] = given(a["gpu_flops"], gpu["flops"])
+    r["gpu_memory_bytes"] = given(a["gpu_memory_bytes"], gpu["memory_bytes"])
+    r["gpu_hourly_usd"] = given(a["gpu_hourly_usd"], gpu["hourly_usd"])
+    _check_flops(r["gpu_flops"], a["gpu"])
+    dau, rpu, days = a["dau"], a["requests_per_user"], a["days_per_month"]
+    out = _storage(r)
+    out["trps"] = trps.core(dau, rpu)
+    out["peak_rps"] = peak_rps.core(dau, rpu, a["peak_factor"])
+    out["inference_seconds"] = inference.seconds(
+        a["params"], a["steps"], a["flops_per_param"], r["gpu_flops"], a["utilization"],
+        a["inference_seconds"])
+    out["qps_per_gpu"] = 1 / out["inference_seconds"]
+    out["gpus_per_replica"] = inference.replicas(
+        out["model_size_bytes"], r["gpu_memory_bytes"], a["usable_memory_fraction"],
+        a["max_gpus_per_replica"], a["params"], a["gpu"])
+    out["gpu_count"] = inference.count(out["peak_rps"] * (1 + a["headroom"]),
+                                       out["qps_per_gpu"], out["gpus_per_replica"])
+    out["ingress_bits_per_second"] = out["peak_rps"] * a["request_bytes"] * BITS_PER_BYTE
+    out["egress_bits_per_second"] = out["peak_rps"] * a["response_bytes"] * BITS_PER_BYTE
+    _check_price(r["gpu_hourly_usd"], a["gpu"])
+    requests_per_month = dau * rpu * days
+    out["gpu_usd_per_month"] = out["gpu_count"] * r["gpu_hourly_usd"] * HOURS_PER_DAY * days
+    out["storage_usd_per_month"] = (out["retained_storage_bytes"] / BYTES_PER_GB
+                                    * a["storage_usd_per_gb_month"])
+    out["egress_usd_per_month"] = (requests_per_month * a["response_bytes"] / BYTES_PER_GB
+                                   * a["egress_usd_per_gb"])
+    out["total_usd_per_month"] = (out["gpu_usd_per_month"] + out["storage_usd_per_month"]
+                                  + out["egress_usd_per_month"])
+    out["usd_per_1k_requests"] = (out["total_usd_per_month"] / requests_per_month
+                                  * REQUESTS_PER_THOUSAND)
+    for name, value in out.items():
+        finite(name, value)
+    r.update(out)
+    return r
+
+
+def _storage(r: dict) -> dict[str, np.ndarray]:
+    dau, rpu, stored = r["dau"], r["requests_per_user"], r["stored_bytes_per_request"]
+    per_day = storage.interaction_storage_bytes_per_day.core(dau, rpu, stored)
+    with_index = per_day * (1 + r["index_overhead"])
+    per_month = with_index * r["days_per_month"]
+    model = r["params"] * r["bytes_per_param"]
+    profiles = storage.profile_storage_bytes.core(dau, r["profile_bytes"])
+    return {
+        "model_size_bytes": model,
+        "profile_storage_bytes": profiles,
+        "interaction_storage_bytes_per_day": per_day,
+        "storage_bytes_per_day": with_index,
+        "storage_bytes_per_month": per_month,
+        "retained_storage_bytes": model + profiles + per_month * r["retention_months"],
+    }
+
+
+def _check_flops(flops: np.ndarray, gpu) -> None:
+    bad = ~(flops > 0)
+    if bad.any():
+        index = int(np.argmax(np.ravel(bad)))
+        value = np.broadcast_to(np.asarray(gpu, dtype=object), np.shape(bad)).ravel()[index]
+        raise InvalidInputError("gpu", value, "a catalogue name or a FLOP/s number > 0",
+                                index if np.ndim(bad) else None)
+
+
+def _check_price(price: np.ndarray, gpu) -> None:
+    missing = np.isnan(price)
+    if missing.any():
+        index = int(np.argmax(np.ravel(missing)))
+        name = np.broadcast_to(np.asarray(gpu, dtype=object), np.shape(missing)).ravel()[index]
+        raise InvalidInputError(
+            "gpu_hourly_usd", None,
+            f"a price in USD per GPU-hour >= 0 (the catalogue has no price for gpu {name!r})",
+            index if np.ndim(missing) else None)
+
+
+def estimate(**inputs) -> dict[str, object]:
+    """The whole estimate, every input (resolved) and output by vocabulary name.
+
+    Parameters
+    ----------
+    **inputs
+        Any vocabulary inputs (see :data:`formulas.vocabulary.INPUTS`); omitted or blank
+        ones take their defaults, which reproduce the seed document. Each may be a scalar,
+        a numpy array or a pandas Series; they broadcast together.
+
+    Returns
+    -------
+    dict
+        Name to value, in base units: a scalar for scalar inputs, else arrays or Series.
+    """
+    raw = _complete(inputs)
+    result = _compute(take(**raw))
+    originals = [v for v in raw.values() if isinstance(v, pd.Series)] or list(raw.values())
+    return {name: give(value, *originals) for name, value in result.items()}
+
+
+def estimate_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The estimate for a table of scenarios, computed column-wise.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One scenario per row; columns named by vocabulary inputs. Missing columns and
+        blank cells take the defaults.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Every input (resolved) and output as columns, on the frame's index.
+    """
+    unknown = [c for c in frame.columns if c not in INPUT]
+    if unknown:
+        raise UnknownNameError("column", unknown[0], input_names())
+    if frame.columns.duplicated().any():
+        raise InvalidInputError("column", frame.columns[frame.columns.duplicated()][0],
+                                "each input name once")
+    arrays = {q.name: _column(frame, q) for q in INPUTS}
+    result = _compute(take(**arrays))
+    size = len(frame)
+    columns = {name: np.broadcast_to(value, (size,)) for name, value in result.items()}
+    names = [q.name for q in INPUTS] + [q.name for q in OUTPUTS if q.name not in INPUT]
+    return pd.DataFrame({n: columns[n] for n in names}, index=frame.index)
+
+
+def _column(frame: pd.DataFrame, spec) -> object:
+    if spec.name not in frame.columns:
+        return spec.default
+    column = frame[spec.name]
+    if spec.kind == "name":
+        blank = column.isna() | (column.astype(str).str.strip() == "")
+        return column.where(~blank, spec.default).to_numpy(dtype=object)
+    if column.dtype.kind in "fiu":
+        values = column.to_numpy(dtype=float)
+        if spec.default is not None:
+            values = np.where(np.isnan(values), spec.default, values)
+        return values
+    fill = np.nan if spec.default is None else spec.default
+    return column.map(lambda v: fill if is_blank(v) else v).to_numpy(dtype=object)

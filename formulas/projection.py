@@ -1,0 +1,63 @@
+"""A month-by-month plan: daily users growing at a monthly rate, and what they need."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ._arrays import take
+from .estimate import _complete, _compute
+from .units import BYTES_PER_GB
+from .vocabulary import PROJECTION_INPUTS
+
+__all__ = ["PROJECTION_COLUMNS", "projection"]
+
+PROJECTION_COLUMNS = (
+    "month",
+    "dau",
+    "trps",
+    "gpu_count",
+    "storage_bytes_per_month",
+    "retained_storage_bytes",
+    "gpu_usd_per_month",
+    "storage_usd_per_month",
+    "egress_usd_per_month",
+    "total_usd_per_month",
+)
+
+
+def projection(months=24, dau_growth=0.05, **inputs) -> pd.DataFrame:
+    """Plan month by month as daily users grow.
+
+    Parameters
+    ----------
+    months : int, default 24
+        Months to plan. [months]
+    dau_growth : float, default 0.05
+        Growth of ``dau`` per month; month m has ``dau × (1 + dau_growth)^(m-1)``. [1/month]
+    **inputs
+        Scalar vocabulary inputs, as for :func:`formulas.estimate`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month (1..months) with :data:`PROJECTION_COLUMNS`. Stored bytes count
+        the model, every user's profile and the interaction data of the last
+        ``retention_months`` months (fewer in the first months); storage cost follows them.
+    """
+    plan = take(months=months, dau_growth=dau_growth)
+    count = int(plan["months"])
+    month = np.arange(1, count + 1, dtype=float)
+    raw = _complete(inputs)
+    raw["dau"] = take(dau=raw["dau"])["dau"] * (1 + plan["dau_growth"]) ** (month - 1)
+    r = _compute(take(**raw))
+    retention = int(r["retention_months"])
+    monthly = np.broadcast_to(r["storage_bytes_per_month"], month.shape)
+    window = np.convolve(monthly, np.ones(retention))[:count] if retention else 0 * monthly
+    retained = r["model_size_bytes"] + r["profile_storage_bytes"] + window
+    r["retained_storage_bytes"] = retained
+    r["storage_usd_per_month"] = retained / BYTES_PER_GB * r["storage_usd_per_gb_month"]
+    r["total_usd_per_month"] = (r["gpu_usd_per_month"] + r["storage_usd_per_month"]
+                                + r["egress_usd_per_month"])
+    r["month"] = month.astype(int)
+    return pd.DataFrame({c: np.broadcast_to(r[c], month.shape) for c in PROJECTION_COLUMNS})

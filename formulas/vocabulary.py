@@ -1,0 +1,198 @@
+"""The vocabulary: one snake_case name, one base unit and one default per quantity.
+
+The same names are Python keyword arguments, CLI flags (with dashes), JSON keys,
+workbook defined names and, upper-cased, Excel functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["INPUTS", "OUTPUTS", "PROJECTION_INPUTS", "Input", "Output", "input_names", "output_names"]
+
+
+@dataclass(frozen=True)
+class Input:
+    """An input of the estimate.
+
+    ``low``/``high`` bound the accepted range (``None``: unbounded) and
+    ``low_open``/``high_open`` say whether the bound itself is excluded. A default of
+    ``None`` means "taken from the catalogue" (or, for ``inference_seconds``, "use the
+    FLOPs model").
+    """
+
+    name: str
+    unit: str
+    default: object
+    label: str
+    description: str
+    source: str
+    low: float | None = 0.0
+    high: float | None = None
+    low_open: bool = True
+    high_open: bool = False
+    integer: bool = False
+    kind: str = "number"  # "number", or "name" for catalogue names
+    hint: str = ""
+
+    @property
+    def accepts(self) -> str:
+        """What the input accepts, in words, for error messages."""
+        if self.kind == "name":
+            return "a catalogue name"
+        what = "a whole number" if self.integer else "a number"
+        if self.low is not None and self.high is not None:
+            left, right = "(" if self.low_open else "[", ")" if self.high_open else "]"
+            text = f"{what} in {left}{self.low:g}, {self.high:g}{right}"
+        elif self.low is not None:
+            text = f"{what} {'>' if self.low_open else '>='} {self.low:,g}"
+        else:
+            text = what
+        return text + (f" {self.hint}" if self.hint else "")
+
+
+@dataclass(frozen=True)
+class Output:
+    """An output of the estimate."""
+
+    name: str
+    unit: str
+    label: str
+    description: str
+    section: str  # Storage, Inference, Bandwidth or Cost
+
+
+_SEED = "seed document (Stable Diffusion 3.5 Large for 100 million daily users)"
+
+INPUTS: tuple[Input, ...] = (
+    Input("dau", "users/day", 100_000_000, "Daily active users",
+          "Users active on a day.", _SEED),
+    Input("requests_per_user", "requests/user/day", 10, "Requests per user per day",
+          "Requests each daily user makes.", _SEED),
+    Input("params", "parameters", 8.1e9, "Model parameters",
+          "Parameters in the model (8.1B for SD3.5 Large).", _SEED, low=1_000, low_open=False,
+          hint="(below 1,000 looks like billions typed as units: write 8.1B)"),
+    Input("precision", "name", "FP16", "Precision",
+          "Number format of the weights: FP32, FP16, BF16, FP8, INT8 or INT4.", _SEED,
+          kind="name"),
+    Input("bytes_per_param", "B/parameter", None, "Bytes per parameter",
+          "Bytes per weight; empty takes it from precision (FP16: 2).", _SEED + "; FP16 = 2 B",
+          high=64),
+    Input("profile_bytes", "B/user", 10_000, "Profile size per user",
+          "Stored profile data per user.", _SEED, low_open=False),
+    Input("stored_bytes_per_request", "B/request", 1_000_000, "Stored bytes per request",
+          "Bytes stored per interaction (the generated image).", _SEED, low_open=False),
+    Input("index_overhead", "fraction", 0.25, "Indexing overhead",
+          "Extra storage for indexing and metadata, as a fraction.", _SEED, low_open=False),
+    Input("days_per_month", "days", 30, "Days per month",
+          "Days in a billing month (also sets GPU-hours per month).", _SEED, high=31),
+    Input("steps", "steps/request", 100, "Steps per request",
+          "Work units per request: diffusion steps, tokens, or frames × steps.", _SEED),
+    Input("flops_per_param", "FLOP/parameter/step", 2, "FLOP per parameter per step",
+          "FLOP per parameter per step (2: one multiply-add).", _SEED),
+    Input("gpu", "name", "A100", "GPU",
+          "Accelerator from the catalogue (A100, H100, H200, L4, MI300X, TPU-v6e, ...).",
+          _SEED + " (NVIDIA A100, 312 TFLOPS dense FP16)", kind="name"),
+    Input("gpu_flops", "FLOP/s", None, "GPU peak FLOP/s",
+          "Dense peak FLOP/s per GPU; empty takes the catalogue's for the precision.",
+          "catalogue (vendor datasheets)"),
+    Input("gpu_memory_bytes", "B", None, "GPU memory",
+          "Memory per GPU; empty takes the catalogue's.", "catalogue (vendor datasheets)"),
+    Input("usable_memory_fraction", "fraction", 0.9, "Usable memory fraction",
+          "Share of GPU memory the weights may fill (the rest: activations, cache).",
+          "vLLM's default gpu_memory_utilization (0.9)", high=1.0),
+    Input("max_gpus_per_replica", "GPUs", 8, "Max GPUs per replica",
+          "Most GPUs one model replica may span (8 = one HGX node).",
+          "NVIDIA HGX servers hold 8 GPUs", low=1, low_open=False, integer=True),
+    Input("utilization", "fraction", 1.0, "Utilization",
+          "Fraction of peak FLOP/s achieved (1 = theoretical; 0.3-0.6 is typical).",
+          _SEED + " (theoretical peak)", high=1.0),
+    Input("peak_factor", "ratio", 1.0, "Peak factor",
+          "Peak over average traffic (1 = flat).", _SEED + " (average traffic)", low=1.0,
+          low_open=False),
+    Input("headroom", "fraction", 0.0, "Headroom",
+          "Spare capacity on top of peak, as a fraction (0.2 = 20 %).", _SEED + " (none)",
+          low_open=False),
+    Input("inference_seconds", "s", None, "Measured inference time",
+          "GPU-seconds per request, if measured; empty uses the FLOPs model.",
+          "FLOPs model unless measured"),
+    Input("request_bytes", "B/request", 2_000, "Request size",
+          "Bytes received per request (prompt and metadata).", _SEED, low_open=False),
+    Input("response_bytes", "B/request", 1_000_000, "Response size",
+          "Bytes sent per request (the image and metadata).", _SEED, low_open=False),
+    Input("gpu_hourly_usd", "USD/GPU-hour", None, "GPU price per hour",
+          "On-demand USD per GPU-hour; empty takes the catalogue's.",
+          "catalogue (dated cloud price pages)", low_open=False),
+    Input("storage_usd_per_gb_month", "USD/GB-month", 0.023, "Storage price",
+          "Object storage USD per GB-month.",
+          "AWS S3 Standard, first 50 TB, us-east-1 (aws.amazon.com/s3/pricing)", low_open=False),
+    Input("egress_usd_per_gb", "USD/GB", 0.05, "Egress price",
+          "Internet egress USD per GB.",
+          "AWS data transfer out, over 150 TB/month tier (aws.amazon.com/ec2/pricing)",
+          low_open=False),
+    Input("retention_months", "months", 12, "Retention",
+          "Months interaction data is kept before deletion.",
+          "assumption: one year", low_open=False, high=1200, integer=True),
+)
+
+PROJECTION_INPUTS: tuple[Input, ...] = (
+    Input("months", "months", 24, "Months to project",
+          "Length of the month-by-month plan.", "template default", low=1, low_open=False,
+          high=600, integer=True),
+    Input("dau_growth", "fraction/month", 0.05, "Monthly DAU growth",
+          "Growth of daily users per month (0.05 = 5 %).", "assumption", low=-1.0, high=10.0),
+)
+
+OUTPUTS: tuple[Output, ...] = (
+    Output("model_size_bytes", "B", "Model size", "Weights: params × bytes_per_param.",
+           "Storage"),
+    Output("profile_storage_bytes", "B", "User profiles", "dau × profile_bytes.", "Storage"),
+    Output("interaction_storage_bytes_per_day", "B/day", "Interactions per day",
+           "dau × requests_per_user × stored_bytes_per_request.", "Storage"),
+    Output("storage_bytes_per_day", "B/day", "Storage per day (with indexing)",
+           "Interactions per day × (1 + index_overhead).", "Storage"),
+    Output("storage_bytes_per_month", "B/month", "Storage per month",
+           "Storage per day × days_per_month.", "Storage"),
+    Output("retained_storage_bytes", "B", "Stored at steady state",
+           "Model + profiles + storage per month × retention_months.", "Storage"),
+    Output("trps", "requests/s", "Total requests per second",
+           "Average: dau × requests_per_user / 86,400 s.", "Inference"),
+    Output("peak_rps", "requests/s", "Peak requests per second", "trps × peak_factor.",
+           "Inference"),
+    Output("inference_seconds", "s", "Inference time per request",
+           "flops_per_param × params × steps / (gpu_flops × utilization), unless measured.",
+           "Inference"),
+    Output("qps_per_gpu", "requests/s", "Requests per second per GPU",
+           "1 / inference_seconds.", "Inference"),
+    Output("gpus_per_replica", "GPUs", "GPUs per replica",
+           "GPUs needed to hold the weights in usable memory.", "Inference"),
+    Output("gpu_count", "GPUs", "GPUs",
+           "ceil(peak_rps × (1 + headroom) / qps_per_gpu), in whole replicas.", "Inference"),
+    Output("ingress_bits_per_second", "bit/s", "Ingress bandwidth",
+           "peak_rps × request_bytes × 8.", "Bandwidth"),
+    Output("egress_bits_per_second", "bit/s", "Egress bandwidth",
+           "peak_rps × response_bytes × 8.", "Bandwidth"),
+    Output("gpu_usd_per_month", "USD/month", "GPU cost per month",
+           "gpu_count × gpu_hourly_usd × 24 × days_per_month.", "Cost"),
+    Output("storage_usd_per_month", "USD/month", "Storage cost per month",
+           "retained_storage_bytes / 10⁹ × storage_usd_per_gb_month.", "Cost"),
+    Output("egress_usd_per_month", "USD/month", "Egress cost per month",
+           "Average responses per month / 10⁹ × egress_usd_per_gb.", "Cost"),
+    Output("total_usd_per_month", "USD/month", "Total cost per month",
+           "GPU + storage + egress.", "Cost"),
+    Output("usd_per_1k_requests", "USD/1k requests", "Cost per 1,000 requests",
+           "total_usd_per_month / requests per month × 1,000.", "Cost"),
+)
+
+INPUT = {q.name: q for q in INPUTS + PROJECTION_INPUTS}
+OUTPUT = {q.name: q for q in OUTPUTS}
+
+
+def input_names() -> list[str]:
+    """Names of all inputs, in vocabulary order."""
+    return [q.name for q in INPUTS]
+
+
+def output_names() -> list[str]:
+    """Names of all outputs, in vocabulary order."""
+    return [q.name for q in OUTPUTS]

@@ -1,0 +1,150 @@
+"""The ``xlplugin`` command line: estimate, catalogue, workbooks and the function server."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import math
+import sys
+
+import formulas
+from formulas import catalog
+from formulas.vocabulary import INPUTS, OUTPUT, OUTPUTS
+
+__all__ = ["main"]
+
+_SECTIONS = ("Storage", "Inference", "Bandwidth", "Cost")
+
+
+def _add_inputs(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("inputs (counts take K, M, B or G, T; sizes KB, MB, GB, TB)")
+    for q in INPUTS:
+        default = "catalogue" if q.default is None else q.default
+        group.add_argument(f"--{q.name.replace('_', '-')}", dest=q.name, metavar=q.unit.upper(),
+                           help=f"{q.description} [{q.unit}] (default: {default})")
+    group.add_argument("--model", help="model preset: sets params, precision and steps "
+                       f"({', '.join(catalog.model_names())})")
+
+
+def _inputs(args: argparse.Namespace) -> dict:
+    inputs = {}
+    if args.model:
+        inputs.update(formulas.model_preset(args.model))
+    inputs.update({q.name: getattr(args, q.name) for q in INPUTS
+                   if getattr(args, q.name) is not None})
+    return inputs
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
+
+
+def _person(name: str, value: float) -> str:
+    unit = OUTPUT[name].unit
+    base, _, per = unit.partition("/")
+    if base in ("B", "bit") or unit == "s":
+        text = formulas.format_quantity(value, "bit/s" if base == "bit" else base)
+        return text + (f"/{per}" if per and base == "B" else "")
+    if base == "USD":
+        return formulas.format_quantity(value, "USD") + (f" /{per}" if per else "")
+    if unit == "GPUs":
+        return f"{value:,.0f} GPUs"
+    return f"{value:,.2f} {unit}"
+
+
+def _text(result: dict) -> str:
+    lines = [f"Estimate for {result['dau']:,.0f} daily users x {result['requests_per_user']:g} "
+             f"requests, {result['params'] / 1e9:g}B parameters ({result['precision']}) "
+             f"on {result['gpu']}"]
+    for section in _SECTIONS:
+        lines.append(f"\n{section}")
+        for q in OUTPUTS:
+            if q.section == section:
+                lines.append(f"  {q.label:<36} {_person(q.name, result[q.name]):>22}")
+    return "\n".join(lines)
+
+
+def _estimate(args: argparse.Namespace) -> int:
+    result = {k: _plain(v) for k, v in formulas.estimate(**_inputs(args)).items()}
+    if args.format == "json":
+        print(json.dumps(result, indent=None if args.compact else 2))
+    elif args.format == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(result), lineterminator="\n")
+        writer.writeheader()
+        writer.writerow(result)
+        print(buffer.getvalue(), end="")
+    else:
+        print(_text(result))
+    return 0
+
+
+def _gpus(args: argparse.Namespace) -> int:
+    table = catalog.gpus()
+    if args.format == "json":
+        records = table.drop(columns=["aliases"]).to_dict(orient="records")
+        clean = [{k: None if isinstance(v, float) and math.isnan(v) else v
+                  for k, v in r.items()} for r in records]
+        print(json.dumps(clean, indent=2))
+        return 0
+    if args.format == "csv":
+        print(table.to_csv(index=False), end="")
+        return 0
+    print(f"{'gpu':<12} {'FP16 TFLOPS':>11} {'FP8 TFLOPS':>10} {'memory GB':>9} "
+          f"{'USD/GPU-h':>9}  price as of")
+    for _, row in table.iterrows():
+        fp8 = "-" if math.isnan(row["fp8_flops"]) else f"{row['fp8_flops'] / 1e12:,.0f}"
+        price = "-" if math.isnan(row["hourly_usd"]) else f"{row['hourly_usd']:.3f}"
+        print(f"{row['name']:<12} {row['fp16_flops'] / 1e12:>11,.1f} {fp8:>10} "
+              f"{row['memory_bytes'] / 1e9:>9,.1f} {price:>9}  {row['price_as_of']}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="xlplugin",
+        description="Storage, inference, bandwidth and cost of a generative-AI service.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    est = sub.add_parser("estimate", help="print the estimate (defaults: the seed document)")
+    est.add_argument("--format", choices=("text", "json", "csv"), default="text")
+    est.add_argument("--compact", action="store_true", help="one-line JSON")
+    _add_inputs(est)
+    est.set_defaults(run=_estimate)
+    gpus = sub.add_parser("gpus", help="list the GPU catalogue")
+    gpus.add_argument("--format", choices=("text", "json", "csv"), default="text")
+    gpus.set_defaults(run=_gpus)
+    for module in _extensions():
+        module.add_parser(sub)
+    return parser
+
+
+def _extensions() -> list:
+    """Subcommands that live beside what they run (workbook builder, function server)."""
+    import importlib
+
+    found = []
+    for name in ("xlplugin.workbook.command", "xlplugin.serve"):
+        try:
+            found.append(importlib.import_module(name))
+        except ModuleNotFoundError as error:
+            if error.name != name:
+                raise
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; bad input prints one line and exits with status 2."""
+    args = _parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except formulas.EstimateError as error:
+        print(f"xlplugin: error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
