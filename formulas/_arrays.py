@@ -1,7 +1,9 @@
-"""Turning inputs into validated numpy arrays, and results back into the caller's type.
+"""Turning inputs into validated numbers or arrays, and results back into the caller's type.
 
 A scalar in gives a scalar out; a pandas Series in gives a Series (with its index) out;
-anything else array-like gives a numpy array of the broadcast shape.
+anything else array-like gives a numpy array of the broadcast shape. Scalars stay Python
+floats on the way through: the same arithmetic serves both, and a single Excel call does
+not pay numpy's per-operation overhead.
 """
 
 from __future__ import annotations
@@ -18,7 +20,17 @@ from .errors import EstimateError, InvalidInputError
 from .units import parse_quantity
 from .vocabulary import INPUT, Input
 
-__all__ = ["finite", "give", "given", "is_blank", "number_array", "take", "vectorised"]
+__all__ = [
+    "any_true",
+    "finite",
+    "first",
+    "give",
+    "given",
+    "is_blank",
+    "number_array",
+    "take",
+    "vectorised",
+]
 
 
 def is_blank(value: object) -> bool:
@@ -44,44 +56,69 @@ def _to_float(value: object, spec: Input) -> float:
     raise InvalidInputError(spec.name, value, spec.accepts)
 
 
-def number_array(name: str, value: object) -> np.ndarray:
-    """A validated float array for a numeric input (raises :class:`InvalidInputError`)."""
+def number_array(name: str, value: object) -> float | np.ndarray:
+    """A validated float (for a scalar) or float array (raises :class:`InvalidInputError`)."""
     spec = INPUT[name]
+    if isinstance(value, float | int | str) and not isinstance(value, bool):
+        number = _to_float(value, spec)
+        if _bad_scalar(spec, number):
+            raise InvalidInputError(name, number, spec.accepts)
+        return number
     raw = value.to_numpy() if isinstance(value, pd.Series) else np.asarray(value)
     if raw.dtype.kind in "fiu":
         array = raw.astype(float, copy=False)
     elif raw.dtype.kind == "b":
-        raise InvalidInputError(name, raw.flat[0] if raw.size else raw, spec.accepts)
+        raise InvalidInputError(name, raw.flat[0].item() if raw.size else raw, spec.accepts)
     else:
         array = np.array([_to_float(v, spec) for v in raw.ravel()], dtype=float)
         array = array.reshape(raw.shape)
     _check(spec, array)
-    return array
+    return array.item() if array.ndim == 0 else array
+
+
+def _bad_scalar(spec: Input, x: float) -> bool:
+    if math.isnan(x):
+        return spec.default is not None  # NaN in an optional input means "not given"
+    if math.isinf(x):
+        return True
+    if spec.low is not None and (x <= spec.low if spec.low_open else x < spec.low):
+        return True
+    if spec.high is not None and (x >= spec.high if spec.high_open else x > spec.high):
+        return True
+    return spec.integer and x != math.floor(x)
+
+
+def _bad(spec: Input, x: np.ndarray) -> np.ndarray:
+    """Where the array ``x`` is outside what ``spec`` accepts."""
+    # NaN in an optional input means "not given" (an empty cell): the catalogue decides.
+    bad = np.isinf(x) if spec.default is None else ~np.isfinite(x)
+    if spec.low is not None:
+        bad |= x <= spec.low if spec.low_open else x < spec.low
+    if spec.high is not None:
+        bad |= x >= spec.high if spec.high_open else x > spec.high
+    if spec.integer:
+        bad |= x != np.floor(x)
+    return bad
 
 
 def _check(spec: Input, array: np.ndarray) -> None:
-    # NaN in an optional input means "not given" (an empty cell): the catalogue decides.
-    bad = np.isinf(array) if spec.default is None else ~np.isfinite(array)
-    if spec.low is not None:
-        bad |= array <= spec.low if spec.low_open else array < spec.low
-    if spec.high is not None:
-        bad |= array >= spec.high if spec.high_open else array > spec.high
-    if spec.integer:
-        bad |= array != np.floor(array)
+    bad = _bad(spec, array)
     if bad.any():
         index = int(np.argmax(bad.ravel()))
-        row = index if array.ndim else None
-        raise InvalidInputError(spec.name, array.ravel()[index].item(), spec.accepts, row)
+        raise InvalidInputError(spec.name, array.ravel()[index].item(), spec.accepts, index)
 
 
-def name_array(value: object) -> np.ndarray:
-    """An object array of names (catalogue keys), not yet resolved."""
+def name_array(value: object) -> object:
+    """A name (scalar) or an object array of names, not yet resolved."""
+    if isinstance(value, str | float | int) or value is None:
+        return value
     raw = value.to_numpy() if isinstance(value, pd.Series) else np.asarray(value, dtype=object)
-    return raw.astype(object, copy=False)
+    raw = raw.astype(object, copy=False)
+    return raw.item() if raw.ndim == 0 else raw
 
 
-def take(**inputs: object) -> dict[str, np.ndarray]:
-    """Validated arrays for named inputs (``None`` stays ``None``)."""
+def take(**inputs: object) -> dict[str, object]:
+    """Validated numbers or arrays for named inputs (``None`` stays ``None``)."""
     out = {}
     for name, value in inputs.items():
         if value is None:
@@ -90,35 +127,66 @@ def take(**inputs: object) -> dict[str, np.ndarray]:
             out[name] = name_array(value)
         else:
             out[name] = number_array(name, value)
+    _same_shape(out)
     return out
+
+
+def _same_shape(arrays: dict[str, object]) -> None:
+    shapes = {n: np.shape(a) for n, a in arrays.items() if isinstance(a, np.ndarray)}
+    try:
+        np.broadcast_shapes(*shapes.values())
+    except ValueError:
+        shown = ", ".join(f"{n} {'x'.join(map(str, s))}" for n, s in shapes.items())
+        raise InvalidInputError(
+            "shape",
+            shown,
+            "arrays of one shape, or rows and columns that broadcast against each other",
+        ) from None
 
 
 def given(value, fallback):
     """``value`` where given (not None, not NaN), else ``fallback``."""
     if value is None:
         return fallback
+    if isinstance(value, float):
+        return fallback if math.isnan(value) else value
     return np.where(np.isnan(value), fallback, value)
 
 
-def finite(name: str, result: np.ndarray) -> np.ndarray:
+def any_true(mask) -> bool:
+    """True if a boolean or any element of a boolean array is true."""
+    return bool(np.any(mask))
+
+
+def first(mask, *values):
+    """Position of the first true element of ``mask`` and each value's element there."""
+    if np.ndim(mask) == 0:
+        return None, [v.item() if isinstance(v, np.ndarray) else v for v in values]
+    index = int(np.argmax(np.ravel(mask)))
+    picked = [
+        np.broadcast_to(np.asarray(v, dtype=object), np.shape(mask)).ravel()[index] for v in values
+    ]
+    return index, picked
+
+
+def finite(name: str, result):
     """``result``, or an error if it overflowed: infinity or NaN never leak out as numbers."""
-    if not np.isfinite(result).all():
+    ok = math.isfinite(result) if isinstance(result, float) else np.isfinite(result).all()
+    if not ok:
         raise EstimateError(f"{name}: the result overflows; the inputs are too large to compute")
     return result
 
 
-def give(result: np.ndarray, *originals: object) -> object:
+def give(result, *originals: object) -> object:
     """Return ``result`` in the type the caller passed: scalar, Series or array."""
-    result = np.asarray(result)
+    if not isinstance(result, np.ndarray):
+        return result.item() if isinstance(result, np.generic) else result
     for original in originals:
         if isinstance(original, pd.Series):
             if result.shape == original.shape:
                 return pd.Series(result, index=original.index)
             return pd.Series(result)
-    if result.ndim == 0:
-        value = result.item()
-        return value
-    return result
+    return result.item() if result.ndim == 0 else result
 
 
 def vectorised(core):
@@ -129,10 +197,12 @@ def vectorised(core):
     """
     signature = inspect.signature(core)
     # A default of ``...`` stands for the vocabulary's default, kept in one place.
-    signature = signature.replace(parameters=[
-        p.replace(default=INPUT[p.name].default) if p.default is Ellipsis else p
-        for p in signature.parameters.values()
-    ])
+    signature = signature.replace(
+        parameters=[
+            p.replace(default=INPUT[p.name].default) if p.default is Ellipsis else p
+            for p in signature.parameters.values()
+        ]
+    )
 
     @functools.wraps(core)
     def public(*args, **kwargs):

@@ -5,13 +5,15 @@
 from __future__ import annotations
 
 import functools
+import math
 import re
 from importlib import resources
 
 import numpy as np
 import pandas as pd
 
-from .errors import UnknownNameError
+from .errors import InvalidInputError, UnknownNameError
+from .units import parse_quantity
 
 __all__ = [
     "GPU_FIELDS",
@@ -36,7 +38,8 @@ GPU_FIELDS = (
     "tdp_watts",
     "hourly_usd",
 )
-_COMPUTE_COLUMN = {"fp16": "fp16_flops", "fp8": "fp8_flops", "int8": "int8_ops"}
+_COMPUTE_COLUMNS = ("fp16_flops", "fp8_flops", "int8_ops")
+_COMPUTE_INDEX = {"fp16": 0, "fp8": 1, "int8": 2}
 
 
 def _key(name: object) -> str:
@@ -53,19 +56,19 @@ def _read(table: str) -> pd.DataFrame:
 
 @functools.cache
 def _lookup(table: str) -> dict[str, str]:
-    """Map every spelling key (name and aliases) to the canonical name."""
+    """Map each canonical name, and the spelling key of it and of its aliases, to the name."""
+    frame = _read(table)
     keys = {}
-    for name, aliases in zip(_read(table)["name"], _read(table).get("aliases", []), strict=False):
-        keys[_key(name)] = name
-        for alias in str(aliases).split(";") if isinstance(aliases, str) else ():
-            keys[_key(alias)] = name
-    for name in _read(table)["name"]:
-        keys.setdefault(_key(name), name)
+    aliases = frame["aliases"] if "aliases" in frame else [None] * len(frame)
+    for name, more in zip(frame["name"], aliases, strict=True):
+        spellings = [name] + (more.split(";") if isinstance(more, str) else [])
+        keys.update({_key(spelling): name for spelling in spellings})
+        keys[name] = name
     return keys
 
 
 def _canonical(table: str, argument: str, value: object) -> str:
-    found = _lookup(table).get(_key(value))
+    found = _lookup(table).get(value) or _lookup(table).get(_key(value))
     if found is None:
         raise UnknownNameError(argument, value, list(_read(table)["name"]))
     return found
@@ -126,65 +129,97 @@ def _plain(value: object) -> object:
 def model_preset(model: str) -> dict[str, object]:
     """Inputs for a model preset: ``params``, ``precision`` and ``steps``."""
     row = _read("models").loc[_canonical("models", "model", model)]
-    return {"params": float(row["params"]), "precision": row["precision"],
-            "steps": float(row["steps"])}
+    return {
+        "params": float(row["params"]),
+        "precision": row["precision"],
+        "steps": float(row["steps"]),
+    }
 
 
-def _resolve(table: str, argument: str, values: np.ndarray) -> np.ndarray:
-    """Canonical names for an array of names, looking each distinct spelling up once."""
-    codes, uniques = pd.factorize(np.asarray(values, dtype=object).ravel())
-    canon = np.array([_canonical_at(table, argument, u, codes, i)
-                      for i, u in enumerate(uniques)], dtype=object)
-    return canon[codes].reshape(np.shape(values))
+def _distinct(values) -> tuple[object, list]:
+    """Codes into the distinct values (one look-up each): a scalar gives code 0."""
+    if not isinstance(values, np.ndarray):
+        return 0, [values]
+    codes, uniques = pd.factorize(values.ravel(), use_na_sentinel=False)
+    return codes.reshape(values.shape), list(uniques)
 
 
-def _canonical_at(table, argument, value, codes, i):
+def _named(table: str, argument: str, value: object, codes, i: int) -> str:
+    """Canonical name of distinct value ``i``; an error names its first row."""
     try:
         return _canonical(table, argument, value)
     except UnknownNameError as error:
-        error.row = int(np.argmax(codes == i)) if codes.size > 1 else None
-        error.args = (str(error),)
+        if np.ndim(codes):
+            error.row = int(np.argmax(np.ravel(codes) == i))
+            error.args = (str(error),)
         raise
 
 
-def resolve_precision(precision: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Bytes per parameter and compute column for an array of precision names."""
-    names = _resolve("precisions", "precision", precision)
-    table = _read("precisions")
-    byte_map = dict(zip(table["name"], table["bytes_per_param"], strict=True))
-    compute_map = dict(zip(table["name"], table["compute"], strict=True))
-    widths = np.vectorize(byte_map.__getitem__, otypes=[float])(names) if names.size else names
-    compute = np.vectorize(compute_map.__getitem__, otypes=[object])(names) if names.size else names
-    return widths, compute
+def resolve_precision(precision) -> tuple[object, object]:
+    """Bytes per parameter and compute column index (0 fp16, 1 fp8, 2 int8) for names."""
+    codes, uniques = _distinct(precision)
+    found = [
+        _precision_row(_named("precisions", "precision", u, codes, i))
+        for i, u in enumerate(uniques)
+    ]
+    if np.ndim(codes) == 0:
+        return found[0]
+    return np.array([f[0] for f in found])[codes], np.array([f[1] for f in found])[codes]
 
 
-def resolve_gpu(gpu: np.ndarray, compute: np.ndarray) -> dict[str, np.ndarray]:
-    """Catalogue figures for an array of GPU names (or FLOP/s numbers).
+@functools.cache
+def _precision_row(name: str) -> tuple[float, int]:
+    row = _read("precisions").loc[name]
+    return float(row["bytes_per_param"]), _COMPUTE_INDEX[row["compute"]]
+
+
+def resolve_gpu(gpu, compute) -> dict[str, object]:
+    """Catalogue figures for GPU names (or FLOP/s numbers) and compute column indexes.
 
     Returns ``flops`` [FLOP/s] for each row's compute column (falling back to FP16
     where the GPU has no such unit), ``memory_bytes`` [B] and ``hourly_usd`` [USD/h];
     a GPU given as a number has that FLOP/s and no memory or price (NaN).
     """
-    gpu, compute = np.broadcast_arrays(np.asarray(gpu, dtype=object),
-                                       np.asarray(compute, dtype=object))
-    numeric = np.vectorize(_is_number, otypes=[bool])(gpu) if gpu.size else gpu.astype(bool)
-    names = np.where(numeric, None, gpu)
-    table = _read("gpus")
-    out = {k: np.full(gpu.shape, np.nan) for k in ("flops", "memory_bytes", "hourly_usd")}
-    if (~numeric).any():
-        canon = _resolve("gpus", "gpu", names[~numeric])
-        rows = table.index.get_indexer(canon)
-        fp16 = table["fp16_flops"].to_numpy(float)[rows]
-        flops = fp16.copy()
-        for name, column in _COMPUTE_COLUMN.items():
-            pick = compute[~numeric] == name
-            flops[pick] = table[column].to_numpy(float)[rows][pick]
-        out["flops"][~numeric] = np.where(np.isnan(flops), fp16, flops)
-        out["memory_bytes"][~numeric] = table["memory_bytes"].to_numpy(float)[rows]
-        out["hourly_usd"][~numeric] = table["hourly_usd"].to_numpy(float)[rows]
-    out["flops"][numeric] = gpu[numeric].astype(float)
-    return out
+    codes, uniques = _distinct(gpu)
+    rows = [_gpu_row(u, codes, i) for i, u in enumerate(uniques)]
+    flops = np.array([r[0] for r in rows])  # distinct GPUs x compute columns
+    memory = np.array([r[1] for r in rows])
+    price = np.array([r[2] for r in rows])
+    if np.ndim(codes) == 0 and np.ndim(compute) == 0:
+        return {
+            "flops": float(flops[0, compute]),
+            "memory_bytes": float(memory[0]),
+            "hourly_usd": float(price[0]),
+        }
+    return {
+        "flops": flops[codes, compute],
+        "memory_bytes": memory[codes] + 0 * compute,
+        "hourly_usd": price[codes] + 0 * compute,
+    }
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float | np.number) and not isinstance(value, bool)
+def _gpu_row(value, codes, i) -> tuple[list[float], float, float]:
+    flops = _flops(value)
+    if flops is not None:
+        return [flops] * 3, math.nan, math.nan
+    return _gpu_figures(_named("gpus", "gpu", value, codes, i))
+
+
+@functools.cache
+def _gpu_figures(name: str) -> tuple[list[float], float, float]:
+    row = _read("gpus").loc[name]
+    fp16 = float(row["fp16_flops"])
+    units = [fp16] + [fp16 if pd.isna(row[c]) else float(row[c]) for c in _COMPUTE_COLUMNS[1:]]
+    return units, float(row["memory_bytes"]), float(row["hourly_usd"])
+
+
+def _flops(value: object) -> float | None:
+    """A GPU given as FLOP/s: a number, or text that reads as one ("1e15", "989T")."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float | np.number):
+        return float(value)
+    try:
+        return parse_quantity(value)
+    except InvalidInputError:
+        return None

@@ -17,7 +17,7 @@ __all__ = [
 
 
 def _show(value: object) -> str:
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
         return repr(int(value))
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."

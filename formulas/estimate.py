@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from . import inference, storage
-from ._arrays import finite, give, given, is_blank, take
+from ._arrays import finite, first, give, given, is_blank, take
 from .catalog import resolve_gpu, resolve_precision
 from .errors import InvalidInputError, UnknownNameError
 from .traffic import peak_rps, trps
@@ -27,6 +27,11 @@ def _complete(inputs: dict) -> dict:
 
 def _compute(a: dict) -> dict[str, np.ndarray]:
     """Every resolved input and output from validated arrays (``None``: not given)."""
+    with np.errstate(all="ignore"):  # overflow is reported by name below, not as a warning
+        return _outputs(a)
+
+
+def _outputs(a: dict) -> dict[str, np.ndarray]:
     widths, compute = resolve_precision(a["precision"])
     gpu = resolve_gpu(a["gpu"], compute)
     r = dict(a)
@@ -34,33 +39,48 @@ def _compute(a: dict) -> dict[str, np.ndarray]:
     r["gpu_flops"] = given(a["gpu_flops"], gpu["flops"])
     r["gpu_memory_bytes"] = given(a["gpu_memory_bytes"], gpu["memory_bytes"])
     r["gpu_hourly_usd"] = given(a["gpu_hourly_usd"], gpu["hourly_usd"])
-    _check_flops(r["gpu_flops"], a["gpu"])
+    inference.check_flops(r["gpu_flops"], a["gpu"])
     dau, rpu, days = a["dau"], a["requests_per_user"], a["days_per_month"]
     out = _storage(r)
     out["trps"] = trps.core(dau, rpu)
     out["peak_rps"] = peak_rps.core(dau, rpu, a["peak_factor"])
     out["inference_seconds"] = inference.seconds(
-        a["params"], a["steps"], a["flops_per_param"], r["gpu_flops"], a["utilization"],
-        a["inference_seconds"])
+        a["params"],
+        a["steps"],
+        a["flops_per_param"],
+        r["gpu_flops"],
+        a["utilization"],
+        a["inference_seconds"],
+    )
     out["qps_per_gpu"] = 1 / out["inference_seconds"]
     out["gpus_per_replica"] = inference.replicas(
-        out["model_size_bytes"], r["gpu_memory_bytes"], a["usable_memory_fraction"],
-        a["max_gpus_per_replica"], a["params"], a["gpu"])
-    out["gpu_count"] = inference.count(out["peak_rps"] * (1 + a["headroom"]),
-                                       out["qps_per_gpu"], out["gpus_per_replica"])
+        out["model_size_bytes"],
+        r["gpu_memory_bytes"],
+        a["usable_memory_fraction"],
+        a["max_gpus_per_replica"],
+        a["params"],
+        a["gpu"],
+    )
+    out["gpu_count"] = inference.count(
+        out["peak_rps"] * (1 + a["headroom"]), out["qps_per_gpu"], out["gpus_per_replica"]
+    )
     out["ingress_bits_per_second"] = out["peak_rps"] * a["request_bytes"] * BITS_PER_BYTE
     out["egress_bits_per_second"] = out["peak_rps"] * a["response_bytes"] * BITS_PER_BYTE
     _check_price(r["gpu_hourly_usd"], a["gpu"])
     requests_per_month = dau * rpu * days
     out["gpu_usd_per_month"] = out["gpu_count"] * r["gpu_hourly_usd"] * HOURS_PER_DAY * days
-    out["storage_usd_per_month"] = (out["retained_storage_bytes"] / BYTES_PER_GB
-                                    * a["storage_usd_per_gb_month"])
-    out["egress_usd_per_month"] = (requests_per_month * a["response_bytes"] / BYTES_PER_GB
-                                   * a["egress_usd_per_gb"])
-    out["total_usd_per_month"] = (out["gpu_usd_per_month"] + out["storage_usd_per_month"]
-                                  + out["egress_usd_per_month"])
-    out["usd_per_1k_requests"] = (out["total_usd_per_month"] / requests_per_month
-                                  * REQUESTS_PER_THOUSAND)
+    out["storage_usd_per_month"] = (
+        out["retained_storage_bytes"] / BYTES_PER_GB * a["storage_usd_per_gb_month"]
+    )
+    out["egress_usd_per_month"] = (
+        requests_per_month * a["response_bytes"] / BYTES_PER_GB * a["egress_usd_per_gb"]
+    )
+    out["total_usd_per_month"] = (
+        out["gpu_usd_per_month"] + out["storage_usd_per_month"] + out["egress_usd_per_month"]
+    )
+    out["usd_per_1k_requests"] = (
+        out["total_usd_per_month"] / requests_per_month * REQUESTS_PER_THOUSAND
+    )
     for name, value in out.items():
         finite(name, value)
     r.update(out)
@@ -84,24 +104,17 @@ def _storage(r: dict) -> dict[str, np.ndarray]:
     }
 
 
-def _check_flops(flops: np.ndarray, gpu) -> None:
-    bad = ~(flops > 0)
-    if bad.any():
-        index = int(np.argmax(np.ravel(bad)))
-        value = np.broadcast_to(np.asarray(gpu, dtype=object), np.shape(bad)).ravel()[index]
-        raise InvalidInputError("gpu", value, "a catalogue name or a FLOP/s number > 0",
-                                index if np.ndim(bad) else None)
-
-
-def _check_price(price: np.ndarray, gpu) -> None:
+def _check_price(price, gpu) -> None:
     missing = np.isnan(price)
-    if missing.any():
-        index = int(np.argmax(np.ravel(missing)))
-        name = np.broadcast_to(np.asarray(gpu, dtype=object), np.shape(missing)).ravel()[index]
+    if np.any(missing):
+        row, (name,) = first(missing, gpu)
+        shown = repr(name) if isinstance(name, str) else f"{name:g}"
         raise InvalidInputError(
-            "gpu_hourly_usd", None,
-            f"a price in USD per GPU-hour >= 0 (the catalogue has no price for gpu {name!r})",
-            index if np.ndim(missing) else None)
+            "gpu_hourly_usd",
+            None,
+            f"a price in USD per GPU-hour >= 0 (the catalogue has no price for gpu {shown})",
+            row,
+        )
 
 
 def estimate(**inputs) -> dict[str, object]:
@@ -143,27 +156,40 @@ def estimate_table(frame: pd.DataFrame) -> pd.DataFrame:
     if unknown:
         raise UnknownNameError("column", unknown[0], input_names())
     if frame.columns.duplicated().any():
-        raise InvalidInputError("column", frame.columns[frame.columns.duplicated()][0],
-                                "each input name once")
+        raise InvalidInputError(
+            "column", frame.columns[frame.columns.duplicated()][0], "each input name once"
+        )
     arrays = {q.name: _column(frame, q) for q in INPUTS}
-    result = _compute(take(**arrays))
-    size = len(frame)
-    columns = {name: np.broadcast_to(value, (size,)) for name, value in result.items()}
+    return _frame(_compute(take(**arrays)), frame.index)
+
+
+def _frame(result: dict, index: pd.Index) -> pd.DataFrame:
+    """Columns in vocabulary order; the numbers in one block, so pandas copies them once."""
     names = [q.name for q in INPUTS] + [q.name for q in OUTPUTS if q.name not in INPUT]
-    return pd.DataFrame({n: columns[n] for n in names}, index=frame.index)
+    numeric = [n for n in names if INPUT.get(n) is None or INPUT[n].kind != "name"]
+    block = np.empty((len(numeric), len(index)))
+    for row, name in enumerate(numeric):
+        block[row] = result[name]
+    table = pd.DataFrame(block.T, index=index, columns=numeric, copy=False)
+    for name in (n for n in names if n not in numeric):
+        table.insert(names.index(name), name, np.broadcast_to(result[name], (len(index),)))
+    return table
 
 
 def _column(frame: pd.DataFrame, spec) -> object:
+    """One input column; missing columns and blank cells take the default."""
     if spec.name not in frame.columns:
         return spec.default
     column = frame[spec.name]
-    if spec.kind == "name":
-        blank = column.isna() | (column.astype(str).str.strip() == "")
-        return column.where(~blank, spec.default).to_numpy(dtype=object)
     if column.dtype.kind in "fiu":
         values = column.to_numpy(dtype=float)
-        if spec.default is not None:
+        if spec.default is not None and spec.kind != "name":
             values = np.where(np.isnan(values), spec.default, values)
         return values
+    codes, uniques = pd.factorize(column, use_na_sentinel=False)
+    blank = np.array([is_blank(u) for u in uniques], dtype=bool)
     fill = np.nan if spec.default is None else spec.default
-    return column.map(lambda v: fill if is_blank(v) else v).to_numpy(dtype=object)
+    cleaned = np.array(
+        [fill if b else u for u, b in zip(uniques, blank, strict=True)] + [fill], dtype=object
+    )
+    return cleaned[codes]

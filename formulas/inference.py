@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._arrays import given, vectorised
+from ._arrays import first, given, vectorised
 from .catalog import resolve_gpu, resolve_precision
 from .errors import DoesNotFitError, InvalidInputError
 from .traffic import peak_rps
@@ -21,18 +21,29 @@ def catalogue(gpu, precision):
     """Bytes per parameter and GPU figures for names, with the GPU's FLOP/s checked."""
     widths, compute = resolve_precision(precision)
     figures = resolve_gpu(gpu, compute)
-    bad = ~(figures["flops"] > 0)
-    if bad.any():
-        index = int(np.argmax(bad.ravel()))
-        value = np.broadcast_to(np.asarray(gpu, dtype=object), bad.shape).ravel()[index]
-        raise InvalidInputError("gpu", value, "a catalogue name or a FLOP/s number > 0",
-                                index if bad.ndim else None)
+    check_flops(figures["flops"], gpu)
     return widths, figures
 
 
+def check_flops(flops, gpu) -> None:
+    """A GPU given as a number must be a positive FLOP/s."""
+    bad = np.logical_not(flops > 0)
+    if np.any(bad):
+        row, (value,) = first(bad, flops)
+        raise InvalidInputError("gpu", value, "a catalogue name or a FLOP/s number > 0", row)
+
+
 @vectorised
-def inference_seconds(params, steps=..., gpu=..., precision=..., flops_per_param=...,
-                      utilization=..., gpu_flops=..., inference_seconds=...):
+def inference_seconds(
+    params,
+    steps=...,
+    gpu=...,
+    precision=...,
+    flops_per_param=...,
+    utilization=...,
+    gpu_flops=...,
+    inference_seconds=...,
+):
     """GPU-seconds one request takes.
 
     Parameters
@@ -60,11 +71,19 @@ def inference_seconds(params, steps=..., gpu=..., precision=..., flops_per_param
     numeric
         [s]
     """
-    measured = inference_seconds
+    return _seconds(
+        params, steps, gpu, precision, flops_per_param, utilization, gpu_flops, inference_seconds
+    )
+
+
+def _seconds(params, steps, gpu, precision, flops_per_param, utilization, gpu_flops, measured):
     if measured is not None and not np.isnan(measured).any():
         return measured  # every row measured: no catalogue look-up needed
-    peak = given(gpu_flops, catalogue(gpu, precision)[1]["flops"]) if _missing(gpu_flops) \
+    peak = (
+        given(gpu_flops, catalogue(gpu, precision)[1]["flops"])
+        if _missing(gpu_flops)
         else gpu_flops
+    )
     return seconds(params, steps, flops_per_param, peak, utilization, measured)
 
 
@@ -78,8 +97,16 @@ def seconds(params, steps, flops_per_param, peak_flops, utilization, measured):
 
 
 @vectorised
-def qps_per_gpu(params, steps=..., gpu=..., precision=..., flops_per_param=...,
-                utilization=..., gpu_flops=..., inference_seconds=...):
+def qps_per_gpu(
+    params,
+    steps=...,
+    gpu=...,
+    precision=...,
+    flops_per_param=...,
+    utilization=...,
+    gpu_flops=...,
+    inference_seconds=...,
+):
     """Requests per second one GPU serves.
 
     Parameters
@@ -92,13 +119,21 @@ def qps_per_gpu(params, steps=..., gpu=..., precision=..., flops_per_param=...,
     numeric
         1 / inference_seconds. [requests/s]
     """
-    return 1 / inference_seconds.core(params, steps, gpu, precision, flops_per_param,
-                                      utilization, gpu_flops, inference_seconds)
+    return 1 / _seconds(
+        params, steps, gpu, precision, flops_per_param, utilization, gpu_flops, inference_seconds
+    )
 
 
 @vectorised
-def gpus_per_replica(params, gpu=..., precision=..., bytes_per_param=..., gpu_memory_bytes=...,
-                     usable_memory_fraction=..., max_gpus_per_replica=...):
+def gpus_per_replica(
+    params,
+    gpu=...,
+    precision=...,
+    bytes_per_param=...,
+    gpu_memory_bytes=...,
+    usable_memory_fraction=...,
+    max_gpus_per_replica=...,
+):
     """GPUs one replica needs to hold the model's weights.
 
     Parameters
@@ -132,30 +167,40 @@ def gpus_per_replica(params, gpu=..., precision=..., bytes_per_param=..., gpu_me
 
 def replicas(weights, memory, usable_memory_fraction, max_gpus_per_replica, params, gpu):
     """GPUs per replica from resolved arrays; unknown memory (NaN) counts as one GPU."""
-    need = np.where(np.isnan(memory), 1.0, np.ceil(weights / (memory * usable_memory_fraction)))
-    _fits(need, max_gpus_per_replica, params, weights, gpu)
+    need = given(np.ceil(weights / (memory * usable_memory_fraction)), 1.0)
+    bad = need > max_gpus_per_replica
+    if np.any(bad):
+        row, (n, most, p, w, g) = first(bad, need, max_gpus_per_replica, params, weights, gpu)
+        raise DoesNotFitError(
+            "params",
+            p,
+            f"a model that fits in {int(most)} GPUs: {w / 1e9:,.4g} GB of weights need "
+            f"{int(n)} x {g} (choose a larger GPU, a smaller precision or raise "
+            "max_gpus_per_replica)",
+            row,
+        )
     return need
 
 
-def _fits(need, most, params, weights, gpu):
-    bad = need > most
-    if bad.any():
-        index = int(np.argmax(bad.ravel()))
-        at = lambda a: np.broadcast_to(np.asarray(a, dtype=object), bad.shape).ravel()[index]  # noqa: E731
-        raise DoesNotFitError(
-            "params", at(params),
-            f"a model that fits in {int(at(most))} GPUs: {at(weights) / 1e9:,.4g} GB of weights "
-            f"need {int(at(need))} x {at(gpu)} (choose a larger GPU, a smaller precision or "
-            f"raise max_gpus_per_replica)",
-            index if bad.ndim else None,
-        )
-
-
 @vectorised
-def gpu_count(dau, requests_per_user, params, gpu=..., steps=..., precision=...,
-              flops_per_param=..., utilization=..., peak_factor=..., headroom=...,
-              gpu_flops=..., inference_seconds=..., bytes_per_param=..., gpu_memory_bytes=...,
-              usable_memory_fraction=..., max_gpus_per_replica=...):
+def gpu_count(
+    dau,
+    requests_per_user,
+    params,
+    gpu=...,
+    steps=...,
+    precision=...,
+    flops_per_param=...,
+    utilization=...,
+    peak_factor=...,
+    headroom=...,
+    gpu_flops=...,
+    inference_seconds=...,
+    bytes_per_param=...,
+    gpu_memory_bytes=...,
+    usable_memory_fraction=...,
+    max_gpus_per_replica=...,
+):
     """GPUs needed to serve peak traffic with headroom, in whole replicas.
 
     Parameters
@@ -183,11 +228,18 @@ def gpu_count(dau, requests_per_user, params, gpu=..., steps=..., precision=...,
         replicas × gpus_per_replica, with replicas =
         ceil(peak_rps × (1 + headroom) / (qps_per_gpu × gpus_per_replica)). [GPUs]
     """
-    qps = qps_per_gpu.core(params, steps, gpu, precision, flops_per_param, utilization,
-                           gpu_flops, inference_seconds)
-    per_replica = gpus_per_replica.core(params, gpu, precision, bytes_per_param,
-                                        gpu_memory_bytes, usable_memory_fraction,
-                                        max_gpus_per_replica)
+    qps = qps_per_gpu.core(
+        params, steps, gpu, precision, flops_per_param, utilization, gpu_flops, inference_seconds
+    )
+    per_replica = gpus_per_replica.core(
+        params,
+        gpu,
+        precision,
+        bytes_per_param,
+        gpu_memory_bytes,
+        usable_memory_fraction,
+        max_gpus_per_replica,
+    )
     demand = peak_rps.core(dau, requests_per_user, peak_factor) * (1 + headroom)
     return count(demand, qps, per_replica)
 

@@ -8,7 +8,6 @@ import pandas as pd
 from ._arrays import take
 from .estimate import _complete, _compute
 from .units import BYTES_PER_GB
-from .vocabulary import PROJECTION_INPUTS
 
 __all__ = ["PROJECTION_COLUMNS", "projection"]
 
@@ -57,7 +56,8 @@ def projection(months=24, dau_growth=0.05, **inputs) -> pd.DataFrame:
     retained = r["model_size_bytes"] + r["profile_storage_bytes"] + window
     r["retained_storage_bytes"] = retained
     r["storage_usd_per_month"] = retained / BYTES_PER_GB * r["storage_usd_per_gb_month"]
-    r["total_usd_per_month"] = (r["gpu_usd_per_month"] + r["storage_usd_per_month"]
-                                + r["egress_usd_per_month"])
+    r["total_usd_per_month"] = (
+        r["gpu_usd_per_month"] + r["storage_usd_per_month"] + r["egress_usd_per_month"]
+    )
     r["month"] = month.astype(int)
     return pd.DataFrame({c: np.broadcast_to(r[c], month.shape) for c in PROJECTION_COLUMNS})

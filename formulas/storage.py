@@ -89,14 +89,16 @@ def storage_bytes_per_day(dau, requests_per_user, stored_bytes_per_request, inde
     numeric
         [B/day]
     """
-    per_day = interaction_storage_bytes_per_day.core(dau, requests_per_user,
-                                                     stored_bytes_per_request)
+    per_day = interaction_storage_bytes_per_day.core(
+        dau, requests_per_user, stored_bytes_per_request
+    )
     return per_day * (1 + index_overhead)
 
 
 @vectorised
-def storage_bytes_per_month(dau, requests_per_user, stored_bytes_per_request, index_overhead,
-                            days_per_month):
+def storage_bytes_per_month(
+    dau, requests_per_user, stored_bytes_per_request, index_overhead, days_per_month
+):
     """Interaction data stored per month, with indexing.
 
     Parameters
@@ -111,15 +113,24 @@ def storage_bytes_per_month(dau, requests_per_user, stored_bytes_per_request, in
     numeric
         [B/month]
     """
-    per_day = storage_bytes_per_day.core(dau, requests_per_user, stored_bytes_per_request,
-                                         index_overhead)
+    per_day = storage_bytes_per_day.core(
+        dau, requests_per_user, stored_bytes_per_request, index_overhead
+    )
     return per_day * days_per_month
 
 
 @vectorised
-def retained_storage_bytes(params, bytes_per_param, dau, profile_bytes, requests_per_user,
-                           stored_bytes_per_request, index_overhead, days_per_month,
-                           retention_months):
+def retained_storage_bytes(
+    params,
+    bytes_per_param,
+    dau,
+    profile_bytes,
+    requests_per_user,
+    stored_bytes_per_request,
+    index_overhead,
+    days_per_month,
+    retention_months,
+):
     """Everything stored once interaction data has filled its retention period.
 
     Parameters
@@ -138,7 +149,11 @@ def retained_storage_bytes(params, bytes_per_param, dau, profile_bytes, requests
     numeric
         Model + profiles + storage per month × retention. [B]
     """
-    monthly = storage_bytes_per_month.core(dau, requests_per_user, stored_bytes_per_request,
-                                           index_overhead, days_per_month)
-    return (params * bytes_per_param + profile_storage_bytes.core(dau, profile_bytes)
-            + monthly * retention_months)
+    monthly = storage_bytes_per_month.core(
+        dau, requests_per_user, stored_bytes_per_request, index_overhead, days_per_month
+    )
+    return (
+        params * bytes_per_param
+        + profile_storage_bytes.core(dau, profile_bytes)
+        + monthly * retention_months
+    )

@@ -49,6 +49,10 @@ def parse_quantity(text: str, name: str = "value", unit: str = "") -> float:
     -------
     float
     """
+    try:
+        return float(text)  # plain numbers, including 1e308, inf and nan
+    except ValueError:
+        pass
     match = _NUMBER.match(str(text))
     if not match:
         raise InvalidInputError(name, text, _accepts(unit))

@@ -22,18 +22,25 @@ def _add_inputs(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("inputs (counts take K, M, B or G, T; sizes KB, MB, GB, TB)")
     for q in INPUTS:
         default = "catalogue" if q.default is None else q.default
-        group.add_argument(f"--{q.name.replace('_', '-')}", dest=q.name, metavar=q.unit.upper(),
-                           help=f"{q.description} [{q.unit}] (default: {default})")
-    group.add_argument("--model", help="model preset: sets params, precision and steps "
-                       f"({', '.join(catalog.model_names())})")
+        group.add_argument(
+            f"--{q.name.replace('_', '-')}",
+            dest=q.name,
+            metavar=q.unit.upper(),
+            help=f"{q.description} [{q.unit}] (default: {default})",
+        )
+    group.add_argument(
+        "--model",
+        help=f"model preset: sets params, precision and steps ({', '.join(catalog.model_names())})",
+    )
 
 
 def _inputs(args: argparse.Namespace) -> dict:
     inputs = {}
     if args.model:
         inputs.update(formulas.model_preset(args.model))
-    inputs.update({q.name: getattr(args, q.name) for q in INPUTS
-                   if getattr(args, q.name) is not None})
+    inputs.update(
+        {q.name: getattr(args, q.name) for q in INPUTS if getattr(args, q.name) is not None}
+    )
     return inputs
 
 
@@ -57,9 +64,11 @@ def _person(name: str, value: float) -> str:
 
 
 def _text(result: dict) -> str:
-    lines = [f"Estimate for {result['dau']:,.0f} daily users x {result['requests_per_user']:g} "
-             f"requests, {result['params'] / 1e9:g}B parameters ({result['precision']}) "
-             f"on {result['gpu']}"]
+    lines = [
+        f"Estimate for {result['dau']:,.0f} daily users x {result['requests_per_user']:g} "
+        f"requests, {result['params'] / 1e9:g}B parameters ({result['precision']}) "
+        f"on {result['gpu']}"
+    ]
     for section in _SECTIONS:
         lines.append(f"\n{section}")
         for q in OUTPUTS:
@@ -87,27 +96,34 @@ def _gpus(args: argparse.Namespace) -> int:
     table = catalog.gpus()
     if args.format == "json":
         records = table.drop(columns=["aliases"]).to_dict(orient="records")
-        clean = [{k: None if isinstance(v, float) and math.isnan(v) else v
-                  for k, v in r.items()} for r in records]
+        clean = [
+            {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in r.items()}
+            for r in records
+        ]
         print(json.dumps(clean, indent=2))
         return 0
     if args.format == "csv":
         print(table.to_csv(index=False), end="")
         return 0
-    print(f"{'gpu':<12} {'FP16 TFLOPS':>11} {'FP8 TFLOPS':>10} {'memory GB':>9} "
-          f"{'USD/GPU-h':>9}  price as of")
+    print(
+        f"{'gpu':<12} {'FP16 TFLOPS':>11} {'FP8 TFLOPS':>10} {'memory GB':>9} "
+        f"{'USD/GPU-h':>9}  price as of"
+    )
     for _, row in table.iterrows():
         fp8 = "-" if math.isnan(row["fp8_flops"]) else f"{row['fp8_flops'] / 1e12:,.0f}"
         price = "-" if math.isnan(row["hourly_usd"]) else f"{row['hourly_usd']:.3f}"
-        print(f"{row['name']:<12} {row['fp16_flops'] / 1e12:>11,.1f} {fp8:>10} "
-              f"{row['memory_bytes'] / 1e9:>9,.1f} {price:>9}  {row['price_as_of']}")
+        print(
+            f"{row['name']:<12} {row['fp16_flops'] / 1e12:>11,.1f} {fp8:>10} "
+            f"{row['memory_bytes'] / 1e9:>9,.1f} {price:>9}  {row['price_as_of']}"
+        )
     return 0
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="xlplugin",
-        description="Storage, inference, bandwidth and cost of a generative-AI service.")
+        description="Storage, inference, bandwidth and cost of a generative-AI service.",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     est = sub.add_parser("estimate", help="print the estimate (defaults: the seed document)")
     est.add_argument("--format", choices=("text", "json", "csv"), default="text")

@@ -1,0 +1,74 @@
+"""The bad-input matrix (tests/bad_inputs.py) against formulas and the command line."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from bad_inputs import CASES, NAN
+
+import formulas
+from xlplugin.cli import main
+
+IDS = [case.id for case in CASES]
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_formulas(case):
+    if case.is_error:
+        with pytest.raises(formulas.EstimateError) as raised:
+            formulas.estimate(**case.inputs)
+        assert str(raised.value).startswith(case.expect)
+        assert "\n" not in str(raised.value)
+        assert isinstance(raised.value, ValueError)
+    else:
+        assert formulas.estimate(**case.inputs)[case.output] == pytest.approx(case.expect)
+
+
+def _flags(inputs: dict) -> list[str] | None:
+    flags = []
+    for name, value in inputs.items():
+        if value is None or value is NAN or value is True:
+            return None  # a command line cannot spell an empty or boolean value
+        flags.append(f"--{name.replace('_', '-')}={value}")
+    return flags
+
+
+CLI_CASES = [case for case in CASES if _flags(case.inputs) is not None]
+
+
+@pytest.mark.parametrize("case", CLI_CASES, ids=[case.id for case in CLI_CASES])
+def test_cli(case, capsys):
+    status = main(["estimate", "--format", "json", *_flags(case.inputs)])
+    out, err = capsys.readouterr()
+    if case.is_error:
+        assert status == 2
+        assert err.startswith(f"xlplugin: error: {case.expect}")
+        assert err.count("\n") == 1
+    else:
+        assert status == 0, err
+        assert json.loads(out)[case.output] == pytest.approx(case.expect)
+
+
+def test_cli_process_exits_2_without_traceback():
+    done = subprocess.run(
+        [sys.executable, "-m", "xlplugin.cli", "estimate", "--gpu", "H900"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr == (
+        "xlplugin: error: gpu: got 'H900'; accepts one of A100, A100-80GB, "
+        "H100, H100-PCIe, H100-NVL, H200, B200, GB200, L4, L40S, T4, A10G, "
+        "... (did you mean H200, H100, H100-NVL?)\n"
+    )
+
+
+def test_matrix_is_large_enough():
+    assert len(CASES) >= 30 and len(CLI_CASES) >= 25
+
+
+def test_mismatched_shapes():
+    with pytest.raises(formulas.InvalidInputError, match=r"^shape: got 'dau 3, params 2'"):
+        formulas.estimate(dau=[1e8, 2e8, 3e8], params=[8e9, 9e9])

@@ -1,0 +1,79 @@
+import re
+
+import pandas as pd
+import pytest
+
+import formulas
+from formulas import UnknownNameError, catalog
+
+
+def test_every_gpu_row_cites_a_source_and_a_date():
+    table = catalog.gpus()
+    for column in ("spec_source", "spec_as_of", "confidence"):
+        assert table[column].notna().all(), column
+    priced = table[table["hourly_usd"].notna()]
+    assert priced["price_source"].str.startswith("http").all()
+    assert priced["price_as_of"].astype(str).str.match(r"^\d{4}(-\d{2})?(-\d{2})?$").all()
+
+
+def test_the_issue_asks_for_these_accelerators():
+    names = set(formulas.gpu_names())
+    wanted = {
+        "A100",
+        "A100-80GB",
+        "H100",
+        "H100-PCIe",
+        "H200",
+        "B200",
+        "L4",
+        "L40S",
+        "T4",
+        "A10G",
+        "MI300X",
+        "TPU-v5e",
+        "TPU-v6e",
+        "Inferentia2",
+    }
+    assert wanted <= names
+
+
+def test_dense_figures_not_sparse():
+    table = catalog.gpus()
+    assert table.loc["A100", "fp16_flops"] == 312e12  # 624 is the sparse figure
+    assert table.loc["H100", "fp16_flops"] == 989e12  # 1,979 is the sparse figure
+    assert table.loc["MI300X", "fp16_flops"] == pytest.approx(1307.4e12)
+    assert pd.isna(table.loc["A100", "fp8_flops"])  # Ampere has no FP8
+
+
+def test_names_and_aliases_are_unique_and_excel_safe():
+    keys = []
+    for _, row in catalog.gpus().iterrows():
+        assert re.fullmatch(r"[A-Za-z0-9-]+", row["name"])
+        keys += [row["name"]] + (
+            row["aliases"].split(";") if isinstance(row["aliases"], str) else []
+        )
+    normal = [re.sub(r"[\s_\-.]", "", k).upper() for k in keys]
+    assert len(normal) == len(set(normal))
+
+
+@pytest.mark.parametrize("spelling", ["A100", "a100", "A100-40GB", "a100 40gb", "A100_SXM"])
+def test_spellings_resolve(spelling):
+    assert formulas.gpu_spec(spelling, "fp16_flops") == 312e12
+
+
+def test_unknown_gpu_suggests_close_names():
+    with pytest.raises(
+        UnknownNameError,
+        match=r"^gpu: got 'H10'; accepts one of .*did you mean "
+        r"H100",
+    ):
+        formulas.gpu_spec("H10", "memory_bytes")
+
+
+def test_precisions_and_models():
+    assert dict(
+        zip(catalog.precisions()["name"], catalog.precisions()["bytes_per_param"], strict=True)
+    ) == {"FP32": 4, "FP16": 2, "BF16": 2, "FP8": 1, "INT8": 1, "INT4": 0.5}
+    preset = formulas.model_preset("SD3.5-Large")
+    assert preset == {"params": 8.1e9, "precision": "FP16", "steps": 100}
+    assert catalog.models()["source"].str.startswith("http").all()

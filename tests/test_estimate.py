@@ -1,0 +1,101 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+import formulas
+from formulas import InvalidInputError, UnknownNameError
+from formulas.vocabulary import INPUTS, OUTPUTS
+
+
+def test_estimate_returns_every_input_and_output():
+    result = formulas.estimate()
+    assert set(result) == {q.name for q in INPUTS} | {q.name for q in OUTPUTS}
+    assert result["gpu_flops"] == 312e12 and result["bytes_per_param"] == 2
+
+
+def test_costs():
+    r = formulas.estimate()
+    assert r["gpu_usd_per_month"] == pytest.approx(61 * r["gpu_hourly_usd"] * 24 * 30)
+    assert r["retained_storage_bytes"] == pytest.approx(16.2e9 + 1e12 + 12 * 3.75e16)
+    assert r["storage_usd_per_month"] == pytest.approx(r["retained_storage_bytes"] / 1e9 * 0.023)
+    assert r["egress_usd_per_month"] == pytest.approx(1e8 * 10 * 30 * 1e6 / 1e9 * 0.05)
+    total = r["gpu_usd_per_month"] + r["storage_usd_per_month"] + r["egress_usd_per_month"]
+    assert r["total_usd_per_month"] == pytest.approx(total)
+    assert r["usd_per_1k_requests"] == pytest.approx(total / (1e8 * 10 * 30) * 1000)
+
+
+def test_precision_sets_bytes_per_param_unless_given():
+    assert formulas.estimate(precision="INT4")["model_size_bytes"] == 8.1e9 * 0.5
+    assert formulas.estimate(precision="INT4", bytes_per_param=1)["model_size_bytes"] == 8.1e9
+
+
+def test_blank_inputs_take_defaults():
+    assert formulas.estimate(dau=None, gpu="", utilization=float("nan"))["gpu_count"] == 61
+
+
+def test_neutral_realism_keeps_the_seed():
+    realistic = formulas.estimate(utilization=1.0, peak_factor=1.0, headroom=0.0)
+    assert realistic["gpu_count"] == 61
+
+
+def test_gpu_without_price_asks_for_one():
+    with pytest.raises(
+        InvalidInputError,
+        match=r"^gpu_hourly_usd: got None; accepts a price "
+        r"in USD per GPU-hour >= 0 \(the catalogue has "
+        r"no price for gpu 1e\+15\)",
+    ):
+        formulas.estimate(gpu=1e15)
+    assert formulas.estimate(gpu=1e15, gpu_hourly_usd=2.0)["gpu_usd_per_month"] > 0
+
+
+def test_unknown_input_name():
+    with pytest.raises(UnknownNameError, match=r"^input: got 'daus'; .*did you mean dau"):
+        formulas.estimate(daus=5)
+
+
+def test_table_equals_the_scalar_path():
+    frame = pd.DataFrame(
+        {
+            "dau": [1e8, 5e6, 2e9],
+            "gpu": ["A100", "H100", None],
+            "precision": ["FP16", "FP8", "BF16"],
+            "utilization": [1.0, 0.4, np.nan],
+            "gpu_hourly_usd": [np.nan, 3.0, np.nan],
+        },
+        index=["seed", "small", "big"],
+    )
+    table = formulas.estimate_table(frame)
+    assert list(table.index) == ["seed", "small", "big"]
+    for key, row in frame.iterrows():
+        inputs = {k: v for k, v in row.items() if not pd.isna(v)}
+        expected = formulas.estimate(**inputs)
+        for name, value in expected.items():
+            assert table.loc[key, name] == value, (key, name)
+
+
+def test_table_with_no_rows_and_no_columns():
+    assert len(formulas.estimate_table(pd.DataFrame(index=range(0)))) == 0
+    defaults = formulas.estimate_table(pd.DataFrame(index=range(2)))
+    assert list(defaults["gpu_count"]) == [61, 61]
+
+
+def test_table_rejects_unknown_and_duplicate_columns():
+    with pytest.raises(UnknownNameError, match=r"^column: got 'gpus'"):
+        formulas.estimate_table(pd.DataFrame({"gpus": ["A100"]}))
+    duplicate = pd.DataFrame([[1e8, 2e8]], columns=["dau", "dau"])
+    with pytest.raises(InvalidInputError, match=r"^column: got 'dau'; accepts each input name"):
+        formulas.estimate_table(duplicate)
+
+
+def test_table_error_names_the_row():
+    frame = pd.DataFrame({"dau": [1e8, -5, 1e8]})
+    with pytest.raises(InvalidInputError, match=r"^dau: got -5 \(row 2\); accepts a number > 0"):
+        formulas.estimate_table(frame)
+    with pytest.raises(UnknownNameError, match=r"^gpu: got 'X1' \(row 3\)"):
+        formulas.estimate_table(pd.DataFrame({"gpu": ["A100", "H100", "X1"]}))
+
+
+def test_table_accepts_text_cells():
+    frame = pd.DataFrame({"dau": ["100M", 1e8], "stored_bytes_per_request": ["1MB", None]})
+    assert list(formulas.estimate_table(frame)["storage_bytes_per_day"]) == [1.25e15, 1.25e15]

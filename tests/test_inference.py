@@ -1,0 +1,64 @@
+import math
+
+import pytest
+
+import formulas
+from formulas import DoesNotFitError
+
+
+def test_utilization_scales_time():
+    full = formulas.inference_seconds(8.1e9, 100, "A100")
+    assert formulas.inference_seconds(8.1e9, 100, "A100", utilization=0.4) == pytest.approx(
+        full / 0.4
+    )
+
+
+def test_measured_time_replaces_the_model():
+    assert formulas.inference_seconds(8.1e9, inference_seconds=2.5) == 2.5
+    assert formulas.qps_per_gpu(8.1e9, inference_seconds=0.5) == 2.0
+
+
+def test_gpu_flops_override_and_numeric_gpu():
+    assert formulas.inference_seconds(1e9, 10, gpu_flops=1e15) == 2 * 1e9 * 10 / 1e15
+    assert formulas.inference_seconds(1e9, 10, gpu=1e15) == 2 * 1e9 * 10 / 1e15
+
+
+def test_fp8_uses_the_fp8_tensor_rate_where_the_gpu_has_one():
+    fp16 = formulas.inference_seconds(8.1e9, 100, "H100", "FP16")
+    fp8 = formulas.inference_seconds(8.1e9, 100, "H100", "FP8")
+    assert fp16 / fp8 == pytest.approx(1.979e15 / 9.89e14)
+    # The A100 has no FP8 unit: FP8 weights run at the FP16 rate.
+    assert formulas.inference_seconds(8.1e9, 100, "A100", "FP8") == formulas.inference_seconds(
+        8.1e9, 100, "A100", "FP16"
+    )
+
+
+def test_gpus_per_replica_from_memory():
+    # 70B at FP16 = 140 GB; A100 40 GB x 0.9 usable = 36 GB -> 4 GPUs.
+    assert formulas.gpus_per_replica(70e9, "A100") == math.ceil(140e9 / 36e9)
+    assert formulas.gpus_per_replica(70e9, "H200") == 2
+    assert formulas.gpus_per_replica(70e9, "H200", "FP8") == 1
+    assert formulas.gpus_per_replica(70e9, 1e15) == 1  # no memory known for a bare FLOP/s
+
+
+def test_gpu_count_in_whole_replicas():
+    count = formulas.gpu_count(1e6, 10, 70e9, "A100", steps=500)
+    assert count % 4 == 0 and count >= 4
+
+
+def test_peak_and_headroom_raise_the_count():
+    base = formulas.gpu_count(1e8, 10, 8.1e9, "A100")
+    planned = formulas.gpu_count(1e8, 10, 8.1e9, "A100", peak_factor=2.5, headroom=0.2)
+    assert planned == math.ceil(1e8 * 10 / 86_400 * 2.5 * 1.2 / (312e12 / (2 * 8.1e9 * 100)))
+    assert planned > base
+
+
+def test_model_that_fits_on_no_gpu():
+    with pytest.raises(
+        DoesNotFitError,
+        match=r"^params: got 1000000000000; accepts a model "
+        r"that fits in 8 GPUs: 2,000 GB of weights need "
+        r"56 x A100",
+    ):
+        formulas.gpus_per_replica(1e12, "A100")
+    assert formulas.gpus_per_replica(1e12, "A100", max_gpus_per_replica=64) == 56

@@ -1,0 +1,52 @@
+import numpy as np
+import pytest
+
+import formulas
+from formulas import InvalidInputError
+
+
+def test_flat_projection_reaches_the_steady_state():
+    plan = formulas.projection(months=24, dau_growth=0.0)
+    steady = formulas.estimate()
+    assert list(plan["month"]) == list(range(1, 25))
+    assert (plan["gpu_count"] == 61).all()
+    # The 12-month retention window fills, then holds.
+    assert plan["retained_storage_bytes"].iloc[11] == pytest.approx(
+        steady["retained_storage_bytes"]
+    )
+    assert plan["retained_storage_bytes"].iloc[23] == pytest.approx(
+        steady["retained_storage_bytes"]
+    )
+    assert plan["retained_storage_bytes"].iloc[0] == pytest.approx(16.2e9 + 1e12 + 3.75e16)
+
+
+def test_growth_compounds_and_gpus_follow():
+    plan = formulas.projection(months=12, dau_growth=0.1, gpu="H100")
+    np.testing.assert_allclose(plan["dau"], 1e8 * 1.1 ** np.arange(12))
+    for _, row in plan.iterrows():
+        assert row["gpu_count"] == formulas.gpu_count(row["dau"], 10, 8.1e9, "H100")
+    assert plan["gpu_count"].is_monotonic_increasing
+
+
+def test_retention_window_sums_recent_months():
+    plan = formulas.projection(months=5, dau_growth=0.5, retention_months=2)
+    monthly = plan["storage_bytes_per_month"].to_numpy()
+    fixed = 16.2e9 + plan["dau"].to_numpy() * 1e4
+    np.testing.assert_allclose(
+        plan["retained_storage_bytes"], fixed + monthly + np.r_[0, monthly[:-1]]
+    )
+    total = plan["gpu_usd_per_month"] + plan["storage_usd_per_month"] + plan["egress_usd_per_month"]
+    np.testing.assert_allclose(plan["total_usd_per_month"], total)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (dict(months=0), r"^months: got 0; accepts a whole number in \[1, 600\]"),
+        (dict(months=2.5), r"^months: got 2.5"),
+        (dict(dau_growth=-1), r"^dau_growth: got -1; accepts a number in \(-1, 10\]"),
+    ],
+)
+def test_bad_projection_inputs(kwargs, message):
+    with pytest.raises(InvalidInputError, match=message):
+        formulas.projection(**kwargs)

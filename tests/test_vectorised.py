@@ -1,0 +1,84 @@
+"""Each domain function: a scalar in gives a scalar out, an array an array, a Series a Series."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import formulas
+
+CASES = [
+    (formulas.trps, dict(dau=1e8, requests_per_user=10)),
+    (formulas.peak_rps, dict(dau=1e8, requests_per_user=10, peak_factor=2.5)),
+    (formulas.model_size_bytes, dict(params=8.1e9, bytes_per_param=2)),
+    (formulas.profile_storage_bytes, dict(dau=1e8, profile_bytes=1e4)),
+    (
+        formulas.interaction_storage_bytes_per_day,
+        dict(dau=1e8, requests_per_user=10, stored_bytes_per_request=1e6),
+    ),
+    (
+        formulas.storage_bytes_per_day,
+        dict(dau=1e8, requests_per_user=10, stored_bytes_per_request=1e6, index_overhead=0.25),
+    ),
+    (
+        formulas.storage_bytes_per_month,
+        dict(
+            dau=1e8,
+            requests_per_user=10,
+            stored_bytes_per_request=1e6,
+            index_overhead=0.25,
+            days_per_month=30,
+        ),
+    ),
+    (formulas.ingress_bits_per_second, dict(dau=1e8, requests_per_user=10, request_bytes=2e3)),
+    (formulas.egress_bits_per_second, dict(dau=1e8, requests_per_user=10, response_bytes=1e6)),
+    (formulas.inference_seconds, dict(params=8.1e9, steps=100)),
+    (formulas.qps_per_gpu, dict(params=8.1e9, steps=100, utilization=0.5)),
+    (formulas.gpus_per_replica, dict(params=30e9, gpu="A100")),
+    (formulas.gpu_count, dict(dau=1e8, requests_per_user=10, params=8.1e9, gpu="A100")),
+]
+IDS = [f.__name__ for f, _ in CASES]
+
+
+@pytest.mark.parametrize(("function", "kwargs"), CASES, ids=IDS)
+def test_scalar_gives_scalar(function, kwargs):
+    result = function(**kwargs)
+    assert isinstance(result, float) and np.isfinite(result)
+
+
+@pytest.mark.parametrize(("function", "kwargs"), CASES, ids=IDS)
+def test_array_broadcasts(function, kwargs):
+    name, value = next(iter(kwargs.items()))
+    values = np.array([value, value * 2, value * 3]) if name != "gpu" else value
+    result = function(**{**kwargs, name: values})
+    expected = [function(**{**kwargs, name: v}) for v in values]
+    assert isinstance(result, np.ndarray) and result.shape == (3,)
+    np.testing.assert_allclose(result, expected, rtol=1e-15)
+
+
+@pytest.mark.parametrize(("function", "kwargs"), CASES, ids=IDS)
+def test_series_keeps_index(function, kwargs):
+    name, value = next(iter(kwargs.items()))
+    series = pd.Series([value, value * 2], index=["low", "high"])
+    result = function(**{**kwargs, name: series})
+    assert isinstance(result, pd.Series) and list(result.index) == ["low", "high"]
+    assert result["low"] == function(**kwargs)
+
+
+def test_two_dimensional_broadcast():
+    dau = np.array([[1e6], [1e8]])
+    rpu = np.array([[1, 10, 100]])
+    result = formulas.trps(dau, rpu)
+    assert result.shape == (2, 3)
+    assert result[1, 1] == formulas.trps(1e8, 10)
+
+
+def test_gpu_names_broadcast_with_numbers():
+    gpus = np.array(["A100", "H100", "L4"], dtype=object)
+    result = formulas.gpu_count(1e8, 10, 8.1e9, gpus)
+    assert list(result) == [formulas.gpu_count(1e8, 10, 8.1e9, g) for g in gpus]
+
+
+def test_text_with_suffixes():
+    assert formulas.gpu_count("100M", "10", "8.1B", "A100") == 61
+    assert formulas.model_size_bytes("8.1B", 2) == 16.2e9
+    assert formulas.profile_storage_bytes("100M", "10KB") == 1e12
