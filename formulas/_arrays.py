@@ -21,13 +21,13 @@ from .units import parse_quantity
 from .vocabulary import INPUT, Input
 
 __all__ = [
-    "any_true",
     "finite",
     "first",
     "give",
     "given",
     "is_blank",
     "number_array",
+    "roundup",
     "take",
     "vectorised",
 ]
@@ -153,9 +153,17 @@ def given(value, fallback):
     return np.where(np.isnan(value), fallback, value)
 
 
-def any_true(mask) -> bool:
-    """True if a boolean or any element of a boolean array is true."""
-    return bool(np.any(mask))
+def roundup(x):
+    """Round up to a whole number as spreadsheets' ``ROUNDUP(x, 0)`` does.
+
+    Excel and LibreOffice first round to 15 significant digits, so a float artefact such as
+    3.0000000000000004 counts as 3; plain ``ceil`` would make it 4 and the faces disagree.
+    """
+    with np.errstate(all="ignore"):
+        scale = 10.0 ** (14 - np.floor(np.log10(np.abs(x))))
+        approx = np.where(np.isfinite(scale), np.round(x * scale) / scale, x)
+    result = np.ceil(approx)
+    return float(result) if np.ndim(result) == 0 else result
 
 
 def first(mask, *values):

@@ -17,6 +17,9 @@ from .units import parse_quantity
 
 __all__ = [
     "GPU_FIELDS",
+    "canonical_gpu",
+    "canonical_model",
+    "canonical_precision",
     "gpu_names",
     "gpu_spec",
     "gpus",
@@ -72,6 +75,21 @@ def _canonical(table: str, argument: str, value: object) -> str:
     if found is None:
         raise UnknownNameError(argument, value, list(_read(table)["name"]))
     return found
+
+
+def canonical_gpu(name: str) -> str:
+    """The catalogue name for any spelling or alias of a GPU ("a100 40gb" -> "A100")."""
+    return _canonical("gpus", "gpu", name)
+
+
+def canonical_precision(name: str) -> str:
+    """The catalogue name for a precision, whatever its case ("fp8" -> "FP8")."""
+    return _canonical("precisions", "precision", name)
+
+
+def canonical_model(name: str) -> str:
+    """The catalogue name for a model preset or one of its aliases."""
+    return _canonical("models", "model", name)
 
 
 def gpus() -> pd.DataFrame:

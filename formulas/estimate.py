@@ -50,7 +50,7 @@ def _outputs(a: dict) -> dict[str, np.ndarray]:
         a["flops_per_param"],
         r["gpu_flops"],
         a["utilization"],
-        a["inference_seconds"],
+        a["measured_inference_seconds"],
     )
     out["qps_per_gpu"] = 1 / out["inference_seconds"]
     out["gpus_per_replica"] = inference.replicas(

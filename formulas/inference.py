@@ -1,14 +1,14 @@
 """Inference: time per request, throughput per GPU, GPUs per replica and GPUs in all.
 
 A request costs ``flops_per_param × params × steps`` FLOP; a GPU delivers
-``gpu_flops × utilization`` FLOP/s. A measured ``inference_seconds`` replaces that model.
+``gpu_flops × utilization`` FLOP/s. A measured ``measured_inference_seconds`` replaces that model.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._arrays import first, given, vectorised
+from ._arrays import first, given, roundup, vectorised
 from .catalog import resolve_gpu, resolve_precision
 from .errors import DoesNotFitError, InvalidInputError
 from .traffic import peak_rps
@@ -42,7 +42,7 @@ def inference_seconds(
     flops_per_param=...,
     utilization=...,
     gpu_flops=...,
-    inference_seconds=...,
+    measured_inference_seconds=...,
 ):
     """GPU-seconds one request takes.
 
@@ -63,7 +63,7 @@ def inference_seconds(
         Fraction of peak FLOP/s achieved, in (0, 1]. [1]
     gpu_flops : numeric, optional
         Peak FLOP/s, overriding the catalogue. [FLOP/s]
-    inference_seconds : numeric, optional
+    measured_inference_seconds : numeric, optional
         A measured time that replaces the FLOPs model. [s]
 
     Returns
@@ -72,7 +72,14 @@ def inference_seconds(
         [s]
     """
     return _seconds(
-        params, steps, gpu, precision, flops_per_param, utilization, gpu_flops, inference_seconds
+        params,
+        steps,
+        gpu,
+        precision,
+        flops_per_param,
+        utilization,
+        gpu_flops,
+        measured_inference_seconds,
     )
 
 
@@ -105,13 +112,15 @@ def qps_per_gpu(
     flops_per_param=...,
     utilization=...,
     gpu_flops=...,
-    inference_seconds=...,
+    measured_inference_seconds=...,
 ):
     """Requests per second one GPU serves.
 
     Parameters
     ----------
-    params, steps, gpu, precision, flops_per_param, utilization, gpu_flops, inference_seconds
+    params, steps, gpu, precision, flops_per_param, utilization, gpu_flops
+        As in :func:`inference_seconds`.
+    measured_inference_seconds : numeric, optional
         As in :func:`inference_seconds`.
 
     Returns
@@ -120,7 +129,14 @@ def qps_per_gpu(
         1 / inference_seconds. [requests/s]
     """
     return 1 / _seconds(
-        params, steps, gpu, precision, flops_per_param, utilization, gpu_flops, inference_seconds
+        params,
+        steps,
+        gpu,
+        precision,
+        flops_per_param,
+        utilization,
+        gpu_flops,
+        measured_inference_seconds,
     )
 
 
@@ -167,7 +183,7 @@ def gpus_per_replica(
 
 def replicas(weights, memory, usable_memory_fraction, max_gpus_per_replica, params, gpu):
     """GPUs per replica from resolved arrays; unknown memory (NaN) counts as one GPU."""
-    need = given(np.ceil(weights / (memory * usable_memory_fraction)), 1.0)
+    need = given(roundup(weights / (memory * usable_memory_fraction)), 1.0)
     bad = need > max_gpus_per_replica
     if np.any(bad):
         row, (n, most, p, w, g) = first(bad, need, max_gpus_per_replica, params, weights, gpu)
@@ -195,7 +211,7 @@ def gpu_count(
     peak_factor=...,
     headroom=...,
     gpu_flops=...,
-    inference_seconds=...,
+    measured_inference_seconds=...,
     bytes_per_param=...,
     gpu_memory_bytes=...,
     usable_memory_fraction=...,
@@ -213,7 +229,7 @@ def gpu_count(
         Parameters in the model. [parameters]
     gpu : str or numeric, default "A100"
         Catalogue name, or peak FLOP/s.
-    steps, precision, flops_per_param, utilization, gpu_flops, inference_seconds
+    steps, precision, flops_per_param, utilization, gpu_flops, measured_inference_seconds
         As in :func:`inference_seconds`.
     peak_factor : numeric, default 1
         Peak over average traffic. [1]
@@ -229,7 +245,14 @@ def gpu_count(
         ceil(peak_rps × (1 + headroom) / (qps_per_gpu × gpus_per_replica)). [GPUs]
     """
     qps = qps_per_gpu.core(
-        params, steps, gpu, precision, flops_per_param, utilization, gpu_flops, inference_seconds
+        params,
+        steps,
+        gpu,
+        precision,
+        flops_per_param,
+        utilization,
+        gpu_flops,
+        measured_inference_seconds,
     )
     per_replica = gpus_per_replica.core(
         params,
@@ -246,4 +269,4 @@ def gpu_count(
 
 def count(demand, qps, per_replica):
     """Whole replicas to serve ``demand`` requests/s, in GPUs."""
-    return per_replica * np.ceil(demand / (qps * per_replica))
+    return per_replica * roundup(demand / (qps * per_replica))

@@ -25,7 +25,7 @@ class Input:
 
     ``low``/``high`` bound the accepted range (``None``: unbounded) and
     ``low_open``/``high_open`` say whether the bound itself is excluded. A default of
-    ``None`` means "taken from the catalogue" (or, for ``inference_seconds``, "use the
+    ``None`` means "taken from the catalogue" (or, for ``measured_inference_seconds``, "use the
     FLOPs model").
     """
 
@@ -237,7 +237,7 @@ INPUTS: tuple[Input, ...] = (
         low_open=False,
     ),
     Input(
-        "inference_seconds",
+        "measured_inference_seconds",
         "s",
         None,
         "Measured inference time",

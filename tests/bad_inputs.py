@@ -88,10 +88,10 @@ CASES = [
     ),
     Case(
         "negative-measured-time",
-        {"inference_seconds": -1},
-        "inference_seconds: got -1; accepts a number > 0",
+        {"measured_inference_seconds": -1},
+        "measured_inference_seconds: got -1; accepts a number > 0",
     ),
-    Case("measured-time", {"inference_seconds": 0.5}, math.ceil(1e9 / 86_400 * 0.5)),
+    Case("measured-time", {"measured_inference_seconds": 0.5}, math.ceil(1e9 / 86_400 * 0.5)),
     Case(
         "absurd-bytes-per-param",
         {"bytes_per_param": 100},

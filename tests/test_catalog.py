@@ -77,3 +77,12 @@ def test_precisions_and_models():
     preset = formulas.model_preset("SD3.5-Large")
     assert preset == {"params": 8.1e9, "precision": "FP16", "steps": 100}
     assert catalog.models()["source"].str.startswith("http").all()
+
+
+def test_canonical_names():
+    assert catalog.canonical_gpu("a100 40gb") == "A100"
+    assert catalog.canonical_gpu("Trillium") == "TPU-v6e"
+    assert catalog.canonical_precision("fp8") == "FP8"
+    assert catalog.canonical_model("stable-diffusion-3.5-large") == "SD3.5-Large"
+    with pytest.raises(UnknownNameError, match=r"^precision: got 'FP12'"):
+        catalog.canonical_precision("FP12")

@@ -1,5 +1,6 @@
 import math
 
+import numpy as np
 import pytest
 
 import formulas
@@ -14,8 +15,8 @@ def test_utilization_scales_time():
 
 
 def test_measured_time_replaces_the_model():
-    assert formulas.inference_seconds(8.1e9, inference_seconds=2.5) == 2.5
-    assert formulas.qps_per_gpu(8.1e9, inference_seconds=0.5) == 2.0
+    assert formulas.inference_seconds(8.1e9, measured_inference_seconds=2.5) == 2.5
+    assert formulas.qps_per_gpu(8.1e9, measured_inference_seconds=0.5) == 2.0
 
 
 def test_gpu_flops_override_and_numeric_gpu():
@@ -62,3 +63,11 @@ def test_model_that_fits_on_no_gpu():
     ):
         formulas.gpus_per_replica(1e12, "A100")
     assert formulas.gpus_per_replica(1e12, "A100", max_gpus_per_replica=64) == 56
+
+
+def test_rounding_up_ignores_float_artefacts_as_spreadsheets_do():
+    from formulas._arrays import roundup
+
+    assert roundup(3.0000000000000004) == 3  # LibreOffice: ROUNDUP(3.0000000000000004;0) = 3
+    assert roundup(60.09) == 61 and roundup(0.0) == 0
+    assert list(roundup(np.array([2.5, 1e-20, 7.0]))) == [3, 1, 7]
