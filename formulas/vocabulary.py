@@ -70,7 +70,7 @@ class Output:
     section: str  # Storage, Inference, Bandwidth or Cost
 
 
-_SEED = "seed document (Stable Diffusion 3.5 Large for 100 million daily users)"
+_SEED = "seed document"
 
 INPUTS: tuple[Input, ...] = (
     Input("dau", "users/day", 100_000_000, "Daily active users", "Users active on a day.", _SEED),

@@ -21,12 +21,12 @@ _SECTIONS = ("Storage", "Inference", "Bandwidth", "Cost")
 def _add_inputs(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("inputs (counts take K, M, B or G, T; sizes KB, MB, GB, TB)")
     for q in INPUTS:
-        default = "catalogue" if q.default is None else q.default
+        default = _default_text(q.default)
         group.add_argument(
             f"--{q.name.replace('_', '-')}",
             dest=q.name,
             metavar=q.unit.upper(),
-            help=f"{q.description} [{q.unit}] (default: {default})",
+            help=f"{q.description} [{q.unit}] (default: {default})".replace("%", "%%"),
         )
     group.add_argument(
         "--model",
@@ -59,7 +59,7 @@ def _person(name: str, value: float) -> str:
     if base == "USD":
         return formulas.format_quantity(value, "USD") + (f" /{per}" if per else "")
     if unit == "GPUs":
-        return f"{value:,.0f} GPUs"
+        return f"{value:,.0f} GPU" + ("" if value == 1 else "s")
     return f"{value:,.2f} {unit}"
 
 
@@ -119,6 +119,55 @@ def _gpus(args: argparse.Namespace) -> int:
     return 0
 
 
+def _default_text(value: object) -> str:
+    if value is None:
+        return "catalogue"
+    if isinstance(value, str):
+        return value
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:,}"
+
+
+def vocabulary_markdown() -> str:
+    """The vocabulary as the README's Markdown tables: inputs, then outputs."""
+    lines = ["| input | unit | default | what it is | default's source |", "|---|---|---|---|---|"]
+    for q in INPUTS:
+        default = _default_text(q.default)
+        if q.name == "measured_inference_seconds":
+            default = "FLOPs model"
+        lines.append(f"| `{q.name}` | {q.unit} | {default} | {q.description} | {q.source} |")
+    lines += ["", "| output | unit | section | how it is computed |", "|---|---|---|---|"]
+    lines += [f"| `{q.name}` | {q.unit} | {q.section} | {q.description} |" for q in OUTPUTS]
+    return "\n".join(lines)
+
+
+def _vocabulary(args: argparse.Namespace) -> int:
+    if args.format == "markdown":
+        print(vocabulary_markdown())
+        return 0
+    rows = [
+        {
+            "name": q.name,
+            "kind": "input",
+            "unit": q.unit,
+            "default": q.default,
+            "description": q.description,
+        }
+        for q in INPUTS
+    ]
+    rows += [
+        {
+            "name": q.name,
+            "kind": "output",
+            "unit": q.unit,
+            "default": None,
+            "description": q.description,
+        }
+        for q in OUTPUTS
+    ]
+    print(json.dumps(rows, indent=2))
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="xlplugin",
@@ -133,6 +182,9 @@ def _parser() -> argparse.ArgumentParser:
     gpus = sub.add_parser("gpus", help="list the GPU catalogue")
     gpus.add_argument("--format", choices=("text", "json", "csv"), default="text")
     gpus.set_defaults(run=_gpus)
+    vocab = sub.add_parser("vocabulary", help="list every input and output with its unit")
+    vocab.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    vocab.set_defaults(run=_vocabulary)
     for module in _extensions():
         module.add_parser(sub)
     return parser

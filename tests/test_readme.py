@@ -1,0 +1,25 @@
+"""The README stays true: its vocabulary table, its seed printout and its commands."""
+
+import re
+from pathlib import Path
+
+from xlplugin.cli import main, vocabulary_markdown
+
+README = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+def test_vocabulary_table_is_current():
+    block = re.search(r"<!-- vocabulary:start -->\n(.*)\n<!-- vocabulary:end -->", README, re.S)
+    assert block and block.group(1) == vocabulary_markdown()
+
+
+def test_seed_printout_is_current(capsys):
+    assert main(["estimate"]) == 0
+    printed = capsys.readouterr().out.strip()
+    assert printed in README
+
+
+def test_readme_names_the_two_commands():
+    assert "xlplugin build && xlplugin estimate" in README
+    assert "python3 -m pytest -q" in README
+    assert "python3 -m pytest -q" in (Path(__file__).parents[1] / ".ci" / "run").read_text()
