@@ -209,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return args.run(args)
-    except formulas.EstimateError as error:
+    except (formulas.EstimateError, OSError) as error:
         print(f"xlplugin: error: {error}", file=sys.stderr)
         return 2
 

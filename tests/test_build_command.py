@@ -1,0 +1,224 @@
+"""``xlplugin build``: output paths, scenario files, atomic writes and edited workbooks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+import xlplugin.workbook.build as build_module
+from xlplugin.cli import main
+from xlplugin.workbook.build import content_fingerprint, stored_fingerprint
+
+SCENARIOS = "scenario,dau,gpu\nSmall,1M,H100\nLarge,1B,H200\n"
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    status = main(["build", *argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def names_in(path: Path) -> list[str]:
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        rows = book["Scenarios"].iter_rows(min_row=6, max_col=1, values_only=True)
+        return [row[0] for row in rows if row and row[0] is not None]
+    finally:
+        book.close()
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".") or
+                  p.suffix == ".tmp")
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_default_output_in_the_current_folder(folder, capsys):
+    status, out, err = run(capsys)
+    target = folder / "xlplugin-template.xlsx"
+    assert (status, err) == (0, "")
+    assert out == "wrote xlplugin-template.xlsx (the default scenarios, native variant)\n"
+    assert stored_fingerprint(target) == content_fingerprint(target)
+    assert names_in(target)[0] == "Seed (theoretical)"
+    assert leftovers(folder) == []
+
+
+def test_new_file_gets_ordinary_permissions(folder, capsys):
+    run(capsys, "-o", "p.xlsx")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (folder / "p.xlsx").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_scenarios_file_and_variant(folder, capsys):
+    (folder / "s.csv").write_text(SCENARIOS)
+    status, out, _ = run(capsys, "-o", "out.xlsx", "--scenarios", "s.csv", "--variant", "plugin")
+    assert status == 0 and out == "wrote out.xlsx (2 scenarios, plugin variant)\n"
+    assert names_in(folder / "out.xlsx") == ["Small", "Large"]
+
+
+def test_scenarios_from_xlsx(folder, capsys):
+    book = openpyxl.Workbook()
+    for row in (["dau", "requests_per_user"], [5e6, 3], ["20M", 1]):
+        book.active.append(row)
+    book.save(folder / "s.xlsx")
+    assert run(capsys, "-o", "out.xlsx", "--scenarios", "s.xlsx")[0] == 0
+    assert names_in(folder / "out.xlsx") == ["Scenario 1", "Scenario 2"]
+
+
+def test_bad_scenarios_exit_2_with_one_line_and_write_nothing(folder, capsys):
+    (folder / "s.csv").write_text("scenario,dau\nA,1\nB,-5\n")
+    status, out, err = run(capsys, "-o", "out.xlsx", "--scenarios", "s.csv")
+    assert (status, out) == (2, "")
+    assert err == "xlplugin: error: s.csv row 3, column dau: got -5; accepts a number > 0\n"
+    assert sorted(p.name for p in folder.iterdir()) == ["s.csv"]
+
+
+@pytest.mark.parametrize(("output", "message"), [
+    ("out.xls", "out.xls: expected a path ending in .xlsx"),
+    ("missing/out.xlsx", "missing/out.xlsx: the folder missing does not exist"),
+])
+def test_bad_destination(folder, capsys, output, message):
+    assert run(capsys, "-o", output)[::2] == (2, f"xlplugin: error: {message}\n")
+
+
+def test_destination_that_is_a_folder(folder, capsys):
+    (folder / "dir.xlsx").mkdir()
+    status, _, err = run(capsys, "-o", "dir.xlsx")
+    assert status == 2 and "dir.xlsx: is a folder" in err
+
+
+# Edited workbooks -----------------------------------------------------------------------
+def test_untouched_build_is_overwritten_freely(folder, capsys):
+    assert run(capsys, "-o", "out.xlsx")[0] == 0
+    (folder / "s.csv").write_text(SCENARIOS)
+    assert run(capsys, "-o", "out.xlsx", "--scenarios", "s.csv")[0] == 0
+    assert names_in(folder / "out.xlsx") == ["Small", "Large"]
+
+
+def test_edited_workbook_is_kept_unless_force(folder, capsys):
+    run(capsys, "-o", "out.xlsx")
+    target = folder / "out.xlsx"
+    book = openpyxl.load_workbook(target)
+    book["Scenarios"]["B6"] = 123456789  # a user's change to an input
+    book.save(target)
+    assert content_fingerprint(target) != stored_fingerprint(target)
+    before = target.read_bytes()
+    status, out, err = run(capsys, "-o", "out.xlsx")
+    assert (status, out) == (2, "")
+    assert err == ("xlplugin: error: out.xlsx: was edited since it was built; "
+                   "use --force to overwrite\n")
+    assert target.read_bytes() == before
+    assert run(capsys, "-o", "out.xlsx", "--force")[0] == 0
+    assert content_fingerprint(target) == stored_fingerprint(target)
+
+
+def test_workbook_not_built_by_xlplugin_is_kept(folder, capsys):
+    openpyxl.Workbook().save(folder / "mine.xlsx")
+    status, _, err = run(capsys, "-o", "mine.xlsx")
+    assert status == 2 and "mine.xlsx: was not built by xlplugin" in err
+    assert "use --force to overwrite" in err
+
+
+def test_unreadable_file_at_destination_is_kept(folder, capsys):
+    (folder / "notes.xlsx").write_text("my notes, not a workbook")
+    status, _, err = run(capsys, "-o", "notes.xlsx")
+    assert status == 2 and "notes.xlsx: cannot be read as an xlplugin workbook" in err
+    assert (folder / "notes.xlsx").read_text() == "my notes, not a workbook"
+    assert run(capsys, "-o", "notes.xlsx", "--force")[0] == 0
+
+
+def test_renamed_sheet_counts_as_an_edit(folder, capsys):
+    run(capsys, "-o", "out.xlsx")
+    book = openpyxl.load_workbook(folder / "out.xlsx")
+    book["Checks"].title = "My checks"
+    book.save(folder / "out.xlsx")
+    assert "was edited since it was built" in run(capsys, "-o", "out.xlsx")[2]
+
+
+def test_build_with_hostile_names_is_still_untouched(folder, capsys):
+    """Names that look like formulas or carry line breaks round-trip through the fingerprint."""
+    (folder / "s.csv").write_text('scenario,dau\n"=1+1",1\n"-cmd|x",2\n"a\r\nb",3\n@x,4\n')
+    assert run(capsys, "-o", "out.xlsx", "--scenarios", "s.csv")[0] == 0
+    target = folder / "out.xlsx"
+    assert content_fingerprint(target) == stored_fingerprint(target)
+    assert run(capsys, "-o", "out.xlsx")[0] == 0  # an untouched build: no --force needed
+
+
+# Atomic write ---------------------------------------------------------------------------
+@pytest.mark.parametrize("failure", [RuntimeError("disk on fire"), KeyboardInterrupt()])
+def test_interrupted_build_keeps_the_old_file(folder, capsys, monkeypatch, failure):
+    run(capsys, "-o", "out.xlsx")
+    before = (folder / "out.xlsx").read_bytes()
+
+    def fail_midway(path, values):  # after openpyxl saved the temporary file
+        assert Path(path).stat().st_size > 0 and Path(path).parent == folder
+        raise failure
+
+    monkeypatch.setattr(build_module, "write_cached_values", fail_midway)
+    with pytest.raises(type(failure)):
+        main(["build", "-o", "out.xlsx", "--force"])
+    assert (folder / "out.xlsx").read_bytes() == before
+    assert leftovers(folder) == []
+    assert sorted(p.name for p in folder.iterdir()) == ["out.xlsx"]
+
+
+def test_interrupted_first_build_leaves_nothing(folder, monkeypatch):
+    def fail(*args, **kwargs):
+        raise RuntimeError("stop")
+
+    monkeypatch.setattr(build_module, "write_cached_values", fail)
+    with pytest.raises(RuntimeError):
+        main(["build", "-o", "new.xlsx"])
+    assert list(folder.iterdir()) == []
+
+
+def test_unwritable_folder_is_one_line(folder, capsys, monkeypatch):
+    import xlplugin.workbook.command as command
+
+    def refuse(*args, **kwargs):  # what a read-only folder does (root ignores chmod)
+        raise PermissionError(13, "Permission denied", kwargs.get("dir"))
+
+    monkeypatch.setattr(command.tempfile, "mkstemp", refuse)
+    (folder / "locked").mkdir()
+    status, _, err = run(capsys, "-o", "locked/out.xlsx")
+    assert status == 2 and err.count("\n") == 1 and "locked/out.xlsx" in err
+    assert list((folder / "locked").iterdir()) == []
+
+
+def test_failed_rename_is_one_line_and_cleans_up(folder, capsys, monkeypatch):
+    import xlplugin.workbook.command as command
+
+    def refuse(source, destination):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(command.os, "replace", refuse)
+    status, _, err = run(capsys, "-o", "out.xlsx")
+    assert (status, err) == (2, "xlplugin: error: out.xlsx: cannot write: Permission denied\n")
+    assert list(folder.iterdir()) == []
+
+
+# A real process -------------------------------------------------------------------------
+def test_subprocess_build_and_refusal(tmp_path):
+    (tmp_path / "s.csv").write_text(SCENARIOS)
+    command = [sys.executable, "-m", "xlplugin.cli", "build", "-o", "out.xlsx"]
+    done = subprocess.run([*command, "--scenarios", "s.csv"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "wrote out.xlsx (2 scenarios, native variant)\n"
+    (tmp_path / "bad.csv").write_text("dau,dau\n1,2\n")
+    done = subprocess.run([*command, "--scenarios", "bad.csv"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2
+    assert done.stderr == ("xlplugin: error: bad.csv row 1, column B: column 'dau' appears "
+                           "twice (also column A); accepts each name once\n")

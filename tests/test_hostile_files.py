@@ -1,0 +1,244 @@
+"""Hostile scenario files: entity and zip bombs, lies about the type, and size limits."""
+
+from __future__ import annotations
+
+import os
+import time
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from defusedxml import DefusedXmlException
+
+import formulas
+from xlplugin import scenario_file
+from xlplugin.scenario_file import (
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    MAX_UNCOMPRESSED_BYTES,
+    MAX_ZIP_MEMBERS,
+    ScenarioFileError,
+    ScenarioLimitError,
+    read_scenarios,
+)
+
+LAUGHS = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE lolz [\n<!ENTITY lol "lol">\n'
+    + "".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">\n'
+              for i in range(1, 10))
+    + "]>\n"
+)
+
+
+def error_of(path: Path, kind=ScenarioFileError) -> str:
+    started = time.perf_counter()
+    with pytest.raises(kind) as caught:
+        read_scenarios(path)
+    assert time.perf_counter() - started < 10, "refusing took too long"
+    message = str(caught.value)
+    assert "\n" not in message and message.startswith(path.name)
+    assert isinstance(caught.value, formulas.EstimateError)
+    return message
+
+
+def good_xlsx(path: Path) -> Path:
+    book = openpyxl.Workbook()
+    book.active.append(["scenario", "dau"])
+    book.active.append(["A", 1])
+    book.save(path)
+    return path
+
+
+def replace_member(path: Path, member: str, change) -> Path:
+    """Rewrite the package with ``member``'s bytes passed through ``change``."""
+    with zipfile.ZipFile(path) as package:
+        parts = [(info.filename, package.read(info)) for info in package.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+        for name, data in parts:
+            package.writestr(name, change(data) if name == member else data)
+    return path
+
+
+def entity_bomb(path: Path, member: str = "xl/worksheets/sheet1.xml") -> Path:
+    def bomb(data: bytes) -> bytes:
+        text = data.decode()
+        body = text.split("?>", 1)[1] if text.startswith("<?xml") else text
+        return (LAUGHS + body.replace("<v>1</v>", "<v>&lol9;</v>")).encode()
+
+    return replace_member(good_xlsx(path), member, bomb)
+
+
+# XML entity expansion ("billion laughs") ------------------------------------------------
+@pytest.mark.parametrize("member", ["xl/worksheets/sheet1.xml", "xl/workbook.xml",
+                                    "[Content_Types].xml"])
+def test_entity_bomb_is_refused_with_a_clear_error(tmp_path, member):
+    path = entity_bomb(tmp_path / "bomb.xlsx", member)
+    message = error_of(path)
+    assert f"{member} declares an XML DTD or entities" in message
+
+
+def test_openpyxl_itself_parses_through_defusedxml(tmp_path):
+    """The second line of defence: even without our scan, openpyxl refuses the bomb."""
+    assert openpyxl.DEFUSEDXML is True
+    path = entity_bomb(tmp_path / "bomb.xlsx", "xl/workbook.xml")
+    with pytest.raises(ValueError) as caught:
+        openpyxl.load_workbook(path)
+    assert isinstance(caught.value.__cause__, DefusedXmlException)
+    path = entity_bomb(tmp_path / "sheet-bomb.xlsx")
+    with pytest.raises(ValueError) as caught:
+        book = openpyxl.load_workbook(path, read_only=True)
+        list(book.worksheets[0].iter_rows(values_only=True))
+    error = caught.value
+    assert isinstance(error, DefusedXmlException) or isinstance(error.__cause__,
+                                                                 DefusedXmlException)
+
+
+# Zip bombs ------------------------------------------------------------------------------
+def test_zip_bomb_is_refused_from_the_directory(tmp_path):
+    path = good_xlsx(tmp_path / "zipbomb.xlsx")
+    chunk = b"\0" * 1_000_000
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED, compresslevel=1) as package, \
+            package.open("xl/media/zeros.bin", "w", force_zip64=True) as member:
+        for _ in range(MAX_UNCOMPRESSED_BYTES // len(chunk) + 1):
+            member.write(chunk)
+    assert path.stat().st_size < 2_000_000  # small on disk ...
+    message = error_of(path, ScenarioLimitError)  # ... refused before any inflating
+    assert message.startswith("zipbomb.xlsx: uncompressed size: got 20")
+    assert message.endswith(f"accepts at most {MAX_UNCOMPRESSED_BYTES:,} bytes")
+
+
+def test_too_many_zip_members_are_refused(tmp_path):
+    path = good_xlsx(tmp_path / "members.xlsx")
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_STORED) as package:
+        for i in range(MAX_ZIP_MEMBERS):
+            package.writestr(f"xl/media/m{i}.bin", b"")
+    assert "zip members: got 10,00" in error_of(path, ScenarioLimitError)
+
+
+def test_a_lying_directory_cannot_inflate_a_member(tmp_path):
+    """A member that inflates past its declared size fails the zip's checks, in bounded time."""
+    path = good_xlsx(tmp_path / "liar.xlsx")
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as package:
+        info = package.getinfo("xl/worksheets/sheet1.xml")
+    # Halve the declared size in the local header (offset 22) and the central directory.
+    local = info.header_offset
+    size = int.from_bytes(data[local + 22: local + 26], "little")
+    data[local + 22: local + 26] = (size // 2).to_bytes(4, "little")
+    central = data.rfind(b"PK\x01\x02" + data[local + 4: local + 6])
+    start = data.find(b"xl/worksheets/sheet1.xml", central) - 46
+    data[start + 24: start + 28] = (size // 2).to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+    error_of(path)
+
+
+# Not what the extension says ------------------------------------------------------------
+@pytest.mark.parametrize(("name", "content", "expected"), [
+    ("scenarios.xlsx", b"scenario,dau\nA,1\n", "is text (a CSV? then name it .csv); expected "
+     "an .xlsx workbook"),
+    ("scenarios.xlsx", os.urandom(4096), "expected an .xlsx workbook (a zip package)"),
+    ("scenarios.xlsx", b"", "is empty; expected an .xlsx workbook"),
+    ("scenarios.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600,
+     "is a legacy .xls or password-protected workbook"),
+    ("scenarios.csv", b"", "is empty; expected UTF-8 CSV text with a header row"),
+    ("scenarios.csv", b"\x00\x01\x02binary\xff", "holds binary data (NUL bytes)"),
+    ("scenarios.csv", "scenario,dau\nCaf\xe9,1\n".encode("latin-1"),
+     "is not UTF-8 text (byte 0xE9 at offset 16)"),
+    ("scenarios.csv", "scenario,dau\nA,1\n".encode("utf-16"), "is UTF-16 text; expected UTF-8"),
+    ("scenarios.txt", b"scenario,dau\nA,1\n", "is a .txt file; expected a .csv or .xlsx"),
+    ("scenarios", b"scenario,dau\nA,1\n", "is a file without an extension"),
+    ("scenarios.xls", b"x", "is a .xls file; expected a .csv or .xlsx"),
+])
+def test_wrong_type_is_named(tmp_path, name, content, expected):
+    path = tmp_path / name
+    path.write_bytes(content)
+    assert expected in error_of(path)
+
+
+def test_xlsx_named_csv_is_explained(tmp_path):
+    path = good_xlsx(tmp_path / "book.xlsx").rename(tmp_path / "book.csv")
+    assert "is a zip file (an .xlsx workbook?), not CSV text" in error_of(path)
+
+
+def test_zip_that_is_not_a_workbook(tmp_path):
+    path = tmp_path / "archive.xlsx"
+    with zipfile.ZipFile(path, "w") as package:
+        package.writestr("readme.txt", "hello")
+    assert "is a zip file but not an .xlsx workbook" in error_of(path)
+
+
+def test_truncated_xlsx_is_damaged(tmp_path):
+    path = good_xlsx(tmp_path / "cut.xlsx")
+    path.write_bytes(path.read_bytes()[:3000])
+    assert "cut.xlsx: is a damaged .xlsx workbook" in error_of(path)
+
+
+def test_broken_workbook_xml_is_reported_not_raised_raw(tmp_path):
+    path = replace_member(good_xlsx(tmp_path / "broken.xlsx"), "xl/workbook.xml",
+                          lambda data: data[: len(data) // 2])
+    assert "cannot be read as an .xlsx workbook" in error_of(path)
+
+
+def test_missing_file_and_folder(tmp_path):
+    assert error_of(tmp_path / "absent.csv") == "absent.csv: no such file"
+    (tmp_path / "dir.csv").mkdir()
+    assert "is not a regular file" in error_of(tmp_path / "dir.csv")
+
+
+# Limits ---------------------------------------------------------------------------------
+def test_oversize_file_is_refused_before_reading(tmp_path):
+    path = tmp_path / "huge.csv"
+    with path.open("wb") as handle:  # sparse: no 50 MB actually written
+        handle.write(b"scenario,dau\n")
+        handle.truncate(MAX_FILE_BYTES + 1)
+    assert error_of(path, ScenarioLimitError) == (
+        f"huge.csv: file size: got {MAX_FILE_BYTES + 1:,} bytes; accepts at most "
+        f"{MAX_FILE_BYTES:,} bytes")
+
+
+def test_too_many_csv_rows(tmp_path):
+    path = tmp_path / "rows.csv"
+    path.write_bytes(b"dau\n" + b"1\n" * (MAX_ROWS + 1))
+    assert error_of(path, ScenarioLimitError) == (
+        f"rows.csv: rows: got more than {MAX_ROWS:,} scenario rows; accepts at most "
+        f"{MAX_ROWS:,} scenario rows")
+
+
+def test_the_row_limit_itself_is_accepted(tmp_path):
+    path = tmp_path / "rows.csv"
+    path.write_bytes(b"dau\n" + b"1\n" * MAX_ROWS)
+    started = time.perf_counter()
+    assert len(read_scenarios(path)) == MAX_ROWS
+    assert time.perf_counter() - started < 30
+
+
+def test_too_many_xlsx_rows_stop_the_reader(tmp_path, monkeypatch):
+    monkeypatch.setattr(scenario_file, "MAX_ROWS", 10)
+    book = openpyxl.Workbook()
+    book.active.append(["dau"])
+    for _ in range(50):
+        book.active.append([1])
+    book.save(tmp_path / "rows.xlsx")
+    assert "more than 10 scenario rows" in error_of(tmp_path / "rows.xlsx", ScenarioLimitError)
+
+
+def test_an_inflated_used_range_is_not_trusted(tmp_path):
+    """A dimension of A1:XFD1048576 must not make the reader walk a billion empty cells."""
+    path = replace_member(good_xlsx(tmp_path / "wide.xlsx"), "xl/worksheets/sheet1.xml",
+                          lambda data: data.replace(b'ref="A1:B2"', b'ref="A1:XFD1048576"'))
+    assert b"XFD1048576" in zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
+    started = time.perf_counter()
+    assert list(read_scenarios(path)["dau"]) == [1.0]
+    assert time.perf_counter() - started < 5
+
+
+def test_overlong_scenario_name(tmp_path):
+    path = tmp_path / "long.csv"
+    path.write_text("scenario,dau\n" + "x" * 300 + ",1\n")
+    assert "row 2, column scenario: got 300 characters" in error_of(path, ScenarioLimitError)
+
+
+def test_errors_are_value_errors_for_callers_that_catch_the_builtin(tmp_path):
+    with pytest.raises(ValueError):
+        read_scenarios(tmp_path / "nothing.csv")

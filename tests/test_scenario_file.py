@@ -1,0 +1,232 @@
+"""Reading scenario files: good CSV and .xlsx, and every way a row or column can be wrong."""
+
+from __future__ import annotations
+
+import math
+import re
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+import formulas
+from formulas.vocabulary import INPUTS
+from xlplugin.scenario_file import ScenarioFileError, read_scenarios
+from xlplugin.workbook.build import build_workbook
+
+COLUMNS = ["scenario"] + [q.name for q in INPUTS]
+
+
+def write_csv(folder: Path, text: str, name: str = "scenarios.csv", bom: bool = False) -> Path:
+    path = folder / name
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
+    return path
+
+
+def write_xlsx(folder: Path, rows: list[list], name: str = "scenarios.xlsx") -> Path:
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    path = folder / name
+    book.save(path)
+    return path
+
+
+def error_of(path: Path) -> str:
+    with pytest.raises(ScenarioFileError) as caught:
+        read_scenarios(path)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith(path.name)
+    assert isinstance(caught.value, formulas.EstimateError)
+    return message
+
+
+# Good files -----------------------------------------------------------------------------
+@pytest.mark.parametrize("bom", [False, True])
+def test_csv_gives_canonical_columns_and_numbers(tmp_path, bom):
+    path = write_csv(tmp_path, "scenario,dau,requests_per_user,gpu,precision\n"
+                     "Base,100M,10,H100,FP8\nSmall,5000,2.5,,\n", bom=bom)
+    frame = read_scenarios(path)
+    assert list(frame.columns) == COLUMNS
+    assert list(frame["scenario"]) == ["Base", "Small"]
+    assert list(frame["dau"]) == [100e6, 5000.0]
+    assert list(frame["requests_per_user"]) == [10.0, 2.5]
+    assert frame["gpu"][0] == "H100" and frame["precision"][0] == "FP8"
+    assert math.isnan(frame["params"][0])  # blank: the Inputs sheet's value
+
+
+def test_xlsx_reads_the_first_sheet(tmp_path):
+    path = write_xlsx(tmp_path, [["scenario", "dau", "gpu"], ["Big", 1e9, "H200"],
+                                 [None, None, None], ["Tiny", "1K", None]])
+    frame = read_scenarios(path)
+    assert list(frame["scenario"]) == ["Big", "Tiny"]  # a blank row is skipped
+    assert list(frame["dau"]) == [1e9, 1e3]
+
+
+def test_names_are_generated_when_absent_or_blank(tmp_path):
+    assert list(read_scenarios(write_csv(tmp_path, "dau\n1\n2\n"))["scenario"]) == [
+        "Scenario 1", "Scenario 2"]
+    frame = read_scenarios(write_csv(tmp_path, "scenario,dau\nA,1\n,2\n"))
+    assert list(frame["scenario"]) == ["A", "Scenario 2"]
+
+
+def test_header_is_forgiving_about_case_dashes_and_spaces(tmp_path):
+    frame = read_scenarios(write_csv(tmp_path, " Scenario ,DAU,requests-per-user\nA,1,2\n"))
+    assert frame["dau"][0] == 1 and frame["requests_per_user"][0] == 2
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("100M", 100e6), ("1.5K", 1.5e3), ("1e3", 1e3), ('"1,000"', 1e3), ("+5", 5.0), (" 7 ", 7.0)])
+def test_numeric_text_as_formulas_reads_it(tmp_path, text, value):
+    assert read_scenarios(write_csv(tmp_path, f"dau\n{text}\n"))["dau"][0] == value
+
+
+@pytest.mark.parametrize(("text", "value"), [("1MB", 1e6), ("10KB", 1e4), ("1.5GB", 1.5e9)])
+def test_byte_sizes_take_byte_suffixes(tmp_path, text, value):
+    path = write_csv(tmp_path, f"stored_bytes_per_request\n{text}\n")
+    assert read_scenarios(path)["stored_bytes_per_request"][0] == value
+
+
+def test_the_result_builds_a_workbook(tmp_path):
+    frame = read_scenarios(write_csv(tmp_path, "scenario,dau,gpu\nA,1M,H100\nB,2M,A100\n"))
+    book = openpyxl.load_workbook(build_workbook(tmp_path / "out.xlsx", frame))
+    names = [row[0] for row in book["Scenarios"].iter_rows(min_row=6, max_row=7,
+                                                            values_only=True)]
+    assert names == ["A", "B"]
+
+
+# Bad rows and columns -------------------------------------------------------------------
+def test_bad_value_names_row_and_column(tmp_path):
+    path = write_csv(tmp_path, "scenario,dau\nA,1\nB,-5\n")
+    assert error_of(path) == "scenarios.csv row 3, column dau: got -5; accepts a number > 0"
+
+
+def test_range_errors_from_formulas_point_at_the_file_row(tmp_path):
+    path = write_csv(tmp_path, "scenario,utilization\nA,0.5\n\nB,1.5\n")  # row 3 is blank
+    assert error_of(path).startswith("scenarios.csv row 4, column utilization: got 1.5;")
+
+
+def test_unknown_catalogue_name_names_row_and_column(tmp_path):
+    message = error_of(write_csv(tmp_path, "scenario,gpu\nA,H100\nB,H1000\n"))
+    assert message.startswith("scenarios.csv row 3, column gpu: got 'H1000'; accepts one of")
+
+
+def test_unknown_column_names_header_cell_and_suggests(tmp_path):
+    message = error_of(write_csv(tmp_path, "scenario,daus\nA,1\n"))
+    assert message.startswith("scenarios.csv row 1, column B: unknown column 'daus'")
+    assert "did you mean dau" in message
+
+
+@pytest.mark.parametrize("header", ["dau,dau", "dau,DAU", "scenario,dau,Scenario"])
+def test_duplicate_header_is_an_error(tmp_path, header):
+    message = error_of(write_csv(tmp_path, header + "\n" + ",".join("1" * 3) + "\n"))
+    assert "appears twice" in message and message.startswith("scenarios.csv row 1, column")
+
+
+def test_duplicate_scenario_names_are_an_error(tmp_path):
+    message = error_of(write_csv(tmp_path, "scenario,dau\nA,1\nB,2\nA,3\n"))
+    assert message.startswith("scenarios.csv row 4, column scenario: scenario name 'A' "
+                              "repeats row 2")
+
+
+def test_value_under_no_column_name(tmp_path):
+    assert "under no column name" in error_of(write_csv(tmp_path, "dau\n1,2\n"))
+
+
+def test_header_only_has_no_scenarios(tmp_path):
+    assert "has no scenarios" in error_of(write_csv(tmp_path, "scenario,dau\n"))
+
+
+def test_semicolon_csv_is_explained(tmp_path):
+    assert "';' or tabs" in error_of(write_csv(tmp_path, "scenario;dau\nA;1\n"))
+
+
+def test_broken_quoting_names_the_row(tmp_path):
+    assert "row 2" in error_of(write_csv(tmp_path, 'scenario,dau\n"A"x,1\n'))
+
+
+def test_control_characters_are_refused(tmp_path):
+    assert "control characters" in error_of(write_csv(tmp_path, "scenario,dau\nA\x01,1\n"))
+
+
+def test_xlsx_formula_cells_are_refused(tmp_path):
+    path = write_xlsx(tmp_path, [["scenario", "dau"], ["A", "=2*3"]])
+    assert error_of(path) == ("scenarios.xlsx row 2, column B: holds a formula; scenario "
+                              "files take values (copy, then Paste Values)")
+
+
+def test_xlsx_booleans_and_dates_are_not_numbers(tmp_path):
+    import datetime
+
+    assert "got True" in error_of(write_xlsx(tmp_path, [["dau"], [True]]))
+    path = write_xlsx(tmp_path, [["dau"], [datetime.date(2024, 1, 1)]], name="d.xlsx")
+    assert error_of(path).startswith("d.xlsx row 2, column dau: got datetime")
+
+
+def test_text_nan_and_inf_are_not_numbers(tmp_path):
+    assert "got 'nan'" in error_of(write_csv(tmp_path, "dau\nnan\n"))
+    assert "got 'inf'" in error_of(write_csv(tmp_path, "dau\ninf\n"))
+
+
+# Formula injection ----------------------------------------------------------------------
+INJECTIONS = ["=1+1", '=HYPERLINK("http://evil.example","x")', "+1+1", "-1+1",
+              "@SUM(A1)", "\t=1+1", "\r=1+1", "-cmd|' /C calc'!A0", "#N/A"]
+KEPT = [text.replace("\r", "\n") for text in INJECTIONS]  # as XML would read a CR anyway
+
+
+@pytest.mark.parametrize("text", INJECTIONS)
+def test_formula_like_text_is_refused_in_numeric_columns(tmp_path, text):
+    quoted = '"' + text.replace('"', '""') + '"'
+    message = error_of(write_csv(tmp_path, f"scenario,dau\nA,{quoted}\n"))
+    assert message.startswith("scenarios.csv row 2, column dau: got ")
+    assert message.endswith("; accepts a number > 0")
+
+
+def test_minus_number_is_a_number_then_refused_as_negative(tmp_path):
+    assert error_of(write_csv(tmp_path, "dau\n-5\n")).endswith("got -5; accepts a number > 0")
+
+
+def test_formula_like_text_is_refused_in_name_columns(tmp_path):
+    message = error_of(write_csv(tmp_path, 'gpu\n"=cmd|\' /C calc\'!A0"\n'))
+    assert message.startswith("scenarios.csv row 2, column gpu: got ")
+
+
+def test_formula_like_names_are_kept_verbatim(tmp_path):
+    lines = "".join('"' + t.replace('"', '""') + f'",{i}\n' for i, t in enumerate(INJECTIONS, 1))
+    frame = read_scenarios(write_csv(tmp_path, "scenario,dau\n" + lines))
+    assert list(frame["scenario"]) == KEPT
+
+
+def test_carriage_returns_in_names_become_line_feeds(tmp_path):
+    frame = read_scenarios(write_csv(tmp_path, 'scenario,dau\n"a\r\nb\rc",1\n'))
+    assert frame["scenario"][0] == "a\nb\nc"
+
+
+def sheet_xml(path: Path, title: str) -> str:
+    """The XML of the worksheet called ``title``, found through workbook.xml and its rels."""
+    with zipfile.ZipFile(path) as package:
+        workbook = package.read("xl/workbook.xml").decode()
+        rels = package.read("xl/_rels/workbook.xml.rels").decode()
+        rid = re.search(rf'<sheet [^>]*name="{title}"[^>]*r:id="([^"]+)"', workbook).group(1)
+        target = re.search(rf'<Relationship [^>]*Id="{rid}"[^>]*Target="([^"]+)"', rels)
+        if target is None:
+            target = re.search(rf'<Relationship [^>]*Target="([^"]+)"[^>]*Id="{rid}"', rels)
+        name = target.group(1).lstrip("/")
+        return package.read(name if name.startswith("xl/") else "xl/" + name).decode()
+
+
+def test_formula_like_names_are_written_as_text_not_formulas(tmp_path):
+    lines = "".join('"' + t.replace('"', '""') + f'",{i}\n' for i, t in enumerate(INJECTIONS, 1))
+    frame = read_scenarios(write_csv(tmp_path, "scenario,dau\n" + lines))
+    xml = sheet_xml(build_workbook(tmp_path / "out.xlsx", frame), "Scenarios")
+    first = 6  # layout.SCENARIOS_HEADER + 1
+    for offset in range(len(INJECTIONS)):
+        cell = re.search(rf'<c r="A{first + offset}"[^>]*?(?:/>|>.*?</c>)', xml, re.S).group(0)
+        assert "<f>" not in cell and "<f " not in cell, cell
+        assert 't="inlineStr"' in cell or 't="s"' in cell, cell
+    book = openpyxl.load_workbook(tmp_path / "out.xlsx")
+    names = [c.value for (c,) in book["Scenarios"].iter_rows(
+        min_row=first, max_row=first + len(INJECTIONS) - 1, max_col=1)]
+    assert names == KEPT

@@ -1,0 +1,499 @@
+"""Read a scenario file (CSV or .xlsx) into a validated scenario table.
+
+One scenario per row; a header row of vocabulary input names (``dau``,
+``requests_per_user``, ...) and an optional ``scenario`` name column. The file is
+treated as hostile until proven otherwise:
+
+* its size, its rows and, for an .xlsx, its zip directory (members and declared
+  uncompressed sizes) are checked against the limits below *before* it is read;
+* an .xlsx whose XML carries a document type declaration (the vehicle of entity
+  expansion, "billion laughs") is refused before openpyxl sees it, and openpyxl
+  itself parses through defusedxml;
+* the content must be what the extension says (UTF-8 text for .csv, a zip
+  workbook for .xlsx);
+* numeric columns take numbers only (``100M`` and ``1MB`` as :mod:`formulas`
+  reads them; ``-5`` is the number -5, then refused by validation), so text such
+  as ``=1+1`` or ``-cmd|...`` can never reach the workbook through them; the
+  ``scenario`` column keeps names verbatim, and the Scenarios sheet writes them
+  as text, never as formulas.
+
+Errors are :class:`ScenarioFileError`, a :class:`formulas.EstimateError`, with a
+one-line message that starts with the file name and, where it applies, the row
+(as a spreadsheet shows it: the header is row 1) and the column.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import math
+import numbers
+import os
+import re
+import warnings
+import zipfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import iterparse
+from openpyxl.utils import get_column_letter
+
+import formulas
+from formulas.errors import EstimateError, InvalidInputError
+from formulas.vocabulary import INPUT, INPUTS
+
+__all__ = [
+    "MAX_COLUMNS",
+    "MAX_FILE_BYTES",
+    "MAX_NAME_CHARS",
+    "MAX_ROWS",
+    "MAX_UNCOMPRESSED_BYTES",
+    "MAX_ZIP_MEMBERS",
+    "SCENARIO_COLUMN",
+    "ScenarioFileError",
+    "ScenarioLimitError",
+    "read_scenarios",
+]
+
+MAX_FILE_BYTES = 50_000_000  # 50 MB on disk
+MAX_ROWS = 100_000  # rows below the header (blank rows count)
+MAX_UNCOMPRESSED_BYTES = 200_000_000  # .xlsx: sum of declared member sizes
+MAX_ZIP_MEMBERS = 10_000  # .xlsx: members in the zip directory
+MAX_NAME_CHARS = 255  # a scenario name
+MAX_COLUMNS = 256  # .xlsx: cells right of column IV are not read
+SCENARIO_COLUMN = "scenario"
+
+_CSV, _XLSX = ".csv", ".xlsx"
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, or an encrypted .xlsx
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_NUMERIC = [q.name for q in INPUTS if q.kind != "name"]
+_COLUMNS = [SCENARIO_COLUMN] + [q.name for q in INPUTS]
+
+
+class ScenarioFileError(EstimateError):
+    """A scenario file that cannot be used: ``"<file> row R, column C: what is wrong"``."""
+
+    def __init__(self, file: str, detail: str, row: int | None = None,
+                 column: str | None = None):
+        self.file, self.detail, self.row, self.column = file, detail, row, column
+        where = ", ".join(p for p in (row and f"row {row}", column and f"column {column}") if p)
+        super().__init__(f"{file} {where}: {detail}" if where else f"{file}: {detail}")
+
+
+class ScenarioLimitError(ScenarioFileError):
+    """A scenario file larger than a stated limit (bytes, rows, zip members)."""
+
+    def __init__(self, file: str, what: str, size: int | None, limit: int, unit: str):
+        self.size, self.limit, self.unit = size, limit, unit
+        got = f"more than {limit:,}" if size is None else f"{size:,}"
+        super().__init__(file, f"{what}: got {got} {unit}; accepts at most {limit:,} {unit}")
+
+
+def read_scenarios(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read, check and validate a scenario file.
+
+    Parameters
+    ----------
+    path : path-like
+        A ``.csv`` (UTF-8, with or without BOM, comma-separated) or ``.xlsx`` (first
+        worksheet) file; header in row 1, one scenario per row below it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Column ``scenario`` (names; "Scenario 1", ... where absent or blank), then
+        every vocabulary input in vocabulary order: floats for numbers, text for
+        catalogue names, blank (NaN) where the file leaves the cell empty. Ready for
+        :func:`xlplugin.workbook.build.build_workbook`.
+
+    Raises
+    ------
+    ScenarioFileError
+        With the file name, and the row and column where one applies.
+    """
+    path = Path(path)
+    file = path.name
+    kind = _kind(path)
+    size = _size(path)
+    if kind == _CSV:
+        header, rows = _csv_rows(path, file, size)
+    else:
+        header, rows = _xlsx_rows(path, file, size)
+    return _table(file, header, rows)
+
+
+# The file itself ------------------------------------------------------------------------
+def _kind(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in (_CSV, _XLSX):
+        shown = f"a {suffix} file" if suffix else "a file without an extension"
+        raise ScenarioFileError(path.name, f"is {shown}; expected a .csv or .xlsx scenario file")
+    return suffix
+
+
+def _size(path: Path) -> int:
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise ScenarioFileError(path.name, "no such file") from None
+    except OSError as error:
+        raise ScenarioFileError(path.name, f"cannot be read: {error.strerror}") from None
+    if not path.is_file():
+        raise ScenarioFileError(path.name, "is not a regular file")
+    if info.st_size == 0:
+        raise ScenarioFileError(path.name, f"is empty; expected {_expected(path.suffix)}")
+    if info.st_size > MAX_FILE_BYTES:
+        raise ScenarioLimitError(path.name, "file size", info.st_size, MAX_FILE_BYTES, "bytes")
+    return info.st_size
+
+
+def _expected(suffix: str) -> str:
+    if suffix.lower() == _CSV:
+        return "UTF-8 CSV text with a header row"
+    return "an .xlsx workbook"
+
+
+def _read_bytes(path: Path, size: int) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)  # the file may have grown since stat
+    except OSError as error:
+        raise ScenarioFileError(path.name, f"cannot be read: {error.strerror}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ScenarioLimitError(path.name, "file size", len(data), MAX_FILE_BYTES, "bytes")
+    return data
+
+
+# CSV ------------------------------------------------------------------------------------
+def _csv_rows(path: Path, file: str, size: int) -> tuple[list, Iterator[tuple[int, list]]]:
+    text = _csv_text(_read_bytes(path, size), file)
+    records = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(records)
+    except StopIteration:
+        raise ScenarioFileError(file, f"is empty; expected {_expected(_CSV)}") from None
+    except csv.Error as error:
+        raise ScenarioFileError(file, f"is not valid CSV ({error})", 1) from None
+    if len(header) == 1 and re.search("[;\t]", header[0]):
+        raise ScenarioFileError(file, "columns are separated by ';' or tabs; expected commas "
+                                "(in Excel: Save As 'CSV UTF-8 (comma delimited)')", 1)
+    return header, _csv_body(records, file)
+
+
+def _csv_body(records, file: str) -> Iterator[tuple[int, list]]:
+    row = 1
+    while True:
+        try:
+            record = next(records)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise ScenarioFileError(file, f"is not valid CSV ({error})", row + 1) from None
+        row += 1
+        yield row, record
+
+
+def _csv_text(data: bytes, file: str) -> str:
+    if data.startswith(_ZIP_MAGIC):
+        raise ScenarioFileError(file, "is a zip file (an .xlsx workbook?), not CSV text; "
+                                "expected UTF-8 CSV text (or name it .xlsx)")
+    if data.startswith(_UTF16_BOMS):
+        raise ScenarioFileError(file, "is UTF-16 text; expected UTF-8 CSV text "
+                                "(in Excel: Save As 'CSV UTF-8')")
+    if b"\x00" in data:
+        raise ScenarioFileError(file, "holds binary data (NUL bytes); expected UTF-8 CSV text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        byte = data[error.start]
+        raise ScenarioFileError(
+            file, f"is not UTF-8 text (byte 0x{byte:02X} at offset {error.start:,}); expected "
+            "UTF-8 CSV text (in Excel: Save As 'CSV UTF-8')") from None
+
+
+# XLSX -----------------------------------------------------------------------------------
+def _xlsx_rows(path: Path, file: str, size: int) -> tuple[list, Iterator[tuple[int, list]]]:
+    _check_signature(path, file)
+    _check_package(path, file)
+    return _xlsx_cells(path, file)
+
+
+def _check_signature(path: Path, file: str) -> None:
+    with path.open("rb") as handle:
+        head = handle.read(512)
+    if head.startswith(_ZIP_MAGIC):
+        return
+    if head.startswith(_OLE_MAGIC):
+        what = "a legacy .xls or password-protected workbook"
+    elif _looks_like_text(head):
+        what = "text (a CSV? then name it .csv)"
+    else:
+        what = "neither a zip package nor text"
+    raise ScenarioFileError(file, f"is {what}; expected an .xlsx workbook (a zip package)")
+
+
+def _looks_like_text(head: bytes) -> bool:
+    try:
+        head.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        return error.start >= len(head) - 3  # a character cut at the end of the sample
+    return b"\x00" not in head
+
+
+def _check_package(path: Path, file: str) -> None:
+    """Refuse zip bombs (from the directory alone) and XML with a DTD, before openpyxl."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            members = package.infolist()
+            if len(members) > MAX_ZIP_MEMBERS:
+                raise ScenarioLimitError(file, "zip members", len(members), MAX_ZIP_MEMBERS,
+                                         "members")
+            total = sum(m.file_size for m in members)
+            if total > MAX_UNCOMPRESSED_BYTES:
+                raise ScenarioLimitError(file, "uncompressed size", total,
+                                         MAX_UNCOMPRESSED_BYTES, "bytes")
+            if "[Content_Types].xml" not in package.namelist():
+                raise ScenarioFileError(file, "is a zip file but not an .xlsx workbook "
+                                        "(no [Content_Types].xml)")
+            for member in members:
+                _check_xml(package, member, file)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as error:
+        raise ScenarioFileError(file, f"is a damaged .xlsx workbook ({error})") from None
+
+
+def _check_xml(package: zipfile.ZipFile, member: zipfile.ZipInfo, file: str) -> None:
+    """Parse up to the root element: a DTD can only come before it, and OOXML has none.
+
+    zipfile stops at the declared size, so a lying directory cannot inflate a member.
+    """
+    if member.is_dir():
+        return
+    with package.open(member) as stream:
+        try:
+            for _ in iterparse(stream, events=("start",), forbid_dtd=True):
+                return
+        except DefusedXmlException:
+            raise ScenarioFileError(
+                file, f"{member.filename} declares an XML DTD or entities (an entity "
+                "expansion attack?); refused: .xlsx workbooks never carry one") from None
+        except SyntaxError:  # not XML (an image, a printer setting): openpyxl decides
+            return
+
+
+def _xlsx_cells(path: Path, file: str) -> tuple[list, Iterator[tuple[int, list]]]:
+    import openpyxl
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    except Exception as error:  # hostile input: any failure of the reader is the file's
+        raise _unreadable(file, error) from None
+    try:
+        sheet = book.worksheets[0] if book.worksheets else None
+        if sheet is None:
+            raise ScenarioFileError(file, "has no worksheet; expected scenarios on the first")
+        sheet.reset_dimensions()  # never trust the stated used range: it may span 1M x 16K
+        rows = list(_sheet_rows(sheet, file))
+    finally:
+        book.close()
+    if not rows:
+        raise ScenarioFileError(file, "the first worksheet is empty; expected a header row")
+    return rows[0][1], iter(rows[1:])
+
+
+def _unreadable(file: str, error: Exception) -> ScenarioFileError:
+    first = next(iter(str(error).splitlines()), "")[:200]
+    return ScenarioFileError(file, f"cannot be read as an .xlsx workbook "
+                             f"({type(error).__name__}: {first})")
+
+
+def _sheet_rows(sheet, file: str) -> Iterator[tuple[int, list]]:
+    try:
+        for row, cells in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS), start=1):
+            if row > MAX_ROWS + 1:
+                raise ScenarioLimitError(file, "rows", None, MAX_ROWS, "scenario rows")
+            yield row, _trimmed([_cell_value(cell, file, row) for cell in cells])
+    except EstimateError:
+        raise
+    except Exception as error:  # hostile input, as above
+        raise _unreadable(file, error) from None
+
+
+def _trimmed(values: list) -> list:
+    end = len(values)
+    while end and _blank(values[end - 1]):
+        end -= 1
+    return values[:end]
+
+
+def _cell_value(cell, file: str, row: int) -> object:
+    if getattr(cell, "data_type", None) == "f":
+        raise ScenarioFileError(file, "holds a formula; scenario files take values "
+                                "(copy, then Paste Values)", row, _letter(cell))
+    return getattr(cell, "value", None)
+
+
+def _letter(cell) -> str:
+    column = getattr(cell, "column", None)
+    return get_column_letter(column) if column else "?"
+
+
+# From rows to a validated table ---------------------------------------------------------
+def _table(file: str, header: list, rows: Iterable[tuple[int, list]]) -> pd.DataFrame:
+    names = _header(file, header)
+    records, numbers_ = [], []
+    for count, (row, values) in enumerate(rows, start=1):
+        if count > MAX_ROWS:
+            raise ScenarioLimitError(file, "rows", None, MAX_ROWS, "scenario rows")
+        if all(_blank(v) for v in values):
+            continue
+        records.append(_record(file, row, names, values))
+        numbers_.append(row)
+    if not records:
+        raise ScenarioFileError(file, "has no scenarios; expected one per row below the header")
+    frame = pd.DataFrame(records, columns=_COLUMNS)
+    for name in _NUMERIC:
+        frame[name] = frame[name].astype(float)
+    frame[SCENARIO_COLUMN] = _scenario_names(file, frame[SCENARIO_COLUMN], numbers_)
+    _validate(file, frame, [n for n in names if n], numbers_)
+    return frame
+
+
+def _header(file: str, header: list) -> list[str | None]:
+    """Canonical name per column (None: an unnamed column), refusing unknown and repeats."""
+    names, seen = [], {}
+    for column, raw in enumerate(header, start=1):
+        letter = get_column_letter(column)
+        if _blank(raw):
+            names.append(None)
+            continue
+        name = re.sub(r"[\s\-]+", "_", str(raw).strip()).lower()
+        if name not in _COLUMNS:
+            raise ScenarioFileError(file, _unknown(str(raw)), 1, letter)
+        if name in seen:
+            raise ScenarioFileError(file, f"column {name!r} appears twice (also column "
+                                    f"{seen[name]}); accepts each name once", 1, letter)
+        seen[name] = letter
+        names.append(name)
+    if not seen:
+        raise ScenarioFileError(file, "row 1 holds no column names; expected a header such "
+                                "as scenario,dau,requests_per_user")
+    return names
+
+
+def _unknown(raw: str) -> str:
+    close = difflib.get_close_matches(raw.strip().lower(), _COLUMNS, n=3, cutoff=0.6)
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    return (f"unknown column {_shown(raw)}{hint}; accepts scenario or an "
+            "input name (see xlplugin estimate --help)")
+
+
+def _record(file: str, row: int, names: list, values: list) -> dict:
+    record = {}
+    for column, value in enumerate(values, start=1):
+        if _blank(value):
+            continue
+        name = names[column - 1] if column <= len(names) else None
+        where = name or get_column_letter(column)
+        if name is None:
+            raise ScenarioFileError(file, f"got {_shown(value)} under no "
+                                    "column name; accepts values under named columns",
+                                    row, where)
+        record[name] = _value(file, row, name, value)
+    return record
+
+
+def _value(file: str, row: int, name: str, value: object) -> object:
+    if isinstance(value, str) and _CONTROL.search(value):
+        raise ScenarioFileError(file, "holds control characters; accepts printable text",
+                                row, name)
+    if name == SCENARIO_COLUMN:
+        return _name_text(file, row, value)
+    spec = INPUT[name]
+    if spec.kind == "name":
+        return value.strip() if isinstance(value, str) else _number(file, row, spec, value)
+    return _number(file, row, spec, value)
+
+
+def _name_text(file: str, row: int, value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > MAX_NAME_CHARS:
+        raise ScenarioLimitError(file, f"row {row}, column {SCENARIO_COLUMN}", len(text),
+                                 MAX_NAME_CHARS, "characters")
+    # Verbatim, however it starts (the Scenarios sheet stores it as text), except that a
+    # carriage return becomes a line feed, as any XML reader would turn it anyway.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _number(file: str, row: int, spec, value: object) -> float:
+    """A finite float: a number, or text that :func:`formulas.parse_quantity` reads."""
+    number = None
+    if isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            unit = "B" if spec.unit.startswith("B") else ""
+            try:
+                number = formulas.parse_quantity(value, spec.name, unit)
+            except EstimateError:
+                number = None
+    if number is None or not math.isfinite(number):
+        raise ScenarioFileError(file, _got(spec.name, value, spec.accepts), row, spec.name)
+    return number
+
+
+def _got(name: str, value: object, accepts: str) -> str:
+    return str(InvalidInputError(name, value, accepts)).removeprefix(f"{name}: ")
+
+
+def _scenario_names(file: str, names: pd.Series, rows: list[int]) -> list[str]:
+    out, seen = [], {}
+    for index, (name, row) in enumerate(zip(names, rows, strict=True), start=1):
+        text = f"Scenario {index}" if _blank(name) else name
+        if text in seen:
+            raise ScenarioFileError(file, f"scenario name {_shown(text)} repeats "
+                                    f"row {seen[text]}; accepts each name once", row,
+                                    SCENARIO_COLUMN)
+        seen[text] = row
+        out.append(text)
+    return out
+
+
+def _validate(file: str, frame: pd.DataFrame, present: list[str], rows: list[int]) -> None:
+    """Every range, catalogue name and fit check of :func:`formulas.estimate_table`."""
+    inputs = frame[[n for n in present if n != SCENARIO_COLUMN]]
+    try:
+        formulas.estimate_table(inputs)
+    except InvalidInputError as error:
+        row = None if error.row is None or error.row >= len(rows) else rows[error.row]
+        column = error.name if error.name in present else None
+        detail = _got(error.name, error.value, error.accepts)
+        if column is None:
+            detail = f"{error.name}: {detail}"
+        raise ScenarioFileError(file, detail, row, column) from None
+    except EstimateError as error:
+        raise ScenarioFileError(file, str(error)) from None
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _blank(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    return isinstance(value, float) and math.isnan(value)

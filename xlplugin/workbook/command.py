@@ -1,0 +1,154 @@
+"""``xlplugin build``: write the template workbook, optionally from a scenario file.
+
+Nothing is lost: the workbook is written to a temporary file beside the destination
+and renamed into place (:func:`os.replace`), so an interrupted build leaves the old
+file as it was; and a workbook edited since it was built (its content no longer
+matches the fingerprint stored at build time) is only overwritten with ``--force``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from formulas.errors import EstimateError
+
+from ..scenario_file import read_scenarios
+from .build import VARIANTS, build_workbook, content_fingerprint, stored_fingerprint
+
+__all__ = ["DEFAULT_OUTPUT", "BuildError", "add_parser", "check_overwrite", "run",
+           "write_atomically"]
+
+DEFAULT_OUTPUT = "xlplugin-template.xlsx"
+
+
+class BuildError(EstimateError):
+    """The destination cannot be written (one line, naming the file)."""
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Register ``xlplugin build`` on the CLI's subparsers."""
+    parser = subparsers.add_parser(
+        "build", help="write the template workbook (.xlsx)",
+        description="Write the template workbook. An existing workbook is replaced only if "
+        "it is an untouched earlier build (or with --force); the write is atomic.")
+    parser.add_argument("-o", "--output", metavar="PATH", default=DEFAULT_OUTPUT,
+                        help=f"where to write the .xlsx (default: ./{DEFAULT_OUTPUT})")
+    parser.add_argument("--scenarios", metavar="FILE",
+                        help="CSV (UTF-8) or .xlsx file, one scenario per row: a header of "
+                        "input names and an optional 'scenario' name column")
+    parser.add_argument("--variant", choices=VARIANTS, default="native",
+                        help="native: Excel formulas only; plugin: outputs call the "
+                        "xlplugin functions (default: native)")
+    parser.add_argument("--force", action="store_true",
+                        help="overwrite a workbook even if it was edited since it was built")
+    parser.set_defaults(run=run)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build the workbook named by ``args``; errors are :class:`EstimateError` (exit 2)."""
+    target = _destination(Path(args.output))
+    check_overwrite(target, force=args.force)
+    scenarios = read_scenarios(args.scenarios) if args.scenarios else None
+    write_atomically(target, lambda path: build_workbook(path, scenarios, variant=args.variant))
+    count = "the default" if scenarios is None else f"{len(scenarios):,}"
+    print(f"wrote {target} ({count} scenarios, {args.variant} variant)")
+    return 0
+
+
+def _destination(target: Path) -> Path:
+    if target.suffix.lower() != ".xlsx":
+        raise BuildError(f"{target}: expected a path ending in .xlsx")
+    if target.is_dir():
+        raise BuildError(f"{target}: is a folder; expected a file path ending in .xlsx")
+    if not target.parent.is_dir():
+        raise BuildError(f"{target}: the folder {target.parent} does not exist")
+    return target
+
+
+def check_overwrite(target: Path, *, force: bool = False) -> None:
+    """Refuse to replace a workbook a user may have changed, unless ``force``.
+
+    A workbook may be replaced when its content fingerprint equals the one stored at
+    build time (an untouched earlier build). Anything else -- edited, no stored
+    fingerprint, not readable as a workbook -- needs ``force``.
+    """
+    if force or not (target.exists() or target.is_symlink()):
+        return
+    reason = _edited(target)
+    if reason:
+        raise BuildError(f"{target}: {reason}; use --force to overwrite")
+
+
+def _edited(target: Path) -> str | None:
+    """Why ``target`` must not be overwritten silently (None: an untouched build)."""
+    try:
+        stored = stored_fingerprint(target)
+        if stored is None:
+            return "was not built by xlplugin (no build fingerprint)"
+        if content_fingerprint(target) != stored:
+            return "was edited since it was built"
+    except Exception:  # any file at all may sit there: unreadable means "keep it"
+        return "cannot be read as an xlplugin workbook"
+    return None
+
+
+def write_atomically(target: Path, write) -> Path:
+    """Call ``write(temporary_path)`` and rename the result onto ``target``.
+
+    The temporary file sits in the destination folder (same file system, so the
+    rename is atomic) and is removed if ``write`` fails or is interrupted.
+    """
+    target = Path(target)
+    try:
+        handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                        suffix=".tmp")
+    except OSError as error:
+        raise BuildError(f"{target}: cannot write: {error.strerror or error}") from None
+    os.close(handle)
+    temporary = Path(name)
+    done = False
+    try:
+        write(temporary)
+        _settle(temporary, target)
+        os.replace(temporary, target)
+        done = True
+    except OSError as error:
+        raise BuildError(f"{target}: cannot write: {error.strerror or error}") from None
+    finally:
+        if not done:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+    _sync_folder(target.parent)
+    return target
+
+
+def _settle(temporary: Path, target: Path) -> None:
+    """Give the new file the old one's permissions (else the umask's) and flush it to disk."""
+    try:
+        mode = target.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    os.chmod(temporary, mode)
+    with temporary.open("rb+") as stream:
+        os.fsync(stream.fileno())
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename durable (POSIX; a no-op where folders cannot be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
