@@ -1,0 +1,538 @@
+"""The Excel functions (xlplugin.functions) through xlwings' own machinery, no mocks.
+
+xlwings records the Office.js metadata (xlwings Lite and Server) only when
+XLWINGS_ON_SERVER is set before it is imported; the classic (Windows, COM) path is
+checked in subprocesses, with xlwings/udfs.py's own decorators and VBA generator.
+"""
+
+import asyncio
+import json
+import math
+import os
+import subprocess
+import sys
+import textwrap
+import time
+
+os.environ["XLWINGS_ON_SERVER"] = "true"
+os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+if "xlwings" in sys.modules and not sys.modules["xlwings"].on_server:  # imported too early
+    for _name in [m for m in sys.modules if m.split(".")[0] == "xlwings"
+                  or m in ("xlplugin.functions", "xlplugin._excel")]:
+        del sys.modules[_name]
+
+import numpy as np
+import pandas as pd
+import pytest
+import xlwings
+import xlwings.server
+from bad_inputs import CASES, INF, NAN
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import formulas
+from formulas.vocabulary import INPUT, INPUTS, OUTPUT, OUTPUTS
+from xlplugin import functions
+
+TABLES = {"estimate", "scenarios", "gpu_spec"}
+NAMES = [q.name for q in OUTPUTS]
+SEED = formulas.estimate()
+
+
+def body(name: str, *args) -> dict:
+    """A request as Excel's Office.js runtime sends it: every argument a 2-D list."""
+    return {"func_name": name, "args": [_cells(a) for a in args],
+            "caller_address": "[Book1]Sheet1!A1", "version": xlwings.__version__,
+            "client": "Office.js", "culture_info_name": "en-US", "date_format": "M/d/yyyy",
+            "runtime": "1.4"}
+
+
+def _cells(value):
+    if isinstance(value, list):
+        return [[_cell(v) for v in row] for row in value]
+    return [[_cell(value)]]
+
+
+def _cell(value):  # Office.js sends every number as a float
+    return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def call(name: str, *args):
+    return asyncio.run(xlwings.server.custom_functions_call(body(name, *args), functions))
+
+
+def call_with(name: str, inputs: dict):
+    """Call an Excel function with inputs by name, the seed for required ones left out."""
+    parameters = list(getattr(functions, name).__signature__.parameters.values())
+    args = [inputs.get(p.name, _seed_cell(p.name) if p.default is p.empty else None)
+            for p in parameters]
+    while args and args[-1] is None and parameters[len(args) - 1].default is None:
+        args.pop()  # Excel sends trailing omitted arguments as nulls; either way works
+    return call(name, *args)
+
+
+def _seed_cell(name):
+    return INPUT[name].default
+
+
+@pytest.fixture(scope="module")
+def meta():
+    return xlwings.server.custom_functions_meta(functions)
+
+
+def _function(meta, name):
+    return next(f for f in meta["functions"] if f["id"] == name.upper())
+
+
+# Metadata: names, descriptions, optional flags, dropdowns
+
+
+def test_one_function_per_output_and_three_tables(meta):
+    assert set(functions.__all__) == set(NAMES) | TABLES
+    assert sorted(f["name"] for f in meta["functions"]) == sorted(n.upper() for n in
+                                                                  functions.__all__)
+
+
+def test_every_function_and_argument_is_described(meta):
+    for f in meta["functions"]:
+        assert f["description"] and not f["description"].startswith("Python function")
+        assert len(f["description"]) < 255 and "\n" not in f["description"]
+        for p in f["parameters"]:
+            assert not p["description"].startswith("Positional argument"), (f["id"], p)
+            assert len(p["description"]) < 255, (f["id"], p["name"])
+
+
+def test_descriptions_come_from_the_vocabulary(meta):
+    gpu_count = _function(meta, "gpu_count")
+    assert gpu_count["description"].startswith(f"{OUTPUT['gpu_count'].label} [GPUs]: ")
+    assert OUTPUT["gpu_count"].description in gpu_count["description"]
+    by_name = {p["name"]: p["description"] for p in gpu_count["parameters"]}
+    assert by_name["dau"] == "Users active on a day. [users/day] Required."
+    assert by_name["steps"].startswith(INPUT["steps"].description)
+    assert by_name["steps"].endswith("Default: 100.")
+    assert "[fraction] Default: 0.9." in by_name["usable_memory_fraction"]
+
+
+def test_gpu_count_keeps_the_design_cards_argument_order(meta):
+    parameters = _function(meta, "gpu_count")["parameters"]
+    assert [p["name"] for p in parameters[:4]] == ["dau", "requests_per_user", "params", "gpu"]
+    assert [p.get("optional", False) for p in parameters[:4]] == [False, False, False, True]
+    assert all(p["optional"] for p in parameters[3:])
+
+
+def test_optional_flags_follow_the_python_defaults(meta):
+    for name in functions.__all__:
+        signature = getattr(functions, name).__signature__.parameters.values()
+        flags = {p["name"]: p.get("optional", False)
+                 for p in _function(meta, name)["parameters"]}
+        assert flags == {p.name: p.default is not p.empty for p in signature}, name
+
+
+def test_arguments_are_vocabulary_inputs_and_cover_the_formulas(meta):
+    for name in NAMES:
+        params = list(getattr(functions, name).__signature__.parameters)
+        assert set(params) <= set(INPUT), name
+        formula = getattr(formulas, name, None)
+        if formula is not None:  # every input of the formulas function is reachable
+            needs = set(formula.__signature__.parameters)
+            assert needs <= set(params), (name, needs - set(params))
+    everything = [q.name for q in INPUTS]
+    for name in ("total_usd_per_month", "usd_per_1k_requests", "estimate"):
+        assert sorted(getattr(functions, name).__signature__.parameters) == sorted(everything)
+
+
+def test_gpu_and_precision_offer_the_catalogue_as_a_dropdown(meta):
+    enums = {e["id"]: [v["stringValue"] for v in e["values"]] for e in meta["enums"]}
+    for f in meta["functions"]:
+        for p in f["parameters"]:
+            if p["name"] in ("gpu", "precision"):
+                expected = (formulas.gpu_names() if p["name"] == "gpu"
+                            else formulas.precision_names())
+                assert enums[p["customEnumId"]] == expected, f["id"]
+    tooltips = {v["name"]: v.get("tooltip") for e in meta["enums"] if e["id"] == "GPU_COUNT.GPU"
+                for v in e["values"]}
+    assert tooltips["H100"].startswith("NVIDIA H100")
+    assert "memory_bytes" in enums["GPU_SPEC.FIELD"]
+
+
+def test_results_are_cached_by_arguments():
+    for name in functions.__all__:
+        assert getattr(functions, name).__xlfunc__["cache"] is True, name
+
+
+# Calls, as Excel's Office.js runtime makes them
+
+
+def test_gpu_count_of_the_seed_is_61():
+    assert call("gpu_count", 100_000_000, 10, 8.1e9, "A100") == [[61]]
+    assert call("GPU_COUNT", 100_000_000, 10, 8.1e9, "A100") == [[61]]  # the Excel spelling
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_each_output_equals_formulas(name):
+    [[value]] = call_with(name, {})
+    assert value == pytest.approx(SEED[name], rel=1e-12)
+
+
+def test_omitted_arguments_and_empty_cells_take_the_defaults():
+    full = [None] * 12  # Excel sends the 12 optional arguments as nulls
+    assert call("gpu_count", 1e8, 10, 8.1e9, None, *full) == [[61]]
+    assert call("gpu_count", 1e8, 10, 8.1e9, "") == [[61]]
+
+
+def test_numbers_may_be_text_with_si_suffixes():
+    assert call("gpu_count", "100M", "10", "8.1B", "A100") == [[61]]
+    [[per_day]] = call("interaction_storage_bytes_per_day", "100M", 10, "1MB")
+    assert per_day == SEED["interaction_storage_bytes_per_day"]
+
+
+def test_gpu_also_accepts_flops():
+    assert call("gpu_count", 1e8, 10, 8.1e9, 312e12) == [[61]]
+    assert call("qps_per_gpu", 8.1e9, "312T") == call("qps_per_gpu", 8.1e9, "A100")
+
+
+@settings(max_examples=60, deadline=None)
+@given(dau=st.floats(1e3, 1e10), rpu=st.floats(0.1, 1e3), params=st.floats(1e6, 1e11),
+       gpu=st.sampled_from(["A100", "H100", "MI300X", "L4", "B200"]),
+       precision=st.sampled_from(["FP16", "FP8", "BF16"]))
+def test_gpu_count_matches_formulas_for_any_valid_input(dau, rpu, params, gpu, precision):
+    try:
+        expected = formulas.gpu_count(dau, rpu, params, gpu, precision=precision)
+    except formulas.EstimateError as error:
+        assert call("gpu_count", dau, rpu, params, gpu, None, precision) == [
+            [f"#VALUE! {error}"]]
+        return
+    assert call("gpu_count", dau, rpu, params, gpu, None, precision) == [[int(expected)]]
+
+
+# Arrays: any argument a cell, row, column or 2-D range; the result spills broadcast
+
+
+def test_a_column_against_a_row_spills_a_table():
+    daus, gpus = [1e7, 1e8, 1e9], ["A100", "H100"]
+    cells = call("gpu_count", [[d] for d in daus], 10, 8.1e9, [gpus])
+    expected = formulas.gpu_count(np.array(daus)[:, None], 10, 8.1e9, np.array([gpus], object))
+    assert cells == expected.astype(int).tolist()
+    assert np.shape(cells) == (3, 2)
+
+
+def test_rows_columns_and_ranges_keep_their_shape():
+    assert np.shape(call("trps", [[1e8, 2e8, 3e8]], 10)) == (1, 3)
+    assert np.shape(call("trps", [[1e8], [2e8]], 10)) == (2, 1)
+    table = call("trps", [[1e8, 2e8], [3e8, 4e8]], [[10], [20]])
+    assert table == (np.array([[1e8, 2e8], [3e8, 4e8]]) * [[10], [20]] / 86_400).tolist()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_function_broadcasts_a_column(name):
+    column = call_with(name, {"dau": [[1e8], [2e8]]} if "dau" in
+                       getattr(functions, name).__signature__.parameters else
+                       {"params": [[8.1e9], [2.5e9]]})
+    assert np.shape(column) == (2, 1)
+    assert column[0][0] == pytest.approx(SEED[name], rel=1e-12)
+
+
+def test_empty_cells_in_ranges():
+    # optional argument: the default; required argument: the result's cell stays empty
+    assert call("gpu_count", 1e8, 10, 8.1e9, [["A100"], [None]]) == [[61], [61]]
+    assert call("gpu_count", [[1e8], [None], [2e8]], 10, 8.1e9) == [[61], [""], [121]]
+
+
+# Errors: one line in the cell, naming the argument, what it got and what it accepts
+
+
+def test_bad_input_shows_one_line_naming_the_argument():
+    assert call("gpu_count", -5, 10, 8.1e9) == [["#VALUE! dau: got -5; accepts a number > 0"]]
+    [[unknown]] = call("gpu_count", 1e8, 10, 8.1e9, "H900")
+    assert unknown.startswith("#VALUE! gpu: got 'H900'; accepts one of A100, A100-80GB")
+    [[text]] = call("gpu_count", 1e8, "ten", 8.1e9)
+    assert text == "#VALUE! requests_per_user: got 'ten'; accepts a number > 0"
+
+
+def test_a_missing_required_argument_says_which():
+    assert call("gpu_count", 1e8, None, 8.1e9) == [
+        ["#VALUE! requests_per_user: missing (required); accepts a number > 0"]]
+    assert call("gpu_spec", None, "memory_bytes") == [
+        ["#VALUE! gpu: missing (required); accepts a catalogue name"]]
+
+
+def test_cells_as_office_js_sends_them_inside_ranges(monkeypatch):
+    from xlplugin import _excel
+
+    class JsNull:  # what Pyodide >= 0.28 (xlwings Lite) passes for an empty cell
+        pass
+
+    monkeypatch.setattr(_excel, "JsNull", JsNull)
+    number = {"type": "Double", "basicValue": 2e8}  # a formatted number (a data type)
+    assert call("gpu_count", [[1e8], [number], [JsNull()]], 10, 8.1e9) == [[61], [121], [""]]
+    na = {"type": "Error", "basicValue": "#N/A", "errorType": "NotAvailable"}
+    [[message]] = call("gpu_count", 1e8, 10, 8.1e9, [["A100"], [na]])
+    assert message.startswith("#VALUE! gpu: got '#N/A' (row 2); accepts one of")
+
+
+def test_the_pyodide_lookup_shortcut_keeps_xlwings_answers():
+    from xlwings.pro import udfs_officejs
+
+    assert xlwings.utils.is_jsnull(None) is False
+    marker = object()
+    assert udfs_officejs.js_to_none(marker) is marker
+    assert udfs_officejs.to_scalar([[5.0]]) == 5.0 and udfs_officejs.to_scalar([[1, 2]]) == [1, 2]
+
+
+def test_an_error_cell_is_named_not_replaced_by_the_default():
+    na = {"type": "Error", "basicType": "Error", "basicValue": "#N/A", "errorType": "NotAvailable"}
+    assert call("gpu_count", 1e8, na, 8.1e9) == [
+        ["#VALUE! requests_per_user: got '#N/A'; accepts a number > 0"]]
+
+
+def test_ranges_that_do_not_stretch_to_one_size():
+    [[message]] = call("gpu_count", [[1e8], [2e8], [3e8]], [[10], [20]], 8.1e9)
+    assert message.startswith("#VALUE! ranges of different sizes: dau is 3x1, "
+                              "requests_per_user is 2x1; accepts")
+
+
+def _excel_value(value):
+    return None if value is NAN else value  # NaN stands for an empty cell
+
+
+EXCEL_CASES = [c for c in CASES if not any(v in (INF, -INF) for v in c.inputs.values()
+                                           if isinstance(v, float))]  # no cell holds inf
+
+
+@pytest.mark.parametrize("case", EXCEL_CASES, ids=[c.id for c in EXCEL_CASES])
+def test_bad_input_matrix(case):
+    # ESTIMATE takes every input, each optional, as formulas.estimate does
+    inputs = {k: _excel_value(v) for k, v in case.inputs.items()}
+    rows = call_with("estimate", inputs)
+    if case.is_error:
+        [[message]] = rows
+        assert message.startswith(f"#VALUE! {case.expect}")
+        assert "\n" not in message and "Traceback" not in message
+        return
+    assert dict((name, value) for name, value, _ in rows)[case.output] == pytest.approx(
+        case.expect)
+    takes = getattr(functions, case.output).__signature__.parameters
+    if not any(v is None and takes[k].default is takes[k].empty
+               for k, v in inputs.items() if k in takes):  # an empty required cell: below
+        [[value]] = call_with(case.output, {k: v for k, v in inputs.items() if k in takes})
+        assert value == pytest.approx(case.expect)
+
+
+# Tables: ESTIMATE, SCENARIOS, GPU_SPEC
+
+
+def test_estimate_spills_name_value_unit():
+    rows = call("estimate")
+    assert [r[0] for r in rows] == list(SEED)
+    values = {name: value for name, value, _ in rows}
+    assert values == pytest.approx(SEED)
+    units = {name: unit for name, _, unit in rows}
+    assert units["gpu_count"] == "GPUs" and units["gpu"] == "" and units["dau"] == "users/day"
+    assert values["gpu_count"] == 61 and isinstance(values["gpu_count"], int)
+
+
+def test_estimate_takes_arguments_and_refuses_ranges():
+    rows = {r[0]: r[1] for r in call("estimate", 2e8, 10, 8.1e9, "H100")}
+    assert rows == pytest.approx(formulas.estimate(dau=2e8, gpu="H100"))
+    [[message]] = call("estimate", [[1e8], [2e8]])
+    assert message.startswith("#VALUE! ESTIMATE: got a range; accepts single cells")
+
+
+def test_scenarios_spill_every_output_under_a_header():
+    table = [["dau", "GPU", "params"], [1e8, "A100", None], [None, None, None],
+             ["200M", "H100", "2.5B"]]
+    rows = call("scenarios", table)
+    assert rows[0] == NAMES
+    frame = pd.DataFrame({"dau": [1e8, 2e8], "gpu": ["A100", "H100"], "params": [None, 2.5e9]})
+    expected = formulas.estimate_table(frame)[NAMES].to_numpy()
+    assert rows[1] == pytest.approx(list(expected[0]))
+    assert rows[2] == [""] * len(NAMES)  # an empty row stays empty
+    assert rows[3] == pytest.approx(list(expected[1]))
+
+
+def test_scenarios_errors_name_the_column_or_row():
+    [[unknown]] = call("scenarios", [["dau", "gpuz"], [1e8, "A100"]])
+    assert unknown.startswith("#VALUE! column: got 'gpuz'; accepts one of dau")
+    [[row]] = call("scenarios", [["dau"], [1e8], [-1]])
+    assert row == "#VALUE! dau: got -1 (row 2); accepts a number > 0"
+    [[headless]] = call("scenarios", [["dau", None], [1e8, 5]])
+    assert headless.startswith("#VALUE! table: column 2 has values but no header")
+
+
+def test_scenarios_of_10000_rows_in_one_call_stay_fast():
+    rng = np.random.default_rng(7)
+    table = [["dau", "requests_per_user", "gpu"]] + [
+        [float(d), 10.0, str(g)] for d, g in zip(rng.integers(10**6, 10**9, 10_000),
+                                           rng.choice(["A100", "H100", "L4"], 10_000),
+                                           strict=True)]
+    request = body("scenarios", table)
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        rows = asyncio.run(xlwings.server.custom_functions_call(request, functions))
+        times.append(time.perf_counter() - start)
+    assert len(rows) == 10_001 and len(rows[1]) == len(NAMES)
+    assert min(times) < 0.5  # ~0.04 s here; a per-cell slow path costs seconds
+
+
+def test_gpu_spec_reads_the_catalogue():
+    assert call("gpu_spec", "A100", "memory_bytes") == [[40e9]]
+    assert call("gpu_spec", "a100-sxm4", "fp16_flops") == [[312e12]]  # aliases, any case
+    table = call("gpu_spec", [["A100"], ["H100"]], [["fp16_flops", "fp8_flops"]])
+    assert table == [[312e12, ""], [989e12, 1979e12]]  # A100 has no FP8: empty
+    [[field]] = call("gpu_spec", "A100", "colour")
+    assert field.startswith("#VALUE! field: got 'colour'; accepts one of")
+
+
+def test_results_are_json_for_the_http_answer():
+    for name in NAMES:
+        json.dumps(call_with(name, {"dau": [[1e8], [None]]}), allow_nan=False)
+    json.dumps(call("estimate"), allow_nan=False)
+    rows = call("estimate", None, None, None, 312e12, *[None] * 19, 2.745)
+    assert ["gpu_memory_bytes", "", "B"] in rows  # unknown for a GPU given as FLOP/s
+    json.dumps(rows, allow_nan=False)
+    json.dumps(call("scenarios", [["dau"], [1e8], [None]]), allow_nan=False)
+    json.dumps(call("gpu_spec", [["L4"], ["A100"]], "fp8_flops"), allow_nan=False)
+
+
+# Classic xlwings (Windows, COM): in subprocesses, without XLWINGS_ON_SERVER
+
+
+def _run(script: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "XLWINGS_ON_SERVER"}
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(script)], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def test_module_imports_without_excel_or_pywin32():
+    done = _run("""
+        import sys
+        import xlwings
+        from xlplugin import functions
+        assert not xlwings.on_server and "pywintypes" not in sys.modules
+        assert not hasattr(functions.gpu_count, "__xlfunc__")  # decorators are no-ops here
+        print(functions.gpu_count(1e8, 10, "8.1B", "A100"))
+    """)
+    assert done.stdout.strip() == "[[61]]"
+
+
+VBA_RESERVED = {
+    "and", "as", "boolean", "byref", "byte", "byval", "call", "case", "const", "currency",
+    "date", "decimal", "declare", "dim", "do", "double", "each", "else", "empty", "end",
+    "enum", "eqv", "erase", "error", "event", "exit", "false", "for", "friend", "function",
+    "get", "global", "gosub", "goto", "if", "imp", "implements", "in", "integer", "is",
+    "let", "like", "long", "loop", "lset", "me", "mod", "new", "next", "not", "nothing",
+    "null", "on", "option", "optional", "or", "paramarray", "preserve", "private",
+    "property", "public", "raiseevent", "redim", "rem", "resume", "return", "rset",
+    "select", "set", "single", "static", "step", "stop", "string", "sub", "then", "to",
+    "true", "type", "typeof", "until", "variant", "wend", "while", "with", "xor",
+    "array", "name", "caller", "len", "val", "format", "str", "mid", "left", "right",
+}
+
+
+def test_classic_xlwings_accepts_every_signature():
+    done = _run("""
+        import io, json, sys, types
+        # Stand-ins for pywin32, so that xlwings/udfs.py itself can be imported here.
+        for name in ("pythoncom", "pywintypes", "win32com", "win32com.client"):
+            sys.modules[name] = types.ModuleType(name)
+        sys.modules["pythoncom"].CoInitialize = lambda: None
+        sys.modules["pywintypes"].com_error = type("com_error", (Exception,), {})
+        sys.modules["win32com"].client = sys.modules["win32com.client"]
+        sys.modules["win32com.client"].Dispatch = lambda *args: None
+        import xlwings as xw
+        import xlwings.udfs as udfs
+        from xlwings import conversion
+
+        class Excel:  # what xlwings._xlwindows (pywin32) does to cell values, in short
+            name, type = "excel", "desktop"
+            errors = {-2146826246: "#N/A"}
+            @classmethod
+            def clean_value_data(cls, data, dates, empty_as, numbers, err_to_str):
+                return [[empty_as if c in ("", None) else cls.errors.get(c, c) if
+                         isinstance(c, int) and err_to_str else c for c in row] for row in data]
+            @staticmethod
+            def prepare_xl_data_element(x, options):
+                return "" if x is None else x
+
+        xw.engines.add(xw.main.Engine(impl=Excel()))
+        xw.func, xw.arg, xw.ret = udfs.xlfunc, udfs.xlarg, udfs.xlret  # the classic ones
+        from xlplugin import functions as F
+
+        class Book:
+            Name = "Book1.xlsm"
+        vba = io.StringIO()
+        udfs.generate_vba_wrapper("xlplugin.functions", F, vba, Book())
+
+        def call(f, *values):  # as udfs.call_udf converts arguments and the result
+            info = f.__xlfunc__
+            args = [conversion.read(None, v, a["options"]) for v, a in zip(values, info["args"])]
+            args += [a["optional"] for a in info["args"][len(values):]]
+            return conversion.write(f(*args), None, info["ret"]["options"])
+
+        funcs = {n: getattr(F, n).__xlfunc__ for n in F.__all__}
+        print(json.dumps({
+            "funcs": {n: {"args": [[a["name"], a["doc"], "optional" in a, a["vararg"]]
+                                      for a in x["args"]], "doc": x["ret"]["doc"]}
+                      for n, x in funcs.items()},
+            "vba": vba.getvalue(),
+            "seed": call(F.gpu_count, 1e8, 10.0, "8.1B", "A100"),
+            "column": call(F.gpu_count, ((1e8,), (2e8,)), 10.0, 8.1e9, (("A100", "H100"),)),
+            "error": call(F.gpu_count, 1e8, -2146826246, 8.1e9),
+            "table": call(F.scenarios, (("dau", "gpu"), (1e8, "A100")))[1][11],
+        }))
+    """)
+    result = json.loads(done.stdout)
+    assert result["seed"] == [[61]]
+    assert result["column"] == [[61, 19], [121, 38]]
+    assert result["error"] == [["#VALUE! requests_per_user: got '#N/A'; accepts a number > 0"]]
+    assert result["table"] == 61
+    vba = result["vba"]
+    for name, info in result["funcs"].items():
+        args = info["args"]
+        assert len(args) <= 60  # a VBA procedure takes at most 60 arguments
+        assert not any(vararg for *_, vararg in args)
+        assert len(info["doc"]) <= 255 and all(len(doc) <= 255 for _, doc, *_ in args)
+        assert name.lower() not in VBA_RESERVED
+        assert not {a[0].lower() for a in args} & VBA_RESERVED, name
+        required = [a[0] for a in args if not a[2]]
+        assert [a[0] for a in args[:len(required)]] == required  # optional ones trail
+        signature = ", ".join(a[0] if not a[2] else f"Optional {a[0]}" for a in args)
+        assert f"Function {name}({signature})" in vba.replace(" _\n", "")
+    assert max(len(line) for line in vba.splitlines()) < 1024  # VBA's line limit
+    statements = vba.split("\n")
+    assert all(s.count(" _") < 25 for s in statements)  # at most 24 continuations
+
+
+def test_no_keyword_only_arguments_or_varargs():
+    import inspect
+
+    for name in functions.__all__:
+        for p in getattr(functions, name).__signature__.parameters.values():
+            assert p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD, (name, p.name)
+
+
+def test_nan_cells_never_reach_excel():
+    # formulas refuses to return infinity or NaN; an overflow is a message, not a number
+    [[message]] = call("profile_storage_bytes", 1e308, 1e10)
+    assert message.startswith("#VALUE! profile_storage_bytes: the result overflows")
+    assert not any(isinstance(v, float) and math.isnan(v) for v in call("estimate")[0])
+
+
+def test_dropdowns_can_give_way_to_ranges():
+    # XLPLUGIN_DROPDOWNS=0: gpu and precision are declared as ranges, like every argument
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent("""
+        import json, xlwings.server
+        from xlplugin import functions
+        meta = xlwings.server.custom_functions_meta(functions)
+        gpu = next(p for f in meta["functions"] if f["id"] == "GPU_COUNT"
+                   for p in f["parameters"] if p["name"] == "gpu")
+        print(json.dumps([gpu, "enums" in meta]))
+    """)], env={**os.environ, "XLPLUGIN_DROPDOWNS": "0"}, capture_output=True, text=True,
+        timeout=120)
+    assert done.returncode == 0, done.stderr
+    gpu, has_enums = json.loads(done.stdout)
+    assert gpu["dimensionality"] == "matrix" and "customEnumId" not in gpu and not has_enums
+    assert gpu["description"].startswith(INPUT["gpu"].description)

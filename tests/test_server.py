@@ -1,0 +1,219 @@
+"""Deployment: ``xlplugin serve`` (xlwings Server over HTTP) and ``xlplugin lite``.
+
+The server test starts the real command on 127.0.0.1 and a free port, talks to it with
+httpx as Excel's add-in would, and stops it. Outside CI it skips when xlwings Server is
+not installed; in CI (CI=true) it must run.
+"""
+
+import importlib.util
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from bad_inputs import CASES, INF, NAN
+
+import xlplugin
+from xlplugin.serve import write_lite
+
+HAVE_SERVER = all(importlib.util.find_spec(m) for m in ("xlwings_server", "uvicorn", "httpx"))
+needs_server = pytest.mark.skipif(
+    not HAVE_SERVER and os.environ.get("CI") != "true",
+    reason="xlwings Server is not installed (pip install -e '.[server]'); CI must have it")
+START_TIMEOUT = 60  # seconds for the server to answer
+REQUEST_TIMEOUT = 30
+
+
+def body(name: str, *args) -> dict:
+    """A request as Excel's Office.js runtime sends it: every argument a 2-D list."""
+    cells = [a if isinstance(a, list) else [[float(a) if isinstance(a, int) and not
+                                              isinstance(a, bool) else a]] for a in args]
+    return {"func_name": name, "args": cells, "caller_address": "[Book1]Sheet1!A1",
+            "version": "0.37.8", "client": "Office.js", "culture_info_name": "en-US",
+            "date_format": "M/d/yyyy", "runtime": "1.4"}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    """``xlplugin serve --port N``, answering; stopped (its process group) afterwards."""
+    import httpx
+
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XLWINGS_")}
+    env["XLWINGS_LICENSE_KEY"] = "noncommercial"  # tests are noncommercial use
+    process = subprocess.Popen(
+        [sys.executable, "-m", "xlplugin.cli", "serve", "--port", str(port)], env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    client = httpx.Client(base_url=url, timeout=REQUEST_TIMEOUT)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"xlplugin serve exited early:\n{process.stdout.read()}")
+            try:
+                if client.get("/xlwings/custom-functions-meta").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"xlplugin serve did not answer within {START_TIMEOUT} s")
+            time.sleep(0.2)
+        yield client
+    finally:
+        client.close()
+        process.terminate()  # uvicorn shuts down on SIGTERM; the temp project is removed
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=15)
+
+
+def _call(client, name, *args):
+    response = client.post("/xlwings/custom-functions-call", json=body(name, *args))
+    assert response.status_code == 200, response.text
+    return response.json()["result"]
+
+
+@pytest.mark.server
+@needs_server
+def test_serve_answers_61_for_the_seed(server):
+    response = server.post("/xlwings/custom-functions-call",
+                           json=body("gpu_count", 100_000_000, 10, 8.1e9, "A100"))
+    assert response.status_code == 200
+    assert response.json() == {"result": [[61]]}
+    assert _call(server, "GPU_COUNT", "100M", 10, "8.1B", "A100") == [[61]]
+
+
+@pytest.mark.server
+@needs_server
+def test_serve_lists_every_function_with_descriptions(server):
+    meta = server.get("/xlwings/custom-functions-meta").json()
+    names = {f["name"] for f in meta["functions"]}
+    assert {"GPU_COUNT", "TRPS", "MODEL_SIZE_BYTES", "STORAGE_BYTES_PER_DAY",
+            "INFERENCE_SECONDS", "QPS_PER_GPU", "EGRESS_BITS_PER_SECOND",
+            "TOTAL_USD_PER_MONTH", "ESTIMATE", "SCENARIOS", "GPU_SPEC"} <= names
+    assert len(names) == 22
+    gpu_count = next(f for f in meta["functions"] if f["name"] == "GPU_COUNT")
+    assert [p["name"] for p in gpu_count["parameters"][:4]] == [
+        "dau", "requests_per_user", "params", "gpu"]
+    assert gpu_count["parameters"][3]["customEnumId"] == "GPU_COUNT.GPU"
+
+
+@pytest.mark.server
+@needs_server
+def test_serve_spills_arrays_and_explains_bad_input(server):
+    assert _call(server, "gpu_count", [[1e8], [2e8]], 10, 8.1e9, [["A100", "H100"]]) == [
+        [61, 19], [121, 38]]
+    assert _call(server, "gpu_count", -5, 10, 8.1e9) == [
+        ["#VALUE! dau: got -5; accepts a number > 0"]]
+    rows = _call(server, "scenarios", [["dau", "gpu"], [1e8, "A100"], ["200M", "H100"]])
+    assert rows[0][11] == "gpu_count" and [rows[1][11], rows[2][11]] == [61, 38]
+
+
+HTTP_CASES = [c for c in CASES if not any(isinstance(v, float) and v in (INF, -INF)
+                                          for v in c.inputs.values())]
+
+
+@pytest.mark.server
+@needs_server
+def test_serve_bad_input_matrix(server):
+    import inspect
+
+    from xlplugin.functions import estimate
+
+    names = list(inspect.signature(estimate).parameters)
+    for case in HTTP_CASES:  # ESTIMATE takes every input, each optional
+        inputs = {k: None if v is NAN else v for k, v in case.inputs.items()}
+        rows = _call(server, "estimate", *[inputs.get(n) for n in names])
+        if case.is_error:
+            assert rows[0][0].startswith(f"#VALUE! {case.expect}"), case.id
+        else:
+            values = {name: value for name, value, _ in rows}
+            assert values[case.output] == pytest.approx(case.expect), case.id
+
+
+@pytest.mark.server
+@needs_server
+def test_serve_caches_results_and_has_no_namespace(server):
+    code = server.get("/xlwings/custom-functions-code").text
+    assert code.count("isCached: true") == 22
+    manifest = server.get("/manifest.xml").text
+    assert "<Namespace" not in manifest  # =GPU_COUNT(...), as in xlwings Lite
+
+
+def test_serve_without_xlwings_server_says_how_to_install(tmp_path):
+    script = textwrap.dedent("""
+        import importlib.util, sys
+        real = importlib.util.find_spec
+        importlib.util.find_spec = lambda name, *a: None if name == "xlwings_server" else real(
+            name, *a)
+        from xlplugin.cli import main
+        sys.exit(main(["serve"]))
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2
+    assert "pip install 'xlplugin[server]'" in done.stderr and "Traceback" not in done.stderr
+
+
+# xlwings Lite
+
+
+def test_lite_writes_main_requirements_and_a_wheel(tmp_path):
+    main, requirements, wheel = write_lite(tmp_path, "https://example.org/x.whl")
+    assert "from xlplugin.functions import *" in main.read_text()
+    lines = [line for line in requirements.read_text().splitlines()
+             if line and not line.startswith("#")]
+    assert lines == ["numpy", "pandas", "https://example.org/x.whl"]
+    assert wheel.name == f"xlplugin-{xlplugin.__version__}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        record = archive.read(f"xlplugin-{xlplugin.__version__}.dist-info/RECORD").decode()
+    assert "formulas/data/gpus.csv" in names and "xlplugin/functions.py" in names
+    assert all(name in record for name in names)
+
+
+def test_lite_main_registers_every_function_from_the_wheel_alone(tmp_path):
+    """As xlwings Lite does: install the wheel, run main.py as module ``main``, read its
+    metadata; formulas and xlplugin must come from the wheel, not from this checkout."""
+    main, _, wheel = write_lite(tmp_path / "lite")
+    site = tmp_path / "site"
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(site)
+    script = textwrap.dedent(f"""
+        import importlib.util, json, sys
+        sys.path.insert(0, {str(site)!r})
+        sys.path = [p for p in sys.path if "{Path(xlplugin.__file__).parent.parent}" != p]
+        spec = importlib.util.spec_from_loader("main", loader=None)
+        main = importlib.util.module_from_spec(spec)
+        exec(open({str(main)!r}).read(), main.__dict__)
+        import xlwings.server, formulas, xlplugin.functions
+        meta = xlwings.server.custom_functions_meta(main)
+        print(json.dumps([sorted(f["name"] for f in meta["functions"]),
+                          formulas.__file__, xlplugin.functions.__file__,
+                          xlplugin.functions.gpu_count(1e8, 10, 8.1e9, "A100")]))
+    """)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.update(XLWINGS_ON_SERVER="true", XLWINGS_LICENSE_KEY="noncommercial")
+    done = subprocess.run([sys.executable, "-I", "-c", script], env=env, capture_output=True,
+                          text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    names, formulas_file, functions_file, seed = json.loads(done.stdout)
+    assert len(names) == 22 and "GPU_COUNT" in names
+    assert formulas_file.startswith(str(site)) and functions_file.startswith(str(site))
+    assert seed == [[61]]

@@ -1,0 +1,387 @@
+"""What every Excel function shares: descriptions, argument cleaning, errors and results.
+
+The functions in :mod:`xlplugin.functions` hold no formula: :func:`output` hands their
+arguments to the matching :mod:`formulas` function (or to :func:`formulas.estimate` for
+the costs) and turns the answer into cells. An argument arrives as a single value or, for
+a range, a list of rows; :func:`cell` makes each cell a plain value (an empty cell None,
+an error cell its text such as ``"#N/A"``).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import inspect
+import math
+import os
+import sys
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import pandas as pd
+import xlwings as xw
+
+import formulas
+from formulas import catalog
+from formulas.vocabulary import INPUT, OUTPUT
+
+__all__ = ["ARG_OPTIONS", "OFFICE_JS", "Gpu", "GpuField", "Number", "Precision", "Range", "blank",
+           "cell", "estimate_rows", "excel_function", "output", "scenario_rows", "spec_cells",
+           "value_error"]
+
+# xlwings Lite and Server (Office.js) send JSON: taken as it is ("raw"), without a pass
+# over every cell. Classic xlwings gets COM values, which its standard reader cleans:
+# ndim=2 keeps a row a row and a column a column (numpy then broadcasts them as Excel
+# does), err_to_str turns an error cell into "#N/A" (not a blank that would take the
+# default), and "default" replaces the Literal converter that classic xlwings cannot read.
+OFFICE_JS = bool(getattr(xw, "on_server", False))
+ARG_OPTIONS = {"convert": "raw"} if OFFICE_JS else {
+    "convert": "default", "ndim": 2, "err_to_str": True}
+ERROR = "#VALUE!"
+
+try:  # xlwings Lite (Pyodide >= 0.28) passes JavaScript's null inside ranges as JsNull
+    from pyodide.ffi import JsNull
+except ImportError:
+    JsNull = type(None)
+_PLAIN = {float, int, str, bool, type(None)}
+
+Number = Any  # a number, text with an SI suffix ("100M", "1MB", "90%"), or a range of them
+Range = Any  # a range with a header row
+
+_GPUS = catalog.gpus()
+Gpu = Annotated[Literal[tuple(_GPUS["name"])],  # the catalogue's names: Excel's dropdown
+                {"tooltips": dict(zip(_GPUS["name"], _GPUS["description"], strict=True))}]
+Precision = Annotated[
+    Literal[tuple(formulas.precision_names())],
+    {"tooltips": {name: f"{width:g} bytes per parameter" for name, width in
+                  zip(catalog.precisions()["name"], catalog.precisions()["bytes_per_param"],
+                      strict=True)}}]
+GpuField = Literal[tuple(c for c in _GPUS.columns if c not in ("name", "aliases"))]
+if os.environ.get("XLPLUGIN_DROPDOWNS", "1") == "0":
+    # xlwings declares a dropdown argument to Office.js as a single text cell; without
+    # dropdowns gpu, precision and field take ranges in Excel too, like every argument.
+    Gpu = Precision = GpuField = Any
+
+
+def _look_up_pyodide_once() -> None:
+    """Make xlwings Server stop looking for Pyodide on every argument and cell.
+
+    xlwings 0.37 asks ``from pyodide.ffi import JsNull`` for each argument
+    (``udfs_officejs.js_to_none``) and each cell it reads (``utils.is_jsnull``) so that
+    xlwings Lite can spot JavaScript's ``null``. Outside Pyodide that import fails every
+    time, at about 0.1 ms each: 2 ms for a call with Excel's 16 arguments, seconds for a
+    10,000-row table. Outside Pyodide there is no JsNull, so the answers are constant;
+    this gives them without the import. Nothing changes in xlwings Lite (Pyodide) or
+    classic xlwings (no Office.js reader).
+    """
+    server = sys.modules.get("xlwings.pro.udfs_officejs")
+    if server is None or importlib.util.find_spec("pyodide") is not None:
+        return
+    if hasattr(server, "js_to_none"):
+        server.js_to_none = _same
+    if hasattr(xw.utils, "is_jsnull"):
+        xw.utils.is_jsnull = _false
+
+
+def _same(value: object) -> object:
+    return value
+
+
+def _false(value: object) -> bool:
+    return False
+
+
+_look_up_pyodide_once()
+
+
+def _number_text(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    return f"{value:,.12g}"
+
+
+def arg_doc(name: str, required: bool) -> str:
+    """What an argument is, its unit and its default, from the vocabulary."""
+    q = INPUT[name]
+    text = q.description if q.kind == "name" else f"{q.description} [{q.unit}]"
+    if name == "gpu":
+        text += " Or its peak FLOP/s as a number."
+    if required:
+        return text + " Required."
+    return text + ("" if q.default is None else f" Default: {_number_text(q.default)}.")
+
+
+def function_doc(name: str) -> str:
+    """What an output is and how it is computed, from the vocabulary."""
+    q = OUTPUT[name]
+    return f"{q.label} [{q.unit}]: {q.description} Ranges spill."
+
+
+class _Plan:
+    """How one Excel function reaches :mod:`formulas`, worked out once at import."""
+
+    def __init__(self, function):
+        parameters = inspect.signature(function).parameters.values()
+        self.name = function.__name__
+        self.required = {p.name for p in parameters if p.default is inspect.Parameter.empty}
+        self.whole = OUTPUT[self.name].unit == "GPUs"
+        self.formula = getattr(formulas, self.name, None)  # costs exist only in estimate()
+        if self.formula is not None:
+            own = inspect.signature(self.formula).parameters.values()
+            self.takes = {p.name for p in own}
+            self.needs = [p.name for p in own if p.default is inspect.Parameter.empty]
+
+
+def excel_function(function=None, **docs: str):
+    """Register a function with xlwings: descriptions, argument options, result cache.
+
+    A function named after an output of the vocabulary takes its description from it, and
+    each argument named after an input takes the input's; ``docs`` describes the others.
+    The same decorators serve classic xlwings, xlwings Lite and xlwings Server.
+    """
+    if function is None:
+        return lambda f: excel_function(f, **docs)
+    if function.__name__ in OUTPUT:
+        function.__doc__ = function_doc(function.__name__)
+        function.plan = _Plan(function)
+    function.__doc__ = " ".join(function.__doc__.split())  # Excel shows it on one line
+    for p in inspect.signature(function).parameters.values():
+        doc = docs.get(p.name) or arg_doc(p.name, p.default is inspect.Parameter.empty)
+        xw.arg(p.name, doc=doc, **ARG_OPTIONS)(function)
+    xw.ret("raw")(function)  # cells are built here: plain lists, no per-cell conversion
+    # xlwings Server reads the signature on every call; computed once, it is free.
+    function.__signature__ = inspect.signature(function)
+    return xw.func(cache=True)(function)  # last: xw.arg and xw.ret reset the cache flag
+
+
+def value_error(error: Exception) -> list[list[str]]:
+    """The one-line message a cell shows for bad input."""
+    return [[f"{ERROR} {error}"]]
+
+
+def output(function, args: dict) -> list[list]:
+    """Cells of one output of the estimate for an Excel function's arguments."""
+    plan = function.plan
+    try:
+        inputs, shape, holes = _inputs(args, plan.required)
+        if plan.formula is None:
+            value = formulas.estimate(**inputs)[plan.name]
+        else:
+            value = plan.formula(**_formula_arguments(plan, inputs))
+    except formulas.EstimateError as error:
+        return value_error(error)
+    return _cells(value, shape, holes, plan.whole)
+
+
+def _formula_arguments(plan: _Plan, inputs: dict) -> dict:
+    arguments = {name: value for name, value in inputs.items() if name in plan.takes}
+    for name in plan.needs:
+        if name not in arguments:  # required by formulas, optional in Excel
+            arguments[name] = _default(name, inputs)
+    return arguments
+
+
+def _default(name: str, inputs: dict) -> object:
+    if name == "bytes_per_param":  # the precision's width, from the catalogue
+        precision = inputs.get("precision", INPUT["precision"].default)
+        widths = np.asarray(catalog.resolve_precision(precision)[0])
+        return widths if widths.ndim else widths.item()
+    return INPUT[name].default
+
+
+def blank(value: object) -> bool:
+    """An empty cell: None, empty or blank text (xlwings passes empty cells as None)."""
+    return value is None or (isinstance(value, str) and not value.strip()) \
+        or (isinstance(value, float) and math.isnan(value))
+
+
+def cell(value: object) -> object:
+    """A cell as a plain value: an Office.js error cell as its text ("#N/A"), a data type
+    (a formatted number, an entity) as its basic value, JavaScript's null as None."""
+    if isinstance(value, dict):
+        return value.get("basicValue")
+    return None if isinstance(value, JsNull) else value
+
+
+def _unwrap(value: object) -> object:
+    """A single cell as its value; a range as a list of rows (a one-row range may come as
+    a flat list: xlwings' Office.js reader unwraps it)."""
+    if isinstance(value, list | tuple) and value:
+        if not isinstance(value[0], list | tuple):
+            value = [value]
+        if len(value) == 1 and len(value[0]) == 1:
+            return value[0][0]
+    return value
+
+
+def _matrix(rows: list) -> tuple[np.ndarray, set]:
+    """A range as a 2-D object array of plain values, and the types found in it."""
+    cells = np.array(rows, dtype=object)
+    if cells.ndim != 2:
+        raise formulas.EstimateError("got a range with rows of different lengths; accepts a "
+                                     "rectangular range")
+    kinds = {type(v) for v in cells.flat}
+    if not kinds <= _PLAIN:
+        cells = np.frompyfunc(cell, 1, 1)(cells).astype(object)
+        kinds = {type(v) for v in cells.flat}
+    return cells, kinds
+
+
+def _inputs(args: dict, required: set) -> tuple[dict, tuple, np.ndarray | None]:
+    """Given arguments as formulas takes them, their broadcast shape and blank cells.
+
+    Omitted arguments and empty cells are left out (formulas takes the default); inside a
+    range an empty cell takes the default, except in a required argument, where the
+    result's cell is left empty.
+    """
+    inputs, shapes, holes = {}, {}, []
+    for name, value in args.items():
+        value = _unwrap(value)
+        if isinstance(value, list | tuple):
+            inputs[name], missing = _range(name, value)
+            shapes[name] = missing.shape
+            if name in required and missing.any():
+                holes.append(missing)
+        elif blank(value := cell(value)):
+            if name in required:
+                raise formulas.EstimateError(
+                    f"{name}: missing (required); accepts {INPUT[name].accepts}")
+        else:
+            inputs[name] = value
+    shape = _shape(shapes)
+    holes = np.logical_or.reduce([np.broadcast_to(h, shape) for h in holes]) if holes else None
+    return inputs, shape, holes
+
+
+def _range(name: str, rows: list) -> tuple[np.ndarray, np.ndarray]:
+    """An array for a range, empty cells filled with the default; and where they were."""
+    spec = INPUT[name]
+    cells, kinds = _matrix(rows)
+    if kinds <= {float, int}:  # numbers only: nothing to fill, nothing to parse
+        return cells.astype(float), np.zeros(cells.shape, dtype=bool)
+    missing = np.frompyfunc(blank, 1, 1)(cells).astype(bool)
+    if missing.any():  # NaN: "not given" for inputs the catalogue fills
+        cells[missing] = np.nan if spec.default is None else spec.default
+    return cells, missing
+
+
+def _shape(shapes: dict) -> tuple:
+    """The shape ranges broadcast to, as Excel stretches a row against a column."""
+    try:
+        return np.broadcast_shapes(*shapes.values())
+    except ValueError:
+        sizes = ", ".join(f"{name} is {'x'.join(map(str, shape)) or '1x1'}"
+                          for name, shape in shapes.items())
+        raise formulas.EstimateError(
+            f"ranges of different sizes: {sizes}; accepts ranges of one size, or single cells, "
+            "rows and columns that stretch to it") from None
+
+
+def _cells(value: object, shape: tuple, holes: np.ndarray | None, whole: bool) -> list[list]:
+    """Cells for a result: GPU counts as whole numbers, empty text where a required input
+    was an empty cell."""
+    if not shape:  # every argument a single cell
+        return [[int(value) if whole else float(value)]]
+    array = np.broadcast_to(np.asarray(value), shape)
+    array = array.astype(np.int64) if whole else array.astype(float)
+    if holes is None:
+        return array.tolist()
+    cells = array.astype(object)
+    cells[holes] = ""
+    return cells.tolist()
+
+
+def _unit(name: str) -> str:
+    spec = INPUT.get(name) or OUTPUT[name]
+    return "" if getattr(spec, "kind", "number") == "name" else spec.unit
+
+
+def _plain(name: str, value: object) -> object:
+    if isinstance(value, float) and math.isnan(value):
+        return ""  # not known, e.g. the memory of a GPU given as FLOP/s
+    if isinstance(value, float) and _unit(name) == "GPUs":
+        return int(value)
+    return value
+
+
+def estimate_rows(args: dict) -> list[list]:
+    """ESTIMATE: one row per quantity (inputs as resolved, then outputs): name, value, unit."""
+    try:
+        inputs, shape, _ = _inputs(args, set())
+        if shape:
+            raise formulas.EstimateError(
+                "ESTIMATE: got a range; accepts single cells (for a table of scenarios, one "
+                "per row, use SCENARIOS)")
+        result = formulas.estimate(**inputs)
+    except formulas.EstimateError as error:
+        return value_error(error)
+    return [[name, _plain(name, value), _unit(name)] for name, value in result.items()]
+
+
+_OUTPUTS = [q.name for q in formulas.OUTPUTS]
+
+
+def scenario_rows(table: object) -> list[list]:
+    """SCENARIOS: a header row of output names, then every output for each scenario row."""
+    try:
+        table = _unwrap(table)
+        cells = _matrix(table if isinstance(table, list | tuple) else [[table]])[0]
+        frame, empty = _scenarios(cells)
+        values = formulas.estimate_table(frame)[_OUTPUTS].to_numpy(dtype=float)
+    except formulas.EstimateError as error:
+        return value_error(error)
+    rows = values.tolist()
+    for i in np.flatnonzero(empty):
+        rows[i] = [""] * len(_OUTPUTS)
+    return [list(_OUTPUTS), *rows]
+
+
+def _scenarios(cells: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    """The scenario table as formulas takes it, and which of its rows are empty."""
+    columns, empty = {}, np.ones(len(cells) - 1, dtype=bool)
+    for i, (head, *values) in enumerate(cells.T):
+        if blank(head):
+            if not all(blank(v) for v in values):
+                raise formulas.EstimateError(
+                    f"table: column {i + 1} has values but no header; accepts a header row "
+                    "naming an input in each column (dau, requests_per_user, params, gpu, ...)")
+            continue
+        name = head.strip().lower() if isinstance(head, str) else head
+        if {type(v) for v in values} <= {float, int, type(None)}:
+            column = np.array(values, dtype=float)  # empty cells: NaN, the default
+            empty &= np.isnan(column)
+        else:
+            column = np.array(values, dtype=object)
+            empty &= (column == None) | (column == "")  # noqa: E711 (elementwise)
+        if name in columns:
+            raise formulas.EstimateError(f"table: got the column {name!r} twice; accepts "
+                                         "each input once")
+        columns[name] = column
+    return pd.DataFrame(columns), empty
+
+
+def spec_cells(gpu: object, field: object) -> list[list]:
+    """GPU_SPEC: catalogue figures for GPU names and field names (each a cell or a range)."""
+    try:
+        gpus, fields = _names("gpu", gpu), _names("field", field)
+        shape = _shape({"gpu": gpus.shape, "field": fields.shape})
+        figures = np.frompyfunc(functools.cache(_figure), 2, 1)(gpus, fields)
+    except formulas.EstimateError as error:
+        return value_error(error)
+    return figures.tolist() if shape else [[figures]]
+
+
+def _names(name: str, value: object) -> np.ndarray:
+    value = _unwrap(value)
+    if isinstance(value, list | tuple):
+        return _matrix(value)[0]
+    if blank(value := cell(value)):
+        raise formulas.EstimateError(f"{name}: missing (required); accepts a catalogue name")
+    return np.array(value, dtype=object)
+
+
+def _figure(gpu: object, field: object) -> object:
+    if blank(gpu) or blank(field):
+        return ""
+    value = formulas.gpu_spec(gpu, field)
+    return "" if value is None else value
