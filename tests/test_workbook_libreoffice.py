@@ -1,0 +1,178 @@
+"""Parity of the template workbook with ``formulas``, proved by LibreOffice recalculating it."""
+
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+import formulas
+from formulas import catalog
+from formulas.vocabulary import INPUTS, OUTPUTS
+from xlplugin.libreoffice import find_soffice, recalculate
+from xlplugin.workbook.build import build_workbook, default_scenarios
+from xlplugin.workbook.layout import Layout
+from xlplugin.workbook.values import canonical_names, projection_frame, scenario_inputs
+
+pytestmark = [
+    pytest.mark.libreoffice,
+    pytest.mark.skipif(find_soffice() is None and os.environ.get("CI") != "true",
+                       reason="LibreOffice (soffice) is not installed; CI must have it"),
+]
+REL = 1e-9
+
+
+def _same(got, expected) -> bool:
+    if isinstance(expected, str) or isinstance(got, str) or got is None:
+        return (got or "") == (expected or "")
+    return math.isclose(got, expected, rel_tol=REL)
+
+
+def _true(value) -> bool:
+    """TRUE as LibreOffice saves it: a boolean, or 1 in a cell of number type."""
+    return value is True or (isinstance(value, int) and value == 1)
+
+
+def _recalculated(path, tmp_path):
+    return openpyxl.load_workbook(recalculate(path, tmp_path / "lo"), data_only=True)
+
+
+def _estimate_outputs(wb, layout):
+    ws = wb["Estimate"]
+    return {o.name: ws.cell(layout.estimate_row[o.name], 2).value for o in OUTPUTS}
+
+
+def _assert_scenarios(wb, layout, scenarios, base=None):
+    expected = formulas.estimate_table(scenario_inputs(canonical_names(scenarios)))
+    ws = wb["Scenarios"]
+    for offset in range(len(scenarios)):
+        row = layout.scenario_first + offset
+        for o in OUTPUTS:
+            got = ws.cell(row, layout.scenario_column[o.name]).value
+            assert _same(got, expected[o.name].iloc[offset]), (offset, o.name, got)
+        assert _true(ws.cell(row, layout.scenario_column["ok"]).value)
+
+
+def test_every_formula_cell_matches_its_cached_value(tmp_path):
+    """LibreOffice's value of every formula cell equals what formulas computed for it."""
+    built = build_workbook(tmp_path / "t.xlsx")
+    text = openpyxl.load_workbook(built)
+    cached = openpyxl.load_workbook(built, data_only=True)
+    engine = _recalculated(built, tmp_path)
+    count = 0
+    for ws in text.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    got = engine[ws.title][cell.coordinate].value
+                    want = cached[ws.title][cell.coordinate].value
+                    assert _same(got, want), (ws.title, cell.coordinate, got, want)
+                    count += 1
+    assert count > 500
+
+
+def test_estimate_scenarios_and_projection_match_formulas(tmp_path):
+    scenarios = default_scenarios()
+    layout = Layout(len(scenarios))
+    wb = _recalculated(build_workbook(tmp_path / "t.xlsx"), tmp_path)
+    expected = formulas.estimate()
+    for name, got in _estimate_outputs(wb, layout).items():
+        assert _same(got, expected[name]), name
+    _assert_scenarios(wb, layout, scenarios)
+    plan = projection_frame()
+    for name in layout.projection_columns:
+        for offset, value in enumerate(plan[name]):
+            got = wb["Projection"].cell(layout.projection_first + offset,
+                                        layout.projection_column[name]).value
+            assert _same(got, value), (name, offset)
+    assert _true(wb["Checks"]["B3"].value)
+
+
+def _random_scenarios(count: int, seed: int = 20260101) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    priced = [g for g in catalog.gpu_names() if catalog.gpu_spec(g, "hourly_usd") is not None]
+
+    def log(lo, hi):
+        return float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
+
+    def maybe(value, p=0.2):
+        return value if rng.random() < p else None
+
+    rows = []
+    while len(rows) < count:
+        numeric_gpu = rng.random() < 0.1
+        row = {
+            "scenario": f"random {len(rows) + 1:03d}",
+            "dau": log(1e3, 1e10), "requests_per_user": rng.uniform(0.5, 100),
+            "params": log(1e8, 4e11), "precision": rng.choice(catalog.precision_names()),
+            "bytes_per_param": maybe(rng.uniform(0.5, 4)),
+            "profile_bytes": rng.uniform(0, 1e6), "stored_bytes_per_request": log(1e3, 1e8),
+            "index_overhead": rng.uniform(0, 1), "days_per_month": rng.uniform(28, 31),
+            "steps": log(1, 2000), "flops_per_param": rng.uniform(1, 6),
+            "gpu": log(1e13, 5e15) if numeric_gpu else str(rng.choice(priced)),
+            "gpu_flops": maybe(log(1e13, 5e15), 0.15),
+            "gpu_memory_bytes": maybe(log(1e10, 3e11), 0.15),
+            "usable_memory_fraction": rng.uniform(0.5, 1),
+            "max_gpus_per_replica": int(rng.integers(1, 17)),
+            "utilization": rng.uniform(0.05, 1), "peak_factor": rng.uniform(1, 5),
+            "headroom": rng.uniform(0, 1), "measured_inference_seconds": maybe(log(1e-3, 10), 0.15),
+            "request_bytes": log(100, 1e6), "response_bytes": log(1e3, 1e8),
+            "gpu_hourly_usd": rng.uniform(0.1, 20) if numeric_gpu else maybe(
+                rng.uniform(0.1, 20)),
+            "storage_usd_per_gb_month": rng.uniform(0, 0.1),
+            "egress_usd_per_gb": rng.uniform(0, 0.2),
+            "retention_months": int(rng.integers(0, 61)),
+        }
+        for q in INPUTS:  # some cells left empty: they take the Inputs sheet's value
+            if rng.random() < 0.05:
+                row[q.name] = None
+        try:
+            formulas.estimate_table(scenario_inputs(pd.DataFrame([row])))
+        except formulas.EstimateError:
+            continue  # does not fit in max_gpus_per_replica: not a valid scenario
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def test_random_scenarios_match_formulas(tmp_path):
+    scenarios = _random_scenarios(120)
+    assert scenarios["gpu"].map(lambda g: isinstance(g, float)).any()
+    assert scenarios["precision"].nunique() >= 4
+    layout = Layout(len(scenarios))
+    wb = _recalculated(build_workbook(tmp_path / "r.xlsx", scenarios), tmp_path)
+    _assert_scenarios(wb, layout, scenarios)
+
+
+def test_changing_inputs_changes_outputs_as_formulas_predicts(tmp_path):
+    layout = Layout(len(default_scenarios()))
+    built = build_workbook(tmp_path / "t.xlsx")
+    wb = openpyxl.load_workbook(built)
+    wb["Inputs"].cell(layout.input_row["dau"], 2).value = 3.5e8
+    wb["Inputs"].cell(layout.input_row["gpu"], 2).value = "H100"
+    wb["Inputs"].cell(layout.input_row["headroom"], 2).value = 0.3
+    wb.save(tmp_path / "changed.xlsx")
+    engine = _recalculated(tmp_path / "changed.xlsx", tmp_path)
+    expected = formulas.estimate(dau=3.5e8, gpu="H100", headroom=0.3)
+    for name, got in _estimate_outputs(engine, layout).items():
+        assert _same(got, expected[name]), name
+    assert engine["Estimate"].cell(layout.estimate_row["gpu_count"], 2).value != 61
+
+
+def test_selector_shows_a_scenario_on_the_estimate(tmp_path):
+    scenarios = default_scenarios()
+    layout = Layout(len(scenarios))
+    wb = openpyxl.load_workbook(build_workbook(tmp_path / "t.xlsx"))
+    wb["Inputs"]["B4"] = "Planning H100 FP8"
+    wb.save(tmp_path / "picked.xlsx")
+    engine = _recalculated(tmp_path / "picked.xlsx", tmp_path)
+    expected = formulas.estimate_table(scenario_inputs(scenarios)).iloc[4]
+    for name, got in _estimate_outputs(engine, layout).items():
+        assert _same(got, expected[name]), name
+    assert engine["Estimate"]["B3"].value == "Scenario: Planning H100 FP8"
+    first = engine["Projection"].cell(layout.projection_first,
+                                      layout.projection_column["gpu_count"]).value
+    assert first == expected["gpu_count"]

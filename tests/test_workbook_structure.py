@@ -1,0 +1,200 @@
+"""The template workbook's structure and content, without a spreadsheet engine."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from openpyxl.formula import Tokenizer
+
+import formulas
+from formulas.vocabulary import INPUTS, OUTPUTS
+from xlplugin.workbook.build import (
+    build_workbook,
+    content_fingerprint,
+    default_scenarios,
+    stored_fingerprint,
+)
+from xlplugin.workbook.excel_formulas import CONSTANTS, plugin_arguments
+from xlplugin.workbook.layout import SHEETS, Layout
+from xlplugin.workbook.values import projection_frame, scenario_inputs
+
+ROOT = Path(__file__).resolve().parents[1]
+COMMITTED = {"native": ROOT / "workbooks" / "xlplugin-template.xlsx",
+             "plugin": ROOT / "workbooks" / "xlplugin-template-plugin.xlsx"}
+ALLOWED = {"INDEX", "MATCH", "IF", "ISNUMBER", "ROUNDUP", "SUM", "MAX", "MIN", "AND", "INT",
+           "ISERROR", "ISNA", "SUMIF"}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    return build_workbook(tmp_path_factory.mktemp("wb") / "t.xlsx", build_date="2026-01-01")
+
+
+@pytest.fixture(scope="module")
+def book(built):
+    return openpyxl.load_workbook(built)
+
+
+@pytest.fixture(scope="module")
+def cached(built):
+    return openpyxl.load_workbook(built, data_only=True)
+
+
+def _formula_cells(wb):
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    yield ws.title, cell
+
+
+def _close(a, b) -> bool:
+    if isinstance(b, str) or isinstance(a, str) or a is None or b is None:
+        return (a or "") == (b or "")
+    return math.isclose(a, b, rel_tol=1e-9)
+
+
+def test_sheets_in_reading_order(book):
+    assert book.sheetnames == list(SHEETS)
+
+
+@pytest.mark.parametrize("variant", ["native", "plugin"])
+def test_committed_workbooks_are_up_to_date(tmp_path, variant):
+    fresh = build_workbook(tmp_path / "fresh.xlsx", variant=variant)
+    assert COMMITTED[variant].exists(), "run the builder: the template is not committed"
+    assert content_fingerprint(COMMITTED[variant]) == content_fingerprint(fresh), (
+        f"{COMMITTED[variant].name} is out of date: rebuild it with xlplugin.workbook.build")
+
+
+def test_fingerprint_is_stored_and_detects_an_edit(built, tmp_path):
+    assert stored_fingerprint(built) == content_fingerprint(built)
+    wb = openpyxl.load_workbook(built)
+    wb["Inputs"]["B8"] = 5
+    edited = tmp_path / "edited.xlsx"
+    wb.save(edited)
+    assert content_fingerprint(edited) != stored_fingerprint(edited)
+
+
+def test_fingerprint_ignores_build_date(tmp_path):
+    a = build_workbook(tmp_path / "a.xlsx", build_date="2020-01-01")
+    b = build_workbook(tmp_path / "b.xlsx", build_date="2030-12-31")
+    assert content_fingerprint(a) == content_fingerprint(b)
+
+
+def test_every_input_output_and_constant_is_a_workbook_name(book):
+    names = book.defined_names
+    layout = Layout(len(default_scenarios()))
+    for q in INPUTS:
+        assert names[q.name].attr_text == f"Inputs!$B${layout.input_row[q.name]}"
+    for o in OUTPUTS:
+        step = o.name
+        assert names[step].attr_text == f"Estimate!$B${layout.estimate_row[step]}"
+    for c in CONSTANTS:
+        assert book["Inputs"][names[c.name].attr_text.split("!")[1].replace("$", "")].value \
+            == c.value
+
+
+def test_formulas_type_no_numbers_and_use_portable_functions(book):
+    for title, cell in _formula_cells(book):
+        tokens = Tokenizer(cell.value).items
+        for i, token in enumerate(tokens):
+            if token.type == "FUNC" and token.subtype == "OPEN":
+                assert token.value[:-1] in ALLOWED, (title, cell.coordinate, token.value)
+            if token.type == "OPERAND" and token.subtype == "NUMBER":
+                # Only ROUNDUP's digits and MATCH's match type, both 0, are allowed.
+                assert token.value == "0" and tokens[i - 1].type == "SEP", (
+                    title, cell.coordinate, cell.value)
+
+
+def test_inputs_are_styled_unlocked_and_validated(book):
+    ws = book["Inputs"]
+    assert ws.protection.sheet
+    layout = Layout(1)
+    validated = set()
+    for dv in ws.data_validations.dataValidation:
+        validated |= {str(r) for r in dv.sqref.ranges}
+        assert dv.prompt
+    for q in INPUTS:
+        cell = ws.cell(layout.input_row[q.name], 2)
+        assert cell.style == "Input" and not cell.protection.locked
+        assert cell.coordinate in validated
+    assert book["Estimate"].protection.sheet and book["Checks"].protection.sheet
+
+
+def test_cached_values_equal_formulas(cached):
+    layout = Layout(len(default_scenarios()))
+    expected = formulas.estimate()
+    ws = cached["Estimate"]
+    for o in OUTPUTS:
+        value = ws.cell(layout.estimate_row[o.name], 2).value
+        assert _close(value, expected[o.name]), o.name
+    assert cached["Checks"]["B3"].value is True and ws["E3"].value is True
+
+
+def test_cached_scenarios_and_projection_equal_formulas(cached):
+    scenarios = default_scenarios()
+    layout = Layout(len(scenarios))
+    table = formulas.estimate_table(scenario_inputs(scenarios))
+    ws = cached["Scenarios"]
+    for offset in range(len(scenarios)):
+        for o in OUTPUTS:
+            cell = ws.cell(layout.scenario_first + offset,
+                           layout.scenario_column[o.name])
+            assert _close(cell.value, table[o.name].iloc[offset]), (offset, o.name)
+    plan = projection_frame()
+    for name in layout.projection_columns:
+        for offset, value in enumerate(plan[name]):
+            cell = cached["Projection"].cell(layout.projection_first + offset,
+                                             layout.projection_column[name])
+            assert _close(cell.value, value), (name, offset)
+
+
+def test_pandas_reads_numbers(built):
+    frame = pd.read_excel(built, sheet_name="Scenarios", header=4)
+    assert (frame["gpu_count"] > 0).all()
+    assert frame.loc[0, "gpu_count"] == 61
+
+
+def test_seed_figures_beside_outputs(cached):
+    layout = Layout(len(default_scenarios()))
+    ws = cached["Estimate"]
+    assert ws.cell(layout.estimate_row["gpu_count"], 4).value == 61
+    for name, row in layout.estimate_row.items():
+        seed = ws.cell(row, 4).value
+        if seed is not None:
+            assert math.isclose(ws.cell(row, 2).value, seed, rel_tol=0.01), name
+
+
+def test_preloaded_scenarios():
+    names = list(default_scenarios()["scenario"])
+    assert len(names) == 7 and names[0].startswith("Seed")
+
+
+def test_scenario_table_columns_are_calculated_columns(book):
+    table = book["Scenarios"].tables["ScenarioTable"]
+    calculated = [c.name for c in table.tableColumns if c.calculatedColumnFormula is not None]
+    assert "gpu_count" in calculated and "dau" not in calculated
+
+
+def test_plugin_variant_calls_the_functions(tmp_path):
+    wb = openpyxl.load_workbook(build_workbook(tmp_path / "p.xlsx", variant="plugin"))
+    layout = Layout(len(default_scenarios()))
+    cell = wb["Estimate"].cell(layout.estimate_row["gpu_count"], 2).value
+    assert re.match(r"=GPU_COUNT\(\$B\$\d+(,\$B\$\d+)+\)$", cell)
+    assert cell.count(",") == len(plugin_arguments("gpu_count")) - 1
+    assert "NEEDS THE PLUGIN" in wb["Estimate"]["A2"].value
+
+
+def test_charts_present(book):
+    assert len(book["Estimate"]._charts) == 3
+    assert len(book["Projection"]._charts) == 2
+
+
+def test_unknown_variant_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="variant"):
+        build_workbook(tmp_path / "x.xlsx", variant="macro")

@@ -1,0 +1,84 @@
+"""The Estimate sheet: every output by section, the catalogue look-ups and the inputs in use."""
+
+from __future__ import annotations
+
+from openpyxl.workbook.defined_name import DefinedName
+
+from formulas.vocabulary import INPUT, OUTPUTS
+
+from . import styles
+from .excel_formulas import HELPER_LABELS, STEPS, plugin_formula, render
+from .layout import ESTIMATE_HEADER, Layout, absolute
+from .published import PUBLISHED, SEED_CITATION
+
+__all__ = ["estimate_refs", "write_estimate"]
+
+COLUMNS = ("Quantity", "Value", "Unit", "Seed figure", "Name", "How it is calculated")
+_OUTPUT = {o.name: o for o in OUTPUTS}
+
+
+def estimate_refs(layout: Layout) -> dict[str, str]:
+    """Placeholder -> cell on the Estimate, for every input in use and every step."""
+    return {name: f"$B${row}" for name, row in layout.estimate_row.items()}
+
+
+def in_use_formula(layout: Layout, name: str) -> str:
+    """The input the Estimate uses: the selected scenario's cell, else the Inputs cell."""
+    source = name if INPUT[name].default is not None else f'IF(ISNUMBER({name}),{name},"")'
+    letter = layout.scenario_letter(name)
+    picked = f"INDEX(Scenarios!${letter}:${letter},scenario_row)"
+    return f'=IF(ISNUMBER(scenario_row),IF({picked}="",{source},{picked}),{source})'
+
+
+def write_estimate(wb, ws, layout: Layout, variant: str) -> None:
+    plugin = variant == "plugin"
+    subtitle = ("Outputs call the xlplugin Excel functions (=GPU_COUNT(...) etc.): this "
+                "variant NEEDS THE PLUGIN; without it they show #NAME?." if plugin else
+                "Every figure is a native Excel formula of the inputs in use (bottom).")
+    styles.title(ws, "Estimate" + (" (plugin variant)" if plugin else ""), subtitle)
+    ws["A3"], ws["B3"] = "Showing", (
+        '=IF(ISNUMBER(scenario_row),"Scenario: "&scenario,"Inputs sheet values")')
+    ws["B3"].style = "Calculation"
+    ws["D3"], ws["E3"] = "All checks pass", "=master_check"
+    ws["E3"].style = "Check Cell"
+    styles.header(ws, ESTIMATE_HEADER, COLUMNS)
+    refs = estimate_refs(layout)
+    for row, text in layout.estimate_sections:
+        styles.section(ws, row, text, len(COLUMNS))
+    for name, row in layout.estimate_row.items():
+        _row(wb, ws, layout, name, row, refs, plugin)
+    ws.cell(layout.estimate_last + 2, 1, f"Seed figures: {SEED_CITATION}.").style = "Note"
+    styles.widths(ws, (44, 22, 16, 22, 30, 80))
+    ws.freeze_panes = ws.cell(ESTIMATE_HEADER + 1, 2)
+    ws.print_title_rows = f"{ESTIMATE_HEADER}:{ESTIMATE_HEADER}"
+    ws.protection.sheet = not plugin  # Office.js functions stay #NAME? on protected sheets
+
+
+def _row(wb, ws, layout: Layout, name: str, row: int, refs: dict, plugin: bool) -> None:
+    if name in INPUT and name not in STEPS:
+        q = INPUT[name]
+        label, unit, style = q.label, q.unit, "Calculation"
+        how = "Inputs sheet, or the selected scenario's cell when it is not empty"
+        formula = in_use_formula(layout, name)
+    elif name in _OUTPUT:
+        o = _OUTPUT[name]
+        label, unit, how, style = o.label, o.unit, o.description, "Output"
+        formula = render(STEPS[name], refs)
+        if plugin:
+            formula = plugin_formula(o.name, refs)
+            label += " [plugin function]"
+    else:
+        (label, unit), how, style = HELPER_LABELS[name], "Catalog sheet look-up", "Calculation"
+        formula = render(STEPS[name], refs)
+    for column, value in enumerate((label, formula, unit, None, name, how), start=1):
+        ws.cell(row, column, value)
+    cell = ws.cell(row, 2)
+    cell.style = style
+    cell.number_format = styles.number_format(unit)
+    if name in PUBLISHED:
+        seed = ws.cell(row, 4, PUBLISHED[name][0])
+        seed.number_format = cell.number_format
+        seed.style = "Note"
+        seed.number_format = cell.number_format
+    if name not in INPUT or name in STEPS:
+        wb.defined_names[name] = DefinedName(name, attr_text=absolute("Estimate", 2, row))

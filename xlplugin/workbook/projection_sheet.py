@@ -1,0 +1,65 @@
+"""The Projection sheet: month by month as daily users grow (formulas.projection).
+
+Month 1 has the Estimate's daily users; each month adds ``dau_growth`` of the previous
+one. Every other input is the Estimate's (so the selected scenario is projected). Stored
+bytes count the model, the month's profiles and the last ``retention_months`` months of
+interaction data (SUMIF over the months still retained), as formulas.projection does.
+"""
+
+from __future__ import annotations
+
+from formulas.vocabulary import OUTPUTS
+
+from . import styles
+from .estimate_sheet import estimate_refs
+from .excel_formulas import STEPS, render
+from .layout import PROJECTION_HEADER, Layout
+
+__all__ = ["projection_formulas", "write_projection"]
+
+_LABELS = {o.name: (o.label, o.unit) for o in OUTPUTS} | {
+    "month": ("Month", "month"), "dau": ("Daily active users", "users/day")}
+
+
+def projection_formulas(layout: Layout, row: int) -> dict[str, str]:
+    """Column name -> formula of one month's row."""
+    refs = {name: f"Estimate!{ref}" for name, ref in estimate_refs(layout).items()}
+    start = refs["dau"]
+    letter = layout.projection_letter
+    refs |= {name: f"{letter(name)}{row}" for name in layout.projection_columns}
+    first = layout.projection_first
+    previous = f"{letter('dau')}{row - 1}"
+    out = {"dau": f"={start}" if row == first else f"={previous}+{previous}*dau_growth"}
+    month, monthly = letter("month"), letter("storage_bytes_per_month")
+    window = (f'SUMIF(${month}${first}:{month}{row},">"&({month}{row}-{refs["retention_months"]}),'
+              f"${monthly}${first}:{monthly}{row})")
+    for name in layout.projection_columns[2:]:
+        if name == "retained_storage_bytes":
+            out[name] = render("{model_size_bytes}+{profile_storage_bytes}+" + window, refs)
+        else:
+            out[name] = render(STEPS[name], refs)
+    return out
+
+
+def write_projection(ws, layout: Layout) -> None:
+    styles.title(ws, f"Projection: {layout.projection_months} months",
+                 "Daily users grow by the Inputs sheet's monthly rate from the Estimate's "
+                 "value; every other input is the Estimate's. Stored bytes keep the last "
+                 "retention_months months of interactions.")
+    ws["A3"], ws["B3"] = "Monthly DAU growth", "=dau_growth"
+    ws["B3"].style, ws["B3"].number_format = "Calculation", "0.0%"
+    names = layout.projection_columns
+    styles.header(ws, PROJECTION_HEADER, [_LABELS[n][0] for n in names])
+    for column, name in enumerate(names, start=1):
+        ws.cell(PROJECTION_HEADER + 1, column, _LABELS[name][1]).style = "Explanatory Text"
+    for month in range(1, layout.projection_months + 1):
+        row = layout.projection_first + month - 1
+        ws.cell(row, 1, month)
+        for name, formula in projection_formulas(layout, row).items():
+            cell = ws.cell(row, layout.projection_column[name], formula)
+            cell.number_format = styles.number_format(_LABELS[name][1])
+    styles.widths(ws, [8] + [20] * (len(names) - 1))
+    ws.freeze_panes = ws.cell(layout.projection_first, 2)
+    ws.print_title_rows = f"{PROJECTION_HEADER}:{PROJECTION_HEADER + 1}"
+    ws.protection.sheet = True
+

@@ -1,0 +1,180 @@
+"""The value of every formula cell, computed by ``formulas``, to store as cached values.
+
+A reader that does not calculate (Protected View, previews, pandas) then sees the same
+numbers Excel and LibreOffice compute.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pandas as pd
+
+import formulas
+from formulas import catalog
+from formulas.vocabulary import INPUT, INPUTS
+
+from .checks_sheet import checks, in_range
+from .excel_formulas import HELPERS, STEPS
+from .layout import CHECKS_HEADER, COMPUTE_UNITS, GPU_UNIT_COLUMNS, SCENARIO_ROW_ROW, Layout
+from .projection_sheet import projection_formulas
+
+__all__ = ["cached_values", "canonical_names", "inputs_sheet_values", "scenario_inputs"]
+
+
+def inputs_sheet_values() -> dict[str, object]:
+    """The Inputs sheet's values as built: the vocabulary defaults."""
+    return {q.name: q.default for q in INPUTS}
+
+
+def canonical_names(frame: pd.DataFrame) -> pd.DataFrame:
+    """Catalogue names in their catalogue spelling (Excel's MATCH knows no aliases), and a
+    GPU written as FLOP/s text ("989T") as a number."""
+    frame = frame.copy()
+    if "gpu" in frame.columns:
+        frame["gpu"] = frame["gpu"].astype(object).map(_canonical_gpu)
+    if "precision" in frame.columns:
+        keys = {_key(name): name for name in catalog.precision_names()}
+        frame["precision"] = frame["precision"].astype(object).map(
+            lambda v: keys.get(_key(v), v) if isinstance(v, str) and v.strip() else v)
+    return frame
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[\s_\-.]", "", name).upper()
+
+
+def _canonical_gpu(value):
+    if not isinstance(value, str) or not value.strip():
+        return value
+    try:
+        return formulas.parse_quantity(value)
+    except formulas.EstimateError:
+        return catalog.gpu_spec(value, "name")
+
+
+def scenario_inputs(scenarios: pd.DataFrame) -> pd.DataFrame:
+    """Each scenario's inputs with its blank cells filled from the Inputs sheet."""
+    base = inputs_sheet_values()
+    frame = pd.DataFrame(index=scenarios.index)
+    for q in INPUTS:
+        column = scenarios[q.name] if q.name in scenarios else pd.Series(np.nan, scenarios.index)
+        blank = column.map(_blank)
+        frame[q.name] = column.astype(object).where(~blank, base[q.name])
+    return frame
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or (
+        isinstance(value, str) and not value.strip())
+
+
+def helper_values(resolved: pd.DataFrame) -> dict[str, list]:
+    """The catalogue look-up steps, per row, as Excel computes them."""
+    precisions, gpus = catalog.precisions(), catalog.gpus()
+    compute_of = dict(zip(precisions["name"], precisions["compute"], strict=True))
+    compute = [compute_of[p] for p in resolved["precision"].tolist()]
+    unit_column = dict(COMPUTE_UNITS)
+    row_of = {name: i for i, name in enumerate(gpus["name"], start=1)}
+    rates = {}  # (gpu, unit) -> FLOP/s, looked up once per pair
+    rows, columns, flops = [], [], []
+    for gpu, unit in zip(resolved["gpu"].tolist(), compute, strict=True):
+        column = GPU_UNIT_COLUMNS.index(unit_column[unit]) + 1
+        columns.append(column)
+        if isinstance(gpu, int | float | np.number):
+            rows.append("")
+            flops.append(float(gpu))
+            continue
+        rows.append(row_of[gpu])
+        if (gpu, unit) not in rates:
+            rate = gpus.loc[gpu, unit_column[unit]]
+            rates[gpu, unit] = float(gpus.loc[gpu, "fp16_flops"] if pd.isna(rate) else rate)
+        flops.append(rates[gpu, unit])
+    return {"compute_unit": compute, "gpu_catalog_row": rows, "gpu_unit_column": columns,
+            "catalog_flops": flops}
+
+
+def _cell(value):
+    """A value as Excel holds it: NaN (not given) is an empty string."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def step_values(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every step of :data:`STEPS` for each row of complete inputs (a DataFrame)."""
+    result = formulas.estimate_table(frame)
+    out = pd.DataFrame(helper_values(result), index=frame.index)
+    for name in STEPS:
+        if name in HELPERS and name.endswith("_used"):
+            out[name] = result[name.removesuffix("_used")]
+        elif name not in HELPERS:
+            out[name] = result[name]
+    return out
+
+
+def cached_values(layout: Layout, scenarios: pd.DataFrame) -> dict[str, dict[str, object]]:
+    """Sheet -> cell -> value for every formula cell of the workbook."""
+    base = pd.DataFrame([inputs_sheet_values()])
+    steps = step_values(base).iloc[0]
+    values = {"Inputs": {f"B{SCENARIO_ROW_ROW}": ""},
+              "Estimate": {"B3": "Inputs sheet values", "E3": True},
+              "Scenarios": _scenarios(layout, scenarios),
+              "Projection": _projection(layout),
+              "Checks": {}}
+    estimate = values["Estimate"]
+    for name, row in layout.estimate_row.items():
+        value = steps[name] if name in STEPS else base.iloc[0][name]
+        estimate[f"B{row}"] = _cell(value)
+    values["Checks"] = _checks(layout, steps)
+    return values
+
+
+def _scenarios(layout: Layout, scenarios: pd.DataFrame) -> dict[str, object]:
+    if scenarios.empty:
+        return {}
+    steps = step_values(scenario_inputs(scenarios))
+    out = {}
+    rows = [str(layout.scenario_first + offset) for offset in range(len(steps))]
+    for name in STEPS:
+        letter = layout.scenario_letter(name)
+        cells = [letter + row for row in rows]
+        out.update(zip(cells, map(_cell, steps[name].tolist()), strict=True))
+    letter = layout.scenario_letter("ok")
+    out.update((letter + row, True) for row in rows)
+    return out
+
+
+def projection_frame(months: int | None = None) -> pd.DataFrame:
+    """formulas.projection of the Inputs sheet, with the extra columns the sheet shows."""
+    growth = INPUT["dau_growth"].default
+    months = months or int(INPUT["months"].default)
+    plan = formulas.projection(months=months, dau_growth=growth, **inputs_sheet_values())
+    monthly = formulas.estimate(**{**inputs_sheet_values(), "dau": plan["dau"]})
+    for name in ("peak_rps", "profile_storage_bytes", "interaction_storage_bytes_per_day",
+                 "storage_bytes_per_day"):
+        plan[name] = np.asarray(monthly[name])
+    return plan
+
+
+def _projection(layout: Layout) -> dict[str, object]:
+    plan = projection_frame(layout.projection_months)
+    out: dict[str, object] = {"B3": INPUT["dau_growth"].default}
+    for offset, record in enumerate(plan.to_dict("records")):
+        row = layout.projection_first + offset
+        for name in projection_formulas(layout, row):
+            out[f"{layout.projection_letter(name)}{row}"] = _cell(record[name])
+    return out
+
+
+def _checks(layout: Layout, steps: pd.Series) -> dict[str, object]:
+    base = inputs_sheet_values()
+    holds = [steps["gpus_per_replica"] <= base["max_gpus_per_replica"]] + [True] * 5
+    holds += [in_range(q, base[q.name]) for q in INPUTS]
+    holds.append(in_range(INPUT["dau_growth"], INPUT["dau_growth"].default))
+    assert len(holds) == len(checks(layout))
+    out = {f"B{CHECKS_HEADER + i}": bool(h) for i, h in enumerate(holds, start=1)}
+    out["B3"] = all(holds)
+    return out
