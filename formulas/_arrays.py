@@ -59,6 +59,12 @@ def _to_float(value: object, spec: Input) -> float:
 def number_array(name: str, value: object) -> float | np.ndarray:
     """A validated float (for a scalar) or float array (raises :class:`InvalidInputError`)."""
     spec = INPUT[name]
+    kind = type(value)
+    if kind is float or kind is int or kind is str:
+        number = float(value) if kind is not str else _to_float(value, spec)
+        if _bad_scalar(spec, number):
+            raise InvalidInputError(name, number, spec.accepts)
+        return number
     if isinstance(value, float | int | str) and not isinstance(value, bool):
         number = _to_float(value, spec)
         if _bad_scalar(spec, number):
@@ -110,7 +116,7 @@ def _check(spec: Input, array: np.ndarray) -> None:
 
 def name_array(value: object) -> object:
     """A name (scalar) or an object array of names, not yet resolved."""
-    if isinstance(value, str | float | int) or value is None:
+    if isinstance(value, str | float | int | pd.Categorical) or value is None:
         return value
     raw = value.to_numpy() if isinstance(value, pd.Series) else np.asarray(value, dtype=object)
     raw = raw.astype(object, copy=False)
@@ -125,14 +131,25 @@ def take(**inputs: object) -> dict[str, object]:
             out[name] = None
         elif INPUT[name].kind == "name":
             out[name] = name_array(value)
+        elif value is INPUT[name].default:  # the vocabulary's own default: valid, as a float
+            out[name] = _DEFAULTS[name]
         else:
             out[name] = number_array(name, value)
     _same_shape(out)
     return out
 
 
+_DEFAULTS = {
+    q.name: number_array(q.name, q.default)
+    for q in INPUT.values()
+    if q.kind != "name" and q.default is not None
+}
+
+
 def _same_shape(arrays: dict[str, object]) -> None:
     shapes = {n: np.shape(a) for n, a in arrays.items() if isinstance(a, np.ndarray)}
+    if len(shapes) < 2:  # nothing to broadcast against
+        return
     try:
         np.broadcast_shapes(*shapes.values())
     except ValueError:
@@ -159,11 +176,30 @@ def roundup(x):
     Excel and LibreOffice first round to 15 significant digits, so a float artefact such as
     3.0000000000000004 counts as 3; plain ``ceil`` would make it 4 and the faces disagree.
     """
+    if type(x) is float and math.isfinite(x) and x != 0:  # one cell: no array operations
+        digits = 14 - math.floor(np.log10(abs(x)))
+        if 0 <= digits <= 22:  # 10**digits is exact, as in numpy's array power
+            scale = 10.0**digits
+            return float(math.ceil(round(x * scale) / scale))
+    if isinstance(x, np.ndarray) and x.dtype == np.float64 and x.ndim:
+        # Rounding to 15 significant digits moves x by at most 5e-15 of |x|, so it can
+        # change the result only where x is that close to a whole number (or not finite):
+        # those few take the full path, the rest is a plain ceil.
+        result = np.ceil(x)
+        with np.errstate(all="ignore"):
+            near = ~(np.abs(x - np.round(x)) > 1e-13 * np.abs(x))
+        if near.any():
+            result[near] = _roundup_15_digits(x[near])
+        return result
+    result = _roundup_15_digits(x)
+    return float(result) if np.ndim(result) == 0 else result
+
+
+def _roundup_15_digits(x):
     with np.errstate(all="ignore"):
         scale = 10.0 ** (14 - np.floor(np.log10(np.abs(x))))
         approx = np.where(np.isfinite(scale), np.round(x * scale) / scale, x)
-    result = np.ceil(approx)
-    return float(result) if np.ndim(result) == 0 else result
+    return np.ceil(approx)
 
 
 def first(mask, *values):
@@ -211,13 +247,30 @@ def vectorised(core):
             for p in signature.parameters.values()
         ]
     )
+    defaults = {name: p.default for name, p in signature.parameters.items()}
+    names = tuple(defaults)
+    required = [name for name, value in defaults.items() if value is inspect.Parameter.empty]
+
+    def bind(args: tuple, kwargs: dict) -> dict:
+        """``signature.bind`` with defaults applied, without its cost on a plain call."""
+        arguments = dict(defaults)
+        arguments.update(zip(names, args, strict=False))
+        if kwargs:
+            arguments.update(kwargs)
+        if (len(args) > len(names) or len(arguments) > len(names)
+                or (kwargs and not kwargs.keys().isdisjoint(names[: len(args)]))
+                or any(arguments[name] is inspect.Parameter.empty
+                       for name in required[len(args):])):
+            bound = signature.bind(*args, **kwargs)  # raises the usual TypeError
+            bound.apply_defaults()
+            return bound.arguments
+        return arguments
 
     @functools.wraps(core)
     def public(*args, **kwargs):
-        bound = signature.bind(*args, **kwargs)
-        bound.apply_defaults()
-        result = core(**take(**bound.arguments))
-        return give(finite(core.__name__, result), *bound.arguments.values())
+        arguments = bind(args, kwargs)
+        result = core(**take(**arguments))
+        return give(finite(core.__name__, result), *arguments.values())
 
     public.__signature__ = signature
     public.core = core

@@ -156,6 +156,8 @@ def model_preset(model: str) -> dict[str, object]:
 
 def _distinct(values) -> tuple[object, list]:
     """Codes into the distinct values (one look-up each): a scalar gives code 0."""
+    if isinstance(values, pd.Categorical):  # estimate_table's names: already coded
+        return values.codes, list(values.categories)
     if not isinstance(values, np.ndarray):
         return 0, [values]
     codes, uniques = pd.factorize(values.ravel(), use_na_sentinel=False)
@@ -175,6 +177,8 @@ def _named(table: str, argument: str, value: object, codes, i: int) -> str:
 
 def resolve_precision(precision) -> tuple[object, object]:
     """Bytes per parameter and compute column index (0 fp16, 1 fp8, 2 int8) for names."""
+    if type(precision) is str:  # one cell
+        return _precision_row(_canonical("precisions", "precision", precision))
     codes, uniques = _distinct(precision)
     found = [
         _precision_row(_named("precisions", "precision", u, codes, i))
@@ -198,6 +202,9 @@ def resolve_gpu(gpu, compute) -> dict[str, object]:
     where the GPU has no such unit), ``memory_bytes`` [B] and ``hourly_usd`` [USD/h];
     a GPU given as a number has that FLOP/s and no memory or price (NaN).
     """
+    if type(gpu) is str and type(compute) is int:  # one cell
+        flops, memory, price = _scalar_gpu(gpu)
+        return {"flops": flops[compute], "memory_bytes": memory, "hourly_usd": price}
     codes, uniques = _distinct(gpu)
     rows = [_gpu_row(u, codes, i) for i, u in enumerate(uniques)]
     flops = np.array([r[0] for r in rows])  # distinct GPUs x compute columns
@@ -209,11 +216,19 @@ def resolve_gpu(gpu, compute) -> dict[str, object]:
             "memory_bytes": float(memory[0]),
             "hourly_usd": float(price[0]),
         }
+    if np.shape(codes) == np.shape(compute):  # a table: nothing to broadcast
+        return {"flops": flops[codes, compute], "memory_bytes": memory[codes],
+                "hourly_usd": price[codes]}
     return {
         "flops": flops[codes, compute],
         "memory_bytes": memory[codes] + 0 * compute,
         "hourly_usd": price[codes] + 0 * compute,
     }
+
+
+@functools.lru_cache(maxsize=1024)
+def _scalar_gpu(value: str) -> tuple[list[float], float, float]:
+    return _gpu_row(value, 0, 0)  # an unknown name raises, and is not cached
 
 
 def _gpu_row(value, codes, i) -> tuple[list[float], float, float]:

@@ -8,7 +8,7 @@ import pandas as pd
 from . import inference, storage
 from ._arrays import finite, first, give, given, is_blank, take
 from .catalog import resolve_gpu, resolve_precision
-from .errors import InvalidInputError, UnknownNameError
+from .errors import EstimateError, InvalidInputError, UnknownNameError
 from .traffic import peak_rps, trps
 from .units import BITS_PER_BYTE, BYTES_PER_GB, HOURS_PER_DAY
 from .vocabulary import INPUT, INPUTS, OUTPUTS, input_names
@@ -16,13 +16,19 @@ from .vocabulary import INPUT, INPUTS, OUTPUTS, input_names
 __all__ = ["REQUESTS_PER_THOUSAND", "estimate", "estimate_table"]
 
 REQUESTS_PER_THOUSAND = 1_000
+# estimate_table computes this many rows at a time: the temporaries stay small (in cache,
+# and reused by the allocator instead of being mapped and faulted in afresh for each step).
+CHUNK_ROWS = 1 << 16
 
 
 def _complete(inputs: dict) -> dict:
     unknown = [name for name in inputs if name not in INPUT]
     if unknown:
         raise UnknownNameError("input", unknown[0], input_names())
-    return {q.name: q.default if is_blank(inputs.get(q.name)) else inputs[q.name] for q in INPUTS}
+    return {
+        q.name: inputs[q.name] if q.name in inputs and not is_blank(inputs[q.name]) else q.default
+        for q in INPUTS
+    }
 
 
 def _compute(a: dict) -> dict[str, np.ndarray]:
@@ -105,6 +111,8 @@ def _storage(r: dict) -> dict[str, np.ndarray]:
 
 
 def _check_price(price, gpu) -> None:
+    if type(price) is float and price == price:  # one cell with a price
+        return
     missing = np.isnan(price)
     if np.any(missing):
         row, (name,) = first(missing, gpu)
@@ -135,7 +143,10 @@ def estimate(**inputs) -> dict[str, object]:
     raw = _complete(inputs)
     result = _compute(take(**raw))
     originals = [v for v in raw.values() if isinstance(v, pd.Series)] or list(raw.values())
-    return {name: give(value, *originals) for name, value in result.items()}
+    return {
+        name: value if type(value) in (float, str) else give(value, *originals)
+        for name, value in result.items()
+    }
 
 
 def estimate_table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -159,20 +170,42 @@ def estimate_table(frame: pd.DataFrame) -> pd.DataFrame:
         raise InvalidInputError(
             "column", frame.columns[frame.columns.duplicated()][0], "each input name once"
         )
-    arrays = {q.name: _column(frame, q) for q in INPUTS}
-    return _frame(_compute(take(**arrays)), frame.index)
+    arrays = take(**{q.name: _column(frame, q) for q in INPUTS})
+    block = np.empty((len(_NUMERIC), len(frame)))  # the numbers, one row per column
+    try:
+        for start in range(0, max(len(frame), 1), CHUNK_ROWS):
+            part = slice(start, start + CHUNK_ROWS)
+            result = _compute(_rows(arrays, part))
+            for row, name in enumerate(_NUMERIC):
+                block[row, part] = result[name]
+    except EstimateError:
+        _compute(arrays)  # the error of the whole table, naming its row in the table
+        raise
+    return _frame(arrays, block, frame.index)
 
 
-def _frame(result: dict, index: pd.Index) -> pd.DataFrame:
+def _rows(arrays: dict, part: slice) -> dict:
+    return {
+        name: value[part] if isinstance(value, np.ndarray | pd.Categorical) else value
+        for name, value in arrays.items()
+    }
+
+
+_COLUMNS = [q.name for q in INPUTS] + [q.name for q in OUTPUTS if q.name not in INPUT]
+_NUMERIC = [n for n in _COLUMNS if INPUT.get(n) is None or INPUT[n].kind != "name"]
+
+
+def _frame(arrays: dict, block: np.ndarray, index: pd.Index) -> pd.DataFrame:
     """Columns in vocabulary order; the numbers in one block, so pandas copies them once."""
-    names = [q.name for q in INPUTS] + [q.name for q in OUTPUTS if q.name not in INPUT]
-    numeric = [n for n in names if INPUT.get(n) is None or INPUT[n].kind != "name"]
-    block = np.empty((len(numeric), len(index)))
-    for row, name in enumerate(numeric):
-        block[row] = result[name]
-    table = pd.DataFrame(block.T, index=index, columns=numeric, copy=False)
-    for name in (n for n in names if n not in numeric):
-        table.insert(names.index(name), name, np.broadcast_to(result[name], (len(index),)))
+    table = pd.DataFrame(block.T, index=index, columns=_NUMERIC, copy=False)
+    for name in (n for n in _COLUMNS if n not in _NUMERIC):
+        values = arrays[name]  # names come out as they went in
+        if isinstance(values, pd.Categorical):  # the column pandas infers, built from codes
+            distinct = pd.Series(np.asarray(values.categories, dtype=object)).array
+            values = distinct.take(values.codes)
+        else:
+            values = np.broadcast_to(values, (len(index),))
+        table.insert(_COLUMNS.index(name), name, values)
     return table
 
 
@@ -187,9 +220,11 @@ def _column(frame: pd.DataFrame, spec) -> object:
             values = np.where(np.isnan(values), spec.default, values)
         return values
     codes, uniques = pd.factorize(column, use_na_sentinel=False)
-    blank = np.array([is_blank(u) for u in uniques], dtype=bool)
     fill = np.nan if spec.default is None else spec.default
-    cleaned = np.array(
-        [fill if b else u for u, b in zip(uniques, blank, strict=True)] + [fill], dtype=object
-    )
-    return cleaned[codes]
+    cleaned = [fill if is_blank(u) else u for u in uniques]
+    if spec.default is None:  # NaN is not a category: keep the plain object array
+        return np.array([*cleaned, fill], dtype=object)[codes]
+    # Names stay codes into their distinct values, so the catalogue looks each up once
+    # without hashing the rows again; spellings that clean to the same value merge here.
+    merged, distinct = pd.factorize(np.array(cleaned, dtype=object))
+    return pd.Categorical.from_codes(merged[codes], pd.Index(distinct, dtype=object))

@@ -6,6 +6,8 @@ A request costs ``flops_per_param × params × steps`` FLOP; a GPU delivers
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ._arrays import first, given, roundup, vectorised
@@ -27,6 +29,8 @@ def catalogue(gpu, precision):
 
 def check_flops(flops, gpu) -> None:
     """A GPU given as a number must be a positive FLOP/s."""
+    if type(flops) is float and flops > 0:  # one cell, the usual case
+        return
     bad = np.logical_not(flops > 0)
     if np.any(bad):
         row, (value,) = first(bad, flops)
@@ -84,7 +88,7 @@ def inference_seconds(
 
 
 def _seconds(params, steps, gpu, precision, flops_per_param, utilization, gpu_flops, measured):
-    if measured is not None and not np.isnan(measured).any():
+    if measured is not None and not _missing(measured):
         return measured  # every row measured: no catalogue look-up needed
     peak = (
         given(gpu_flops, catalogue(gpu, precision)[1]["flops"])
@@ -95,6 +99,8 @@ def _seconds(params, steps, gpu, precision, flops_per_param, utilization, gpu_fl
 
 
 def _missing(value) -> bool:
+    if type(value) is float:
+        return math.isnan(value)
     return value is None or bool(np.isnan(value).any())
 
 
@@ -185,7 +191,7 @@ def replicas(weights, memory, usable_memory_fraction, max_gpus_per_replica, para
     """GPUs per replica from resolved arrays; unknown memory (NaN) counts as one GPU."""
     need = given(roundup(weights / (memory * usable_memory_fraction)), 1.0)
     bad = need > max_gpus_per_replica
-    if np.any(bad):
+    if bad is True or (bad is not False and np.any(bad)):
         row, (n, most, p, w, g) = first(bad, need, max_gpus_per_replica, params, weights, gpu)
         raise DoesNotFitError(
             "params",

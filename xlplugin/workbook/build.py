@@ -7,7 +7,9 @@ The workbook is written by openpyxl, then every formula cell gets its value comp
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import gc
 import hashlib
 import os
 import zipfile
@@ -69,13 +71,28 @@ def build_workbook(path: str | os.PathLike[str], scenarios: pd.DataFrame | None 
     scenarios = canonical_names(scenarios.reset_index(drop=True))
     build_date = build_date or _dt.date.today().isoformat()
     layout = Layout(len(scenarios))
-    wb = _workbook(layout, scenarios, variant, build_date)
     target = Path(path)
-    fingerprint = _fingerprint(_cells_of(wb), _names_of(wb))
-    wb.custom_doc_props.append(StringProperty(name=FINGERPRINT_PROPERTY, value=fingerprint))
-    _save(wb, target)
-    write_cached_values(target, cached_values(layout, scenarios))
+    with _collector_paused():
+        wb = _workbook(layout, scenarios, variant, build_date)
+        fingerprint = _fingerprint(_cells_of(wb), _names_of(wb))
+        wb.custom_doc_props.append(StringProperty(name=FINGERPRINT_PROPERTY, value=fingerprint))
+        _save(wb, target)
+        del wb
+        write_cached_values(target, cached_values(layout, scenarios))
     return target
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Pause Python's cyclic garbage collector: a large workbook is hundreds of thousands of
+    cells, which it would otherwise walk again and again while they are created."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _save(wb, target: Path) -> None:

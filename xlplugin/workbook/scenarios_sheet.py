@@ -8,11 +8,11 @@ which LibreOffice evaluates and Excel's table auto-fill copies to a row a user a
 
 from __future__ import annotations
 
-import copy
 import math
 
 import pandas as pd
 from openpyxl.cell import Cell
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableColumn, TableFormula, TableStyleInfo
 
@@ -116,7 +116,7 @@ def _write_row(ws, row: int, values: dict, names: list, templates: dict, looks: 
             value = values.get(name)
             blank = value is None or (isinstance(value, float) and math.isnan(value))
             value = None if blank else _plain(value)
-        cell = Cell(ws, value=value, style_array=copy.copy(look))
+        cell = Cell(ws, value=value, style_array=StyleArray(look))
         if isinstance(value, str) and name not in templates:
             cell.data_type = "s"  # text, never a formula or an error ("=1+1", "#N/A")
         cells.append(cell)

@@ -1,0 +1,144 @@
+"""formulas.estimate_table on a million scenario rows, against the scalar path.
+
+    python benchmarks/bench_table.py [--quick]
+
+The rows are random but realistic: users, requests, parameters and utilization vary, the GPU
+and the precision are catalogue names (text columns), the other inputs take their defaults.
+The scalar path is formulas.estimate called once per row, timed on a sample of the same rows
+and extrapolated per row; its results are checked against the table's.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pandas as pd
+from _common import PEAK, Row, Timing, in_child, table, timed
+
+import formulas
+
+ROWS = 1_000_000
+GPUS = ("A100", "H100", "H200", "L4", "MI300X")
+PRECISIONS = ("FP16", "BF16", "FP8")
+
+
+def scenario_frame(rows: int, seed: int = 0) -> pd.DataFrame:
+    """``rows`` scenarios: numbers in float columns, GPU and precision as text."""
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({
+        "dau": rng.uniform(1e5, 1e9, rows).round(),
+        "requests_per_user": rng.uniform(1, 50, rows).round(1),
+        "params": rng.uniform(1e8, 3e10, rows).round(-6),
+        "gpu": np.array(GPUS)[rng.integers(0, len(GPUS), rows)],
+        "precision": np.array(PRECISIONS)[rng.integers(0, len(PRECISIONS), rows)],
+        "utilization": rng.uniform(0.2, 1.0, rows).round(2),
+        "peak_factor": rng.uniform(1, 3, rows).round(1),
+    })
+
+
+def _scalar(frame: pd.DataFrame) -> list[float]:
+    return [formulas.estimate(**row)["total_usd_per_month"]
+            for row in frame.to_dict("records")]
+
+
+_MEMORY = PEAK + """
+import json, sys, tracemalloc
+sys.path.insert(0, "benchmarks")
+from bench_table import scenario_frame
+import formulas
+frame = scenario_frame({rows})
+formulas.estimate_table(frame.iloc[:1000])  # imports and caches, not the measured call
+tracemalloc.start()
+formulas.estimate_table(frame)
+call = tracemalloc.get_traced_memory()[1] / 2**20
+tracemalloc.stop()
+print(json.dumps({{"call": call, "process": peak_mb()}}))
+"""
+
+
+def rows(quick: bool = False) -> list[Row]:
+    out = []
+    frame = scenario_frame(ROWS)
+    table_time = timed(lambda: formulas.estimate_table(frame), 3 if quick else 10, warmup=2)
+    memory = in_child(_MEMORY.format(rows=ROWS))
+    sample = 2_000 if quick else 20_000
+    part = frame.iloc[:sample]
+    scalar_time = timed(lambda: _scalar(part), 1, warmup=0)
+    per_row = scalar_time.median / sample
+    expected = formulas.estimate_table(part)["total_usd_per_month"].to_numpy()
+    assert np.allclose(_scalar(part.iloc[:200]), expected[:200], rtol=1e-12, atol=0)
+    rate = ROWS / table_time.median
+    ratio = per_row * ROWS / table_time.median
+    out.append(Row(
+        "estimate_table", f"{ROWS:,} rows", table_time, unit="ms", peak_mb=memory["call"],
+        baseline=f"scalar estimate × {ROWS:,} (extrapolated)", ratio=ratio,
+        extra=f"{rate / 1e6:.1f} M rows/s; peak MB: allocated by the call (tracemalloc); "
+              f"whole process {memory['process']:,.0f} MB (ru_maxrss)",
+        target="≥ 5 M rows/s, ≥ 100×, < 1 GB",
+        met=rate >= 5e6 and ratio >= 100 and memory["call"] < 1024))
+    coded = frame.astype({"gpu": "category", "precision": "category"})
+    coded_time = timed(lambda: formulas.estimate_table(coded), 3 if quick else 10, warmup=2)
+    out.append(Row(
+        "estimate_table, names as Categorical", f"{ROWS:,} rows", coded_time, unit="ms",
+        baseline="the same rows with text names", ratio=coded_time.median / table_time.median,
+        extra=f"{ROWS / coded_time.median / 1e6:.1f} M rows/s",
+        target="≥ 5 M rows/s", met=ROWS / coded_time.median >= 5e6))
+    out.append(Row(
+        "estimate per row (scalar)", f"{sample:,}-row sample",
+        scalar_time, unit="s", baseline="", extra=f"{per_row * 1e6:.1f} µs/row → "
+        f"{per_row * ROWS:,.0f} s for {ROWS:,} rows"))
+    out.extend(scaling(quick, table_time.median))
+    return out
+
+
+def scaling(quick: bool, million: float) -> list[Row]:
+    """How time grows with rows: each size against the 1,000,000-row time, scaled linearly."""
+    out = []
+    top = 6 if quick else 7
+    for power in range(3, top + 1):
+        if power == 6:
+            continue  # measured above
+        size = 10**power
+        if power == 7:  # a fresh process: 10 M rows need several GB, freed at its end
+            result = in_child(_SCALE.format(rows=size, repeat=1 if quick else 3), timeout=900)
+            timing, peak = Timing(sorted(result["runs"])), result["peak"]
+        else:
+            frame = scenario_frame(size)
+            repeat = max(3, min(200, 10**6 // size))
+            timing = timed(lambda frame=frame: formulas.estimate_table(frame), repeat,
+                           warmup=2, budget=10)
+            peak = None
+        linear = million * size / 1e6
+        out.append(Row(
+            "estimate_table scaling", f"{size:,} rows", timing, unit="ms", peak_mb=peak,
+            baseline="1 M-row time × size / 1 M", ratio=timing.median / linear,
+            extra=f"{size / timing.median / 1e6:.1f} M rows/s",
+            target="≈ 1× above 10^5 (linear)",
+            met=None if size < 10**5 else bool(timing.median / linear < 1.5)))
+    return sorted(out, key=lambda r: int(r.size.split()[0].replace(",", "")))
+
+
+_SCALE = PEAK + """
+import json, sys, time
+sys.path.insert(0, "benchmarks")
+from bench_table import scenario_frame
+import formulas
+frame = scenario_frame({rows})
+formulas.estimate_table(frame.iloc[:1000])
+runs = []
+for _ in range({repeat}):
+    start = time.perf_counter()
+    formulas.estimate_table(frame)
+    runs.append(time.perf_counter() - start)
+print(json.dumps({{"runs": runs, "peak": peak_mb()}}))
+"""
+
+
+def main() -> int:
+    print(table(rows("--quick" in sys.argv)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
