@@ -10,6 +10,7 @@ Base units inside (bytes, seconds, bit/s, FLOP/s, USD); decimal SI everywhere.
 from . import catalog, vocabulary
 from .bandwidth import egress_bits_per_second, ingress_bits_per_second
 from .catalog import gpu_names, gpu_spec, model_preset, precision_names
+from .cost import egress_usd_per_month, gpu_usd_per_month, storage_usd_per_month
 from .errors import (
     DoesNotFitError,
     EstimateError,
@@ -46,12 +47,14 @@ __all__ = (
     "UnknownNameError",
     "catalog",
     "egress_bits_per_second",
+    "egress_usd_per_month",
     "estimate",
     "estimate_table",
     "format_quantity",
     "gpu_count",
     "gpu_names",
     "gpu_spec",
+    "gpu_usd_per_month",
     "gpus_per_replica",
     "inference_seconds",
     "ingress_bits_per_second",
@@ -67,6 +70,7 @@ __all__ = (
     "retained_storage_bytes",
     "storage_bytes_per_day",
     "storage_bytes_per_month",
+    "storage_usd_per_month",
     "trps",
     "vocabulary",
 )

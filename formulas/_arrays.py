@@ -257,10 +257,12 @@ def vectorised(core):
         arguments.update(zip(names, args, strict=False))
         if kwargs:
             arguments.update(kwargs)
-        if (len(args) > len(names) or len(arguments) > len(names)
-                or (kwargs and not kwargs.keys().isdisjoint(names[: len(args)]))
-                or any(arguments[name] is inspect.Parameter.empty
-                       for name in required[len(args):])):
+        if (
+            len(args) > len(names)
+            or len(arguments) > len(names)
+            or (kwargs and not kwargs.keys().isdisjoint(names[: len(args)]))
+            or any(arguments[name] is inspect.Parameter.empty for name in required[len(args) :])
+        ):
             bound = signature.bind(*args, **kwargs)  # raises the usual TypeError
             bound.apply_defaults()
             return bound.arguments

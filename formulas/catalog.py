@@ -217,8 +217,11 @@ def resolve_gpu(gpu, compute) -> dict[str, object]:
             "hourly_usd": float(price[0]),
         }
     if np.shape(codes) == np.shape(compute):  # a table: nothing to broadcast
-        return {"flops": flops[codes, compute], "memory_bytes": memory[codes],
-                "hourly_usd": price[codes]}
+        return {
+            "flops": flops[codes, compute],
+            "memory_bytes": memory[codes],
+            "hourly_usd": price[codes],
+        }
     return {
         "flops": flops[codes, compute],
         "memory_bytes": memory[codes] + 0 * compute,
@@ -232,10 +235,13 @@ def _scalar_gpu(value: str) -> tuple[list[float], float, float]:
 
 
 def _gpu_row(value, codes, i) -> tuple[list[float], float, float]:
-    flops = _flops(value)
+    # Names first: the alias "4090" is a GPU, not 4,090 FLOP/s.
+    name = _lookup("gpus").get(value) if isinstance(value, str) else None
+    name = name or (_lookup("gpus").get(_key(value)) if isinstance(value, str) else None)
+    flops = None if name else _flops(value)
     if flops is not None:
         return [flops] * 3, math.nan, math.nan
-    return _gpu_figures(_named("gpus", "gpu", value, codes, i))
+    return _gpu_figures(name or _named("gpus", "gpu", value, codes, i))
 
 
 @functools.cache

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import inference, storage
-from ._arrays import finite, first, give, given, is_blank, take
+from . import cost, inference, storage
+from ._arrays import finite, give, given, is_blank, take
 from .catalog import resolve_gpu, resolve_precision
 from .errors import EstimateError, InvalidInputError, UnknownNameError
 from .traffic import peak_rps, trps
-from .units import BITS_PER_BYTE, BYTES_PER_GB, HOURS_PER_DAY
+from .units import BITS_PER_BYTE
 from .vocabulary import INPUT, INPUTS, OUTPUTS, input_names
 
 __all__ = ["REQUESTS_PER_THOUSAND", "estimate", "estimate_table"]
@@ -72,14 +72,13 @@ def _outputs(a: dict) -> dict[str, np.ndarray]:
     )
     out["ingress_bits_per_second"] = out["peak_rps"] * a["request_bytes"] * BITS_PER_BYTE
     out["egress_bits_per_second"] = out["peak_rps"] * a["response_bytes"] * BITS_PER_BYTE
-    _check_price(r["gpu_hourly_usd"], a["gpu"])
     requests_per_month = dau * rpu * days
-    out["gpu_usd_per_month"] = out["gpu_count"] * r["gpu_hourly_usd"] * HOURS_PER_DAY * days
-    out["storage_usd_per_month"] = (
-        out["retained_storage_bytes"] / BYTES_PER_GB * a["storage_usd_per_gb_month"]
+    out["gpu_usd_per_month"] = cost.gpu_cost(out["gpu_count"], r["gpu_hourly_usd"], days, a["gpu"])
+    out["storage_usd_per_month"] = cost.storage_cost(
+        out["retained_storage_bytes"], a["storage_usd_per_gb_month"]
     )
-    out["egress_usd_per_month"] = (
-        requests_per_month * a["response_bytes"] / BYTES_PER_GB * a["egress_usd_per_gb"]
+    out["egress_usd_per_month"] = cost.egress_cost(
+        requests_per_month, a["response_bytes"], a["egress_usd_per_gb"]
     )
     out["total_usd_per_month"] = (
         out["gpu_usd_per_month"] + out["storage_usd_per_month"] + out["egress_usd_per_month"]
@@ -98,7 +97,7 @@ def _storage(r: dict) -> dict[str, np.ndarray]:
     per_day = storage.interaction_storage_bytes_per_day.core(dau, rpu, stored)
     with_index = per_day * (1 + r["index_overhead"])
     per_month = with_index * r["days_per_month"]
-    model = r["params"] * r["bytes_per_param"]
+    model = storage.model_size_bytes.core(r["params"], r["bytes_per_param"])
     profiles = storage.profile_storage_bytes.core(dau, r["profile_bytes"])
     return {
         "model_size_bytes": model,
@@ -106,23 +105,10 @@ def _storage(r: dict) -> dict[str, np.ndarray]:
         "interaction_storage_bytes_per_day": per_day,
         "storage_bytes_per_day": with_index,
         "storage_bytes_per_month": per_month,
-        "retained_storage_bytes": model + profiles + per_month * r["retention_months"],
+        "retained_storage_bytes": storage.retained(
+            model, profiles, per_month, r["retention_months"]
+        ),
     }
-
-
-def _check_price(price, gpu) -> None:
-    if type(price) is float and price == price:  # one cell with a price
-        return
-    missing = np.isnan(price)
-    if np.any(missing):
-        row, (name,) = first(missing, gpu)
-        shown = repr(name) if isinstance(name, str) else f"{name:g}"
-        raise InvalidInputError(
-            "gpu_hourly_usd",
-            None,
-            f"a price in USD per GPU-hour >= 0 (the catalogue has no price for gpu {shown})",
-            row,
-        )
 
 
 def estimate(**inputs) -> dict[str, object]:

@@ -40,8 +40,8 @@ def check_flops(flops, gpu) -> None:
 @vectorised
 def inference_seconds(
     params,
-    steps=...,
     gpu=...,
+    steps=...,
     precision=...,
     flops_per_param=...,
     utilization=...,
@@ -54,10 +54,10 @@ def inference_seconds(
     ----------
     params : numeric
         Parameters in the model. [parameters]
-    steps : numeric, default 100
-        Work units per request (diffusion steps, generated tokens). [steps/request]
     gpu : str or numeric, default "A100"
         Catalogue name, or peak FLOP/s as a number.
+    steps : numeric, default 100
+        Work units per request (diffusion steps, generated tokens). [steps/request]
     precision : str, default "FP16"
         Picks the catalogue's FLOP/s column (FP8 uses the FP8 tensor rate where the GPU
         has one).
@@ -112,8 +112,8 @@ def seconds(params, steps, flops_per_param, peak_flops, utilization, measured):
 @vectorised
 def qps_per_gpu(
     params,
-    steps=...,
     gpu=...,
+    steps=...,
     precision=...,
     flops_per_param=...,
     utilization=...,
@@ -124,7 +124,7 @@ def qps_per_gpu(
 
     Parameters
     ----------
-    params, steps, gpu, precision, flops_per_param, utilization, gpu_flops
+    params, gpu, steps, precision, flops_per_param, utilization, gpu_flops
         As in :func:`inference_seconds`.
     measured_inference_seconds : numeric, optional
         As in :func:`inference_seconds`.
@@ -252,8 +252,8 @@ def gpu_count(
     """
     qps = qps_per_gpu.core(
         params,
-        steps,
         gpu,
+        steps,
         precision,
         flops_per_param,
         utilization,

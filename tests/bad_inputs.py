@@ -4,12 +4,32 @@ face of the estimator (formulas, the CLI, the Excel functions, the HTTP server, 
 Each case gives the inputs that differ from the seed, and either the number an output must
 take (``expect`` a float) or the start of the one-line error (``expect`` a string). ``NAN``
 and ``INF`` stand for what a cell or a JSON body cannot spell directly.
+
+``faces`` says where a case applies. :data:`CASES` (single values) apply to every face;
+:data:`RANGE_CASES` (ranges: empty, 5,000 x 5,000, mismatched shapes, SCENARIOS headers)
+only to the Excel functions and the HTTP server, where ranges exist. :data:`MATRIX` is both.
+Where a face must answer differently, ``expect_in`` gives its outcome.
+
+How the values reach each face (:func:`excel_value`, :func:`http_value`):
+
+- Excel (Office.js, through ``xlwings.server.custom_functions_call``) sends numbers as
+  floats, empty cells as null, booleans as true/false and error cells as their text
+  ("#N/A"). No cell holds NaN or infinity: NaN maps to an empty cell (what it means in
+  formulas: not given), +-infinity to ``"#NUM!"``, the error Excel shows for a number too
+  large to hold, which the functions name in their message.
+- HTTP sends the same JSON as Excel, except that NaN and +-infinity go as the literals
+  ``NaN``, ``Infinity``, ``-Infinity`` that a careless client might write: not JSON, they
+  are refused with status 400 and a one-line message, before any function runs.
+- Messages starting "request body:" are HTTP answers (400 or 413, plain text), not cells.
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 NAN, INF = math.nan, math.inf
+FACES = frozenset({"formulas", "cli", "excel", "http", "workbook"})
+RANGES = frozenset({"excel", "http"})  # faces that take ranges
+HTTP_ONLY = frozenset({"http"})  # Excel cannot send it (a ragged range)
 
 
 @dataclass(frozen=True)
@@ -18,19 +38,63 @@ class Case:
     inputs: dict
     expect: object  # a number for gpu_count, or the start of the error message
     output: str = "gpu_count"
+    faces: frozenset = FACES
+    expect_in: dict = field(default_factory=dict)  # face -> outcome, where it differs
 
     @property
     def is_error(self) -> bool:
         return isinstance(self.expect, str)
+
+    def expected(self, face: str) -> object:
+        """The outcome on one face: a number (or cells, for a range), or a message."""
+        return self.expect_in.get(face, self.expect)
+
+
+def _rows(rows: list, convert) -> list:
+    """Each cell of a range converted; a row object repeated (as in BIG) converted once."""
+    done = {}
+    for row in rows:
+        if id(row) not in done:
+            done[id(row)] = [convert(v) for v in row]
+    return [done[id(row)] for row in rows]
+
+
+def excel_value(value: object) -> object:
+    """A matrix value as Excel's Office.js sends it (a range: each cell)."""
+    if isinstance(value, list):
+        return _rows(value, excel_value)
+    if isinstance(value, float) and math.isnan(value):
+        return None  # an empty cell
+    if isinstance(value, float) and math.isinf(value):
+        return "#NUM!"  # what Excel shows for a number too large
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)  # every number is a float in Office.js
+    return value
+
+
+def http_value(value: object) -> object:
+    """A matrix value as the HTTP face sends it: Excel's JSON, NaN and infinity kept."""
+    if isinstance(value, list):
+        return _rows(value, http_value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return value  # json.dumps writes NaN, Infinity, -Infinity: not JSON
+    return excel_value(value)
 
 
 CASES = [
     Case("negative", {"dau": -5}, "dau: got -5; accepts a number > 0"),
     Case("zero", {"dau": 0}, "dau: got 0; accepts a number > 0"),
     Case("zero-where-allowed", {"profile_bytes": 0}, 0.0, "profile_storage_bytes"),
-    Case("nan", {"requests_per_user": NAN}, 61.0),  # NaN is a blank cell: the default
-    Case("plus-infinity", {"params": INF}, "params: got inf; accepts a number >= 1,000"),
-    Case("minus-infinity", {"steps": -INF}, "steps: got -inf; accepts a number > 0"),
+    Case("nan", {"requests_per_user": NAN}, 61.0,  # NaN is a blank cell: the default
+         expect_in={"http": "request body: not valid JSON (got NaN, which JSON does not allow)"}),
+    Case("plus-infinity", {"params": INF}, "params: got inf; accepts a number >= 1,000",
+         expect_in={"excel": "params: got '#NUM!'; accepts a number >= 1,000",
+                    "http": "request body: not valid JSON (got Infinity, which JSON does not"}),
+    Case("minus-infinity", {"steps": -INF}, "steps: got -inf; accepts a number > 0",
+         expect_in={"excel": "steps: got '#NUM!'; accepts a number > 0",
+                    "http": "request body: not valid JSON (got -Infinity, which JSON does"}),
+    Case("error-cell", {"requests_per_user": "#N/A"},
+         "requests_per_user: got '#N/A'; accepts a number > 0"),
     Case("empty-cell", {"dau": None}, 61.0),
     Case("empty-text", {"gpu": ""}, 61.0),
     Case("boolean", {"dau": True}, "dau: got True; accepts a number > 0"),
@@ -110,3 +174,76 @@ CASES = [
     ),
     Case("zero-steps", {"steps": 0}, "steps: got 0; accepts a number > 0"),
 ]
+
+
+# Ranges: the Excel functions and the HTTP server. Arguments not given take the seed (the
+# required ones) or the default; a range is a list of rows. A number ``expect`` is replaced
+# by the cells: the spilled result (for SCENARIOS, the ``output`` column below the header).
+BIG = [[1e8] * 5_000] * 5_000  # 25,000,000 cells (one row shared: little memory here)
+OVER = [[1e8] * 1_000] * 1_001  # 1,001,000 cells: just over the limit, a 13 MB body
+TOO_BIG_BODY = "request body: got more than 50,000,000 bytes; accepts at most 50,000,000 bytes"
+LIMIT = "accepts at most 1,000,000 cells"
+ACCEPTS_INPUT = "accepts one of dau, requests_per_user, params"
+
+RANGE_CASES = [
+    Case("range-1x0", {"dau": [[]]},
+         "dau: got an empty range (no cells); accepts a range of at least one cell", faces=RANGES),
+    Case("range-no-rows", {"gpu": []},
+         "gpu: got an empty range (no cells); accepts a range of at least one cell", faces=RANGES),
+    Case("range-5000x5000", {"dau": BIG}, f"dau: got 25,000,000 cells; {LIMIT}", faces=RANGES,
+         expect_in={"http": TOO_BIG_BODY}),
+    Case("range-over-the-cell-limit", {"params": OVER}, f"params: got 1,001,000 cells; {LIMIT}",
+         faces=RANGES),
+    Case("result-over-the-cell-limit", {"dau": [[1e8]] * 2_000, "gpu": [["A100"] * 1_000]},
+         f"result: got 2,000,000 cells; {LIMIT}", faces=RANGES),
+    Case("mismatched-shapes", {"dau": [[1e8], [2e8], [3e8]], "requests_per_user": [[10], [20]]},
+         "ranges of different sizes: dau is 3x1, requests_per_user is 2x1; accepts ranges of "
+         "one size", faces=RANGES),
+    Case("mismatched-rows", {"dau": [[1e8, 2e8]], "params": [[8e9, 9e9, 1e10]]},
+         "ranges of different sizes: dau is 1x2, params is 1x3", faces=RANGES),
+    Case("ragged-range", {"dau": [[1e8, 2e8], [1e8]]},
+         "dau: got a range with rows of different lengths; accepts a rectangular range",
+         faces=HTTP_ONLY),
+    Case("column-against-row", {"dau": [[1e8], [2e8]], "gpu": [["A100", "H100"]]},
+         [[61, 19], [121, 38]], faces=RANGES),
+    Case("empty-cell-in-required-range", {"dau": [[1e8], [None], [2e8]]}, [[61], [""], [121]],
+         faces=RANGES),
+    Case("empty-cell-in-optional-range", {"gpu": [["H100"], [None]]}, [[19], [61]],
+         faces=RANGES),
+    Case("bad-cell-in-range", {"dau": [[1e8], [-5]]}, "dau: got -5 (row 2); accepts a number > 0",
+         faces=RANGES),
+    Case("error-cell-in-range", {"gpu": [["A100"], ["#N/A"]]},
+         "gpu: got '#N/A' (row 2); accepts one of A100", faces=RANGES),
+    Case("boolean-in-range", {"dau": [[1e8], [True]]}, "dau: got True",
+         faces=RANGES),
+    Case("infinity-in-range", {"params": [[8.1e9], [INF]]}, "params: got inf",
+         faces=RANGES, expect_in={"excel": "params: got '#NUM!'; accepts a number >= 1,000",
+                                  "http": "request body: not valid JSON (got Infinity"}),
+    Case("estimate-refuses-a-range", {"dau": [[1e8], [2e8]]},
+         "ESTIMATE: got a range; accepts single cells", output="estimate", faces=RANGES),
+    Case("scenarios", {"table": [["dau", "gpu"], [1e8, "A100"], ["200M", "H100"]]}, [61, 38],
+         output="scenarios", faces=RANGES),
+    Case("scenarios-empty-row", {"table": [["DAU "], [1e8], [None], [2e8]]}, [61, "", 121],
+         output="scenarios", faces=RANGES),
+    Case("scenarios-unknown-header", {"table": [["dau", "gpuz"], [1e8, "A100"]]},
+         f"column: got 'gpuz'; {ACCEPTS_INPUT}", output="scenarios", faces=RANGES),
+    Case("scenarios-numeric-header", {"table": [[5], [1e8]]}, f"column: got 5; {ACCEPTS_INPUT}",
+         output="scenarios", faces=RANGES),
+    Case("scenarios-duplicate-header", {"table": [["dau", "DAU"], [1e8, 2e8]]},
+         "table: got the column 'dau' twice; accepts each input once", output="scenarios",
+         faces=RANGES),
+    Case("scenarios-values-without-header", {"table": [["dau", None], [1e8, 5]]},
+         "table: column 2 has values but no header; accepts a header row", output="scenarios",
+         faces=RANGES),
+    Case("scenarios-bad-row", {"table": [["dau"], [1e8], [-1]]},
+         "dau: got -1 (row 2); accepts a number > 0", output="scenarios", faces=RANGES),
+    Case("scenarios-single-cell", {"table": "dau"},
+         "table: got the single cell 'dau'; accepts a range with a header row",
+         output="scenarios", faces=RANGES),
+    Case("scenarios-empty", {"table": None}, "table: got an empty cell; accepts a range",
+         output="scenarios", faces=RANGES),
+    Case("scenarios-5000x5000", {"table": BIG}, f"table: got 25,000,000 cells; {LIMIT}",
+         output="scenarios", faces=RANGES, expect_in={"http": TOO_BIG_BODY}),
+]
+
+MATRIX = CASES + RANGE_CASES

@@ -82,3 +82,26 @@ def test_text_with_suffixes():
     assert formulas.gpu_count("100M", "10", "8.1B", "A100") == 61
     assert formulas.model_size_bytes("8.1B", 2) == 16.2e9
     assert formulas.profile_storage_bytes("100M", "10KB") == 1e12
+
+
+def test_cost_functions_equal_the_estimate():
+    seed = formulas.estimate()
+    assert formulas.gpu_usd_per_month(1e8, 10, 8.1e9) == seed["gpu_usd_per_month"]
+    assert formulas.storage_usd_per_month(1e8, 10, 8.1e9) == seed["storage_usd_per_month"]
+    assert formulas.egress_usd_per_month(1e8, 10) == seed["egress_usd_per_month"]
+    # Storage cost needs no GPU: a model too big for any replica still has one.
+    assert formulas.storage_usd_per_month(1e8, 10, 4.05e11) > seed["storage_usd_per_month"]
+
+
+def test_model_size_from_precision():
+    assert formulas.model_size_bytes(8.1e9, precision="INT4") == 4.05e9
+    assert (
+        formulas.retained_storage_bytes(1e8, 10, 8.1e9)
+        == formulas.estimate()["retained_storage_bytes"]
+    )
+
+
+def test_alias_that_looks_like_a_number_is_a_gpu():
+    assert formulas.gpu_count(1e8, 10, 8.1e9, "4090") == formulas.gpu_count(
+        1e8, 10, 8.1e9, "RTX4090"
+    )

@@ -25,9 +25,21 @@ import formulas
 from formulas import catalog
 from formulas.vocabulary import INPUT, OUTPUT
 
-__all__ = ["ARG_OPTIONS", "OFFICE_JS", "Gpu", "GpuField", "Number", "Precision", "Range", "blank",
-           "cell", "estimate_rows", "excel_function", "output", "scenario_rows", "spec_cells",
-           "value_error"]
+__all__ = ["ARG_OPTIONS", "MAX_ARGUMENT_CELLS", "MAX_RESULT_CELLS", "OFFICE_JS", "Gpu", "GpuField",
+           "Number", "Precision", "Range", "blank", "cell", "estimate_rows", "excel_function",
+           "output", "scenario_rows", "spec_cells", "value_error"]
+
+# Limits: a range larger than this is refused with a one-line LimitError before it becomes
+# an array, so that a 5,000 x 5,000 range (25 M cells) costs a length check, not gigabytes.
+# 1,000,000 cells leave room for a 10,000-row SCENARIOS table (26 columns in, 19 out).
+# XLPLUGIN_MAX_CELLS (or ``xlplugin serve --max-cells``) sets both.
+def _cells_limit(default: int = 1_000_000) -> int:
+    text = os.environ.get("XLPLUGIN_MAX_CELLS", "").replace("_", "").replace(",", "")
+    return int(text) if text.strip().isdigit() and int(text) > 0 else default
+
+
+MAX_ARGUMENT_CELLS = _cells_limit()  # each argument
+MAX_RESULT_CELLS = MAX_ARGUMENT_CELLS  # the cells one call spills
 
 # xlwings Lite and Server (Office.js) send JSON: taken as it is ("raw"), without a pass
 # over every cell. Classic xlwings gets COM values, which its standard reader cleans:
@@ -170,7 +182,7 @@ def output(function, args: dict) -> list[list]:
             value = plan.formula(**_formula_arguments(plan, inputs))
     except formulas.EstimateError as error:
         return value_error(error)
-    return _cells(value, shape, holes, plan.whole)
+    return _cells(value, shape, holes, plan.whole, plan.name)
 
 
 def _formula_arguments(plan: _Plan, inputs: dict) -> dict:
@@ -214,12 +226,28 @@ def _unwrap(value: object) -> object:
     return value
 
 
-def _matrix(rows: list) -> tuple[np.ndarray, set]:
-    """A range as a 2-D object array of plain values, and the types found in it."""
+def _matrix(rows: list, name: str) -> tuple[np.ndarray, set]:
+    """A range as a 2-D object array of plain values, and the types found in it.
+
+    Its size is checked first, from the row lengths alone: an empty, ragged or too large
+    range is refused before any array is built.
+    """
+    if len(rows) > MAX_ARGUMENT_CELLS:
+        raise formulas.LimitError(name, len(rows), MAX_ARGUMENT_CELLS, "cells")
+    widths = {len(row) if isinstance(row, list | tuple) else -1 for row in rows}
+    if not rows or widths == {0}:
+        raise formulas.EstimateError(f"{name}: got an empty range (no cells); accepts a range "
+                                     "of at least one cell")
+    if len(widths) > 1 or -1 in widths:
+        raise formulas.EstimateError(f"{name}: got a range with rows of different lengths; "
+                                     "accepts a rectangular range")
+    size = len(rows) * widths.pop()
+    if size > MAX_ARGUMENT_CELLS:
+        raise formulas.LimitError(name, size, MAX_ARGUMENT_CELLS, "cells")
     cells = np.array(rows, dtype=object)
     if cells.ndim != 2:
-        raise formulas.EstimateError("got a range with rows of different lengths; accepts a "
-                                     "rectangular range")
+        raise formulas.EstimateError(f"{name}: got a cell holding a list; accepts a range of "
+                                     "single values")
     kinds = {type(v) for v in cells.flat}
     if not kinds <= _PLAIN:
         cells = np.frompyfunc(cell, 1, 1)(cells).astype(object)
@@ -256,7 +284,7 @@ def _inputs(args: dict, required: set) -> tuple[dict, tuple, np.ndarray | None]:
 def _range(name: str, rows: list) -> tuple[np.ndarray, np.ndarray]:
     """An array for a range, empty cells filled with the default; and where they were."""
     spec = INPUT[name]
-    cells, kinds = _matrix(rows)
+    cells, kinds = _matrix(rows, name)
     if kinds <= {float, int}:  # numbers only: nothing to fill, nothing to parse
         return cells.astype(float), np.zeros(cells.shape, dtype=bool)
     missing = np.frompyfunc(blank, 1, 1)(cells).astype(bool)
@@ -266,23 +294,43 @@ def _range(name: str, rows: list) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _shape(shapes: dict) -> tuple:
-    """The shape ranges broadcast to, as Excel stretches a row against a column."""
+    """The shape ranges broadcast to, as Excel stretches a row against a column; refused
+    if it would spill more than :data:`MAX_RESULT_CELLS`."""
     try:
-        return np.broadcast_shapes(*shapes.values())
+        shape = np.broadcast_shapes(*shapes.values())
     except ValueError:
         sizes = ", ".join(f"{name} is {'x'.join(map(str, shape)) or '1x1'}"
                           for name, shape in shapes.items())
         raise formulas.EstimateError(
             f"ranges of different sizes: {sizes}; accepts ranges of one size, or single cells, "
             "rows and columns that stretch to it") from None
+    _check_result(math.prod(shape))
+    return shape
 
 
-def _cells(value: object, shape: tuple, holes: np.ndarray | None, whole: bool) -> list[list]:
+def _check_result(size: int) -> None:
+    if size > MAX_RESULT_CELLS:
+        raise formulas.LimitError("result", size, MAX_RESULT_CELLS, "cells")
+
+
+def _not_finite(name: str) -> list[list[str]]:
+    # formulas refuses to return NaN or infinity; should one slip through, it is a message
+    # (a cell, and valid JSON for xlwings Server), never a number a budget is built on.
+    return value_error(formulas.EstimateError(
+        f"{name}: the result is not a finite number; the inputs are out of range"))
+
+
+def _cells(value: object, shape: tuple, holes: np.ndarray | None, whole: bool,
+           name: str = "result") -> list[list]:
     """Cells for a result: GPU counts as whole numbers, empty text where a required input
-    was an empty cell."""
+    was an empty cell; a message instead if any number is not finite."""
     if not shape:  # every argument a single cell
+        if not math.isfinite(value):
+            return _not_finite(name)
         return [[int(value) if whole else float(value)]]
-    array = np.broadcast_to(np.asarray(value), shape)
+    array = np.broadcast_to(np.asarray(value, dtype=float), shape)
+    if not np.isfinite(array if holes is None else array[~holes]).all():
+        return _not_finite(name)
     array = array.astype(np.int64) if whole else array.astype(float)
     if holes is None:
         return array.tolist()
@@ -315,21 +363,35 @@ def estimate_rows(args: dict) -> list[list]:
         result = formulas.estimate(**inputs)
     except formulas.EstimateError as error:
         return value_error(error)
+    for name in _OUTPUTS:
+        if not math.isfinite(result[name]):
+            return _not_finite(name)
     return [[name, _plain(name, value), _unit(name)] for name, value in result.items()]
 
 
 _OUTPUTS = [q.name for q in formulas.OUTPUTS]
 
 
+def _shown(value: object) -> str:
+    return "an empty cell" if blank(value) else f"the single cell {value!r}"
+
+
 def scenario_rows(table: object) -> list[list]:
     """SCENARIOS: a header row of output names, then every output for each scenario row."""
     try:
         table = _unwrap(table)
-        cells = _matrix(table if isinstance(table, list | tuple) else [[table]])[0]
+        if not isinstance(table, list | tuple):
+            raise formulas.EstimateError(
+                f"table: got {_shown(cell(table))}; accepts a range with a header row naming "
+                "inputs (dau, requests_per_user, params, gpu, ...) and one scenario per row")
+        cells = _matrix(table, "table")[0]
+        _check_result(len(cells) * len(_OUTPUTS))
         frame, empty = _scenarios(cells)
         values = formulas.estimate_table(frame)[_OUTPUTS].to_numpy(dtype=float)
     except formulas.EstimateError as error:
         return value_error(error)
+    if not np.isfinite(values[~empty]).all():
+        return _not_finite("SCENARIOS")
     rows = values.tolist()
     for i in np.flatnonzero(empty):
         rows[i] = [""] * len(_OUTPUTS)
@@ -374,7 +436,7 @@ def spec_cells(gpu: object, field: object) -> list[list]:
 def _names(name: str, value: object) -> np.ndarray:
     value = _unwrap(value)
     if isinstance(value, list | tuple):
-        return _matrix(value)[0]
+        return _matrix(value, name)[0]
     if blank(value := cell(value)):
         raise formulas.EstimateError(f"{name}: missing (required); accepts a catalogue name")
     return np.array(value, dtype=object)

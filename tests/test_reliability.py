@@ -1,0 +1,517 @@
+"""Reliability: the bad-input matrix (tests/bad_inputs.py) on the Excel functions and the
+HTTP server, the size limits, and the server under concurrent load.
+
+The Excel face calls ``xlwings.server.custom_functions_call`` with Office.js payloads, as
+xlwings Server and Lite do; the HTTP face starts ``xlplugin serve`` on 127.0.0.1 and a
+free port. Everywhere the answer is the right number or one line naming the argument, the
+value and what it accepts: never NaN or infinity, never a traceback. Outside CI the server
+tests skip when xlwings Server is not installed; in CI (CI=true) they must run.
+"""
+
+import asyncio
+import concurrent.futures
+import importlib.util
+import json
+import math
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+os.environ["XLWINGS_ON_SERVER"] = "true"
+os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+if "xlwings" in sys.modules and not sys.modules["xlwings"].on_server:  # imported too early
+    for _name in [m for m in sys.modules if m.split(".")[0] == "xlwings"
+                  or m in ("xlplugin.functions", "xlplugin._excel")]:
+        del sys.modules[_name]
+
+import numpy as np
+import pytest
+import xlwings
+import xlwings.server
+from bad_inputs import BIG, CASES, FACES, MATRIX, RANGE_CASES, excel_value, http_value
+
+import formulas
+from formulas.vocabulary import INPUT
+from xlplugin import _excel, functions, serve
+
+HAVE_SERVER = all(importlib.util.find_spec(m) for m in ("xlwings_server", "uvicorn", "httpx"))
+needs_server = pytest.mark.skipif(
+    not HAVE_SERVER and os.environ.get("CI") != "true",
+    reason="xlwings Server is not installed (pip install -e '.[server]'); CI must have it")
+START_TIMEOUT = 60  # seconds for the server to answer
+REQUEST_TIMEOUT = 60  # seconds for one request (a 5,000 x 5,000 body is 325 MB)
+CALL = "/xlwings/custom-functions-call"
+
+
+def _ids(cases):
+    return [case.id for case in cases]
+
+
+def _on(face):
+    return [case for case in MATRIX if face in case.faces]
+
+
+def test_the_matrix_covers_every_face():
+    assert len(MATRIX) >= 30 and len({c.id for c in MATRIX}) == len(MATRIX)
+    assert all(c.faces == frozenset({"formulas", "cli", "excel", "http", "workbook"})
+               for c in CASES)
+    assert {"excel", "http"} >= set().union(*(c.faces for c in RANGE_CASES))
+    assert len(_on("excel")) >= 55 and len(_on("http")) >= 55
+
+
+# The Excel face: Office.js payloads through xlwings' own custom_functions_call
+
+
+def payload(name: str, args: list) -> dict:
+    """A request as Excel's Office.js runtime sends it: every argument a 2-D list."""
+    return {"func_name": name, "args": [a if isinstance(a, list) else [[a]] for a in args],
+            "caller_address": "[Book1]Sheet1!A1", "version": xlwings.__version__,
+            "client": "Office.js", "culture_info_name": "en-US", "date_format": "M/d/yyyy",
+            "runtime": "1.4"}
+
+
+def arguments(case, convert, name: str | None = None) -> tuple[str, list]:
+    """The function a case calls and its arguments, in order: the case's inputs, the seed
+    for required ones it leaves out, empty cells (None) for the rest; trailing ones cut.
+
+    A single-value case calls ESTIMATE, which takes every input, each optional (as
+    formulas.estimate does); a range case calls its output's function.
+    """
+    if name is None:
+        name = "estimate" if case.faces == FACES else case.output
+    parameters = list(getattr(functions, name).__signature__.parameters.values())
+    args = [convert(case.inputs[p.name]) if p.name in case.inputs else
+            (INPUT[p.name].default if p.default is p.empty else None)
+            for p in parameters]
+    while args and args[-1] is None and parameters[len(args) - 1].default is None:
+        args.pop()
+    return name, args
+
+
+def excel_call(name: str, args: list):
+    return asyncio.run(xlwings.server.custom_functions_call(payload(name, args), functions))
+
+
+def check_cells(cells):
+    """No cell is NaN or infinity, and the answer is valid (strict) JSON."""
+    for row in cells:
+        for value in row:
+            assert not (isinstance(value, float) and not math.isfinite(value)), cells
+    json.dumps(cells, allow_nan=False)
+
+
+def check_outcome(case, face, name, cells):
+    expect = case.expected(face)
+    check_cells(cells)
+    if isinstance(expect, str):
+        assert len(cells) == 1 and len(cells[0]) == 1, (case.id, cells[:3])
+        [[message]] = cells
+        assert message.startswith(f"#VALUE! {expect}"), (case.id, message)
+        assert "\n" not in message and "Traceback" not in message
+    elif name == "scenarios":
+        column = cells[0].index("gpu_count")
+        assert [row[column] for row in cells[1:]] == expect, case.id
+    elif name == "estimate":
+        assert dict((n, v) for n, v, _ in cells)[case.output] == pytest.approx(expect), case.id
+    else:
+        assert cells == expect, case.id
+
+
+@pytest.mark.parametrize("case", _on("excel"), ids=_ids(_on("excel")))
+def test_excel_face(case):
+    name, args = arguments(case, excel_value)
+    start = time.monotonic()
+    cells = excel_call(name, args)
+    check_outcome(case, "excel", name, cells)
+    if case.id.endswith("5000x5000"):  # refused from the row lengths, not converted
+        assert time.monotonic() - start < 30  # a bound against a hang, not a benchmark
+    if name == "estimate" and case.output != "estimate" and not case.is_error:
+        # and the output's own function, given the inputs it takes
+        takes = getattr(functions, case.output).__signature__.parameters
+        if any(excel_value(v) is None and takes[k].default is takes[k].empty
+               for k, v in case.inputs.items() if k in takes):
+            return  # an empty required cell: the result's cell stays empty (test_functions)
+        cells = excel_call(case.output, arguments(case, excel_value, case.output)[1])
+        check_cells(cells)
+        assert cells[0][0] == pytest.approx(case.expect)
+
+
+def test_a_large_range_is_refused_before_it_becomes_an_array(monkeypatch):
+    def no_array(*args, **kwargs):
+        raise AssertionError("a 25 M-cell range reached numpy")
+
+    monkeypatch.setattr(_excel.np, "array", no_array)
+    assert excel_call("trps", [BIG, 10.0]) == [
+        ["#VALUE! dau: got 25,000,000 cells; accepts at most 1,000,000 cells"]]
+
+
+def test_limits_leave_room_for_a_10000_row_scenarios_table():
+    assert _excel.MAX_ARGUMENT_CELLS == _excel.MAX_RESULT_CELLS == 1_000_000
+    columns = [q.name for q in formulas.INPUTS]
+    row = [100e6, 10, 8.1e9, "FP16", None, 10e3, 1e6, 0.25, 30, 100, 2, "A100", None, None,
+           0.9, 8, 1, 1, 0, None, 2e3, 1e6, None, 0.023, 0.05, 12]
+    assert len(row) == len(columns) == 26
+    table = [columns] + [[float(v) if isinstance(v, int) else v for v in row]] * 10_000
+    rows = excel_call("scenarios", [table])
+    assert len(rows) == 10_001 and rows[1][rows[0].index("gpu_count")] == 61
+    check_cells(rows)
+
+
+def test_limits_come_from_the_environment():
+    code = ("from xlplugin import _excel; print(_excel.MAX_ARGUMENT_CELLS, "
+            "_excel.MAX_RESULT_CELLS)")
+    for value, expected in (("5000", "5000 5000"), ("2_000_000", "2000000 2000000"),
+                            ("lots", "1000000 1000000"), ("0", "1000000 1000000")):
+        env = dict(os.environ, XLPLUGIN_MAX_CELLS=value)
+        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                              text=True, timeout=120)
+        assert done.stdout.strip() == expected, done.stderr
+
+
+def test_a_result_that_is_not_finite_is_a_message(monkeypatch):
+    monkeypatch.setattr(functions.trps.plan, "formula", lambda **kwargs: np.inf)
+    assert excel_call("trps", [1e8, 10.0]) == [
+        ["#VALUE! trps: the result is not a finite number; the inputs are out of range"]]
+    monkeypatch.setattr(functions.trps.plan, "formula",
+                        lambda **kwargs: np.array([[1.0], [np.nan]]))
+    [[message]] = excel_call("trps", [[[1e8], [2e8]], 10.0])
+    assert message.startswith("#VALUE! trps: the result is not a finite number")
+
+
+# The HTTP body guard, in-process (no server needed beyond Starlette's ASGI contract)
+
+
+def _asgi(guard, body: bytes, headers=(), path=CALL, chunk=None):
+    """Run an ASGI request through ``guard``; the status, the text, what the app read."""
+    chunks = [body] if chunk is None else [body[i:i + chunk] for i in
+                                           range(0, len(body), chunk)] or [b""]
+    messages = [{"type": "http.request", "body": c, "more_body": i < len(chunks) - 1}
+                for i, c in enumerate(chunks)]
+    sent, seen = [], []
+
+    async def receive():
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    async def app(scope, receive, send):
+        message = await receive()
+        seen.append(message["body"])
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    scope = {"type": "http", "method": "POST", "path": path,
+             "headers": [(k.encode(), v.encode()) for k, v in headers]}
+    asyncio.run(serve.BodyLimit(app, **guard)(scope, receive, send))
+    return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:]).decode(), seen
+
+
+def test_the_body_limit_counts_declared_and_streamed_bytes():
+    limit = {"max_bytes": 1_000}
+    assert _asgi(limit, b"x" * 1_000, path="/other") == (200, "ok", [b"x" * 1_000])
+    status, text, seen = _asgi(limit, b"x" * 1_001, path="/other", chunk=100)
+    assert (status, seen) == (413, [])
+    assert text == ("request body: got more than 1,000 bytes; accepts at most 1,000 bytes "
+                    "(XLPLUGIN_MAX_BODY_BYTES)\n")
+    status, text, seen = _asgi(limit, b"x" * 10, [("content-length", "5000")], path="/other")
+    assert (status, seen) == (413, []) and text.startswith("request body: got 5,000 bytes;")
+
+
+def test_a_malformed_call_is_a_one_line_400():
+    ok = json.dumps(payload("gpu_count", [1e8, 10.0, 8.1e9])).encode()
+    assert serve.call_problem(ok) is None
+    bad = {
+        b"{not json": "request body: not valid JSON (Expecting property name",
+        b"[1, 2]": "request body: got a JSON list; accepts a JSON object",
+        b'{"args": []}': "func_name: got None; accepts one of EGRESS_BITS_PER_SECOND",
+        b'{"func_name": "os.system", "args": []}': "func_name: got 'os.system'; accepts",
+        b'{"func_name": "gpu_count", "args": 5}': "args: got int; accepts a JSON object",
+        b'{"func_name": "gpu_count", "args": [[[1]]]}': "args: got 1 arguments; accepts 3 to "
+                                                         "16 for GPU_COUNT (required: dau, ",
+        b'{"func_name": "GPU_COUNT", "args": [[[1]], [[1]], [[1]]]}': "version: got None;",
+        b"[" * 100_000 + b"]" * 100_000: "request body: not valid JSON (",
+    }
+    for body, message in bad.items():
+        problem = serve.call_problem(body)
+        assert problem.startswith(message) and "\n" not in problem, (body[:40], problem)
+    status, text, seen = _asgi({"max_bytes": 10_000}, b'{"func_name": 1}')
+    assert (status, seen) == (400, []) and text.startswith("func_name: got 1; accepts one of")
+
+
+def test_serve_takes_its_limits_from_flags_or_the_environment(monkeypatch):
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    serve.add_parser(parser.add_subparsers())
+    args = parser.parse_args(["serve", "--max-body-bytes", "5_000_000", "--max-cells", "20000"])
+    assert (args.max_body_bytes, args.max_cells) == (5_000_000, 20_000)
+    assert serve._argv(args)[-4:] == ["--max-body-bytes", "5000000", "--max-cells", "20000"]
+    assert serve._limit({"XLPLUGIN_MAX_BODY_BYTES": "1,000"}, "XLPLUGIN_MAX_BODY_BYTES", 5) == 1000
+    assert serve._limit({}, "XLPLUGIN_MAX_BODY_BYTES", 5) == 5
+    with pytest.raises(SystemExit) as exit_:
+        serve._limit({"XLPLUGIN_MAX_BODY_BYTES": "-1"}, "XLPLUGIN_MAX_BODY_BYTES", 5)
+    assert exit_.value.code == 2
+
+
+# The HTTP face: xlplugin serve on 127.0.0.1
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, url: str, pid: int):
+        self.url, self.pid = url, pid
+
+    def rss_bytes(self) -> int:
+        with open(f"/proc/{self.pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+        raise AssertionError("no VmRSS")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """``xlplugin serve --port N`` with the default limits, answering; stopped afterwards.
+    Its log goes to a file: a pipe nobody reads would fill up and stall the server."""
+    import httpx
+
+    log = (tmp_path_factory.mktemp("serve") / "serve.log").open("w+")
+
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("XLWINGS_", "XLPLUGIN_"))}
+    env["XLWINGS_LICENSE_KEY"] = "noncommercial"  # tests are noncommercial use
+    process = subprocess.Popen(
+        [sys.executable, "-m", "xlplugin.cli", "serve", "--port", str(port)], env=env,
+        stdout=log, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        with httpx.Client(base_url=url, timeout=REQUEST_TIMEOUT) as client:
+            while True:
+                if process.poll() is not None:
+                    log.seek(0)
+                    pytest.fail(f"xlplugin serve exited early:\n{log.read()}")
+                try:
+                    if client.get("/xlwings/custom-functions-meta").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail(f"xlplugin serve did not answer within {START_TIMEOUT} s")
+                time.sleep(0.2)
+        yield Server(url, process.pid)
+        assert process.poll() is None, "the server died during the tests"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=15)
+        log.seek(0)
+        text = log.read()
+        log.close()
+        assert "Traceback" not in text, text[-3000:]
+
+
+def _strict(text: str):
+    def refuse(name):
+        raise AssertionError(f"the server answered {name} in JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def _chunks(value, cache: dict):
+    """JSON text of ``value`` in pieces; a long list of rows row by row (each distinct row
+    encoded once), so that a 325 MB body is streamed, never held."""
+    if isinstance(value, dict):
+        yield "{"
+        for i, (key, item) in enumerate(value.items()):
+            yield f"{', ' if i else ''}{json.dumps(key)}: "
+            yield from _chunks(item, cache)
+        yield "}"
+    elif isinstance(value, list) and len(value) > 1_000:
+        yield "["
+        for i, item in enumerate(value):
+            if id(item) not in cache:
+                cache[id(item)] = json.dumps(item)
+            yield (", " if i else "") + cache[id(item)]
+        yield "]"
+    elif isinstance(value, list):
+        yield "["
+        for i, item in enumerate(value):
+            yield ", " if i else ""
+            yield from _chunks(item, cache)
+        yield "]"
+    else:
+        yield json.dumps(value)  # NaN, Infinity, -Infinity as Python writes them
+
+
+def _stream(data: dict):
+    piece, cache = [], {}
+    size = 0
+    for text in _chunks(data, cache):
+        piece.append(text)
+        size += len(text)
+        if size > 1_000_000:
+            yield "".join(piece).encode()
+            piece, size = [], 0
+    yield "".join(piece).encode()
+
+
+def http_call(client, name: str, args: list):
+    """POST a call; (status, the result's cells or the plain-text message)."""
+    response = client.post(CALL, content=_stream(payload(name, args)),
+                           headers={"content-type": "application/json"})
+    if response.status_code == 200:
+        return 200, _strict(response.text)["result"]
+    assert response.headers["content-type"].startswith("text/plain"), response.text[:200]
+    return response.status_code, response.text
+
+
+@pytest.mark.server
+@needs_server
+@pytest.mark.parametrize("case", _on("http"), ids=_ids(_on("http")))
+def test_http_face(server, case):
+    import httpx
+
+    name, args = arguments(case, http_value)
+    with httpx.Client(base_url=server.url, timeout=REQUEST_TIMEOUT) as client:
+        status, answer = http_call(client, name, args)
+    expect = case.expected("http")
+    if isinstance(expect, str) and expect.startswith("request body:"):
+        assert status == (413 if "bytes" in expect else 400), answer[:200]
+        assert answer.startswith(expect) and answer.count("\n") == 1, answer[:200]
+    else:
+        assert status == 200, answer
+        check_outcome(case, "http", name, answer)
+
+
+@pytest.mark.server
+@needs_server
+def test_a_declared_body_over_the_limit_is_refused_before_it_is_sent(server):
+    host, port = server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=REQUEST_TIMEOUT) as raw:
+        raw.sendall(b"POST " + CALL.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    b"Content-Type: application/json\r\nContent-Length: 2000000000\r\n\r\n{")
+        answer = b""
+        while data := raw.recv(65_536):  # until the server closes the connection
+            answer += data
+    head, _, text = answer.decode().partition("\r\n\r\n")
+    assert head.startswith("HTTP/1.1 413")
+    assert text == ("request body: got 2,000,000,000 bytes; accepts at most 50,000,000 bytes "
+                    "(XLPLUGIN_MAX_BODY_BYTES)\n")
+
+
+@pytest.mark.server
+@needs_server
+def test_a_malformed_call_gets_400_and_the_connection_lives_on(server):
+    import httpx
+
+    with httpx.Client(base_url=server.url, timeout=REQUEST_TIMEOUT) as client:
+        for body in (b'{"args": []}', b'{"func_name": "nope", "args": [], "version": "1", '
+                     b'"client": "Office.js"}', b"[1]", b"{", b'{"func_name": "gpu_count"}'):
+            response = client.post(CALL, content=body,
+                                   headers={"content-type": "application/json"})
+            assert response.status_code == 400 and response.text.count("\n") == 1, body
+        assert http_call(client, "gpu_count", [1e8, 10.0, 8.1e9]) == (200, [[61]])
+
+
+# Under load: 8 clients x 100 calls, valid and invalid mixed, twice
+
+
+GPUS = ["A100", "H100", "H200", "L4", "MI300X", "B200"]
+
+
+def _request(rng: random.Random):
+    """One call and the answer it must get: (name, args, status, cells or message start)."""
+    kind = rng.randrange(6)
+    dau, rpu = float(rng.randrange(10**5, 10**9)), float(rng.randrange(1, 50))
+    gpu = rng.choice(GPUS)
+    if kind == 0:  # a valid single cell
+        return "gpu_count", [dau, rpu, 8.1e9, gpu], 200, [
+            [int(formulas.gpu_count(dau, rpu, 8.1e9, gpu))]]
+    if kind == 1:  # a valid column against a row
+        daus = [[float(rng.randrange(10**5, 10**9))] for _ in range(5)]
+        expected = formulas.gpu_count(np.array(daus), rpu, 8.1e9, np.array([GPUS], dtype=object))
+        return "gpu_count", [daus, rpu, 8.1e9, [GPUS]], 200, expected.astype(int).tolist()
+    if kind == 2:  # a valid SCENARIOS table
+        table = [["dau", "gpu"], [dau, gpu], [dau * 2, "H100"]]
+        frame = {"dau": [dau, dau * 2], "gpu": [gpu, "H100"]}
+        import pandas as pd
+
+        values = formulas.estimate_table(pd.DataFrame(frame))["gpu_count"].tolist()
+        return "scenarios", [table], 200, values
+    if kind == 3:  # a bad value
+        return "gpu_count", [-dau, rpu, 8.1e9], 200, "#VALUE! dau: got -"
+    if kind == 4:  # an unknown GPU, in a range
+        return "gpu_count", [dau, rpu, 8.1e9, [["A100"], ["H900"]]], 200, \
+            "#VALUE! gpu: got 'H900' (row 2); accepts one of"
+    return "trps", [dau, math.nan], 400, "request body: not valid JSON (got NaN"
+
+
+def _client(url: str, seed: int, count: int) -> dict:
+    import httpx
+
+    rng, tally = random.Random(seed), {"valid": 0, "invalid": 0, "wrong": []}
+    with httpx.Client(base_url=url, timeout=REQUEST_TIMEOUT) as client:
+        for _ in range(count):
+            name, args, status, expected = _request(rng)
+            got_status, answer = http_call(client, name, args)
+            if isinstance(expected, str):
+                text = answer if got_status != 200 else answer[0][0]
+                ok = got_status == status and text.startswith(expected)
+                tally["invalid"] += ok
+            else:
+                if name == "scenarios" and got_status == 200:
+                    column = answer[0].index("gpu_count")
+                    answer = [row[column] for row in answer[1:]]
+                ok = got_status == status and answer == expected
+                tally["valid"] += ok
+            if not ok:
+                tally["wrong"].append((name, args, got_status, str(answer)[:200]))
+    return tally
+
+
+def _batch(url: str, first_seed: int, clients: int = 8, calls: int = 100) -> dict:
+    with concurrent.futures.ThreadPoolExecutor(clients) as pool:
+        futures = [pool.submit(_client, url, first_seed + i, calls) for i in range(clients)]
+        done, pending = concurrent.futures.wait(futures, timeout=600)  # the overall bound
+        assert not pending, "the load test did not finish within its bound"
+    total = {"valid": 0, "invalid": 0, "wrong": []}
+    for future in done:
+        for key, value in future.result().items():
+            total[key] += value
+    return total
+
+
+@pytest.mark.server
+@needs_server
+def test_under_load(server):
+    import httpx
+
+    first = _batch(server.url, 0)  # also warms the server up
+    before = server.rss_bytes()
+    second = _batch(server.url, 100)
+    after = server.rss_bytes()
+    print(f"\nload: first batch {first['valid']} valid + {first['invalid']} invalid right, "
+          f"{len(first['wrong'])} wrong; second {second['valid']} + {second['invalid']}, "
+          f"{len(second['wrong'])} wrong; server RSS {before / 1e6:.1f} MB before the second "
+          f"batch, {after / 1e6:.1f} MB after")
+    for batch in (first, second):
+        assert batch["wrong"] == [] and batch["valid"] + batch["invalid"] == 800
+        assert batch["valid"] > 300 and batch["invalid"] > 300
+    assert after - before < 50e6
+    with httpx.Client(base_url=server.url, timeout=REQUEST_TIMEOUT) as client:
+        assert http_call(client, "gpu_count", [1e8, 10.0, 8.1e9, "A100"]) == (200, [[61]])
