@@ -1,4 +1,13 @@
-"""The Checks sheet: each check TRUE or FALSE, and a master flag that any FALSE turns red."""
+"""The Checks sheet: each check TRUE or FALSE with a message when it fails, the Estimate's
+guard ``inputs_ok`` with its ``input_error``, and a master flag that any FALSE turns red.
+
+Rows, in order: one per input the Estimate uses (vocabulary order), then "the model fits",
+then the projection's growth, then the consistency checks. ``inputs_ok`` is TRUE when the
+first two groups hold; the Estimate's outputs show ``input_error`` (the first failing
+message) otherwise. An input's message mirrors formulas' one-line error,
+``"dau: got -5; accepts a number > 0"``, built from the Inputs sheet's Name and Accepts
+cells and the value in use.
+"""
 
 from __future__ import annotations
 
@@ -13,36 +22,120 @@ from formulas.vocabulary import INPUT, INPUTS, OUTPUTS, Input
 
 from . import styles
 from .estimate_sheet import estimate_refs
+from .excel_formulas import STEPS, placeholders
+from .inputs_sheet import ACCEPTS_COLUMN, HIGH_COLUMN, LOW_COLUMN, NAME_COLUMN
 from .layout import CHECKS_HEADER, Layout, absolute
 
-__all__ = ["Check", "checks", "flag_rules", "in_range", "write_checks"]
+__all__ = ["FIRST_CHECK_ROW", "GUARD_ROW", "Check", "checks", "flag_rules", "guard_rows",
+           "in_range", "write_checks"]
 
 RED = PatternFill("solid", fgColor="FFC7CE")
 GREEN = PatternFill("solid", fgColor="C6EFCE")
+FIRST_CHECK_ROW = CHECKS_HEADER + 1
+GUARD_ROW = 4  # inputs_ok and input_error
+FITS_LABEL = "The model fits in GPU memory (GPUs per replica <= max GPUs per replica)"
+OUTPUTS_LABEL = "Every output is a number"
 
 
 @dataclass(frozen=True)
 class Check:
     label: str
     formula: str  # a boolean expression, without "="
+    message: str  # a text expression, without "=": what the failure means
+
+
+def _inputs_cell(layout: Layout, q: Input, column: int) -> str:
+    return absolute("Inputs", column, layout.input_row[q.name])
+
+
+def _source_is_logical(layout: Layout, q: Input) -> str:
+    """TRUE when the cell the Estimate takes the input from holds TRUE or FALSE.
+
+    LibreOffice keeps a boolean as the number 1 or 0 (ISNUMBER is TRUE), and a formula
+    cell with its own number format forgets that it was one: only the source cell knows.
+    """
+    if q.name not in INPUT or q not in INPUTS:
+        return f"ISLOGICAL({q.name})"
+    letter = layout.scenario_letter(q.name)
+    picked = f"INDEX(Scenarios!${letter}:${letter},scenario_row)"
+    return (f'IF(ISNUMBER(scenario_row),IF({picked}="",ISLOGICAL({q.name}),'
+            f"ISLOGICAL({picked})),ISLOGICAL({q.name}))")
 
 
 def _input_check(layout: Layout, q: Input, value: str) -> str:
-    row = layout.input_row[q.name]
-    low, high = f"Inputs!$F${row}", f"Inputs!$G${row}"
+    low, high = _inputs_cell(layout, q, LOW_COLUMN), _inputs_cell(layout, q, HIGH_COLUMN)
+    logical = _source_is_logical(layout, q)
     if q.name == "precision":
-        return f"ISNUMBER(MATCH({value},catalog_precision_name,0))"
-    if q.name == "gpu":
-        return f"IF(ISNUMBER({value}),{value}>{low},ISNUMBER(MATCH({value},catalog_gpu_name,0)))"
-    parts = [f"ISNUMBER({value})"]
-    if q.low is not None:
-        parts.append(f"{value}{'>' if q.low_open else '>='}{low}")
-    if q.high is not None:
-        parts.append(f"{value}{'<' if q.high_open else '<='}{high}")
-    if q.integer:
-        parts.append(f"INT({value})={value}")
-    test = f"AND({','.join(parts)})"
-    return f'IF({value}="",TRUE,{test})' if q.default is None else test
+        test = f"ISNUMBER(MATCH({value},catalog_precision_name,0))"
+    elif q.name == "gpu":
+        test = (f"IF(ISNUMBER({value}),{value}>{low},"
+                f"ISNUMBER(MATCH({value},catalog_gpu_name,0)))")
+    else:
+        parts = [f"ISNUMBER({value})"]
+        if q.low is not None:
+            parts.append(f"{value}{'>' if q.low_open else '>='}{low}")
+        if q.high is not None:
+            parts.append(f"{value}{'<' if q.high_open else '<='}{high}")
+        if q.integer:
+            parts.append(f"INT({value})={value}")
+        test = f"AND({','.join(parts)})"
+        if q.default is None:
+            test = f'IF({value}="",TRUE,{test})'
+    return f"IF({logical},FALSE,{test})"
+
+
+def _shown(layout: Layout, q: Input, value: str) -> str:
+    """The value as formulas' message shows it: 5, 0.5, 'text', True, '#N/A'."""
+    logical = _source_is_logical(layout, q)
+    return (f'IF({logical},IF({value},"True","False"),IF(ISERROR({value}),'
+            f'IF(ISNA({value}),"\'#N/A\'","an error value"),'
+            f'IF(ISNUMBER({value}),{value}&"","\'"&{value}&"\'")))')
+
+
+def _input_message(layout: Layout, q: Input, value: str) -> str:
+    accepts = _inputs_cell(layout, q, ACCEPTS_COLUMN)
+    if q.name == "gpu":  # a number is FLOP/s: formulas.inference.check_flops's message
+        low = _inputs_cell(layout, q, LOW_COLUMN)
+        accepts = (f'IF(ISNUMBER({value}),"a catalogue name or a FLOP/s number > "&{low},'
+                   f"{accepts})")
+    name = _inputs_cell(layout, q, NAME_COLUMN)
+    return f'{name}&": got "&{_shown(layout, q, value)}&"; accepts "&{accepts}'
+
+
+def _inline(step: str, refs: dict[str, str]) -> str:
+    """A step's formula with the outputs it uses written out, so that it reads only
+    inputs in use and catalogue look-ups (not the guarded outputs)."""
+    text = STEPS[step]
+    for name in placeholders(text):
+        if name in STEPS and name in {o.name for o in OUTPUTS}:
+            text = text.replace("{" + name + "}", f"({_inline(name, refs)})")
+    for name in placeholders(text):
+        text = text.replace("{" + name + "}", refs.get(name, name))
+    return text
+
+
+def _fits(layout: Layout, e: dict[str, str]) -> Check:
+    need = _inline("gpus_per_replica", e)
+    weights = _inline("model_size_bytes", e)
+    params = _inputs_cell(layout, INPUT["params"], NAME_COLUMN)
+    message = (f'{params}&": got "&{e["params"]}&"; accepts a model that fits in "'
+               f'&{e["max_gpus_per_replica"]}&" GPUs: "&({weights})/bytes_per_gb'
+               f'&" GB of weights need "&{need}&" x "&{e["gpu"]}'
+               '&" (choose a larger GPU, a smaller precision or raise max_gpus_per_replica)"')
+    return Check(FITS_LABEL, f"{need}<={e['max_gpus_per_replica']}", message)
+
+
+def _first_text(cells: list[str]) -> str:
+    """The first of ``cells`` that is not a number (the outputs show a message there)."""
+    text = '""'
+    for cell in reversed(cells):
+        text = f"IF(ISNUMBER({cell}),{text},{cell})"
+    return text
+
+
+def guard_rows() -> tuple[int, int]:
+    """First and last Checks row that ``inputs_ok`` covers: the inputs, then the fit."""
+    return FIRST_CHECK_ROW, FIRST_CHECK_ROW + len(INPUTS)
 
 
 def checks(layout: Layout) -> list[Check]:
@@ -53,32 +146,39 @@ def checks(layout: Layout) -> list[Check]:
     month = layout.projection_first
     gpus = f"Projection!{layout.projection_letter('gpu_count')}{month}"
     ok = layout.scenario_letter("ok")
-    found = [
-        Check("The model fits in GPU memory (GPUs per replica <= max GPUs per replica)",
-              f"{e['gpus_per_replica']}<={e['max_gpus_per_replica']}"),
-        Check("Every output is a number", f"AND({','.join(f'ISNUMBER({r})' for r in outputs)})"),
-        Check("Total cost = GPU + storage + egress",
+    found = [Check(f"Input in range: {q.label} ({q.name}) accepts {q.accepts}",
+                   _input_check(layout, q, e[q.name]), _input_message(layout, q, e[q.name]))
+             for q in INPUTS]
+    found.append(_fits(layout, e))
+    growth = INPUT["dau_growth"]
+    found.append(Check(f"Input in range: {growth.label} (dau_growth) accepts {growth.accepts}",
+                       _input_check(layout, growth, "dau_growth"),
+                       _input_message(layout, growth, "dau_growth")))
+
+    def plain(label: str, formula: str) -> Check:
+        return Check(label, formula, f'"Fails: {label}"')
+
+    found += [
+        Check(OUTPUTS_LABEL, f"AND({','.join(f'ISNUMBER({r})' for r in outputs)})",
+              _first_text(outputs)),
+        plain("Total cost = GPU + storage + egress",
               f"{e['total_usd_per_month']}={e['gpu_usd_per_month']}+"
               f"{e['storage_usd_per_month']}+{e['egress_usd_per_month']}"),
-        Check("Stored bytes = model + profiles + storage per month x retention",
+        plain("Stored bytes = model + profiles + storage per month x retention",
               f"{e['retained_storage_bytes']}={e['model_size_bytes']}+"
               f"{e['profile_storage_bytes']}+{e['storage_bytes_per_month']}"
               f"*{e['retention_months']}"),
-        Check("Projection month 1 needs the Estimate's GPUs", f"{gpus}={e['gpu_count']}"),
-        Check("Every Scenarios row calculates and fits (its ok column)",
+        plain("Projection month 1 needs the Estimate's GPUs", f"{gpus}={e['gpu_count']}"),
+        plain("Every Scenarios row calculates and fits (its ok column)",
               f"ISNA(MATCH(FALSE,Scenarios!${ok}:${ok},0))"),
     ]
-    for q in INPUTS:
-        found.append(Check(f"Input in range: {q.label} ({q.name}) accepts {q.accepts}",
-                           _input_check(layout, q, e[q.name])))
-    growth = INPUT["dau_growth"]
-    found.append(Check(f"Input in range: {growth.label} (dau_growth) accepts {growth.accepts}",
-                       _input_check(layout, growth, "dau_growth")))
     return found
 
 
 def in_range(q: Input, value: object) -> bool:
     """Python mirror of an input check, for the cached values."""
+    if isinstance(value, bool):
+        return False
     if q.name == "precision":
         return str(value).upper() in {n.upper() for n in catalog.precision_names()}
     if q.name == "gpu":
@@ -101,26 +201,42 @@ def flag_rules(ws, ref: str) -> None:
 
 def write_checks(wb, ws, layout: Layout) -> list[str]:
     """Write the sheet; return the cell of each check, in order."""
-    styles.title(ws, "Checks", "Each check is TRUE when it holds. The master flag (also on the "
-                 "Estimate) is TRUE only when every check is; any FALSE turns it red.")
-    ws["A3"], ws["B3"] = "All checks pass (master flag)", None
-    styles.header(ws, CHECKS_HEADER, ("Check", "Holds"))
+    styles.title(ws, "Checks", "Each check is TRUE when it holds; when it fails, its message "
+                 "says why. The master flag (also on the Estimate) is TRUE only when every "
+                 "check is; any FALSE turns it red.")
+    styles.header(ws, CHECKS_HEADER, ("Check", "Holds", "Message when it fails"))
     cells = []
     found = checks(layout)
-    for offset, check in enumerate(found, start=1):
-        row = CHECKS_HEADER + offset
+    for offset, check in enumerate(found):
+        row = FIRST_CHECK_ROW + offset
         ws.cell(row, 1, check.label)
         cell = ws.cell(row, 2, f"=IF(ISERROR({check.formula}),FALSE,{check.formula})")
         cell.style = "Calculation"
+        message = ws.cell(row, 3, f'=IF(B{row},"",IFERROR({check.message},"Fails: '
+                                  f'{check.label}"))')
+        message.style = "Calculation"
         cells.append(cell.coordinate)
-    last = CHECKS_HEADER + len(found)
-    ws["B3"] = f"=AND(B{CHECKS_HEADER + 1}:B{last})"
-    ws["B3"].style = "Check Cell"
-    wb.defined_names["master_check"] = DefinedName("master_check",
-                                                   attr_text=absolute("Checks", 2, 3))
+    last = FIRST_CHECK_ROW + len(found) - 1
+    flags, messages = f"B{FIRST_CHECK_ROW}:B{last}", f"C{FIRST_CHECK_ROW}:C{last}"
+    ws["A3"] = "All checks pass (master flag); the first failing check's message"
+    ws["B3"] = f"=AND({flags})"
+    ws["C3"] = f'=IF(B3,"",INDEX({messages},MATCH(FALSE,{flags},0)))'
+    first, final = guard_rows()
+    guard_flags, guard_messages = f"B{first}:B{final}", f"C{first}:C{final}"
+    ws[f"A{GUARD_ROW}"] = ("The Estimate's inputs are accepted and the model fits (inputs_ok); "
+                           "else the message its outputs show (input_error)")
+    ws[f"B{GUARD_ROW}"] = f"=AND({guard_flags})"
+    ws[f"C{GUARD_ROW}"] = (f'=IF(B{GUARD_ROW},"",'
+                           f"INDEX({guard_messages},MATCH(FALSE,{guard_flags},0)))")
+    for ref in ("B3", f"B{GUARD_ROW}"):
+        ws[ref].style = "Check Cell"
+    ws["C3"].style = ws[f"C{GUARD_ROW}"].style = "Calculation"
+    for name, ref in (("master_check", (2, 3)), ("check_message", (3, 3)),
+                      ("inputs_ok", (2, GUARD_ROW)), ("input_error", (3, GUARD_ROW))):
+        wb.defined_names[name] = DefinedName(name, attr_text=absolute("Checks", *ref))
     flag_rules(ws, f"B3:B{last}")
     flag_rules(wb["Estimate"], "E3")
-    styles.widths(ws, (100, 14))
-    ws.freeze_panes = ws.cell(CHECKS_HEADER + 1, 1)
+    styles.widths(ws, (100, 14, 90))
+    ws.freeze_panes = ws.cell(FIRST_CHECK_ROW, 1)
     ws.protection.sheet = True
     return cells

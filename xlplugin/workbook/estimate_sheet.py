@@ -8,10 +8,11 @@ from formulas.vocabulary import INPUT, OUTPUTS
 
 from . import styles
 from .excel_formulas import HELPER_LABELS, STEPS, plugin_formula, render
+from .inputs_sheet import DEFAULT_COLUMN
 from .layout import ESTIMATE_HEADER, Layout, absolute
 from .published import PUBLISHED, SEED_CITATION
 
-__all__ = ["estimate_refs", "write_estimate"]
+__all__ = ["default_ref", "empty_means_default", "estimate_refs", "guarded", "write_estimate"]
 
 COLUMNS = ("Quantity", "Value", "Unit", "Seed figure", "Name", "How it is calculated")
 _OUTPUT = {o.name: o for o in OUTPUTS}
@@ -22,9 +23,23 @@ def estimate_refs(layout: Layout) -> dict[str, str]:
     return {name: f"$B${row}" for name, row in layout.estimate_row.items()}
 
 
+def empty_means_default(layout: Layout, name: str) -> str:
+    """The Inputs sheet's value of an input, its "Used when empty" default if the cell is
+    empty (formulas: a blank input takes the default), or "" for an empty optional input.
+    Anything else (text, TRUE, an error) passes through, for the Checks sheet to refuse."""
+    if INPUT[name].default is None:
+        return f'IF({name}="","",{name})'
+    return f'IF({name}="",{default_ref(layout, name)},{name})'
+
+
+def default_ref(layout: Layout, name: str) -> str:
+    """``Inputs!$H$8``: the input's "Used when empty" cell."""
+    return absolute("Inputs", DEFAULT_COLUMN, layout.input_row[name])
+
+
 def in_use_formula(layout: Layout, name: str) -> str:
     """The input the Estimate uses: the selected scenario's cell, else the Inputs cell."""
-    source = name if INPUT[name].default is not None else f'IF(ISNUMBER({name}),{name},"")'
+    source = empty_means_default(layout, name)
     letter = layout.scenario_letter(name)
     picked = f"INDEX(Scenarios!${letter}:${letter},scenario_row)"
     return f'=IF(ISNUMBER(scenario_row),IF({picked}="",{source},{picked}),{source})'
@@ -63,7 +78,7 @@ def _row(wb, ws, layout: Layout, name: str, row: int, refs: dict, plugin: bool) 
     elif name in _OUTPUT:
         o = _OUTPUT[name]
         label, unit, how, style = o.label, o.unit, o.description, "Output"
-        formula = render(STEPS[name], refs)
+        formula = guarded(name, render(STEPS[name], refs))
         if plugin:
             formula = plugin_formula(o.name, refs)
             label += " [plugin function]"
@@ -82,3 +97,15 @@ def _row(wb, ws, layout: Layout, name: str, row: int, refs: dict, plugin: bool) 
         seed.number_format = cell.number_format
     if name not in INPUT or name in STEPS:
         wb.defined_names[name] = DefinedName(name, attr_text=absolute("Estimate", 2, row))
+
+
+def overflow_message(name: str) -> str:
+    """formulas' message when an output overflows (formulas._arrays.finite)."""
+    return f"{name}: the result overflows; the inputs are too large to compute"
+
+
+def guarded(name: str, formula: str) -> str:
+    """An Estimate output: its formula when the Checks sheet accepts the inputs, else the
+    first failing check's message; an overflow (#NUM!, the only error left once the inputs
+    are accepted) shows formulas' overflow message."""
+    return (f'=IF(inputs_ok,IFERROR({formula[1:]},"{overflow_message(name)}"),input_error)')

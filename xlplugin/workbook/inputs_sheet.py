@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from formulas import catalog
 from formulas.vocabulary import INPUTS, PROJECTION_INPUTS, Input
 
 from . import styles
 from .excel_formulas import CONSTANTS
 from .layout import INPUTS_HEADER, SCENARIO_ROW_ROW, SELECTOR_ROW, Layout, absolute
 
-__all__ = ["write_inputs"]
+__all__ = ["ACCEPTS_COLUMN", "DEFAULT_COLUMN", "accepts_formula", "accepts_text", "name_choices",
+           "write_inputs"]
 
-COLUMNS = ("Label", "Value", "Unit", "Name", "Source / note", "Lower bound", "Upper bound")
+COLUMNS = ("Label", "Value", "Unit", "Name", "Source / note", "Lower bound", "Upper bound",
+           "Used when empty", "Accepts")
+NAME_COLUMN, LOW_COLUMN, HIGH_COLUMN, DEFAULT_COLUMN, ACCEPTS_COLUMN = 4, 6, 7, 8, 9
 SELECTOR_NOTE = ("Empty: the Estimate shows this sheet's values. A scenario name: the Estimate "
                  "shows that Scenarios row (its empty cells take this sheet's values).")
 
@@ -37,7 +42,7 @@ def write_inputs(wb, ws, layout: Layout) -> None:
         ws.cell(row, 2).style = "Calculation"
         ws.cell(row, 2).number_format = "#,##0"
         _name(wb, c.name, absolute("Inputs", 2, row))
-    styles.widths(ws, (40, 20, 20, 26, 90, 13, 13))
+    styles.widths(ws, (40, 20, 20, 26, 90, 13, 13, 16, 60))
     ws.freeze_panes = ws.cell(INPUTS_HEADER + 1, 1)
     ws.print_title_rows = f"{INPUTS_HEADER}:{INPUTS_HEADER}"
     ws.protection.sheet = True
@@ -78,9 +83,13 @@ def _input_row(wb, ws, layout: Layout, q: Input, locked: bool = False) -> None:
     if not locked:
         cell.protection = styles.UNLOCKED
         _validate(ws, cell, q, layout)
-    for column, bound in ((6, q.low), (7, q.high)):
+    for column, bound in ((LOW_COLUMN, q.low), (HIGH_COLUMN, q.high)):
         if bound is not None:
             ws.cell(row, column, bound).style = "Note"
+    if q.default is not None:
+        ws.cell(row, DEFAULT_COLUMN, q.default).style = "Note"
+        ws.cell(row, DEFAULT_COLUMN).number_format = cell.number_format
+    ws.cell(row, ACCEPTS_COLUMN, accepts_formula(q, row)).style = "Note"
     _name(wb, q.name, absolute("Inputs", 2, row))
 
 
@@ -117,3 +126,54 @@ def _bounds(q: Input) -> dict:
 
 def _name(wb, name: str, target: str) -> None:
     wb.defined_names[name] = DefinedName(name, attr_text=target)
+
+
+# What an input accepts, in words: the Checks sheet's messages quote it -----------------------
+def name_choices(q: Input) -> str:
+    """``one of A100, A100-80GB, ...``: the catalogue names, as formulas' UnknownNameError."""
+    names = catalog.gpu_names() if q.name == "gpu" else catalog.precision_names()
+    return "one of " + ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
+
+
+def _number_text(x: float) -> str:
+    """A number as ``&`` turns it into text in Excel and LibreOffice (for the bounds)."""
+    return repr(int(x)) if float(x).is_integer() else repr(float(x))
+
+
+def _accepts_parts(q: Input, row: int) -> list[tuple[str, object]]:
+    """The accepts text as pieces: ("text", str) or ("cell", (column, bound value))."""
+    if q.kind == "name":
+        return [("text", name_choices(q))]
+    what = "a whole number" if q.integer else "a number"
+    low, high = (LOW_COLUMN, q.low), (HIGH_COLUMN, q.high)
+    if q.low is not None and q.high is not None:
+        parts = [("text", f"{what} in {'(' if q.low_open else '['}"), ("cell", low),
+                 ("text", ", "), ("cell", high), ("text", ")" if q.high_open else "]")]
+    elif q.low is not None:
+        parts = [("text", f"{what} {'>' if q.low_open else '>='} "), ("cell", low)]
+    elif q.high is not None:
+        parts = [("text", f"{what} {'<' if q.high_open else '<='} "), ("cell", high)]
+    else:
+        parts = [("text", what)]
+    if q.hint:
+        parts.append(("text", f" {q.hint}"))
+    return parts
+
+
+def accepts_formula(q: Input, row: int) -> str:
+    """The Accepts column: formulas' ``Input.accepts``, with the bounds read from this row's
+    Lower bound and Upper bound cells (so editing a bound edits the messages too)."""
+    pieces = []
+    for kind, value in _accepts_parts(q, row):
+        if kind == "cell":
+            pieces.append(f"{get_column_letter(value[0])}{row}")
+        else:
+            pieces.append('"' + value.replace('"', '""') + '"')
+    return "=" + "&".join(pieces)
+
+
+def accepts_text(q: Input) -> str:
+    """What :func:`accepts_formula` shows (the cached value): ``Input.accepts``, except that
+    a bound of 1,000 or more has no thousands separator (``&`` writes plain digits)."""
+    return "".join(value if kind == "text" else _number_text(value[1])
+                   for kind, value in _accepts_parts(q, 0))

@@ -38,7 +38,7 @@ def projection_formulas(layout: Layout, row: int) -> dict[str, str]:
             out[name] = render("{model_size_bytes}+{profile_storage_bytes}+" + window, refs)
         else:
             out[name] = render(STEPS[name], refs)
-    return out
+    return {name: f'=IF(inputs_ok,{formula[1:]},"")' for name, formula in out.items()}
 
 
 def write_projection(ws, layout: Layout) -> None:

@@ -19,6 +19,7 @@ from openpyxl.worksheet.table import Table, TableColumn, TableFormula, TableStyl
 from formulas.vocabulary import INPUT, INPUTS, OUTPUTS
 
 from . import styles
+from .estimate_sheet import default_ref
 from .excel_formulas import HELPER_LABELS, STEPS, render
 from .layout import SCENARIOS_HEADER, Layout
 
@@ -47,17 +48,19 @@ def default_scenarios() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["scenario"] + [q.name for q in INPUTS])
 
 
-def input_ref(name: str, letter: str) -> str:
-    """A scenario's input: its own cell, or the Inputs sheet's value when blank."""
+def input_ref(name: str, letter: str, default: str = "") -> str:
+    """A scenario's input: its own cell, or the Inputs sheet's value when blank (and that
+    input's default, ``default`` a cell reference, when the Inputs cell is empty too)."""
     cell = f"{letter}{_ROW}"
     if INPUT[name].default is None:
         return f'IF({cell}="",IF(ISNUMBER({name}),{name},""),{cell})'
-    return f'IF({cell}="",{name},{cell})'
+    return f'IF({cell}="",IF({name}="",{default},{name}),{cell})'
 
 
 def row_formulas(layout: Layout) -> dict[str, str]:
     """Column name -> formula template for one row (the row number as a placeholder)."""
-    refs = {q.name: input_ref(q.name, layout.scenario_letter(q.name)) for q in INPUTS}
+    refs = {q.name: input_ref(q.name, layout.scenario_letter(q.name), default_ref(layout, q.name))
+            for q in INPUTS}
     refs |= {step: f"{layout.scenario_letter(step)}{_ROW}" for step in STEPS}
     formulas = {step: render(template, refs) for step, template in STEPS.items()}
     fits = (f"AND(ISNUMBER({refs['total_usd_per_month']}),"

@@ -11,14 +11,16 @@ import re
 
 import numpy as np
 import pandas as pd
+from openpyxl.utils import get_column_letter
 
 import formulas
 from formulas import catalog
-from formulas.vocabulary import INPUT, INPUTS
+from formulas.vocabulary import INPUT, INPUTS, PROJECTION_INPUTS
 
-from .checks_sheet import checks, in_range
+from .checks_sheet import FIRST_CHECK_ROW, GUARD_ROW, checks, in_range
 from .excel_formulas import HELPERS, STEPS
-from .layout import CHECKS_HEADER, COMPUTE_UNITS, GPU_UNIT_COLUMNS, SCENARIO_ROW_ROW, Layout
+from .inputs_sheet import ACCEPTS_COLUMN, accepts_text
+from .layout import COMPUTE_UNITS, GPU_UNIT_COLUMNS, SCENARIO_ROW_ROW, Layout
 from .projection_sheet import projection_formulas
 
 __all__ = ["cached_values", "canonical_names", "inputs_sheet_values", "scenario_inputs"]
@@ -119,7 +121,7 @@ def cached_values(layout: Layout, scenarios: pd.DataFrame) -> dict[str, dict[str
     """Sheet -> cell -> value for every formula cell of the workbook."""
     base = pd.DataFrame([inputs_sheet_values()])
     steps = step_values(base).iloc[0]
-    values = {"Inputs": {f"B{SCENARIO_ROW_ROW}": ""},
+    values = {"Inputs": _inputs(layout),
               "Estimate": {"B3": "Inputs sheet values", "E3": True},
               "Scenarios": _scenarios(layout, scenarios),
               "Projection": _projection(layout),
@@ -171,10 +173,23 @@ def _projection(layout: Layout) -> dict[str, object]:
 
 def _checks(layout: Layout, steps: pd.Series) -> dict[str, object]:
     base = inputs_sheet_values()
-    holds = [steps["gpus_per_replica"] <= base["max_gpus_per_replica"]] + [True] * 5
-    holds += [in_range(q, base[q.name]) for q in INPUTS]
+    holds = [in_range(q, base[q.name]) for q in INPUTS]
+    holds.append(steps["gpus_per_replica"] <= base["max_gpus_per_replica"])
     holds.append(in_range(INPUT["dau_growth"], INPUT["dau_growth"].default))
+    holds += [True] * 5
     assert len(holds) == len(checks(layout))
-    out = {f"B{CHECKS_HEADER + i}": bool(h) for i, h in enumerate(holds, start=1)}
-    out["B3"] = all(holds)
+    assert all(holds), "the default build passes every check: its messages are empty"
+    out: dict[str, object] = {}
+    for row, h in enumerate(holds, start=FIRST_CHECK_ROW):
+        out[f"B{row}"], out[f"C{row}"] = bool(h), ""
+    out["B3"], out["C3"] = True, ""
+    out[f"B{GUARD_ROW}"], out[f"C{GUARD_ROW}"] = True, ""
+    return out
+
+
+def _inputs(layout: Layout) -> dict[str, object]:
+    out: dict[str, object] = {f"B{SCENARIO_ROW_ROW}": ""}
+    letter = get_column_letter(ACCEPTS_COLUMN)
+    for q in INPUTS + PROJECTION_INPUTS:
+        out[f"{letter}{layout.input_row[q.name]}"] = accepts_text(q)
     return out

@@ -1,0 +1,178 @@
+"""The bad-input matrix (tests/bad_inputs.py) against the template workbook's guards.
+
+Each matrix case a cell can hold (a number, text, an empty cell, TRUE/FALSE, an error
+value such as #N/A) is typed over the Inputs sheet of a built template with openpyxl,
+which bypasses data validation as a paste or another tool would. All the cases are
+recalculated by LibreOffice in one soffice run. Skipped: cases whose values are NaN or
++-infinity (no cell holds them: an xlsx cell cannot store NaN or inf) and ranges (the
+Inputs sheet has one cell per input).
+
+On the workbook face a number cell takes numbers only: text such as "100M" or "4MB",
+which formulas parses, is refused ("dau: got '100M'; accepts a number > 0"); suffixes are
+the functions' and the command line's convenience, not the sheet's.
+
+An error case must show a failing Checks row whose message equals formulas' message up to
+what the sheet cannot spell (see :func:`_comparable`), FALSE in the master flag, and that
+message in every Estimate output instead of an Excel error value. A valid case must give
+formulas' numbers to 1e-9 relative and TRUE in the master flag.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import time
+
+import openpyxl
+import pytest
+from bad_inputs import CASES, MATRIX
+
+import formulas
+from formulas.vocabulary import INPUT, INPUTS, OUTPUTS
+from xlplugin.libreoffice import find_soffice, recalculate_many
+from xlplugin.workbook.build import build_workbook, default_scenarios
+from xlplugin.workbook.checks_sheet import FIRST_CHECK_ROW, GUARD_ROW
+from xlplugin.workbook.layout import Layout
+
+pytestmark = [
+    pytest.mark.libreoffice,
+    pytest.mark.skipif(find_soffice() is None and os.environ.get("CI") != "true",
+                       reason="LibreOffice (soffice) is not installed; CI must have it"),
+]
+REL = 1e-9
+SHEET_INPUTS = {q.name for q in INPUTS}
+ERROR_VALUES = ("#N/A", "#VALUE!", "#DIV/0!", "#NUM!", "#REF!", "#NAME?", "#NULL!")
+
+
+def _cell_can_hold(value) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)  # no cell holds NaN or infinity
+    return value is None or isinstance(value, bool | int | str)
+
+
+def _applies(case) -> bool:
+    return ("workbook" in case.faces and case.output in INPUT.keys() | {o.name for o in OUTPUTS}
+            and bool(case.inputs) and set(case.inputs) <= SHEET_INPUTS
+            and all(_cell_can_hold(v) for v in case.inputs.values()))
+
+
+WORKBOOK_CASES = [case for case in MATRIX if _applies(case)]
+SKIPPED = [case for case in CASES if not _applies(case)]
+
+
+def _text_in_a_number_cell(case):
+    """The first (name, text) the workbook refuses though formulas parses it ("100M")."""
+    for name, value in case.inputs.items():
+        if (INPUT[name].kind == "number" and isinstance(value, str) and value.strip()
+                and value not in ERROR_VALUES):
+            return name, value
+    return None
+
+
+def _expected(case) -> tuple[bool, object]:
+    """(is an error, formulas' message or outputs) on the workbook face."""
+    try:
+        result = formulas.estimate(**case.inputs)
+    except formulas.EstimateError as error:
+        return True, str(error)
+    refused = _text_in_a_number_cell(case)
+    if refused:
+        name, value = refused
+        return True, f"{name}: got {value!r}; accepts {INPUT[name].accepts}"
+    return False, result
+
+
+def _comparable(message: str) -> str:
+    """formulas' message less what the sheet cannot spell: a number's thousands separators
+    (``&`` writes 1000 and 16200, not 1,000 and 16,200), the "did you mean" of an unknown
+    name, and the GB figure of a model that does not fit (4 significant digits in formulas,
+    all of them on the sheet)."""
+    message = message.split(" (did you mean")[0]
+    message = re.sub(r"(?<=\d),(?=\d{3})", "", message)
+    return re.sub(r"GPUs: [\d.e+]+ GB of weights", "GPUs: N GB of weights", message)
+
+
+def _write(ws, row: int, value) -> None:
+    cell = ws.cell(row, 2)
+    cell.value = value
+    if isinstance(value, str) and value not in ERROR_VALUES:
+        cell.data_type = "s"  # text as typed, never a formula
+    # "#N/A" stays an error cell (openpyxl's type "e"), as pasted from another sheet
+    if isinstance(value, bool):
+        # LibreOffice has no boolean type: TRUE is 1 in a boolean format, and ISLOGICAL reads
+        # the format. Loading an xlsx, it keeps the cell's own number format (#,##0 here),
+        # and TRUE becomes a plain 1; typing TRUE in Calc sets the boolean format, which
+        # General lets it do on load too. Excel keeps TRUE a boolean either way.
+        cell.number_format = "General"
+
+
+@pytest.fixture(scope="module")
+def recalculated(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("guards")
+    template = build_workbook(folder / "template.xlsx")
+    layout = Layout(len(default_scenarios()))
+    paths = []
+    for number, case in enumerate(WORKBOOK_CASES):
+        wb = openpyxl.load_workbook(template)
+        for name, value in case.inputs.items():
+            _write(wb["Inputs"], layout.input_row[name], value)
+        paths.append(folder / f"case{number:03d}.xlsx")
+        wb.save(paths[-1])
+    start = time.perf_counter()
+    done = recalculate_many(paths, folder / "lo")
+    seconds = time.perf_counter() - start
+    print(f"\nLibreOffice recalculated {len(done)} workbooks in {seconds:.1f} s")
+    books = [openpyxl.load_workbook(p, data_only=True) for p in done]
+    return layout, dict(zip((c.id for c in WORKBOOK_CASES), books, strict=True))
+
+
+def _true(value) -> bool:
+    return value is True or (isinstance(value, int) and not isinstance(value, bool)
+                             and value == 1)
+
+
+def _false(value) -> bool:
+    return value is False or (isinstance(value, int) and not isinstance(value, bool)
+                              and value == 0)
+
+
+def test_the_matrix_reaches_the_workbook():
+    assert len(WORKBOOK_CASES) >= 25
+    assert all(not _applies(c) for c in CASES
+               if any(isinstance(v, float) and not math.isfinite(v) for v in c.inputs.values()))
+
+
+@pytest.mark.parametrize("case", WORKBOOK_CASES, ids=[c.id for c in WORKBOOK_CASES])
+def test_case_on_the_workbook(case, recalculated):
+    layout, books = recalculated
+    wb = books[case.id]
+    checks, estimate = wb["Checks"], wb["Estimate"]
+    outputs = {o.name: estimate.cell(layout.estimate_row[o.name], 2).value for o in OUTPUTS}
+    is_error, expected = _expected(case)
+    if not is_error:
+        for name, got in outputs.items():
+            assert isinstance(got, int | float) and not isinstance(got, bool), (name, got)
+            assert math.isclose(got, expected[name], rel_tol=REL), (name, got, expected[name])
+        assert _true(checks["B3"].value) and _true(estimate["E3"].value)
+        assert not checks["C3"].value
+        return
+    assert _false(checks["B3"].value) and _false(estimate["E3"].value)
+    message = checks["C3"].value
+    failing = [(checks.cell(r, 1).value, checks.cell(r, 3).value)
+               for r in range(FIRST_CHECK_ROW, checks.max_row + 1)
+               if _false(checks.cell(r, 2).value)]
+    assert failing and failing[0][1] == message, failing
+    assert _comparable(message) == _comparable(expected), (message, expected)
+    if isinstance(case.expect, str) and not case.expect.startswith(("request body:",)):
+        assert _comparable(message).startswith(_comparable(case.expected("workbook")))
+    for name, got in outputs.items():
+        assert not (isinstance(got, str) and got.startswith(("#", "Err:"))), (name, got)
+    if "overflows" in expected:  # the inputs are accepted; the outputs that overflow say so
+        assert _true(checks[f"B{GUARD_ROW}"].value)
+        assert outputs[expected.split(":")[0]] == expected
+        assert all(isinstance(got, str) for got in list(outputs.values())[-4:])
+    else:
+        assert _false(checks[f"B{GUARD_ROW}"].value)
+        assert checks[f"C{GUARD_ROW}"].value == message
+        assert set(outputs.values()) == {message}  # every output: readable text
