@@ -17,13 +17,13 @@ BUILD_DATE_CELL = "B22"
 _USE = (
     ("What it estimates", "Storage, inference servers (GPUs), bandwidth and monthly cost of a "
      "generative-AI service, from its daily users, model and GPU."),
-    ("How to use it", "1. Change the yellow cells on Inputs. 2. Read the Estimate. "
+    ("How to use it", "1. Change the Input-style (orange) cells on Inputs. 2. Read the Estimate. "
      "3. Compare cases on Scenarios (one row each; add rows under the table). "
      "4. Pick a scenario on Inputs to show it on the Estimate. 5. See growth on Projection."),
     ("Checks", "The master flag on Estimate and Checks turns red when any check fails "
      "(model does not fit in GPU memory, an input out of range, totals inconsistent)."),
-    ("Formulas", "Every figure is a native Excel formula (INDEX, MATCH, IF, ISNUMBER, ROUNDUP, "
-     "SUMIF); constants are named cells on Inputs, catalogue figures on Catalog. Each input "
+    ("Formulas", "Every figure is a native Excel formula (INDEX, MATCH, IF, IFERROR, ISNUMBER, "
+     "ROUNDUP, SUMIF: Excel 2010 or later, LibreOffice); constants are named cells on Inputs, catalogue figures on Catalog. Each input "
      "and output is a workbook name equal to its vocabulary name (Formulas > Name Manager)."),
     ("Engine", "The same model as the xlplugin Python package (formulas): the tests recalculate "
      "this workbook in LibreOffice and compare every figure with it to 1e-9."),
@@ -64,6 +64,6 @@ def write_about(wb, ws, variant: str, build_date: str) -> None:
     ws[BUILD_DATE_CELL] = build_date
     wb.defined_names["build_date"] = DefinedName("build_date", attr_text="About!$B$22")
     styles.widths(ws, (26, 110))
-    for r in range(4, 4 + len(_USE)):
-        ws.row_dimensions[r].height = 32
+    for r, (_, text) in enumerate(_USE, start=4):  # wrapped text needs room: ~95 chars a line
+        ws.row_dimensions[r].height = 15 * (len(text) // 95 + 1) + 4
     ws.protection.sheet = True

@@ -102,6 +102,9 @@ def _save(wb, target: Path) -> None:
         ExcelWriter(wb, archive).save()
 
 
+WIDE_SHEETS = ("Scenarios", "Projection", "Catalog")
+
+
 def _workbook(layout: Layout, scenarios: pd.DataFrame, variant: str, build_date: str):
     wb = openpyxl.Workbook()
     wb.active.title = SHEETS[0]
@@ -110,8 +113,13 @@ def _workbook(layout: Layout, scenarios: pd.DataFrame, variant: str, build_date:
     for ws in wb.worksheets:
         ws.sheet_properties.tabColor = TAB[ws.title]
         ws.page_setup.orientation = "landscape"
-        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        # Wide tables print at full size across pages (with print titles); fitting them to
+        # one page width would shrink them past reading.
+        if ws.title in WIDE_SHEETS:
+            ws.page_setup.scale = 55
+        else:
+            ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+            ws.sheet_properties.pageSetUpPr.fitToPage = True
     write_about(wb, wb["About"], variant, build_date)
     write_inputs(wb, wb["Inputs"], layout)
     write_catalog(wb, wb["Catalog"], layout)

@@ -63,7 +63,7 @@ def write_estimate(wb, ws, layout: Layout, variant: str) -> None:
     for name, row in layout.estimate_row.items():
         _row(wb, ws, layout, name, row, refs, plugin)
     ws.cell(layout.estimate_last + 2, 1, f"Seed figures: {SEED_CITATION}.").style = "Note"
-    styles.widths(ws, (44, 22, 16, 22, 30, 80))
+    styles.widths(ws, (44, 28, 16, 28, 30, 80))
     ws.freeze_panes = ws.cell(ESTIMATE_HEADER + 1, 2)
     ws.print_title_rows = f"{ESTIMATE_HEADER}:{ESTIMATE_HEADER}"
     ws.protection.sheet = not plugin  # Office.js functions stay #NAME? on protected sheets

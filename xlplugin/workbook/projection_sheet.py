@@ -58,7 +58,7 @@ def write_projection(ws, layout: Layout) -> None:
         for name, formula in projection_formulas(layout, row).items():
             cell = ws.cell(row, layout.projection_column[name], formula)
             cell.number_format = styles.number_format(_LABELS[name][1])
-    styles.widths(ws, [8] + [20] * (len(names) - 1))
+    styles.widths(ws, [8] + [26] * (len(names) - 1))
     ws.freeze_panes = ws.cell(layout.projection_first, 2)
     ws.print_title_rows = f"{PROJECTION_HEADER}:{PROJECTION_HEADER + 1}"
     ws.protection.sheet = True

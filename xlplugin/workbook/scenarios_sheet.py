@@ -84,7 +84,9 @@ def write_scenarios(ws, layout: Layout, scenarios: pd.DataFrame) -> None:
         _write_row(ws, first + offset, dict(zip(scenarios.columns, record, strict=True)),
                    names, templates, looks)
     _table(ws, layout, templates)
-    styles.widths(ws, [28] + [16] * (len(names) - 1))
+    # Byte counts run to 20+ digits with separators; the rest fit narrower columns.
+    styles.widths(ws, [28] + [24 if _unit(n).startswith(("B", "FLOP")) else 16
+                              for n in names[1:]])
     ws.freeze_panes = ws.cell(first, 2)
     ws.print_title_rows = f"{SCENARIOS_HEADER}:{SCENARIOS_HEADER}"
 
