@@ -23,7 +23,8 @@ _USE = (
     ("Checks", "The master flag on Estimate and Checks turns red when any check fails "
      "(model does not fit in GPU memory, an input out of range, totals inconsistent)."),
     ("Formulas", "Every figure is a native Excel formula (INDEX, MATCH, IF, IFERROR, ISNUMBER, "
-     "ROUNDUP, SUMIF: Excel 2010 or later, LibreOffice); constants are named cells on Inputs, catalogue figures on Catalog. Each input "
+     "ROUNDUP, SUMIF: Excel 2010 or later, LibreOffice); constants are named cells on "
+     "Inputs, catalogue figures on Catalog. Each input "
      "and output is a workbook name equal to its vocabulary name (Formulas > Name Manager)."),
     ("Engine", "The same model as the xlplugin Python package (formulas): the tests recalculate "
      "this workbook in LibreOffice and compare every figure with it to 1e-9."),
