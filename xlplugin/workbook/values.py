@@ -7,7 +7,6 @@ numbers Excel and LibreOffice compute.
 from __future__ import annotations
 
 import math
-import re
 
 import numpy as np
 import pandas as pd
@@ -15,6 +14,7 @@ from openpyxl.utils import get_column_letter
 
 import formulas
 from formulas import catalog
+from formulas._arrays import is_blank
 from formulas.vocabulary import INPUT, INPUTS, PROJECTION_INPUTS
 
 from .checks_sheet import FIRST_CHECK_ROW, GUARD_ROW, checks, in_range
@@ -38,23 +38,18 @@ def canonical_names(frame: pd.DataFrame) -> pd.DataFrame:
     if "gpu" in frame.columns:
         frame["gpu"] = frame["gpu"].astype(object).map(_canonical_gpu)
     if "precision" in frame.columns:
-        keys = {_key(name): name for name in catalog.precision_names()}
         frame["precision"] = frame["precision"].astype(object).map(
-            lambda v: keys.get(_key(v), v) if isinstance(v, str) and v.strip() else v)
+            lambda v: v if is_blank(v) else catalog.canonical_precision(v))
     return frame
 
 
-def _key(name: str) -> str:
-    return re.sub(r"[\s_\-.]", "", name).upper()
-
-
 def _canonical_gpu(value):
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str) or is_blank(value):
         return value
     try:
-        return formulas.parse_quantity(value)
-    except formulas.EstimateError:
-        return catalog.gpu_spec(value, "name")
+        return catalog.canonical_gpu(value)  # names first: the alias "4090" is a GPU
+    except formulas.UnknownNameError:
+        return formulas.parse_quantity(value, "gpu")
 
 
 def scenario_inputs(scenarios: pd.DataFrame) -> pd.DataFrame:
@@ -63,14 +58,9 @@ def scenario_inputs(scenarios: pd.DataFrame) -> pd.DataFrame:
     frame = pd.DataFrame(index=scenarios.index)
     for q in INPUTS:
         column = scenarios[q.name] if q.name in scenarios else pd.Series(np.nan, scenarios.index)
-        blank = column.map(_blank)
+        blank = column.map(is_blank)
         frame[q.name] = column.astype(object).where(~blank, base[q.name])
     return frame
-
-
-def _blank(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or (
-        isinstance(value, str) and not value.strip())
 
 
 def helper_values(resolved: pd.DataFrame) -> dict[str, list]:
