@@ -144,14 +144,22 @@ def _plain(value: object) -> object:
     return value.item() if isinstance(value, np.generic) else value
 
 
+PRESET_INPUTS = (
+    "params",
+    "precision",
+    "steps",
+    "request_bytes",
+    "response_bytes",
+    "stored_bytes_per_request",
+)
+
+
 def model_preset(model: str) -> dict[str, object]:
-    """Inputs for a model preset: ``params``, ``precision`` and ``steps``."""
+    """Inputs for a model preset: the model (``params`` [parameters], ``precision``,
+    ``steps`` [steps/request]) and its traffic per request (``request_bytes``,
+    ``response_bytes``, ``stored_bytes_per_request`` [B]; see the row's notes)."""
     row = _read("models").loc[_canonical("models", "model", model)]
-    return {
-        "params": float(row["params"]),
-        "precision": row["precision"],
-        "steps": float(row["steps"]),
-    }
+    return {name: row[name] if name == "precision" else float(row[name]) for name in PRESET_INPUTS}
 
 
 def _distinct(values) -> tuple[object, list]:
