@@ -144,35 +144,7 @@ def convert(
     ConversionTimeoutError
         If soffice runs longer than ``timeout``.
     """
-    source = Path(path).resolve()
-    if not source.is_file():
-        raise FileNotFoundError(f"{source}: no such file to convert")
-    soffice = find_soffice()
-    if soffice is None:
-        raise SofficeNotFoundError(f"{source}: LibreOffice (soffice) is not installed")
-    target_dir = Path(out_dir).resolve()
-    target_dir.mkdir(parents=True, exist_ok=True)
-    extension = fmt.split(":", 1)[0]
-    with tempfile.TemporaryDirectory(prefix="xlplugin-soffice-") as scratch:
-        work = Path(scratch)
-        write_profile(work / "profile")
-        # A private copy keeps the output name from clashing with the input, and
-        # keeps LibreOffice's lock file out of the caller's folder.
-        staged = work / "in" / source.name
-        staged.parent.mkdir()
-        shutil.copyfile(source, staged)
-        produced_dir = work / "out"
-        produced_dir.mkdir()
-        command = _command(soffice, work / "profile", fmt, produced_dir, staged)
-        output = _run(command, source, fmt, timeout)
-        produced = produced_dir / f"{source.stem}.{extension}"
-        if not produced.is_file():
-            raise ConversionError(
-                f"{source}: soffice --convert-to {fmt} wrote no {produced.name}: {output}"
-            )
-        result = target_dir / produced.name
-        _deliver(produced, result)
-    return result
+    return _convert_all([path], out_dir, fmt, timeout)[0]
 
 
 def recalculate(
@@ -236,6 +208,11 @@ def recalculate_many(
     FileNotFoundError, SofficeNotFoundError, ConversionError, ConversionTimeoutError
         As for :func:`convert`; a file soffice did not write is a ConversionError.
     """
+    return _convert_all(paths, out_dir, "xlsx", timeout)
+
+
+def _convert_all(paths, out_dir, fmt: str, timeout: float) -> list[Path]:
+    """Convert files in one soffice run, with a private, recalculating profile."""
     sources = [Path(p).resolve() for p in paths]
     if not sources:
         return []
@@ -250,29 +227,30 @@ def recalculate_many(
         raise SofficeNotFoundError(f"{sources[0]}: LibreOffice (soffice) is not installed")
     target_dir = Path(out_dir).resolve()
     target_dir.mkdir(parents=True, exist_ok=True)
+    extension = fmt.split(":", 1)[0]
     results = []
     with tempfile.TemporaryDirectory(prefix="xlplugin-soffice-") as scratch:
         work = Path(scratch)
         write_profile(work / "profile")
+        # Private copies keep output names from clashing with the inputs, and keep
+        # LibreOffice's lock files out of the caller's folder.
         staged_dir, produced_dir = work / "in", work / "out"
         staged_dir.mkdir()
         produced_dir.mkdir()
-        staged = []
-        for source in sources:
-            staged.append(staged_dir / source.name)
-            shutil.copyfile(source, staged[-1])
-        command = _command(soffice, work / "profile", "xlsx", produced_dir, staged[0])
+        staged = [staged_dir / source.name for source in sources]
+        for source, copy in zip(sources, staged, strict=True):
+            shutil.copyfile(source, copy)
+        command = _command(soffice, work / "profile", fmt, produced_dir, staged[0])
         command += [str(s) for s in staged[1:]]
-        output = _run(command, sources[0], "xlsx", timeout)
+        output = _run(command, sources[0], fmt, timeout)
         for source in sources:
-            produced = produced_dir / f"{source.stem}.xlsx"
+            produced = produced_dir / f"{source.stem}.{extension}"
             if not produced.is_file():
                 raise ConversionError(
-                    f"{source}: soffice --convert-to xlsx wrote no {produced.name}: {output}"
+                    f"{source}: soffice --convert-to {fmt} wrote no {produced.name}: {output}"
                 )
-            result = target_dir / produced.name
-            _deliver(produced, result)
-            results.append(result)
+            results.append(target_dir / produced.name)
+            _deliver(produced, results[-1])
     return results
 
 
