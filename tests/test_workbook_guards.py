@@ -176,3 +176,31 @@ def test_case_on_the_workbook(case, recalculated):
         assert _false(checks[f"B{GUARD_ROW}"].value)
         assert checks[f"C{GUARD_ROW}"].value == message
         assert set(outputs.values()) == {message}  # every output: readable text
+
+
+def test_a_bad_scenarios_row_shows_a_sentence_not_numbers(tmp_path):
+    from xlplugin.workbook.scenarios_sheet import BAD_ROW
+
+    path = build_workbook(tmp_path / "rows.xlsx", default_scenarios())
+    layout = Layout(len(default_scenarios()))
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Scenarios"]
+    bad = {"dau": -5, "gpu": "H900", "params": "lots", "utilization": 1.5}
+    rows = {}
+    for offset, (name, value) in enumerate(bad.items(), start=1):
+        rows[name] = layout.scenario_first + offset
+        ws.cell(rows[name], layout.scenario_column[name], value)
+    wb.save(path)
+    (done,) = recalculate_many([path], tmp_path / "out")
+    got = openpyxl.load_workbook(done, data_only=True)
+    sheet = got["Scenarios"]
+    column = layout.scenario_column
+    for row in rows.values():
+        assert sheet.cell(row, column["inputs_valid"]).value in (False, 0)
+        assert sheet.cell(row, column["ok"]).value in (False, 0)
+        for o in OUTPUTS:
+            assert sheet.cell(row, column[o.name]).value == BAD_ROW, (row, o.name)
+    seed_row = layout.scenario_first
+    assert sheet.cell(seed_row, column["gpu_count"]).value == 61
+    assert sheet.cell(seed_row, column["inputs_valid"]).value in (True, 1)
+    assert got["Checks"]["B3"].value in (False, 0)  # the master flag

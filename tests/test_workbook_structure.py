@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = {"native": ROOT / "workbooks" / "xlplugin-template.xlsx",
              "plugin": ROOT / "workbooks" / "xlplugin-template-plugin.xlsx"}
 ALLOWED = {"INDEX", "MATCH", "IF", "ISNUMBER", "ROUNDUP", "SUM", "MAX", "MIN", "AND", "INT",
-           "ISLOGICAL", "IFERROR",
+           "ISLOGICAL", "IFERROR", "OR", "NOT", "COUNT", "COUNTA", "COUNTIF",
            "ISERROR", "ISNA", "SUMIF"}
 
 

@@ -27,7 +27,7 @@ from .inputs_sheet import ACCEPTS_COLUMN, HIGH_COLUMN, LOW_COLUMN, NAME_COLUMN
 from .layout import CHECKS_HEADER, Layout, absolute
 
 __all__ = ["FIRST_CHECK_ROW", "GUARD_ROW", "Check", "checks", "flag_rules", "guard_rows",
-           "in_range", "write_checks"]
+           "in_range", "input_test", "write_checks"]
 
 RED = PatternFill("solid", fgColor="FFC7CE")
 GREEN = PatternFill("solid", fgColor="C6EFCE")
@@ -63,8 +63,15 @@ def _source_is_logical(layout: Layout, q: Input) -> str:
 
 
 def _input_check(layout: Layout, q: Input, value: str) -> str:
+    test = input_test(layout, q, value)
+    if q.default is None:  # empty: not given, the catalogue or the FLOPs model decides
+        test = f'IF({value}="",TRUE,{test})'
+    return f"IF({_source_is_logical(layout, q)},FALSE,{test})"
+
+
+def input_test(layout: Layout, q: Input, value: str) -> str:
+    """TRUE when ``value`` is what input ``q`` accepts (bounds from the Inputs sheet)."""
     low, high = _inputs_cell(layout, q, LOW_COLUMN), _inputs_cell(layout, q, HIGH_COLUMN)
-    logical = _source_is_logical(layout, q)
     if q.name == "precision":
         test = f"ISNUMBER(MATCH({value},catalog_precision_name,0))"
     elif q.name == "gpu":
@@ -79,9 +86,7 @@ def _input_check(layout: Layout, q: Input, value: str) -> str:
         if q.integer:
             parts.append(f"INT({value})={value}")
         test = f"AND({','.join(parts)})"
-        if q.default is None:
-            test = f'IF({value}="",TRUE,{test})'
-    return f"IF({logical},FALSE,{test})"
+    return test
 
 
 def _shown(layout: Layout, q: Input, value: str) -> str:

@@ -104,7 +104,7 @@ class Layout:
 
     def _scenarios(self) -> None:
         names = ["scenario"] + [q.name for q in INPUTS] + list(HELPERS)
-        names += [o.name for o in OUTPUTS] + ["ok"]
+        names += [o.name for o in OUTPUTS] + ["inputs_valid", "ok"]
         self.scenario_column = {name: i for i, name in enumerate(names, start=1)}
         self.scenario_first = SCENARIOS_HEADER + 1
         self.scenario_last = SCENARIOS_HEADER + max(self.scenario_count, 1)

@@ -14,13 +14,16 @@ import pandas as pd
 from openpyxl.cell import Cell
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.table import Table, TableColumn, TableFormula, TableStyleInfo
 
 from formulas.vocabulary import INPUT, INPUTS, OUTPUTS
 
 from . import styles
+from .checks_sheet import input_test
 from .estimate_sheet import default_ref
 from .excel_formulas import HELPER_LABELS, STEPS, render
+from .inputs_sheet import HIGH_COLUMN, LOW_COLUMN
 from .layout import SCENARIOS_HEADER, Layout
 
 __all__ = ["default_scenarios", "row_formulas", "write_scenarios"]
@@ -32,6 +35,9 @@ _SEED = {"dau": 100e6, "requests_per_user": 10, "params": 8.1e9, "precision": "F
          "request_bytes": 2e3, "response_bytes": 1e6}
 _PLANNING = {"utilization": 0.4, "peak_factor": 2.5, "headroom": 0.2}
 
+
+BAD_ROW = "check this row: an input is outside what the Inputs sheet accepts"
+BAD_ROW_NAME = "bad_row"
 
 def default_scenarios() -> pd.DataFrame:
     """The preloaded scenarios: the seed, a planning case and its variations."""
@@ -63,13 +69,64 @@ def row_formulas(layout: Layout) -> dict[str, str]:
             for q in INPUTS}
     refs |= {step: f"{layout.scenario_letter(step)}{_ROW}" for step in STEPS}
     formulas = {step: render(template, refs) for step, template in STEPS.items()}
+    # A row whose own cells hold a bad value shows a sentence, not numbers computed from
+    # it (a negative dau would otherwise give negative GPUs that look like a result).
+    valid = f"{layout.scenario_letter('inputs_valid')}{_ROW}"
+    formulas["inputs_valid"] = f"=IFERROR(AND({_row_tests(layout)}),FALSE)"
+    for o in OUTPUTS:
+        formulas[o.name] = f"=IF({valid},{formulas[o.name][1:]},{BAD_ROW_NAME})"
     fits = (f"AND(ISNUMBER({refs['total_usd_per_month']}),"
             f"{refs['gpus_per_replica']}<={refs['max_gpus_per_replica']})")
     formulas["ok"] = f"=IF(ISERROR({fits}),FALSE,{fits})"
     return formulas
 
 
+def _row_tests(layout: Layout) -> str:
+    """Tests of a row's own cells (empty ones take the Inputs sheet's checked values).
+
+    Written with few references to the row, since each one is repeated in every row of a
+    10,000-scenario workbook: numbers only in number columns (COUNTA = COUNT counts text,
+    TRUE/FALSE and error values), and one COUNTIF per bound, which skips empty cells.
+    """
+    cell = {q.name: f"{layout.scenario_letter(q.name)}{_ROW}" for q in INPUTS}
+    low_letter, high_letter = get_column_letter(LOW_COLUMN), get_column_letter(HIGH_COLUMN)
+    numeric = [q for q in INPUTS if q.kind == "number"]
+    runs = _runs([layout.scenario_column[q.name] for q in numeric])
+    ranges = ",".join(f"{get_column_letter(a)}{_ROW}:{get_column_letter(b)}{_ROW}"
+                      for a, b in runs)
+    tests = [f"COUNTA({ranges})=COUNT({ranges})"]
+    bounds = []
+    for q in numeric:
+        row = layout.input_row[q.name]
+        if q.low is not None:
+            op = "<=" if q.low_open else "<"
+            bounds.append(f'COUNTIF({cell[q.name]},"{op}"&Inputs!${low_letter}${row})')
+        if q.high is not None:
+            op = ">=" if q.high_open else ">"
+            bounds.append(f'COUNTIF({cell[q.name]},"{op}"&Inputs!${high_letter}${row})')
+        if q.integer:
+            tests.append(f"INT({cell[q.name]})={cell[q.name]}")
+    tests.append(f"NOT({'+'.join(bounds)})")  # no bound is broken
+    for q in INPUTS:
+        if q.kind == "name":
+            tests.append(f'OR({cell[q.name]}="",{input_test(layout, q, cell[q.name])})')
+    return ",".join(tests)
+
+
+def _runs(columns: list[int]) -> list[tuple[int, int]]:
+    """Contiguous runs in a sorted list of column numbers, as (first, last)."""
+    runs = []
+    for column in columns:
+        if runs and runs[-1][1] == column - 1:
+            runs[-1] = (runs[-1][0], column)
+        else:
+            runs.append((column, column))
+    return runs
+
+
 def write_scenarios(ws, layout: Layout, scenarios: pd.DataFrame) -> None:
+    # The sentence is a named constant: written once, not in 19 cells of every row.
+    ws.parent.defined_names[BAD_ROW_NAME] = DefinedName(BAD_ROW_NAME, attr_text=f'"{BAD_ROW}"')
     styles.title(ws, "Scenarios", "One scenario per row. An empty input cell takes the "
                  "Inputs sheet's value. Add a row by typing a name under the table: its "
                  "formulas fill in. Pick a scenario on the Inputs sheet to see it on the "

@@ -134,8 +134,9 @@ def _scenarios(layout: Layout, scenarios: pd.DataFrame) -> dict[str, object]:
         letter = layout.scenario_letter(name)
         cells = [letter + row for row in rows]
         out.update(zip(cells, map(_cell, steps[name].tolist()), strict=True))
-    letter = layout.scenario_letter("ok")
-    out.update((letter + row, True) for row in rows)
+    for name in ("inputs_valid", "ok"):  # the scenarios were validated before the build
+        letter = layout.scenario_letter(name)
+        out.update((letter + row, True) for row in rows)
     return out
 
 
