@@ -15,7 +15,6 @@ import json
 import math
 import os
 import random
-import signal
 import socket
 import subprocess
 import sys
@@ -33,6 +32,7 @@ import pytest
 import xlwings
 import xlwings.server
 from bad_inputs import BIG, CASES, FACES, MATRIX, RANGE_CASES, excel_value, http_value
+from serving import running_server
 
 import formulas
 from formulas.vocabulary import INPUT
@@ -42,7 +42,6 @@ HAVE_SERVER = all(importlib.util.find_spec(m) for m in ("xlwings_server", "uvico
 needs_server = pytest.mark.skipif(
     not HAVE_SERVER and os.environ.get("CI") != "true",
     reason="xlwings Server is not installed (pip install -e '.[server]'); CI must have it")
-START_TIMEOUT = 60  # seconds for the server to answer
 REQUEST_TIMEOUT = 60  # seconds for one request (a 5,000 x 5,000 body is 325 MB)
 CALL = "/xlwings/custom-functions-call"
 
@@ -261,68 +260,11 @@ def test_serve_takes_its_limits_from_flags_or_the_environment(monkeypatch):
 # The HTTP face: xlplugin serve on 127.0.0.1
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, url: str, pid: int):
-        self.url, self.pid = url, pid
-
-    def rss_bytes(self) -> int:
-        with open(f"/proc/{self.pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
-        raise AssertionError("no VmRSS")
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """``xlplugin serve --port N`` with the default limits, answering; stopped afterwards.
-    Its log goes to a file: a pipe nobody reads would fill up and stall the server."""
-    import httpx
-
-    log = (tmp_path_factory.mktemp("serve") / "serve.log").open("w+")
-
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("XLWINGS_", "XLPLUGIN_"))}
-    env["XLWINGS_LICENSE_KEY"] = "noncommercial"  # tests are noncommercial use
-    process = subprocess.Popen(
-        [sys.executable, "-m", "xlplugin.cli", "serve", "--port", str(port)], env=env,
-        stdout=log, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        with httpx.Client(base_url=url, timeout=REQUEST_TIMEOUT) as client:
-            while True:
-                if process.poll() is not None:
-                    log.seek(0)
-                    pytest.fail(f"xlplugin serve exited early:\n{log.read()}")
-                try:
-                    if client.get("/xlwings/custom-functions-meta").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(f"xlplugin serve did not answer within {START_TIMEOUT} s")
-                time.sleep(0.2)
-        yield Server(url, process.pid)
-        assert process.poll() is None, "the server died during the tests"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=15)
-        log.seek(0)
-        text = log.read()
-        log.close()
-        assert "Traceback" not in text, text[-3000:]
+    """``xlplugin serve`` with the default limits, answering; stopped afterwards."""
+    with running_server(tmp_path_factory.mktemp("serve")) as running:
+        yield running
 
 
 def _strict(text: str):

@@ -8,17 +8,15 @@ not installed; in CI (CI=true) it must run.
 import importlib.util
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import textwrap
-import time
 import zipfile
 from pathlib import Path
 
 import pytest
 from bad_inputs import CASES, INF, NAN
+from serving import running_server
 
 import xlplugin
 from xlplugin.serve import write_lite
@@ -27,7 +25,6 @@ HAVE_SERVER = all(importlib.util.find_spec(m) for m in ("xlwings_server", "uvico
 needs_server = pytest.mark.skipif(
     not HAVE_SERVER and os.environ.get("CI") != "true",
     reason="xlwings Server is not installed (pip install -e '.[server]'); CI must have it")
-START_TIMEOUT = 60  # seconds for the server to answer
 REQUEST_TIMEOUT = 30
 
 
@@ -40,47 +37,14 @@ def body(name: str, *args) -> dict:
             "date_format": "M/d/yyyy", "runtime": "1.4"}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def server():
-    """``xlplugin serve --port N``, answering; stopped (its process group) afterwards."""
+def server(tmp_path_factory):
+    """A client of ``xlplugin serve`` on 127.0.0.1, answering; the server stops afterwards."""
     import httpx
 
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("XLWINGS_")}
-    env["XLWINGS_LICENSE_KEY"] = "noncommercial"  # tests are noncommercial use
-    process = subprocess.Popen(
-        [sys.executable, "-m", "xlplugin.cli", "serve", "--port", str(port)], env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    client = httpx.Client(base_url=url, timeout=REQUEST_TIMEOUT)
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"xlplugin serve exited early:\n{process.stdout.read()}")
-            try:
-                if client.get("/xlwings/custom-functions-meta").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"xlplugin serve did not answer within {START_TIMEOUT} s")
-            time.sleep(0.2)
+    with running_server(tmp_path_factory.mktemp("serve")) as running, httpx.Client(
+            base_url=running.url, timeout=REQUEST_TIMEOUT) as client:
         yield client
-    finally:
-        client.close()
-        process.terminate()  # uvicorn shuts down on SIGTERM; the temp project is removed
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=15)
 
 
 def _call(client, name, *args):

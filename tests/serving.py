@@ -1,0 +1,83 @@
+"""``xlplugin serve`` started for a test: a real server on 127.0.0.1 and a free port.
+
+Its log goes to a file, since a pipe nobody reads fills up and stalls the server.
+"""
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+START_TIMEOUT = 60  # seconds for the server to answer
+
+
+class Server:
+    """A running server: its URL, process id and log."""
+
+    def __init__(self, url: str, pid: int, log: Path):
+        self.url, self.pid, self.log = url, pid, log
+
+    def rss_bytes(self) -> int:
+        with open(f"/proc/{self.pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+        raise AssertionError("no VmRSS")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_server(folder: Path):
+    """Start ``xlplugin serve`` with the default limits, wait until it answers, stop it
+    (its process group) afterwards, and fail if its log holds a traceback."""
+    import httpx
+
+    log_path = folder / "serve.log"
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("XLWINGS_", "XLPLUGIN_"))}
+    env["XLWINGS_LICENSE_KEY"] = "noncommercial"  # tests are noncommercial use
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "xlplugin.cli", "serve", "--port", str(port)], env=env,
+            stdout=log, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait(httpx, url, process, log_path)
+        yield Server(url, process.pid, log_path)
+        assert process.poll() is None, "the server died during the tests"
+    finally:
+        process.terminate()  # uvicorn shuts down on SIGTERM; the temp project is removed
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=15)
+    text = log_path.read_text()
+    assert "Traceback" not in text, text[-3000:]
+
+
+def _wait(httpx, url: str, process, log_path: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    with httpx.Client(base_url=url, timeout=10) as client:
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"xlplugin serve exited early:\n{log_path.read_text()}")
+            try:
+                if client.get("/xlwings/custom-functions-meta").status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"xlplugin serve did not answer within {START_TIMEOUT} s")
+            time.sleep(0.2)
