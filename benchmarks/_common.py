@@ -46,8 +46,9 @@ class Timing:
         return self.runs[-1]
 
 
-def timed(function: Callable[[], object], repeat: int, warmup: int = 1,
-          budget: float | None = None) -> Timing:
+def timed(
+    function: Callable[[], object], repeat: int, warmup: int = 1, budget: float | None = None
+) -> Timing:
     """Run ``function`` ``warmup`` times, then ``repeat`` times (or until ``budget`` seconds
     have passed, at least 3 runs), and return the timings."""
     for _ in range(warmup):
@@ -93,8 +94,20 @@ def show(value: float, unit: str) -> str:
 
 def table(rows: list[Row]) -> str:
     """The rows as a Markdown table."""
-    head = ["what", "size", "median", "p95", "min–max", "runs", "peak MB", "baseline",
-            "ratio", "also", "target", "met"]
+    head = [
+        "what",
+        "size",
+        "median",
+        "p95",
+        "min–max",
+        "runs",
+        "peak MB",
+        "baseline",
+        "ratio",
+        "also",
+        "target",
+        "met",
+    ]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         t = r.timing
@@ -118,14 +131,22 @@ def table(rows: list[Row]) -> str:
 
 def in_child(code: str, timeout: float = 600) -> dict:
     """Run ``code`` in a fresh Python; it prints one JSON object as its last line."""
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout, env=os.environ.copy())
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=os.environ.copy(),
+    )
     if done.returncode != 0:
         raise RuntimeError(f"benchmark child failed:\n{done.stderr[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 # Prepended to child code: peak resident memory so far, in MB (Linux reports KiB).
-PEAK = ("import resource\n"
-        "def peak_mb():\n"
-        "    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n")
+PEAK = (
+    "import resource\n"
+    "def peak_mb():\n"
+    "    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+)

@@ -36,7 +36,7 @@ from xlplugin import functions
 from xlplugin.serve import project_files, server_environment
 
 ROWS = 10_000
-TRIVIAL = '''
+TRIVIAL = """
 import xlwings as xw
 
 
@@ -48,15 +48,21 @@ def bench_trivial(dau, requests_per_user=None, params=None, gpu=None):
 @xw.func
 def bench_trivial_table(table):
     return [[len(table)]]
-'''
+"""
 
 
 def body(name: str, *args) -> dict:
     """A request as Excel's Office.js runtime sends it."""
-    return {"func_name": name, "args": [a if isinstance(a, list) else [[a]] for a in args],
-            "caller_address": "[Book1]Sheet1!A1", "version": xw.__version__,
-            "client": "Office.js", "culture_info_name": "en-US", "date_format": "M/d/yyyy",
-            "runtime": "1.4"}
+    return {
+        "func_name": name,
+        "args": [a if isinstance(a, list) else [[a]] for a in args],
+        "caller_address": "[Book1]Sheet1!A1",
+        "version": xw.__version__,
+        "client": "Office.js",
+        "culture_info_name": "en-US",
+        "date_format": "M/d/yyyy",
+        "runtime": "1.4",
+    }
 
 
 def timed(functions: dict, repeat: int, rounds: int = 5) -> dict[str, tuple[float, float]]:
@@ -86,8 +92,10 @@ def scenario_table() -> list[list]:
     rng = np.random.default_rng(0)
     gpus = rng.choice(["A100", "H100", "L4", "MI300X"], ROWS).tolist()  # JSON: str, float
     daus = rng.integers(10**6, 10**9, ROWS).astype(float).tolist()
-    return [["dau", "requests_per_user", "params", "gpu"],
-            *[[d, 10.0, 8.1e9, g] for d, g in zip(daus, gpus, strict=True)]]
+    return [
+        ["dau", "requests_per_user", "params", "gpu"],
+        *[[d, 10.0, 8.1e9, g] for d, g in zip(daus, gpus, strict=True)],
+    ]
 
 
 def in_process(repeat: int) -> dict:
@@ -96,20 +104,30 @@ def in_process(repeat: int) -> dict:
     loop = asyncio.new_event_loop()
 
     def run(module, request):
-        return lambda: loop.run_until_complete(xlwings.server.custom_functions_call(request,
-                                                                                    module))
+        return lambda: loop.run_until_complete(
+            xlwings.server.custom_functions_call(request, module)
+        )
 
     seed = (1e8, 10.0, 8.1e9, "A100")
     table = scenario_table()
     frame = pd.DataFrame(table[1:], columns=table[0])
     assert run(functions, body("gpu_count", *seed))() == [[61]]
-    scalar = timed({"gpu_count": run(functions, body("gpu_count", *seed)),
-                    "gpu_count_trivial": run(trivial, body("bench_trivial", *seed)),
-                    "gpu_count_formulas": lambda: formulas.gpu_count(*seed)}, repeat)
-    tables = timed({"scenarios": run(functions, body("scenarios", table)),
-                    "scenarios_trivial": run(trivial, body("bench_trivial_table", table)),
-                    "scenarios_formulas": lambda: formulas.estimate_table(frame)},
-                   max(5, repeat // 50))
+    scalar = timed(
+        {
+            "gpu_count": run(functions, body("gpu_count", *seed)),
+            "gpu_count_trivial": run(trivial, body("bench_trivial", *seed)),
+            "gpu_count_formulas": lambda: formulas.gpu_count(*seed),
+        },
+        repeat,
+    )
+    tables = timed(
+        {
+            "scenarios": run(functions, body("scenarios", table)),
+            "scenarios_trivial": run(trivial, body("bench_trivial_table", table)),
+            "scenarios_formulas": lambda: formulas.estimate_table(frame),
+        },
+        max(5, repeat // 50),
+    )
     return {**scalar, **tables}
 
 
@@ -122,10 +140,22 @@ def over_http(repeat: int) -> dict:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "xlwings_server.main:main_app", "--host",
-             "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "xlwings_server.main:main_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
             env={**server_environment(project), "XLWINGS_LOG_LEVEL": "WARNING"},
-            stdout=subprocess.DEVNULL, start_new_session=True)
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60)
         try:
             deadline = time.monotonic() + 60
@@ -143,16 +173,26 @@ def over_http(repeat: int) -> dict:
                     response = client.post("/xlwings/custom-functions-call", json=request)
                     response.raise_for_status()
                     return response.json()["result"]
+
                 return call
 
             seed = (1e8, 10.0, 8.1e9, "A100")
             assert post(body("gpu_count", *seed))() == [[61]]
             table = scenario_table()
-            scalar = timed({"gpu_count": post(body("gpu_count", *seed)),
-                            "gpu_count_trivial": post(body("bench_trivial", *seed))}, repeat)
-            tables = timed({"scenarios": post(body("scenarios", table)),
-                            "scenarios_trivial": post(body("bench_trivial_table", table))},
-                           max(5, repeat // 50))
+            scalar = timed(
+                {
+                    "gpu_count": post(body("gpu_count", *seed)),
+                    "gpu_count_trivial": post(body("bench_trivial", *seed)),
+                },
+                repeat,
+            )
+            tables = timed(
+                {
+                    "scenarios": post(body("scenarios", table)),
+                    "scenarios_trivial": post(body("bench_trivial_table", table)),
+                },
+                max(5, repeat // 50),
+            )
             return {**scalar, **tables}
         finally:
             client.close()
@@ -165,24 +205,50 @@ def main() -> int:
     local = in_process(repeat)
     http = over_http(max(100, repeat // 2))
     rows = [
-        ("GPU_COUNT, in-process", "1 cell x 4 args", local["gpu_count"],
-         local["gpu_count_trivial"], local["gpu_count_formulas"]),
-        ("GPU_COUNT, HTTP", "1 cell x 4 args", http["gpu_count"], http["gpu_count_trivial"],
-         local["gpu_count_formulas"]),
-        ("SCENARIOS, in-process", f"{ROWS:,} rows x 4", local["scenarios"],
-         local["scenarios_trivial"], local["scenarios_formulas"]),
-        ("SCENARIOS, HTTP", f"{ROWS:,} rows x 4", http["scenarios"], http["scenarios_trivial"],
-         local["scenarios_formulas"]),
+        (
+            "GPU_COUNT, in-process",
+            "1 cell x 4 args",
+            local["gpu_count"],
+            local["gpu_count_trivial"],
+            local["gpu_count_formulas"],
+        ),
+        (
+            "GPU_COUNT, HTTP",
+            "1 cell x 4 args",
+            http["gpu_count"],
+            http["gpu_count_trivial"],
+            local["gpu_count_formulas"],
+        ),
+        (
+            "SCENARIOS, in-process",
+            f"{ROWS:,} rows x 4",
+            local["scenarios"],
+            local["scenarios_trivial"],
+            local["scenarios_formulas"],
+        ),
+        (
+            "SCENARIOS, HTTP",
+            f"{ROWS:,} rows x 4",
+            http["scenarios"],
+            http["scenarios_trivial"],
+            local["scenarios_formulas"],
+        ),
     ]
     ms = lambda seconds: f"{seconds * 1e3:9.3f}"  # noqa: E731
-    print(f"{'what':<24} {'size':<17} {'median ms':>9} {'p95 ms':>9} {'baseline':>9} "
-          f"{'ratio':>6} {'formulas':>9} {'ratio':>6}")
+    print(
+        f"{'what':<24} {'size':<17} {'median ms':>9} {'p95 ms':>9} {'baseline':>9} "
+        f"{'ratio':>6} {'formulas':>9} {'ratio':>6}"
+    )
     for what, size, (median, p95), (base, _), (direct, _) in rows:
-        print(f"{what:<24} {size:<17} {ms(median)} {ms(p95)} {ms(base)} "
-              f"{median / base:6.1f} {ms(direct)} {median / direct:6.1f}")
-    print("\nbaseline: a trivial function (returns its first argument) through the same path "
-          "with the same arguments;\nformulas: formulas.gpu_count / formulas.estimate_table "
-          "called directly (in-process, same run).")
+        print(
+            f"{what:<24} {size:<17} {ms(median)} {ms(p95)} {ms(base)} "
+            f"{median / base:6.1f} {ms(direct)} {median / direct:6.1f}"
+        )
+    print(
+        "\nbaseline: a trivial function (returns its first argument) through the same path "
+        "with the same arguments;\nformulas: formulas.gpu_count / formulas.estimate_table "
+        "called directly (in-process, same run)."
+    )
     return 0
 
 

@@ -26,23 +26,26 @@ PRECISIONS = ("FP16", "BF16", "FP8")
 def scenario_frame(rows: int, seed: int = 0) -> pd.DataFrame:
     """``rows`` scenarios: numbers in float columns, GPU and precision as text."""
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({
-        "dau": rng.uniform(1e5, 1e9, rows).round(),
-        "requests_per_user": rng.uniform(1, 50, rows).round(1),
-        "params": rng.uniform(1e8, 3e10, rows).round(-6),
-        "gpu": np.array(GPUS)[rng.integers(0, len(GPUS), rows)],
-        "precision": np.array(PRECISIONS)[rng.integers(0, len(PRECISIONS), rows)],
-        "utilization": rng.uniform(0.2, 1.0, rows).round(2),
-        "peak_factor": rng.uniform(1, 3, rows).round(1),
-    })
+    return pd.DataFrame(
+        {
+            "dau": rng.uniform(1e5, 1e9, rows).round(),
+            "requests_per_user": rng.uniform(1, 50, rows).round(1),
+            "params": rng.uniform(1e8, 3e10, rows).round(-6),
+            "gpu": np.array(GPUS)[rng.integers(0, len(GPUS), rows)],
+            "precision": np.array(PRECISIONS)[rng.integers(0, len(PRECISIONS), rows)],
+            "utilization": rng.uniform(0.2, 1.0, rows).round(2),
+            "peak_factor": rng.uniform(1, 3, rows).round(1),
+        }
+    )
 
 
 def _scalar(frame: pd.DataFrame) -> list[float]:
-    return [formulas.estimate(**row)["total_usd_per_month"]
-            for row in frame.to_dict("records")]
+    return [formulas.estimate(**row)["total_usd_per_month"] for row in frame.to_dict("records")]
 
 
-_MEMORY = PEAK + """
+_MEMORY = (
+    PEAK
+    + """
 import json, sys, tracemalloc
 sys.path.insert(0, "benchmarks")
 from bench_table import scenario_frame
@@ -55,6 +58,7 @@ call = tracemalloc.get_traced_memory()[1] / 2**20
 tracemalloc.stop()
 print(json.dumps({{"call": call, "process": peak_mb()}}))
 """
+)
 
 
 def rows(quick: bool = False) -> list[Row]:
@@ -70,24 +74,46 @@ def rows(quick: bool = False) -> list[Row]:
     assert np.allclose(_scalar(part.iloc[:200]), expected[:200], rtol=1e-12, atol=0)
     rate = ROWS / table_time.median
     ratio = per_row * ROWS / table_time.median
-    out.append(Row(
-        "estimate_table", f"{ROWS:,} rows", table_time, unit="ms", peak_mb=memory["call"],
-        baseline=f"scalar estimate × {ROWS:,} (extrapolated)", ratio=ratio,
-        extra=f"{rate / 1e6:.1f} M rows/s; peak MB: allocated by the call (tracemalloc); "
-              f"whole process {memory['process']:,.0f} MB (ru_maxrss)",
-        target="≥ 5 M rows/s, ≥ 100×, < 1 GB",
-        met=rate >= 5e6 and ratio >= 100 and memory["call"] < 1024))
+    out.append(
+        Row(
+            "estimate_table",
+            f"{ROWS:,} rows",
+            table_time,
+            unit="ms",
+            peak_mb=memory["call"],
+            baseline=f"scalar estimate × {ROWS:,} (extrapolated)",
+            ratio=ratio,
+            extra=f"{rate / 1e6:.1f} M rows/s; peak MB: allocated by the call (tracemalloc); "
+            f"whole process {memory['process']:,.0f} MB (ru_maxrss)",
+            target="≥ 5 M rows/s, ≥ 100×, < 1 GB",
+            met=rate >= 5e6 and ratio >= 100 and memory["call"] < 1024,
+        )
+    )
     coded = frame.astype({"gpu": "category", "precision": "category"})
     coded_time = timed(lambda: formulas.estimate_table(coded), 3 if quick else 10, warmup=2)
-    out.append(Row(
-        "estimate_table, names as Categorical", f"{ROWS:,} rows", coded_time, unit="ms",
-        baseline="the same rows with text names", ratio=coded_time.median / table_time.median,
-        extra=f"{ROWS / coded_time.median / 1e6:.1f} M rows/s",
-        target="≥ 5 M rows/s", met=ROWS / coded_time.median >= 5e6))
-    out.append(Row(
-        "estimate per row (scalar)", f"{sample:,}-row sample",
-        scalar_time, unit="s", baseline="", extra=f"{per_row * 1e6:.1f} µs/row → "
-        f"{per_row * ROWS:,.0f} s for {ROWS:,} rows"))
+    out.append(
+        Row(
+            "estimate_table, names as Categorical",
+            f"{ROWS:,} rows",
+            coded_time,
+            unit="ms",
+            baseline="the same rows with text names",
+            ratio=coded_time.median / table_time.median,
+            extra=f"{ROWS / coded_time.median / 1e6:.1f} M rows/s",
+            target="≥ 5 M rows/s",
+            met=ROWS / coded_time.median >= 5e6,
+        )
+    )
+    out.append(
+        Row(
+            "estimate per row (scalar)",
+            f"{sample:,}-row sample",
+            scalar_time,
+            unit="s",
+            baseline="",
+            extra=f"{per_row * 1e6:.1f} µs/row → {per_row * ROWS:,.0f} s for {ROWS:,} rows",
+        )
+    )
     out.extend(scaling(quick, table_time.median))
     return out
 
@@ -106,20 +132,31 @@ def scaling(quick: bool, million: float) -> list[Row]:
         else:
             frame = scenario_frame(size)
             repeat = max(3, min(200, 10**6 // size))
-            timing = timed(lambda frame=frame: formulas.estimate_table(frame), repeat,
-                           warmup=2, budget=10)
+            timing = timed(
+                lambda frame=frame: formulas.estimate_table(frame), repeat, warmup=2, budget=10
+            )
             peak = None
         linear = million * size / 1e6
-        out.append(Row(
-            "estimate_table scaling", f"{size:,} rows", timing, unit="ms", peak_mb=peak,
-            baseline="1 M-row time × size / 1 M", ratio=timing.median / linear,
-            extra=f"{size / timing.median / 1e6:.1f} M rows/s",
-            target="≈ 1× above 10^5 (linear)",
-            met=None if size < 10**5 else bool(timing.median / linear < 1.5)))
+        out.append(
+            Row(
+                "estimate_table scaling",
+                f"{size:,} rows",
+                timing,
+                unit="ms",
+                peak_mb=peak,
+                baseline="1 M-row time × size / 1 M",
+                ratio=timing.median / linear,
+                extra=f"{size / timing.median / 1e6:.1f} M rows/s",
+                target="≈ 1× above 10^5 (linear)",
+                met=None if size < 10**5 else bool(timing.median / linear < 1.5),
+            )
+        )
     return sorted(out, key=lambda r: int(r.size.split()[0].replace(",", "")))
 
 
-_SCALE = PEAK + """
+_SCALE = (
+    PEAK
+    + """
 import json, sys, time
 sys.path.insert(0, "benchmarks")
 from bench_table import scenario_frame
@@ -133,6 +170,7 @@ for _ in range({repeat}):
     runs.append(time.perf_counter() - start)
 print(json.dumps({{"runs": runs, "peak": peak_mb()}}))
 """
+)
 
 
 def main() -> int:

@@ -39,8 +39,13 @@ def many_scenarios(count: int) -> pd.DataFrame:
 def _cell_count(path: Path) -> int:
     wb = openpyxl.load_workbook(path, read_only=True)
     try:
-        return sum(1 for ws in wb.worksheets for row in ws.iter_rows(values_only=True)
-                   for value in row if value is not None)
+        return sum(
+            1
+            for ws in wb.worksheets
+            for row in ws.iter_rows(values_only=True)
+            for value in row
+            if value is not None
+        )
     finally:
         wb.close()
 
@@ -54,7 +59,9 @@ def _plain(path: Path, cells: int) -> None:
     wb.save(path)
 
 
-_MEMORY = PEAK + """
+_MEMORY = (
+    PEAK
+    + """
 import json, sys
 sys.path.insert(0, "benchmarks")
 from bench_workbook import many_scenarios, BUILD_DATE
@@ -65,6 +72,7 @@ before = peak_mb()
 build_workbook("{path}", scenarios, build_date=BUILD_DATE)
 print(json.dumps({{"before": before, "peak": peak_mb()}}))
 """
+)
 
 
 def rows(quick: bool = False) -> list[Row]:
@@ -76,40 +84,71 @@ def rows(quick: bool = False) -> list[Row]:
         wb.active["A1"] = 1
         wb.save(one)
         soffice = libreoffice.find_soffice() if hasattr(libreoffice, "find_soffice") else None
-        startup = (timed(lambda: libreoffice.recalculate(one, folder / "lo"), 1 if quick else 3)
-                   if soffice else None)
-        cases = [("default template", None, "7 scenarios", 2.0, None, 1 if quick else 3),
-                 (f"{SCENARIOS:,}-scenario workbook", many_scenarios(SCENARIOS),
-                  f"{SCENARIOS:,} scenarios", 15.0, 10.0, 1 if quick else 3)]
+        startup = (
+            timed(lambda: libreoffice.recalculate(one, folder / "lo"), 1 if quick else 3)
+            if soffice
+            else None
+        )
+        cases = [
+            ("default template", None, "7 scenarios", 2.0, None, 1 if quick else 3),
+            (
+                f"{SCENARIOS:,}-scenario workbook",
+                many_scenarios(SCENARIOS),
+                f"{SCENARIOS:,} scenarios",
+                15.0,
+                10.0,
+                1 if quick else 3,
+            ),
+        ]
         for what, scenarios, size, limit_s, limit_mb, repeat in cases:
             path = folder / f"{len(out)}.xlsx"
-            build = timed(lambda path=path, s=scenarios: build_workbook(
-                path, s, build_date=BUILD_DATE), repeat if scenarios is not None else 10,
-                warmup=1 if scenarios is None else 0)
+            build = timed(
+                lambda path=path, s=scenarios: build_workbook(path, s, build_date=BUILD_DATE),
+                repeat if scenarios is not None else 10,
+                warmup=1 if scenarios is None else 0,
+            )
             megabytes = path.stat().st_size / 1e6
             cells = _cell_count(path)
             plain = folder / "plain.xlsx"
-            floor = timed(lambda plain=plain, cells=cells: _plain(plain, cells),
-                          1 if scenarios is not None else 5)
+            floor = timed(
+                lambda plain=plain, cells=cells: _plain(plain, cells),
+                1 if scenarios is not None else 5,
+            )
             peak = None
             if scenarios is not None:
                 memory = in_child(_MEMORY.format(count=SCENARIOS, path=folder / "m.xlsx"))
                 peak = memory["peak"]
             met = build.median < limit_s and (limit_mb is None or megabytes < limit_mb)
             target = f"< {limit_s:g} s" + (f", < {limit_mb:g} MB" if limit_mb else "")
-            out.append(Row(
-                f"build {what}", f"{size}, {cells:,} cells", build, unit="s", peak_mb=peak,
-                baseline=f"openpyxl, same count of plain cells: {floor.median:.2f} s",
-                ratio=build.median / floor.median, extra=f"{megabytes:.2f} MB on disk",
-                target=target, met=met))
+            out.append(
+                Row(
+                    f"build {what}",
+                    f"{size}, {cells:,} cells",
+                    build,
+                    unit="s",
+                    peak_mb=peak,
+                    baseline=f"openpyxl, same count of plain cells: {floor.median:.2f} s",
+                    ratio=build.median / floor.median,
+                    extra=f"{megabytes:.2f} MB on disk",
+                    target=target,
+                    met=met,
+                )
+            )
             if soffice:
-                recalculated = timed(lambda path=path: libreoffice.recalculate(
-                    path, folder / "lo"), 1 if quick or scenarios is not None else 3)
-                out.append(Row(
-                    f"LibreOffice recalculation, {what}", f"{size}, {cells:,} cells",
-                    recalculated, unit="s",
-                    baseline=f"soffice on a one-cell workbook: {startup.median:.2f} s",
-                    ratio=recalculated.median / startup.median))
+                recalculated = timed(
+                    lambda path=path: libreoffice.recalculate(path, folder / "lo"),
+                    1 if quick or scenarios is not None else 3,
+                )
+                out.append(
+                    Row(
+                        f"LibreOffice recalculation, {what}",
+                        f"{size}, {cells:,} cells",
+                        recalculated,
+                        unit="s",
+                        baseline=f"soffice on a one-cell workbook: {startup.median:.2f} s",
+                        ratio=recalculated.median / startup.median,
+                    )
+                )
     return out
 
 

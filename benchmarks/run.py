@@ -24,23 +24,33 @@ import bench_table
 import bench_workbook
 from _common import table
 
-SUITES = (("formulas.estimate_table", bench_table), ("Excel functions", bench_excel),
-          ("workbooks", bench_workbook))
+SUITES = (
+    ("formulas.estimate_table", bench_table),
+    ("Excel functions", bench_excel),
+    ("workbooks", bench_workbook),
+)
 
 
 def machine() -> str:
     """nproc, CPU model, memory, and the versions that matter."""
     cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
     meminfo = Path("/proc/meminfo").read_text().splitlines()
-    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo
-                if line.startswith("model name")), platform.processor())
-    memory = next((int(line.split()[1]) / 2**20 for line in meminfo
-                   if line.startswith("MemTotal")), 0.0)
-    versions = ", ".join(f"{name} {metadata.version(name)}" for name in
-                         ("numpy", "pandas", "openpyxl", "xlwings", "xlwings-server"))
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")),
+        platform.processor(),
+    )
+    memory = next(
+        (int(line.split()[1]) / 2**20 for line in meminfo if line.startswith("MemTotal")), 0.0
+    )
+    versions = ", ".join(
+        f"{name} {metadata.version(name)}"
+        for name in ("numpy", "pandas", "openpyxl", "xlwings", "xlwings-server")
+    )
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    return (f"{os.cpu_count()} CPUs ({cpu}), {memory:.0f} GiB memory, Python "
-            f"{platform.python_version()}, {versions}; load average before the run: {load}")
+    return (
+        f"{os.cpu_count()} CPUs ({cpu}), {memory:.0f} GiB memory, Python "
+        f"{platform.python_version()}, {versions}; load average before the run: {load}"
+    )
 
 
 def main() -> int:

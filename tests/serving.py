@@ -49,8 +49,13 @@ def running_server(folder: Path):
     env["XLWINGS_LICENSE_KEY"] = "noncommercial"  # tests are noncommercial use
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "xlplugin.cli", "serve", "--port", str(port)], env=env,
-            stdout=log, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+            [sys.executable, "-m", "xlplugin.cli", "serve", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         _wait(httpx, url, process, log_path)

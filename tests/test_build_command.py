@@ -33,8 +33,7 @@ def names_in(path: Path) -> list[str]:
 
 
 def leftovers(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".") or
-                  p.suffix == ".tmp")
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".") or p.suffix == ".tmp")
 
 
 @pytest.fixture
@@ -84,10 +83,13 @@ def test_bad_scenarios_exit_2_with_one_line_and_write_nothing(folder, capsys):
     assert sorted(p.name for p in folder.iterdir()) == ["s.csv"]
 
 
-@pytest.mark.parametrize(("output", "message"), [
-    ("out.xls", "out.xls: expected a path ending in .xlsx"),
-    ("missing/out.xlsx", "missing/out.xlsx: the folder missing does not exist"),
-])
+@pytest.mark.parametrize(
+    ("output", "message"),
+    [
+        ("out.xls", "out.xls: expected a path ending in .xlsx"),
+        ("missing/out.xlsx", "missing/out.xlsx: the folder missing does not exist"),
+    ],
+)
 def test_bad_destination(folder, capsys, output, message):
     assert run(capsys, "-o", output)[::2] == (2, f"xlplugin: error: {message}\n")
 
@@ -116,8 +118,9 @@ def test_edited_workbook_is_kept_unless_force(folder, capsys):
     before = target.read_bytes()
     status, out, err = run(capsys, "-o", "out.xlsx")
     assert (status, out) == (2, "")
-    assert err == ("xlplugin: error: out.xlsx: was edited since it was built; "
-                   "use --force to overwrite\n")
+    assert err == (
+        "xlplugin: error: out.xlsx: was edited since it was built; use --force to overwrite\n"
+    )
     assert target.read_bytes() == before
     assert run(capsys, "-o", "out.xlsx", "--force")[0] == 0
     assert content_fingerprint(target) == stored_fingerprint(target)
@@ -212,13 +215,25 @@ def test_failed_rename_is_one_line_and_cleans_up(folder, capsys, monkeypatch):
 def test_subprocess_build_and_refusal(tmp_path):
     (tmp_path / "s.csv").write_text(SCENARIOS)
     command = [sys.executable, "-m", "xlplugin.cli", "build", "-o", "out.xlsx"]
-    done = subprocess.run([*command, "--scenarios", "s.csv"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [*command, "--scenarios", "s.csv"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout == "wrote out.xlsx (2 scenarios, native variant)\n"
     (tmp_path / "bad.csv").write_text("dau,dau\n1,2\n")
-    done = subprocess.run([*command, "--scenarios", "bad.csv"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [*command, "--scenarios", "bad.csv"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 2
-    assert done.stderr == ("xlplugin: error: bad.csv row 1, column B: column 'dau' appears "
-                           "twice (also column A); accepts each name once\n")
+    assert done.stderr == (
+        "xlplugin: error: bad.csv row 1, column B: column 'dau' appears "
+        "twice (also column A); accepts each name once\n"
+    )

@@ -17,8 +17,11 @@ import time
 os.environ["XLWINGS_ON_SERVER"] = "true"
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 if "xlwings" in sys.modules and not sys.modules["xlwings"].on_server:  # imported too early
-    for _name in [m for m in sys.modules if m.split(".")[0] == "xlwings"
-                  or m in ("xlplugin.functions", "xlplugin._excel")]:
+    for _name in [
+        m
+        for m in sys.modules
+        if m.split(".")[0] == "xlwings" or m in ("xlplugin.functions", "xlplugin._excel")
+    ]:
         del sys.modules[_name]
 
 import numpy as np
@@ -41,10 +44,16 @@ SEED = formulas.estimate()
 
 def body(name: str, *args) -> dict:
     """A request as Excel's Office.js runtime sends it: every argument a 2-D list."""
-    return {"func_name": name, "args": [_cells(a) for a in args],
-            "caller_address": "[Book1]Sheet1!A1", "version": xlwings.__version__,
-            "client": "Office.js", "culture_info_name": "en-US", "date_format": "M/d/yyyy",
-            "runtime": "1.4"}
+    return {
+        "func_name": name,
+        "args": [_cells(a) for a in args],
+        "caller_address": "[Book1]Sheet1!A1",
+        "version": xlwings.__version__,
+        "client": "Office.js",
+        "culture_info_name": "en-US",
+        "date_format": "M/d/yyyy",
+        "runtime": "1.4",
+    }
 
 
 def _cells(value):
@@ -64,8 +73,9 @@ def call(name: str, *args):
 def call_with(name: str, inputs: dict):
     """Call an Excel function with inputs by name, the seed for required ones left out."""
     parameters = list(getattr(functions, name).__signature__.parameters.values())
-    args = [inputs.get(p.name, _seed_cell(p.name) if p.default is p.empty else None)
-            for p in parameters]
+    args = [
+        inputs.get(p.name, _seed_cell(p.name) if p.default is p.empty else None) for p in parameters
+    ]
     while args and args[-1] is None and parameters[len(args) - 1].default is None:
         args.pop()  # Excel sends trailing omitted arguments as nulls; either way works
     return call(name, *args)
@@ -89,8 +99,9 @@ def _function(meta, name):
 
 def test_one_function_per_output_and_three_tables(meta):
     assert set(functions.__all__) == set(NAMES) | TABLES
-    assert sorted(f["name"] for f in meta["functions"]) == sorted(n.upper() for n in
-                                                                  functions.__all__)
+    assert sorted(f["name"] for f in meta["functions"]) == sorted(
+        n.upper() for n in functions.__all__
+    )
 
 
 def test_every_function_and_argument_is_described(meta):
@@ -123,8 +134,7 @@ def test_gpu_count_keeps_the_design_cards_argument_order(meta):
 def test_optional_flags_follow_the_python_defaults(meta):
     for name in functions.__all__:
         signature = getattr(functions, name).__signature__.parameters.values()
-        flags = {p["name"]: p.get("optional", False)
-                 for p in _function(meta, name)["parameters"]}
+        flags = {p["name"]: p.get("optional", False) for p in _function(meta, name)["parameters"]}
         assert flags == {p.name: p.default is not p.empty for p in signature}, name
 
 
@@ -146,11 +156,16 @@ def test_gpu_and_precision_offer_the_catalogue_as_a_dropdown(meta):
     for f in meta["functions"]:
         for p in f["parameters"]:
             if p["name"] in ("gpu", "precision"):
-                expected = (formulas.gpu_names() if p["name"] == "gpu"
-                            else formulas.precision_names())
+                expected = (
+                    formulas.gpu_names() if p["name"] == "gpu" else formulas.precision_names()
+                )
                 assert enums[p["customEnumId"]] == expected, f["id"]
-    tooltips = {v["name"]: v.get("tooltip") for e in meta["enums"] if e["id"] == "GPU_COUNT.GPU"
-                for v in e["values"]}
+    tooltips = {
+        v["name"]: v.get("tooltip")
+        for e in meta["enums"]
+        if e["id"] == "GPU_COUNT.GPU"
+        for v in e["values"]
+    }
     assert tooltips["H100"].startswith("NVIDIA H100")
     assert "memory_bytes" in enums["GPU_SPEC.FIELD"]
 
@@ -192,15 +207,18 @@ def test_gpu_also_accepts_flops():
 
 
 @settings(max_examples=60, deadline=None)
-@given(dau=st.floats(1e3, 1e10), rpu=st.floats(0.1, 1e3), params=st.floats(1e6, 1e11),
-       gpu=st.sampled_from(["A100", "H100", "MI300X", "L4", "B200"]),
-       precision=st.sampled_from(["FP16", "FP8", "BF16"]))
+@given(
+    dau=st.floats(1e3, 1e10),
+    rpu=st.floats(0.1, 1e3),
+    params=st.floats(1e6, 1e11),
+    gpu=st.sampled_from(["A100", "H100", "MI300X", "L4", "B200"]),
+    precision=st.sampled_from(["FP16", "FP8", "BF16"]),
+)
 def test_gpu_count_matches_formulas_for_any_valid_input(dau, rpu, params, gpu, precision):
     try:
         expected = formulas.gpu_count(dau, rpu, params, gpu, precision=precision)
     except formulas.EstimateError as error:
-        assert call("gpu_count", dau, rpu, params, gpu, None, precision) == [
-            [f"#VALUE! {error}"]]
+        assert call("gpu_count", dau, rpu, params, gpu, None, precision) == [[f"#VALUE! {error}"]]
         return
     assert call("gpu_count", dau, rpu, params, gpu, None, precision) == [[int(expected)]]
 
@@ -225,9 +243,12 @@ def test_rows_columns_and_ranges_keep_their_shape():
 
 @pytest.mark.parametrize("name", NAMES)
 def test_every_function_broadcasts_a_column(name):
-    column = call_with(name, {"dau": [[1e8], [2e8]]} if "dau" in
-                       getattr(functions, name).__signature__.parameters else
-                       {"params": [[8.1e9], [2.5e9]]})
+    column = call_with(
+        name,
+        {"dau": [[1e8], [2e8]]}
+        if "dau" in getattr(functions, name).__signature__.parameters
+        else {"params": [[8.1e9], [2.5e9]]},
+    )
     assert np.shape(column) == (2, 1)
     assert column[0][0] == pytest.approx(SEED[name], rel=1e-12)
 
@@ -251,9 +272,11 @@ def test_bad_input_shows_one_line_naming_the_argument():
 
 def test_a_missing_required_argument_says_which():
     assert call("gpu_count", 1e8, None, 8.1e9) == [
-        ["#VALUE! requests_per_user: missing (required); accepts a number > 0"]]
+        ["#VALUE! requests_per_user: missing (required); accepts a number > 0"]
+    ]
     assert call("gpu_spec", None, "memory_bytes") == [
-        ["#VALUE! gpu: missing (required); accepts a catalogue name"]]
+        ["#VALUE! gpu: missing (required); accepts a catalogue name"]
+    ]
 
 
 def test_cells_as_office_js_sends_them_inside_ranges(monkeypatch):
@@ -282,21 +305,24 @@ def test_the_pyodide_lookup_shortcut_keeps_xlwings_answers():
 def test_an_error_cell_is_named_not_replaced_by_the_default():
     na = {"type": "Error", "basicType": "Error", "basicValue": "#N/A", "errorType": "NotAvailable"}
     assert call("gpu_count", 1e8, na, 8.1e9) == [
-        ["#VALUE! requests_per_user: got '#N/A'; accepts a number > 0"]]
+        ["#VALUE! requests_per_user: got '#N/A'; accepts a number > 0"]
+    ]
 
 
 def test_ranges_that_do_not_stretch_to_one_size():
     [[message]] = call("gpu_count", [[1e8], [2e8], [3e8]], [[10], [20]], 8.1e9)
-    assert message.startswith("#VALUE! ranges of different sizes: dau is 3x1, "
-                              "requests_per_user is 2x1; accepts")
+    assert message.startswith(
+        "#VALUE! ranges of different sizes: dau is 3x1, requests_per_user is 2x1; accepts"
+    )
 
 
 def _excel_value(value):
     return None if value is NAN else value  # NaN stands for an empty cell
 
 
-EXCEL_CASES = [c for c in CASES if not any(v in (INF, -INF) for v in c.inputs.values()
-                                           if isinstance(v, float))]  # no cell holds inf
+EXCEL_CASES = [
+    c for c in CASES if not any(v in (INF, -INF) for v in c.inputs.values() if isinstance(v, float))
+]  # no cell holds inf
 
 
 @pytest.mark.parametrize("case", EXCEL_CASES, ids=[c.id for c in EXCEL_CASES])
@@ -309,11 +335,11 @@ def test_bad_input_matrix(case):
         assert message.startswith(f"#VALUE! {case.expect}")
         assert "\n" not in message and "Traceback" not in message
         return
-    assert dict((name, value) for name, value, _ in rows)[case.output] == pytest.approx(
-        case.expect)
+    assert dict((name, value) for name, value, _ in rows)[case.output] == pytest.approx(case.expect)
     takes = getattr(functions, case.output).__signature__.parameters
-    if not any(v is None and takes[k].default is takes[k].empty
-               for k, v in inputs.items() if k in takes):  # an empty required cell: below
+    if not any(
+        v is None and takes[k].default is takes[k].empty for k, v in inputs.items() if k in takes
+    ):  # an empty required cell: below
         [[value]] = call_with(case.output, {k: v for k, v in inputs.items() if k in takes})
         assert value == pytest.approx(case.expect)
 
@@ -339,8 +365,12 @@ def test_estimate_takes_arguments_and_refuses_ranges():
 
 
 def test_scenarios_spill_every_output_under_a_header():
-    table = [["dau", "GPU", "params"], [1e8, "A100", None], [None, None, None],
-             ["200M", "H100", "2.5B"]]
+    table = [
+        ["dau", "GPU", "params"],
+        [1e8, "A100", None],
+        [None, None, None],
+        ["200M", "H100", "2.5B"],
+    ]
     rows = call("scenarios", table)
     assert rows[0] == NAMES
     frame = pd.DataFrame({"dau": [1e8, 2e8], "gpu": ["A100", "H100"], "params": [None, 2.5e9]})
@@ -362,9 +392,13 @@ def test_scenarios_errors_name_the_column_or_row():
 def test_scenarios_of_10000_rows_in_one_call_stay_fast():
     rng = np.random.default_rng(7)
     table = [["dau", "requests_per_user", "gpu"]] + [
-        [float(d), 10.0, str(g)] for d, g in zip(rng.integers(10**6, 10**9, 10_000),
-                                           rng.choice(["A100", "H100", "L4"], 10_000),
-                                           strict=True)]
+        [float(d), 10.0, str(g)]
+        for d, g in zip(
+            rng.integers(10**6, 10**9, 10_000),
+            rng.choice(["A100", "H100", "L4"], 10_000),
+            strict=True,
+        )
+    ]
     request = body("scenarios", table)
     times = []
     for _ in range(3):
@@ -400,8 +434,13 @@ def test_results_are_json_for_the_http_answer():
 
 def _run(script: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "XLWINGS_ON_SERVER"}
-    done = subprocess.run([sys.executable, "-c", textwrap.dedent(script)], env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     return done
 
@@ -419,16 +458,102 @@ def test_module_imports_without_excel_or_pywin32():
 
 
 VBA_RESERVED = {
-    "and", "as", "boolean", "byref", "byte", "byval", "call", "case", "const", "currency",
-    "date", "decimal", "declare", "dim", "do", "double", "each", "else", "empty", "end",
-    "enum", "eqv", "erase", "error", "event", "exit", "false", "for", "friend", "function",
-    "get", "global", "gosub", "goto", "if", "imp", "implements", "in", "integer", "is",
-    "let", "like", "long", "loop", "lset", "me", "mod", "new", "next", "not", "nothing",
-    "null", "on", "option", "optional", "or", "paramarray", "preserve", "private",
-    "property", "public", "raiseevent", "redim", "rem", "resume", "return", "rset",
-    "select", "set", "single", "static", "step", "stop", "string", "sub", "then", "to",
-    "true", "type", "typeof", "until", "variant", "wend", "while", "with", "xor",
-    "array", "name", "caller", "len", "val", "format", "str", "mid", "left", "right",
+    "and",
+    "as",
+    "boolean",
+    "byref",
+    "byte",
+    "byval",
+    "call",
+    "case",
+    "const",
+    "currency",
+    "date",
+    "decimal",
+    "declare",
+    "dim",
+    "do",
+    "double",
+    "each",
+    "else",
+    "empty",
+    "end",
+    "enum",
+    "eqv",
+    "erase",
+    "error",
+    "event",
+    "exit",
+    "false",
+    "for",
+    "friend",
+    "function",
+    "get",
+    "global",
+    "gosub",
+    "goto",
+    "if",
+    "imp",
+    "implements",
+    "in",
+    "integer",
+    "is",
+    "let",
+    "like",
+    "long",
+    "loop",
+    "lset",
+    "me",
+    "mod",
+    "new",
+    "next",
+    "not",
+    "nothing",
+    "null",
+    "on",
+    "option",
+    "optional",
+    "or",
+    "paramarray",
+    "preserve",
+    "private",
+    "property",
+    "public",
+    "raiseevent",
+    "redim",
+    "rem",
+    "resume",
+    "return",
+    "rset",
+    "select",
+    "set",
+    "single",
+    "static",
+    "step",
+    "stop",
+    "string",
+    "sub",
+    "then",
+    "to",
+    "true",
+    "type",
+    "typeof",
+    "until",
+    "variant",
+    "wend",
+    "while",
+    "with",
+    "xor",
+    "array",
+    "name",
+    "caller",
+    "len",
+    "val",
+    "format",
+    "str",
+    "mid",
+    "left",
+    "right",
 }
 
 
@@ -498,7 +623,7 @@ def test_classic_xlwings_accepts_every_signature():
         assert name.lower() not in VBA_RESERVED
         assert not {a[0].lower() for a in args} & VBA_RESERVED, name
         required = [a[0] for a in args if not a[2]]
-        assert [a[0] for a in args[:len(required)]] == required  # optional ones trail
+        assert [a[0] for a in args[: len(required)]] == required  # optional ones trail
         signature = ", ".join(a[0] if not a[2] else f"Optional {a[0]}" for a in args)
         assert f"Function {name}({signature})" in vba.replace(" _\n", "")
     assert max(len(line) for line in vba.splitlines()) < 1024  # VBA's line limit
@@ -523,15 +648,24 @@ def test_nan_cells_never_reach_excel():
 
 def test_dropdowns_can_give_way_to_ranges():
     # XLPLUGIN_DROPDOWNS=0: gpu and precision are declared as ranges, like every argument
-    done = subprocess.run([sys.executable, "-c", textwrap.dedent("""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent("""
         import json, xlwings.server
         from xlplugin import functions
         meta = xlwings.server.custom_functions_meta(functions)
         gpu = next(p for f in meta["functions"] if f["id"] == "GPU_COUNT"
                    for p in f["parameters"] if p["name"] == "gpu")
         print(json.dumps([gpu, "enums" in meta]))
-    """)], env={**os.environ, "XLPLUGIN_DROPDOWNS": "0"}, capture_output=True, text=True,
-        timeout=120)
+    """),
+        ],
+        env={**os.environ, "XLPLUGIN_DROPDOWNS": "0"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     gpu, has_enums = json.loads(done.stdout)
     assert gpu["dimensionality"] == "matrix" and "customEnumId" not in gpu and not has_enums

@@ -25,8 +25,10 @@ from xlplugin.scenario_file import (
 
 LAUGHS = (
     '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE lolz [\n<!ENTITY lol "lol">\n'
-    + "".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">\n'
-              for i in range(1, 10))
+    + "".join(
+        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">\n'
+        for i in range(1, 10)
+    )
     + "]>\n"
 )
 
@@ -70,8 +72,9 @@ def entity_bomb(path: Path, member: str = "xl/worksheets/sheet1.xml") -> Path:
 
 
 # XML entity expansion ("billion laughs") ------------------------------------------------
-@pytest.mark.parametrize("member", ["xl/worksheets/sheet1.xml", "xl/workbook.xml",
-                                    "[Content_Types].xml"])
+@pytest.mark.parametrize(
+    "member", ["xl/worksheets/sheet1.xml", "xl/workbook.xml", "[Content_Types].xml"]
+)
 def test_entity_bomb_is_refused_with_a_clear_error(tmp_path, member):
     path = entity_bomb(tmp_path / "bomb.xlsx", member)
     message = error_of(path)
@@ -90,16 +93,19 @@ def test_openpyxl_itself_parses_through_defusedxml(tmp_path):
         book = openpyxl.load_workbook(path, read_only=True)
         list(book.worksheets[0].iter_rows(values_only=True))
     error = caught.value
-    assert isinstance(error, DefusedXmlException) or isinstance(error.__cause__,
-                                                                 DefusedXmlException)
+    assert isinstance(error, DefusedXmlException) or isinstance(
+        error.__cause__, DefusedXmlException
+    )
 
 
 # Zip bombs ------------------------------------------------------------------------------
 def test_zip_bomb_is_refused_from_the_directory(tmp_path):
     path = good_xlsx(tmp_path / "zipbomb.xlsx")
     chunk = b"\0" * 1_000_000
-    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED, compresslevel=1) as package, \
-            package.open("xl/media/zeros.bin", "w", force_zip64=True) as member:
+    with (
+        zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED, compresslevel=1) as package,
+        package.open("xl/media/zeros.bin", "w", force_zip64=True) as member,
+    ):
         for _ in range(MAX_UNCOMPRESSED_BYTES // len(chunk) + 1):
             member.write(chunk)
     assert path.stat().st_size < 2_000_000  # small on disk ...
@@ -124,32 +130,44 @@ def test_a_lying_directory_cannot_inflate_a_member(tmp_path):
         info = package.getinfo("xl/worksheets/sheet1.xml")
     # Halve the declared size in the local header (offset 22) and the central directory.
     local = info.header_offset
-    size = int.from_bytes(data[local + 22: local + 26], "little")
-    data[local + 22: local + 26] = (size // 2).to_bytes(4, "little")
-    central = data.rfind(b"PK\x01\x02" + data[local + 4: local + 6])
+    size = int.from_bytes(data[local + 22 : local + 26], "little")
+    data[local + 22 : local + 26] = (size // 2).to_bytes(4, "little")
+    central = data.rfind(b"PK\x01\x02" + data[local + 4 : local + 6])
     start = data.find(b"xl/worksheets/sheet1.xml", central) - 46
-    data[start + 24: start + 28] = (size // 2).to_bytes(4, "little")
+    data[start + 24 : start + 28] = (size // 2).to_bytes(4, "little")
     path.write_bytes(bytes(data))
     error_of(path)
 
 
 # Not what the extension says ------------------------------------------------------------
-@pytest.mark.parametrize(("name", "content", "expected"), [
-    ("scenarios.xlsx", b"scenario,dau\nA,1\n", "is text (a CSV? then name it .csv); expected "
-     "an .xlsx workbook"),
-    ("scenarios.xlsx", os.urandom(4096), "expected an .xlsx workbook (a zip package)"),
-    ("scenarios.xlsx", b"", "is empty; expected an .xlsx workbook"),
-    ("scenarios.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600,
-     "is a legacy .xls or password-protected workbook"),
-    ("scenarios.csv", b"", "is empty; expected UTF-8 CSV text with a header row"),
-    ("scenarios.csv", b"\x00\x01\x02binary\xff", "holds binary data (NUL bytes)"),
-    ("scenarios.csv", "scenario,dau\nCaf\xe9,1\n".encode("latin-1"),
-     "is not UTF-8 text (byte 0xE9 at offset 16)"),
-    ("scenarios.csv", "scenario,dau\nA,1\n".encode("utf-16"), "is UTF-16 text; expected UTF-8"),
-    ("scenarios.txt", b"scenario,dau\nA,1\n", "is a .txt file; expected a .csv or .xlsx"),
-    ("scenarios", b"scenario,dau\nA,1\n", "is a file without an extension"),
-    ("scenarios.xls", b"x", "is a .xls file; expected a .csv or .xlsx"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        (
+            "scenarios.xlsx",
+            b"scenario,dau\nA,1\n",
+            "is text (a CSV? then name it .csv); expected an .xlsx workbook",
+        ),
+        ("scenarios.xlsx", os.urandom(4096), "expected an .xlsx workbook (a zip package)"),
+        ("scenarios.xlsx", b"", "is empty; expected an .xlsx workbook"),
+        (
+            "scenarios.xlsx",
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600,
+            "is a legacy .xls or password-protected workbook",
+        ),
+        ("scenarios.csv", b"", "is empty; expected UTF-8 CSV text with a header row"),
+        ("scenarios.csv", b"\x00\x01\x02binary\xff", "holds binary data (NUL bytes)"),
+        (
+            "scenarios.csv",
+            "scenario,dau\nCaf\xe9,1\n".encode("latin-1"),
+            "is not UTF-8 text (byte 0xE9 at offset 16)",
+        ),
+        ("scenarios.csv", "scenario,dau\nA,1\n".encode("utf-16"), "is UTF-16 text; expected UTF-8"),
+        ("scenarios.txt", b"scenario,dau\nA,1\n", "is a .txt file; expected a .csv or .xlsx"),
+        ("scenarios", b"scenario,dau\nA,1\n", "is a file without an extension"),
+        ("scenarios.xls", b"x", "is a .xls file; expected a .csv or .xlsx"),
+    ],
+)
 def test_wrong_type_is_named(tmp_path, name, content, expected):
     path = tmp_path / name
     path.write_bytes(content)
@@ -175,8 +193,9 @@ def test_truncated_xlsx_is_damaged(tmp_path):
 
 
 def test_broken_workbook_xml_is_reported_not_raised_raw(tmp_path):
-    path = replace_member(good_xlsx(tmp_path / "broken.xlsx"), "xl/workbook.xml",
-                          lambda data: data[: len(data) // 2])
+    path = replace_member(
+        good_xlsx(tmp_path / "broken.xlsx"), "xl/workbook.xml", lambda data: data[: len(data) // 2]
+    )
     assert "cannot be read as an .xlsx workbook" in error_of(path)
 
 
@@ -194,7 +213,8 @@ def test_oversize_file_is_refused_before_reading(tmp_path):
         handle.truncate(MAX_FILE_BYTES + 1)
     assert error_of(path, ScenarioLimitError) == (
         f"huge.csv: file size: got {MAX_FILE_BYTES + 1:,} bytes; accepts at most "
-        f"{MAX_FILE_BYTES:,} bytes")
+        f"{MAX_FILE_BYTES:,} bytes"
+    )
 
 
 def test_too_many_csv_rows(tmp_path):
@@ -202,7 +222,8 @@ def test_too_many_csv_rows(tmp_path):
     path.write_bytes(b"dau\n" + b"1\n" * (MAX_ROWS + 1))
     assert error_of(path, ScenarioLimitError) == (
         f"rows.csv: rows: got more than {MAX_ROWS:,} scenario rows; accepts at most "
-        f"{MAX_ROWS:,} scenario rows")
+        f"{MAX_ROWS:,} scenario rows"
+    )
 
 
 def test_the_row_limit_itself_is_accepted(tmp_path):
@@ -225,8 +246,11 @@ def test_too_many_xlsx_rows_stop_the_reader(tmp_path, monkeypatch):
 
 def test_an_inflated_used_range_is_not_trusted(tmp_path):
     """A dimension of A1:XFD1048576 must not make the reader walk a billion empty cells."""
-    path = replace_member(good_xlsx(tmp_path / "wide.xlsx"), "xl/worksheets/sheet1.xml",
-                          lambda data: data.replace(b'ref="A1:B2"', b'ref="A1:XFD1048576"'))
+    path = replace_member(
+        good_xlsx(tmp_path / "wide.xlsx"),
+        "xl/worksheets/sheet1.xml",
+        lambda data: data.replace(b'ref="A1:B2"', b'ref="A1:XFD1048576"'),
+    )
     assert b"XFD1048576" in zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
     started = time.perf_counter()
     assert list(read_scenarios(path)["dau"]) == [1.0]

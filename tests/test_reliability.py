@@ -23,8 +23,11 @@ import time
 os.environ["XLWINGS_ON_SERVER"] = "true"
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 if "xlwings" in sys.modules and not sys.modules["xlwings"].on_server:  # imported too early
-    for _name in [m for m in sys.modules if m.split(".")[0] == "xlwings"
-                  or m in ("xlplugin.functions", "xlplugin._excel")]:
+    for _name in [
+        m
+        for m in sys.modules
+        if m.split(".")[0] == "xlwings" or m in ("xlplugin.functions", "xlplugin._excel")
+    ]:
         del sys.modules[_name]
 
 import numpy as np
@@ -41,7 +44,8 @@ from xlplugin import _excel, functions, serve
 HAVE_SERVER = all(importlib.util.find_spec(m) for m in ("xlwings_server", "uvicorn", "httpx"))
 needs_server = pytest.mark.skipif(
     not HAVE_SERVER and os.environ.get("CI") != "true",
-    reason="xlwings Server is not installed (pip install -e '.[server]'); CI must have it")
+    reason="xlwings Server is not installed (pip install -e '.[server]'); CI must have it",
+)
 REQUEST_TIMEOUT = 60  # seconds for one request (a 5,000 x 5,000 body is 325 MB)
 CALL = "/xlwings/custom-functions-call"
 
@@ -56,8 +60,9 @@ def _on(face):
 
 def test_the_matrix_covers_every_face():
     assert len(MATRIX) >= 30 and len({c.id for c in MATRIX}) == len(MATRIX)
-    assert all(c.faces == frozenset({"formulas", "cli", "excel", "http", "workbook"})
-               for c in CASES)
+    assert all(
+        c.faces == frozenset({"formulas", "cli", "excel", "http", "workbook"}) for c in CASES
+    )
     assert {"excel", "http"} >= set().union(*(c.faces for c in RANGE_CASES))
     assert len(_on("excel")) >= 55 and len(_on("http")) >= 55
 
@@ -67,10 +72,16 @@ def test_the_matrix_covers_every_face():
 
 def payload(name: str, args: list) -> dict:
     """A request as Excel's Office.js runtime sends it: every argument a 2-D list."""
-    return {"func_name": name, "args": [a if isinstance(a, list) else [[a]] for a in args],
-            "caller_address": "[Book1]Sheet1!A1", "version": xlwings.__version__,
-            "client": "Office.js", "culture_info_name": "en-US", "date_format": "M/d/yyyy",
-            "runtime": "1.4"}
+    return {
+        "func_name": name,
+        "args": [a if isinstance(a, list) else [[a]] for a in args],
+        "caller_address": "[Book1]Sheet1!A1",
+        "version": xlwings.__version__,
+        "client": "Office.js",
+        "culture_info_name": "en-US",
+        "date_format": "M/d/yyyy",
+        "runtime": "1.4",
+    }
 
 
 def arguments(case, convert, name: str | None = None) -> tuple[str, list]:
@@ -83,9 +94,12 @@ def arguments(case, convert, name: str | None = None) -> tuple[str, list]:
     if name is None:
         name = "estimate" if case.faces == FACES else case.output
     parameters = list(getattr(functions, name).__signature__.parameters.values())
-    args = [convert(case.inputs[p.name]) if p.name in case.inputs else
-            (INPUT[p.name].default if p.default is p.empty else None)
-            for p in parameters]
+    args = [
+        convert(case.inputs[p.name])
+        if p.name in case.inputs
+        else (INPUT[p.name].default if p.default is p.empty else None)
+        for p in parameters
+    ]
     while args and args[-1] is None and parameters[len(args) - 1].default is None:
         args.pop()
     return name, args
@@ -131,8 +145,11 @@ def test_excel_face(case):
     if name == "estimate" and case.output != "estimate" and not case.is_error:
         # and the output's own function, given the inputs it takes
         takes = getattr(functions, case.output).__signature__.parameters
-        if any(excel_value(v) is None and takes[k].default is takes[k].empty
-               for k, v in case.inputs.items() if k in takes):
+        if any(
+            excel_value(v) is None and takes[k].default is takes[k].empty
+            for k, v in case.inputs.items()
+            if k in takes
+        ):
             return  # an empty required cell: the result's cell stays empty (test_functions)
         cells = excel_call(case.output, arguments(case, excel_value, case.output)[1])
         check_cells(cells)
@@ -145,14 +162,41 @@ def test_a_large_range_is_refused_before_it_becomes_an_array(monkeypatch):
 
     monkeypatch.setattr(_excel.np, "array", no_array)
     assert excel_call("trps", [BIG, 10.0]) == [
-        ["#VALUE! dau: got 25,000,000 cells; accepts at most 1,000,000 cells"]]
+        ["#VALUE! dau: got 25,000,000 cells; accepts at most 1,000,000 cells"]
+    ]
 
 
 def test_limits_leave_room_for_a_10000_row_scenarios_table():
     assert _excel.MAX_ARGUMENT_CELLS == _excel.MAX_RESULT_CELLS == 1_000_000
     columns = [q.name for q in formulas.INPUTS]
-    row = [100e6, 10, 8.1e9, "FP16", None, 10e3, 1e6, 0.25, 30, 100, 2, "A100", None, None,
-           0.9, 8, 1, 1, 0, None, 2e3, 1e6, None, 0.023, 0.05, 12]
+    row = [
+        100e6,
+        10,
+        8.1e9,
+        "FP16",
+        None,
+        10e3,
+        1e6,
+        0.25,
+        30,
+        100,
+        2,
+        "A100",
+        None,
+        None,
+        0.9,
+        8,
+        1,
+        1,
+        0,
+        None,
+        2e3,
+        1e6,
+        None,
+        0.023,
+        0.05,
+        12,
+    ]
     assert len(row) == len(columns) == 26
     table = [columns] + [[float(v) if isinstance(v, int) else v for v in row]] * 10_000
     rows = excel_call("scenarios", [table])
@@ -161,22 +205,28 @@ def test_limits_leave_room_for_a_10000_row_scenarios_table():
 
 
 def test_limits_come_from_the_environment():
-    code = ("from xlplugin import _excel; print(_excel.MAX_ARGUMENT_CELLS, "
-            "_excel.MAX_RESULT_CELLS)")
-    for value, expected in (("5000", "5000 5000"), ("2_000_000", "2000000 2000000"),
-                            ("lots", "1000000 1000000"), ("0", "1000000 1000000")):
+    code = "from xlplugin import _excel; print(_excel.MAX_ARGUMENT_CELLS, _excel.MAX_RESULT_CELLS)"
+    for value, expected in (
+        ("5000", "5000 5000"),
+        ("2_000_000", "2000000 2000000"),
+        ("lots", "1000000 1000000"),
+        ("0", "1000000 1000000"),
+    ):
         env = dict(os.environ, XLPLUGIN_MAX_CELLS=value)
-        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                              text=True, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+        )
         assert done.stdout.strip() == expected, done.stderr
 
 
 def test_a_result_that_is_not_finite_is_a_message(monkeypatch):
     monkeypatch.setattr(functions.trps.plan, "formula", lambda **kwargs: np.inf)
     assert excel_call("trps", [1e8, 10.0]) == [
-        ["#VALUE! trps: the result is not a finite number; the inputs are out of range"]]
-    monkeypatch.setattr(functions.trps.plan, "formula",
-                        lambda **kwargs: np.array([[1.0], [np.nan]]))
+        ["#VALUE! trps: the result is not a finite number; the inputs are out of range"]
+    ]
+    monkeypatch.setattr(
+        functions.trps.plan, "formula", lambda **kwargs: np.array([[1.0], [np.nan]])
+    )
     [[message]] = excel_call("trps", [[[1e8], [2e8]], 10.0])
     assert message.startswith("#VALUE! trps: the result is not a finite number")
 
@@ -186,10 +236,15 @@ def test_a_result_that_is_not_finite_is_a_message(monkeypatch):
 
 def _asgi(guard, body: bytes, headers=(), path=CALL, chunk=None):
     """Run an ASGI request through ``guard``; the status, the text, what the app read."""
-    chunks = [body] if chunk is None else [body[i:i + chunk] for i in
-                                           range(0, len(body), chunk)] or [b""]
-    messages = [{"type": "http.request", "body": c, "more_body": i < len(chunks) - 1}
-                for i, c in enumerate(chunks)]
+    chunks = (
+        [body]
+        if chunk is None
+        else [body[i : i + chunk] for i in range(0, len(body), chunk)] or [b""]
+    )
+    messages = [
+        {"type": "http.request", "body": c, "more_body": i < len(chunks) - 1}
+        for i, c in enumerate(chunks)
+    ]
     sent, seen = [], []
 
     async def receive():
@@ -204,8 +259,12 @@ def _asgi(guard, body: bytes, headers=(), path=CALL, chunk=None):
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"ok"})
 
-    scope = {"type": "http", "method": "POST", "path": path,
-             "headers": [(k.encode(), v.encode()) for k, v in headers]}
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": path,
+        "headers": [(k.encode(), v.encode()) for k, v in headers],
+    }
     asyncio.run(serve.BodyLimit(app, **guard)(scope, receive, send))
     return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:]).decode(), seen
 
@@ -215,8 +274,10 @@ def test_the_body_limit_counts_declared_and_streamed_bytes():
     assert _asgi(limit, b"x" * 1_000, path="/other") == (200, "ok", [b"x" * 1_000])
     status, text, seen = _asgi(limit, b"x" * 1_001, path="/other", chunk=100)
     assert (status, seen) == (413, [])
-    assert text == ("request body: got more than 1,000 bytes; accepts at most 1,000 bytes "
-                    "(XLPLUGIN_MAX_BODY_BYTES)\n")
+    assert text == (
+        "request body: got more than 1,000 bytes; accepts at most 1,000 bytes "
+        "(XLPLUGIN_MAX_BODY_BYTES)\n"
+    )
     status, text, seen = _asgi(limit, b"x" * 10, [("content-length", "5000")], path="/other")
     assert (status, seen) == (413, []) and text.startswith("request body: got 5,000 bytes;")
 
@@ -231,7 +292,7 @@ def test_a_malformed_call_is_a_one_line_400():
         b'{"func_name": "os.system", "args": []}': "func_name: got 'os.system'; accepts",
         b'{"func_name": "gpu_count", "args": 5}': "args: got int; accepts a JSON object",
         b'{"func_name": "gpu_count", "args": [[[1]]]}': "args: got 1 arguments; accepts 3 to "
-                                                         "16 for GPU_COUNT (required: dau, ",
+        "16 for GPU_COUNT (required: dau, ",
         b'{"func_name": "GPU_COUNT", "args": [[[1]], [[1]], [[1]]]}': "version: got None;",
         b"[" * 100_000 + b"]" * 100_000: "request body: not valid JSON (",
     }
@@ -314,8 +375,9 @@ def _stream(data: dict):
 
 def http_call(client, name: str, args: list):
     """POST a call; (status, the result's cells or the plain-text message)."""
-    response = client.post(CALL, content=_stream(payload(name, args)),
-                           headers={"content-type": "application/json"})
+    response = client.post(
+        CALL, content=_stream(payload(name, args)), headers={"content-type": "application/json"}
+    )
     if response.status_code == 200:
         return 200, _strict(response.text)["result"]
     assert response.headers["content-type"].startswith("text/plain"), response.text[:200]
@@ -345,15 +407,19 @@ def test_http_face(server, case):
 def test_a_declared_body_over_the_limit_is_refused_before_it_is_sent(server):
     host, port = server.url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=REQUEST_TIMEOUT) as raw:
-        raw.sendall(b"POST " + CALL.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                    b"Content-Type: application/json\r\nContent-Length: 2000000000\r\n\r\n{")
+        raw.sendall(
+            b"POST " + CALL.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 2000000000\r\n\r\n{"
+        )
         answer = b""
         while data := raw.recv(65_536):  # until the server closes the connection
             answer += data
     head, _, text = answer.decode().partition("\r\n\r\n")
     assert head.startswith("HTTP/1.1 413")
-    assert text == ("request body: got 2,000,000,000 bytes; accepts at most 50,000,000 bytes "
-                    "(XLPLUGIN_MAX_BODY_BYTES)\n")
+    assert text == (
+        "request body: got 2,000,000,000 bytes; accepts at most 50,000,000 bytes "
+        "(XLPLUGIN_MAX_BODY_BYTES)\n"
+    )
 
 
 @pytest.mark.server
@@ -362,10 +428,14 @@ def test_a_malformed_call_gets_400_and_the_connection_lives_on(server):
     import httpx
 
     with httpx.Client(base_url=server.url, timeout=REQUEST_TIMEOUT) as client:
-        for body in (b'{"args": []}', b'{"func_name": "nope", "args": [], "version": "1", '
-                     b'"client": "Office.js"}', b"[1]", b"{", b'{"func_name": "gpu_count"}'):
-            response = client.post(CALL, content=body,
-                                   headers={"content-type": "application/json"})
+        for body in (
+            b'{"args": []}',
+            b'{"func_name": "nope", "args": [], "version": "1", "client": "Office.js"}',
+            b"[1]",
+            b"{",
+            b'{"func_name": "gpu_count"}',
+        ):
+            response = client.post(CALL, content=body, headers={"content-type": "application/json"})
             assert response.status_code == 400 and response.text.count("\n") == 1, body
         assert http_call(client, "gpu_count", [1e8, 10.0, 8.1e9]) == (200, [[61]])
 
@@ -382,8 +452,12 @@ def _request(rng: random.Random):
     dau, rpu = float(rng.randrange(10**5, 10**9)), float(rng.randrange(1, 50))
     gpu = rng.choice(GPUS)
     if kind == 0:  # a valid single cell
-        return "gpu_count", [dau, rpu, 8.1e9, gpu], 200, [
-            [int(formulas.gpu_count(dau, rpu, 8.1e9, gpu))]]
+        return (
+            "gpu_count",
+            [dau, rpu, 8.1e9, gpu],
+            200,
+            [[int(formulas.gpu_count(dau, rpu, 8.1e9, gpu))]],
+        )
     if kind == 1:  # a valid column against a row
         daus = [[float(rng.randrange(10**5, 10**9))] for _ in range(5)]
         expected = formulas.gpu_count(np.array(daus), rpu, 8.1e9, np.array([GPUS], dtype=object))
@@ -398,8 +472,12 @@ def _request(rng: random.Random):
     if kind == 3:  # a bad value
         return "gpu_count", [-dau, rpu, 8.1e9], 200, "#VALUE! dau: got -"
     if kind == 4:  # an unknown GPU, in a range
-        return "gpu_count", [dau, rpu, 8.1e9, [["A100"], ["H900"]]], 200, \
-            "#VALUE! gpu: got 'H900' (row 2); accepts one of"
+        return (
+            "gpu_count",
+            [dau, rpu, 8.1e9, [["A100"], ["H900"]]],
+            200,
+            "#VALUE! gpu: got 'H900' (row 2); accepts one of",
+        )
     return "trps", [dau, math.nan], 400, "request body: not valid JSON (got NaN"
 
 
@@ -447,10 +525,12 @@ def test_under_load(server):
     before = server.rss_bytes()
     second = _batch(server.url, 100)
     after = server.rss_bytes()
-    print(f"\nload: first batch {first['valid']} valid + {first['invalid']} invalid right, "
-          f"{len(first['wrong'])} wrong; second {second['valid']} + {second['invalid']}, "
-          f"{len(second['wrong'])} wrong; server RSS {before / 1e6:.1f} MB before the second "
-          f"batch, {after / 1e6:.1f} MB after")
+    print(
+        f"\nload: first batch {first['valid']} valid + {first['invalid']} invalid right, "
+        f"{len(first['wrong'])} wrong; second {second['valid']} + {second['invalid']}, "
+        f"{len(second['wrong'])} wrong; server RSS {before / 1e6:.1f} MB before the second "
+        f"batch, {after / 1e6:.1f} MB after"
+    )
     for batch in (first, second):
         assert batch["wrong"] == [] and batch["valid"] + batch["invalid"] == 800
         assert batch["valid"] > 300 and batch["invalid"] > 300

@@ -46,8 +46,11 @@ def error_of(path: Path) -> str:
 # Good files -----------------------------------------------------------------------------
 @pytest.mark.parametrize("bom", [False, True])
 def test_csv_gives_canonical_columns_and_numbers(tmp_path, bom):
-    path = write_csv(tmp_path, "scenario,dau,requests_per_user,gpu,precision\n"
-                     "Base,100M,10,H100,FP8\nSmall,5000,2.5,,\n", bom=bom)
+    path = write_csv(
+        tmp_path,
+        "scenario,dau,requests_per_user,gpu,precision\nBase,100M,10,H100,FP8\nSmall,5000,2.5,,\n",
+        bom=bom,
+    )
     frame = read_scenarios(path)
     assert list(frame.columns) == COLUMNS
     assert list(frame["scenario"]) == ["Base", "Small"]
@@ -58,8 +61,15 @@ def test_csv_gives_canonical_columns_and_numbers(tmp_path, bom):
 
 
 def test_xlsx_reads_the_first_sheet(tmp_path):
-    path = write_xlsx(tmp_path, [["scenario", "dau", "gpu"], ["Big", 1e9, "H200"],
-                                 [None, None, None], ["Tiny", "1K", None]])
+    path = write_xlsx(
+        tmp_path,
+        [
+            ["scenario", "dau", "gpu"],
+            ["Big", 1e9, "H200"],
+            [None, None, None],
+            ["Tiny", "1K", None],
+        ],
+    )
     frame = read_scenarios(path)
     assert list(frame["scenario"]) == ["Big", "Tiny"]  # a blank row is skipped
     assert list(frame["dau"]) == [1e9, 1e3]
@@ -67,7 +77,9 @@ def test_xlsx_reads_the_first_sheet(tmp_path):
 
 def test_names_are_generated_when_absent_or_blank(tmp_path):
     assert list(read_scenarios(write_csv(tmp_path, "dau\n1\n2\n"))["scenario"]) == [
-        "Scenario 1", "Scenario 2"]
+        "Scenario 1",
+        "Scenario 2",
+    ]
     frame = read_scenarios(write_csv(tmp_path, "scenario,dau\nA,1\n,2\n"))
     assert list(frame["scenario"]) == ["A", "Scenario 2"]
 
@@ -77,8 +89,10 @@ def test_header_is_forgiving_about_case_dashes_and_spaces(tmp_path):
     assert frame["dau"][0] == 1 and frame["requests_per_user"][0] == 2
 
 
-@pytest.mark.parametrize(("text", "value"), [
-    ("100M", 100e6), ("1.5K", 1.5e3), ("1e3", 1e3), ('"1,000"', 1e3), ("+5", 5.0), (" 7 ", 7.0)])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("100M", 100e6), ("1.5K", 1.5e3), ("1e3", 1e3), ('"1,000"', 1e3), ("+5", 5.0), (" 7 ", 7.0)],
+)
 def test_numeric_text_as_formulas_reads_it(tmp_path, text, value):
     assert read_scenarios(write_csv(tmp_path, f"dau\n{text}\n"))["dau"][0] == value
 
@@ -92,8 +106,7 @@ def test_byte_sizes_take_byte_suffixes(tmp_path, text, value):
 def test_the_result_builds_a_workbook(tmp_path):
     frame = read_scenarios(write_csv(tmp_path, "scenario,dau,gpu\nA,1M,H100\nB,2M,A100\n"))
     book = openpyxl.load_workbook(build_workbook(tmp_path / "out.xlsx", frame))
-    names = [row[0] for row in book["Scenarios"].iter_rows(min_row=6, max_row=7,
-                                                            values_only=True)]
+    names = [row[0] for row in book["Scenarios"].iter_rows(min_row=6, max_row=7, values_only=True)]
     assert names == ["A", "B"]
 
 
@@ -127,8 +140,9 @@ def test_duplicate_header_is_an_error(tmp_path, header):
 
 def test_duplicate_scenario_names_are_an_error(tmp_path):
     message = error_of(write_csv(tmp_path, "scenario,dau\nA,1\nB,2\nA,3\n"))
-    assert message.startswith("scenarios.csv row 4, column scenario: scenario name 'A' "
-                              "repeats row 2")
+    assert message.startswith(
+        "scenarios.csv row 4, column scenario: scenario name 'A' repeats row 2"
+    )
 
 
 def test_value_under_no_column_name(tmp_path):
@@ -153,8 +167,10 @@ def test_control_characters_are_refused(tmp_path):
 
 def test_xlsx_formula_cells_are_refused(tmp_path):
     path = write_xlsx(tmp_path, [["scenario", "dau"], ["A", "=2*3"]])
-    assert error_of(path) == ("scenarios.xlsx row 2, column B: holds a formula; scenario "
-                              "files take values (copy, then Paste Values)")
+    assert error_of(path) == (
+        "scenarios.xlsx row 2, column B: holds a formula; scenario "
+        "files take values (copy, then Paste Values)"
+    )
 
 
 def test_xlsx_booleans_and_dates_are_not_numbers(tmp_path):
@@ -171,8 +187,17 @@ def test_text_nan_and_inf_are_not_numbers(tmp_path):
 
 
 # Formula injection ----------------------------------------------------------------------
-INJECTIONS = ["=1+1", '=HYPERLINK("http://evil.example","x")', "+1+1", "-1+1",
-              "@SUM(A1)", "\t=1+1", "\r=1+1", "-cmd|' /C calc'!A0", "#N/A"]
+INJECTIONS = [
+    "=1+1",
+    '=HYPERLINK("http://evil.example","x")',
+    "+1+1",
+    "-1+1",
+    "@SUM(A1)",
+    "\t=1+1",
+    "\r=1+1",
+    "-cmd|' /C calc'!A0",
+    "#N/A",
+]
 KEPT = [text.replace("\r", "\n") for text in INJECTIONS]  # as XML would read a CR anyway
 
 
@@ -189,7 +214,7 @@ def test_minus_number_is_a_number_then_refused_as_negative(tmp_path):
 
 
 def test_formula_like_text_is_refused_in_name_columns(tmp_path):
-    message = error_of(write_csv(tmp_path, 'gpu\n"=cmd|\' /C calc\'!A0"\n'))
+    message = error_of(write_csv(tmp_path, "gpu\n\"=cmd|' /C calc'!A0\"\n"))
     assert message.startswith("scenarios.csv row 2, column gpu: got ")
 
 
@@ -227,6 +252,10 @@ def test_formula_like_names_are_written_as_text_not_formulas(tmp_path):
         assert "<f>" not in cell and "<f " not in cell, cell
         assert 't="inlineStr"' in cell or 't="s"' in cell, cell
     book = openpyxl.load_workbook(tmp_path / "out.xlsx")
-    names = [c.value for (c,) in book["Scenarios"].iter_rows(
-        min_row=first, max_row=first + len(INJECTIONS) - 1, max_col=1)]
+    names = [
+        c.value
+        for (c,) in book["Scenarios"].iter_rows(
+            min_row=first, max_row=first + len(INJECTIONS) - 1, max_col=1
+        )
+    ]
     assert names == KEPT

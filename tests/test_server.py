@@ -24,17 +24,29 @@ from xlplugin.serve import write_lite
 HAVE_SERVER = all(importlib.util.find_spec(m) for m in ("xlwings_server", "uvicorn", "httpx"))
 needs_server = pytest.mark.skipif(
     not HAVE_SERVER and os.environ.get("CI") != "true",
-    reason="xlwings Server is not installed (pip install -e '.[server]'); CI must have it")
+    reason="xlwings Server is not installed (pip install -e '.[server]'); CI must have it",
+)
 REQUEST_TIMEOUT = 30
 
 
 def body(name: str, *args) -> dict:
     """A request as Excel's Office.js runtime sends it: every argument a 2-D list."""
-    cells = [a if isinstance(a, list) else [[float(a) if isinstance(a, int) and not
-                                              isinstance(a, bool) else a]] for a in args]
-    return {"func_name": name, "args": cells, "caller_address": "[Book1]Sheet1!A1",
-            "version": "0.37.8", "client": "Office.js", "culture_info_name": "en-US",
-            "date_format": "M/d/yyyy", "runtime": "1.4"}
+    cells = [
+        a
+        if isinstance(a, list)
+        else [[float(a) if isinstance(a, int) and not isinstance(a, bool) else a]]
+        for a in args
+    ]
+    return {
+        "func_name": name,
+        "args": cells,
+        "caller_address": "[Book1]Sheet1!A1",
+        "version": "0.37.8",
+        "client": "Office.js",
+        "culture_info_name": "en-US",
+        "date_format": "M/d/yyyy",
+        "runtime": "1.4",
+    }
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +54,10 @@ def server(tmp_path_factory):
     """A client of ``xlplugin serve`` on 127.0.0.1, answering; the server stops afterwards."""
     import httpx
 
-    with running_server(tmp_path_factory.mktemp("serve")) as running, httpx.Client(
-            base_url=running.url, timeout=REQUEST_TIMEOUT) as client:
+    with (
+        running_server(tmp_path_factory.mktemp("serve")) as running,
+        httpx.Client(base_url=running.url, timeout=REQUEST_TIMEOUT) as client,
+    ):
         yield client
 
 
@@ -56,8 +70,9 @@ def _call(client, name, *args):
 @pytest.mark.server
 @needs_server
 def test_serve_answers_61_for_the_seed(server):
-    response = server.post("/xlwings/custom-functions-call",
-                           json=body("gpu_count", 100_000_000, 10, 8.1e9, "A100"))
+    response = server.post(
+        "/xlwings/custom-functions-call", json=body("gpu_count", 100_000_000, 10, 8.1e9, "A100")
+    )
     assert response.status_code == 200
     assert response.json() == {"result": [[61]]}
     assert _call(server, "GPU_COUNT", "100M", 10, "8.1B", "A100") == [[61]]
@@ -68,13 +83,27 @@ def test_serve_answers_61_for_the_seed(server):
 def test_serve_lists_every_function_with_descriptions(server):
     meta = server.get("/xlwings/custom-functions-meta").json()
     names = {f["name"] for f in meta["functions"]}
-    assert {"GPU_COUNT", "TRPS", "MODEL_SIZE_BYTES", "STORAGE_BYTES_PER_DAY",
-            "INFERENCE_SECONDS", "QPS_PER_GPU", "EGRESS_BITS_PER_SECOND",
-            "TOTAL_USD_PER_MONTH", "ESTIMATE", "SCENARIOS", "GPU_SPEC"} <= names
+    assert {
+        "GPU_COUNT",
+        "TRPS",
+        "MODEL_SIZE_BYTES",
+        "STORAGE_BYTES_PER_DAY",
+        "INFERENCE_SECONDS",
+        "QPS_PER_GPU",
+        "EGRESS_BITS_PER_SECOND",
+        "TOTAL_USD_PER_MONTH",
+        "ESTIMATE",
+        "SCENARIOS",
+        "GPU_SPEC",
+    } <= names
     assert len(names) == 22
     gpu_count = next(f for f in meta["functions"] if f["name"] == "GPU_COUNT")
     assert [p["name"] for p in gpu_count["parameters"][:4]] == [
-        "dau", "requests_per_user", "params", "gpu"]
+        "dau",
+        "requests_per_user",
+        "params",
+        "gpu",
+    ]
     assert gpu_count["parameters"][3]["customEnumId"] == "GPU_COUNT.GPU"
 
 
@@ -82,15 +111,21 @@ def test_serve_lists_every_function_with_descriptions(server):
 @needs_server
 def test_serve_spills_arrays_and_explains_bad_input(server):
     assert _call(server, "gpu_count", [[1e8], [2e8]], 10, 8.1e9, [["A100", "H100"]]) == [
-        [61, 19], [121, 38]]
+        [61, 19],
+        [121, 38],
+    ]
     assert _call(server, "gpu_count", -5, 10, 8.1e9) == [
-        ["#VALUE! dau: got -5; accepts a number > 0"]]
+        ["#VALUE! dau: got -5; accepts a number > 0"]
+    ]
     rows = _call(server, "scenarios", [["dau", "gpu"], [1e8, "A100"], ["200M", "H100"]])
     assert rows[0][11] == "gpu_count" and [rows[1][11], rows[2][11]] == [61, 38]
 
 
-HTTP_CASES = [c for c in CASES if not any(isinstance(v, float) and v in (INF, -INF)
-                                          for v in c.inputs.values())]
+HTTP_CASES = [
+    c
+    for c in CASES
+    if not any(isinstance(v, float) and v in (INF, -INF) for v in c.inputs.values())
+]
 
 
 @pytest.mark.server
@@ -129,8 +164,9 @@ def test_serve_without_xlwings_server_says_how_to_install(tmp_path):
         from xlplugin.cli import main
         sys.exit(main(["serve"]))
     """)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 2
     assert "pip install 'xlplugin[server]'" in done.stderr and "Traceback" not in done.stderr
 
@@ -141,8 +177,9 @@ def test_serve_without_xlwings_server_says_how_to_install(tmp_path):
 def test_lite_writes_main_requirements_and_a_wheel(tmp_path):
     main, requirements, wheel = write_lite(tmp_path, "https://example.org/x.whl")
     assert "from xlplugin.functions import *" in main.read_text()
-    lines = [line for line in requirements.read_text().splitlines()
-             if line and not line.startswith("#")]
+    lines = [
+        line for line in requirements.read_text().splitlines() if line and not line.startswith("#")
+    ]
     assert lines == ["numpy", "pandas", "https://example.org/x.whl"]
     assert wheel.name == f"xlplugin-{xlplugin.__version__}-py3-none-any.whl"
     with zipfile.ZipFile(wheel) as archive:
@@ -174,8 +211,14 @@ def test_lite_main_registers_every_function_from_the_wheel_alone(tmp_path):
     """)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env.update(XLWINGS_ON_SERVER="true", XLWINGS_LICENSE_KEY="noncommercial")
-    done = subprocess.run([sys.executable, "-I", "-c", script], env=env, capture_output=True,
-                          text=True, timeout=120, cwd=tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     names, formulas_file, functions_file, seed = json.loads(done.stdout)
     assert len(names) == 22 and "GPU_COUNT" in names

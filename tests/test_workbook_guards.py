@@ -37,8 +37,10 @@ from xlplugin.workbook.layout import Layout
 
 pytestmark = [
     pytest.mark.libreoffice,
-    pytest.mark.skipif(find_soffice() is None and os.environ.get("CI") != "true",
-                       reason="LibreOffice (soffice) is not installed; CI must have it"),
+    pytest.mark.skipif(
+        find_soffice() is None and os.environ.get("CI") != "true",
+        reason="LibreOffice (soffice) is not installed; CI must have it",
+    ),
 ]
 REL = 1e-9
 SHEET_INPUTS = {q.name for q in INPUTS}
@@ -52,9 +54,13 @@ def _cell_can_hold(value) -> bool:
 
 
 def _applies(case) -> bool:
-    return ("workbook" in case.faces and case.output in INPUT.keys() | {o.name for o in OUTPUTS}
-            and bool(case.inputs) and set(case.inputs) <= SHEET_INPUTS
-            and all(_cell_can_hold(v) for v in case.inputs.values()))
+    return (
+        "workbook" in case.faces
+        and case.output in INPUT.keys() | {o.name for o in OUTPUTS}
+        and bool(case.inputs)
+        and set(case.inputs) <= SHEET_INPUTS
+        and all(_cell_can_hold(v) for v in case.inputs.values())
+    )
 
 
 WORKBOOK_CASES = [case for case in MATRIX if _applies(case)]
@@ -64,8 +70,12 @@ SKIPPED = [case for case in CASES if not _applies(case)]
 def _text_in_a_number_cell(case):
     """The first (name, text) the workbook refuses though formulas parses it ("100M")."""
     for name, value in case.inputs.items():
-        if (INPUT[name].kind == "number" and isinstance(value, str) and value.strip()
-                and value not in ERROR_VALUES):
+        if (
+            INPUT[name].kind == "number"
+            and isinstance(value, str)
+            and value.strip()
+            and value not in ERROR_VALUES
+        ):
             return name, value
     return None
 
@@ -128,19 +138,20 @@ def recalculated(tmp_path_factory):
 
 
 def _true(value) -> bool:
-    return value is True or (isinstance(value, int) and not isinstance(value, bool)
-                             and value == 1)
+    return value is True or (isinstance(value, int) and not isinstance(value, bool) and value == 1)
 
 
 def _false(value) -> bool:
-    return value is False or (isinstance(value, int) and not isinstance(value, bool)
-                              and value == 0)
+    return value is False or (isinstance(value, int) and not isinstance(value, bool) and value == 0)
 
 
 def test_the_matrix_reaches_the_workbook():
     assert len(WORKBOOK_CASES) >= 25
-    assert all(not _applies(c) for c in CASES
-               if any(isinstance(v, float) and not math.isfinite(v) for v in c.inputs.values()))
+    assert all(
+        not _applies(c)
+        for c in CASES
+        if any(isinstance(v, float) and not math.isfinite(v) for v in c.inputs.values())
+    )
 
 
 @pytest.mark.parametrize("case", WORKBOOK_CASES, ids=[c.id for c in WORKBOOK_CASES])
@@ -159,9 +170,11 @@ def test_case_on_the_workbook(case, recalculated):
         return
     assert _false(checks["B3"].value) and _false(estimate["E3"].value)
     message = checks["C3"].value
-    failing = [(checks.cell(r, 1).value, checks.cell(r, 3).value)
-               for r in range(FIRST_CHECK_ROW, checks.max_row + 1)
-               if _false(checks.cell(r, 2).value)]
+    failing = [
+        (checks.cell(r, 1).value, checks.cell(r, 3).value)
+        for r in range(FIRST_CHECK_ROW, checks.max_row + 1)
+        if _false(checks.cell(r, 2).value)
+    ]
     assert failing and failing[0][1] == message, failing
     assert _comparable(message) == _comparable(expected), (message, expected)
     if isinstance(case.expect, str) and not case.expect.startswith(("request body:",)):

@@ -20,8 +20,10 @@ from xlplugin.workbook.values import canonical_names, projection_frame, scenario
 
 pytestmark = [
     pytest.mark.libreoffice,
-    pytest.mark.skipif(find_soffice() is None and os.environ.get("CI") != "true",
-                       reason="LibreOffice (soffice) is not installed; CI must have it"),
+    pytest.mark.skipif(
+        find_soffice() is None and os.environ.get("CI") != "true",
+        reason="LibreOffice (soffice) is not installed; CI must have it",
+    ),
 ]
 REL = 1e-9
 
@@ -86,8 +88,11 @@ def test_estimate_scenarios_and_projection_match_formulas(tmp_path):
     plan = projection_frame()
     for name in layout.projection_columns:
         for offset, value in enumerate(plan[name]):
-            got = wb["Projection"].cell(layout.projection_first + offset,
-                                        layout.projection_column[name]).value
+            got = (
+                wb["Projection"]
+                .cell(layout.projection_first + offset, layout.projection_column[name])
+                .value
+            )
             assert _same(got, value), (name, offset)
     assert _true(wb["Checks"]["B3"].value)
 
@@ -107,22 +112,29 @@ def _random_scenarios(count: int, seed: int = 20260101) -> pd.DataFrame:
         numeric_gpu = rng.random() < 0.1
         row = {
             "scenario": f"random {len(rows) + 1:03d}",
-            "dau": log(1e3, 1e10), "requests_per_user": rng.uniform(0.5, 100),
-            "params": log(1e8, 4e11), "precision": rng.choice(catalog.precision_names()),
+            "dau": log(1e3, 1e10),
+            "requests_per_user": rng.uniform(0.5, 100),
+            "params": log(1e8, 4e11),
+            "precision": rng.choice(catalog.precision_names()),
             "bytes_per_param": maybe(rng.uniform(0.5, 4)),
-            "profile_bytes": rng.uniform(0, 1e6), "stored_bytes_per_request": log(1e3, 1e8),
-            "index_overhead": rng.uniform(0, 1), "days_per_month": rng.uniform(28, 31),
-            "steps": log(1, 2000), "flops_per_param": rng.uniform(1, 6),
+            "profile_bytes": rng.uniform(0, 1e6),
+            "stored_bytes_per_request": log(1e3, 1e8),
+            "index_overhead": rng.uniform(0, 1),
+            "days_per_month": rng.uniform(28, 31),
+            "steps": log(1, 2000),
+            "flops_per_param": rng.uniform(1, 6),
             "gpu": log(1e13, 5e15) if numeric_gpu else str(rng.choice(priced)),
             "gpu_flops": maybe(log(1e13, 5e15), 0.15),
             "gpu_memory_bytes": maybe(log(1e10, 3e11), 0.15),
             "usable_memory_fraction": rng.uniform(0.5, 1),
             "max_gpus_per_replica": int(rng.integers(1, 17)),
-            "utilization": rng.uniform(0.05, 1), "peak_factor": rng.uniform(1, 5),
-            "headroom": rng.uniform(0, 1), "measured_inference_seconds": maybe(log(1e-3, 10), 0.15),
-            "request_bytes": log(100, 1e6), "response_bytes": log(1e3, 1e8),
-            "gpu_hourly_usd": rng.uniform(0.1, 20) if numeric_gpu else maybe(
-                rng.uniform(0.1, 20)),
+            "utilization": rng.uniform(0.05, 1),
+            "peak_factor": rng.uniform(1, 5),
+            "headroom": rng.uniform(0, 1),
+            "measured_inference_seconds": maybe(log(1e-3, 10), 0.15),
+            "request_bytes": log(100, 1e6),
+            "response_bytes": log(1e3, 1e8),
+            "gpu_hourly_usd": rng.uniform(0.1, 20) if numeric_gpu else maybe(rng.uniform(0.1, 20)),
             "storage_usd_per_gb_month": rng.uniform(0, 0.1),
             "egress_usd_per_gb": rng.uniform(0, 0.2),
             "retention_months": int(rng.integers(0, 61)),
@@ -173,6 +185,9 @@ def test_selector_shows_a_scenario_on_the_estimate(tmp_path):
     for name, got in _estimate_outputs(engine, layout).items():
         assert _same(got, expected[name]), name
     assert engine["Estimate"]["B3"].value == "Scenario: Planning H100 FP8"
-    first = engine["Projection"].cell(layout.projection_first,
-                                      layout.projection_column["gpu_count"]).value
+    first = (
+        engine["Projection"]
+        .cell(layout.projection_first, layout.projection_column["gpu_count"])
+        .value
+    )
     assert first == expected["gpu_count"]

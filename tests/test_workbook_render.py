@@ -16,8 +16,10 @@ from xlplugin.workbook.layout import SHEETS
 
 pytestmark = [
     pytest.mark.libreoffice,
-    pytest.mark.skipif(find_soffice() is None and os.environ.get("CI") != "true",
-                       reason="LibreOffice (soffice) is not installed; CI must have it"),
+    pytest.mark.skipif(
+        find_soffice() is None and os.environ.get("CI") != "true",
+        reason="LibreOffice (soffice) is not installed; CI must have it",
+    ),
 ]
 
 
@@ -28,16 +30,26 @@ def test_the_xlsx_holds_five_charts(tmp_path):
     assert len(charts) == 5
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None and os.environ.get("CI") != "true",
-                    reason="pdftotext (poppler-utils) is not installed; CI must have it")
+@pytest.mark.skipif(
+    shutil.which("pdftotext") is None and os.environ.get("CI") != "true",
+    reason="pdftotext (poppler-utils) is not installed; CI must have it",
+)
 def test_every_sheet_renders_with_content(tmp_path):
     pdf = to_pdf(build_workbook(tmp_path / "t.xlsx"), tmp_path / "pdf")
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
-                          text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     pages = text.split("\f")
     assert len([p for p in pages if p.strip()]) >= len(SHEETS)
-    for title in ("xlplugin: capacity and cost estimate", "Inputs", "GPUs:", "Estimate",
-                  "Scenarios", "Projection", "Checks"):
+    for title in (
+        "xlplugin: capacity and cost estimate",
+        "Inputs",
+        "GPUs:",
+        "Estimate",
+        "Scenarios",
+        "Projection",
+        "Checks",
+    ):
         assert title in text, title
     assert "11,574" in text and "#NAME?" not in text and "#VALUE!" not in text
     assert "Err:" not in text

@@ -24,11 +24,32 @@ from xlplugin.workbook.layout import SHEETS, Layout
 from xlplugin.workbook.values import projection_frame, scenario_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
-COMMITTED = {"native": ROOT / "workbooks" / "xlplugin-template.xlsx",
-             "plugin": ROOT / "workbooks" / "xlplugin-template-plugin.xlsx"}
-ALLOWED = {"INDEX", "MATCH", "IF", "ISNUMBER", "ROUNDUP", "SUM", "MAX", "MIN", "AND", "INT",
-           "ISLOGICAL", "IFERROR", "OR", "NOT", "COUNT", "COUNTA", "COUNTIF",
-           "ISERROR", "ISNA", "SUMIF"}
+COMMITTED = {
+    "native": ROOT / "workbooks" / "xlplugin-template.xlsx",
+    "plugin": ROOT / "workbooks" / "xlplugin-template-plugin.xlsx",
+}
+ALLOWED = {
+    "INDEX",
+    "MATCH",
+    "IF",
+    "ISNUMBER",
+    "ROUNDUP",
+    "SUM",
+    "MAX",
+    "MIN",
+    "AND",
+    "INT",
+    "ISLOGICAL",
+    "IFERROR",
+    "OR",
+    "NOT",
+    "COUNT",
+    "COUNTA",
+    "COUNTIF",
+    "ISERROR",
+    "ISNA",
+    "SUMIF",
+}
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +90,8 @@ def test_committed_workbooks_are_up_to_date(tmp_path, variant):
     fresh = build_workbook(tmp_path / "fresh.xlsx", variant=variant)
     assert COMMITTED[variant].exists(), "run the builder: the template is not committed"
     assert content_fingerprint(COMMITTED[variant]) == content_fingerprint(fresh), (
-        f"{COMMITTED[variant].name} is out of date: rebuild it with xlplugin.workbook.build")
+        f"{COMMITTED[variant].name} is out of date: rebuild it with xlplugin.workbook.build"
+    )
 
 
 def test_fingerprint_is_stored_and_detects_an_edit(built, tmp_path):
@@ -96,8 +118,9 @@ def test_every_input_output_and_constant_is_a_workbook_name(book):
         step = o.name
         assert names[step].attr_text == f"Estimate!$B${layout.estimate_row[step]}"
     for c in CONSTANTS:
-        assert book["Inputs"][names[c.name].attr_text.split("!")[1].replace("$", "")].value \
-            == c.value
+        assert (
+            book["Inputs"][names[c.name].attr_text.split("!")[1].replace("$", "")].value == c.value
+        )
 
 
 def test_formulas_type_no_numbers_and_use_portable_functions(book):
@@ -109,7 +132,10 @@ def test_formulas_type_no_numbers_and_use_portable_functions(book):
             if token.type == "OPERAND" and token.subtype == "NUMBER":
                 # Only ROUNDUP's digits and MATCH's match type, both 0, are allowed.
                 assert token.value == "0" and tokens[i - 1].type == "SEP", (
-                    title, cell.coordinate, cell.value)
+                    title,
+                    cell.coordinate,
+                    cell.value,
+                )
 
 
 def test_inputs_are_styled_unlocked_and_validated(book):
@@ -144,14 +170,14 @@ def test_cached_scenarios_and_projection_equal_formulas(cached):
     ws = cached["Scenarios"]
     for offset in range(len(scenarios)):
         for o in OUTPUTS:
-            cell = ws.cell(layout.scenario_first + offset,
-                           layout.scenario_column[o.name])
+            cell = ws.cell(layout.scenario_first + offset, layout.scenario_column[o.name])
             assert _close(cell.value, table[o.name].iloc[offset]), (offset, o.name)
     plan = projection_frame()
     for name in layout.projection_columns:
         for offset, value in enumerate(plan[name]):
-            cell = cached["Projection"].cell(layout.projection_first + offset,
-                                             layout.projection_column[name])
+            cell = cached["Projection"].cell(
+                layout.projection_first + offset, layout.projection_column[name]
+            )
             assert _close(cell.value, value), (name, offset)
 
 

@@ -25,9 +25,26 @@ import formulas
 from formulas import catalog
 from formulas.vocabulary import INPUT, OUTPUT
 
-__all__ = ["ARG_OPTIONS", "MAX_ARGUMENT_CELLS", "MAX_RESULT_CELLS", "OFFICE_JS", "Gpu", "GpuField",
-           "Number", "Precision", "Range", "blank", "cell", "estimate_rows", "excel_function",
-           "output", "scenario_rows", "spec_cells", "value_error"]
+__all__ = [
+    "ARG_OPTIONS",
+    "MAX_ARGUMENT_CELLS",
+    "MAX_RESULT_CELLS",
+    "OFFICE_JS",
+    "Gpu",
+    "GpuField",
+    "Number",
+    "Precision",
+    "Range",
+    "blank",
+    "cell",
+    "estimate_rows",
+    "excel_function",
+    "output",
+    "scenario_rows",
+    "spec_cells",
+    "value_error",
+]
+
 
 # Limits: a range larger than this is refused with a one-line LimitError before it becomes
 # an array, so that a 5,000 x 5,000 range (25 M cells) costs a length check, not gigabytes.
@@ -47,8 +64,9 @@ MAX_RESULT_CELLS = MAX_ARGUMENT_CELLS  # the cells one call spills
 # does), err_to_str turns an error cell into "#N/A" (not a blank that would take the
 # default), and "default" replaces the Literal converter that classic xlwings cannot read.
 OFFICE_JS = bool(getattr(xw, "on_server", False))
-ARG_OPTIONS = {"convert": "raw"} if OFFICE_JS else {
-    "convert": "default", "ndim": 2, "err_to_str": True}
+ARG_OPTIONS = (
+    {"convert": "raw"} if OFFICE_JS else {"convert": "default", "ndim": 2, "err_to_str": True}
+)
 ERROR = "#VALUE!"
 
 try:  # xlwings Lite (Pyodide >= 0.28) passes JavaScript's null inside ranges as JsNull
@@ -61,13 +79,21 @@ Number = Any  # a number, text with an SI suffix ("100M", "1MB", "90%"), or a ra
 Range = Any  # a range with a header row
 
 _GPUS = catalog.gpus()
-Gpu = Annotated[Literal[tuple(_GPUS["name"])],  # the catalogue's names: Excel's dropdown
-                {"tooltips": dict(zip(_GPUS["name"], _GPUS["description"], strict=True))}]
+Gpu = Annotated[
+    Literal[tuple(_GPUS["name"])],  # the catalogue's names: Excel's dropdown
+    {"tooltips": dict(zip(_GPUS["name"], _GPUS["description"], strict=True))},
+]
 Precision = Annotated[
     Literal[tuple(formulas.precision_names())],
-    {"tooltips": {name: f"{width:g} bytes per parameter" for name, width in
-                  zip(catalog.precisions()["name"], catalog.precisions()["bytes_per_param"],
-                      strict=True)}}]
+    {
+        "tooltips": {
+            name: f"{width:g} bytes per parameter"
+            for name, width in zip(
+                catalog.precisions()["name"], catalog.precisions()["bytes_per_param"], strict=True
+            )
+        }
+    },
+]
 GpuField = Literal[tuple(c for c in _GPUS.columns if c not in ("name", "aliases"))]
 if os.environ.get("XLPLUGIN_DROPDOWNS", "1") == "0":
     # xlwings declares a dropdown argument to Office.js as a single text cell; without
@@ -203,8 +229,11 @@ def _default(name: str, inputs: dict) -> object:
 
 def blank(value: object) -> bool:
     """An empty cell: None, empty or blank text (xlwings passes empty cells as None)."""
-    return value is None or (isinstance(value, str) and not value.strip()) \
+    return (
+        value is None
+        or (isinstance(value, str) and not value.strip())
         or (isinstance(value, float) and math.isnan(value))
+    )
 
 
 def cell(value: object) -> object:
@@ -236,18 +265,21 @@ def _matrix(rows: list, name: str) -> tuple[np.ndarray, set]:
         raise formulas.LimitError(name, len(rows), MAX_ARGUMENT_CELLS, "cells")
     widths = {len(row) if isinstance(row, list | tuple) else -1 for row in rows}
     if not rows or widths == {0}:
-        raise formulas.EstimateError(f"{name}: got an empty range (no cells); accepts a range "
-                                     "of at least one cell")
+        raise formulas.EstimateError(
+            f"{name}: got an empty range (no cells); accepts a range of at least one cell"
+        )
     if len(widths) > 1 or -1 in widths:
-        raise formulas.EstimateError(f"{name}: got a range with rows of different lengths; "
-                                     "accepts a rectangular range")
+        raise formulas.EstimateError(
+            f"{name}: got a range with rows of different lengths; accepts a rectangular range"
+        )
     size = len(rows) * widths.pop()
     if size > MAX_ARGUMENT_CELLS:
         raise formulas.LimitError(name, size, MAX_ARGUMENT_CELLS, "cells")
     cells = np.array(rows, dtype=object)
     if cells.ndim != 2:
-        raise formulas.EstimateError(f"{name}: got a cell holding a list; accepts a range of "
-                                     "single values")
+        raise formulas.EstimateError(
+            f"{name}: got a cell holding a list; accepts a range of single values"
+        )
     kinds = {type(v) for v in cells.flat}
     if not kinds <= _PLAIN:
         cells = np.frompyfunc(cell, 1, 1)(cells).astype(object)
@@ -273,7 +305,8 @@ def _inputs(args: dict, required: set) -> tuple[dict, tuple, np.ndarray | None]:
         elif blank(value := cell(value)):
             if name in required:
                 raise formulas.EstimateError(
-                    f"{name}: missing (required); accepts {INPUT[name].accepts}")
+                    f"{name}: missing (required); accepts {INPUT[name].accepts}"
+                )
         else:
             inputs[name] = value
     shape = _shape(shapes)
@@ -299,11 +332,13 @@ def _shape(shapes: dict) -> tuple:
     try:
         shape = np.broadcast_shapes(*shapes.values())
     except ValueError:
-        sizes = ", ".join(f"{name} is {'x'.join(map(str, shape)) or '1x1'}"
-                          for name, shape in shapes.items())
+        sizes = ", ".join(
+            f"{name} is {'x'.join(map(str, shape)) or '1x1'}" for name, shape in shapes.items()
+        )
         raise formulas.EstimateError(
             f"ranges of different sizes: {sizes}; accepts ranges of one size, or single cells, "
-            "rows and columns that stretch to it") from None
+            "rows and columns that stretch to it"
+        ) from None
     _check_result(math.prod(shape))
     return shape
 
@@ -316,12 +351,16 @@ def _check_result(size: int) -> None:
 def _not_finite(name: str) -> list[list[str]]:
     # formulas refuses to return NaN or infinity; should one slip through, it is a message
     # (a cell, and valid JSON for xlwings Server), never a number a budget is built on.
-    return value_error(formulas.EstimateError(
-        f"{name}: the result is not a finite number; the inputs are out of range"))
+    return value_error(
+        formulas.EstimateError(
+            f"{name}: the result is not a finite number; the inputs are out of range"
+        )
+    )
 
 
-def _cells(value: object, shape: tuple, holes: np.ndarray | None, whole: bool,
-           name: str = "result") -> list[list]:
+def _cells(
+    value: object, shape: tuple, holes: np.ndarray | None, whole: bool, name: str = "result"
+) -> list[list]:
     """Cells for a result: GPU counts as whole numbers, empty text where a required input
     was an empty cell; a message instead if any number is not finite."""
     if not shape:  # every argument a single cell
@@ -359,7 +398,8 @@ def estimate_rows(args: dict) -> list[list]:
         if shape:
             raise formulas.EstimateError(
                 "ESTIMATE: got a range; accepts single cells (for a table of scenarios, one "
-                "per row, use SCENARIOS)")
+                "per row, use SCENARIOS)"
+            )
         result = formulas.estimate(**inputs)
     except formulas.EstimateError as error:
         return value_error(error)
@@ -383,7 +423,8 @@ def scenario_rows(table: object) -> list[list]:
         if not isinstance(table, list | tuple):
             raise formulas.EstimateError(
                 f"table: got {_shown(cell(table))}; accepts a range with a header row naming "
-                "inputs (dau, requests_per_user, params, gpu, ...) and one scenario per row")
+                "inputs (dau, requests_per_user, params, gpu, ...) and one scenario per row"
+            )
         cells = _matrix(table, "table")[0]
         _check_result(len(cells) * len(_OUTPUTS))
         frame, empty = _scenarios(cells)
@@ -406,7 +447,8 @@ def _scenarios(cells: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
             if not all(blank(v) for v in values):
                 raise formulas.EstimateError(
                     f"table: column {i + 1} has values but no header; accepts a header row "
-                    "naming an input in each column (dau, requests_per_user, params, gpu, ...)")
+                    "naming an input in each column (dau, requests_per_user, params, gpu, ...)"
+                )
             continue
         name = head.strip().lower() if isinstance(head, str) else head
         if {type(v) for v in values} <= {float, int, type(None)}:
@@ -416,8 +458,9 @@ def _scenarios(cells: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
             column = np.array(values, dtype=object)
             empty &= (column == None) | (column == "")  # noqa: E711 (elementwise)
         if name in columns:
-            raise formulas.EstimateError(f"table: got the column {name!r} twice; accepts "
-                                         "each input once")
+            raise formulas.EstimateError(
+                f"table: got the column {name!r} twice; accepts each input once"
+            )
         columns[name] = column
     return pd.DataFrame(columns), empty
 

@@ -68,8 +68,7 @@ __all__ = [
 
 
 @excel_function
-def model_size_bytes(params: Number, precision: Precision = None,
-                     bytes_per_param: Number = None):
+def model_size_bytes(params: Number, precision: Precision = None, bytes_per_param: Number = None):
     return output(model_size_bytes, locals())
 
 
@@ -79,31 +78,46 @@ def profile_storage_bytes(dau: Number, profile_bytes: Number = None):
 
 
 @excel_function
-def interaction_storage_bytes_per_day(dau: Number, requests_per_user: Number,
-                                      stored_bytes_per_request: Number = None):
+def interaction_storage_bytes_per_day(
+    dau: Number, requests_per_user: Number, stored_bytes_per_request: Number = None
+):
     return output(interaction_storage_bytes_per_day, locals())
 
 
 @excel_function
-def storage_bytes_per_day(dau: Number, requests_per_user: Number,
-                          stored_bytes_per_request: Number = None,
-                          index_overhead: Number = None):
+def storage_bytes_per_day(
+    dau: Number,
+    requests_per_user: Number,
+    stored_bytes_per_request: Number = None,
+    index_overhead: Number = None,
+):
     return output(storage_bytes_per_day, locals())
 
 
 @excel_function
-def storage_bytes_per_month(dau: Number, requests_per_user: Number,
-                            stored_bytes_per_request: Number = None,
-                            index_overhead: Number = None, days_per_month: Number = None):
+def storage_bytes_per_month(
+    dau: Number,
+    requests_per_user: Number,
+    stored_bytes_per_request: Number = None,
+    index_overhead: Number = None,
+    days_per_month: Number = None,
+):
     return output(storage_bytes_per_month, locals())
 
 
 @excel_function
-def retained_storage_bytes(dau: Number, requests_per_user: Number, params: Number,
-                           precision: Precision = None, bytes_per_param: Number = None,
-                           profile_bytes: Number = None, stored_bytes_per_request: Number = None,
-                           index_overhead: Number = None, days_per_month: Number = None,
-                           retention_months: Number = None):
+def retained_storage_bytes(
+    dau: Number,
+    requests_per_user: Number,
+    params: Number,
+    precision: Precision = None,
+    bytes_per_param: Number = None,
+    profile_bytes: Number = None,
+    stored_bytes_per_request: Number = None,
+    index_overhead: Number = None,
+    days_per_month: Number = None,
+    retention_months: Number = None,
+):
     return output(retained_storage_bytes, locals())
 
 
@@ -121,36 +135,65 @@ def peak_rps(dau: Number, requests_per_user: Number, peak_factor: Number = None)
 
 
 @excel_function
-def inference_seconds(params: Number, gpu: Gpu = None, steps: Number = None,
-                      precision: Precision = None, flops_per_param: Number = None,
-                      utilization: Number = None, gpu_flops: Number = None,
-                      measured_inference_seconds: Number = None):
+def inference_seconds(
+    params: Number,
+    gpu: Gpu = None,
+    steps: Number = None,
+    precision: Precision = None,
+    flops_per_param: Number = None,
+    utilization: Number = None,
+    gpu_flops: Number = None,
+    measured_inference_seconds: Number = None,
+):
     return output(inference_seconds, locals())
 
 
 @excel_function
-def qps_per_gpu(params: Number, gpu: Gpu = None, steps: Number = None,
-                precision: Precision = None, flops_per_param: Number = None,
-                utilization: Number = None, gpu_flops: Number = None,
-                measured_inference_seconds: Number = None):
+def qps_per_gpu(
+    params: Number,
+    gpu: Gpu = None,
+    steps: Number = None,
+    precision: Precision = None,
+    flops_per_param: Number = None,
+    utilization: Number = None,
+    gpu_flops: Number = None,
+    measured_inference_seconds: Number = None,
+):
     return output(qps_per_gpu, locals())
 
 
 @excel_function
-def gpus_per_replica(params: Number, gpu: Gpu = None, precision: Precision = None,
-                     bytes_per_param: Number = None, gpu_memory_bytes: Number = None,
-                     usable_memory_fraction: Number = None,
-                     max_gpus_per_replica: Number = None):
+def gpus_per_replica(
+    params: Number,
+    gpu: Gpu = None,
+    precision: Precision = None,
+    bytes_per_param: Number = None,
+    gpu_memory_bytes: Number = None,
+    usable_memory_fraction: Number = None,
+    max_gpus_per_replica: Number = None,
+):
     return output(gpus_per_replica, locals())
 
 
 @excel_function
-def gpu_count(dau: Number, requests_per_user: Number, params: Number, gpu: Gpu = None,
-              steps: Number = None, precision: Precision = None, flops_per_param: Number = None,
-              utilization: Number = None, peak_factor: Number = None, headroom: Number = None,
-              gpu_flops: Number = None, measured_inference_seconds: Number = None,
-              bytes_per_param: Number = None, gpu_memory_bytes: Number = None,
-              usable_memory_fraction: Number = None, max_gpus_per_replica: Number = None):
+def gpu_count(
+    dau: Number,
+    requests_per_user: Number,
+    params: Number,
+    gpu: Gpu = None,
+    steps: Number = None,
+    precision: Precision = None,
+    flops_per_param: Number = None,
+    utilization: Number = None,
+    peak_factor: Number = None,
+    headroom: Number = None,
+    gpu_flops: Number = None,
+    measured_inference_seconds: Number = None,
+    bytes_per_param: Number = None,
+    gpu_memory_bytes: Number = None,
+    usable_memory_fraction: Number = None,
+    max_gpus_per_replica: Number = None,
+):
     return output(gpu_count, locals())
 
 
@@ -158,14 +201,19 @@ def gpu_count(dau: Number, requests_per_user: Number, params: Number, gpu: Gpu =
 
 
 @excel_function
-def ingress_bits_per_second(dau: Number, requests_per_user: Number,
-                            request_bytes: Number = None, peak_factor: Number = None):
+def ingress_bits_per_second(
+    dau: Number, requests_per_user: Number, request_bytes: Number = None, peak_factor: Number = None
+):
     return output(ingress_bits_per_second, locals())
 
 
 @excel_function
-def egress_bits_per_second(dau: Number, requests_per_user: Number,
-                           response_bytes: Number = None, peak_factor: Number = None):
+def egress_bits_per_second(
+    dau: Number,
+    requests_per_user: Number,
+    response_bytes: Number = None,
+    peak_factor: Number = None,
+):
     return output(egress_bits_per_second, locals())
 
 
@@ -173,65 +221,118 @@ def egress_bits_per_second(dau: Number, requests_per_user: Number,
 
 
 @excel_function
-def gpu_usd_per_month(dau: Number, requests_per_user: Number, params: Number, gpu: Gpu = None,
-                      steps: Number = None, precision: Precision = None,
-                      flops_per_param: Number = None, utilization: Number = None,
-                      peak_factor: Number = None, headroom: Number = None,
-                      gpu_flops: Number = None, measured_inference_seconds: Number = None,
-                      bytes_per_param: Number = None, gpu_memory_bytes: Number = None,
-                      usable_memory_fraction: Number = None,
-                      max_gpus_per_replica: Number = None, days_per_month: Number = None,
-                      gpu_hourly_usd: Number = None):
+def gpu_usd_per_month(
+    dau: Number,
+    requests_per_user: Number,
+    params: Number,
+    gpu: Gpu = None,
+    steps: Number = None,
+    precision: Precision = None,
+    flops_per_param: Number = None,
+    utilization: Number = None,
+    peak_factor: Number = None,
+    headroom: Number = None,
+    gpu_flops: Number = None,
+    measured_inference_seconds: Number = None,
+    bytes_per_param: Number = None,
+    gpu_memory_bytes: Number = None,
+    usable_memory_fraction: Number = None,
+    max_gpus_per_replica: Number = None,
+    days_per_month: Number = None,
+    gpu_hourly_usd: Number = None,
+):
     return output(gpu_usd_per_month, locals())
 
 
 @excel_function
-def storage_usd_per_month(dau: Number, requests_per_user: Number, params: Number,
-                          precision: Precision = None, bytes_per_param: Number = None,
-                          profile_bytes: Number = None, stored_bytes_per_request: Number = None,
-                          index_overhead: Number = None, days_per_month: Number = None,
-                          retention_months: Number = None,
-                          storage_usd_per_gb_month: Number = None):
+def storage_usd_per_month(
+    dau: Number,
+    requests_per_user: Number,
+    params: Number,
+    precision: Precision = None,
+    bytes_per_param: Number = None,
+    profile_bytes: Number = None,
+    stored_bytes_per_request: Number = None,
+    index_overhead: Number = None,
+    days_per_month: Number = None,
+    retention_months: Number = None,
+    storage_usd_per_gb_month: Number = None,
+):
     return output(storage_usd_per_month, locals())
 
 
 @excel_function
-def egress_usd_per_month(dau: Number, requests_per_user: Number, response_bytes: Number = None,
-                         days_per_month: Number = None, egress_usd_per_gb: Number = None):
+def egress_usd_per_month(
+    dau: Number,
+    requests_per_user: Number,
+    response_bytes: Number = None,
+    days_per_month: Number = None,
+    egress_usd_per_gb: Number = None,
+):
     return output(egress_usd_per_month, locals())
 
 
 @excel_function
-def total_usd_per_month(dau: Number, requests_per_user: Number, params: Number,
-                        gpu: Gpu = None, steps: Number = None, precision: Precision = None,
-                        flops_per_param: Number = None, utilization: Number = None,
-                        peak_factor: Number = None, headroom: Number = None,
-                        gpu_flops: Number = None, measured_inference_seconds: Number = None,
-                        bytes_per_param: Number = None, gpu_memory_bytes: Number = None,
-                        usable_memory_fraction: Number = None,
-                        max_gpus_per_replica: Number = None, profile_bytes: Number = None,
-                        stored_bytes_per_request: Number = None, index_overhead: Number = None,
-                        days_per_month: Number = None, retention_months: Number = None,
-                        request_bytes: Number = None, response_bytes: Number = None,
-                        gpu_hourly_usd: Number = None, storage_usd_per_gb_month: Number = None,
-                        egress_usd_per_gb: Number = None):
+def total_usd_per_month(
+    dau: Number,
+    requests_per_user: Number,
+    params: Number,
+    gpu: Gpu = None,
+    steps: Number = None,
+    precision: Precision = None,
+    flops_per_param: Number = None,
+    utilization: Number = None,
+    peak_factor: Number = None,
+    headroom: Number = None,
+    gpu_flops: Number = None,
+    measured_inference_seconds: Number = None,
+    bytes_per_param: Number = None,
+    gpu_memory_bytes: Number = None,
+    usable_memory_fraction: Number = None,
+    max_gpus_per_replica: Number = None,
+    profile_bytes: Number = None,
+    stored_bytes_per_request: Number = None,
+    index_overhead: Number = None,
+    days_per_month: Number = None,
+    retention_months: Number = None,
+    request_bytes: Number = None,
+    response_bytes: Number = None,
+    gpu_hourly_usd: Number = None,
+    storage_usd_per_gb_month: Number = None,
+    egress_usd_per_gb: Number = None,
+):
     return output(total_usd_per_month, locals())
 
 
 @excel_function
-def usd_per_1k_requests(dau: Number, requests_per_user: Number, params: Number,
-                        gpu: Gpu = None, steps: Number = None, precision: Precision = None,
-                        flops_per_param: Number = None, utilization: Number = None,
-                        peak_factor: Number = None, headroom: Number = None,
-                        gpu_flops: Number = None, measured_inference_seconds: Number = None,
-                        bytes_per_param: Number = None, gpu_memory_bytes: Number = None,
-                        usable_memory_fraction: Number = None,
-                        max_gpus_per_replica: Number = None, profile_bytes: Number = None,
-                        stored_bytes_per_request: Number = None, index_overhead: Number = None,
-                        days_per_month: Number = None, retention_months: Number = None,
-                        request_bytes: Number = None, response_bytes: Number = None,
-                        gpu_hourly_usd: Number = None, storage_usd_per_gb_month: Number = None,
-                        egress_usd_per_gb: Number = None):
+def usd_per_1k_requests(
+    dau: Number,
+    requests_per_user: Number,
+    params: Number,
+    gpu: Gpu = None,
+    steps: Number = None,
+    precision: Precision = None,
+    flops_per_param: Number = None,
+    utilization: Number = None,
+    peak_factor: Number = None,
+    headroom: Number = None,
+    gpu_flops: Number = None,
+    measured_inference_seconds: Number = None,
+    bytes_per_param: Number = None,
+    gpu_memory_bytes: Number = None,
+    usable_memory_fraction: Number = None,
+    max_gpus_per_replica: Number = None,
+    profile_bytes: Number = None,
+    stored_bytes_per_request: Number = None,
+    index_overhead: Number = None,
+    days_per_month: Number = None,
+    retention_months: Number = None,
+    request_bytes: Number = None,
+    response_bytes: Number = None,
+    gpu_hourly_usd: Number = None,
+    storage_usd_per_gb_month: Number = None,
+    egress_usd_per_gb: Number = None,
+):
     return output(usd_per_1k_requests, locals())
 
 
@@ -239,36 +340,56 @@ def usd_per_1k_requests(dau: Number, requests_per_user: Number, params: Number,
 
 
 @excel_function
-def estimate(dau: Number = None, requests_per_user: Number = None, params: Number = None,
-             gpu: Gpu = None, steps: Number = None, precision: Precision = None,
-             flops_per_param: Number = None, utilization: Number = None,
-             peak_factor: Number = None, headroom: Number = None, gpu_flops: Number = None,
-             measured_inference_seconds: Number = None, bytes_per_param: Number = None,
-             gpu_memory_bytes: Number = None, usable_memory_fraction: Number = None,
-             max_gpus_per_replica: Number = None, profile_bytes: Number = None,
-             stored_bytes_per_request: Number = None, index_overhead: Number = None,
-             days_per_month: Number = None, retention_months: Number = None,
-             request_bytes: Number = None, response_bytes: Number = None,
-             gpu_hourly_usd: Number = None, storage_usd_per_gb_month: Number = None,
-             egress_usd_per_gb: Number = None):
+def estimate(
+    dau: Number = None,
+    requests_per_user: Number = None,
+    params: Number = None,
+    gpu: Gpu = None,
+    steps: Number = None,
+    precision: Precision = None,
+    flops_per_param: Number = None,
+    utilization: Number = None,
+    peak_factor: Number = None,
+    headroom: Number = None,
+    gpu_flops: Number = None,
+    measured_inference_seconds: Number = None,
+    bytes_per_param: Number = None,
+    gpu_memory_bytes: Number = None,
+    usable_memory_fraction: Number = None,
+    max_gpus_per_replica: Number = None,
+    profile_bytes: Number = None,
+    stored_bytes_per_request: Number = None,
+    index_overhead: Number = None,
+    days_per_month: Number = None,
+    retention_months: Number = None,
+    request_bytes: Number = None,
+    response_bytes: Number = None,
+    gpu_hourly_usd: Number = None,
+    storage_usd_per_gb_month: Number = None,
+    egress_usd_per_gb: Number = None,
+):
     """The whole estimate, spilled as rows of name, value, unit: every input as used
     (catalogue figures filled in), then every output. No arguments: the seed document."""
     return estimate_rows(locals())
 
 
-@excel_function(table="Range whose header row names inputs (dau, requests_per_user, params, "
-                      "gpu, ...); one scenario per row below it. Empty cells and missing "
-                      "columns take the defaults; text like 100M works.")
+@excel_function(
+    table="Range whose header row names inputs (dau, requests_per_user, params, "
+    "gpu, ...); one scenario per row below it. Empty cells and missing "
+    "columns take the defaults; text like 100M works."
+)
 def scenarios(table: Range):
     """Every output for each scenario row of a table, spilled under a header row of output
     names; one vectorised call for the whole table. Empty rows stay empty."""
     return scenario_rows(table)
 
 
-@excel_function(gpu="GPU name or alias from the catalogue (A100, H100, L4, MI300X, ...).",
-                field="Catalogue column: fp16_flops [FLOP/s], fp8_flops, int8_ops, memory_bytes "
-                      "[B], memory_bandwidth_bytes_per_second, tdp_watts, hourly_usd "
-                      "[USD/GPU-hour], price_source, price_as_of, ...")
+@excel_function(
+    gpu="GPU name or alias from the catalogue (A100, H100, L4, MI300X, ...).",
+    field="Catalogue column: fp16_flops [FLOP/s], fp8_flops, int8_ops, memory_bytes "
+    "[B], memory_bandwidth_bytes_per_second, tdp_watts, hourly_usd "
+    "[USD/GPU-hour], price_source, price_as_of, ...",
+)
 def gpu_spec(gpu: Gpu, field: GpuField):
     """One figure of the GPU catalogue, in base units (FLOP/s, B, B/s, W, USD/GPU-hour),
     or its source and date; empty where the catalogue has none."""

@@ -79,8 +79,7 @@ _COLUMNS = [SCENARIO_COLUMN] + [q.name for q in INPUTS]
 class ScenarioFileError(EstimateError):
     """A scenario file that cannot be used: ``"<file> row R, column C: what is wrong"``."""
 
-    def __init__(self, file: str, detail: str, row: int | None = None,
-                 column: str | None = None):
+    def __init__(self, file: str, detail: str, row: int | None = None, column: str | None = None):
         self.file, self.detail, self.row, self.column = file, detail, row, column
         where = ", ".join(p for p in (row and f"row {row}", column and f"column {column}") if p)
         super().__init__(f"{file} {where}: {detail}" if where else f"{file}: {detail}")
@@ -181,8 +180,12 @@ def _csv_rows(path: Path, file: str, size: int) -> tuple[list, Iterator[tuple[in
     except csv.Error as error:
         raise ScenarioFileError(file, f"is not valid CSV ({error})", 1) from None
     if len(header) == 1 and re.search("[;\t]", header[0]):
-        raise ScenarioFileError(file, "columns are separated by ';' or tabs; expected commas "
-                                "(in Excel: Save As 'CSV UTF-8 (comma delimited)')", 1)
+        raise ScenarioFileError(
+            file,
+            "columns are separated by ';' or tabs; expected commas "
+            "(in Excel: Save As 'CSV UTF-8 (comma delimited)')",
+            1,
+        )
     return header, _csv_body(records, file)
 
 
@@ -201,11 +204,15 @@ def _csv_body(records, file: str) -> Iterator[tuple[int, list]]:
 
 def _csv_text(data: bytes, file: str) -> str:
     if data.startswith(_ZIP_MAGIC):
-        raise ScenarioFileError(file, "is a zip file (an .xlsx workbook?), not CSV text; "
-                                "expected UTF-8 CSV text (or name it .xlsx)")
+        raise ScenarioFileError(
+            file,
+            "is a zip file (an .xlsx workbook?), not CSV text; "
+            "expected UTF-8 CSV text (or name it .xlsx)",
+        )
     if data.startswith(_UTF16_BOMS):
-        raise ScenarioFileError(file, "is UTF-16 text; expected UTF-8 CSV text "
-                                "(in Excel: Save As 'CSV UTF-8')")
+        raise ScenarioFileError(
+            file, "is UTF-16 text; expected UTF-8 CSV text (in Excel: Save As 'CSV UTF-8')"
+        )
     if b"\x00" in data:
         raise ScenarioFileError(file, "holds binary data (NUL bytes); expected UTF-8 CSV text")
     try:
@@ -213,8 +220,10 @@ def _csv_text(data: bytes, file: str) -> str:
     except UnicodeDecodeError as error:
         byte = data[error.start]
         raise ScenarioFileError(
-            file, f"is not UTF-8 text (byte 0x{byte:02X} at offset {error.start:,}); expected "
-            "UTF-8 CSV text (in Excel: Save As 'CSV UTF-8')") from None
+            file,
+            f"is not UTF-8 text (byte 0x{byte:02X} at offset {error.start:,}); expected "
+            "UTF-8 CSV text (in Excel: Save As 'CSV UTF-8')",
+        ) from None
 
 
 # XLSX -----------------------------------------------------------------------------------
@@ -252,15 +261,18 @@ def _check_package(path: Path, file: str) -> None:
         with zipfile.ZipFile(path) as package:
             members = package.infolist()
             if len(members) > MAX_ZIP_MEMBERS:
-                raise ScenarioLimitError(file, "zip members", len(members), MAX_ZIP_MEMBERS,
-                                         "members")
+                raise ScenarioLimitError(
+                    file, "zip members", len(members), MAX_ZIP_MEMBERS, "members"
+                )
             total = sum(m.file_size for m in members)
             if total > MAX_UNCOMPRESSED_BYTES:
-                raise ScenarioLimitError(file, "uncompressed size", total,
-                                         MAX_UNCOMPRESSED_BYTES, "bytes")
+                raise ScenarioLimitError(
+                    file, "uncompressed size", total, MAX_UNCOMPRESSED_BYTES, "bytes"
+                )
             if "[Content_Types].xml" not in package.namelist():
-                raise ScenarioFileError(file, "is a zip file but not an .xlsx workbook "
-                                        "(no [Content_Types].xml)")
+                raise ScenarioFileError(
+                    file, "is a zip file but not an .xlsx workbook (no [Content_Types].xml)"
+                )
             for member in members:
                 _check_xml(package, member, file)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as error:
@@ -280,8 +292,10 @@ def _check_xml(package: zipfile.ZipFile, member: zipfile.ZipInfo, file: str) -> 
                 return
         except DefusedXmlException:
             raise ScenarioFileError(
-                file, f"{member.filename} declares an XML DTD or entities (an entity "
-                "expansion attack?); refused: .xlsx workbooks never carry one") from None
+                file,
+                f"{member.filename} declares an XML DTD or entities (an entity "
+                "expansion attack?); refused: .xlsx workbooks never carry one",
+            ) from None
         except SyntaxError:  # not XML (an image, a printer setting): openpyxl decides
             return
 
@@ -310,8 +324,9 @@ def _xlsx_cells(path: Path, file: str) -> tuple[list, Iterator[tuple[int, list]]
 
 def _unreadable(file: str, error: Exception) -> ScenarioFileError:
     first = next(iter(str(error).splitlines()), "")[:200]
-    return ScenarioFileError(file, f"cannot be read as an .xlsx workbook "
-                             f"({type(error).__name__}: {first})")
+    return ScenarioFileError(
+        file, f"cannot be read as an .xlsx workbook ({type(error).__name__}: {first})"
+    )
 
 
 def _sheet_rows(sheet, file: str) -> Iterator[tuple[int, list]]:
@@ -335,8 +350,12 @@ def _trimmed(values: list) -> list:
 
 def _cell_value(cell, file: str, row: int) -> object:
     if getattr(cell, "data_type", None) == "f":
-        raise ScenarioFileError(file, "holds a formula; scenario files take values "
-                                "(copy, then Paste Values)", row, _letter(cell))
+        raise ScenarioFileError(
+            file,
+            "holds a formula; scenario files take values (copy, then Paste Values)",
+            row,
+            _letter(cell),
+        )
     return getattr(cell, "value", None)
 
 
@@ -378,21 +397,29 @@ def _header(file: str, header: list) -> list[str | None]:
         if name not in _COLUMNS:
             raise ScenarioFileError(file, _unknown(str(raw)), 1, letter)
         if name in seen:
-            raise ScenarioFileError(file, f"column {name!r} appears twice (also column "
-                                    f"{seen[name]}); accepts each name once", 1, letter)
+            raise ScenarioFileError(
+                file,
+                f"column {name!r} appears twice (also column {seen[name]}); accepts each name once",
+                1,
+                letter,
+            )
         seen[name] = letter
         names.append(name)
     if not seen:
-        raise ScenarioFileError(file, "row 1 holds no column names; expected a header such "
-                                "as scenario,dau,requests_per_user")
+        raise ScenarioFileError(
+            file,
+            "row 1 holds no column names; expected a header such as scenario,dau,requests_per_user",
+        )
     return names
 
 
 def _unknown(raw: str) -> str:
     close = difflib.get_close_matches(raw.strip().lower(), _COLUMNS, n=3, cutoff=0.6)
     hint = f" (did you mean {', '.join(close)}?)" if close else ""
-    return (f"unknown column {_shown(raw)}{hint}; accepts scenario or an "
-            "input name (see xlplugin estimate --help)")
+    return (
+        f"unknown column {_shown(raw)}{hint}; accepts scenario or an "
+        "input name (see xlplugin estimate --help)"
+    )
 
 
 def _record(file: str, row: int, names: list, values: list) -> dict:
@@ -403,17 +430,19 @@ def _record(file: str, row: int, names: list, values: list) -> dict:
         name = names[column - 1] if column <= len(names) else None
         where = name or get_column_letter(column)
         if name is None:
-            raise ScenarioFileError(file, f"got {_shown(value)} under no "
-                                    "column name; accepts values under named columns",
-                                    row, where)
+            raise ScenarioFileError(
+                file,
+                f"got {_shown(value)} under no column name; accepts values under named columns",
+                row,
+                where,
+            )
         record[name] = _value(file, row, name, value)
     return record
 
 
 def _value(file: str, row: int, name: str, value: object) -> object:
     if isinstance(value, str) and _CONTROL.search(value):
-        raise ScenarioFileError(file, "holds control characters; accepts printable text",
-                                row, name)
+        raise ScenarioFileError(file, "holds control characters; accepts printable text", row, name)
     if name == SCENARIO_COLUMN:
         return _name_text(file, row, value)
     spec = INPUT[name]
@@ -427,8 +456,9 @@ def _name_text(file: str, row: int, value: object) -> str:
         value = int(value)
     text = value if isinstance(value, str) else str(value)
     if len(text) > MAX_NAME_CHARS:
-        raise ScenarioLimitError(file, f"row {row}, column {SCENARIO_COLUMN}", len(text),
-                                 MAX_NAME_CHARS, "characters")
+        raise ScenarioLimitError(
+            file, f"row {row}, column {SCENARIO_COLUMN}", len(text), MAX_NAME_CHARS, "characters"
+        )
     # Verbatim, however it starts (the Scenarios sheet stores it as text), except that a
     # carriage return becomes a line feed, as any XML reader would turn it anyway.
     return text.replace("\r\n", "\n").replace("\r", "\n")
@@ -462,9 +492,12 @@ def _scenario_names(file: str, names: pd.Series, rows: list[int]) -> list[str]:
     for index, (name, row) in enumerate(zip(names, rows, strict=True), start=1):
         text = f"Scenario {index}" if _blank(name) else name
         if text in seen:
-            raise ScenarioFileError(file, f"scenario name {_shown(text)} repeats "
-                                    f"row {seen[text]}; accepts each name once", row,
-                                    SCENARIO_COLUMN)
+            raise ScenarioFileError(
+                file,
+                f"scenario name {_shown(text)} repeats row {seen[text]}; accepts each name once",
+                row,
+                SCENARIO_COLUMN,
+            )
         seen[text] = row
         out.append(text)
     return out

@@ -36,15 +36,25 @@ from .scenarios_sheet import default_scenarios, write_scenarios
 from .styles import TAB
 from .values import cached_values, canonical_names
 
-__all__ = ["FINGERPRINT_PROPERTY", "VARIANTS", "build_workbook", "content_fingerprint",
-           "default_scenarios"]
+__all__ = [
+    "FINGERPRINT_PROPERTY",
+    "VARIANTS",
+    "build_workbook",
+    "content_fingerprint",
+    "default_scenarios",
+]
 
 VARIANTS = ("native", "plugin")
 FINGERPRINT_PROPERTY = "xlplugin_fingerprint"
 
 
-def build_workbook(path: str | os.PathLike[str], scenarios: pd.DataFrame | None = None, *,
-                   variant: str = "native", build_date: str | None = None) -> Path:
+def build_workbook(
+    path: str | os.PathLike[str],
+    scenarios: pd.DataFrame | None = None,
+    *,
+    variant: str = "native",
+    build_date: str | None = None,
+) -> Path:
     """Write the template workbook.
 
     Parameters
@@ -203,14 +213,18 @@ def _fingerprint(cells, names) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-DEFAULT_PATHS = {"native": "workbooks/xlplugin-template.xlsx",
-                 "plugin": "workbooks/xlplugin-template-plugin.xlsx"}
+DEFAULT_PATHS = {
+    "native": "workbooks/xlplugin-template.xlsx",
+    "plugin": "workbooks/xlplugin-template-plugin.xlsx",
+}
 
 
 def rebuild_defaults(root: str | os.PathLike[str] = ".") -> list[Path]:
     """Rebuild the committed templates under ``root`` (``python -m xlplugin.workbook.build``)."""
-    return [build_workbook(Path(root) / path, variant=variant)
-            for variant, path in DEFAULT_PATHS.items()]
+    return [
+        build_workbook(Path(root) / path, variant=variant)
+        for variant, path in DEFAULT_PATHS.items()
+    ]
 
 
 if __name__ == "__main__":

@@ -17,30 +17,57 @@ from .layout import COMPUTE_UNITS, GPU_UNIT_COLUMNS, Layout
 __all__ = ["write_catalog"]
 
 _TITLES = {
-    "gpus": ("GPUs", "Accelerators: dense peak rates, memory and on-demand price per GPU-hour, "
-                     "each with its source and date (formulas/data/gpus.csv)."),
-    "precisions": ("Precisions", "Bytes per parameter and the compute unit each precision "
-                                 "uses (formulas/data/precisions.csv)."),
-    "units": ("ComputeUnits", "Which GPU column gives the peak rate of each compute unit; "
-                              "an empty rate falls back to fp16_flops (formulas.catalog)."),
-    "models": ("Models", "Model presets: parameters, precision and steps per request, with "
-                         "sources (formulas/data/models.csv). Copy a preset to the Inputs."),
+    "gpus": (
+        "GPUs",
+        "Accelerators: dense peak rates, memory and on-demand price per GPU-hour, "
+        "each with its source and date (formulas/data/gpus.csv).",
+    ),
+    "precisions": (
+        "Precisions",
+        "Bytes per parameter and the compute unit each precision "
+        "uses (formulas/data/precisions.csv).",
+    ),
+    "units": (
+        "ComputeUnits",
+        "Which GPU column gives the peak rate of each compute unit; "
+        "an empty rate falls back to fp16_flops (formulas.catalog).",
+    ),
+    "models": (
+        "Models",
+        "Model presets: parameters, precision and steps per request, with "
+        "sources (formulas/data/models.csv). Copy a preset to the Inputs.",
+    ),
 }
-_FORMATS = {"fp16_flops": "#,##0", "fp8_flops": "#,##0", "int8_ops": "#,##0",
-            "memory_bytes": "#,##0", "memory_bandwidth_bytes_per_second": "#,##0",
-            "hourly_usd": "#,##0.0000", "params": "#,##0", "bytes_per_param": "0.0"}
+_FORMATS = {
+    "fp16_flops": "#,##0",
+    "fp8_flops": "#,##0",
+    "int8_ops": "#,##0",
+    "memory_bytes": "#,##0",
+    "memory_bandwidth_bytes_per_second": "#,##0",
+    "hourly_usd": "#,##0.0000",
+    "params": "#,##0",
+    "bytes_per_param": "0.0",
+}
 
 
 def _frames():
     units = [{"compute": key, "gpu_column": column} for key, column in COMPUTE_UNITS]
-    return {"gpus": catalog.gpus(), "precisions": catalog.precisions(),
-            "units": pd.DataFrame(units), "models": catalog.models()}
+    return {
+        "gpus": catalog.gpus(),
+        "precisions": catalog.precisions(),
+        "units": pd.DataFrame(units),
+        "models": catalog.models(),
+    }
 
 
 def write_catalog(wb, ws, layout: Layout) -> None:
-    styles.title(ws, "Catalog", "Reference data the formulas look up. Add a row inside a "
-                 "table to extend it only after widening the catalog_* names (Formulas > "
-                 "Name Manager); the Python package reads the same CSV files.")
+    styles.title(
+        ws,
+        "Catalog",
+        "Reference data the formulas look up. Add a row inside a "
+        "table to extend it only after widening the catalog_* names (Formulas > "
+        "Name Manager); the Python package reads the same CSV files.",
+    )
     widest = 0
     for key, frame in _frames().items():
         frame = frame.reset_index(drop=True)
@@ -81,18 +108,24 @@ def _names(wb, key: str, columns: list[str], header: int, last: int) -> None:
     names = {}
     if key == "gpus":
         first, final = GPU_UNIT_COLUMNS[0], GPU_UNIT_COLUMNS[-1]
-        names = {"catalog_gpu_name": column_range("name"),
-                 "catalog_gpu_units": span(first, final, (header + 1, last)),
-                 "catalog_gpu_units_header": span(first, final, (header, header)),
-                 "catalog_gpu_fp16_flops": column_range("fp16_flops"),
-                 "catalog_gpu_memory": column_range("memory_bytes"),
-                 "catalog_gpu_hourly": column_range("hourly_usd")}
+        names = {
+            "catalog_gpu_name": column_range("name"),
+            "catalog_gpu_units": span(first, final, (header + 1, last)),
+            "catalog_gpu_units_header": span(first, final, (header, header)),
+            "catalog_gpu_fp16_flops": column_range("fp16_flops"),
+            "catalog_gpu_memory": column_range("memory_bytes"),
+            "catalog_gpu_hourly": column_range("hourly_usd"),
+        }
     elif key == "precisions":
-        names = {"catalog_precision_name": column_range("name"),
-                 "catalog_precision_bytes": column_range("bytes_per_param"),
-                 "catalog_precision_compute": column_range("compute")}
+        names = {
+            "catalog_precision_name": column_range("name"),
+            "catalog_precision_bytes": column_range("bytes_per_param"),
+            "catalog_precision_compute": column_range("compute"),
+        }
     elif key == "units":
-        names = {"catalog_unit_key": column_range("compute"),
-                 "catalog_unit_gpu_column": column_range("gpu_column")}
+        names = {
+            "catalog_unit_key": column_range("compute"),
+            "catalog_unit_gpu_column": column_range("gpu_column"),
+        }
     for name, target in names.items():
         wb.defined_names[name] = DefinedName(name, attr_text=target)

@@ -48,8 +48,10 @@ def _scenario_gpus(ws, layout: Layout, last: int):
     chart = _sized(BarChart(), "GPUs by scenario", "GPUs")
     chart.type = "bar"
     column = layout.scenario_column["gpu_count"]
-    chart.add_data(Reference(ws, min_col=column, min_row=layout.scenario_first - 1,
-                             max_row=last), titles_from_data=True)
+    chart.add_data(
+        Reference(ws, min_col=column, min_row=layout.scenario_first - 1, max_row=last),
+        titles_from_data=True,
+    )
     chart.set_categories(Reference(ws, min_col=1, min_row=layout.scenario_first, max_row=last))
     chart.legend = None
     return chart
@@ -60,9 +62,12 @@ def _scenario_costs(ws, layout: Layout, last: int):
     chart.type, chart.grouping, chart.overlap = "bar", "stacked", 100
     first = layout.scenario_column["gpu_usd_per_month"]
     final = layout.scenario_column["egress_usd_per_month"]
-    chart.add_data(Reference(ws, min_col=first, max_col=final,
-                             min_row=layout.scenario_first - 1, max_row=last),
-                   titles_from_data=True)
+    chart.add_data(
+        Reference(
+            ws, min_col=first, max_col=final, min_row=layout.scenario_first - 1, max_row=last
+        ),
+        titles_from_data=True,
+    )
     chart.set_categories(Reference(ws, min_col=1, min_row=layout.scenario_first, max_row=last))
     return chart
 
@@ -71,22 +76,37 @@ def _projection_series(ws, layout: Layout, names, title: str, y_title: str):
     chart = _sized(LineChart(), title, y_title)
     for name in names:
         column = layout.projection_column[name]
-        chart.add_data(Reference(ws, min_col=column, min_row=layout.projection_first,
-                                 max_row=layout.projection_last), titles_from_data=False)
+        chart.add_data(
+            Reference(
+                ws, min_col=column, min_row=layout.projection_first, max_row=layout.projection_last
+            ),
+            titles_from_data=False,
+        )
     for series, name in zip(chart.series, names, strict=True):
         series.tx = SeriesLabel(v=name)
-    chart.set_categories(Reference(ws, min_col=1, min_row=layout.projection_first,
-                                   max_row=layout.projection_last))
+    chart.set_categories(
+        Reference(ws, min_col=1, min_row=layout.projection_first, max_row=layout.projection_last)
+    )
     chart.x_axis.title = "Month"
     return chart
 
 
 def _projection_storage(ws, layout: Layout):
-    return _projection_series(ws, layout, ["retained_storage_bytes"],
-                              "Bytes stored (with retention)", "B")
+    return _projection_series(
+        ws, layout, ["retained_storage_bytes"], "Bytes stored (with retention)", "B"
+    )
 
 
 def _projection_cost(ws, layout: Layout):
-    return _projection_series(ws, layout, ["gpu_usd_per_month", "storage_usd_per_month",
-                                           "egress_usd_per_month", "total_usd_per_month"],
-                              "Cost per month (USD)", "USD/month")
+    return _projection_series(
+        ws,
+        layout,
+        [
+            "gpu_usd_per_month",
+            "storage_usd_per_month",
+            "egress_usd_per_month",
+            "total_usd_per_month",
+        ],
+        "Cost per month (USD)",
+        "USD/month",
+    )

@@ -26,8 +26,17 @@ from .excel_formulas import STEPS, placeholders
 from .inputs_sheet import ACCEPTS_COLUMN, HIGH_COLUMN, LOW_COLUMN, NAME_COLUMN
 from .layout import CHECKS_HEADER, Layout, absolute
 
-__all__ = ["FIRST_CHECK_ROW", "GUARD_ROW", "Check", "checks", "flag_rules", "guard_rows",
-           "in_range", "input_test", "write_checks"]
+__all__ = [
+    "FIRST_CHECK_ROW",
+    "GUARD_ROW",
+    "Check",
+    "checks",
+    "flag_rules",
+    "guard_rows",
+    "in_range",
+    "input_test",
+    "write_checks",
+]
 
 RED = PatternFill("solid", fgColor="FFC7CE")
 GREEN = PatternFill("solid", fgColor="C6EFCE")
@@ -58,8 +67,10 @@ def _source_is_logical(layout: Layout, q: Input) -> str:
         return f"ISLOGICAL({q.name})"
     letter = layout.scenario_letter(q.name)
     picked = f"INDEX(Scenarios!${letter}:${letter},scenario_row)"
-    return (f'IF(ISNUMBER(scenario_row),IF({picked}="",ISLOGICAL({q.name}),'
-            f"ISLOGICAL({picked})),ISLOGICAL({q.name}))")
+    return (
+        f'IF(ISNUMBER(scenario_row),IF({picked}="",ISLOGICAL({q.name}),'
+        f"ISLOGICAL({picked})),ISLOGICAL({q.name}))"
+    )
 
 
 def _input_check(layout: Layout, q: Input, value: str) -> str:
@@ -75,8 +86,7 @@ def input_test(layout: Layout, q: Input, value: str) -> str:
     if q.name == "precision":
         test = f"ISNUMBER(MATCH({value},catalog_precision_name,0))"
     elif q.name == "gpu":
-        test = (f"IF(ISNUMBER({value}),{value}>{low},"
-                f"ISNUMBER(MATCH({value},catalog_gpu_name,0)))")
+        test = f"IF(ISNUMBER({value}),{value}>{low},ISNUMBER(MATCH({value},catalog_gpu_name,0)))"
     else:
         parts = [f"ISNUMBER({value})"]
         if q.low is not None:
@@ -92,17 +102,18 @@ def input_test(layout: Layout, q: Input, value: str) -> str:
 def _shown(layout: Layout, q: Input, value: str) -> str:
     """The value as formulas' message shows it: 5, 0.5, 'text', True, '#N/A'."""
     logical = _source_is_logical(layout, q)
-    return (f'IF({logical},IF({value},"True","False"),IF(ISERROR({value}),'
-            f'IF(ISNA({value}),"\'#N/A\'","an error value"),'
-            f'IF(ISNUMBER({value}),{value}&"","\'"&{value}&"\'")))')
+    return (
+        f'IF({logical},IF({value},"True","False"),IF(ISERROR({value}),'
+        f'IF(ISNA({value}),"\'#N/A\'","an error value"),'
+        f'IF(ISNUMBER({value}),{value}&"","\'"&{value}&"\'")))'
+    )
 
 
 def _input_message(layout: Layout, q: Input, value: str) -> str:
     accepts = _inputs_cell(layout, q, ACCEPTS_COLUMN)
     if q.name == "gpu":  # a number is FLOP/s: formulas.inference.check_flops's message
         low = _inputs_cell(layout, q, LOW_COLUMN)
-        accepts = (f'IF(ISNUMBER({value}),"a catalogue name or a FLOP/s number > "&{low},'
-                   f"{accepts})")
+        accepts = f'IF(ISNUMBER({value}),"a catalogue name or a FLOP/s number > "&{low},{accepts})'
     name = _inputs_cell(layout, q, NAME_COLUMN)
     return f'{name}&": got "&{_shown(layout, q, value)}&"; accepts "&{accepts}'
 
@@ -123,10 +134,12 @@ def _fits(layout: Layout, e: dict[str, str]) -> Check:
     need = _inline("gpus_per_replica", e)
     weights = _inline("model_size_bytes", e)
     params = _inputs_cell(layout, INPUT["params"], NAME_COLUMN)
-    message = (f'{params}&": got "&{e["params"]}&"; accepts a model that fits in "'
-               f'&{e["max_gpus_per_replica"]}&" GPUs: "&({weights})/bytes_per_gb'
-               f'&" GB of weights need "&{need}&" x "&{e["gpu"]}'
-               '&" (choose a larger GPU, a smaller precision or raise max_gpus_per_replica)"')
+    message = (
+        f'{params}&": got "&{e["params"]}&"; accepts a model that fits in "'
+        f'&{e["max_gpus_per_replica"]}&" GPUs: "&({weights})/bytes_per_gb'
+        f'&" GB of weights need "&{need}&" x "&{e["gpu"]}'
+        '&" (choose a larger GPU, a smaller precision or raise max_gpus_per_replica)"'
+    )
     return Check(FITS_LABEL, f"{need}<={e['max_gpus_per_replica']}", message)
 
 
@@ -151,31 +164,49 @@ def checks(layout: Layout) -> list[Check]:
     month = layout.projection_first
     gpus = f"Projection!{layout.projection_letter('gpu_count')}{month}"
     ok = layout.scenario_letter("ok")
-    found = [Check(f"Input in range: {q.label} ({q.name}) accepts {q.accepts}",
-                   _input_check(layout, q, e[q.name]), _input_message(layout, q, e[q.name]))
-             for q in INPUTS]
+    found = [
+        Check(
+            f"Input in range: {q.label} ({q.name}) accepts {q.accepts}",
+            _input_check(layout, q, e[q.name]),
+            _input_message(layout, q, e[q.name]),
+        )
+        for q in INPUTS
+    ]
     found.append(_fits(layout, e))
     growth = INPUT["dau_growth"]
-    found.append(Check(f"Input in range: {growth.label} (dau_growth) accepts {growth.accepts}",
-                       _input_check(layout, growth, "dau_growth"),
-                       _input_message(layout, growth, "dau_growth")))
+    found.append(
+        Check(
+            f"Input in range: {growth.label} (dau_growth) accepts {growth.accepts}",
+            _input_check(layout, growth, "dau_growth"),
+            _input_message(layout, growth, "dau_growth"),
+        )
+    )
 
     def plain(label: str, formula: str) -> Check:
         return Check(label, formula, f'"Fails: {label}"')
 
     found += [
-        Check(OUTPUTS_LABEL, f"AND({','.join(f'ISNUMBER({r})' for r in outputs)})",
-              _first_text(outputs)),
-        plain("Total cost = GPU + storage + egress",
-              f"{e['total_usd_per_month']}={e['gpu_usd_per_month']}+"
-              f"{e['storage_usd_per_month']}+{e['egress_usd_per_month']}"),
-        plain("Stored bytes = model + profiles + storage per month x retention",
-              f"{e['retained_storage_bytes']}={e['model_size_bytes']}+"
-              f"{e['profile_storage_bytes']}+{e['storage_bytes_per_month']}"
-              f"*{e['retention_months']}"),
+        Check(
+            OUTPUTS_LABEL,
+            f"AND({','.join(f'ISNUMBER({r})' for r in outputs)})",
+            _first_text(outputs),
+        ),
+        plain(
+            "Total cost = GPU + storage + egress",
+            f"{e['total_usd_per_month']}={e['gpu_usd_per_month']}+"
+            f"{e['storage_usd_per_month']}+{e['egress_usd_per_month']}",
+        ),
+        plain(
+            "Stored bytes = model + profiles + storage per month x retention",
+            f"{e['retained_storage_bytes']}={e['model_size_bytes']}+"
+            f"{e['profile_storage_bytes']}+{e['storage_bytes_per_month']}"
+            f"*{e['retention_months']}",
+        ),
         plain("Projection month 1 needs the Estimate's GPUs", f"{gpus}={e['gpu_count']}"),
-        plain("Every Scenarios row calculates and fits (its ok column)",
-              f"ISNA(MATCH(FALSE,Scenarios!${ok}:${ok},0))"),
+        plain(
+            "Every Scenarios row calculates and fits (its ok column)",
+            f"ISNA(MATCH(FALSE,Scenarios!${ok}:${ok},0))",
+        ),
     ]
     return found
 
@@ -199,16 +230,24 @@ def in_range(q: Input, value: object) -> bool:
 
 def flag_rules(ws, ref: str) -> None:
     """Green when TRUE, red when FALSE."""
-    ws.conditional_formatting.add(ref, CellIsRule(operator="equal", formula=["FALSE"],
-                                                  fill=RED, font=Font(bold=True, color="9C0006")))
+    ws.conditional_formatting.add(
+        ref,
+        CellIsRule(
+            operator="equal", formula=["FALSE"], fill=RED, font=Font(bold=True, color="9C0006")
+        ),
+    )
     ws.conditional_formatting.add(ref, CellIsRule(operator="equal", formula=["TRUE"], fill=GREEN))
 
 
 def write_checks(wb, ws, layout: Layout) -> list[str]:
     """Write the sheet; return the cell of each check, in order."""
-    styles.title(ws, "Checks", "Each check is TRUE when it holds; when it fails, its message "
-                 "says why. The master flag (also on the Estimate) is TRUE only when every "
-                 "check is; any FALSE turns it red.")
+    styles.title(
+        ws,
+        "Checks",
+        "Each check is TRUE when it holds; when it fails, its message "
+        "says why. The master flag (also on the Estimate) is TRUE only when every "
+        "check is; any FALSE turns it red.",
+    )
     styles.header(ws, CHECKS_HEADER, ("Check", "Holds", "Message when it fails"))
     cells = []
     found = checks(layout)
@@ -217,8 +256,7 @@ def write_checks(wb, ws, layout: Layout) -> list[str]:
         ws.cell(row, 1, check.label)
         cell = ws.cell(row, 2, f"=IF(ISERROR({check.formula}),FALSE,{check.formula})")
         cell.style = "Calculation"
-        message = ws.cell(row, 3, f'=IF(B{row},"",IFERROR({check.message},"Fails: '
-                                  f'{check.label}"))')
+        message = ws.cell(row, 3, f'=IF(B{row},"",IFERROR({check.message},"Fails: {check.label}"))')
         message.style = "Calculation"
         cells.append(cell.coordinate)
     last = FIRST_CHECK_ROW + len(found) - 1
@@ -228,16 +266,23 @@ def write_checks(wb, ws, layout: Layout) -> list[str]:
     ws["C3"] = f'=IF(B3,"",INDEX({messages},MATCH(FALSE,{flags},0)))'
     first, final = guard_rows()
     guard_flags, guard_messages = f"B{first}:B{final}", f"C{first}:C{final}"
-    ws[f"A{GUARD_ROW}"] = ("The Estimate's inputs are accepted and the model fits (inputs_ok); "
-                           "else the message its outputs show (input_error)")
+    ws[f"A{GUARD_ROW}"] = (
+        "The Estimate's inputs are accepted and the model fits (inputs_ok); "
+        "else the message its outputs show (input_error)"
+    )
     ws[f"B{GUARD_ROW}"] = f"=AND({guard_flags})"
-    ws[f"C{GUARD_ROW}"] = (f'=IF(B{GUARD_ROW},"",'
-                           f"INDEX({guard_messages},MATCH(FALSE,{guard_flags},0)))")
+    ws[f"C{GUARD_ROW}"] = (
+        f'=IF(B{GUARD_ROW},"",INDEX({guard_messages},MATCH(FALSE,{guard_flags},0)))'
+    )
     for ref in ("B3", f"B{GUARD_ROW}"):
         ws[ref].style = "Check Cell"
     ws["C3"].style = ws[f"C{GUARD_ROW}"].style = "Calculation"
-    for name, ref in (("master_check", (2, 3)), ("check_message", (3, 3)),
-                      ("inputs_ok", (2, GUARD_ROW)), ("input_error", (3, GUARD_ROW))):
+    for name, ref in (
+        ("master_check", (2, 3)),
+        ("check_message", (3, 3)),
+        ("inputs_ok", (2, GUARD_ROW)),
+        ("input_error", (3, GUARD_ROW)),
+    ):
         wb.defined_names[name] = DefinedName(name, attr_text=absolute("Checks", *ref))
     flag_rules(ws, f"B3:B{last}")
     flag_rules(wb["Estimate"], "E3")

@@ -19,8 +19,14 @@ from formulas.errors import EstimateError
 from ..scenario_file import read_scenarios
 from .build import VARIANTS, build_workbook, content_fingerprint, stored_fingerprint
 
-__all__ = ["DEFAULT_OUTPUT", "BuildError", "add_parser", "check_overwrite", "run",
-           "write_atomically"]
+__all__ = [
+    "DEFAULT_OUTPUT",
+    "BuildError",
+    "add_parser",
+    "check_overwrite",
+    "run",
+    "write_atomically",
+]
 
 DEFAULT_OUTPUT = "xlplugin-template.xlsx"
 
@@ -32,19 +38,36 @@ class BuildError(EstimateError):
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``xlplugin build`` on the CLI's subparsers."""
     parser = subparsers.add_parser(
-        "build", help="write the template workbook (.xlsx)",
+        "build",
+        help="write the template workbook (.xlsx)",
         description="Write the template workbook. An existing workbook is replaced only if "
-        "it is an untouched earlier build (or with --force); the write is atomic.")
-    parser.add_argument("-o", "--output", metavar="PATH", default=DEFAULT_OUTPUT,
-                        help=f"where to write the .xlsx (default: ./{DEFAULT_OUTPUT})")
-    parser.add_argument("--scenarios", metavar="FILE",
-                        help="CSV (UTF-8) or .xlsx file, one scenario per row: a header of "
-                        "input names and an optional 'scenario' name column")
-    parser.add_argument("--variant", choices=VARIANTS, default="native",
-                        help="native: Excel formulas only; plugin: outputs call the "
-                        "xlplugin functions (default: native)")
-    parser.add_argument("--force", action="store_true",
-                        help="overwrite a workbook even if it was edited since it was built")
+        "it is an untouched earlier build (or with --force); the write is atomic.",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="PATH",
+        default=DEFAULT_OUTPUT,
+        help=f"where to write the .xlsx (default: ./{DEFAULT_OUTPUT})",
+    )
+    parser.add_argument(
+        "--scenarios",
+        metavar="FILE",
+        help="CSV (UTF-8) or .xlsx file, one scenario per row: a header of "
+        "input names and an optional 'scenario' name column",
+    )
+    parser.add_argument(
+        "--variant",
+        choices=VARIANTS,
+        default="native",
+        help="native: Excel formulas only; plugin: outputs call the "
+        "xlplugin functions (default: native)",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite a workbook even if it was edited since it was built",
+    )
     parser.set_defaults(run=run)
     return parser
 
@@ -105,8 +128,7 @@ def write_atomically(target: Path, write) -> Path:
     """
     target = Path(target)
     try:
-        handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
-                                        suffix=".tmp")
+        handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as error:
         raise BuildError(f"{target}: cannot write: {error.strerror or error}") from None
     os.close(handle)

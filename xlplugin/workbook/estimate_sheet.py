@@ -47,12 +47,17 @@ def in_use_formula(layout: Layout, name: str) -> str:
 
 def write_estimate(wb, ws, layout: Layout, variant: str) -> None:
     plugin = variant == "plugin"
-    subtitle = ("Outputs call the xlplugin Excel functions (=GPU_COUNT(...) etc.): this "
-                "variant NEEDS THE PLUGIN; without it they show #NAME?." if plugin else
-                "Every figure is a native Excel formula of the inputs in use (bottom).")
+    subtitle = (
+        "Outputs call the xlplugin Excel functions (=GPU_COUNT(...) etc.): this "
+        "variant NEEDS THE PLUGIN; without it they show #NAME?."
+        if plugin
+        else "Every figure is a native Excel formula of the inputs in use (bottom)."
+    )
     styles.title(ws, "Estimate" + (" (plugin variant)" if plugin else ""), subtitle)
-    ws["A3"], ws["B3"] = "Showing", (
-        '=IF(ISNUMBER(scenario_row),"Scenario: "&scenario,"Inputs sheet values")')
+    ws["A3"], ws["B3"] = (
+        "Showing",
+        ('=IF(ISNUMBER(scenario_row),"Scenario: "&scenario,"Inputs sheet values")'),
+    )
     ws["B3"].style = "Calculation"
     ws["D3"], ws["E3"] = "All checks pass", "=master_check"
     ws["E3"].style = "Check Cell"
@@ -108,4 +113,4 @@ def guarded(name: str, formula: str) -> str:
     """An Estimate output: its formula when the Checks sheet accepts the inputs, else the
     first failing check's message; an overflow (#NUM!, the only error left once the inputs
     are accepted) shows formulas' overflow message."""
-    return (f'=IF(inputs_ok,IFERROR({formula[1:]},"{overflow_message(name)}"),input_error)')
+    return f'=IF(inputs_ok,IFERROR({formula[1:]},"{overflow_message(name)}"),input_error)'

@@ -49,20 +49,47 @@ class Constant:
 
 
 CONSTANTS: tuple[Constant, ...] = (
-    Constant("seconds_per_day", SECONDS_PER_DAY, "s/day", "Seconds per day",
-             "formulas.units.SECONDS_PER_DAY"),
-    Constant("hours_per_day", HOURS_PER_DAY, "h/day", "Hours per day",
-             "formulas.units.HOURS_PER_DAY"),
-    Constant("bits_per_byte", BITS_PER_BYTE, "bit/B", "Bits per byte",
-             "formulas.units.BITS_PER_BYTE"),
-    Constant("bytes_per_gb", BYTES_PER_GB, "B/GB", "Bytes per GB (decimal SI)",
-             "formulas.units.BYTES_PER_GB"),
-    Constant("requests_per_thousand", REQUESTS_PER_THOUSAND, "requests", "Requests per thousand",
-             "formulas.estimate.REQUESTS_PER_THOUSAND"),
-    Constant("requests_per_inference", 1, "requests", "Requests per model run",
-             "formulas.estimate: qps_per_gpu = 1 / inference_seconds (no batching)"),
-    Constant("gpus_if_memory_unknown", 1, "GPUs", "GPUs per replica when memory is unknown",
-             "formulas.inference.replicas: a GPU given as FLOP/s counts as one GPU"),
+    Constant(
+        "seconds_per_day",
+        SECONDS_PER_DAY,
+        "s/day",
+        "Seconds per day",
+        "formulas.units.SECONDS_PER_DAY",
+    ),
+    Constant(
+        "hours_per_day", HOURS_PER_DAY, "h/day", "Hours per day", "formulas.units.HOURS_PER_DAY"
+    ),
+    Constant(
+        "bits_per_byte", BITS_PER_BYTE, "bit/B", "Bits per byte", "formulas.units.BITS_PER_BYTE"
+    ),
+    Constant(
+        "bytes_per_gb",
+        BYTES_PER_GB,
+        "B/GB",
+        "Bytes per GB (decimal SI)",
+        "formulas.units.BYTES_PER_GB",
+    ),
+    Constant(
+        "requests_per_thousand",
+        REQUESTS_PER_THOUSAND,
+        "requests",
+        "Requests per thousand",
+        "formulas.estimate.REQUESTS_PER_THOUSAND",
+    ),
+    Constant(
+        "requests_per_inference",
+        1,
+        "requests",
+        "Requests per model run",
+        "formulas.estimate: qps_per_gpu = 1 / inference_seconds (no batching)",
+    ),
+    Constant(
+        "gpus_if_memory_unknown",
+        1,
+        "GPUs",
+        "GPUs per replica when memory is unknown",
+        "formulas.inference.replicas: a GPU given as FLOP/s counts as one GPU",
+    ),
 )
 
 # Workbook names of catalogue ranges (Catalog sheet), used verbatim in templates.
@@ -86,22 +113,29 @@ _UNIT = "INDEX({catalog_gpu_units}," + _ROW + ",{gpu_unit_column})"
 
 def _catalogue_or_blank(override: str, column: str) -> str:
     looked_up = f"INDEX({{{column}}},{_ROW})"
-    return (f"IF(ISNUMBER({{{override}}}),{{{override}}},IF(ISNUMBER({{gpu}}),\"\","
-            f"IF(ISNUMBER({looked_up}),{looked_up},\"\")))")
+    return (
+        f'IF(ISNUMBER({{{override}}}),{{{override}}},IF(ISNUMBER({{gpu}}),"",'
+        f'IF(ISNUMBER({looked_up}),{looked_up},"")))'
+    )
 
 
 # Catalogue look-ups (formulas.catalog.resolve_precision / resolve_gpu), then the outputs.
 HELPERS: dict[str, str] = {
     "compute_unit": "INDEX({catalog_precision_compute},MATCH({precision},"
-                    "{catalog_precision_name},0))",
-    "gpu_catalog_row": "IF(ISNUMBER({gpu}),\"\",MATCH({gpu},{catalog_gpu_name},0))",
+    "{catalog_precision_name},0))",
+    "gpu_catalog_row": 'IF(ISNUMBER({gpu}),"",MATCH({gpu},{catalog_gpu_name},0))',
     "gpu_unit_column": "MATCH(INDEX({catalog_unit_gpu_column},MATCH({compute_unit},"
-                       "{catalog_unit_key},0)),{catalog_gpu_units_header},0)",
-    "catalog_flops": "IF(ISNUMBER({gpu}),{gpu},IF(ISNUMBER(" + _UNIT + ")," + _UNIT
-                     + ",INDEX({catalog_gpu_fp16_flops}," + _ROW + ")))",
+    "{catalog_unit_key},0)),{catalog_gpu_units_header},0)",
+    "catalog_flops": "IF(ISNUMBER({gpu}),{gpu},IF(ISNUMBER("
+    + _UNIT
+    + "),"
+    + _UNIT
+    + ",INDEX({catalog_gpu_fp16_flops},"
+    + _ROW
+    + ")))",
     "bytes_per_param_used": "IF(ISNUMBER({bytes_per_param}),{bytes_per_param},"
-                            "INDEX({catalog_precision_bytes},MATCH({precision},"
-                            "{catalog_precision_name},0)))",
+    "INDEX({catalog_precision_bytes},MATCH({precision},"
+    "{catalog_precision_name},0)))",
     "gpu_flops_used": "IF(ISNUMBER({gpu_flops}),{gpu_flops},{catalog_flops})",
     "gpu_memory_bytes_used": _catalogue_or_blank("gpu_memory_bytes", "catalog_gpu_memory"),
     "gpu_hourly_usd_used": _catalogue_or_blank("gpu_hourly_usd", "catalog_gpu_hourly"),
@@ -123,37 +157,34 @@ OUTPUT_FORMULAS: dict[str, str] = {
     "profile_storage_bytes": "{dau}*{profile_bytes}",
     "interaction_storage_bytes_per_day": "{dau}*{requests_per_user}*{stored_bytes_per_request}",
     "storage_bytes_per_day": "{interaction_storage_bytes_per_day}"
-                             "+{interaction_storage_bytes_per_day}*{index_overhead}",
+    "+{interaction_storage_bytes_per_day}*{index_overhead}",
     "storage_bytes_per_month": "{storage_bytes_per_day}*{days_per_month}",
     "retained_storage_bytes": "{model_size_bytes}+{profile_storage_bytes}"
-                              "+{storage_bytes_per_month}*{retention_months}",
+    "+{storage_bytes_per_month}*{retention_months}",
     "trps": "{dau}*{requests_per_user}/{seconds_per_day}",
     "peak_rps": "{trps}*{peak_factor}",
     "inference_seconds": "IF(ISNUMBER({measured_inference_seconds}),{measured_inference_seconds},"
-                              "{flops_per_param}*{params}*{steps}"
-                              "/({gpu_flops_used}*{utilization}))",
+    "{flops_per_param}*{params}*{steps}"
+    "/({gpu_flops_used}*{utilization}))",
     "qps_per_gpu": "{requests_per_inference}/{inference_seconds}",
     "gpus_per_replica": "IF(ISNUMBER({gpu_memory_bytes_used}),ROUNDUP({model_size_bytes}"
-                        "/({gpu_memory_bytes_used}*{usable_memory_fraction}),0),"
-                        "{gpus_if_memory_unknown})",
+    "/({gpu_memory_bytes_used}*{usable_memory_fraction}),0),"
+    "{gpus_if_memory_unknown})",
     "gpu_count": "{gpus_per_replica}*ROUNDUP(({peak_rps}+{peak_rps}*{headroom})"
-                 "/({qps_per_gpu}*{gpus_per_replica}),0)",
+    "/({qps_per_gpu}*{gpus_per_replica}),0)",
     "ingress_bits_per_second": "{peak_rps}*{request_bytes}*{bits_per_byte}",
     "egress_bits_per_second": "{peak_rps}*{response_bytes}*{bits_per_byte}",
     "gpu_usd_per_month": "{gpu_count}*{gpu_hourly_usd_used}*{hours_per_day}*{days_per_month}",
-    "storage_usd_per_month": "{retained_storage_bytes}/{bytes_per_gb}"
-                             "*{storage_usd_per_gb_month}",
+    "storage_usd_per_month": "{retained_storage_bytes}/{bytes_per_gb}*{storage_usd_per_gb_month}",
     "egress_usd_per_month": "{dau}*{requests_per_user}*{days_per_month}*{response_bytes}"
-                            "/{bytes_per_gb}*{egress_usd_per_gb}",
-    "total_usd_per_month": "{gpu_usd_per_month}+{storage_usd_per_month}"
-                           "+{egress_usd_per_month}",
+    "/{bytes_per_gb}*{egress_usd_per_gb}",
+    "total_usd_per_month": "{gpu_usd_per_month}+{storage_usd_per_month}+{egress_usd_per_month}",
     "usd_per_1k_requests": "{total_usd_per_month}/({dau}*{requests_per_user}"
-                           "*{days_per_month})*{requests_per_thousand}",
+    "*{days_per_month})*{requests_per_thousand}",
 }
 
 # Every step in calculation order: catalogue look-ups, then outputs in vocabulary order.
-STEPS: dict[str, str] = HELPERS | {o.name: OUTPUT_FORMULAS[o.name]
-                                   for o in OUTPUTS}
+STEPS: dict[str, str] = HELPERS | {o.name: OUTPUT_FORMULAS[o.name] for o in OUTPUTS}
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 

@@ -13,20 +13,41 @@ from . import styles
 from .excel_formulas import CONSTANTS
 from .layout import INPUTS_HEADER, SCENARIO_ROW_ROW, SELECTOR_ROW, Layout, absolute
 
-__all__ = ["ACCEPTS_COLUMN", "DEFAULT_COLUMN", "accepts_formula", "accepts_text", "name_choices",
-           "write_inputs"]
+__all__ = [
+    "ACCEPTS_COLUMN",
+    "DEFAULT_COLUMN",
+    "accepts_formula",
+    "accepts_text",
+    "name_choices",
+    "write_inputs",
+]
 
-COLUMNS = ("Label", "Value", "Unit", "Name", "Source / note", "Lower bound", "Upper bound",
-           "Used when empty", "Accepts")
+COLUMNS = (
+    "Label",
+    "Value",
+    "Unit",
+    "Name",
+    "Source / note",
+    "Lower bound",
+    "Upper bound",
+    "Used when empty",
+    "Accepts",
+)
 NAME_COLUMN, LOW_COLUMN, HIGH_COLUMN, DEFAULT_COLUMN, ACCEPTS_COLUMN = 4, 6, 7, 8, 9
-SELECTOR_NOTE = ("Empty: the Estimate shows this sheet's values. A scenario name: the Estimate "
-                 "shows that Scenarios row (its empty cells take this sheet's values).")
+SELECTOR_NOTE = (
+    "Empty: the Estimate shows this sheet's values. A scenario name: the Estimate "
+    "shows that Scenarios row (its empty cells take this sheet's values)."
+)
 
 
 def write_inputs(wb, ws, layout: Layout) -> None:
-    styles.title(ws, "Inputs", "Yellow cells are inputs: change them. Everything else is "
-                 "calculated or fixed. Units are base units (bytes, seconds, USD); "
-                 "an empty optional input takes the catalogue's figure.")
+    styles.title(
+        ws,
+        "Inputs",
+        "Yellow cells are inputs: change them. Everything else is "
+        "calculated or fixed. Units are base units (bytes, seconds, USD); "
+        "an empty optional input takes the catalogue's figure.",
+    )
     _selector(wb, ws, layout)
     styles.header(ws, INPUTS_HEADER, COLUMNS)
     for q in INPUTS:
@@ -34,8 +55,9 @@ def write_inputs(wb, ws, layout: Layout) -> None:
     styles.section(ws, layout.projection_section, "Projection", len(COLUMNS))
     for q in PROJECTION_INPUTS:
         _input_row(wb, ws, layout, q, locked=q.name == "months")
-    styles.section(ws, layout.constants_section, "Constants used by the formulas (fixed)",
-                   len(COLUMNS))
+    styles.section(
+        ws, layout.constants_section, "Constants used by the formulas (fixed)", len(COLUMNS)
+    )
     for c in CONSTANTS:
         row = layout.input_row[c.name]
         _describe(ws, row, c.label, c.value, c.unit, c.name, c.source)
@@ -53,18 +75,29 @@ def _selector(wb, ws, layout: Layout) -> None:
     _describe(ws, row, "Scenario shown on the Estimate", None, "name", "scenario", SELECTOR_NOTE)
     ws.cell(row, 2).style = "Input"
     ws.cell(row, 2).protection = styles.UNLOCKED
-    names = (f"Scenarios!$A${layout.scenario_first}:"
-             f"$A${layout.scenario_last + 50}")
-    check = DataValidation(type="list", formula1=names, allow_blank=True,
-                           errorStyle="warning", promptTitle="Scenario shown",
-                           prompt=SELECTOR_NOTE[:255])
+    names = f"Scenarios!$A${layout.scenario_first}:$A${layout.scenario_last + 50}"
+    check = DataValidation(
+        type="list",
+        formula1=names,
+        allow_blank=True,
+        errorStyle="warning",
+        promptTitle="Scenario shown",
+        prompt=SELECTOR_NOTE[:255],
+    )
     check.add(ws.cell(row, 2))
     ws.add_data_validation(check)
     _name(wb, "scenario", absolute("Inputs", 2, row))
     found = "MATCH(scenario,Scenarios!$A:$A,0)"
     row = SCENARIO_ROW_ROW
-    _describe(ws, row, "Row of that scenario (calculated)", None, "row", "scenario_row",
-              "Empty when the Estimate shows this sheet's values.")
+    _describe(
+        ws,
+        row,
+        "Row of that scenario (calculated)",
+        None,
+        "row",
+        "scenario_row",
+        "Empty when the Estimate shows this sheet's values.",
+    )
     ws.cell(row, 2, f'=IF(scenario="","",IF(ISNUMBER({found}),{found},""))')
     ws.cell(row, 2).style = "Calculation"
     _name(wb, "scenario_row", absolute("Inputs", 2, row))
@@ -102,13 +135,22 @@ def _validate(ws, cell, q: Input, layout: Layout) -> None:
     prompt = f"{q.description} Accepts {q.accepts}."
     if q.default is None:
         prompt += " Leave empty for the catalogue's figure."
-    kwargs = dict(allow_blank=True, promptTitle=q.label[:32], prompt=prompt[:255],
-                  error=f"{q.label} accepts {q.accepts}."[:255], errorTitle=q.label[:32])
+    kwargs = dict(
+        allow_blank=True,
+        promptTitle=q.label[:32],
+        prompt=prompt[:255],
+        error=f"{q.label} accepts {q.accepts}."[:255],
+        errorTitle=q.label[:32],
+    )
     if q.kind == "name":
         table = "gpus" if q.name == "gpu" else "precisions"
         first, last = layout.catalog_rows[table]
-        check = DataValidation(type="list", formula1=f"Catalog!$A${first + 1}:$A${last}",
-                               errorStyle="warning", **kwargs)
+        check = DataValidation(
+            type="list",
+            formula1=f"Catalog!$A${first + 1}:$A${last}",
+            errorStyle="warning",
+            **kwargs,
+        )
     else:
         check = DataValidation(type="whole" if q.integer else "decimal", **_bounds(q), **kwargs)
     check.add(cell)
@@ -119,8 +161,10 @@ def _bounds(q: Input) -> dict:
     if q.low is not None and q.high is not None:
         return {"operator": "between", "formula1": f"{q.low:g}", "formula2": f"{q.high:g}"}
     if q.low is not None:
-        return {"operator": "greaterThan" if q.low_open else "greaterThanOrEqual",
-                "formula1": f"{q.low:g}"}
+        return {
+            "operator": "greaterThan" if q.low_open else "greaterThanOrEqual",
+            "formula1": f"{q.low:g}",
+        }
     return {"operator": "lessThanOrEqual", "formula1": f"{q.high:g}"}
 
 
@@ -147,8 +191,13 @@ def _accepts_parts(q: Input, row: int) -> list[tuple[str, object]]:
     what = "a whole number" if q.integer else "a number"
     low, high = (LOW_COLUMN, q.low), (HIGH_COLUMN, q.high)
     if q.low is not None and q.high is not None:
-        parts = [("text", f"{what} in {'(' if q.low_open else '['}"), ("cell", low),
-                 ("text", ", "), ("cell", high), ("text", ")" if q.high_open else "]")]
+        parts = [
+            ("text", f"{what} in {'(' if q.low_open else '['}"),
+            ("cell", low),
+            ("text", ", "),
+            ("cell", high),
+            ("text", ")" if q.high_open else "]"),
+        ]
     elif q.low is not None:
         parts = [("text", f"{what} {'>' if q.low_open else '>='} "), ("cell", low)]
     elif q.high is not None:
@@ -175,5 +224,6 @@ def accepts_formula(q: Input, row: int) -> str:
 def accepts_text(q: Input) -> str:
     """What :func:`accepts_formula` shows (the cached value): ``Input.accepts``, except that
     a bound of 1,000 or more has no thousands separator (``&`` writes plain digits)."""
-    return "".join(value if kind == "text" else _number_text(value[1])
-                   for kind, value in _accepts_parts(q, 0))
+    return "".join(
+        value if kind == "text" else _number_text(value[1]) for kind, value in _accepts_parts(q, 0)
+    )

@@ -30,8 +30,12 @@ ESTIMATE_HEADER = 5
 SCENARIOS_HEADER = 5
 # Projection sheet
 PROJECTION_HEADER = 5
-PROJECTION_EXTRA = ("peak_rps", "profile_storage_bytes", "interaction_storage_bytes_per_day",
-                    "storage_bytes_per_day")
+PROJECTION_EXTRA = (
+    "peak_rps",
+    "profile_storage_bytes",
+    "interaction_storage_bytes_per_day",
+    "storage_bytes_per_day",
+)
 # Checks sheet
 CHECKS_HEADER = 5
 # Catalog sheet: the GPU table's columns that hold compute rates, in catalogue order.
@@ -118,10 +122,12 @@ class Layout:
 
     def _catalog(self) -> None:
         row = 4
-        for table, size in (("gpus", len(catalog.gpu_names())),
-                            ("precisions", len(catalog.precision_names())),
-                            ("units", len(COMPUTE_UNITS)),
-                            ("models", len(catalog.model_names()))):
+        for table, size in (
+            ("gpus", len(catalog.gpu_names())),
+            ("precisions", len(catalog.precision_names())),
+            ("units", len(COMPUTE_UNITS)),
+            ("models", len(catalog.model_names())),
+        ):
             self.catalog_rows[table] = (row, row + size)
             row += size + 4
 

@@ -18,7 +18,9 @@ from .layout import PROJECTION_HEADER, Layout
 __all__ = ["projection_formulas", "write_projection"]
 
 _LABELS = {o.name: (o.label, o.unit) for o in OUTPUTS} | {
-    "month": ("Month", "month"), "dau": ("Daily active users", "users/day")}
+    "month": ("Month", "month"),
+    "dau": ("Daily active users", "users/day"),
+}
 
 
 def projection_formulas(layout: Layout, row: int) -> dict[str, str]:
@@ -31,8 +33,10 @@ def projection_formulas(layout: Layout, row: int) -> dict[str, str]:
     previous = f"{letter('dau')}{row - 1}"
     out = {"dau": f"={start}" if row == first else f"={previous}+{previous}*dau_growth"}
     month, monthly = letter("month"), letter("storage_bytes_per_month")
-    window = (f'SUMIF(${month}${first}:{month}{row},">"&({month}{row}-{refs["retention_months"]}),'
-              f"${monthly}${first}:{monthly}{row})")
+    window = (
+        f'SUMIF(${month}${first}:{month}{row},">"&({month}{row}-{refs["retention_months"]}),'
+        f"${monthly}${first}:{monthly}{row})"
+    )
     for name in layout.projection_columns[2:]:
         if name == "retained_storage_bytes":
             out[name] = render("{model_size_bytes}+{profile_storage_bytes}+" + window, refs)
@@ -42,10 +46,13 @@ def projection_formulas(layout: Layout, row: int) -> dict[str, str]:
 
 
 def write_projection(ws, layout: Layout) -> None:
-    styles.title(ws, f"Projection: {layout.projection_months} months",
-                 "Daily users grow by the Inputs sheet's monthly rate from the Estimate's "
-                 "value; every other input is the Estimate's. Stored bytes keep the last "
-                 "retention_months months of interactions.")
+    styles.title(
+        ws,
+        f"Projection: {layout.projection_months} months",
+        "Daily users grow by the Inputs sheet's monthly rate from the Estimate's "
+        "value; every other input is the Estimate's. Stored bytes keep the last "
+        "retention_months months of interactions.",
+    )
     ws["A3"], ws["B3"] = "Monthly DAU growth", "=dau_growth"
     ws["B3"].style, ws["B3"].number_format = "Calculation", "0.0%"
     names = layout.projection_columns
@@ -62,4 +69,3 @@ def write_projection(ws, layout: Layout) -> None:
     ws.freeze_panes = ws.cell(layout.projection_first, 2)
     ws.print_title_rows = f"{PROJECTION_HEADER}:{PROJECTION_HEADER + 1}"
     ws.protection.sheet = True
-

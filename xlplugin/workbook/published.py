@@ -10,8 +10,10 @@ from __future__ import annotations
 
 __all__ = ["PUBLISHED", "SEED_CITATION"]
 
-SEED_CITATION = ('Seed document: "Deploying the System Design of a Text-to-Image Generation '
-                 'System" (Stable Diffusion 3.5 Large, 100 million daily users)')
+SEED_CITATION = (
+    'Seed document: "Deploying the System Design of a Text-to-Image Generation '
+    'System" (Stable Diffusion 3.5 Large, 100 million daily users)'
+)
 
 # Output step name -> (figure in base units, the seed's wording).
 PUBLISHED: dict[str, tuple[float, str]] = {

@@ -29,15 +29,28 @@ from .layout import SCENARIOS_HEADER, Layout
 __all__ = ["default_scenarios", "row_formulas", "write_scenarios"]
 
 _ROW = "\u00a7"  # stands for the row number in a column's formula template
-_SEED = {"dau": 100e6, "requests_per_user": 10, "params": 8.1e9, "precision": "FP16",
-         "gpu": "A100", "steps": 100, "utilization": 1.0, "peak_factor": 1.0, "headroom": 0.0,
-         "profile_bytes": 10e3, "stored_bytes_per_request": 1e6, "index_overhead": 0.25,
-         "request_bytes": 2e3, "response_bytes": 1e6}
+_SEED = {
+    "dau": 100e6,
+    "requests_per_user": 10,
+    "params": 8.1e9,
+    "precision": "FP16",
+    "gpu": "A100",
+    "steps": 100,
+    "utilization": 1.0,
+    "peak_factor": 1.0,
+    "headroom": 0.0,
+    "profile_bytes": 10e3,
+    "stored_bytes_per_request": 1e6,
+    "index_overhead": 0.25,
+    "request_bytes": 2e3,
+    "response_bytes": 1e6,
+}
 _PLANNING = {"utilization": 0.4, "peak_factor": 2.5, "headroom": 0.2}
 
 
 BAD_ROW = "check this row: an input is outside what the Inputs sheet accepts"
 BAD_ROW_NAME = "bad_row"
+
 
 def default_scenarios() -> pd.DataFrame:
     """The preloaded scenarios: the seed, a planning case and its variations."""
@@ -47,8 +60,12 @@ def default_scenarios() -> pd.DataFrame:
         {"scenario": "Planning H100", **_PLANNING, "gpu": "H100"},
         {"scenario": "Planning H200", **_PLANNING, "gpu": "H200"},
         {"scenario": "Planning H100 FP8", **_PLANNING, "gpu": "H100", "precision": "FP8"},
-        {"scenario": "Planning 1024x1024 images", **_PLANNING,
-         "stored_bytes_per_request": 4e6, "response_bytes": 4e6},
+        {
+            "scenario": "Planning 1024x1024 images",
+            **_PLANNING,
+            "stored_bytes_per_request": 4e6,
+            "response_bytes": 4e6,
+        },
         {"scenario": "Planning 10x DAU", **_PLANNING, "dau": 1e9},
     ]
     return pd.DataFrame(rows, columns=["scenario"] + [q.name for q in INPUTS])
@@ -65,8 +82,10 @@ def input_ref(name: str, letter: str, default: str = "") -> str:
 
 def row_formulas(layout: Layout) -> dict[str, str]:
     """Column name -> formula template for one row (the row number as a placeholder)."""
-    refs = {q.name: input_ref(q.name, layout.scenario_letter(q.name), default_ref(layout, q.name))
-            for q in INPUTS}
+    refs = {
+        q.name: input_ref(q.name, layout.scenario_letter(q.name), default_ref(layout, q.name))
+        for q in INPUTS
+    }
     refs |= {step: f"{layout.scenario_letter(step)}{_ROW}" for step in STEPS}
     formulas = {step: render(template, refs) for step, template in STEPS.items()}
     # A row whose own cells hold a bad value shows a sentence, not numbers computed from
@@ -75,8 +94,10 @@ def row_formulas(layout: Layout) -> dict[str, str]:
     formulas["inputs_valid"] = f"=IFERROR(AND({_row_tests(layout)}),FALSE)"
     for o in OUTPUTS:
         formulas[o.name] = f"=IF({valid},{formulas[o.name][1:]},{BAD_ROW_NAME})"
-    fits = (f"AND(ISNUMBER({refs['total_usd_per_month']}),"
-            f"{refs['gpus_per_replica']}<={refs['max_gpus_per_replica']})")
+    fits = (
+        f"AND(ISNUMBER({refs['total_usd_per_month']}),"
+        f"{refs['gpus_per_replica']}<={refs['max_gpus_per_replica']})"
+    )
     formulas["ok"] = f"=IF(ISERROR({fits}),FALSE,{fits})"
     return formulas
 
@@ -92,8 +113,7 @@ def _row_tests(layout: Layout) -> str:
     low_letter, high_letter = get_column_letter(LOW_COLUMN), get_column_letter(HIGH_COLUMN)
     numeric = [q for q in INPUTS if q.kind == "number"]
     runs = _runs([layout.scenario_column[q.name] for q in numeric])
-    ranges = ",".join(f"{get_column_letter(a)}{_ROW}:{get_column_letter(b)}{_ROW}"
-                      for a, b in runs)
+    ranges = ",".join(f"{get_column_letter(a)}{_ROW}:{get_column_letter(b)}{_ROW}" for a, b in runs)
     tests = [f"COUNTA({ranges})=COUNT({ranges})"]
     bounds = []
     for q in numeric:
@@ -127,10 +147,14 @@ def _runs(columns: list[int]) -> list[tuple[int, int]]:
 def write_scenarios(ws, layout: Layout, scenarios: pd.DataFrame) -> None:
     # The sentence is a named constant: written once, not in 19 cells of every row.
     ws.parent.defined_names[BAD_ROW_NAME] = DefinedName(BAD_ROW_NAME, attr_text=f'"{BAD_ROW}"')
-    styles.title(ws, "Scenarios", "One scenario per row. An empty input cell takes the "
-                 "Inputs sheet's value. Add a row by typing a name under the table: its "
-                 "formulas fill in. Pick a scenario on the Inputs sheet to see it on the "
-                 "Estimate.")
+    styles.title(
+        ws,
+        "Scenarios",
+        "One scenario per row. An empty input cell takes the "
+        "Inputs sheet's value. Add a row by typing a name under the table: its "
+        "formulas fill in. Pick a scenario on the Inputs sheet to see it on the "
+        "Estimate.",
+    )
     _headers(ws, layout)
     templates = row_formulas(layout)
     names = list(layout.scenario_column)
@@ -138,12 +162,17 @@ def write_scenarios(ws, layout: Layout, scenarios: pd.DataFrame) -> None:
     first = layout.scenario_first
     assert ws.max_row == first - 1, "the rows are appended right under the header"
     for offset, record in enumerate(scenarios.itertuples(index=False)):
-        _write_row(ws, first + offset, dict(zip(scenarios.columns, record, strict=True)),
-                   names, templates, looks)
+        _write_row(
+            ws,
+            first + offset,
+            dict(zip(scenarios.columns, record, strict=True)),
+            names,
+            templates,
+            looks,
+        )
     _table(ws, layout, templates)
     # Byte counts run to 20+ digits with separators; the rest fit narrower columns.
-    styles.widths(ws, [28] + [24 if _unit(n).startswith(("B", "FLOP")) else 16
-                              for n in names[1:]])
+    styles.widths(ws, [28] + [24 if _unit(n).startswith(("B", "FLOP")) else 16 for n in names[1:]])
     ws.freeze_panes = ws.cell(first, 2)
     ws.print_title_rows = f"{SCENARIOS_HEADER}:{SCENARIOS_HEADER}"
 
@@ -158,9 +187,13 @@ def _unit(name: str) -> str:
 
 
 def _headers(ws, layout: Layout) -> None:
-    groups = {"scenario": "Scenario", INPUTS[0].name: "Inputs (empty = Inputs sheet value)",
-              next(iter(HELPER_LABELS)): "Catalogue look-ups", OUTPUTS[0].name:
-              "Outputs", "ok": "Check"}
+    groups = {
+        "scenario": "Scenario",
+        INPUTS[0].name: "Inputs (empty = Inputs sheet value)",
+        next(iter(HELPER_LABELS)): "Catalogue look-ups",
+        OUTPUTS[0].name: "Outputs",
+        "ok": "Check",
+    }
     for name, column in layout.scenario_column.items():
         if name in groups:
             ws.cell(SCENARIOS_HEADER - 2, column, groups[name]).style = "Headline 4"

@@ -16,8 +16,15 @@ __all__ = [
 ]
 
 UNLOCKED = Protection(locked=False)
-TAB = {"About": "1F3864", "Inputs": "FFC000", "Catalog": "808080", "Estimate": "2F75B5",
-       "Scenarios": "70AD47", "Projection": "70AD47", "Checks": "C00000"}
+TAB = {
+    "About": "1F3864",
+    "Inputs": "FFC000",
+    "Catalog": "808080",
+    "Estimate": "2F75B5",
+    "Scenarios": "70AD47",
+    "Projection": "70AD47",
+    "Checks": "C00000",
+}
 HEADER_FILL = PatternFill("solid", fgColor="1F3864")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 SECTION_FONT = Font(bold=True, size=12, color="1F3864")

@@ -38,8 +38,11 @@ def canonical_names(frame: pd.DataFrame) -> pd.DataFrame:
     if "gpu" in frame.columns:
         frame["gpu"] = frame["gpu"].astype(object).map(_canonical_gpu)
     if "precision" in frame.columns:
-        frame["precision"] = frame["precision"].astype(object).map(
-            lambda v: v if is_blank(v) else catalog.canonical_precision(v))
+        frame["precision"] = (
+            frame["precision"]
+            .astype(object)
+            .map(lambda v: v if is_blank(v) else catalog.canonical_precision(v))
+        )
     return frame
 
 
@@ -84,8 +87,12 @@ def helper_values(resolved: pd.DataFrame) -> dict[str, list]:
             rate = gpus.loc[gpu, unit_column[unit]]
             rates[gpu, unit] = float(gpus.loc[gpu, "fp16_flops"] if pd.isna(rate) else rate)
         flops.append(rates[gpu, unit])
-    return {"compute_unit": compute, "gpu_catalog_row": rows, "gpu_unit_column": columns,
-            "catalog_flops": flops}
+    return {
+        "compute_unit": compute,
+        "gpu_catalog_row": rows,
+        "gpu_unit_column": columns,
+        "catalog_flops": flops,
+    }
 
 
 def _cell(value):
@@ -111,11 +118,13 @@ def cached_values(layout: Layout, scenarios: pd.DataFrame) -> dict[str, dict[str
     """Sheet -> cell -> value for every formula cell of the workbook."""
     base = pd.DataFrame([inputs_sheet_values()])
     steps = step_values(base).iloc[0]
-    values = {"Inputs": _inputs(layout),
-              "Estimate": {"B3": "Inputs sheet values", "E3": True},
-              "Scenarios": _scenarios(layout, scenarios),
-              "Projection": _projection(layout),
-              "Checks": {}}
+    values = {
+        "Inputs": _inputs(layout),
+        "Estimate": {"B3": "Inputs sheet values", "E3": True},
+        "Scenarios": _scenarios(layout, scenarios),
+        "Projection": _projection(layout),
+        "Checks": {},
+    }
     estimate = values["Estimate"]
     for name, row in layout.estimate_row.items():
         value = steps[name] if name in STEPS else base.iloc[0][name]
@@ -146,8 +155,12 @@ def projection_frame(months: int | None = None) -> pd.DataFrame:
     months = months or int(INPUT["months"].default)
     plan = formulas.projection(months=months, dau_growth=growth, **inputs_sheet_values())
     monthly = formulas.estimate(**{**inputs_sheet_values(), "dau": plan["dau"]})
-    for name in ("peak_rps", "profile_storage_bytes", "interaction_storage_bytes_per_day",
-                 "storage_bytes_per_day"):
+    for name in (
+        "peak_rps",
+        "profile_storage_bytes",
+        "interaction_storage_bytes_per_day",
+        "storage_bytes_per_day",
+    ):
         plan[name] = np.asarray(monthly[name])
     return plan
 
