@@ -72,3 +72,14 @@ def test_matrix_is_large_enough():
 def test_mismatched_shapes():
     with pytest.raises(formulas.InvalidInputError, match=r"^shape: got 'dau 3, params 2'"):
         formulas.estimate(dau=[1e8, 2e8, 3e8], params=[8e9, 9e9])
+
+
+def test_a_reader_that_leaves_early_is_not_an_error():
+    done = subprocess.Popen(
+        [sys.executable, "-m", "xlplugin.cli", "vocabulary", "--format", "json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    done.stdout.close()  # as `| head` does
+    assert done.wait(timeout=60) == 0
+    assert done.stderr.read() == b""

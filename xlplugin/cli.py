@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import math
+import os
 import sys
 
 import formulas
@@ -209,6 +210,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return args.run(args)
+    except BrokenPipeError:  # the reader left early (| head): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (formulas.EstimateError, OSError) as error:
         print(f"xlplugin: error: {error}", file=sys.stderr)
         return 2
