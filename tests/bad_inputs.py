@@ -192,6 +192,13 @@ CASES = [
         "egress_usd_per_gb: got 'free'; accepts a number >= 0",
     ),
     Case("zero-steps", {"steps": 0}, "steps: got 0; accepts a number > 0"),
+    Case(
+        "gpu-without-price",
+        {"gpu": "RTX4090"},
+        "gpu_hourly_usd: got None; accepts a price in USD per GPU-hour >= 0 (the catalogue "
+        "has no price for gpu 'RTX4090')",
+        "total_usd_per_month",
+    ),
 ]
 
 

@@ -44,6 +44,7 @@ FIRST_CHECK_ROW = CHECKS_HEADER + 1
 GUARD_ROW = 4  # inputs_ok and input_error
 FITS_LABEL = "The model fits in GPU memory (GPUs per replica <= max GPUs per replica)"
 OUTPUTS_LABEL = "Every output is a number"
+PRICE_LABEL = "The GPU has a price per hour (gpu_hourly_usd, or the catalogue's)"
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,17 @@ def _fits(layout: Layout, e: dict[str, str]) -> Check:
     return Check(FITS_LABEL, f"{need}<={e['max_gpus_per_replica']}", message)
 
 
+def _priced(e: dict[str, str]) -> Check:
+    """The GPU has a price, given or from the catalogue (formulas.cost.check_price)."""
+    gpu = e["gpu"]
+    shown = f'IF(ISNUMBER({gpu}),{gpu}&"","\'"&{gpu}&"\'")'
+    message = (
+        '"gpu_hourly_usd: got None; accepts a price in USD per GPU-hour >= 0 (the catalogue '
+        f'has no price for gpu "&{shown}&")"'
+    )
+    return Check(PRICE_LABEL, f"ISNUMBER({e['gpu_hourly_usd_used']})", message)
+
+
 def _first_text(cells: list[str]) -> str:
     """The first of ``cells`` that is not a number (the outputs show a message there)."""
     text = '""'
@@ -152,8 +164,8 @@ def _first_text(cells: list[str]) -> str:
 
 
 def guard_rows() -> tuple[int, int]:
-    """First and last Checks row that ``inputs_ok`` covers: the inputs, then the fit."""
-    return FIRST_CHECK_ROW, FIRST_CHECK_ROW + len(INPUTS)
+    """First and last Checks row that ``inputs_ok`` covers: the inputs, the fit, the price."""
+    return FIRST_CHECK_ROW, FIRST_CHECK_ROW + len(INPUTS) + 1
 
 
 def checks(layout: Layout) -> list[Check]:
@@ -173,6 +185,7 @@ def checks(layout: Layout) -> list[Check]:
         for q in INPUTS
     ]
     found.append(_fits(layout, e))
+    found.append(_priced(e))
     growth = INPUT["dau_growth"]
     found.append(
         Check(

@@ -179,6 +179,7 @@ def _checks(layout: Layout, steps: pd.Series) -> dict[str, object]:
     base = inputs_sheet_values()
     holds = [in_range(q, base[q.name]) for q in INPUTS]
     holds.append(steps["gpus_per_replica"] <= base["max_gpus_per_replica"])
+    holds.append(not pd.isna(steps["gpu_hourly_usd_used"]))
     holds.append(in_range(INPUT["dau_growth"], INPUT["dau_growth"].default))
     holds += [True] * 5
     assert len(holds) == len(checks(layout))
