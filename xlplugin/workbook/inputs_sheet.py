@@ -44,7 +44,7 @@ def write_inputs(wb, ws, layout: Layout) -> None:
     styles.title(
         ws,
         "Inputs",
-        "Yellow cells are inputs: change them. Everything else is "
+        "Orange (Input-style) cells are inputs: change them. Everything else is "
         "calculated or fixed. Units are base units (bytes, seconds, USD); "
         "an empty optional input takes the catalogue's figure.",
     )
