@@ -296,6 +296,8 @@ def _inputs(args: dict, required: set) -> tuple[dict, tuple, np.ndarray | None]:
     """
     inputs, shapes, holes = {}, {}, []
     for name, value in args.items():
+        if value is None and name not in required:  # omitted: most arguments, most calls
+            continue
         value = _unwrap(value)
         if isinstance(value, list | tuple):
             inputs[name], missing = _range(name, value)
