@@ -28,8 +28,8 @@ os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 import httpx
 import numpy as np
 import pandas as pd
-import xlwings as xw
 import xlwings.server
+from bench_excel import body
 
 import formulas
 from xlplugin import functions
@@ -49,20 +49,6 @@ def bench_trivial(dau, requests_per_user=None, params=None, gpu=None):
 def bench_trivial_table(table):
     return [[len(table)]]
 """
-
-
-def body(name: str, *args) -> dict:
-    """A request as Excel's Office.js runtime sends it."""
-    return {
-        "func_name": name,
-        "args": [a if isinstance(a, list) else [[a]] for a in args],
-        "caller_address": "[Book1]Sheet1!A1",
-        "version": xw.__version__,
-        "client": "Office.js",
-        "culture_info_name": "en-US",
-        "date_format": "M/d/yyyy",
-        "runtime": "1.4",
-    }
 
 
 def timed(functions: dict, repeat: int, rounds: int = 5) -> dict[str, tuple[float, float]]:

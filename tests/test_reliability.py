@@ -20,16 +20,6 @@ import subprocess
 import sys
 import time
 
-os.environ["XLWINGS_ON_SERVER"] = "true"
-os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
-if "xlwings" in sys.modules and not sys.modules["xlwings"].on_server:  # imported too early
-    for _name in [
-        m
-        for m in sys.modules
-        if m.split(".")[0] == "xlwings" or m in ("xlplugin.functions", "xlplugin._excel")
-    ]:
-        del sys.modules[_name]
-
 import numpy as np
 import pytest
 import xlwings
