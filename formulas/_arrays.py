@@ -34,8 +34,8 @@ __all__ = [
 
 
 def is_blank(value: object) -> bool:
-    """True for None, NaN and empty or blank text (an empty Excel cell)."""
-    if value is None:
+    """True for None, NaN, pandas' NA and empty or blank text (an empty Excel cell)."""
+    if value is None or value is pd.NA:
         return True
     if isinstance(value, str):
         return not value.strip()

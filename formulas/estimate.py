@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 
@@ -19,6 +22,10 @@ REQUESTS_PER_THOUSAND = 1_000
 # estimate_table computes this many rows at a time: the temporaries stay small (in cache,
 # and reused by the allocator instead of being mapped and faulted in afresh for each step).
 CHUNK_ROWS = 1 << 16
+# numpy lets go of the GIL inside each operation on a chunk, so threads computing chunks
+# side by side use every core (writing disjoint slices of one result block). Tables of
+# one chunk stay on the calling thread: starting threads would cost more than it saves.
+WORKERS = min(4, os.cpu_count() or 1)
 
 
 def _complete(inputs: dict) -> dict:
@@ -156,18 +163,35 @@ def estimate_table(frame: pd.DataFrame) -> pd.DataFrame:
         raise InvalidInputError(
             "column", frame.columns[frame.columns.duplicated()][0], "each input name once"
         )
-    arrays = take(**{q.name: _column(frame, q) for q in INPUTS})
-    block = np.empty((len(_NUMERIC), len(frame)))  # the numbers, one row per column
+    if len(frame) <= CHUNK_ROWS or WORKERS == 1:
+        return _table(frame, None)
+    with ThreadPoolExecutor(WORKERS) as pool:
+        return _table(frame, pool)
+
+
+def _table(frame: pd.DataFrame, pool: ThreadPoolExecutor | None) -> pd.DataFrame:
+    """estimate_table's work, its chunks spread over ``pool``'s threads if there is one."""
+    shape = (len(_NUMERIC), len(frame))  # the numbers, one row per column
+    # The kernel zeroes the block's pages on another core while this one reads the
+    # columns (hashing text holds the GIL; numpy's fill lets go of it).
+    block = pool.submit(np.full, shape, np.nan) if pool else None
+    columns = {q.name: _column(frame, q) for q in INPUTS}
+    arrays = take(**{name: value for name, (value, _) in columns.items()})
+    block = block.result() if pool else np.empty(shape)
+
+    def fill(part: slice) -> None:
+        result = _compute(_rows(arrays, part))
+        for row, name in enumerate(_NUMERIC):
+            block[row, part] = result[name]
+
+    parts = [slice(s, s + CHUNK_ROWS) for s in range(0, max(len(frame), 1), CHUNK_ROWS)]
     try:
-        for start in range(0, max(len(frame), 1), CHUNK_ROWS):
-            part = slice(start, start + CHUNK_ROWS)
-            result = _compute(_rows(arrays, part))
-            for row, name in enumerate(_NUMERIC):
-                block[row, part] = result[name]
+        list(pool.map(fill, parts) if pool else map(fill, parts))
     except EstimateError:
         _compute(arrays)  # the error of the whole table, naming its row in the table
         raise
-    return _frame(arrays, block, frame.index)
+    kept = {name: frame[name] for name, (_, as_given) in columns.items() if as_given}
+    return _frame(arrays, block, frame.index, kept)
 
 
 def _rows(arrays: dict, part: slice) -> dict:
@@ -181,36 +205,45 @@ _COLUMNS = [q.name for q in INPUTS] + [q.name for q in OUTPUTS if q.name not in 
 _NUMERIC = [n for n in _COLUMNS if INPUT.get(n) is None or INPUT[n].kind != "name"]
 
 
-def _frame(arrays: dict, block: np.ndarray, index: pd.Index) -> pd.DataFrame:
-    """Columns in vocabulary order; the numbers in one block, so pandas copies them once."""
+def _frame(arrays: dict, block: np.ndarray, index: pd.Index, kept: dict) -> pd.DataFrame:
+    """Columns in vocabulary order; the numbers in one block, so pandas copies them once.
+
+    A name column comes out as it went in: the caller's own column (shared, not copied)
+    where no cell took the default, else the column pandas infers, built from codes.
+    """
     table = pd.DataFrame(block.T, index=index, columns=_NUMERIC, copy=False)
     for name in (n for n in _COLUMNS if n not in _NUMERIC):
-        values = arrays[name]  # names come out as they went in
-        if isinstance(values, pd.Categorical):  # the column pandas infers, built from codes
+        values = kept.get(name, arrays[name])
+        if isinstance(values, pd.Categorical):
             distinct = pd.Series(np.asarray(values.categories, dtype=object)).array
             values = distinct.take(values.codes)
-        else:
+        elif isinstance(values, np.ndarray | str | float | int) or values is None:
             values = np.broadcast_to(values, (len(index),))
         table.insert(_COLUMNS.index(name), name, values)
     return table
 
 
-def _column(frame: pd.DataFrame, spec) -> object:
-    """One input column; missing columns and blank cells take the default."""
+def _column(frame: pd.DataFrame, spec) -> tuple[object, bool]:
+    """One input column, missing columns and blank cells taking the default; and whether
+    the column is the caller's as given (names with no blank cell)."""
     if spec.name not in frame.columns:
-        return spec.default
+        return spec.default, False
     column = frame[spec.name]
     if column.dtype.kind in "fiu":
         values = column.to_numpy(dtype=float)
         if spec.default is not None and spec.kind != "name":
             values = np.where(np.isnan(values), spec.default, values)
-        return values
+        return values, False
     codes, uniques = pd.factorize(column, use_na_sentinel=False)
     fill = np.nan if spec.default is None else spec.default
-    cleaned = [fill if is_blank(u) else u for u in uniques]
+    blanks = [is_blank(u) for u in uniques]
+    cleaned = [fill if b else u for u, b in zip(uniques, blanks, strict=True)]
     if spec.default is None:  # NaN is not a category: keep the plain object array
-        return np.array([*cleaned, fill], dtype=object)[codes]
+        return np.array([*cleaned, fill], dtype=object)[codes], False
     # Names stay codes into their distinct values, so the catalogue looks each up once
     # without hashing the rows again; spellings that clean to the same value merge here.
     merged, distinct = pd.factorize(np.array(cleaned, dtype=object))
-    return pd.Categorical.from_codes(merged[codes], pd.Index(distinct, dtype=object))
+    if len(distinct) < len(cleaned):
+        codes = merged[codes]
+    names = pd.Categorical.from_codes(codes, pd.Index(distinct, dtype=object), validate=False)
+    return names, not any(blanks)

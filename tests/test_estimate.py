@@ -1,3 +1,5 @@
+import importlib
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -95,6 +97,56 @@ def test_table_error_names_the_row():
         formulas.estimate_table(frame)
     with pytest.raises(UnknownNameError, match=r"^gpu: got 'X1' \(row 3\)"):
         formulas.estimate_table(pd.DataFrame({"gpu": ["A100", "H100", "X1"]}))
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    """estimate_table in chunks of 64 rows on two threads, as a million rows are."""
+    module = importlib.import_module("formulas.estimate")
+    monkeypatch.setattr(module, "CHUNK_ROWS", 64)
+    monkeypatch.setattr(module, "WORKERS", 2)
+
+
+def _mixed_table(rows: int) -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    return pd.DataFrame(
+        {
+            "dau": rng.uniform(1e6, 1e9, rows).round(),
+            "params": rng.uniform(1e8, 3e10, rows).round(-6),
+            "gpu": rng.choice(["A100", "h100", "L4", "", "MI300X"], rows),
+            "precision": rng.choice(["FP16", "fp8", "BF16"], rows),
+            "utilization": np.where(rng.random(rows) < 0.1, np.nan, rng.uniform(0.2, 1, rows)),
+        },
+        index=pd.RangeIndex(1000, 1000 + rows),
+    )
+
+
+def test_table_in_chunks_on_threads_equals_one_chunk(request):
+    frame = _mixed_table(1_000)
+    whole = formulas.estimate_table(frame)  # 1,000 rows: one chunk, this thread
+    request.getfixturevalue("small_chunks")
+    chunked = formulas.estimate_table(frame)
+    pd.testing.assert_frame_equal(chunked, whole)
+    assert chunked.loc[1017, "gpu_count"] == formulas.estimate(**_row(frame.loc[1017]))["gpu_count"]
+
+
+def _row(row: pd.Series) -> dict:
+    return {k: v for k, v in row.items() if not (isinstance(v, float) and np.isnan(v)) and v != ""}
+
+
+def test_table_error_in_a_later_chunk_names_its_row(small_chunks):
+    frame = _mixed_table(1_000)
+    frame.loc[1700, "dau"] = -1.0
+    with pytest.raises(InvalidInputError, match=r"^dau: got -1 \(row 701\)"):
+        formulas.estimate_table(frame)
+
+
+def test_table_names_come_out_as_they_went_in():
+    frame = pd.DataFrame({"gpu": ["h100", "A100"], "precision": ["fp8", " "]})
+    table = formulas.estimate_table(frame)
+    assert list(table["gpu"]) == ["h100", "A100"]  # as given: the caller's own column
+    assert list(table["precision"]) == ["fp8", "FP16"]  # a blank cell takes the default
+    assert list(table["gpu_flops"]) == [1979e12, 312e12]  # H100 at FP8, A100 at FP16
 
 
 def test_table_accepts_text_cells():
