@@ -10,7 +10,13 @@ Base units inside (bytes, seconds, bit/s, FLOP/s, USD); decimal SI everywhere.
 from . import catalog, vocabulary
 from .bandwidth import egress_bits_per_second, ingress_bits_per_second
 from .catalog import gpu_names, gpu_spec, model_preset, precision_names
-from .cost import egress_usd_per_month, gpu_usd_per_month, storage_usd_per_month
+from .cost import (
+    egress_usd_per_month,
+    gpu_usd_per_month,
+    storage_usd_per_month,
+    total_usd_per_month,
+    usd_per_1k_requests,
+)
 from .errors import (
     DoesNotFitError,
     EstimateError,
@@ -71,6 +77,8 @@ __all__ = (
     "storage_bytes_per_day",
     "storage_bytes_per_month",
     "storage_usd_per_month",
+    "total_usd_per_month",
     "trps",
+    "usd_per_1k_requests",
     "vocabulary",
 )

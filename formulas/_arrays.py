@@ -26,9 +26,12 @@ __all__ = [
     "give",
     "given",
     "is_blank",
+    "missing",
     "number_array",
     "roundup",
     "take",
+    "valid",
+    "validated",
     "vectorised",
 ]
 
@@ -42,7 +45,8 @@ def is_blank(value: object) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
-def _to_float(value: object, spec: Input) -> float:
+def _to_float(value: object, name: str) -> float:
+    spec = INPUT[name]
     if isinstance(value, bool | np.bool_):
         raise InvalidInputError(spec.name, value, spec.accepts)
     if isinstance(value, numbers.Real):
@@ -58,15 +62,22 @@ def _to_float(value: object, spec: Input) -> float:
 
 def number_array(name: str, value: object) -> float | np.ndarray:
     """A validated float (for a scalar) or float array (raises :class:`InvalidInputError`)."""
-    spec = INPUT[name]
     kind = type(value)
     if kind is float or kind is int or kind is str:
-        number = float(value) if kind is not str else _to_float(value, spec)
-        if _bad_scalar(spec, number):
-            raise InvalidInputError(name, number, spec.accepts)
-        return number
+        x = value if kind is float else float(value) if kind is int else _to_float(value, name)
+        low, low_open, high, high_open, whole = _RANGES[name]
+        # Inside the bounds (so finite, as NaN fails every comparison) and no whole-number
+        # rule: accepted without further checks, the usual case.
+        inside = (low < x if low_open else low <= x) and (x < high if high_open else x <= high)
+        if inside and not whole:
+            return x
+        spec = INPUT[name]
+        if _bad_scalar(spec, x):
+            raise InvalidInputError(name, x, spec.accepts)
+        return x
+    spec = INPUT[name]
     if isinstance(value, float | int | str) and not isinstance(value, bool):
-        number = _to_float(value, spec)
+        number = _to_float(value, name)
         if _bad_scalar(spec, number):
             raise InvalidInputError(name, number, spec.accepts)
         return number
@@ -76,10 +87,22 @@ def number_array(name: str, value: object) -> float | np.ndarray:
     elif raw.dtype.kind == "b":
         raise InvalidInputError(name, raw.flat[0].item() if raw.size else raw, spec.accepts)
     else:
-        array = np.array([_to_float(v, spec) for v in raw.ravel()], dtype=float)
+        array = np.array([_to_float(v, name) for v in raw.ravel()], dtype=float)
         array = array.reshape(raw.shape)
     _check(spec, array)
     return array.item() if array.ndim == 0 else array
+
+
+_RANGES = {
+    q.name: (
+        -math.inf if q.low is None else q.low,
+        q.low is None or q.low_open,  # no lower bound: still above -inf
+        math.inf if q.high is None else q.high,
+        q.high is None or q.high_open,
+        q.integer,
+    )
+    for q in INPUT.values()
+}
 
 
 def _bad_scalar(spec: Input, x: float) -> bool:
@@ -114,9 +137,13 @@ def _check(spec: Input, array: np.ndarray) -> None:
         raise InvalidInputError(spec.name, array.ravel()[index].item(), spec.accepts, index)
 
 
+# A tuple, not ``str | float | ...``: a union in isinstance is built anew on each call.
+_NAME_SCALARS = (str, float, int, pd.Categorical)
+
+
 def name_array(value: object) -> object:
     """A name (scalar) or an object array of names, not yet resolved."""
-    if isinstance(value, str | float | int | pd.Categorical) or value is None:
+    if isinstance(value, _NAME_SCALARS) or value is None:
         return value
     raw = value.to_numpy() if isinstance(value, pd.Series) else np.asarray(value, dtype=object)
     raw = raw.astype(object, copy=False)
@@ -125,20 +152,35 @@ def name_array(value: object) -> object:
 
 def take(**inputs: object) -> dict[str, object]:
     """Validated numbers or arrays for named inputs (``None`` stays ``None``)."""
-    out = {}
+    return validated(inputs)
+
+
+def valid(name: str, value: object) -> object:
+    """One input, validated: a name as it is, a number as a float (or array)."""
+    return name_array(value) if name in _NAMES else number_array(name, value)
+
+
+def validated(inputs: dict, defaults: dict | None = None) -> dict[str, object]:
+    """:func:`take` for a dict of inputs, added to a copy of ``defaults`` (already valid)."""
+    out, arrays = dict(defaults) if defaults else {}, 0
     for name, value in inputs.items():
         if value is None:
-            out[name] = None
-        elif INPUT[name].kind == "name":
-            out[name] = name_array(value)
-        elif value is INPUT[name].default:  # the vocabulary's own default: valid, as a float
-            out[name] = _DEFAULTS[name]
+            valid = None
+        elif name in _NAMES:
+            valid = name_array(value)
+        elif value is _DEFAULT_OBJECTS[name]:  # the vocabulary's own default, as a float
+            valid = _DEFAULTS[name]
         else:
-            out[name] = number_array(name, value)
-    _same_shape(out)
+            valid = number_array(name, value)
+        out[name] = valid
+        arrays += isinstance(valid, np.ndarray)
+    if arrays > 1:  # one array or none: nothing to broadcast against
+        _same_shape(out)
     return out
 
 
+_NAMES = frozenset(q.name for q in INPUT.values() if q.kind == "name")
+_DEFAULT_OBJECTS = {q.name: q.default for q in INPUT.values()}
 _DEFAULTS = {
     q.name: number_array(q.name, q.default)
     for q in INPUT.values()
@@ -147,9 +189,7 @@ _DEFAULTS = {
 
 
 def _same_shape(arrays: dict[str, object]) -> None:
-    shapes = {n: np.shape(a) for n, a in arrays.items() if isinstance(a, np.ndarray)}
-    if len(shapes) < 2:  # nothing to broadcast against
-        return
+    shapes = {n: a.shape for n, a in arrays.items() if isinstance(a, np.ndarray)}
     try:
         np.broadcast_shapes(*shapes.values())
     except ValueError:
@@ -159,6 +199,13 @@ def _same_shape(arrays: dict[str, object]) -> None:
             shown,
             "arrays of one shape, or rows and columns that broadcast against each other",
         ) from None
+
+
+def missing(value) -> bool:
+    """True if ``value`` is not given: None, or NaN in any element."""
+    if type(value) is float:
+        return value != value
+    return value is None or bool(np.isnan(value).any())
 
 
 def given(value, fallback):
@@ -176,15 +223,19 @@ def roundup(x):
     Excel and LibreOffice first round to 15 significant digits, so a float artefact such as
     3.0000000000000004 counts as 3; plain ``ceil`` would make it 4 and the faces disagree.
     """
-    if type(x) is float and math.isfinite(x) and x != 0:  # one cell: no array operations
-        digits = 14 - math.floor(np.log10(abs(x)))
+    # Rounding to 15 significant digits moves x by at most 5e-15 of |x|, so it can change
+    # the result only where x is that close to a whole number (or not finite): those few
+    # take the full path, the rest is a plain ceil.
+    if type(x) is float and -1e300 < x < 1e300:  # one cell: no array operations
+        if abs(x - round(x)) > 1e-13 * abs(x):
+            return float(math.ceil(x))
+        if x == 0:
+            return 0.0
+        digits = 14 - math.floor(math.log10(abs(x)))
         if 0 <= digits <= 22:  # 10**digits is exact, as in numpy's array power
             scale = 10.0**digits
             return float(math.ceil(round(x * scale) / scale))
     if isinstance(x, np.ndarray) and x.dtype == np.float64 and x.ndim:
-        # Rounding to 15 significant digits moves x by at most 5e-15 of |x|, so it can
-        # change the result only where x is that close to a whole number (or not finite):
-        # those few take the full path, the rest is a plain ceil.
         result = np.ceil(x)
         with np.errstate(all="ignore"):
             near = ~(np.abs(x - np.round(x)) > 1e-13 * np.abs(x))
@@ -237,7 +288,9 @@ def vectorised(core):
     """Make a function of validated arrays public: validate, broadcast, return the caller's type.
 
     The undecorated function stays reachable as ``public.core`` so that
-    :func:`formulas.estimate` validates each input once, not once per output.
+    :func:`formulas.estimate` validates each input once, not once per output, and its
+    validated defaults as ``public.defaults``: ``core(**validated(given, defaults))``
+    is the call without the argument binding, for callers whose names are known.
     """
     signature = inspect.signature(core)
     # A default of ``...`` stands for the vocabulary's default, kept in one place.
@@ -247,33 +300,35 @@ def vectorised(core):
             for p in signature.parameters.values()
         ]
     )
-    defaults = {name: p.default for name, p in signature.parameters.items()}
-    names = tuple(defaults)
-    required = [name for name, value in defaults.items() if value is inspect.Parameter.empty]
+    parameters = signature.parameters
+    names, known = tuple(parameters), frozenset(parameters)
+    required = frozenset(n for n, p in parameters.items() if p.default is inspect.Parameter.empty)
+    # Defaults are validated once, here: a call validates only what it passes.
+    defaults = take(
+        **{n: p.default for n, p in parameters.items() if p.default is not inspect.Parameter.empty}
+    )
 
-    def bind(args: tuple, kwargs: dict) -> dict:
-        """``signature.bind`` with defaults applied, without its cost on a plain call."""
-        arguments = dict(defaults)
-        arguments.update(zip(names, args, strict=False))
-        if kwargs:
-            arguments.update(kwargs)
-        if (
-            len(args) > len(names)
-            or len(arguments) > len(names)
-            or (kwargs and not kwargs.keys().isdisjoint(names[: len(args)]))
-            or any(arguments[name] is inspect.Parameter.empty for name in required[len(args) :])
-        ):
-            bound = signature.bind(*args, **kwargs)  # raises the usual TypeError
-            bound.apply_defaults()
-            return bound.arguments
-        return arguments
+    def passed(args: tuple, kwargs: dict) -> dict:
+        """The arguments given, by name (``signature.bind`` without its cost)."""
+        if len(args) > len(names) or not kwargs.keys() <= known:
+            signature.bind(*args, **kwargs)  # raises the usual TypeError
+        given = kwargs  # this call's own dict
+        if args:
+            given = dict(zip(names, args, strict=False))
+            if not kwargs.keys().isdisjoint(given):
+                signature.bind(*args, **kwargs)
+            given.update(kwargs)
+        if not given.keys() >= required:
+            signature.bind(*args, **kwargs)
+        return given
 
     @functools.wraps(core)
     def public(*args, **kwargs):
-        arguments = bind(args, kwargs)
-        result = core(**take(**arguments))
-        return give(finite(core.__name__, result), *arguments.values())
+        given = passed(args, kwargs)
+        result = core(**validated(given, defaults))
+        return give(finite(core.__name__, result), *given.values())
 
     public.__signature__ = signature
     public.core = core
+    public.defaults = defaults
     return public

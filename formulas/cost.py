@@ -5,13 +5,21 @@ from __future__ import annotations
 import numpy as np
 
 from ._arrays import first, given, vectorised
-from .catalog import resolve_gpu, resolve_precision
 from .errors import InvalidInputError
-from .inference import gpu_count
+from .inference import catalogue, gpu_count
 from .storage import retained_storage_bytes
 from .units import BYTES_PER_GB, HOURS_PER_DAY
 
-__all__ = ["egress_usd_per_month", "gpu_usd_per_month", "storage_usd_per_month"]
+__all__ = [
+    "REQUESTS_PER_THOUSAND",
+    "egress_usd_per_month",
+    "gpu_usd_per_month",
+    "storage_usd_per_month",
+    "total_usd_per_month",
+    "usd_per_1k_requests",
+]
+
+REQUESTS_PER_THOUSAND = 1_000
 
 
 @vectorised
@@ -73,8 +81,7 @@ def gpu_usd_per_month(
         usable_memory_fraction,
         max_gpus_per_replica,
     )
-    compute = resolve_precision(precision)[1]
-    price = given(gpu_hourly_usd, resolve_gpu(gpu, compute)["hourly_usd"])
+    price = given(gpu_hourly_usd, catalogue(gpu, precision)[1]["hourly_usd"])
     return gpu_cost(count, price, days_per_month, gpu)
 
 
@@ -178,3 +185,137 @@ def egress_usd_per_month(
 def egress_cost(requests_per_month, response_bytes, egress_usd_per_gb):
     """Egress cost of a month's responses."""
     return requests_per_month * response_bytes / BYTES_PER_GB * egress_usd_per_gb
+
+
+@vectorised
+def total_usd_per_month(
+    dau,
+    requests_per_user,
+    params,
+    gpu=...,
+    steps=...,
+    precision=...,
+    flops_per_param=...,
+    utilization=...,
+    peak_factor=...,
+    headroom=...,
+    gpu_flops=...,
+    measured_inference_seconds=...,
+    bytes_per_param=...,
+    gpu_memory_bytes=...,
+    usable_memory_fraction=...,
+    max_gpus_per_replica=...,
+    profile_bytes=...,
+    stored_bytes_per_request=...,
+    index_overhead=...,
+    days_per_month=...,
+    retention_months=...,
+    response_bytes=...,
+    gpu_hourly_usd=...,
+    storage_usd_per_gb_month=...,
+    egress_usd_per_gb=...,
+):
+    """What the service costs per month: GPUs, storage and egress.
+
+    Parameters
+    ----------
+    dau, requests_per_user, params, gpu, steps, precision, flops_per_param, utilization
+        As in :func:`gpu_usd_per_month`.
+    peak_factor, headroom, gpu_flops, measured_inference_seconds, bytes_per_param
+        As in :func:`gpu_usd_per_month`.
+    gpu_memory_bytes, usable_memory_fraction, max_gpus_per_replica, gpu_hourly_usd
+        As in :func:`gpu_usd_per_month`.
+    profile_bytes, stored_bytes_per_request, index_overhead, retention_months
+        As in :func:`storage_usd_per_month`.
+    storage_usd_per_gb_month
+        As in :func:`storage_usd_per_month`.
+    days_per_month, response_bytes, egress_usd_per_gb
+        As in :func:`egress_usd_per_month`.
+
+    Returns
+    -------
+    numeric
+        gpu_usd_per_month + storage_usd_per_month + egress_usd_per_month. [USD/month]
+    """
+    gpus = gpu_usd_per_month.core(
+        dau,
+        requests_per_user,
+        params,
+        gpu,
+        steps,
+        precision,
+        flops_per_param,
+        utilization,
+        peak_factor,
+        headroom,
+        gpu_flops,
+        measured_inference_seconds,
+        bytes_per_param,
+        gpu_memory_bytes,
+        usable_memory_fraction,
+        max_gpus_per_replica,
+        gpu_hourly_usd,
+        days_per_month,
+    )
+    stored = storage_usd_per_month.core(
+        dau,
+        requests_per_user,
+        params,
+        bytes_per_param,
+        precision,
+        profile_bytes,
+        stored_bytes_per_request,
+        index_overhead,
+        days_per_month,
+        retention_months,
+        storage_usd_per_gb_month,
+    )
+    sent = egress_usd_per_month.core(
+        dau, requests_per_user, response_bytes, days_per_month, egress_usd_per_gb
+    )
+    return gpus + stored + sent
+
+
+@vectorised
+def usd_per_1k_requests(
+    dau,
+    requests_per_user,
+    params,
+    gpu=...,
+    steps=...,
+    precision=...,
+    flops_per_param=...,
+    utilization=...,
+    peak_factor=...,
+    headroom=...,
+    gpu_flops=...,
+    measured_inference_seconds=...,
+    bytes_per_param=...,
+    gpu_memory_bytes=...,
+    usable_memory_fraction=...,
+    max_gpus_per_replica=...,
+    profile_bytes=...,
+    stored_bytes_per_request=...,
+    index_overhead=...,
+    days_per_month=...,
+    retention_months=...,
+    response_bytes=...,
+    gpu_hourly_usd=...,
+    storage_usd_per_gb_month=...,
+    egress_usd_per_gb=...,
+):
+    """What a thousand requests cost, all in.
+
+    Parameters
+    ----------
+    dau, requests_per_user, params, gpu, ...
+        As in :func:`total_usd_per_month`.
+
+    Returns
+    -------
+    numeric
+        total_usd_per_month / requests per month × 1,000. [USD/1k requests]
+    """
+    total = total_usd_per_month.core(**locals())  # locals(): the parameters, so far
+    requests_per_month = dau * requests_per_user * days_per_month
+    return total / requests_per_month * REQUESTS_PER_THOUSAND

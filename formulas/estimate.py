@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from concurrent.futures import ThreadPoolExecutor
 
@@ -9,8 +10,9 @@ import numpy as np
 import pandas as pd
 
 from . import cost, inference, storage
-from ._arrays import finite, give, given, is_blank, take
+from ._arrays import finite, give, given, is_blank, take, validated
 from .catalog import resolve_gpu, resolve_precision
+from .cost import REQUESTS_PER_THOUSAND
 from .errors import EstimateError, InvalidInputError, UnknownNameError
 from .traffic import peak_rps, trps
 from .units import BITS_PER_BYTE
@@ -18,7 +20,6 @@ from .vocabulary import INPUT, INPUTS, OUTPUTS, input_names
 
 __all__ = ["REQUESTS_PER_THOUSAND", "estimate", "estimate_table"]
 
-REQUESTS_PER_THOUSAND = 1_000
 # estimate_table computes this many rows at a time: the temporaries stay small (in cache,
 # and reused by the allocator instead of being mapped and faulted in afresh for each step).
 CHUNK_ROWS = 1 << 16
@@ -28,14 +29,17 @@ CHUNK_ROWS = 1 << 16
 WORKERS = min(4, os.cpu_count() or 1)
 
 
-def _complete(inputs: dict) -> dict:
+def _inputs(inputs: dict) -> dict:
+    """Every input, validated: those given (not blank) and the defaults for the rest."""
     unknown = [name for name in inputs if name not in INPUT]
     if unknown:
         raise UnknownNameError("input", unknown[0], input_names())
-    return {
-        q.name: inputs[q.name] if q.name in inputs and not is_blank(inputs[q.name]) else q.default
-        for q in INPUTS
-    }
+    given = {name: value for name, value in inputs.items() if not is_blank(value)}
+    return validated(given, _DEFAULTS)
+
+
+_DEFAULTS = take(**{q.name: q.default for q in INPUTS})  # validated once
+_SCALARS = frozenset((float, int, str, type(None)))  # what take() makes of one cell
 
 
 def _compute(a: dict) -> dict[str, np.ndarray]:
@@ -44,7 +48,7 @@ def _compute(a: dict) -> dict[str, np.ndarray]:
         return _outputs(a)
 
 
-def _outputs(a: dict) -> dict[str, np.ndarray]:
+def _outputs(a: dict, scalar: bool = False) -> dict[str, np.ndarray]:
     widths, compute = resolve_precision(a["precision"])
     gpu = resolve_gpu(a["gpu"], compute)
     r = dict(a)
@@ -93,8 +97,9 @@ def _outputs(a: dict) -> dict[str, np.ndarray]:
     out["usd_per_1k_requests"] = (
         out["total_usd_per_month"] / requests_per_month * REQUESTS_PER_THOUSAND
     )
-    for name, value in out.items():
-        finite(name, value)
+    if not (scalar and math.isfinite(sum(out.values()))):  # one scenario: one check
+        for name, value in out.items():
+            finite(name, value)
     r.update(out)
     return r
 
@@ -133,9 +138,11 @@ def estimate(**inputs) -> dict[str, object]:
     dict
         Name to value, in base units: a scalar for scalar inputs, else arrays or Series.
     """
-    raw = _complete(inputs)
-    result = _compute(take(**raw))
-    originals = [v for v in raw.values() if isinstance(v, pd.Series)] or list(raw.values())
+    a = _inputs(inputs)
+    if _SCALARS.issuperset(map(type, a.values())):
+        return _outputs(a, scalar=True)  # Python floats: no numpy warnings to silence
+    result = _compute(a)
+    originals = [v for v in inputs.values() if isinstance(v, pd.Series)] or list(inputs.values())
     return {
         name: value if type(value) in (float, str) else give(value, *originals)
         for name, value in result.items()

@@ -6,11 +6,12 @@ A request costs ``flops_per_param × params × steps`` FLOP; a GPU delivers
 
 from __future__ import annotations
 
-import math
+import functools
+from types import MappingProxyType
 
 import numpy as np
 
-from ._arrays import first, given, roundup, vectorised
+from ._arrays import first, given, missing, roundup, vectorised
 from .catalog import resolve_gpu, resolve_precision
 from .errors import DoesNotFitError, InvalidInputError
 from .traffic import peak_rps
@@ -21,6 +22,18 @@ __all__ = ["gpu_count", "gpus_per_replica", "inference_seconds", "qps_per_gpu"]
 
 def catalogue(gpu, precision):
     """Bytes per parameter and GPU figures for names, with the GPU's FLOP/s checked."""
+    if type(gpu) is str and type(precision) is str:  # one cell
+        return _one_catalogue(gpu, precision)
+    return _catalogue(gpu, precision)
+
+
+@functools.lru_cache(maxsize=1024)
+def _one_catalogue(gpu: str, precision: str):
+    widths, figures = _catalogue(gpu, precision)  # an unknown name raises: not cached
+    return widths, MappingProxyType(figures)
+
+
+def _catalogue(gpu, precision):
     widths, compute = resolve_precision(precision)
     figures = resolve_gpu(gpu, compute)
     check_flops(figures["flops"], gpu)
@@ -88,20 +101,12 @@ def inference_seconds(
 
 
 def _seconds(params, steps, gpu, precision, flops_per_param, utilization, gpu_flops, measured):
-    if measured is not None and not _missing(measured):
+    if measured is not None and not missing(measured):
         return measured  # every row measured: no catalogue look-up needed
     peak = (
-        given(gpu_flops, catalogue(gpu, precision)[1]["flops"])
-        if _missing(gpu_flops)
-        else gpu_flops
+        given(gpu_flops, catalogue(gpu, precision)[1]["flops"]) if missing(gpu_flops) else gpu_flops
     )
     return seconds(params, steps, flops_per_param, peak, utilization, measured)
-
-
-def _missing(value) -> bool:
-    if type(value) is float:
-        return math.isnan(value)
-    return value is None or bool(np.isnan(value).any())
 
 
 def seconds(params, steps, flops_per_param, peak_flops, utilization, measured):
@@ -250,24 +255,17 @@ def gpu_count(
         replicas × gpus_per_replica, with replicas =
         ceil(peak_rps × (1 + headroom) / (qps_per_gpu × gpus_per_replica)). [GPUs]
     """
-    qps = qps_per_gpu.core(
-        params,
-        gpu,
-        steps,
-        precision,
-        flops_per_param,
-        utilization,
-        gpu_flops,
-        measured_inference_seconds,
-    )
-    per_replica = gpus_per_replica.core(
-        params,
-        gpu,
-        precision,
-        bytes_per_param,
-        gpu_memory_bytes,
+    # One catalogue look-up serves both the time per request and the GPUs per replica.
+    widths, figures = catalogue(gpu, precision)
+    peak = given(gpu_flops, figures["flops"])
+    qps = 1 / seconds(params, steps, flops_per_param, peak, utilization, measured_inference_seconds)
+    per_replica = replicas(
+        params * given(bytes_per_param, widths),
+        given(gpu_memory_bytes, figures["memory_bytes"]),
         usable_memory_fraction,
         max_gpus_per_replica,
+        params,
+        gpu,
     )
     demand = peak_rps.core(dau, requests_per_user, peak_factor) * (1 + headroom)
     return count(demand, qps, per_replica)

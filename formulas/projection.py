@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ._arrays import take
-from .estimate import _complete, _compute
+from .estimate import _compute, _inputs
 from .units import BYTES_PER_GB
 
 __all__ = ["PROJECTION_COLUMNS", "projection"]
@@ -47,9 +47,9 @@ def projection(months=24, dau_growth=0.05, **inputs) -> pd.DataFrame:
     plan = take(months=months, dau_growth=dau_growth)
     count = int(plan["months"])
     month = np.arange(1, count + 1, dtype=float)
-    raw = _complete(inputs)
-    raw["dau"] = take(dau=raw["dau"])["dau"] * (1 + plan["dau_growth"]) ** (month - 1)
-    r = _compute(take(**raw))
+    a = _inputs(inputs)
+    a["dau"] = a["dau"] * (1 + plan["dau_growth"]) ** (month - 1)
+    r = _compute(a)
     retention = int(r["retention_months"])
     monthly = np.broadcast_to(r["storage_bytes_per_month"], month.shape)
     window = np.convolve(monthly, np.ones(retention))[:count] if retention else 0 * monthly

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from ._arrays import given, vectorised
+from ._arrays import given, missing, vectorised
 from .catalog import resolve_precision
 
 __all__ = [
@@ -35,7 +33,7 @@ def model_size_bytes(params, bytes_per_param=..., precision=...):
     numeric
         Weights. [B]
     """
-    if bytes_per_param is None or np.isnan(bytes_per_param).any():
+    if missing(bytes_per_param):
         bytes_per_param = given(bytes_per_param, resolve_precision(precision)[0])
     return params * bytes_per_param
 

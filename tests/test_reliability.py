@@ -209,14 +209,23 @@ def test_limits_come_from_the_environment():
         assert done.stdout.strip() == expected, done.stderr
 
 
+def _formula_returning(value):
+    """A stand-in for a formulas function, called with or without its argument binding."""
+
+    def formula(**kwargs):
+        return value
+
+    formula.core, formula.defaults = formula, {}
+    return formula
+
+
 def test_a_result_that_is_not_finite_is_a_message(monkeypatch):
-    monkeypatch.setattr(functions.trps.plan, "formula", lambda **kwargs: np.inf)
+    monkeypatch.setattr(functions.trps.plan, "formula", _formula_returning(np.inf))
     assert excel_call("trps", [1e8, 10.0]) == [
-        ["#VALUE! trps: the result is not a finite number; the inputs are out of range"]
+        ["#VALUE! trps: the result overflows; the inputs are too large to compute"]
     ]
-    monkeypatch.setattr(
-        functions.trps.plan, "formula", lambda **kwargs: np.array([[1.0], [np.nan]])
-    )
+    nan_below = _formula_returning(np.array([[1.0], [np.nan]]))
+    monkeypatch.setattr(functions.trps.plan, "formula", nan_below)
     [[message]] = excel_call("trps", [[[1e8], [2e8]], 10.0])
     assert message.startswith("#VALUE! trps: the result is not a finite number")
 

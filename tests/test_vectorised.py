@@ -89,6 +89,8 @@ def test_cost_functions_equal_the_estimate():
     assert formulas.gpu_usd_per_month(1e8, 10, 8.1e9) == seed["gpu_usd_per_month"]
     assert formulas.storage_usd_per_month(1e8, 10, 8.1e9) == seed["storage_usd_per_month"]
     assert formulas.egress_usd_per_month(1e8, 10) == seed["egress_usd_per_month"]
+    assert formulas.total_usd_per_month(1e8, 10, 8.1e9) == seed["total_usd_per_month"]
+    assert formulas.usd_per_1k_requests(1e8, 10, 8.1e9) == seed["usd_per_1k_requests"]
     # Storage cost needs no GPU: a model too big for any replica still has one.
     assert formulas.storage_usd_per_month(1e8, 10, 4.05e11) > seed["storage_usd_per_month"]
 
@@ -105,3 +107,15 @@ def test_alias_that_looks_like_a_number_is_a_gpu():
     assert formulas.gpu_count(1e8, 10, 8.1e9, "4090") == formulas.gpu_count(
         1e8, 10, 8.1e9, "RTX4090"
     )
+
+
+def test_total_cost_equals_the_estimate_row_by_row():
+    daus = pd.Series([1e6, 1e8, 3e9], index=["small", "seed", "big"])
+    inputs = {"params": 2e10, "gpu": "H100", "precision": "FP8", "retention_months": 3}
+    total = formulas.total_usd_per_month(daus, 10, **inputs)
+    per_1k = formulas.usd_per_1k_requests(daus, 10, **inputs)
+    assert list(total.index) == ["small", "seed", "big"]
+    for key, dau in daus.items():
+        expected = formulas.estimate(dau=dau, requests_per_user=10, **inputs)
+        assert total[key] == expected["total_usd_per_month"]
+        assert per_1k[key] == expected["usd_per_1k_requests"]

@@ -23,6 +23,7 @@ import xlwings as xw
 
 import formulas
 from formulas import catalog
+from formulas._arrays import finite, valid, validated
 from formulas.vocabulary import INPUT, OUTPUT
 
 __all__ = [
@@ -74,6 +75,8 @@ try:  # xlwings Lite (Pyodide >= 0.28) passes JavaScript's null inside ranges as
 except ImportError:
     JsNull = type(None)
 _PLAIN = {float, int, str, bool, type(None)}
+# Tuples of types, not ``list | tuple``: a union in isinstance is built anew on each call.
+_RANGE = (list, tuple)  # how a range arrives: a list of rows
 
 Number = Any  # a number, text with an SI suffix ("100M", "1MB", "90%"), or a range of them
 Range = Any  # a range with a header row
@@ -163,11 +166,14 @@ class _Plan:
         self.name = function.__name__
         self.required = {p.name for p in parameters if p.default is inspect.Parameter.empty}
         self.whole = OUTPUT[self.name].unit == "GPUs"
-        self.formula = getattr(formulas, self.name, None)  # costs exist only in estimate()
-        if self.formula is not None:
-            own = inspect.signature(self.formula).parameters.values()
-            self.takes = {p.name for p in own}
-            self.needs = [p.name for p in own if p.default is inspect.Parameter.empty]
+        self.formula = getattr(formulas, self.name)
+        own = inspect.signature(self.formula).parameters.values()
+        self.takes = {p.name for p in own}
+        self.needs = [p.name for p in own if p.default is inspect.Parameter.empty]
+        # formulas needs no argument that Excel may omit (its defaults cover the rest)...
+        self.complete = set(self.needs) <= self.required
+        # ...and takes each argument as it is.
+        self.direct = self.complete and {p.name for p in parameters} <= self.takes
 
 
 def excel_function(function=None, **docs: str):
@@ -201,18 +207,48 @@ def output(function, args: dict) -> list[list]:
     """Cells of one output of the estimate for an Excel function's arguments."""
     plan = function.plan
     try:
+        cells = _single_cells(args, plan)
+        if cells is not None:  # the usual call: formulas' core, without argument binding
+            value = finite(plan.name, plan.formula.core(**cells))
+            return [[int(value) if plan.whole else float(value)]]
         inputs, shape, holes = _inputs(args, plan.required)
-        if plan.formula is None:
-            value = formulas.estimate(**inputs)[plan.name]
-        else:
-            value = plan.formula(**_formula_arguments(plan, inputs))
+        arguments = inputs if plan.direct else _formula_arguments(plan, inputs)
+        value = plan.formula(**arguments)
     except formulas.EstimateError as error:
         return value_error(error)
     return _cells(value, shape, holes, plan.whole, plan.name)
 
 
+def _single_cells(args: dict, plan: _Plan) -> dict | None:
+    """Every argument of formulas' core, validated, when each given one is a single number
+    or text and formulas needs none that Excel may omit; else None (ranges, empty or error
+    cells and missing arguments take the general path, which also words their messages)."""
+    if not plan.complete:
+        return None
+    cells = dict(plan.formula.defaults)
+    for name, value in args.items():
+        if value is None:
+            if name in plan.required:
+                return None
+            continue
+        kind = type(value)
+        if kind is list and len(value) == 1 and type(value[0]) is list and len(value[0]) == 1:
+            value = value[0][0]  # classic xlwings' ndim=2: a single cell as [[value]]
+            kind = type(value)
+        if not (
+            (kind is float and value == value) or kind is int or (kind is str and value.strip())
+        ):
+            return None
+        value = valid(name, value)  # checked even where this output does not use it
+        if name in plan.takes:
+            cells[name] = value
+    return cells
+
+
 def _formula_arguments(plan: _Plan, inputs: dict) -> dict:
     arguments = {name: value for name, value in inputs.items() if name in plan.takes}
+    if len(arguments) < len(inputs):  # given, though this output does not use it: checked
+        validated({name: value for name, value in inputs.items() if name not in plan.takes})
     for name in plan.needs:
         if name not in arguments:  # required by formulas, optional in Excel
             arguments[name] = _default(name, inputs)
@@ -247,8 +283,8 @@ def cell(value: object) -> object:
 def _unwrap(value: object) -> object:
     """A single cell as its value; a range as a list of rows (a one-row range may come as
     a flat list: xlwings' Office.js reader unwraps it)."""
-    if isinstance(value, list | tuple) and value:
-        if not isinstance(value[0], list | tuple):
+    if isinstance(value, _RANGE) and value:
+        if not isinstance(value[0], _RANGE):
             value = [value]
         if len(value) == 1 and len(value[0]) == 1:
             return value[0][0]
@@ -263,7 +299,7 @@ def _matrix(rows: list, name: str) -> tuple[np.ndarray, set]:
     """
     if len(rows) > MAX_ARGUMENT_CELLS:
         raise formulas.LimitError(name, len(rows), MAX_ARGUMENT_CELLS, "cells")
-    widths = {len(row) if isinstance(row, list | tuple) else -1 for row in rows}
+    widths = {len(row) if isinstance(row, _RANGE) else -1 for row in rows}
     if not rows or widths == {0}:
         raise formulas.EstimateError(
             f"{name}: got an empty range (no cells); accepts a range of at least one cell"
@@ -295,25 +331,39 @@ def _inputs(args: dict, required: set) -> tuple[dict, tuple, np.ndarray | None]:
     result's cell is left empty.
     """
     inputs, shapes, holes = {}, {}, []
-    for name, value in args.items():
-        if value is None and name not in required:  # omitted: most arguments, most calls
+    for name in required:
+        if args[name] is None:
+            raise _missing(name)
+    given = {name: value for name, value in args.items() if value is not None}  # not omitted
+    for name, value in given.items():
+        if type(value) is list and len(value) == 1 and type(value[0]) is list:
+            value = value[0][0] if len(value[0]) == 1 else value  # Office.js sends [[cell]]
+        if type(value) is int or (type(value) is float and value == value):  # not NaN: as is
+            inputs[name] = value
+            continue
+        if type(value) is str and value.strip():  # text: formulas reads it
+            inputs[name] = value
             continue
         value = _unwrap(value)
-        if isinstance(value, list | tuple):
+        if isinstance(value, _RANGE):
             inputs[name], missing = _range(name, value)
             shapes[name] = missing.shape
             if name in required and missing.any():
                 holes.append(missing)
-        elif blank(value := cell(value)):
+        elif blank(value := value if type(value) in _PLAIN else cell(value)):
             if name in required:
-                raise formulas.EstimateError(
-                    f"{name}: missing (required); accepts {INPUT[name].accepts}"
-                )
+                raise _missing(name)
         else:
             inputs[name] = value
+    if not shapes:  # every argument a single cell: the usual call
+        return inputs, (), None
     shape = _shape(shapes)
     holes = np.logical_or.reduce([np.broadcast_to(h, shape) for h in holes]) if holes else None
     return inputs, shape, holes
+
+
+def _missing(name: str) -> formulas.EstimateError:
+    return formulas.EstimateError(f"{name}: missing (required); accepts {INPUT[name].accepts}")
 
 
 def _range(name: str, rows: list) -> tuple[np.ndarray, np.ndarray]:
@@ -422,7 +472,7 @@ def scenario_rows(table: object) -> list[list]:
     """SCENARIOS: a header row of output names, then every output for each scenario row."""
     try:
         table = _unwrap(table)
-        if not isinstance(table, list | tuple):
+        if not isinstance(table, _RANGE):
             raise formulas.EstimateError(
                 f"table: got {_shown(cell(table))}; accepts a range with a header row naming "
                 "inputs (dau, requests_per_user, params, gpu, ...) and one scenario per row"
@@ -480,7 +530,7 @@ def spec_cells(gpu: object, field: object) -> list[list]:
 
 def _names(name: str, value: object) -> np.ndarray:
     value = _unwrap(value)
-    if isinstance(value, list | tuple):
+    if isinstance(value, _RANGE):
         return _matrix(value, name)[0]
     if blank(value := cell(value)):
         raise formulas.EstimateError(f"{name}: missing (required); accepts a catalogue name")
