@@ -65,11 +65,8 @@ def number_array(name: str, value: object) -> float | np.ndarray:
     kind = type(value)
     if kind is float or kind is int or kind is str:
         x = value if kind is float else float(value) if kind is int else _to_float(value, name)
-        low, low_open, high, high_open, whole = _RANGES[name]
-        # Inside the bounds (so finite, as NaN fails every comparison) and no whole-number
-        # rule: accepted without further checks, the usual case.
-        inside = (low < x if low_open else low <= x) and (x < high if high_open else x <= high)
-        if inside and not whole:
+        low, high = _INSIDE[name]
+        if low < x < high:  # the usual case
             return x
         spec = INPUT[name]
         if _bad_scalar(spec, x):
@@ -93,13 +90,14 @@ def number_array(name: str, value: object) -> float | np.ndarray:
     return array.item() if array.ndim == 0 else array
 
 
-_RANGES = {
+# For each input, an open interval inside what it accepts (empty for whole numbers and
+# names): a float strictly within is valid with no further check. NaN, failing every
+# comparison, never is.
+_INSIDE = {
     q.name: (
-        -math.inf if q.low is None else q.low,
-        q.low is None or q.low_open,  # no lower bound: still above -inf
-        math.inf if q.high is None else q.high,
-        q.high is None or q.high_open,
-        q.integer,
+        (-math.inf if q.low is None else q.low, math.inf if q.high is None else q.high)
+        if q.kind != "name" and not q.integer
+        else (math.inf, -math.inf)
     )
     for q in INPUT.values()
 }
@@ -157,6 +155,10 @@ def take(**inputs: object) -> dict[str, object]:
 
 def valid(name: str, value: object) -> object:
     """One input, validated: a name as it is, a number as a float (or array)."""
+    if type(value) is float:
+        low, high = _INSIDE[name]
+        if low < value < high:  # a number well inside its range: the usual cell
+            return value
     return name_array(value) if name in _NAMES else number_array(name, value)
 
 
@@ -213,7 +215,7 @@ def given(value, fallback):
     if value is None:
         return fallback
     if isinstance(value, float):
-        return fallback if math.isnan(value) else value
+        return fallback if value != value else value  # NaN is not equal to itself
     return np.where(np.isnan(value), fallback, value)
 
 
@@ -227,8 +229,10 @@ def roundup(x):
     # the result only where x is that close to a whole number (or not finite): those few
     # take the full path, the rest is a plain ceil.
     if type(x) is float and -1e300 < x < 1e300:  # one cell: no array operations
-        if abs(x - round(x)) > 1e-13 * abs(x):
-            return float(math.ceil(x))
+        up = math.ceil(x)
+        near = 1e-13 * (x if x > 0 else -x)
+        if near < up - x < 1 - near:  # not within 1e-13 of |x| of a whole number
+            return float(up)
         if x == 0:
             return 0.0
         digits = 14 - math.floor(math.log10(abs(x)))
@@ -288,9 +292,9 @@ def vectorised(core):
     """Make a function of validated arrays public: validate, broadcast, return the caller's type.
 
     The undecorated function stays reachable as ``public.core`` so that
-    :func:`formulas.estimate` validates each input once, not once per output, and its
-    validated defaults as ``public.defaults``: ``core(**validated(given, defaults))``
-    is the call without the argument binding, for callers whose names are known.
+    :func:`formulas.estimate` validates each input once, not once per output; with its
+    defaults validated, ``core(**validated(given))`` is the call without the argument
+    binding, for callers whose names are known.
     """
     signature = inspect.signature(core)
     # A default of ``...`` stands for the vocabulary's default, kept in one place.
@@ -303,10 +307,10 @@ def vectorised(core):
     parameters = signature.parameters
     names, known = tuple(parameters), frozenset(parameters)
     required = frozenset(n for n, p in parameters.items() if p.default is inspect.Parameter.empty)
-    # Defaults are validated once, here: a call validates only what it passes.
-    defaults = take(
-        **{n: p.default for n, p in parameters.items() if p.default is not inspect.Parameter.empty}
-    )
+    # Defaults are validated once, here, and become the core's own: a call validates and
+    # passes only what it was given (Python fills in the rest, without a dict to copy).
+    defaults = {n: p.default for n, p in parameters.items() if p.default is not p.empty}
+    core.__defaults__ = tuple(take(**defaults).values())
 
     def passed(args: tuple, kwargs: dict) -> dict:
         """The arguments given, by name (``signature.bind`` without its cost)."""
@@ -325,10 +329,9 @@ def vectorised(core):
     @functools.wraps(core)
     def public(*args, **kwargs):
         given = passed(args, kwargs)
-        result = core(**validated(given, defaults))
+        result = core(**validated(given))
         return give(finite(core.__name__, result), *given.values())
 
     public.__signature__ = signature
     public.core = core
-    public.defaults = defaults
     return public

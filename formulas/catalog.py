@@ -186,7 +186,7 @@ def _named(table: str, argument: str, value: object, codes, i: int) -> str:
 def resolve_precision(precision) -> tuple[object, object]:
     """Bytes per parameter and compute column index (0 fp16, 1 fp8, 2 int8) for names."""
     if type(precision) is str:  # one cell
-        return _precision_row(_canonical("precisions", "precision", precision))
+        return _one_precision(precision)
     codes, uniques = _distinct(precision)
     found = [
         _precision_row(_named("precisions", "precision", u, codes, i))
@@ -195,6 +195,11 @@ def resolve_precision(precision) -> tuple[object, object]:
     if np.ndim(codes) == 0:
         return found[0]
     return np.array([f[0] for f in found])[codes], np.array([f[1] for f in found])[codes]
+
+
+@functools.lru_cache(maxsize=1024)
+def _one_precision(value: str) -> tuple[float, int]:
+    return _precision_row(_canonical("precisions", "precision", value))  # unknown: raises
 
 
 @functools.cache

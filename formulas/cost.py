@@ -87,14 +87,13 @@ def gpu_usd_per_month(
 
 def gpu_cost(count, price, days_per_month, gpu):
     """GPU cost from resolved arrays; a GPU with no price asks for one."""
-    check_price(price, gpu)
+    if not (type(price) is float and price == price):  # not one cell with a price
+        check_price(price, gpu)
     return count * price * HOURS_PER_DAY * days_per_month
 
 
 def check_price(price, gpu) -> None:
     """Every GPU needs a price: the catalogue's, or ``gpu_hourly_usd``."""
-    if type(price) is float and price == price:  # one cell with a price
-        return
     missing = np.isnan(price)
     if np.any(missing):
         row, (name,) = first(missing, gpu)

@@ -215,7 +215,7 @@ def _formula_returning(value):
     def formula(**kwargs):
         return value
 
-    formula.core, formula.defaults = formula, {}
+    formula.core = formula
     return formula
 
 

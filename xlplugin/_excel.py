@@ -220,15 +220,16 @@ def output(function, args: dict) -> list[list]:
 
 
 def _single_cells(args: dict, plan: _Plan) -> dict | None:
-    """Every argument of formulas' core, validated, when each given one is a single number
-    or text and formulas needs none that Excel may omit; else None (ranges, empty or error
-    cells and missing arguments take the general path, which also words their messages)."""
+    """The given arguments, validated for formulas' core (which holds the defaults), when
+    each is a single number or text and formulas needs none that Excel may omit; else
+    None: ranges, empty or error cells and missing arguments take the general path, which
+    also words their messages."""
     if not plan.complete:
         return None
-    cells = dict(plan.formula.defaults)
+    cells, required, takes = {}, plan.required, plan.takes
     for name, value in args.items():
-        if value is None:
-            if name in plan.required:
+        if value is None:  # omitted: the default, unless it is required
+            if name in required:
                 return None
             continue
         kind = type(value)
@@ -240,7 +241,7 @@ def _single_cells(args: dict, plan: _Plan) -> dict | None:
         ):
             return None
         value = valid(name, value)  # checked even where this output does not use it
-        if name in plan.takes:
+        if name in takes:
             cells[name] = value
     return cells
 
