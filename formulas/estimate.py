@@ -178,7 +178,11 @@ def estimate_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _table(frame: pd.DataFrame, pool: ThreadPoolExecutor | None) -> pd.DataFrame:
     """estimate_table's work, its chunks spread over ``pool``'s threads if there is one."""
-    shape = (len(_NUMERIC), len(frame))  # the numbers, one row per column
+    # The block holds the numbers computed a chunk at a time, one row per column: the
+    # outputs and the inputs that take a default or a catalogue figure. Inputs read from
+    # the frame stay as their own columns.
+    rows = [n for n in _NUMERIC if n not in frame.columns or INPUT[n].default is None]
+    shape = (len(rows), len(frame))
     # The kernel zeroes the block's pages on another core while this one reads the
     # columns (hashing text holds the GIL; numpy's fill lets go of it).
     block = pool.submit(np.full, shape, np.nan) if pool else None
@@ -188,7 +192,7 @@ def _table(frame: pd.DataFrame, pool: ThreadPoolExecutor | None) -> pd.DataFrame
 
     def fill(part: slice) -> None:
         result = _compute(_rows(arrays, part))
-        for row, name in enumerate(_NUMERIC):
+        for row, name in enumerate(rows):
             block[row, part] = result[name]
 
     parts = [slice(s, s + CHUNK_ROWS) for s in range(0, max(len(frame), 1), CHUNK_ROWS)]
@@ -197,8 +201,13 @@ def _table(frame: pd.DataFrame, pool: ThreadPoolExecutor | None) -> pd.DataFrame
     except EstimateError:
         _compute(arrays)  # the error of the whole table, naming its row in the table
         raise
-    kept = {name: frame[name] for name, (_, as_given) in columns.items() if as_given}
-    return _frame(arrays, block, frame.index, kept)
+    table = pd.DataFrame(block.T, index=frame.index, columns=rows, copy=False)
+    for name in (n for n in _COLUMNS if n not in rows):  # in order: each lands in its place
+        given_as_is = name in columns and columns[name][1]
+        table.insert(
+            _COLUMNS.index(name), name, _column_out(frame, name, arrays[name], given_as_is)
+        )
+    return table
 
 
 def _rows(arrays: dict, part: slice) -> dict:
@@ -212,35 +221,30 @@ _COLUMNS = [q.name for q in INPUTS] + [q.name for q in OUTPUTS if q.name not in 
 _NUMERIC = [n for n in _COLUMNS if INPUT.get(n) is None or INPUT[n].kind != "name"]
 
 
-def _frame(arrays: dict, block: np.ndarray, index: pd.Index, kept: dict) -> pd.DataFrame:
-    """Columns in vocabulary order; the numbers in one block, so pandas copies them once.
-
-    A name column comes out as it went in: the caller's own column (shared, not copied)
-    where no cell took the default, else the column pandas infers, built from codes.
-    """
-    table = pd.DataFrame(block.T, index=index, columns=_NUMERIC, copy=False)
-    for name in (n for n in _COLUMNS if n not in _NUMERIC):
-        values = kept.get(name, arrays[name])
-        if isinstance(values, pd.Categorical):
-            distinct = pd.Series(np.asarray(values.categories, dtype=object)).array
-            values = distinct.take(values.codes)
-        elif isinstance(values, np.ndarray | str | float | int) or values is None:
-            values = np.broadcast_to(values, (len(index),))
-        table.insert(_COLUMNS.index(name), name, values)
-    return table
+def _column_out(frame: pd.DataFrame, name: str, values: object, given_as_is: bool) -> object:
+    """An input column of the result: the caller's own (shared, not copied) where it is as
+    given, else its values as resolved (names built from codes, as pandas infers them)."""
+    if given_as_is:
+        return frame[name]
+    if isinstance(values, pd.Categorical):
+        distinct = pd.Series(np.asarray(values.categories, dtype=object)).array
+        return distinct.take(values.codes)
+    return np.broadcast_to(values, (len(frame),))
 
 
 def _column(frame: pd.DataFrame, spec) -> tuple[object, bool]:
     """One input column, missing columns and blank cells taking the default; and whether
-    the column is the caller's as given (names with no blank cell)."""
+    the column is the caller's as given (numbers in floats or names, with no blank cell)."""
     if spec.name not in frame.columns:
         return spec.default, False
     column = frame[spec.name]
     if column.dtype.kind in "fiu":
         values = column.to_numpy(dtype=float)
         if spec.default is not None and spec.kind != "name":
-            values = np.where(np.isnan(values), spec.default, values)
-        return values, False
+            blank = np.isnan(values)
+            if blank.any():
+                return np.where(blank, spec.default, values), False
+        return values, column.dtype == np.float64 and spec.kind != "name"
     codes, uniques = pd.factorize(column, use_na_sentinel=False)
     fill = np.nan if spec.default is None else spec.default
     blanks = [is_blank(u) for u in uniques]

@@ -141,6 +141,20 @@ def test_table_error_in_a_later_chunk_names_its_row(small_chunks):
         formulas.estimate_table(frame)
 
 
+def test_table_columns_read_from_the_frame_are_shared_not_copied():
+    frame = pd.DataFrame({"dau": [1e8, 2e8], "utilization": [0.5, np.nan], "steps": [50, 40]})
+    table = formulas.estimate_table(frame)
+    assert list(table.columns) == [q.name for q in INPUTS] + [
+        q.name for q in OUTPUTS if q.name not in {i.name for i in INPUTS}
+    ]
+    assert np.shares_memory(table["dau"].to_numpy(), frame["dau"].to_numpy())  # as given
+    assert list(table["utilization"]) == [0.5, 1.0]  # a blank took the default: a new column
+    assert not np.shares_memory(table["utilization"].to_numpy(), frame["utilization"].to_numpy())
+    assert table["steps"].dtype == float and list(table["steps"]) == [50.0, 40.0]  # resolved
+    table.loc[0, "dau"] = 1.0  # copy on write: the caller's frame keeps its value
+    assert frame.loc[0, "dau"] == 1e8
+
+
 def test_table_names_come_out_as_they_went_in():
     frame = pd.DataFrame({"gpu": ["h100", "A100"], "precision": ["fp8", " "]})
     table = formulas.estimate_table(frame)
