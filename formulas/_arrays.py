@@ -155,10 +155,13 @@ def take(**inputs: object) -> dict[str, object]:
 
 def valid(name: str, value: object) -> object:
     """One input, validated: a name as it is, a number as a float (or array)."""
-    if type(value) is float:
+    kind = type(value)
+    if kind is float:
         low, high = _INSIDE[name]
         if low < value < high:  # a number well inside its range: the usual cell
             return value
+    elif kind is str and name in _NAMES:  # a name: looked up by the formula
+        return value
     return name_array(value) if name in _NAMES else number_array(name, value)
 
 

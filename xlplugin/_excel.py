@@ -226,11 +226,12 @@ def _single_cells(args: dict, plan: _Plan) -> dict | None:
     also words their messages."""
     if not plan.complete:
         return None
-    cells, required, takes = {}, plan.required, plan.takes
+    for name in plan.required:
+        if args[name] is None:
+            return None
+    cells, takes = {}, plan.takes
     for name, value in args.items():
-        if value is None:  # omitted: the default, unless it is required
-            if name in required:
-                return None
+        if value is None:  # omitted: the default
             continue
         kind = type(value)
         if kind is list and len(value) == 1 and type(value[0]) is list and len(value[0]) == 1:
