@@ -10,7 +10,7 @@ __all__ = ["egress_bits_per_second", "ingress_bits_per_second"]
 
 
 @vectorised
-def ingress_bits_per_second(dau, requests_per_user, request_bytes, peak_factor=...):
+def ingress_bits_per_second(dau, requests_per_user, request_bytes=..., peak_factor=...):
     """Inbound bandwidth for requests at peak traffic.
 
     Parameters
@@ -19,7 +19,7 @@ def ingress_bits_per_second(dau, requests_per_user, request_bytes, peak_factor=.
         Daily active users. [users/day]
     requests_per_user : numeric
         Requests per user per day. [requests/user/day]
-    request_bytes : numeric
+    request_bytes : numeric, default 2 KB
         Bytes received per request. [B/request]
     peak_factor : numeric, default 1
         Peak over average traffic. [1]
@@ -33,14 +33,14 @@ def ingress_bits_per_second(dau, requests_per_user, request_bytes, peak_factor=.
 
 
 @vectorised
-def egress_bits_per_second(dau, requests_per_user, response_bytes, peak_factor=...):
+def egress_bits_per_second(dau, requests_per_user, response_bytes=..., peak_factor=...):
     """Outbound bandwidth for responses at peak traffic.
 
     Parameters
     ----------
     dau, requests_per_user, peak_factor : numeric
         As in :func:`ingress_bits_per_second`.
-    response_bytes : numeric
+    response_bytes : numeric, default 1 MB
         Bytes sent per request. [B/request]
 
     Returns

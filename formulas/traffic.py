@@ -28,14 +28,14 @@ def trps(dau, requests_per_user):
 
 
 @vectorised
-def peak_rps(dau, requests_per_user, peak_factor):
+def peak_rps(dau, requests_per_user, peak_factor=...):
     """Requests per second at the daily peak.
 
     Parameters
     ----------
     dau, requests_per_user : numeric
         As in :func:`trps`.
-    peak_factor : numeric
+    peak_factor : numeric, default 1
         Peak over average traffic (1 = flat; 2-3 is common for consumer apps). [1]
 
     Returns

@@ -1,5 +1,7 @@
 """Each domain function: a scalar in gives a scalar out, an array an array, a Series a Series."""
 
+import inspect
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -119,3 +121,15 @@ def test_total_cost_equals_the_estimate_row_by_row():
         expected = formulas.estimate(dau=dau, requests_per_user=10, **inputs)
         assert total[key] == expected["total_usd_per_month"]
         assert per_1k[key] == expected["usd_per_1k_requests"]
+
+
+def test_every_output_is_a_function_equal_to_the_estimate():
+    seed = formulas.estimate()
+    for q in formulas.OUTPUTS:
+        function = getattr(formulas, q.name)
+        needed = {
+            name: seed[name]
+            for name, p in inspect.signature(function).parameters.items()
+            if p.default is p.empty
+        }
+        assert function(**needed) == seed[q.name], q.name
