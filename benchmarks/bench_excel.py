@@ -329,13 +329,19 @@ def over_http(quick: bool) -> list[Row]:
                 )
             )
         expected = post("gpu_count", *SEED)()
-        results = {}
-        for name in ("gpu_count", "trivial_gpu_count"):
+        # Two rounds each, in the order ours, twin, twin, ours: a drift in the host's speed
+        # during the four rounds weighs on both alike. Rates and errors are summed.
+        results = {"gpu_count": [0.0, 0, 0], "trivial_gpu_count": [0.0, 0, 0]}
+        for name in ("gpu_count", "trivial_gpu_count", "trivial_gpu_count", "gpu_count"):
             request = body(name, *SEED)
-            seconds, sent, errors = _concurrent(url, request, post(name, *SEED)(), clients, total)
-            results[name] = (sent / seconds, errors, sent)
-        rate, errors, sent = results["gpu_count"]
-        base_rate = results["trivial_gpu_count"][0]
+            seconds, sent, errors = _concurrent(
+                url, request, post(name, *SEED)(), clients, total // 2
+            )
+            for i, value in enumerate((seconds, sent, errors)):
+                results[name][i] += value
+        rate = results["gpu_count"][1] / results["gpu_count"][0]
+        base_rate = results["trivial_gpu_count"][1] / results["trivial_gpu_count"][0]
+        errors, sent = results["gpu_count"][2], results["gpu_count"][1]
         assert expected == [[61]]
         out.append(
             Row(
@@ -345,9 +351,9 @@ def over_http(quick: bool) -> list[Row]:
                 ratio=rate / base_rate,
                 ratio_text=f"{rate / base_rate:.3f}× throughput",
                 extra=f"{rate:,.0f} calls/s, {errors} errors "
-                f"(twin: {results['trivial_gpu_count'][1]} errors)",
+                f"(twin: {results['trivial_gpu_count'][2]} errors)",
                 target="no errors",
-                met=errors == 0 and results["trivial_gpu_count"][1] == 0,
+                met=errors == 0 and results["trivial_gpu_count"][2] == 0,
             )
         )
         table_arg = scenario_range(SCENARIO_ROWS)
