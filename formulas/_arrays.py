@@ -170,15 +170,15 @@ def validated(inputs: dict, defaults: dict | None = None) -> dict[str, object]:
     out, arrays = dict(defaults) if defaults else {}, 0
     for name, value in inputs.items():
         if value is None:
-            valid = None
+            checked = None
         elif name in _NAMES:
-            valid = name_array(value)
+            checked = name_array(value)
         elif value is _DEFAULT_OBJECTS[name]:  # the vocabulary's own default, as a float
-            valid = _DEFAULTS[name]
+            checked = _DEFAULTS[name]
         else:
-            valid = number_array(name, value)
-        out[name] = valid
-        arrays += isinstance(valid, np.ndarray)
+            checked = number_array(name, value)
+        out[name] = checked
+        arrays += isinstance(checked, np.ndarray)
     if arrays > 1:  # one array or none: nothing to broadcast against
         _same_shape(out)
     return out

@@ -333,18 +333,8 @@ def _inputs(args: dict, required: set) -> tuple[dict, tuple, np.ndarray | None]:
     result's cell is left empty.
     """
     inputs, shapes, holes = {}, {}, []
-    for name in required:
-        if args[name] is None:
-            raise _missing(name)
-    given = {name: value for name, value in args.items() if value is not None}  # not omitted
-    for name, value in given.items():
-        if type(value) is list and len(value) == 1 and type(value[0]) is list:
-            value = value[0][0] if len(value[0]) == 1 else value  # Office.js sends [[cell]]
-        if type(value) is int or (type(value) is float and value == value):  # not NaN: as is
-            inputs[name] = value
-            continue
-        if type(value) is str and value.strip():  # text: formulas reads it
-            inputs[name] = value
+    for name, value in args.items():
+        if value is None and name not in required:  # omitted
             continue
         value = _unwrap(value)
         if isinstance(value, _RANGE):
@@ -352,7 +342,7 @@ def _inputs(args: dict, required: set) -> tuple[dict, tuple, np.ndarray | None]:
             shapes[name] = missing.shape
             if name in required and missing.any():
                 holes.append(missing)
-        elif blank(value := value if type(value) in _PLAIN else cell(value)):
+        elif blank(value := cell(value)):
             if name in required:
                 raise _missing(name)
         else:
