@@ -33,7 +33,9 @@ def model_size_bytes(params, bytes_per_param=..., precision=...):
     numeric
         Weights. [B]
     """
-    if missing(bytes_per_param):
+    if bytes_per_param is None:  # not given: the precision's width
+        bytes_per_param = resolve_precision(precision)[0]
+    elif missing(bytes_per_param):  # some cells empty
         bytes_per_param = given(bytes_per_param, resolve_precision(precision)[0])
     return params * bytes_per_param
 
