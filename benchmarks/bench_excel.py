@@ -75,7 +75,7 @@ def scenario_range(rows: int, seed: int = 0) -> list[list]:
 
 def twins_module() -> types.ModuleType:
     """xlplugin.functions plus a trivial twin of each function measured."""
-    module = types.ModuleType("bench_functions_module")
+    module = types.ModuleType("bench_excel_functions")
     module.__dict__.update({n: getattr(functions, n) for n in functions.__all__})
     for name in (*OUTPUTS, "scenarios"):
         module.__dict__[f"trivial_{name}"] = twin(getattr(functions, name), f"trivial_{name}")
