@@ -10,7 +10,9 @@ and extrapolated per row; its results are checked against the table's.
 
 from __future__ import annotations
 
+import statistics
 import sys
+import time
 
 import numpy as np
 import pandas as pd
@@ -114,29 +116,21 @@ def rows(quick: bool = False) -> list[Row]:
             extra=f"{per_row * 1e6:.1f} µs/row → {per_row * ROWS:,.0f} s for {ROWS:,} rows",
         )
     )
-    out.extend(scaling(quick, table_time.median))
+    out.extend(scaling(quick))
     return out
 
 
-def scaling(quick: bool, million: float) -> list[Row]:
-    """How time grows with rows: each size against the 1,000,000-row time, scaled linearly."""
+def scaling(quick: bool) -> list[Row]:
+    """How time grows with rows: each size against 1,000,000 rows timed alternately with it."""
     out = []
-    top = 6 if quick else 7
-    for power in range(3, top + 1):
-        if power == 6:
-            continue  # measured above
+    for power in (3, 4, 5) if quick else (3, 4, 5, 7):
         size = 10**power
         if power == 7:  # a fresh process: 10 M rows need several GB, freed at its end
-            result = in_child(_SCALE.format(rows=size, repeat=1 if quick else 3), timeout=900)
-            timing, peak = Timing(sorted(result["runs"])), result["peak"]
+            result = in_child(_SCALE.format(rows=size, rounds=2 if quick else 3), timeout=900)
+            timing, ratio, peak = Timing(sorted(result["runs"])), result["ratio"], result["peak"]
         else:
-            frame = scenario_frame(size)
-            repeat = max(3, min(200, 10**6 // size))
-            timing = timed(
-                lambda frame=frame: formulas.estimate_table(frame), repeat, warmup=2, budget=10
-            )
+            timing, ratio = paired(size, 3 if quick else 7)
             peak = None
-        linear = million * size / 1e6
         out.append(
             Row(
                 "estimate_table scaling",
@@ -144,31 +138,46 @@ def scaling(quick: bool, million: float) -> list[Row]:
                 timing,
                 unit="ms",
                 peak_mb=peak,
-                baseline="1 M-row time × size / 1 M",
-                ratio=timing.median / linear,
+                baseline="1 M rows, timed alternately; × size / 1 M",
+                ratio=ratio,
                 extra=f"{size / timing.median / 1e6:.1f} M rows/s",
                 target="≈ 1× above 10^5 (linear)",
-                met=None if size < 10**5 else bool(timing.median / linear < 1.5),
+                met=None if size < 10**5 else bool(ratio < 1.5),
             )
         )
-    return sorted(out, key=lambda r: int(r.size.split()[0].replace(",", "")))
+    return out
+
+
+def paired(size: int, rounds: int) -> tuple[Timing, float]:
+    """Seconds per call on ``size`` rows, and the median over rounds of its ratio to the
+    1,000,000-row time scaled to ``size``. Each round times both back to back, each first
+    in turn, so that the host's changing speed (a shared machine) hits both alike; a small
+    size is timed as a batch of calls of about a tenth of the million rows' time."""
+    frames = {size: scenario_frame(size), ROWS: scenario_frame(ROWS)}
+    calls = {size: max(1, min(100, ROWS // size // 10)), ROWS: 1}
+    for frame in frames.values():
+        formulas.estimate_table(frame)  # warm-up
+    per_call, ratios = [], []
+    for i in range(rounds):
+        took = {}
+        for n in (size, ROWS) if i % 2 == 0 else (ROWS, size):
+            start = time.perf_counter()
+            for _ in range(calls[n]):
+                formulas.estimate_table(frames[n])
+            took[n] = (time.perf_counter() - start) / calls[n]
+        per_call.append(took[size])
+        ratios.append(took[size] / (took[ROWS] * size / ROWS))
+    return Timing(sorted(per_call)), statistics.median(ratios)
 
 
 _SCALE = (
     PEAK
     + """
-import json, sys, time
+import json, sys
 sys.path.insert(0, "benchmarks")
-from bench_table import scenario_frame
-import formulas
-frame = scenario_frame({rows})
-formulas.estimate_table(frame.iloc[:1000])
-runs = []
-for _ in range({repeat}):
-    start = time.perf_counter()
-    formulas.estimate_table(frame)
-    runs.append(time.perf_counter() - start)
-print(json.dumps({{"runs": runs, "peak": peak_mb()}}))
+from bench_table import paired
+timing, ratio = paired({rows}, {rounds})
+print(json.dumps({{"runs": timing.runs, "ratio": ratio, "peak": peak_mb()}}))
 """
 )
 
