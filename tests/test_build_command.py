@@ -164,7 +164,7 @@ def test_interrupted_build_keeps_the_old_file(folder, capsys, monkeypatch, failu
     run(capsys, "-o", "out.xlsx")
     before = (folder / "out.xlsx").read_bytes()
 
-    def fail_midway(path, values):  # after openpyxl saved the temporary file
+    def fail_midway(path, values, **options):  # after openpyxl saved the temporary file
         assert Path(path).stat().st_size > 0 and Path(path).parent == folder
         raise failure
 

@@ -205,6 +205,26 @@ def test_nothing_to_write_leaves_the_file_alone(book: Path) -> None:
     assert (book.stat().st_mtime_ns, book.read_bytes()) == before
 
 
+@pytest.mark.parametrize("values", [{"Results": {"A1": 43}}, {SPACED: {}}])
+def test_deflate_all_compresses_a_stored_package(tmp_path: Path, values: dict) -> None:
+    book = _build(tmp_path / "book.xlsx")
+    stored = tmp_path / "stored.xlsx"
+    with zipfile.ZipFile(book) as source, zipfile.ZipFile(stored, "w") as target:
+        for info in source.infolist():  # every member stored, none compressed
+            target.writestr(zipfile.ZipInfo(info.filename, info.date_time), source.read(info))
+    assert {kind for kind, _ in _members(stored).values()} == {zipfile.ZIP_STORED}
+
+    write_cached_values(stored, values, deflate_all=True)
+
+    after = _members(stored)
+    assert {kind for kind, _ in after.values()} == {zipfile.ZIP_DEFLATED}
+    assert list(after) == list(_members(book))
+    assert stored.stat().st_size < book.stat().st_size * 1.1
+    assert openpyxl.load_workbook(stored, data_only=True)["Results"]["A1"].value == (
+        43 if "Results" in values else None
+    )
+
+
 def test_file_mode_is_kept(book: Path) -> None:
     book.chmod(0o640)
 

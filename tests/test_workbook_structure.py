@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -179,6 +180,13 @@ def test_cached_scenarios_and_projection_equal_formulas(cached):
                 layout.projection_first + offset, layout.projection_column[name]
             )
             assert _close(cell.value, value), (name, offset)
+
+
+def test_every_part_is_compressed(built):
+    # openpyxl saves the package uncompressed; writing the cached values compresses it.
+    with zipfile.ZipFile(built) as package:
+        assert {info.compress_type for info in package.infolist()} == {zipfile.ZIP_DEFLATED}
+    assert built.stat().st_size < 100_000
 
 
 def test_pandas_reads_numbers(built):

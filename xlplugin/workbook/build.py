@@ -88,7 +88,7 @@ def build_workbook(
         wb.custom_doc_props.append(StringProperty(name=FINGERPRINT_PROPERTY, value=fingerprint))
         _save(wb, target)
         del wb
-        write_cached_values(target, cached_values(layout, scenarios))
+        write_cached_values(target, cached_values(layout, scenarios), deflate_all=True)
     return target
 
 
@@ -106,9 +106,9 @@ def _collector_paused():
 
 
 def _save(wb, target: Path) -> None:
-    """``wb.save``, compressing lightly: write_cached_values compresses the package again."""
+    """``wb.save``, uncompressed: write_cached_values reads it back and compresses it."""
     wb.properties.modified = _dt.datetime.now(tz=_dt.UTC).replace(tzinfo=None)
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as archive:
         ExcelWriter(wb, archive).save()
 
 

@@ -67,6 +67,8 @@ _COMPRESS_LEVEL = 6
 def write_cached_values(
     path: str | os.PathLike[str],
     values: Mapping[str, Mapping[str, object]],
+    *,
+    deflate_all: bool = False,
 ) -> None:
     """Write computed values as the cached values of formula cells, in place.
 
@@ -79,6 +81,10 @@ def write_cached_values(
         Sheet title -> {cell reference such as ``"B5"`` -> value}. A value is a
         number (``int``, ``float``, ``Decimal``, numpy number), a ``bool``, a
         ``str``, or None to leave the cached value empty.
+    deflate_all : bool, default False
+        Compress every member of the rewritten package, also those stored uncompressed
+        (a writer that left compressing to this rewrite); by default each member keeps
+        its own compression.
 
     Raises
     ------
@@ -104,8 +110,8 @@ def write_cached_values(
                 raise ValueError(f"{target}: no worksheet named {title!r}")
             part = parts[title]
             replacements[part] = _patch_sheet(package.read(part), title, cells)
-        if replacements:
-            _rewrite(package, target, replacements)
+        if replacements or deflate_all:
+            _rewrite(package, target, replacements, deflate_all)
 
 
 def _normalize_refs(title: str, cells: Mapping[str, object]) -> dict[str, object]:
@@ -253,7 +259,9 @@ def _rebuild_cell(match: re.Match[str], encoded: _Encoded) -> str:
     return f"<{prefix}c{attributes}{type_attribute}>{formula}{element}{rest}</{prefix}c>"
 
 
-def _rewrite(package: zipfile.ZipFile, target: Path, replacements: dict[str, bytes]) -> None:
+def _rewrite(
+    package: zipfile.ZipFile, target: Path, replacements: dict[str, bytes], deflate_all: bool
+) -> None:
     """Write a copy of the package with some parts replaced, then swap it in."""
     handle, temporary = tempfile.mkstemp(
         dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
@@ -265,7 +273,10 @@ def _rewrite(package: zipfile.ZipFile, target: Path, replacements: dict[str, byt
                 if data is None:
                     data = package.read(info)
                 # A copy of the ZipInfo keeps the member's name, date and compression.
-                output.writestr(copy.copy(info), data, compresslevel=_COMPRESS_LEVEL)
+                member = copy.copy(info)
+                if deflate_all:
+                    member.compress_type = zipfile.ZIP_DEFLATED
+                output.writestr(member, data, compresslevel=_COMPRESS_LEVEL)
         shutil.copymode(target, temporary)
         os.replace(temporary, target)
     except BaseException:
