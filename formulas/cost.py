@@ -315,6 +315,32 @@ def usd_per_1k_requests(
     numeric
         total_usd_per_month / requests per month × 1,000. [USD/1k requests]
     """
-    total = total_usd_per_month.core(**locals())  # locals(): the parameters, so far
+    total = total_usd_per_month.core(
+        dau,
+        requests_per_user,
+        params,
+        gpu,
+        steps,
+        precision,
+        flops_per_param,
+        utilization,
+        peak_factor,
+        headroom,
+        gpu_flops,
+        measured_inference_seconds,
+        bytes_per_param,
+        gpu_memory_bytes,
+        usable_memory_fraction,
+        max_gpus_per_replica,
+        profile_bytes,
+        stored_bytes_per_request,
+        index_overhead,
+        days_per_month,
+        retention_months,
+        response_bytes,
+        gpu_hourly_usd,
+        storage_usd_per_gb_month,
+        egress_usd_per_gb,
+    )
     requests_per_month = dau * requests_per_user * days_per_month
     return total / requests_per_month * REQUESTS_PER_THOUSAND
