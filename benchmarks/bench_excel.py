@@ -48,10 +48,14 @@ ADDED_LIMIT = 0.10  # our function may add at most 10 % to its trivial twin's ti
 
 
 def body(name: str, *args) -> dict:
-    """A request as Excel's Office.js runtime sends it: every argument a 2-D list."""
+    """A request as Excel's Office.js runtime sends it: each given argument a 2-D list, and
+    null for each optional argument left out (Excel passes every declared parameter to a
+    custom function, null where omitted), so that xlwings reads as many as from Excel."""
+    declared = inspect.signature(getattr(functions, name.removeprefix("trivial_"))).parameters
+    given = [a if isinstance(a, list) else [[a]] for a in args]
     return {
         "func_name": name,
-        "args": [a if isinstance(a, list) else [[a]] for a in args],
+        "args": given + [None] * (len(declared) - len(given)),
         "caller_address": "[Book1]Sheet1!A1",
         "version": xw.__version__,
         "client": "Office.js",
