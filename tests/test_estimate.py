@@ -105,6 +105,15 @@ def small_chunks(monkeypatch):
     module = importlib.import_module("formulas.estimate")
     monkeypatch.setattr(module, "CHUNK_ROWS", 64)
     monkeypatch.setattr(module, "WORKERS", 2)
+    pools = []
+
+    class Pool(module.ThreadPoolExecutor):
+        def map(self, function, parts):
+            pools.append(len(parts))
+            return super().map(function, parts)
+
+    monkeypatch.setattr(module, "ThreadPoolExecutor", Pool)
+    return pools  # how many chunks each table computed on threads had
 
 
 def _mixed_table(rows: int) -> pd.DataFrame:
@@ -124,14 +133,22 @@ def _mixed_table(rows: int) -> pd.DataFrame:
 def test_table_in_chunks_on_threads_equals_one_chunk(request):
     frame = _mixed_table(1_000)
     whole = formulas.estimate_table(frame)  # 1,000 rows: one chunk, this thread
-    request.getfixturevalue("small_chunks")
+    threaded = request.getfixturevalue("small_chunks")
     chunked = formulas.estimate_table(frame)
+    assert threaded == [16]  # 1,000 rows: 16 chunks of 63 rows (55 in the last)
     pd.testing.assert_frame_equal(chunked, whole)
     assert chunked.loc[1017, "gpu_count"] == formulas.estimate(**_row(frame.loc[1017]))["gpu_count"]
 
 
 def _row(row: pd.Series) -> dict:
     return {k: v for k, v in row.items() if not (isinstance(v, float) and np.isnan(v)) and v != ""}
+
+
+def test_small_tables_stay_on_one_thread(small_chunks):
+    formulas.estimate_table(_mixed_table(128))  # two chunks: not worth starting threads
+    assert small_chunks == []
+    formulas.estimate_table(_mixed_table(129))
+    assert small_chunks == [4]  # three chunks of 64 rows at most, made four equal ones
 
 
 def test_table_error_in_a_later_chunk_names_its_row(small_chunks):
