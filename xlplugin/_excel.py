@@ -25,6 +25,7 @@ import formulas
 from formulas import catalog
 from formulas._arrays import finite, valid, validated
 from formulas.vocabulary import INPUT, OUTPUT
+from xlplugin._collector import collector_paused
 
 __all__ = [
     "ARG_OPTIONS",
@@ -462,6 +463,11 @@ def _shown(value: object) -> str:
 
 def scenario_rows(table: object) -> list[list]:
     """SCENARIOS: a header row of output names, then every output for each scenario row."""
+    with collector_paused():  # 10,000 rows are 10,000 new lists: no walks while made
+        return _scenario_rows(table)
+
+
+def _scenario_rows(table: object) -> list[list]:
     try:
         table = _unwrap(table)
         if not isinstance(table, _RANGE):

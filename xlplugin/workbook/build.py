@@ -7,9 +7,7 @@ The workbook is written by openpyxl, then every formula cell gets its value comp
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
-import gc
 import hashlib
 import os
 import zipfile
@@ -22,6 +20,7 @@ from openpyxl.workbook.properties import CalcProperties
 from openpyxl.writer.excel import ExcelWriter
 
 import xlplugin
+from xlplugin._collector import collector_paused
 
 from .about_sheet import BUILD_DATE_CELL, write_about
 from .cached_values import write_cached_values
@@ -82,7 +81,7 @@ def build_workbook(
     build_date = build_date or _dt.date.today().isoformat()
     layout = Layout(len(scenarios))
     target = Path(path)
-    with _collector_paused():
+    with collector_paused():
         wb = _workbook(layout, scenarios, variant, build_date)
         fingerprint = _fingerprint(_cells_of(wb), _names_of(wb))
         wb.custom_doc_props.append(StringProperty(name=FINGERPRINT_PROPERTY, value=fingerprint))
@@ -90,19 +89,6 @@ def build_workbook(
         del wb
         write_cached_values(target, cached_values(layout, scenarios), deflate_all=True)
     return target
-
-
-@contextlib.contextmanager
-def _collector_paused():
-    """Pause Python's cyclic garbage collector: a large workbook is hundreds of thousands of
-    cells, which it would otherwise walk again and again while they are created."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _save(wb, target: Path) -> None:
