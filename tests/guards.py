@@ -1,9 +1,20 @@
-"""A guard that makes a test fail, instead of hang, when a hostile input is not refused."""
+"""Guards the tests share: LibreOffice's presence, and failing instead of hanging."""
 
 import contextlib
+import os
 import signal
 
-__all__ = ["no_hang"]
+import pytest
+
+from xlplugin.libreoffice import find_soffice
+
+__all__ = ["needs_soffice", "no_hang"]
+
+# Tests that recalculate or render with LibreOffice: skipped only outside CI.
+needs_soffice = pytest.mark.skipif(
+    find_soffice() is None and os.environ.get("CI") != "true",
+    reason="LibreOffice (soffice) is not installed; CI must have it",
+)
 
 
 @contextlib.contextmanager

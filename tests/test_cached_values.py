@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import decimal
 import math
-import os
 import re
 import zipfile
 from pathlib import Path
@@ -14,14 +13,10 @@ import openpyxl
 import pandas as pd
 import pytest
 from defusedxml import ElementTree
+from guards import needs_soffice
 
-from xlplugin.libreoffice import find_soffice, recalculate
+from xlplugin.libreoffice import recalculate
 from xlplugin.workbook.cached_values import write_cached_values
-
-needs_soffice = pytest.mark.skipif(
-    find_soffice() is None and os.environ.get("CI") != "true",
-    reason="LibreOffice (soffice) is not installed; CI must have it",
-)
 
 SPACED = "Input Sheet"
 

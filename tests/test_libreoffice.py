@@ -11,6 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from defusedxml import ElementTree
+from guards import needs_soffice
 
 from xlplugin import libreoffice
 from xlplugin.libreoffice import (
@@ -24,11 +25,6 @@ from xlplugin.libreoffice import (
     write_profile,
 )
 from xlplugin.workbook.cached_values import write_cached_values
-
-needs_soffice = pytest.mark.skipif(
-    find_soffice() is None and os.environ.get("CI") != "true",
-    reason="LibreOffice (soffice) is not installed; CI must have it",
-)
 
 OOR = "{http://openoffice.org/2001/registry}"
 WRONG = 999

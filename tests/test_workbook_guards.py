@@ -20,28 +20,22 @@ formulas' numbers to 1e-9 relative and TRUE in the master flag.
 from __future__ import annotations
 
 import math
-import os
 import re
 import time
 
 import openpyxl
 import pytest
 from bad_inputs import CASES, MATRIX
+from guards import needs_soffice
 
 import formulas
 from formulas.vocabulary import INPUT, INPUTS, OUTPUTS
-from xlplugin.libreoffice import find_soffice, recalculate_many
+from xlplugin.libreoffice import recalculate_many
 from xlplugin.workbook.build import build_workbook, default_scenarios
 from xlplugin.workbook.checks_sheet import FIRST_CHECK_ROW, GUARD_ROW
 from xlplugin.workbook.layout import Layout
 
-pytestmark = [
-    pytest.mark.libreoffice,
-    pytest.mark.skipif(
-        find_soffice() is None and os.environ.get("CI") != "true",
-        reason="LibreOffice (soffice) is not installed; CI must have it",
-    ),
-]
+pytestmark = [pytest.mark.libreoffice, needs_soffice]
 REL = 1e-9
 SHEET_INPUTS = {q.name for q in INPUTS}
 ERROR_VALUES = ("#N/A", "#VALUE!", "#DIV/0!", "#NUM!", "#REF!", "#NAME?", "#NULL!")

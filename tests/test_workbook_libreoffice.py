@@ -3,28 +3,22 @@
 from __future__ import annotations
 
 import math
-import os
 
 import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from guards import needs_soffice
 
 import formulas
 from formulas import catalog
 from formulas.vocabulary import INPUTS, OUTPUTS
-from xlplugin.libreoffice import find_soffice, recalculate
+from xlplugin.libreoffice import recalculate
 from xlplugin.workbook.build import build_workbook, default_scenarios
 from xlplugin.workbook.layout import Layout
 from xlplugin.workbook.values import canonical_names, projection_frame, scenario_inputs
 
-pytestmark = [
-    pytest.mark.libreoffice,
-    pytest.mark.skipif(
-        find_soffice() is None and os.environ.get("CI") != "true",
-        reason="LibreOffice (soffice) is not installed; CI must have it",
-    ),
-]
+pytestmark = [pytest.mark.libreoffice, needs_soffice]
 REL = 1e-9
 
 

@@ -9,18 +9,13 @@ import subprocess
 import zipfile
 
 import pytest
+from guards import needs_soffice
 
-from xlplugin.libreoffice import find_soffice, to_pdf
+from xlplugin.libreoffice import to_pdf
 from xlplugin.workbook.build import build_workbook
 from xlplugin.workbook.layout import SHEETS
 
-pytestmark = [
-    pytest.mark.libreoffice,
-    pytest.mark.skipif(
-        find_soffice() is None and os.environ.get("CI") != "true",
-        reason="LibreOffice (soffice) is not installed; CI must have it",
-    ),
-]
+pytestmark = [pytest.mark.libreoffice, needs_soffice]
 
 
 def test_the_xlsx_holds_five_charts(tmp_path):
