@@ -1,4 +1,5 @@
-"""``xlplugin serve`` started for a test: a real server on 127.0.0.1 and a free port.
+"""``xlplugin serve`` started for a test: a real server on 127.0.0.1 and a free port; and
+the request Excel sends it.
 
 Its log goes to a file, since a pipe nobody reads fills up and stalls the server.
 """
@@ -13,6 +14,22 @@ import time
 from pathlib import Path
 
 import pytest
+import xlwings
+
+
+def office_js_request(name: str, args: list) -> dict:
+    """A request as Excel's Office.js runtime sends it, ``args`` each a 2-D list already."""
+    return {
+        "func_name": name,
+        "args": args,
+        "caller_address": "[Book1]Sheet1!A1",
+        "version": xlwings.__version__,
+        "client": "Office.js",
+        "culture_info_name": "en-US",
+        "date_format": "M/d/yyyy",
+        "runtime": "1.4",
+    }
+
 
 START_TIMEOUT = 60  # seconds for the server to answer
 

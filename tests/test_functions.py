@@ -21,6 +21,7 @@ import xlwings.server
 from bad_inputs import CASES, INF, NAN
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from serving import office_js_request
 
 import formulas
 from formulas import _arrays as arrays
@@ -34,16 +35,7 @@ SEED = formulas.estimate()
 
 def body(name: str, *args) -> dict:
     """A request as Excel's Office.js runtime sends it: every argument a 2-D list."""
-    return {
-        "func_name": name,
-        "args": [_cells(a) for a in args],
-        "caller_address": "[Book1]Sheet1!A1",
-        "version": xlwings.__version__,
-        "client": "Office.js",
-        "culture_info_name": "en-US",
-        "date_format": "M/d/yyyy",
-        "runtime": "1.4",
-    }
+    return office_js_request(name, [_cells(a) for a in args])
 
 
 def _cells(value):

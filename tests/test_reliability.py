@@ -25,7 +25,7 @@ import pytest
 import xlwings
 import xlwings.server
 from bad_inputs import BIG, CASES, FACES, MATRIX, RANGE_CASES, excel_value, http_value
-from serving import running_server
+from serving import office_js_request, running_server
 
 import formulas
 from formulas.vocabulary import INPUT
@@ -62,16 +62,7 @@ def test_the_matrix_covers_every_face():
 
 def payload(name: str, args: list) -> dict:
     """A request as Excel's Office.js runtime sends it: every argument a 2-D list."""
-    return {
-        "func_name": name,
-        "args": [a if isinstance(a, list) else [[a]] for a in args],
-        "caller_address": "[Book1]Sheet1!A1",
-        "version": xlwings.__version__,
-        "client": "Office.js",
-        "culture_info_name": "en-US",
-        "date_format": "M/d/yyyy",
-        "runtime": "1.4",
-    }
+    return office_js_request(name, [a if isinstance(a, list) else [[a]] for a in args])
 
 
 def arguments(case, convert, name: str | None = None) -> tuple[str, list]:
