@@ -39,7 +39,7 @@ import xlwings.server
 from _common import ROOT, Row, Timing, table, timed
 from _twins import twin
 
-import formulas
+from xlplugin import formulas
 from xlplugin import functions
 from xlplugin.serve import project_files, server_environment
 

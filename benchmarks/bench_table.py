@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from _common import PEAK, Row, Timing, in_child, table, timed
 
-import formulas
+from xlplugin import formulas
 
 ROWS = 1_000_000
 GPUS = ("A100", "H100", "H200", "L4", "MI300X")
@@ -51,7 +51,7 @@ _MEMORY = (
 import json, sys, tracemalloc
 sys.path.insert(0, "benchmarks")
 from bench_table import scenario_frame
-import formulas
+from xlplugin import formulas
 frame = scenario_frame({rows})
 formulas.estimate_table(frame.iloc[:1000])  # imports and caches, not the measured call
 tracemalloc.start()

@@ -52,7 +52,7 @@ def _key(name: object) -> str:
 
 @functools.cache
 def _read(table: str) -> pd.DataFrame:
-    with resources.files("formulas").joinpath(f"data/{table}.csv").open(encoding="utf-8") as f:
+    with resources.files(__package__).joinpath(f"data/{table}.csv").open(encoding="utf-8") as f:
         frame = pd.read_csv(f, dtype={"aliases": str, "notes": str})
     return frame.set_index("name", drop=False)
 

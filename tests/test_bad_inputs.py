@@ -7,7 +7,7 @@ import sys
 import pytest
 from bad_inputs import CASES, NAN
 
-import formulas
+from xlplugin import formulas
 from xlplugin.cli import main
 
 IDS = [case.id for case in CASES]

@@ -3,8 +3,8 @@ import re
 import pandas as pd
 import pytest
 
-import formulas
-from formulas import UnknownNameError, catalog
+from xlplugin import formulas
+from xlplugin.formulas import UnknownNameError, catalog
 
 
 def test_every_gpu_row_cites_a_source_and_a_date():

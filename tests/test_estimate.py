@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import formulas
-from formulas import InvalidInputError, UnknownNameError
-from formulas.vocabulary import INPUTS, OUTPUTS
+from xlplugin import formulas
+from xlplugin.formulas import InvalidInputError, UnknownNameError
+from xlplugin.formulas.vocabulary import INPUTS, OUTPUTS
 
 
 def test_estimate_returns_every_input_and_output():
@@ -102,7 +102,7 @@ def test_table_error_names_the_row():
 @pytest.fixture
 def small_chunks(monkeypatch):
     """estimate_table in chunks of 64 rows on two threads, as a million rows are."""
-    module = importlib.import_module("formulas.estimate")
+    module = importlib.import_module("xlplugin.formulas.estimate")
     monkeypatch.setattr(module, "CHUNK_ROWS", 64)
     monkeypatch.setattr(module, "WORKERS", 2)
     pools = []

@@ -23,9 +23,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from serving import office_js_request
 
-import formulas
-from formulas import _arrays as arrays
-from formulas.vocabulary import INPUT, INPUTS, OUTPUT, OUTPUTS
+from xlplugin import formulas
+from xlplugin.formulas import _arrays as arrays
+from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUT, OUTPUTS
 from xlplugin import _excel, functions
 
 TABLES = {"estimate", "scenarios", "gpu_spec"}

@@ -11,7 +11,7 @@ import pytest
 from defusedxml import DefusedXmlException
 from guards import no_hang
 
-import formulas
+from xlplugin import formulas
 from xlplugin import scenario_file
 from xlplugin.scenario_file import (
     MAX_FILE_BYTES,

@@ -3,8 +3,8 @@ import math
 import numpy as np
 import pytest
 
-import formulas
-from formulas import DoesNotFitError
+from xlplugin import formulas
+from xlplugin.formulas import DoesNotFitError
 
 
 def test_utilization_scales_time():
@@ -66,7 +66,7 @@ def test_model_that_fits_on_no_gpu():
 
 
 def test_rounding_up_ignores_float_artefacts_as_spreadsheets_do():
-    from formulas._arrays import roundup
+    from xlplugin.formulas._arrays import roundup
 
     assert roundup(3.0000000000000004) == 3  # LibreOffice: ROUNDUP(3.0000000000000004;0) = 3
     assert roundup(60.09) == 61 and roundup(0.0) == 0

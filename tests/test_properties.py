@@ -6,7 +6,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import formulas
+from xlplugin import formulas
 
 GPUS = ["A100", "A100-80GB", "H100", "H200", "B200", "L40S", "MI300X", "TPU-v6e"]
 scenario = st.fixed_dictionaries(

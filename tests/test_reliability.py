@@ -27,8 +27,8 @@ import xlwings.server
 from bad_inputs import BIG, CASES, FACES, MATRIX, RANGE_CASES, excel_value, http_value
 from serving import office_js_request, running_server
 
-import formulas
-from formulas.vocabulary import INPUT
+from xlplugin import formulas
+from xlplugin.formulas.vocabulary import INPUT
 from xlplugin import _excel, functions, serve
 
 HAVE_SERVER = all(importlib.util.find_spec(m) for m in ("xlwings_server", "uvicorn", "httpx"))

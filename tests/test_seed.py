@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-import formulas
+from xlplugin import formulas
 
 # Every figure the seed states, with the precision it states it to.
 SEED = {

@@ -185,7 +185,7 @@ def test_lite_writes_main_requirements_and_a_wheel(tmp_path):
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
         record = archive.read(f"xlplugin-{xlplugin.__version__}.dist-info/RECORD").decode()
-    assert "formulas/data/gpus.csv" in names and "xlplugin/functions.py" in names
+    assert "xlplugin/formulas/data/gpus.csv" in names and "xlplugin/functions.py" in names
     assert all(name in record for name in names)
 
 
@@ -203,7 +203,7 @@ def test_lite_main_registers_every_function_from_the_wheel_alone(tmp_path):
         spec = importlib.util.spec_from_loader("main", loader=None)
         main = importlib.util.module_from_spec(spec)
         exec(open({str(main)!r}).read(), main.__dict__)
-        import xlwings.server, formulas, xlplugin.functions
+        import xlwings.server, xlplugin.formulas as formulas, xlplugin.functions
         meta = xlwings.server.custom_functions_meta(main)
         print(json.dumps([sorted(f["name"] for f in meta["functions"]),
                           formulas.__file__, xlplugin.functions.__file__,

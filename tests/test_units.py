@@ -1,6 +1,6 @@
 import pytest
 
-from formulas import InvalidInputError, format_quantity, parse_quantity
+from xlplugin.formulas import InvalidInputError, format_quantity, parse_quantity
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import formulas
+from xlplugin import formulas
 
 CASES = [
     (formulas.trps, dict(dau=1e8, requests_per_user=10)),

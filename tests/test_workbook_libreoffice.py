@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from guards import needs_soffice
 
-import formulas
-from formulas import catalog
-from formulas.vocabulary import INPUTS, OUTPUTS
+from xlplugin import formulas
+from xlplugin.formulas import catalog
+from xlplugin.formulas.vocabulary import INPUTS, OUTPUTS
 from xlplugin.libreoffice import recalculate
 from xlplugin.workbook.build import build_workbook, default_scenarios
 from xlplugin.workbook.layout import Layout

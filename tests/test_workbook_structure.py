@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from openpyxl.formula import Tokenizer
 
-import formulas
-from formulas.vocabulary import INPUTS, OUTPUTS
+from xlplugin import formulas
+from xlplugin.formulas.vocabulary import INPUTS, OUTPUTS
 from xlplugin.workbook.build import (
     build_workbook,
     content_fingerprint,

@@ -21,10 +21,10 @@ import numpy as np
 import pandas as pd
 import xlwings as xw
 
-import formulas
-from formulas import catalog
-from formulas._arrays import finite, valid, validated
-from formulas.vocabulary import INPUT, OUTPUT
+from xlplugin import formulas
+from xlplugin.formulas import catalog
+from xlplugin.formulas._arrays import finite, valid, validated
+from xlplugin.formulas.vocabulary import INPUT, OUTPUT
 from xlplugin._collector import collector_paused
 
 __all__ = [

@@ -10,9 +10,9 @@ import math
 import os
 import sys
 
-import formulas
-from formulas import catalog
-from formulas.vocabulary import INPUTS, OUTPUT, OUTPUTS
+from xlplugin import formulas
+from xlplugin.formulas import catalog
+from xlplugin.formulas.vocabulary import INPUTS, OUTPUT, OUTPUTS
 
 __all__ = ["main"]
 

@@ -42,9 +42,9 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 from openpyxl.utils import get_column_letter
 
-import formulas
-from formulas.errors import EstimateError, InvalidInputError
-from formulas.vocabulary import INPUT, INPUTS
+from xlplugin import formulas
+from xlplugin.formulas.errors import EstimateError, InvalidInputError
+from xlplugin.formulas.vocabulary import INPUT, INPUTS
 
 __all__ = [
     "MAX_COLUMNS",

@@ -30,7 +30,7 @@ import zipfile
 from importlib import resources
 from pathlib import Path
 
-import formulas
+from xlplugin import formulas
 import xlplugin
 
 __all__ = [
@@ -429,11 +429,14 @@ def write_wheel(directory: Path) -> Path:
     version = xlplugin.__version__
     dist_info = f"xlplugin-{version}.dist-info"
     files = {}
+    # formulas installs as xlplugin.formulas wherever its folder is (an editable install
+    # keeps it beside xlplugin/, not inside it).
     for package in (formulas, xlplugin):
         root = Path(package.__file__).parent
+        prefix = package.__name__.replace(".", "/")
         for path in sorted(root.rglob("*")):
             if path.suffix in (".py", ".csv") and "__pycache__" not in path.parts:
-                files[f"{root.name}/{path.relative_to(root).as_posix()}"] = path.read_bytes()
+                files[f"{prefix}/{path.relative_to(root).as_posix()}"] = path.read_bytes()
     files[f"{dist_info}/METADATA"] = (
         f"Metadata-Version: 2.1\nName: xlplugin\nVersion: {version}\n"
         "Summary: Capacity and cost estimates for generative-AI services, as Excel functions.\n"
@@ -443,7 +446,7 @@ def write_wheel(directory: Path) -> Path:
     files[f"{dist_info}/WHEEL"] = (
         b"Wheel-Version: 1.0\nGenerator: xlplugin lite\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
     )
-    files[f"{dist_info}/top_level.txt"] = b"formulas\nxlplugin\n"
+    files[f"{dist_info}/top_level.txt"] = b"xlplugin\n"
     record = [f"{name},sha256={_digest(data)},{len(data)}" for name, data in files.items()]
     files[f"{dist_info}/RECORD"] = ("\n".join([*record, f"{dist_info}/RECORD,,"]) + "\n").encode()
     wheel = directory / f"xlplugin-{version}-py3-none-any.whl"

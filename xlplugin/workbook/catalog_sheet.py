@@ -9,7 +9,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
-from formulas import catalog
+from xlplugin.formulas import catalog
 
 from . import styles
 from .layout import COMPUTE_UNITS, GPU_UNIT_COLUMNS, Layout

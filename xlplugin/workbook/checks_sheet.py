@@ -17,8 +17,8 @@ from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.workbook.defined_name import DefinedName
 
-from formulas import catalog
-from formulas.vocabulary import INPUT, INPUTS, OUTPUTS, Input
+from xlplugin.formulas import catalog
+from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUTS, Input
 
 from . import styles
 from .estimate_sheet import estimate_refs

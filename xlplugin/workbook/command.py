@@ -14,7 +14,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from formulas.errors import EstimateError
+from xlplugin.formulas.errors import EstimateError
 
 from ..scenario_file import read_scenarios
 from .build import VARIANTS, build_workbook, content_fingerprint, stored_fingerprint

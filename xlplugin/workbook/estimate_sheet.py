@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from openpyxl.workbook.defined_name import DefinedName
 
-from formulas.vocabulary import INPUT, OUTPUTS
+from xlplugin.formulas.vocabulary import INPUT, OUTPUTS
 
 from . import styles
 from .excel_formulas import HELPER_LABELS, STEPS, plugin_formula, render

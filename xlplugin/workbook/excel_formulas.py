@@ -19,10 +19,10 @@ import inspect
 import re
 from dataclasses import dataclass
 
-import formulas
-from formulas.estimate import REQUESTS_PER_THOUSAND
-from formulas.units import BITS_PER_BYTE, BYTES_PER_GB, HOURS_PER_DAY, SECONDS_PER_DAY
-from formulas.vocabulary import INPUT, OUTPUTS
+from xlplugin import formulas
+from xlplugin.formulas.estimate import REQUESTS_PER_THOUSAND
+from xlplugin.formulas.units import BITS_PER_BYTE, BYTES_PER_GB, HOURS_PER_DAY, SECONDS_PER_DAY
+from xlplugin.formulas.vocabulary import INPUT, OUTPUTS
 
 __all__ = [
     "CATALOG_NAMES",

@@ -6,8 +6,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from formulas import catalog
-from formulas.vocabulary import INPUTS, PROJECTION_INPUTS, Input
+from xlplugin.formulas import catalog
+from xlplugin.formulas.vocabulary import INPUTS, PROJECTION_INPUTS, Input
 
 from . import styles
 from .excel_formulas import CONSTANTS

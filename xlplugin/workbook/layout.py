@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 
 from openpyxl.utils import get_column_letter
 
-from formulas import catalog
-from formulas.projection import PROJECTION_COLUMNS
-from formulas.vocabulary import INPUTS, OUTPUTS, PROJECTION_INPUTS
+from xlplugin.formulas import catalog
+from xlplugin.formulas.projection import PROJECTION_COLUMNS
+from xlplugin.formulas.vocabulary import INPUTS, OUTPUTS, PROJECTION_INPUTS
 
 from .excel_formulas import CONSTANTS, HELPERS
 

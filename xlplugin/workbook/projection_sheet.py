@@ -8,7 +8,7 @@ interaction data (SUMIF over the months still retained), as formulas.projection 
 
 from __future__ import annotations
 
-from formulas.vocabulary import OUTPUTS
+from xlplugin.formulas.vocabulary import OUTPUTS
 
 from . import styles
 from .estimate_sheet import estimate_refs

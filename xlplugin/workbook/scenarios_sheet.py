@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.table import Table, TableColumn, TableFormula, TableStyleInfo
 
-from formulas.vocabulary import INPUT, INPUTS, OUTPUTS
+from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUTS
 
 from . import styles
 from .checks_sheet import input_test

@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
-import formulas
-from formulas import catalog
-from formulas._arrays import is_blank
-from formulas.vocabulary import INPUT, INPUTS, PROJECTION_INPUTS
+from xlplugin import formulas
+from xlplugin.formulas import catalog
+from xlplugin.formulas._arrays import is_blank
+from xlplugin.formulas.vocabulary import INPUT, INPUTS, PROJECTION_INPUTS
 
 from .checks_sheet import FIRST_CHECK_ROW, GUARD_ROW, checks, in_range
 from .excel_formulas import HELPERS, STEPS
