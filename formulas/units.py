@@ -7,7 +7,6 @@ FLOP/s, USD); 1 KB = 1,000 B and 1 GB = 10⁹ B throughout.
 from __future__ import annotations
 
 import math
-import re
 
 from .errors import InvalidInputError
 
@@ -27,7 +26,15 @@ BYTES_PER_GB = 1e9
 
 _COUNT = {"": 1.0, "K": 1e3, "M": 1e6, "B": 1e9, "G": 1e9, "T": 1e12}
 _BYTES = {"B": 1.0, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12, "PB": 1e15}
-_NUMBER = re.compile(r"^\s*([-+]?(?:\d[\d,_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-z%]*)\s*$")
+_SUFFIX_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz%")
+_NON_FINITE = frozenset({"inf", "infinity", "nan"})
+
+# Longest text read, after stripping surrounding whitespace. Every float as repr() or Excel
+# writes it fits in 24 characters; 100 leaves room for a sign, a suffix and any integer
+# below 10**75 written in full with thousands commas (75 digits + 24 commas). A larger
+# value written in full (1e308 is 309 digits) must use an exponent: "1e308". Longer text
+# is refused before it is read, so hostile text costs no more than the strip.
+_MAX_CHARS = 100
 
 
 def parse_quantity(text: str, name: str = "value", unit: str = "") -> float:
@@ -36,9 +43,13 @@ def parse_quantity(text: str, name: str = "value", unit: str = "") -> float:
     Parameters
     ----------
     text : str
-        For counts: ``"100M"``, ``"8.1B"``, ``"1.5K"``, ``"2e9"``; for sizes
-        (``unit="B"``): ``"10KB"``, ``"1MB"``, ``"16.2GB"``; for fractions: ``"90%"``.
-        K, M, B or G, T multiply by 10³, 10⁶, 10⁹, 10¹².
+        For counts: ``"100M"``, ``"8.1B"``, ``"1.5K"``, ``"2e9"``, ``"1,000"``,
+        ``"1_000"``; for sizes (``unit="B"``): ``"10KB"``, ``"1MB"``, ``"16.2GB"``; for
+        fractions: ``"90%"``. K, M, B or G, T multiply by 10³, 10⁶, 10⁹, 10¹² (any case).
+        A comma only separates thousands (``"1,5"`` is refused: write ``1.5``); an
+        underscore only stands between two digits, as in Python. At most 100 characters
+        after stripping surrounding whitespace. A value that is not text (a number, or NaN
+        for an empty cell) is returned as ``float(text)``, as before.
     name : str
         Input name used in the error message.
     unit : str
@@ -48,27 +59,148 @@ def parse_quantity(text: str, name: str = "value", unit: str = "") -> float:
     Returns
     -------
     float
+        Finite for text: ``"inf"``, ``"nan"``, ``"1e400"`` and ``"1e308M"`` are refused.
+
+    Raises
+    ------
+    InvalidInputError
+        One line naming ``name``: the text (shortened) and what it accepts.
     """
-    try:
-        return float(text)  # plain numbers, including 1e308, inf and nan
+    if not isinstance(text, str):
+        try:
+            return float(text)  # not text: not the parser's business (NaN means empty)
+        except ValueError:
+            pass
+    s = str(text).strip()
+    if len(s) > _MAX_CHARS:
+        raise InvalidInputError(name, text, f"{_accepts(unit)}, in at most {_MAX_CHARS} characters")
+    try:  # plain numbers first: any finite value float() reads, _read reads the same
+        x = float(s)
+        if math.isfinite(x):  # refuses "inf", "nan", "1e400"
+            return x
     except ValueError:
         pass
-    match = _NUMBER.match(str(text))
-    if not match:
-        raise InvalidInputError(name, text, _accepts(unit))
-    number, suffix = match.group(1).replace(",", "").replace("_", ""), match.group(2).upper()
+    value, problem = _read(s, unit)
+    if value is not None:
+        return value
+    accepts = _accepts(unit, finite=problem == "finite")
+    if problem == "comma":
+        accepts += ", with a comma only between groups of three digits as in 12,345,678.5"
+        accepts += _comma_hint(s, unit)
+    elif problem == "underscore":
+        accepts += ", with an underscore only between two digits as in 1_000"
+    raise InvalidInputError(name, text, accepts)
+
+
+def _read(s: str, unit: str) -> tuple[float | None, str]:
+    """(value, "") for stripped text that reads as a finite quantity, else (None, problem).
+
+    The problem is "comma", "underscore", "finite" or "syntax".
+    """
+    number, suffix, problem = _scan(s)
+    if problem:
+        sign = 1 if s[:1] in ("+", "-") else 0
+        return None, "finite" if s[sign:].lower() in _NON_FINITE else problem
+    try:
+        x = float(number.replace(",", "").replace("_", ""))
+    except ValueError:  # cannot happen for what _scan accepts; refuse rather than leak
+        return None, "syntax"
+    suffix = suffix.upper()
     if suffix == "%":
-        return float(number) / 100
-    table = _BYTES if unit == "B" and suffix.endswith("B") else _COUNT
-    if suffix not in table:
-        raise InvalidInputError(name, text, _accepts(unit))
-    return float(number) * table[suffix]
+        x /= 100
+    else:
+        table = _BYTES if unit == "B" and suffix.endswith("B") else _COUNT
+        if suffix not in table:
+            return None, "syntax"
+        x *= table[suffix]
+    return (x, "") if math.isfinite(x) else (None, "finite")
 
 
-def _accepts(unit: str) -> str:
+def _digits(s: str, i: int) -> int:
+    """End of the run of digits at ``i``, with single underscores between digits (Python)."""
+    n = len(s)
+    if i >= n or not s[i].isdecimal():
+        return i
+    i += 1
+    while i < n:
+        if s[i].isdecimal():
+            i += 1
+        elif s[i] == "_" and i + 1 < n and s[i + 1].isdecimal():
+            i += 2
+        else:
+            break
+    return i
+
+
+def _scan(s: str) -> tuple[str, str, str]:
+    """Split stripped text into (number, suffix, "") or say why not: ("", "", problem).
+
+    One pass left to right, each character looked at a bounded number of times, so the
+    time is linear in the length: sign, whole part (digits with underscores, or 1-3
+    digits then groups of ",ddd"), optional "." and fraction, optional exponent, optional
+    whitespace, then letters or "%" as the suffix.
+    """
+    n = len(s)
+    i = start = 1 if s[:1] in ("+", "-") else 0
+    i = _digits(s, i)
+    if i < n and s[i] == ",":
+        head = s[start:i]
+        if "_" in head:
+            return "", "", "syntax"  # commas and underscores mixed
+        if not 1 <= len(head) <= 3 or head[0] == "0":  # "1234,5", ",5", "0,25"
+            return "", "", "comma"
+        while i < n and s[i] == ",":
+            group = s[i + 1 : i + 4]
+            if len(group) != 3 or not group.isdecimal():  # "1,5", "12,34", "1,,000"
+                return "", "", "comma"
+            i += 4
+        if i < n and s[i].isdecimal():  # "1,0000"
+            return "", "", "comma"
+    digits = i > start
+    if i < n and s[i] == ".":
+        j = _digits(s, i + 1)
+        digits = digits or j > i + 1
+        i = j
+    if not digits:
+        return "", "", _problem(s, i)
+    if i < n and s[i] in "eE":
+        j = i + 1
+        if j < n and s[j] in "+-":
+            j += 1
+        k = _digits(s, j)
+        if k > j:  # else the "e" starts the suffix ("1EB"), which is then refused
+            i = k
+    end = i
+    while i < n and s[i].isspace():
+        i += 1
+    first = i
+    while i < n and s[i] in _SUFFIX_CHARS:
+        i += 1
+    if i < n:
+        return "", "", _problem(s, i)
+    return s[:end], s[first:], ""
+
+
+def _problem(s: str, i: int) -> str:
+    """Why the scan stopped at ``s[i]``."""
+    c = s[i : i + 1]
+    return "comma" if c == "," else "underscore" if c == "_" else "syntax"
+
+
+def _comma_hint(s: str, unit: str) -> str:
+    """The hint ``(did you mean 1.5?)`` when the one comma, read as a point, gives a number."""
+    k = s.find(",")
+    if s.count(",") != 1 or not (s[k - 1 : k].isdecimal() and s[k + 1 : k + 2].isdecimal()):
+        return ""
+    guess = s[:k] + "." + s[k + 1 :]
+    return f" (did you mean {guess}?)" if _read(guess, unit)[0] is not None else ""
+
+
+def _accepts(unit: str, finite: bool = False) -> str:
+    what = "a finite " if finite else "a "
     if unit == "B":
-        return "a size in bytes such as 1000, 10KB, 1MB, 16.2GB (decimal SI)"
-    return "a number such as 100, 1.5K, 100M, 8.1B, 2T or 90%"
+        return what + "size in bytes such as 1000, 10KB, 1MB, 16.2GB (decimal SI)"
+    return what + "number such as 100, 1.5K, 100M, 8.1B, 2T or 90%"
 
 
 _PREFIXES = ((1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"), (1.0, ""))

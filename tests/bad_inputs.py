@@ -97,6 +97,7 @@ CASES = [
         "params: got inf; accepts a number >= 1,000",
         expect_in={
             "excel": "params: got '#NUM!'; accepts a number >= 1,000",
+            "cli": "params: got 'inf'; accepts a number >= 1,000",  # text: refused as read
             "http": "request body: not valid JSON (got Infinity, which JSON does not",
         },
     ),
@@ -106,6 +107,7 @@ CASES = [
         "steps: got -inf; accepts a number > 0",
         expect_in={
             "excel": "steps: got '#NUM!'; accepts a number > 0",
+            "cli": "steps: got '-inf'; accepts a number > 0",
             "http": "request body: not valid JSON (got -Infinity, which JSON does",
         },
     ),
@@ -295,6 +297,7 @@ RANGE_CASES = [
         faces=RANGES,
         expect_in={
             "excel": "params: got '#NUM!'; accepts a number >= 1,000",
+            "cli": "params: got 'inf'; accepts a number >= 1,000",  # text: refused as read
             "http": "request body: not valid JSON (got Infinity",
         },
     ),

@@ -43,7 +43,7 @@ def test_cli(case, capsys):
     out, err = capsys.readouterr()
     if case.is_error:
         assert status == 2
-        assert err.startswith(f"xlplugin: error: {case.expect}")
+        assert err.startswith(f"xlplugin: error: {case.expected('cli')}")
         assert err.count("\n") == 1
     else:
         assert status == 0, err

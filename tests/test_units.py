@@ -1,6 +1,10 @@
-import pytest
+import math
+import time
 
-from xlplugin.formulas import InvalidInputError, format_quantity, parse_quantity
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from xlplugin.formulas import InvalidInputError, format_quantity, parse_quantity, units
 
 
 @pytest.mark.parametrize(
@@ -29,12 +33,301 @@ def test_parse_quantity(text, unit, expected):
     assert parse_quantity(text, "x", unit) == pytest.approx(expected)
 
 
+# Every form the parser read before it was rewritten, with the value it gave: the number
+# as float() reads it, times the suffix's scale (or / 100 for %), so equal to the last bit.
 @pytest.mark.parametrize(
-    ("text", "unit"), [("10XB", "B"), ("abc", ""), ("", ""), ("1MB", ""), ("1..2", ""), ("M", "")]
+    ("text", "unit", "expected"),
+    [
+        ("100M", "", float("100") * 1e6),
+        ("8.1B", "", float("8.1") * 1e9),
+        ("8.1b", "", float("8.1") * 1e9),
+        ("16.2GB", "B", float("16.2") * 1e9),
+        ("16.2gb", "B", float("16.2") * 1e9),
+        ("1.5K", "", float("1.5") * 1e3),
+        ("1.5k", "B", float("1.5") * 1e3),
+        ("2T", "B", 2e12),
+        ("1B", "", 1e9),
+        ("1B", "B", 1.0),
+        ("90%", "", float("90") / 100),
+        ("90 %", "", float("90") / 100),
+        ("-90%", "", float("-90") / 100),
+        ("0.5%", "", float("0.5") / 100),
+        ("100 M", "", 1e8),
+        ("1.5\tKB", "B", 1.5e3),
+        ("1,000", "", 1000.0),
+        ("-1,000", "", -1000.0),
+        ("+1,000", "", 1000.0),
+        ("999,999", "", 999999.0),
+        ("12,345,678.5", "", 12345678.5),
+        ("1,000.", "", 1000.0),
+        ("1,000.5K", "", float("1000.5") * 1e3),
+        ("1,000%", "", 10.0),
+        ("1,000e3", "", 1e6),
+        ("1_000", "", 1000.0),
+        ("1_0", "", 10.0),
+        ("1_000.000_1", "", float("1000.0001")),
+        ("1e1_0", "", 1e10),
+        ("1_000M", "", 1e9),
+        ("2e9", "", 2e9),
+        ("2E9", "", 2e9),
+        ("1e-3", "", 1e-3),
+        ("1e+3K", "", 1e6),
+        ("1e3K", "", 1e6),
+        ("1E3B", "B", 1e3),
+        ("1.", "", 1.0),
+        ("1.e3", "", 1e3),
+        (".5", "", 0.5),
+        (".5M", "", 5e5),
+        ("-.5", "", -0.5),
+        ("+5", "", 5.0),
+        ("-0", "", -0.0),
+        ("007", "", 7.0),
+        ("1e-400", "", 0.0),
+        ("1.7976931348623157e308", "", 1.7976931348623157e308),
+        ("5e-324", "", 5e-324),
+        ("\u00a042\u00a0", "", 42.0),
+        ("\n 42 \t", "", 42.0),
+        ("１００M", "", 1e8),  # full-width digits, as float() reads them
+        ("٣K", "", 3e3),  # Arabic-Indic digit
+    ],
+)
+def test_parse_quantity_reads_as_before(text, unit, expected):
+    got = parse_quantity(text, "x", unit)
+    assert got == expected and math.copysign(1, got) == math.copysign(1, expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "unit"),
+    [
+        ("10XB", "B"),
+        ("abc", ""),
+        ("", ""),
+        ("1MB", ""),
+        ("1..2", ""),
+        ("M", ""),
+        ("   ", ""),
+        ("\t", "B"),
+        ("%", ""),
+        (".", ""),
+        ("-", ""),
+        ("+-1", ""),
+        ("- 1", ""),
+        ("1 K B", "B"),
+        ("1e", ""),
+        ("1EB", "B"),
+        ("0x10", ""),
+        ("1.5.3", ""),
+        ("1,000_000", ""),
+        ("K1", ""),
+        ("1M%", ""),
+    ],
 )
 def test_parse_quantity_rejects(text, unit):
     with pytest.raises(InvalidInputError, match=r"^dau: got .*; accepts "):
         parse_quantity(text, "dau", unit)
+
+
+def test_blank_text_is_refused_as_before():
+    with pytest.raises(InvalidInputError) as error:
+        parse_quantity("  ", "dau")
+    assert str(error.value) == (
+        "dau: got '  '; accepts a number such as 100, 1.5K, 100M, 8.1B, 2T or 90%"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "guess"),
+    [
+        ("1,5", "", "1.5"),
+        ("1,50", "", "1.50"),
+        ("1,5M", "", "1.5M"),
+        ("12,34", "", "12.34"),
+        ("-1,5", "", "-1.5"),
+        ("0,25", "", "0.25"),
+        ("0,250", "", "0.250"),  # "0," never starts a thousands group
+        ("1,0000", "", "1.0000"),
+        ("1234,567", "", "1234.567"),
+        ("1,5%", "", "1.5%"),
+        ("1,5KB", "B", "1.5KB"),
+        (" 1,5 GB ", "B", "1.5 GB"),
+    ],
+)
+def test_decimal_comma_is_refused_with_a_suggestion(text, unit, guess):
+    with pytest.raises(InvalidInputError) as error:
+        parse_quantity(text, "dau", unit)
+    message = str(error.value)
+    assert message.startswith(f"dau: got {text!r}; accepts ")
+    assert message.endswith(f"(did you mean {guess}?)")
+    assert "a comma only between groups of three digits" in message
+    assert "\n" not in message
+    assert math.isfinite(parse_quantity(guess, "dau", unit))  # the suggestion reads
+
+
+@pytest.mark.parametrize("text", ["1,000,5", "1.000,5", "1,,000", ",5", "1,", "1,5,3", "1,5X"])
+def test_misplaced_comma_is_refused_without_a_wrong_suggestion(text):
+    with pytest.raises(InvalidInputError, match=r"^dau: got .*; accepts ") as error:
+        parse_quantity(text, "dau")
+    assert "did you mean" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "text", ["1__000", "_1000", "1000_", "1_.5", "1._5", "1_e3", "1e_3", "1_%", "-_1"]
+)
+def test_underscore_only_between_digits(text):
+    with pytest.raises(InvalidInputError, match=r"an underscore only between two digits"):
+        parse_quantity(text, "dau")
+
+
+@pytest.mark.parametrize(
+    ("text", "unit"),
+    [
+        ("inf", ""),
+        ("-inf", ""),
+        ("+inf", ""),
+        ("INF", ""),
+        ("nan", ""),
+        ("NaN", ""),
+        ("-nan", ""),
+        ("Infinity", ""),
+        ("-Infinity", ""),
+        ("infinity", "B"),
+        (" inf ", ""),
+        ("1e400", ""),
+        ("-1e400", ""),
+        ("1e309", "B"),
+        ("9" * 90 + "e300", ""),
+    ],
+)
+def test_non_finite_text_is_refused(text, unit):
+    with pytest.raises(InvalidInputError, match=r"^dau: got .*; accepts a finite "):
+        parse_quantity(text, "dau", unit)
+
+
+@pytest.mark.parametrize(
+    ("text", "unit"),
+    [("1e308M", ""), ("-1e308M", ""), ("1e306T", ""), ("1e308KB", "B"), ("2e303PB", "B")],
+)
+def test_overflow_after_the_suffix_is_refused(text, unit):
+    with pytest.raises(InvalidInputError, match=r"^dau: got .*; accepts a finite "):
+        parse_quantity(text, "dau", unit)
+
+
+def test_largest_finite_values_with_a_suffix_still_read():
+    assert parse_quantity("1e302M", "dau") == 1e302 * 1e6
+    assert parse_quantity("1e293PB", "dau", "B") == 1e293 * 1e15
+
+
+def test_values_that_are_not_text_pass_through():
+    # A NaN object means an empty cell to the callers: not the parser's business.
+    assert math.isnan(parse_quantity(float("nan"), "dau"))
+    assert parse_quantity(5, "dau") == 5.0
+    assert parse_quantity(2.5, "dau") == 2.5
+
+
+def test_length_limit_counts_after_stripping():
+    limit = units._MAX_CHARS
+    assert limit == 100
+    assert parse_quantity("1" * limit, "dau") == float("1" * limit)
+    assert parse_quantity("  " + "1" * limit + "\n", "dau") == float("1" * limit)
+    assert parse_quantity("-9" + ",999" * 24 + "K", "dau") == -float("9" + "999" * 24) * 1e3
+    with pytest.raises(InvalidInputError, match=r"in at most 100 characters$"):
+        parse_quantity("1" * (limit + 1), "dau")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1" * 1_000_000,
+        "1" * 10_000 + "!",
+        "1" * 20_000 + "!",
+        "1," * 50_000,
+        "1_" * 50_000 + "x",
+        " " * 500_000 + "1" * 500_000,
+        "x" * 1_000_000,
+    ],
+)
+def test_long_text_is_refused_at_once_with_a_short_message(text):
+    start = time.perf_counter()
+    with pytest.raises(InvalidInputError) as error:
+        parse_quantity(text, "dau")
+    elapsed = time.perf_counter() - start
+    message = str(error.value)
+    assert message.startswith("dau: got '") and "accepts" in message
+    assert len(message) < 200 and "\n" not in message
+    assert elapsed < 1.0  # a hang guard only; the old parser took 15 s at 20,000 characters
+
+
+class _CountingStr(str):
+    """Text that counts how often the scanner indexes or slices it."""
+
+    reads = 0
+
+    def __getitem__(self, key):
+        _CountingStr.reads += 1
+        return str.__getitem__(self, key)
+
+
+@pytest.mark.parametrize("tail", ["!", "", ".5!", "e", ",", "_", "%!", "K B"])
+def test_scanner_reads_each_character_a_bounded_number_of_times(tail):
+    # The length limit aside, the scan itself is linear: no backtracking on digit runs.
+    for n in (1_000, 10_000, 100_000):
+        _CountingStr.reads = 0
+        units._scan(_CountingStr("1" * n + tail))
+        assert _CountingStr.reads <= 3 * n + 50
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_repr_of_any_finite_float_reads_back(f):
+    assert parse_quantity(repr(f), "x") == f
+    assert parse_quantity(f" {f} ", "x", "B") == f
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(min_value=-1e70, max_value=1e70))
+def test_thousands_commas_read_back(f):
+    assert parse_quantity(f"{f:,.2f}", "x") == float(f"{f:.2f}")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from(["K", "M", "B", "G", "T", "k", "m", "%"]),
+)
+def test_suffix_scales_or_refuses_overflow(f, suffix):
+    expected = f / 100 if suffix == "%" else f * units._COUNT[suffix.upper()]
+    if math.isfinite(expected):
+        assert parse_quantity(repr(f) + suffix, "x") == expected
+    else:
+        with pytest.raises(InvalidInputError, match="accepts a finite number"):
+            parse_quantity(repr(f) + suffix, "x")
+
+
+def _finite_or_refused(text, unit):
+    try:
+        value = parse_quantity(text, "x", unit)
+    except InvalidInputError as error:
+        message = str(error)
+        assert message.startswith("x: got ") and "; accepts " in message
+        assert "\n" not in message.replace("\\n", "")
+        return
+    assert isinstance(value, float) and math.isfinite(value)
+    assert units._read(text.strip(), unit) == (value, "")  # the float() fast path agrees
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(), st.sampled_from(["", "B"]))
+def test_any_text_reads_as_a_finite_float_or_is_refused(text, unit):
+    _finite_or_refused(text, unit)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.text(alphabet="0123456789١٢.,_eE+-% \u00a0KMBGTkmbgtPpINFinfaA", max_size=24),
+    st.sampled_from(["", "B"]),
+)
+def test_number_like_text_reads_as_a_finite_float_or_is_refused(text, unit):
+    _finite_or_refused(text, unit)
 
 
 @pytest.mark.parametrize(
