@@ -39,8 +39,7 @@ import xlwings.server
 from _common import ROOT, Row, Timing, table, timed
 from _twins import twin
 
-from xlplugin import formulas
-from xlplugin import functions
+from xlplugin import formulas, functions
 from xlplugin.serve import project_files, server_environment
 
 SEED = (1e8, 10.0, 8.1e9, "A100")  # dau, requests_per_user, params, gpu: 61 GPUs

@@ -20,7 +20,10 @@ __all__ = [
     "canonical_gpu",
     "canonical_model",
     "canonical_precision",
+    "compute_unit",
+    "gpu_figure",
     "gpu_names",
+    "gpu_row",
     "gpu_spec",
     "gpus",
     "model_names",
@@ -30,6 +33,7 @@ __all__ = [
     "precisions",
     "resolve_gpu",
     "resolve_precision",
+    "unit_column",
 ]
 
 GPU_FIELDS = (
@@ -275,3 +279,44 @@ def _flops(value: object) -> float | None:
         return parse_quantity(value)
     except InvalidInputError:
         return None
+
+
+_COMPUTE_NAMES = tuple(_COMPUTE_INDEX)  # index -> compute unit name
+
+
+def gpu_figure(gpu, field: str):
+    """``memory_bytes`` [B] or ``hourly_usd`` [USD/h] for GPU names (NaN for a GPU given as
+    FLOP/s, which has neither)."""
+    return resolve_gpu(gpu, 0)[field]
+
+
+def compute_unit(precision):
+    """The compute unit each precision runs on: ``"fp16"``, ``"fp8"`` or ``"int8"``."""
+    index = resolve_precision(precision)[1]
+    if np.ndim(index) == 0:
+        return _COMPUTE_NAMES[int(index)]
+    return np.array(_COMPUTE_NAMES, dtype=object)[index]
+
+
+def unit_column(unit):
+    """Which compute column (1: FP16, 2: FP8, 3: INT8) a compute unit reads."""
+    if isinstance(unit, str):
+        return float(_COMPUTE_INDEX[unit] + 1)
+    return np.array([_COMPUTE_INDEX[u] + 1 for u in np.ravel(unit)], dtype=float).reshape(
+        np.shape(unit)
+    )
+
+
+def gpu_row(gpu):
+    """Each GPU's row in the catalogue, from 1; NaN for a GPU given as FLOP/s."""
+    codes, uniques = _distinct(gpu)
+    names = _read("gpus")["name"].tolist()
+    rows = []
+    for i, value in enumerate(uniques):
+        _gpu_row(value, codes, i)  # an unknown name raises, naming its row
+        found = _lookup("gpus").get(value) if isinstance(value, str) else None
+        found = found or (_lookup("gpus").get(_key(value)) if isinstance(value, str) else None)
+        rows.append(math.nan if found is None else names.index(found) + 1)
+    if np.ndim(codes) == 0:
+        return float(rows[0])
+    return np.array(rows, dtype=float)[codes]

@@ -9,16 +9,12 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 
-from . import cost, inference, storage
-from ._arrays import finite, give, given, is_blank, take, validated
-from .catalog import resolve_gpu, resolve_precision
-from .cost import REQUESTS_PER_THOUSAND
+from . import graph, quantities  # noqa: F401 (quantities: registers the graph)
+from ._arrays import finite, give, is_blank, take, validated
 from .errors import EstimateError, InvalidInputError, UnknownNameError
-from .traffic import peak_rps, trps
-from .units import BITS_PER_BYTE
 from .vocabulary import INPUT, INPUTS, OUTPUTS, input_names
 
-__all__ = ["REQUESTS_PER_THOUSAND", "estimate", "estimate_table"]
+__all__ = ["estimate", "estimate_table", "steps_table"]
 
 # estimate_table computes this many rows at a time: the temporaries stay small (in cache,
 # and reused by the allocator instead of being mapped and faulted in afresh for each step).
@@ -44,85 +40,33 @@ _DEFAULTS = take(**{q.name: q.default for q in INPUTS})  # validated once
 _SCALARS = frozenset((float, int, str, type(None)))  # what take() makes of one cell
 
 
-def _compute(a: dict) -> dict[str, np.ndarray]:
+def _compute(a: dict, given: dict | None = None) -> dict[str, np.ndarray]:
     """Every resolved input and output from validated arrays (``None``: not given)."""
     with np.errstate(all="ignore"):  # overflow is reported by name below, not as a warning
-        return _outputs(a)
+        return _outputs(a, given=given)
 
 
-def _outputs(a: dict, scalar: bool = False) -> dict[str, np.ndarray]:
-    widths, compute = resolve_precision(a["precision"])
-    gpu = resolve_gpu(a["gpu"], compute)
-    r = dict(a)
-    r["bytes_per_param"] = given(a["bytes_per_param"], widths)
-    r["gpu_flops"] = given(a["gpu_flops"], gpu["flops"])
-    r["gpu_memory_bytes"] = given(a["gpu_memory_bytes"], gpu["memory_bytes"])
-    r["gpu_hourly_usd"] = given(a["gpu_hourly_usd"], gpu["hourly_usd"])
-    inference.check_flops(r["gpu_flops"], a["gpu"])
-    dau, rpu, days = a["dau"], a["requests_per_user"], a["days_per_month"]
-    out = _storage(r)
-    out["trps"] = trps.core(dau, rpu)
-    out["peak_rps"] = peak_rps.core(dau, rpu, a["peak_factor"])
-    out["inference_seconds"] = inference.seconds(
-        a["params"],
-        a["steps"],
-        a["flops_per_param"],
-        r["gpu_flops"],
-        a["utilization"],
-        a["measured_inference_seconds"],
-    )
-    out["qps_per_gpu"] = 1 / out["inference_seconds"]
-    out["gpus_per_replica"] = inference.replicas(
-        out["model_size_bytes"],
-        r["gpu_memory_bytes"],
-        a["usable_memory_fraction"],
-        a["max_gpus_per_replica"],
-        a["params"],
-        a["gpu"],
-    )
-    out["gpu_count"] = inference.count(
-        out["peak_rps"] * (1 + a["headroom"]), out["qps_per_gpu"], out["gpus_per_replica"]
-    )
-    out["ingress_bits_per_second"] = out["peak_rps"] * a["request_bytes"] * BITS_PER_BYTE
-    out["egress_bits_per_second"] = out["peak_rps"] * a["response_bytes"] * BITS_PER_BYTE
-    requests_per_month = dau * rpu * days
-    out["gpu_usd_per_month"] = cost.gpu_cost(out["gpu_count"], r["gpu_hourly_usd"], days, a["gpu"])
-    out["storage_usd_per_month"] = cost.storage_cost(
-        out["retained_storage_bytes"], a["storage_usd_per_gb_month"]
-    )
-    out["egress_usd_per_month"] = cost.egress_cost(
-        requests_per_month, a["response_bytes"], a["egress_usd_per_gb"]
-    )
-    out["total_usd_per_month"] = (
-        out["gpu_usd_per_month"] + out["storage_usd_per_month"] + out["egress_usd_per_month"]
-    )
-    out["usd_per_1k_requests"] = (
-        out["total_usd_per_month"] / requests_per_month * REQUESTS_PER_THOUSAND
-    )
+def _outputs(a: dict, scalar: bool = False, given: dict | None = None) -> dict[str, np.ndarray]:
+    """Every input (as used: catalogue figures filled in) and output, from the graph.
+
+    ``given`` holds quantities taken as they are instead of computed (the projection's
+    stored bytes), with everything computed from them computed again.
+    """
+    values = graph.evaluate({**a, **(given or {})}, _WANTED)
+    out = {name: values[name] for name in _OUTPUT_NAMES}
     if not (scalar and math.isfinite(sum(out.values()))):  # one scenario: one check
         for name, value in out.items():
             finite(name, value)
+    r = dict(a)
+    for step, name in _RESOLVES.items():
+        r[name] = values[step]
     r.update(out)
     return r
 
 
-def _storage(r: dict) -> dict[str, np.ndarray]:
-    dau, rpu, stored = r["dau"], r["requests_per_user"], r["stored_bytes_per_request"]
-    per_day = storage.interaction_storage_bytes_per_day.core(dau, rpu, stored)
-    with_index = per_day * (1 + r["index_overhead"])
-    per_month = with_index * r["days_per_month"]
-    model = storage.model_size_bytes.core(r["params"], r["bytes_per_param"])
-    profiles = storage.profile_storage_bytes.core(dau, r["profile_bytes"])
-    return {
-        "model_size_bytes": model,
-        "profile_storage_bytes": profiles,
-        "interaction_storage_bytes_per_day": per_day,
-        "storage_bytes_per_day": with_index,
-        "storage_bytes_per_month": per_month,
-        "retained_storage_bytes": storage.retained(
-            model, profiles, per_month, r["retention_months"]
-        ),
-    }
+_OUTPUT_NAMES = tuple(q.name for q in graph.outputs())
+_RESOLVES = {q.name: q.resolves for q in graph.steps() if q.resolves}
+_WANTED = _OUTPUT_NAMES + tuple(_RESOLVES)
 
 
 def estimate(**inputs) -> dict[str, object]:
@@ -269,3 +213,15 @@ def _column(frame: pd.DataFrame, spec) -> tuple[object, bool]:
         codes = merged[codes]
     names = pd.Categorical.from_codes(codes, pd.Index(distinct, dtype=object), validate=False)
     return names, not any(blanks)
+
+
+def steps_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every quantity of the graph (look-ups and inputs as used included) for a table of
+    scenarios, as a workbook computes them cell by cell: its cached values."""
+    arrays = take(**{q.name: _column(frame, q)[0] for q in INPUTS})
+    with np.errstate(all="ignore"):
+        values = graph.evaluate(arrays)
+    return pd.DataFrame(
+        {q.name: np.broadcast_to(values[q.name], (len(frame),)) for q in graph.steps()},
+        index=frame.index,
+    )

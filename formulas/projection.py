@@ -7,7 +7,6 @@ import pandas as pd
 
 from ._arrays import take
 from .estimate import _compute, _inputs
-from .units import BYTES_PER_GB
 
 __all__ = ["PROJECTION_COLUMNS", "projection"]
 
@@ -50,14 +49,12 @@ def projection(months=24, dau_growth=0.05, **inputs) -> pd.DataFrame:
     a = _inputs(inputs)
     a["dau"] = a["dau"] * (1 + plan["dau_growth"]) ** (month - 1)
     r = _compute(a)
+    # Stored bytes fill up month by month: the last retention_months months so far, not
+    # a full window from the first month. What depends on them is computed again.
     retention = int(r["retention_months"])
     monthly = np.broadcast_to(r["storage_bytes_per_month"], month.shape)
     window = np.convolve(monthly, np.ones(retention))[:count] if retention else 0 * monthly
     retained = r["model_size_bytes"] + r["profile_storage_bytes"] + window
-    r["retained_storage_bytes"] = retained
-    r["storage_usd_per_month"] = retained / BYTES_PER_GB * r["storage_usd_per_gb_month"]
-    r["total_usd_per_month"] = (
-        r["gpu_usd_per_month"] + r["storage_usd_per_month"] + r["egress_usd_per_month"]
-    )
+    r = _compute(a, given={"retained_storage_bytes": retained})
     r["month"] = month.astype(int)
     return pd.DataFrame({c: np.broadcast_to(r[c], month.shape) for c in PROJECTION_COLUMNS})

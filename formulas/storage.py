@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from ._arrays import given, missing, vectorised
-from .catalog import resolve_precision
+from .graph import quantity
 
 __all__ = [
     "interaction_storage_bytes_per_day",
@@ -15,161 +14,61 @@ __all__ = [
 ]
 
 
-@vectorised
-def model_size_bytes(params, bytes_per_param=..., precision=...):
-    """Size of the model's weights.
-
-    Parameters
-    ----------
-    params : numeric
-        Parameters in the model. [parameters]
-    bytes_per_param : numeric, optional
-        Bytes per weight; empty takes the precision's (FP16: 2). [B/parameter]
-    precision : str, default "FP16"
-        Number format of the weights.
-
-    Returns
-    -------
-    numeric
-        Weights. [B]
-    """
-    if bytes_per_param is None:  # not given: the precision's width
-        bytes_per_param = resolve_precision(precision)[0]
-    elif missing(bytes_per_param):  # some cells empty
-        bytes_per_param = given(bytes_per_param, resolve_precision(precision)[0])
-    return params * bytes_per_param
+@quantity("B", "Model size", section="Storage", excel="{params}*{bytes_per_param_used}")
+def model_size_bytes(params, bytes_per_param_used):
+    """Weights: params × bytes_per_param."""
+    return params * bytes_per_param_used
 
 
-@vectorised
-def profile_storage_bytes(dau, profile_bytes=...):
-    """Storage of user profiles: one per daily user.
-
-    Parameters
-    ----------
-    dau : numeric
-        Daily active users. [users]
-    profile_bytes : numeric, default 10 KB
-        Profile data per user. [B/user]
-
-    Returns
-    -------
-    numeric
-        Profiles. [B]
-    """
+@quantity("B", "User profiles", section="Storage", excel="{dau}*{profile_bytes}")
+def profile_storage_bytes(dau, profile_bytes):
+    """dau × profile_bytes."""
     return dau * profile_bytes
 
 
-@vectorised
-def interaction_storage_bytes_per_day(dau, requests_per_user, stored_bytes_per_request=...):
-    """Interaction data stored per day, before indexing.
-
-    Parameters
-    ----------
-    dau : numeric
-        Daily active users. [users/day]
-    requests_per_user : numeric
-        Requests per user per day. [requests/user/day]
-    stored_bytes_per_request : numeric, default 1 MB
-        Bytes stored per interaction. [B/request]
-
-    Returns
-    -------
-    numeric
-        [B/day]
-    """
+@quantity(
+    "B/day",
+    "Interactions per day",
+    section="Storage",
+    excel="{dau}*{requests_per_user}*{stored_bytes_per_request}",
+)
+def interaction_storage_bytes_per_day(dau, requests_per_user, stored_bytes_per_request):
+    """dau × requests_per_user × stored_bytes_per_request."""
     return dau * requests_per_user * stored_bytes_per_request
 
 
-@vectorised
-def storage_bytes_per_day(dau, requests_per_user, stored_bytes_per_request=..., index_overhead=...):
-    """Interaction data stored per day, with indexing and metadata.
-
-    Parameters
-    ----------
-    dau, requests_per_user, stored_bytes_per_request : numeric
-        As in :func:`interaction_storage_bytes_per_day`.
-    index_overhead : numeric, default 0.25
-        Extra storage for indexes, as a fraction (0.25 = 25 %). [1]
-
-    Returns
-    -------
-    numeric
-        [B/day]
-    """
-    per_day = interaction_storage_bytes_per_day.core(
-        dau, requests_per_user, stored_bytes_per_request
-    )
-    return per_day * (1 + index_overhead)
+# Spreadsheets get x + x × f for x × (1 + f): no number typed into a formula, and the two
+# agree to within one rounding.
+@quantity(
+    "B/day",
+    "Storage per day (with indexing)",
+    section="Storage",
+    excel="{interaction_storage_bytes_per_day}+{interaction_storage_bytes_per_day}*{index_overhead}",
+)
+def storage_bytes_per_day(interaction_storage_bytes_per_day, index_overhead):
+    """Interactions per day × (1 + index_overhead)."""
+    return interaction_storage_bytes_per_day * (1 + index_overhead)
 
 
-@vectorised
-def storage_bytes_per_month(
-    dau, requests_per_user, stored_bytes_per_request=..., index_overhead=..., days_per_month=...
-):
-    """Interaction data stored per month, with indexing.
-
-    Parameters
-    ----------
-    dau, requests_per_user, stored_bytes_per_request, index_overhead : numeric
-        As in :func:`storage_bytes_per_day`.
-    days_per_month : numeric, default 30
-        Days in a month. [days]
-
-    Returns
-    -------
-    numeric
-        [B/month]
-    """
-    per_day = storage_bytes_per_day.core(
-        dau, requests_per_user, stored_bytes_per_request, index_overhead
-    )
-    return per_day * days_per_month
+@quantity(
+    "B/month",
+    "Storage per month",
+    section="Storage",
+    excel="{storage_bytes_per_day}*{days_per_month}",
+)
+def storage_bytes_per_month(storage_bytes_per_day, days_per_month):
+    """Storage per day × days_per_month."""
+    return storage_bytes_per_day * days_per_month
 
 
-@vectorised
+@quantity(
+    "B",
+    "Stored at steady state",
+    section="Storage",
+    excel="{model_size_bytes}+{profile_storage_bytes}+{storage_bytes_per_month}*{retention_months}",
+)
 def retained_storage_bytes(
-    dau,
-    requests_per_user,
-    params,
-    bytes_per_param=...,
-    precision=...,
-    profile_bytes=...,
-    stored_bytes_per_request=...,
-    index_overhead=...,
-    days_per_month=...,
-    retention_months=...,
+    model_size_bytes, profile_storage_bytes, storage_bytes_per_month, retention_months
 ):
-    """Everything stored once interaction data has filled its retention period.
-
-    Parameters
-    ----------
-    dau, requests_per_user : numeric
-        As in :func:`storage_bytes_per_month`.
-    params, bytes_per_param, precision
-        As in :func:`model_size_bytes`.
-    profile_bytes : numeric, default 10 KB
-        As in :func:`profile_storage_bytes`.
-    stored_bytes_per_request, index_overhead, days_per_month : numeric
-        As in :func:`storage_bytes_per_month`.
-    retention_months : numeric, default 12
-        Months interaction data is kept. [months]
-
-    Returns
-    -------
-    numeric
-        Model + profiles + storage per month × retention. [B]
-    """
-    monthly = storage_bytes_per_month.core(
-        dau, requests_per_user, stored_bytes_per_request, index_overhead, days_per_month
-    )
-    return retained(
-        model_size_bytes.core(params, bytes_per_param, precision),
-        profile_storage_bytes.core(dau, profile_bytes),
-        monthly,
-        retention_months,
-    )
-
-
-def retained(model_bytes, profile_bytes_total, bytes_per_month, retention_months):
-    """Stored bytes from resolved parts: the model, the profiles and retained months."""
-    return model_bytes + profile_bytes_total + bytes_per_month * retention_months
+    """Model + profiles + storage per month × retention_months."""
+    return model_size_bytes + profile_storage_bytes + storage_bytes_per_month * retention_months

@@ -1,46 +1,35 @@
-"""Traffic: requests per second from daily users [requests/s]."""
+"""Traffic: requests per second and per month from daily users [requests/s]."""
 
 from __future__ import annotations
 
-from ._arrays import vectorised
+from .graph import quantity
 from .units import SECONDS_PER_DAY
 
-__all__ = ["peak_rps", "trps"]
+__all__ = ["peak_rps", "requests_per_month", "trps"]
 
 
-@vectorised
+@quantity(
+    "requests/s",
+    "Total requests per second",
+    section="Inference",
+    excel="{dau}*{requests_per_user}/{seconds_per_day}",
+)
 def trps(dau, requests_per_user):
-    """Total requests per second, averaged over the day.
-
-    Parameters
-    ----------
-    dau : numeric
-        Daily active users. [users/day]
-    requests_per_user : numeric
-        Requests per user per day. [requests/user/day]
-
-    Returns
-    -------
-    numeric
-        dau × requests_per_user / 86,400. [requests/s]
-    """
+    """Average: dau × requests_per_user / 86,400 s."""
     return dau * requests_per_user / SECONDS_PER_DAY
 
 
-@vectorised
-def peak_rps(dau, requests_per_user, peak_factor=...):
-    """Requests per second at the daily peak.
+@quantity(
+    "requests/s", "Peak requests per second", section="Inference", excel="{trps}*{peak_factor}"
+)
+def peak_rps(trps, peak_factor):
+    """trps × peak_factor."""
+    return trps * peak_factor
 
-    Parameters
-    ----------
-    dau, requests_per_user : numeric
-        As in :func:`trps`.
-    peak_factor : numeric, default 1
-        Peak over average traffic (1 = flat; 2-3 is common for consumer apps). [1]
 
-    Returns
-    -------
-    numeric
-        [requests/s]
-    """
-    return trps.core(dau, requests_per_user) * peak_factor
+@quantity(
+    "requests/month", "Requests per month", excel="{dau}*{requests_per_user}*{days_per_month}"
+)
+def requests_per_month(dau, requests_per_user, days_per_month):
+    """Average requests in a month: dau × requests_per_user × days_per_month."""
+    return dau * requests_per_user * days_per_month

@@ -10,10 +10,9 @@ from dataclasses import dataclass
 
 __all__ = [
     "INPUTS",
-    "OUTPUTS",
+    "OUTPUTS",  # noqa: F822 (from the graph, by __getattr__)
     "PROJECTION_INPUTS",
     "Input",
-    "Output",
     "input_names",
     "output_names",
 ]
@@ -42,6 +41,20 @@ class Input:
     integer: bool = False
     kind: str = "number"  # "number", or "name" for catalogue names
     hint: str = ""
+    # Required by the per-output functions (GPU_COUNT(dau, requests_per_user, params, ...));
+    # estimate() still defaults it to the seed document's value.
+    required: bool = False
+    blank: str = "catalogue"  # what an empty value (default None) stands for, in words
+
+    @property
+    def default_text(self) -> str:
+        """The default as a person reads it ("100,000,000", "FP16", "catalogue")."""
+        value = self.default
+        if value is None:
+            return self.blank
+        if isinstance(value, str):
+            return value
+        return f"{int(value):,}" if float(value).is_integer() else f"{value:,}"
 
     @property
     def accepts(self) -> str:
@@ -59,21 +72,18 @@ class Input:
         return text + (f" {self.hint}" if self.hint else "")
 
 
-@dataclass(frozen=True)
-class Output:
-    """An output of the estimate."""
-
-    name: str
-    unit: str
-    label: str
-    description: str
-    section: str  # Storage, Inference, Bandwidth or Cost
-
-
 _SEED = "seed document"
 
 INPUTS: tuple[Input, ...] = (
-    Input("dau", "users/day", 100_000_000, "Daily active users", "Users active on a day.", _SEED),
+    Input(
+        "dau",
+        "users/day",
+        100_000_000,
+        "Daily active users",
+        "Users active on a day.",
+        _SEED,
+        required=True,
+    ),
     Input(
         "requests_per_user",
         "requests/user/day",
@@ -81,6 +91,7 @@ INPUTS: tuple[Input, ...] = (
         "Requests per user per day",
         "Requests each daily user makes.",
         _SEED,
+        required=True,
     ),
     Input(
         "params",
@@ -92,6 +103,16 @@ INPUTS: tuple[Input, ...] = (
         low=1_000,
         low_open=False,
         hint="(below 1,000 looks like billions typed as units: write 8.1B)",
+        required=True,
+    ),
+    Input(
+        "gpu",
+        "name",
+        "A100",
+        "GPU",
+        "Accelerator from the catalogue (A100, H100, H200, L4, MI300X, TPU-v6e, ...).",
+        _SEED + " (NVIDIA A100, 312 TFLOPS dense FP16)",
+        kind="name",
     ),
     Input(
         "precision",
@@ -110,6 +131,7 @@ INPUTS: tuple[Input, ...] = (
         "Bytes per weight; empty takes it from precision (FP16: 2).",
         _SEED + "; FP16 = 2 B",
         high=64,
+        blank="the precision's width",
     ),
     Input(
         "profile_bytes",
@@ -162,15 +184,6 @@ INPUTS: tuple[Input, ...] = (
         "FLOP per parameter per step",
         "FLOP per parameter per step (2: one multiply-add).",
         _SEED,
-    ),
-    Input(
-        "gpu",
-        "name",
-        "A100",
-        "GPU",
-        "Accelerator from the catalogue (A100, H100, H200, L4, MI300X, TPU-v6e, ...).",
-        _SEED + " (NVIDIA A100, 312 TFLOPS dense FP16)",
-        kind="name",
     ),
     Input(
         "gpu_flops",
@@ -243,6 +256,7 @@ INPUTS: tuple[Input, ...] = (
         "Measured inference time",
         "GPU-seconds per request, if measured; empty uses the FLOPs model.",
         "FLOPs model unless measured",
+        blank="FLOPs model",
     ),
     Input(
         "request_bytes",
@@ -327,128 +341,7 @@ PROJECTION_INPUTS: tuple[Input, ...] = (
     ),
 )
 
-OUTPUTS: tuple[Output, ...] = (
-    Output("model_size_bytes", "B", "Model size", "Weights: params × bytes_per_param.", "Storage"),
-    Output("profile_storage_bytes", "B", "User profiles", "dau × profile_bytes.", "Storage"),
-    Output(
-        "interaction_storage_bytes_per_day",
-        "B/day",
-        "Interactions per day",
-        "dau × requests_per_user × stored_bytes_per_request.",
-        "Storage",
-    ),
-    Output(
-        "storage_bytes_per_day",
-        "B/day",
-        "Storage per day (with indexing)",
-        "Interactions per day × (1 + index_overhead).",
-        "Storage",
-    ),
-    Output(
-        "storage_bytes_per_month",
-        "B/month",
-        "Storage per month",
-        "Storage per day × days_per_month.",
-        "Storage",
-    ),
-    Output(
-        "retained_storage_bytes",
-        "B",
-        "Stored at steady state",
-        "Model + profiles + storage per month × retention_months.",
-        "Storage",
-    ),
-    Output(
-        "trps",
-        "requests/s",
-        "Total requests per second",
-        "Average: dau × requests_per_user / 86,400 s.",
-        "Inference",
-    ),
-    Output(
-        "peak_rps", "requests/s", "Peak requests per second", "trps × peak_factor.", "Inference"
-    ),
-    Output(
-        "inference_seconds",
-        "s",
-        "Inference time per request",
-        "flops_per_param × params × steps / (gpu_flops × utilization), unless measured.",
-        "Inference",
-    ),
-    Output(
-        "qps_per_gpu",
-        "requests/s",
-        "Requests per second per GPU",
-        "1 / inference_seconds.",
-        "Inference",
-    ),
-    Output(
-        "gpus_per_replica",
-        "GPUs",
-        "GPUs per replica",
-        "GPUs needed to hold the weights in usable memory.",
-        "Inference",
-    ),
-    Output(
-        "gpu_count",
-        "GPUs",
-        "GPUs",
-        "ceil(peak_rps × (1 + headroom) / qps_per_gpu), in whole replicas.",
-        "Inference",
-    ),
-    Output(
-        "ingress_bits_per_second",
-        "bit/s",
-        "Ingress bandwidth",
-        "peak_rps × request_bytes × 8.",
-        "Bandwidth",
-    ),
-    Output(
-        "egress_bits_per_second",
-        "bit/s",
-        "Egress bandwidth",
-        "peak_rps × response_bytes × 8.",
-        "Bandwidth",
-    ),
-    Output(
-        "gpu_usd_per_month",
-        "USD/month",
-        "GPU cost per month",
-        "gpu_count × gpu_hourly_usd × 24 × days_per_month.",
-        "Cost",
-    ),
-    Output(
-        "storage_usd_per_month",
-        "USD/month",
-        "Storage cost per month",
-        "retained_storage_bytes / 10⁹ × storage_usd_per_gb_month.",
-        "Cost",
-    ),
-    Output(
-        "egress_usd_per_month",
-        "USD/month",
-        "Egress cost per month",
-        "Average responses per month / 10⁹ × egress_usd_per_gb.",
-        "Cost",
-    ),
-    Output(
-        "total_usd_per_month",
-        "USD/month",
-        "Total cost per month",
-        "GPU + storage + egress.",
-        "Cost",
-    ),
-    Output(
-        "usd_per_1k_requests",
-        "USD/1k requests",
-        "Cost per 1,000 requests",
-        "total_usd_per_month / requests per month × 1,000.",
-        "Cost",
-    ),
-)
-
 INPUT = {q.name: q for q in INPUTS + PROJECTION_INPUTS}
-OUTPUT = {q.name: q for q in OUTPUTS}
 
 
 def input_names() -> list[str]:
@@ -458,4 +351,15 @@ def input_names() -> list[str]:
 
 def output_names() -> list[str]:
     """Names of all outputs, in vocabulary order."""
-    return [q.name for q in OUTPUTS]
+    return [q.name for q in __getattr__("OUTPUTS")]
+
+
+def __getattr__(name: str):
+    # The outputs are the graph's quantities, defined in the domain modules (which import
+    # this one): looked up when first asked for, once they are all registered.
+    if name in ("OUTPUTS", "OUTPUT"):
+        from . import graph, quantities  # noqa: F401 (registers every quantity)
+
+        found = tuple(graph.outputs())
+        return found if name == "OUTPUTS" else {q.name: q for q in found}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,9 +2,9 @@ import re
 
 import pandas as pd
 import pytest
+from xlplugin.formulas import UnknownNameError, catalog
 
 from xlplugin import formulas
-from xlplugin.formulas import UnknownNameError, catalog
 
 
 def test_every_gpu_row_cites_a_source_and_a_date():

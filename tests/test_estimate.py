@@ -3,10 +3,10 @@ import importlib
 import numpy as np
 import pandas as pd
 import pytest
-
-from xlplugin import formulas
 from xlplugin.formulas import InvalidInputError, UnknownNameError
 from xlplugin.formulas.vocabulary import INPUTS, OUTPUTS
+
+from xlplugin import formulas
 
 
 def test_estimate_returns_every_input_and_output():

@@ -6,6 +6,7 @@ checked in subprocesses, with xlwings/udfs.py's own decorators and VBA generator
 """
 
 import asyncio
+import inspect
 import json
 import math
 import os
@@ -22,11 +23,10 @@ from bad_inputs import CASES, INF, NAN
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from serving import office_js_request
-
-from xlplugin import formulas
 from xlplugin.formulas import _arrays as arrays
 from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUT, OUTPUTS
-from xlplugin import _excel, functions
+
+from xlplugin import _excel, formulas, functions
 
 TABLES = {"estimate", "scenarios", "gpu_spec"}
 NAMES = [q.name for q in OUTPUTS]
@@ -128,9 +128,13 @@ def test_arguments_are_vocabulary_inputs_and_cover_the_formulas(meta):
         if formula is not None:  # every input of the formulas function is reachable
             needs = set(formula.__signature__.parameters)
             assert needs <= set(params), (name, needs - set(params))
+    # Each output's arguments are its formulas twin's, in the same order.
+    for name in NAMES:
+        if name in formulas.OUTPUT_FUNCTIONS:
+            twin = list(inspect.signature(formulas.OUTPUT_FUNCTIONS[name]).parameters)
+            assert list(getattr(functions, name).__signature__.parameters) == twin, name
     everything = [q.name for q in INPUTS]
-    for name in ("total_usd_per_month", "usd_per_1k_requests", "estimate"):
-        assert sorted(getattr(functions, name).__signature__.parameters) == sorted(everything)
+    assert list(functions.estimate.__signature__.parameters) == everything
 
 
 def test_gpu_and_precision_offer_the_catalogue_as_a_dropdown(meta):
@@ -182,14 +186,17 @@ def test_single_cells_take_the_same_path_however_they_arrive():
     assert functions.gpu_count(*seed) == [[61]]
     assert functions.gpu_count(*[[[v]] for v in seed]) == [[61]]  # classic xlwings, ndim=2
     assert functions.gpu_count(*seed, math.nan) == [[61]]  # NaN: an empty cell, the default
-    assert functions.gpu_count(*seed, True) == [["#VALUE! steps: got True; accepts a number > 0"]]
+    bad = functions.gpu_count(*seed, steps=True)
+    assert bad == [["#VALUE! steps: got True; accepts a number > 0"]]
 
 
-def test_an_argument_an_output_does_not_use_is_still_checked():
+def test_an_output_takes_only_the_inputs_it_depends_on():
     [[total]] = call("total_usd_per_month", 1e8, 10, 8.1e9, "A100")
     assert total == pytest.approx(SEED["total_usd_per_month"], rel=1e-12)
-    bad = call_with("total_usd_per_month", {"request_bytes": -1})
-    assert bad == [["#VALUE! request_bytes: got -1; accepts a number >= 0"]]
+    # Request size moves ingress bandwidth, not cost: TOTAL_USD_PER_MONTH does not take it.
+    assert "request_bytes" not in functions.total_usd_per_month.__signature__.parameters
+    bad = call_with("total_usd_per_month", {"response_bytes": -1})
+    assert bad == [["#VALUE! response_bytes: got -1; accepts a number >= 0"]]
 
 
 def test_numbers_may_be_text_with_si_suffixes():
@@ -215,9 +222,9 @@ def test_gpu_count_matches_formulas_for_any_valid_input(dau, rpu, params, gpu, p
     try:
         expected = formulas.gpu_count(dau, rpu, params, gpu, precision=precision)
     except formulas.EstimateError as error:
-        assert call("gpu_count", dau, rpu, params, gpu, None, precision) == [[f"#VALUE! {error}"]]
+        assert call("gpu_count", dau, rpu, params, gpu, precision) == [[f"#VALUE! {error}"]]
         return
-    assert call("gpu_count", dau, rpu, params, gpu, None, precision) == [[int(expected)]]
+    assert call("gpu_count", dau, rpu, params, gpu, precision) == [[int(expected)]]
 
 
 # Arrays: any argument a cell, row, column or 2-D range; the result spills broadcast
@@ -425,7 +432,7 @@ def test_results_are_json_for_the_http_answer():
     for name in NAMES:
         json.dumps(call_with(name, {"dau": [[1e8], [None]]}), allow_nan=False)
     json.dumps(call("estimate"), allow_nan=False)
-    rows = call("estimate", None, None, None, 312e12, *[None] * 19, 2.745)
+    rows = call_with("estimate", {"gpu": 312e12, "gpu_hourly_usd": 2.745})
     assert ["gpu_memory_bytes", "", "B"] in rows  # unknown for a GPU given as FLOP/s
     json.dumps(rows, allow_nan=False)
     json.dumps(call("scenarios", [["dau"], [1e8], [None]]), allow_nan=False)

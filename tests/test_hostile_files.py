@@ -11,8 +11,7 @@ import pytest
 from defusedxml import DefusedXmlException
 from guards import no_hang
 
-from xlplugin import formulas
-from xlplugin import scenario_file
+from xlplugin import formulas, scenario_file
 from xlplugin.scenario_file import (
     MAX_FILE_BYTES,
     MAX_ROWS,

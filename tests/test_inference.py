@@ -2,14 +2,14 @@ import math
 
 import numpy as np
 import pytest
+from xlplugin.formulas import DoesNotFitError
 
 from xlplugin import formulas
-from xlplugin.formulas import DoesNotFitError
 
 
 def test_utilization_scales_time():
-    full = formulas.inference_seconds(8.1e9, "A100", 100)
-    assert formulas.inference_seconds(8.1e9, "A100", 100, utilization=0.4) == pytest.approx(
+    full = formulas.inference_seconds(8.1e9, "A100", steps=100)
+    assert formulas.inference_seconds(8.1e9, "A100", steps=100, utilization=0.4) == pytest.approx(
         full / 0.4
     )
 
@@ -21,17 +21,17 @@ def test_measured_time_replaces_the_model():
 
 def test_gpu_flops_override_and_numeric_gpu():
     assert formulas.inference_seconds(1e9, steps=10, gpu_flops=1e15) == 2 * 1e9 * 10 / 1e15
-    assert formulas.inference_seconds(1e9, 1e15, 10) == 2 * 1e9 * 10 / 1e15
+    assert formulas.inference_seconds(1e9, 1e15, steps=10) == 2 * 1e9 * 10 / 1e15
 
 
 def test_fp8_uses_the_fp8_tensor_rate_where_the_gpu_has_one():
-    fp16 = formulas.inference_seconds(8.1e9, "H100", 100, "FP16")
-    fp8 = formulas.inference_seconds(8.1e9, "H100", 100, "FP8")
+    fp16 = formulas.inference_seconds(8.1e9, "H100", "FP16", steps=100)
+    fp8 = formulas.inference_seconds(8.1e9, "H100", "FP8", steps=100)
     assert fp16 / fp8 == pytest.approx(1.979e15 / 9.89e14)
     # The A100 has no FP8 unit: FP8 weights run at the FP16 rate.
-    assert formulas.inference_seconds(8.1e9, "A100", 100, "FP8") == formulas.inference_seconds(
-        8.1e9, "A100", 100, "FP16"
-    )
+    assert formulas.inference_seconds(
+        8.1e9, "A100", "FP8", steps=100
+    ) == formulas.inference_seconds(8.1e9, "A100", "FP16", steps=100)
 
 
 def test_gpus_per_replica_from_memory():

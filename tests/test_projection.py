@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
+from xlplugin.formulas import InvalidInputError
 
 from xlplugin import formulas
-from xlplugin.formulas import InvalidInputError
 
 
 def test_flat_projection_reaches_the_steady_state():

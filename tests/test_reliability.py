@@ -26,10 +26,9 @@ import xlwings
 import xlwings.server
 from bad_inputs import BIG, CASES, FACES, MATRIX, RANGE_CASES, excel_value, http_value
 from serving import office_js_request, running_server
-
-from xlplugin import formulas
 from xlplugin.formulas.vocabulary import INPUT
-from xlplugin import _excel, functions, serve
+
+from xlplugin import _excel, formulas, functions, serve
 
 HAVE_SERVER = all(importlib.util.find_spec(m) for m in ("xlwings_server", "uvicorn", "httpx"))
 needs_server = pytest.mark.skipif(
@@ -150,34 +149,8 @@ def test_a_large_range_is_refused_before_it_becomes_an_array(monkeypatch):
 def test_limits_leave_room_for_a_10000_row_scenarios_table():
     assert _excel.MAX_ARGUMENT_CELLS == _excel.MAX_RESULT_CELLS == 1_000_000
     columns = [q.name for q in formulas.INPUTS]
-    row = [
-        100e6,
-        10,
-        8.1e9,
-        "FP16",
-        None,
-        10e3,
-        1e6,
-        0.25,
-        30,
-        100,
-        2,
-        "A100",
-        None,
-        None,
-        0.9,
-        8,
-        1,
-        1,
-        0,
-        None,
-        2e3,
-        1e6,
-        None,
-        0.023,
-        0.05,
-        12,
-    ]
+    # Every input filled in, as a full scenario sheet would be (the catalogue's blank).
+    row = [None if q.default is None else q.default for q in formulas.INPUTS]
     assert len(row) == len(columns) == 26
     table = [columns] + [[float(v) if isinstance(v, int) else v for v in row]] * 10_000
     rows = excel_call("scenarios", [table])

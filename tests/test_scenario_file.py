@@ -9,9 +9,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from xlplugin.formulas.vocabulary import INPUTS
 
 from xlplugin import formulas
-from xlplugin.formulas.vocabulary import INPUTS
 from xlplugin.scenario_file import ScenarioFileError, read_scenarios
 from xlplugin.workbook.build import build_workbook
 

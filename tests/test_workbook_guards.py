@@ -27,9 +27,9 @@ import openpyxl
 import pytest
 from bad_inputs import CASES, MATRIX
 from guards import needs_soffice
+from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUTS
 
 from xlplugin import formulas
-from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUTS
 from xlplugin.libreoffice import recalculate_many
 from xlplugin.workbook.build import build_workbook, default_scenarios
 from xlplugin.workbook.checks_sheet import FIRST_CHECK_ROW, GUARD_ROW

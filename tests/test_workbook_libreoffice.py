@@ -9,10 +9,10 @@ import openpyxl
 import pandas as pd
 import pytest
 from guards import needs_soffice
-
-from xlplugin import formulas
 from xlplugin.formulas import catalog
 from xlplugin.formulas.vocabulary import INPUTS, OUTPUTS
+
+from xlplugin import formulas
 from xlplugin.libreoffice import recalculate
 from xlplugin.workbook.build import build_workbook, default_scenarios
 from xlplugin.workbook.layout import Layout

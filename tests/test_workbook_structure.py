@@ -11,9 +11,9 @@ import openpyxl
 import pandas as pd
 import pytest
 from openpyxl.formula import Tokenizer
+from xlplugin.formulas.vocabulary import INPUTS, OUTPUTS
 
 from xlplugin import formulas
-from xlplugin.formulas.vocabulary import INPUTS, OUTPUTS
 from xlplugin.workbook.build import (
     build_workbook,
     content_fingerprint,

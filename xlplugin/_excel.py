@@ -10,22 +10,20 @@ an error cell its text such as ``"#N/A"``).
 from __future__ import annotations
 
 import functools
-import importlib.util
 import inspect
 import math
 import os
-import sys
 from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
 import xlwings as xw
 
-from xlplugin import formulas
+from xlplugin import _xlwings_shortcut, formulas
+from xlplugin._collector import collector_paused
 from xlplugin.formulas import catalog
 from xlplugin.formulas._arrays import finite, valid, validated
 from xlplugin.formulas.vocabulary import INPUT, OUTPUT
-from xlplugin._collector import collector_paused
 
 __all__ = [
     "ARG_OPTIONS",
@@ -41,6 +39,7 @@ __all__ = [
     "cell",
     "estimate_rows",
     "excel_function",
+    "generated",
     "output",
     "scenario_rows",
     "spec_cells",
@@ -105,35 +104,7 @@ if os.environ.get("XLPLUGIN_DROPDOWNS", "1") == "0":
     Gpu = Precision = GpuField = Any
 
 
-def _look_up_pyodide_once() -> None:
-    """Make xlwings Server stop looking for Pyodide on every argument and cell.
-
-    xlwings 0.37 asks ``from pyodide.ffi import JsNull`` for each argument
-    (``udfs_officejs.js_to_none``) and each cell it reads (``utils.is_jsnull``) so that
-    xlwings Lite can spot JavaScript's ``null``. Outside Pyodide that import fails every
-    time, at about 0.1 ms each: 2 ms for a call with Excel's 16 arguments, seconds for a
-    10,000-row table. Outside Pyodide there is no JsNull, so the answers are constant;
-    this gives them without the import. Nothing changes in xlwings Lite (Pyodide) or
-    classic xlwings (no Office.js reader).
-    """
-    server = sys.modules.get("xlwings.pro.udfs_officejs")
-    if server is None or importlib.util.find_spec("pyodide") is not None:
-        return
-    if hasattr(server, "js_to_none"):
-        server.js_to_none = _same
-    if hasattr(xw.utils, "is_jsnull"):
-        xw.utils.is_jsnull = _false
-
-
-def _same(value: object) -> object:
-    return value
-
-
-def _false(value: object) -> bool:
-    return False
-
-
-_look_up_pyodide_once()
+_xlwings_shortcut.apply()  # measured: see the module
 
 
 def _number_text(value: object) -> str:
@@ -197,6 +168,28 @@ def excel_function(function=None, **docs: str):
     # xlwings Server reads the signature on every call; computed once, it is free.
     function.__signature__ = inspect.signature(function)
     return xw.func(cache=True)(function)  # last: xw.arg and xw.ret reset the cache flag
+
+
+def generated(name: str, arguments: list[str], handler, required: bool = True, doc: str = ""):
+    """An Excel function ``name(arguments...)`` that hands its arguments to
+    ``handler(function, args)``.
+
+    It is generated as Python source so that every route of xlwings (classic, Lite,
+    Server) reads a real parameter list: annotations for the catalogue's dropdowns, None
+    as the default of each optional argument (``required=False`` makes them all optional).
+    """
+    parameters = []
+    for a in arguments:
+        annotation = {"gpu": "Gpu", "precision": "Precision"}.get(a, "Number")
+        needed = required and INPUT[a].required
+        parameters.append(f"{a}: {annotation}" + ("" if needed else " = None"))
+    source = f"def {name}({', '.join(parameters)}):\n    return _handler({name}, locals())\n"
+    namespace = {"Gpu": Gpu, "Precision": Precision, "Number": Number, "_handler": handler}
+    exec(compile(source, f"<excel {name}>", "exec", dont_inherit=True), namespace)
+    function = namespace[name]
+    function.__module__ = "xlplugin.functions"
+    function.__doc__ = doc
+    return function
 
 
 def value_error(error: Exception) -> list[list[str]]:

@@ -12,26 +12,32 @@ import sys
 
 from xlplugin import formulas
 from xlplugin.formulas import catalog
-from xlplugin.formulas.vocabulary import INPUTS, OUTPUT, OUTPUTS
+from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUT, OUTPUTS
 
 __all__ = ["main"]
 
 _SECTIONS = ("Storage", "Inference", "Bandwidth", "Cost")
 
 
+_SUFFIXES = (
+    "inputs (counts take K, M, B or G, T; sizes KB, MB, GB, TB, PB, decimal; fractions "
+    "take %, e.g. 20%)"
+)
+
+
 def _add_inputs(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("inputs (counts take K, M, B or G, T; sizes KB, MB, GB, TB)")
+    group = parser.add_argument_group(_SUFFIXES)
     for q in INPUTS:
-        default = _default_text(q.default)
         group.add_argument(
             f"--{q.name.replace('_', '-')}",
             dest=q.name,
             metavar=q.unit.upper(),
-            help=f"{q.description} [{q.unit}] (default: {default})".replace("%", "%%"),
+            help=f"{q.description} [{q.unit}] (default: {q.default_text})".replace("%", "%%"),
         )
     group.add_argument(
         "--model",
-        help=f"model preset: sets params, precision and steps ({', '.join(catalog.model_names())})",
+        help=f"model preset: sets {', '.join(catalog.PRESET_INPUTS)} (flags given too win; "
+        f"{', '.join(catalog.model_names())})",
     )
 
 
@@ -65,10 +71,14 @@ def _person(name: str, value: float) -> str:
 
 
 def _text(result: dict) -> str:
+    gpu = result["gpu"] if isinstance(result["gpu"], str) else f"{result['gpu']:.4g} FLOP/s"
     lines = [
         f"Estimate for {result['dau']:,.0f} daily users x {result['requests_per_user']:g} "
-        f"requests, {result['params'] / 1e9:g}B parameters ({result['precision']}) "
-        f"on {result['gpu']}"
+        f"requests, {result['params'] / 1e9:.4g}B parameters ({result['precision']}) on {gpu}",
+        f"Each request: {result['steps']:g} steps, "
+        f"{formulas.format_quantity(result['request_bytes'], 'B')} in, "
+        f"{formulas.format_quantity(result['response_bytes'], 'B')} out, "
+        f"{formulas.format_quantity(result['stored_bytes_per_request'], 'B')} stored",
     ]
     for section in _SECTIONS:
         lines.append(f"\n{section}")
@@ -115,29 +125,28 @@ def _gpus(args: argparse.Namespace) -> int:
         price = "-" if math.isnan(row["hourly_usd"]) else f"{row['hourly_usd']:.3f}"
         print(
             f"{row['name']:<12} {row['fp16_flops'] / 1e12:>11,.1f} {fp8:>10} "
-            f"{row['memory_bytes'] / 1e9:>9,.1f} {price:>9}  {row['price_as_of']}"
+            f"{row['memory_bytes'] / 1e9:>9,.1f} {price:>9}  {_text_or_dash(row['price_as_of'])}"
         )
     return 0
 
 
-def _default_text(value: object) -> str:
-    if value is None:
-        return "catalogue"
-    if isinstance(value, str):
-        return value
-    return f"{int(value):,}" if float(value).is_integer() else f"{value:,}"
+def _text_or_dash(value: object) -> str:
+    return "-" if isinstance(value, float) and math.isnan(value) else str(value)
 
 
 def vocabulary_markdown() -> str:
-    """The vocabulary as the README's Markdown tables: inputs, then outputs."""
+    """The vocabulary as the README's Markdown tables: inputs, outputs, Excel functions."""
     lines = ["| input | unit | default | what it is | default's source |", "|---|---|---|---|---|"]
     for q in INPUTS:
-        default = _default_text(q.default)
-        if q.name == "measured_inference_seconds":
-            default = "FLOPs model"
-        lines.append(f"| `{q.name}` | {q.unit} | {default} | {q.description} | {q.source} |")
+        lines.append(f"| `{q.name}` | {q.unit} | {q.default_text} | {q.description} | {q.source} |")
     lines += ["", "| output | unit | section | how it is computed |", "|---|---|---|---|"]
     lines += [f"| `{q.name}` | {q.unit} | {q.section} | {q.description} |" for q in OUTPUTS]
+    lines += ["", "| Excel function | arguments, in order (required ones in bold) |", "|---|---|"]
+    for q in OUTPUTS:
+        arguments = ", ".join(
+            f"**{a}**" if INPUT[a].required else a for a in formulas.graph.depends_on(q.name)
+        )
+        lines.append(f"| `{q.name.upper()}` | {arguments} |")
     return "\n".join(lines)
 
 
@@ -176,8 +185,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     est = sub.add_parser("estimate", help="print the estimate (defaults: the seed document)")
-    est.add_argument("--format", choices=("text", "json", "csv"), default="text")
-    est.add_argument("--compact", action="store_true", help="one-line JSON")
+    est.add_argument(
+        "--format",
+        choices=("text", "json", "csv"),
+        default="text",
+        help="text for people (default); json: one object, every input as used and every "
+        "output by vocabulary name, in base units; csv: the same as one header and one row",
+    )
+    est.add_argument("--compact", action="store_true", help="JSON on one line")
     _add_inputs(est)
     est.set_defaults(run=_estimate)
     gpus = sub.add_parser("gpus", help="list the GPU catalogue")

@@ -26,351 +26,39 @@ Deploy with ``xlplugin serve`` (xlwings Server), ``xlplugin lite`` (xlwings Lite
 this module in classic xlwings' "UDF Modules" (``xlplugin.functions``).
 """
 
+from xlplugin import formulas
 from xlplugin._excel import (
     Gpu,
     GpuField,
-    Number,
-    Precision,
     Range,
     estimate_rows,
     excel_function,
+    generated,
     output,
     scenario_rows,
     spec_cells,
 )
+from xlplugin.formulas.graph import depends_on
+from xlplugin.formulas.vocabulary import INPUTS
 
-__all__ = [
-    "egress_bits_per_second",
-    "egress_usd_per_month",
-    "estimate",
-    "gpu_count",
-    "gpu_spec",
-    "gpu_usd_per_month",
-    "gpus_per_replica",
-    "inference_seconds",
-    "ingress_bits_per_second",
-    "interaction_storage_bytes_per_day",
-    "model_size_bytes",
-    "peak_rps",
-    "profile_storage_bytes",
-    "qps_per_gpu",
-    "retained_storage_bytes",
-    "scenarios",
-    "storage_bytes_per_day",
-    "storage_bytes_per_month",
-    "storage_usd_per_month",
-    "total_usd_per_month",
-    "trps",
-    "usd_per_1k_requests",
-]
+# One function per output, its arguments those of its formulas twin in the same order
+# (the vocabulary inputs it depends on), generated so that every route of xlwings sees a
+# real parameter list.
+for _q in formulas.OUTPUTS:
+    globals()[_q.name] = excel_function(generated(_q.name, depends_on(_q.name), output))
 
-# Storage
+estimate = excel_function(
+    generated(
+        "estimate",
+        [q.name for q in INPUTS],
+        lambda function, args: estimate_rows(args),
+        required=False,
+        doc="The whole estimate, spilled as rows of name, value, unit: every input as used "
+        "(catalogue figures filled in), then every output. No arguments: the seed document.",
+    )
+)
 
-
-@excel_function
-def model_size_bytes(params: Number, precision: Precision = None, bytes_per_param: Number = None):
-    return output(model_size_bytes, locals())
-
-
-@excel_function
-def profile_storage_bytes(dau: Number, profile_bytes: Number = None):
-    return output(profile_storage_bytes, locals())
-
-
-@excel_function
-def interaction_storage_bytes_per_day(
-    dau: Number, requests_per_user: Number, stored_bytes_per_request: Number = None
-):
-    return output(interaction_storage_bytes_per_day, locals())
-
-
-@excel_function
-def storage_bytes_per_day(
-    dau: Number,
-    requests_per_user: Number,
-    stored_bytes_per_request: Number = None,
-    index_overhead: Number = None,
-):
-    return output(storage_bytes_per_day, locals())
-
-
-@excel_function
-def storage_bytes_per_month(
-    dau: Number,
-    requests_per_user: Number,
-    stored_bytes_per_request: Number = None,
-    index_overhead: Number = None,
-    days_per_month: Number = None,
-):
-    return output(storage_bytes_per_month, locals())
-
-
-@excel_function
-def retained_storage_bytes(
-    dau: Number,
-    requests_per_user: Number,
-    params: Number,
-    precision: Precision = None,
-    bytes_per_param: Number = None,
-    profile_bytes: Number = None,
-    stored_bytes_per_request: Number = None,
-    index_overhead: Number = None,
-    days_per_month: Number = None,
-    retention_months: Number = None,
-):
-    return output(retained_storage_bytes, locals())
-
-
-# Inference
-
-
-@excel_function
-def trps(dau: Number, requests_per_user: Number):
-    return output(trps, locals())
-
-
-@excel_function
-def peak_rps(dau: Number, requests_per_user: Number, peak_factor: Number = None):
-    return output(peak_rps, locals())
-
-
-@excel_function
-def inference_seconds(
-    params: Number,
-    gpu: Gpu = None,
-    steps: Number = None,
-    precision: Precision = None,
-    flops_per_param: Number = None,
-    utilization: Number = None,
-    gpu_flops: Number = None,
-    measured_inference_seconds: Number = None,
-):
-    return output(inference_seconds, locals())
-
-
-@excel_function
-def qps_per_gpu(
-    params: Number,
-    gpu: Gpu = None,
-    steps: Number = None,
-    precision: Precision = None,
-    flops_per_param: Number = None,
-    utilization: Number = None,
-    gpu_flops: Number = None,
-    measured_inference_seconds: Number = None,
-):
-    return output(qps_per_gpu, locals())
-
-
-@excel_function
-def gpus_per_replica(
-    params: Number,
-    gpu: Gpu = None,
-    precision: Precision = None,
-    bytes_per_param: Number = None,
-    gpu_memory_bytes: Number = None,
-    usable_memory_fraction: Number = None,
-    max_gpus_per_replica: Number = None,
-):
-    return output(gpus_per_replica, locals())
-
-
-@excel_function
-def gpu_count(
-    dau: Number,
-    requests_per_user: Number,
-    params: Number,
-    gpu: Gpu = None,
-    steps: Number = None,
-    precision: Precision = None,
-    flops_per_param: Number = None,
-    utilization: Number = None,
-    peak_factor: Number = None,
-    headroom: Number = None,
-    gpu_flops: Number = None,
-    measured_inference_seconds: Number = None,
-    bytes_per_param: Number = None,
-    gpu_memory_bytes: Number = None,
-    usable_memory_fraction: Number = None,
-    max_gpus_per_replica: Number = None,
-):
-    return output(gpu_count, locals())
-
-
-# Bandwidth
-
-
-@excel_function
-def ingress_bits_per_second(
-    dau: Number, requests_per_user: Number, request_bytes: Number = None, peak_factor: Number = None
-):
-    return output(ingress_bits_per_second, locals())
-
-
-@excel_function
-def egress_bits_per_second(
-    dau: Number,
-    requests_per_user: Number,
-    response_bytes: Number = None,
-    peak_factor: Number = None,
-):
-    return output(egress_bits_per_second, locals())
-
-
-# Cost (computed by formulas.estimate, the only place the costs exist)
-
-
-@excel_function
-def gpu_usd_per_month(
-    dau: Number,
-    requests_per_user: Number,
-    params: Number,
-    gpu: Gpu = None,
-    steps: Number = None,
-    precision: Precision = None,
-    flops_per_param: Number = None,
-    utilization: Number = None,
-    peak_factor: Number = None,
-    headroom: Number = None,
-    gpu_flops: Number = None,
-    measured_inference_seconds: Number = None,
-    bytes_per_param: Number = None,
-    gpu_memory_bytes: Number = None,
-    usable_memory_fraction: Number = None,
-    max_gpus_per_replica: Number = None,
-    days_per_month: Number = None,
-    gpu_hourly_usd: Number = None,
-):
-    return output(gpu_usd_per_month, locals())
-
-
-@excel_function
-def storage_usd_per_month(
-    dau: Number,
-    requests_per_user: Number,
-    params: Number,
-    precision: Precision = None,
-    bytes_per_param: Number = None,
-    profile_bytes: Number = None,
-    stored_bytes_per_request: Number = None,
-    index_overhead: Number = None,
-    days_per_month: Number = None,
-    retention_months: Number = None,
-    storage_usd_per_gb_month: Number = None,
-):
-    return output(storage_usd_per_month, locals())
-
-
-@excel_function
-def egress_usd_per_month(
-    dau: Number,
-    requests_per_user: Number,
-    response_bytes: Number = None,
-    days_per_month: Number = None,
-    egress_usd_per_gb: Number = None,
-):
-    return output(egress_usd_per_month, locals())
-
-
-@excel_function
-def total_usd_per_month(
-    dau: Number,
-    requests_per_user: Number,
-    params: Number,
-    gpu: Gpu = None,
-    steps: Number = None,
-    precision: Precision = None,
-    flops_per_param: Number = None,
-    utilization: Number = None,
-    peak_factor: Number = None,
-    headroom: Number = None,
-    gpu_flops: Number = None,
-    measured_inference_seconds: Number = None,
-    bytes_per_param: Number = None,
-    gpu_memory_bytes: Number = None,
-    usable_memory_fraction: Number = None,
-    max_gpus_per_replica: Number = None,
-    profile_bytes: Number = None,
-    stored_bytes_per_request: Number = None,
-    index_overhead: Number = None,
-    days_per_month: Number = None,
-    retention_months: Number = None,
-    request_bytes: Number = None,
-    response_bytes: Number = None,
-    gpu_hourly_usd: Number = None,
-    storage_usd_per_gb_month: Number = None,
-    egress_usd_per_gb: Number = None,
-):
-    return output(total_usd_per_month, locals())
-
-
-@excel_function
-def usd_per_1k_requests(
-    dau: Number,
-    requests_per_user: Number,
-    params: Number,
-    gpu: Gpu = None,
-    steps: Number = None,
-    precision: Precision = None,
-    flops_per_param: Number = None,
-    utilization: Number = None,
-    peak_factor: Number = None,
-    headroom: Number = None,
-    gpu_flops: Number = None,
-    measured_inference_seconds: Number = None,
-    bytes_per_param: Number = None,
-    gpu_memory_bytes: Number = None,
-    usable_memory_fraction: Number = None,
-    max_gpus_per_replica: Number = None,
-    profile_bytes: Number = None,
-    stored_bytes_per_request: Number = None,
-    index_overhead: Number = None,
-    days_per_month: Number = None,
-    retention_months: Number = None,
-    request_bytes: Number = None,
-    response_bytes: Number = None,
-    gpu_hourly_usd: Number = None,
-    storage_usd_per_gb_month: Number = None,
-    egress_usd_per_gb: Number = None,
-):
-    return output(usd_per_1k_requests, locals())
-
-
-# Tables
-
-
-@excel_function
-def estimate(
-    dau: Number = None,
-    requests_per_user: Number = None,
-    params: Number = None,
-    gpu: Gpu = None,
-    steps: Number = None,
-    precision: Precision = None,
-    flops_per_param: Number = None,
-    utilization: Number = None,
-    peak_factor: Number = None,
-    headroom: Number = None,
-    gpu_flops: Number = None,
-    measured_inference_seconds: Number = None,
-    bytes_per_param: Number = None,
-    gpu_memory_bytes: Number = None,
-    usable_memory_fraction: Number = None,
-    max_gpus_per_replica: Number = None,
-    profile_bytes: Number = None,
-    stored_bytes_per_request: Number = None,
-    index_overhead: Number = None,
-    days_per_month: Number = None,
-    retention_months: Number = None,
-    request_bytes: Number = None,
-    response_bytes: Number = None,
-    gpu_hourly_usd: Number = None,
-    storage_usd_per_gb_month: Number = None,
-    egress_usd_per_gb: Number = None,
-):
-    """The whole estimate, spilled as rows of name, value, unit: every input as used
-    (catalogue figures filled in), then every output. No arguments: the seed document."""
-    return estimate_rows(locals())
+__all__ = sorted([q.name for q in formulas.OUTPUTS] + ["estimate", "gpu_spec", "scenarios"])
 
 
 @excel_function(

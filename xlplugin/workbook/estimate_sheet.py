@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from openpyxl.workbook.defined_name import DefinedName
 
+from xlplugin.formulas.graph import GRAPH
 from xlplugin.formulas.vocabulary import INPUT, OUTPUTS
 
 from . import styles
@@ -88,7 +89,8 @@ def _row(wb, ws, layout: Layout, name: str, row: int, refs: dict, plugin: bool) 
             formula = plugin_formula(o.name, refs)
             label += " [plugin function]"
     else:
-        (label, unit), how, style = HELPER_LABELS[name], "Catalog sheet look-up", "Calculation"
+        (label, unit), style = HELPER_LABELS[name], "Calculation"
+        how = GRAPH[name].description
         formula = render(STEPS[name], refs)
     for column, value in enumerate((label, formula, unit, None, name, how), start=1):
         ws.cell(row, column, value)

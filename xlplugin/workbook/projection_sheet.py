@@ -12,7 +12,7 @@ from xlplugin.formulas.vocabulary import OUTPUTS
 
 from . import styles
 from .estimate_sheet import estimate_refs
-from .excel_formulas import STEPS, render
+from .excel_formulas import STEPS, descendants_in_excel, render
 from .layout import PROJECTION_HEADER, Layout
 
 __all__ = ["projection_formulas", "write_projection"]
@@ -37,11 +37,14 @@ def projection_formulas(layout: Layout, row: int) -> dict[str, str]:
         f'SUMIF(${month}${first}:{month}{row},">"&({month}{row}-{refs["retention_months"]}),'
         f"${monthly}${first}:{monthly}{row})"
     )
+    # A step with no column of its own that moves with the month's users (requests per
+    # month) is written out in place; the rest are the Estimate's cells.
+    monthly_steps = descendants_in_excel("dau") - set(layout.projection_columns)
     for name in layout.projection_columns[2:]:
-        if name == "retained_storage_bytes":
+        if name == "retained_storage_bytes":  # the growing window, not the steady state
             out[name] = render("{model_size_bytes}+{profile_storage_bytes}+" + window, refs)
         else:
-            out[name] = render(STEPS[name], refs)
+            out[name] = render(STEPS[name], refs, inline=monthly_steps)
     return {name: f'=IF(inputs_ok,{formula[1:]},"")' for name, formula in out.items()}
 
 

@@ -15,12 +15,13 @@ from openpyxl.utils import get_column_letter
 from xlplugin import formulas
 from xlplugin.formulas import catalog
 from xlplugin.formulas._arrays import is_blank
+from xlplugin.formulas.estimate import steps_table as estimate_table_steps
 from xlplugin.formulas.vocabulary import INPUT, INPUTS, PROJECTION_INPUTS
 
 from .checks_sheet import FIRST_CHECK_ROW, GUARD_ROW, checks, in_range
-from .excel_formulas import HELPERS, STEPS
+from .excel_formulas import STEPS
 from .inputs_sheet import ACCEPTS_COLUMN, accepts_text
-from .layout import COMPUTE_UNITS, GPU_UNIT_COLUMNS, SCENARIO_ROW_ROW, Layout
+from .layout import SCENARIO_ROW_ROW, Layout
 from .projection_sheet import projection_formulas
 
 __all__ = ["cached_values", "canonical_names", "inputs_sheet_values", "scenario_inputs"]
@@ -66,35 +67,6 @@ def scenario_inputs(scenarios: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def helper_values(resolved: pd.DataFrame) -> dict[str, list]:
-    """The catalogue look-up steps, per row, as Excel computes them."""
-    precisions, gpus = catalog.precisions(), catalog.gpus()
-    compute_of = dict(zip(precisions["name"], precisions["compute"], strict=True))
-    compute = [compute_of[p] for p in resolved["precision"].tolist()]
-    unit_column = dict(COMPUTE_UNITS)
-    row_of = {name: i for i, name in enumerate(gpus["name"], start=1)}
-    rates = {}  # (gpu, unit) -> FLOP/s, looked up once per pair
-    rows, columns, flops = [], [], []
-    for gpu, unit in zip(resolved["gpu"].tolist(), compute, strict=True):
-        column = GPU_UNIT_COLUMNS.index(unit_column[unit]) + 1
-        columns.append(column)
-        if isinstance(gpu, int | float | np.number):
-            rows.append("")
-            flops.append(float(gpu))
-            continue
-        rows.append(row_of[gpu])
-        if (gpu, unit) not in rates:
-            rate = gpus.loc[gpu, unit_column[unit]]
-            rates[gpu, unit] = float(gpus.loc[gpu, "fp16_flops"] if pd.isna(rate) else rate)
-        flops.append(rates[gpu, unit])
-    return {
-        "compute_unit": compute,
-        "gpu_catalog_row": rows,
-        "gpu_unit_column": columns,
-        "catalog_flops": flops,
-    }
-
-
 def _cell(value):
     """A value as Excel holds it: NaN (not given) is an empty string."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -104,14 +76,7 @@ def _cell(value):
 
 def step_values(frame: pd.DataFrame) -> pd.DataFrame:
     """Every step of :data:`STEPS` for each row of complete inputs (a DataFrame)."""
-    result = formulas.estimate_table(frame)
-    out = pd.DataFrame(helper_values(result), index=frame.index)
-    for name in STEPS:
-        if name in HELPERS and name.endswith("_used"):
-            out[name] = result[name.removesuffix("_used")]
-        elif name not in HELPERS:
-            out[name] = result[name]
-    return out
+    return estimate_table_steps(frame)
 
 
 def cached_values(layout: Layout, scenarios: pd.DataFrame) -> dict[str, dict[str, object]]:
