@@ -95,27 +95,35 @@ def estimate(**inputs) -> dict[str, object]:
     }
 
 
+LABEL = "scenario"  # the column that names each scenario, as in a scenario file
+
+
 def estimate_table(frame: pd.DataFrame) -> pd.DataFrame:
     """The estimate for a table of scenarios, computed column-wise.
 
     Parameters
     ----------
     frame : pandas.DataFrame
-        One scenario per row; columns named by vocabulary inputs. Missing columns and
-        blank cells take the defaults.
+        One scenario per row; columns named by vocabulary inputs (and optionally
+        ``scenario``, a name for each row, returned as it is). Missing columns and blank
+        cells take the defaults.
 
     Returns
     -------
     pandas.DataFrame
         Every input (resolved) and output as columns, on the frame's index.
     """
-    unknown = [c for c in frame.columns if c not in INPUT]
+    unknown = [c for c in frame.columns if c not in INPUT and c != LABEL]
     if unknown:
-        raise UnknownNameError("column", unknown[0], input_names())
+        raise UnknownNameError("column", unknown[0], [LABEL, *input_names()])
     if frame.columns.duplicated().any():
         raise InvalidInputError(
             "column", frame.columns[frame.columns.duplicated()][0], "each input name once"
         )
+    if LABEL in frame.columns:  # a name for each scenario: kept as it is, in front
+        table = estimate_table(frame.drop(columns=LABEL))
+        table.insert(0, LABEL, frame[LABEL])
+        return table
     if len(frame) <= 2 * CHUNK_ROWS or WORKERS == 1:
         return _table(frame, None)
     with ThreadPoolExecutor(WORKERS) as pool:

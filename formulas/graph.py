@@ -170,11 +170,16 @@ def placeholders(template: str) -> list[str]:
     return list(dict.fromkeys(_PLACEHOLDER.findall(template)))
 
 
+def _listing(q: Quantity) -> int:
+    """Where a quantity's domain comes in listings (one defined elsewhere comes last)."""
+    return DOMAINS.index(q.domain) if q.domain in DOMAINS else len(DOMAINS)
+
+
 @functools.cache
 def _order() -> tuple[str, ...]:
     """Every quantity in dependency order (Python's and Excel's edges), ties in listing
     order; an unknown or circular reference is a programming error, caught at import."""
-    listed = sorted(GRAPH, key=lambda n: DOMAINS.index(GRAPH[n].domain))
+    listed = sorted(GRAPH, key=lambda n: _listing(GRAPH[n]))
     done: dict[str, None] = {}
 
     def visit(name: str, path: tuple[str, ...]) -> None:
@@ -202,8 +207,7 @@ def steps() -> list[Quantity]:
 
 def outputs() -> list[Quantity]:
     """The estimate's outputs (quantities with a section), in listing order."""
-    listed = sorted(GRAPH.values(), key=lambda q: DOMAINS.index(q.domain))
-    return [q for q in listed if q.section]
+    return [q for q in sorted(GRAPH.values(), key=_listing) if q.section]
 
 
 @functools.cache
