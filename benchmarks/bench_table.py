@@ -17,6 +17,7 @@ import time
 import numpy as np
 import pandas as pd
 from _common import PEAK, Row, Timing, in_child, table, timed
+from kernel import kernel
 
 from xlplugin import formulas
 
@@ -116,8 +117,36 @@ def rows(quick: bool = False) -> list[Row]:
             extra=f"{per_row * 1e6:.1f} µs/row → {per_row * ROWS:,.0f} s for {ROWS:,} rows",
         )
     )
+    out.append(against_kernel(frame, 3 if quick else 9))
     out.extend(scaling(quick))
     return out
+
+
+def against_kernel(frame: pd.DataFrame, rounds: int) -> Row:
+    """estimate_table against the hand-written kernel (benchmarks/kernel.py), timed back
+    to back, each first in turn; the ratio is the median of the rounds' ratios."""
+    expected = kernel(frame)
+    assert list(expected.columns) == list(formulas.estimate_table(frame).columns)
+    ours, ratios = [], []
+    for i in range(rounds):
+        took = {}
+        for name in ("ours", "kernel") if i % 2 == 0 else ("kernel", "ours"):
+            start = time.perf_counter()
+            (formulas.estimate_table if name == "ours" else kernel)(frame)
+            took[name] = time.perf_counter() - start
+        ours.append(took["ours"])
+        ratios.append(took["ours"] / took["kernel"])
+    ratio = statistics.median(ratios)
+    return Row(
+        "estimate_table vs hand-written numpy kernel",
+        f"{len(frame):,} rows",
+        Timing(sorted(ours)),
+        unit="ms",
+        baseline="benchmarks/kernel.py, the same columns, timed alternately",
+        ratio=ratio,
+        target="≤ 1.5×",
+        met=ratio <= 1.5,
+    )
 
 
 def scaling(quick: bool) -> list[Row]:
