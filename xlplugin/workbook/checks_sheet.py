@@ -66,8 +66,7 @@ def _source_is_logical(layout: Layout, q: Input) -> str:
     """
     if q.name not in INPUT or q not in INPUTS:
         return f"ISLOGICAL({q.name})"
-    letter = layout.scenario_letter(q.name)
-    picked = f"INDEX(Scenarios!${letter}:${letter},scenario_row)"
+    picked = f"INDEX({layout.scenario_range(q.name)},scenario_row)"
     return (
         f'IF(ISNUMBER(scenario_row),IF({picked}="",ISLOGICAL({q.name}),'
         f"ISLOGICAL({picked})),ISLOGICAL({q.name}))"

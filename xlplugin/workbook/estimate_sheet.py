@@ -41,8 +41,7 @@ def default_ref(layout: Layout, name: str) -> str:
 def in_use_formula(layout: Layout, name: str) -> str:
     """The input the Estimate uses: the selected scenario's cell, else the Inputs cell."""
     source = empty_means_default(layout, name)
-    letter = layout.scenario_letter(name)
-    picked = f"INDEX(Scenarios!${letter}:${letter},scenario_row)"
+    picked = f"INDEX({layout.scenario_range(name)},scenario_row)"
     return f'=IF(ISNUMBER(scenario_row),IF({picked}="",{source},{picked}),{source})'
 
 

@@ -87,7 +87,7 @@ def _selector(wb, ws, layout: Layout) -> None:
     check.add(ws.cell(row, 2))
     ws.add_data_validation(check)
     _name(wb, "scenario", absolute("Inputs", 2, row))
-    found = "MATCH(scenario,Scenarios!$A:$A,0)"
+    found = f"MATCH(scenario,{layout.scenario_range('scenario')},0)"
     row = SCENARIO_ROW_ROW
     _describe(
         ws,

@@ -138,6 +138,13 @@ class Layout:
     def estimate_ref(self, name: str) -> str:
         return absolute("Estimate", 2, self.estimate_row[name])
 
+    def scenario_range(self, name: str) -> str:
+        """``Scenarios!$B$1:$B$105``: a Scenarios column from row 1 to the table's last row,
+        bounded (a whole column makes some engines hold a million rows), so that INDEX
+        with a sheet row number reads it."""
+        letter = self.scenario_letter(name)
+        return f"Scenarios!${letter}$1:${letter}${self.scenario_last}"
+
     def scenario_letter(self, name: str) -> str:
         return get_column_letter(self.scenario_column[name])
 
