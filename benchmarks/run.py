@@ -19,6 +19,7 @@ from importlib import metadata
 from pathlib import Path
 
 import _common  # noqa: F401 (sets the xlwings environment before anything imports xlwings)
+import bench_calibration
 import bench_excel
 import bench_table
 import bench_workbook
@@ -26,6 +27,7 @@ from _common import table
 
 SUITES = (
     ("formulas.estimate_table", bench_table),
+    ("roofline calibration", bench_calibration),
     ("Excel functions", bench_excel),
     ("workbooks", bench_workbook),
 )

@@ -8,19 +8,24 @@ not pay numpy's per-operation overhead.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import math
 import numbers
+import re
+import sys
 
 import numpy as np
 import pandas as pd
 
-from .errors import EstimateError, InvalidInputError
+from .errors import EstimateError, InvalidInputError, OverflowInputError, _show
 from .units import parse_quantity
 from .vocabulary import INPUT, Input
 
 __all__ = [
+    "GPU_ACCEPTS",
+    "at_least_one",
     "finite",
     "first",
     "give",
@@ -28,8 +33,10 @@ __all__ = [
     "is_blank",
     "missing",
     "number_array",
+    "overflow",
     "roundup",
     "take",
+    "too_large",
     "valid",
     "validated",
     "vectorised",
@@ -45,57 +52,134 @@ def is_blank(value: object) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
+# What ``gpu`` accepts: a name from the catalogue, or a GPU's peak FLOP/s as a number.
+GPU_ACCEPTS = "a catalogue name or a FLOP/s number > 0"
+_LARGEST = f"{sys.float_info.max:.2g}"  # 1.8e+308
+
+
+def too_large(name: str, value: object, row: int | None = None) -> InvalidInputError:
+    """The error for a number too large for a float (a Python int of 309 digits or more)."""
+    spec = INPUT[name]
+    accepts = GPU_ACCEPTS if name == "gpu" else _bare(spec)
+    return InvalidInputError(
+        name, value, f"{accepts}, at most {_LARGEST} (a larger one cannot be computed)", row
+    )
+
+
+def _bare(spec: Input) -> str:
+    """What an input accepts, without its hint."""
+    return spec.accepts.removesuffix(f" {spec.hint}") if spec.hint else spec.accepts
+
+
+_GUESS = re.compile(r" \(did you mean (.+)\?\)$")
+
+
 def _to_float(value: object, name: str) -> float:
     spec = INPUT[name]
     if isinstance(value, bool | np.bool_):
         raise InvalidInputError(spec.name, value, spec.accepts)
     if isinstance(value, numbers.Real):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an int beyond the largest float
+            raise too_large(name, value) from None
     if isinstance(value, str):
         unit = "B" if spec.unit.startswith("B") else ""
         try:
             return parse_quantity(value, spec.name, unit)
         except InvalidInputError as error:
-            raise InvalidInputError(spec.name, value, spec.accepts) from error
+            hint = _parser_hint(spec, error.accepts, unit)
+            raise InvalidInputError(spec.name, str(value), spec.accepts + hint) from error
     raise InvalidInputError(spec.name, value, spec.accepts)
+
+
+def _parser_hint(spec: Input, parsed: str, unit: str) -> str:
+    """The parser's "(did you mean 1.5?)", where what it suggests is valid for the input."""
+    match = _GUESS.search(parsed)
+    if not match:
+        return ""
+    guess = match.group(1)
+    try:
+        x = parse_quantity(guess, spec.name, unit)
+    except InvalidInputError:
+        return ""
+    return "" if _problem(spec, x, guess.rstrip().endswith("%")) else f" (did you mean {guess}?)"
+
+
+def _percent(value: object) -> bool:
+    """True for text written with a percent sign ("150%"): a fraction taken as written."""
+    return isinstance(value, str) and value.rstrip().endswith("%")
 
 
 def number_array(name: str, value: object) -> float | np.ndarray:
     """A validated float (for a scalar) or float array (raises :class:`InvalidInputError`)."""
     kind = type(value)
     if kind is float or kind is int or kind is str:
-        x = value if kind is float else float(value) if kind is int else _to_float(value, name)
+        try:
+            x = value if kind is float else float(value) if kind is int else _to_float(value, name)
+        except OverflowError:  # an int beyond the largest float
+            raise too_large(name, value) from None
         low, high = _INSIDE[name]
         if low < x < high:  # the usual case
             return x
-        spec = INPUT[name]
-        if _bad_scalar(spec, x):
-            raise InvalidInputError(name, x, spec.accepts)
-        return x
+        return _scalar(INPUT[name], x, kind is str and _percent(value))
     spec = INPUT[name]
     if isinstance(value, float | int | str) and not isinstance(value, bool):
-        number = _to_float(value, name)
-        if _bad_scalar(spec, number):
-            raise InvalidInputError(name, number, spec.accepts)
-        return number
+        return _scalar(spec, _to_float(value, name), _percent(value))
     raw = value.to_numpy() if isinstance(value, pd.Series) else np.asarray(value)
+    percent = None
     if raw.dtype.kind in "fiu":
         array = raw.astype(float, copy=False)
     elif raw.dtype.kind == "b":
         raise InvalidInputError(name, raw.flat[0].item() if raw.size else raw, spec.accepts)
     else:
-        array = np.array([_to_float(v, name) for v in raw.ravel()], dtype=float)
-        array = array.reshape(raw.shape)
-    _check(spec, array)
+        cells = raw.ravel()
+        array = np.array([_to_float(v, name) for v in cells], dtype=float).reshape(raw.shape)
+        if name in _FRACTIONS:
+            percent = np.array([_percent(v) for v in cells], dtype=bool).reshape(raw.shape)
+    _check(spec, array, percent)
     return array.item() if array.ndim == 0 else array
 
 
+def _scalar(spec: Input, x: float, percent: bool) -> float:
+    """``x`` if ``spec`` accepts it (``percent``: it was text written with %), else an error."""
+    accepts = _problem(spec, x, percent)
+    if accepts:
+        raise InvalidInputError(spec.name, x, accepts)
+    return x
+
+
+def _problem(spec: Input, x: float, percent: bool) -> str:
+    """What ``spec`` accepts, in words, if it does not accept ``x``; else empty."""
+    if _bad_scalar(spec, x):
+        plain_fraction = spec.name in _PERCENT_HINTS and not percent and 1 < x < math.inf
+        if plain_fraction and not _bad_scalar(spec, x / 100):
+            return f"{spec.accepts} (did you mean {_show(x)}%?)"
+        return spec.accepts
+    if x > 1 and not percent and spec.name in _FRACTIONS:
+        return f"{_FRACTIONS[spec.name]} (did you mean {_show(x)}%?)"
+    return ""
+
+
+# Fractions that a plain number above 1 may not be ("20": 20 % or 2,000 %?), with what they
+# accept in words: text written with % ("150%") is taken as written.
+_PERCENT_HINTS = frozenset(q.name for q in INPUT.values() if q.unit.split("/")[0] == "fraction")
+_FRACTIONS = {
+    q.name: q.accepts.replace("a number", "a fraction", 1)
+    + " such as 0.2 or 20%, above 1 only with %"
+    for q in INPUT.values()
+    if q.name in _PERCENT_HINTS and not q.plain_above_one
+}
+
 # For each input, an open interval inside what it accepts (empty for whole numbers and
 # names): a float strictly within is valid with no further check. NaN, failing every
-# comparison, never is.
+# comparison, never is. A fraction's interval stops at 1 (a plain number above is refused).
 _INSIDE = {
     q.name: (
-        (-math.inf if q.low is None else q.low, math.inf if q.high is None else q.high)
+        (
+            -math.inf if q.low is None else q.low,
+            min(math.inf if q.high is None else q.high, 1.0 if q.name in _FRACTIONS else math.inf),
+        )
         if q.kind != "name" and not q.integer
         else (math.inf, -math.inf)
     )
@@ -124,24 +208,36 @@ def _bad(spec: Input, x: np.ndarray) -> np.ndarray:
     if spec.high is not None:
         bad |= x >= spec.high if spec.high_open else x > spec.high
     if spec.integer:
-        bad |= x != np.floor(x)
+        bad |= np.isfinite(x) & (x != np.floor(x))  # NaN as above, not as a fraction
     return bad
 
 
-def _check(spec: Input, array: np.ndarray) -> None:
+def _check(spec: Input, array: np.ndarray, percent: np.ndarray | None = None) -> None:
+    """Refuse the first value of ``array`` that ``spec`` does not accept (``percent``: where
+    it was text written with %, for a fraction)."""
     bad = _bad(spec, array)
+    if spec.name in _FRACTIONS:
+        bad = bad | ((array > 1) if percent is None else (array > 1) & ~percent)
     if bad.any():
         index = int(np.argmax(bad.ravel()))
-        raise InvalidInputError(spec.name, array.ravel()[index].item(), spec.accepts, index)
+        x = array.ravel()[index].item()
+        written = percent is not None and bool(percent.ravel()[index])
+        accepts = _problem(spec, x, written) or spec.accepts
+        raise InvalidInputError(spec.name, x, accepts, index)
 
 
 # A tuple, not ``str | float | ...``: a union in isinstance is built anew on each call.
 _NAME_SCALARS = (str, float, int, pd.Categorical)
 
 
-def name_array(value: object) -> object:
+def name_array(value: object, name: str = "gpu") -> object:
     """A name (scalar) or an object array of names, not yet resolved."""
     if isinstance(value, _NAME_SCALARS) or value is None:
+        if type(value) is int and value.bit_length() > 1000:  # FLOP/s near the largest float
+            try:
+                float(value)
+            except OverflowError:
+                raise too_large(name, value) from None
         return value
     raw = value.to_numpy() if isinstance(value, pd.Series) else np.asarray(value, dtype=object)
     raw = raw.astype(object, copy=False)
@@ -162,7 +258,7 @@ def valid(name: str, value: object) -> object:
             return value
     elif kind is str and name in _NAMES:  # a name: looked up by the formula
         return value
-    return name_array(value) if name in _NAMES else number_array(name, value)
+    return name_array(value, name) if name in _NAMES else number_array(name, value)
 
 
 def validated(inputs: dict, defaults: dict | None = None) -> dict[str, object]:
@@ -172,7 +268,7 @@ def validated(inputs: dict, defaults: dict | None = None) -> dict[str, object]:
         if value is None:
             checked = None
         elif name in _NAMES:
-            checked = name_array(value)
+            checked = name_array(value, name)
         elif value is _DEFAULT_OBJECTS[name]:  # the vocabulary's own default, as a float
             checked = _DEFAULTS[name]
         else:
@@ -191,6 +287,7 @@ _DEFAULTS = {
     for q in INPUT.values()
     if q.kind != "name" and q.default is not None
 }
+_ROW_DEFAULTS = {q.name: _DEFAULTS.get(q.name, q.default) for q in INPUT.values()}
 
 
 def _same_shape(arrays: dict[str, object]) -> None:
@@ -253,10 +350,19 @@ def roundup(x):
     return float(result) if np.ndim(result) == 0 else result
 
 
+def at_least_one(x):
+    """``x``, or 1 where it is below 1 (NaN stays NaN): a count of replicas for a positive
+    demand, which a float may have rounded to 0 (1e-320 requests/s still need one)."""
+    if type(x) is float:
+        return 1.0 if x < 1.0 else x
+    return np.maximum(x, 1.0)
+
+
 def _roundup_15_digits(x):
     with np.errstate(all="ignore"):
         scale = 10.0 ** (14 - np.floor(np.log10(np.abs(x))))
-        approx = np.where(np.isfinite(scale), np.round(x * scale) / scale, x)
+        # Infinity's scale is 0 (and 0's infinite): both stay as they are, not NaN.
+        approx = np.where(np.isfinite(scale) & (scale > 0), np.round(x * scale) / scale, x)
     return np.ceil(approx)
 
 
@@ -271,12 +377,164 @@ def first(mask, *values):
     return index, picked
 
 
-def finite(name: str, result):
-    """``result``, or an error if it overflowed: infinity or NaN never leak out as numbers."""
+def finite(name: str, result, inputs: dict | None = None):
+    """``result``, or an error if it overflowed: infinity or NaN never leak out as numbers.
+
+    Given the validated ``inputs`` it was computed from, the error names the input to
+    change (:func:`overflow`); without them, only the output.
+    """
     ok = math.isfinite(result) if isinstance(result, float) else np.isfinite(result).all()
     if not ok:
+        if inputs is not None:
+            raise overflow(name, result, inputs)
         raise EstimateError(f"{name}: the result overflows; the inputs are too large to compute")
     return result
+
+
+def _all_finite(value) -> bool:
+    return math.isfinite(value) if isinstance(value, float) else bool(np.isfinite(value).all())
+
+
+def overflow(name: str | None, result, inputs: dict) -> EstimateError:
+    """The error for output ``name`` (None: any output) when ``result``, computed from the
+    validated ``inputs``, is not finite (NaN: its computation raised an ArithmeticError):
+    an :class:`OverflowInputError` naming the input to change.
+
+    Its scenario is the first one (row) that overflows. The quantity named is the first
+    output on the way to ``name`` that is not finite, else the step that could not be
+    computed; the input, the most extreme (farthest from the seed, in powers of ten) of the
+    inputs that quantity depends on whose default lets it be computed, or failing that the
+    most extreme of them.
+    """
+    from . import graph  # the graph's modules import this one
+
+    with np.errstate(all="ignore"):
+        huge = _huge_int(inputs)
+        if huge:
+            return huge
+        shapes = [np.shape(v) for v in inputs.values() if isinstance(v, _ARRAYS)]
+        shape = np.broadcast_shapes(np.shape(result), *shapes)
+        index = None
+        if shape:
+            bad = ~np.isfinite(np.broadcast_to(np.asarray(result, dtype=float), shape)).ravel()
+            index = int(np.argmax(bad))
+        row = dict(_ROW_DEFAULTS)
+        row.update({n: _element(v, shape, index) for n, v in inputs.items() if n in row})
+        names = (name,) if name else tuple(q.name for q in graph.outputs())
+        root = _first_to_overflow(graph, names, row)
+        typical = _typical()
+        candidates = []
+        for n in _inputs_of(graph, root):
+            x = _magnitude(row[n])
+            if x is not None:
+                extreme = abs(math.log10(x) - math.log10(typical.get(n, 1.0)))
+                candidates.append((extreme, n, x))
+        candidates.sort(key=lambda c: -c[0])  # the most extreme first; ties in vocabulary order
+        fixed = (c for c in candidates if c[0] > 0 and _fixes(graph, root, row, c[1]))
+        chosen = next(fixed, candidates[0] if candidates else None)
+    if chosen is None:
+        return EstimateError(f"{root}: the result overflows; the inputs are too large to compute")
+    _, n, x = chosen
+    accepts = GPU_ACCEPTS if n == "gpu" else _bare(INPUT[n])
+    return OverflowInputError(n, row[n], accepts, root, x > typical.get(n, 1.0), index)
+
+
+_ARRAYS = (np.ndarray, pd.Categorical)
+
+
+def _huge_int(inputs: dict) -> InvalidInputError | None:
+    """The error for a Python int too large for a float among names (a GPU given as its
+    FLOP/s, alone or in an array), which the catalogue cannot read: else None."""
+    for n in _NAMES.intersection(inputs):
+        value = inputs[n]
+        cells = np.ravel(np.asarray(value, dtype=object)) if isinstance(value, _ARRAYS) else [value]
+        for i, v in enumerate(cells):
+            if type(v) is int and v.bit_length() > 1000:
+                try:
+                    float(v)
+                except OverflowError:
+                    return too_large(n, v, i if isinstance(value, _ARRAYS) else None)
+    return None
+
+
+def _element(value, shape: tuple, index: int | None):
+    """One scenario's value of an input: a scalar as it is, else its element ``index`` of
+    the broadcast ``shape``."""
+    if index is None or not isinstance(value, _ARRAYS):
+        return value
+    element = np.broadcast_to(np.asarray(value), shape).ravel()[index]
+    return element.item() if isinstance(element, np.generic) else element
+
+
+def _magnitude(value) -> float | None:
+    """|value| for a finite non-zero number (or a GPU written as one), else None."""
+    if isinstance(value, str):
+        try:
+            value = parse_quantity(value)
+        except InvalidInputError:
+            return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    x = abs(float(value))
+    return x if 0 < x < math.inf else None
+
+
+def _inputs_of(graph, name: str) -> list[str]:
+    """The inputs quantity ``name`` is computed from (through Python's edges, each step
+    visited once), in vocabulary order."""
+    if name not in _INPUTS_OF:
+        found, seen, todo = set(), set(), [name]
+        while todo:
+            n = todo.pop()
+            if n in seen:
+                continue
+            seen.add(n)
+            if n in graph.GRAPH:
+                todo.extend(graph.GRAPH[n].inputs)
+            elif n in INPUT:
+                found.add(n)
+        _INPUTS_OF[name] = [n for n in INPUT if n in found]
+    return _INPUTS_OF[name]
+
+
+_INPUTS_OF: dict[str, list[str]] = {}
+
+
+def _first_to_overflow(graph, names: tuple, row: dict) -> str:
+    """The first output on the way to ``names`` that is not finite for one scenario, else
+    the first step whose computation raises, else the first of ``names``."""
+    values = dict(row)
+    with contextlib.suppress(EstimateError, ArithmeticError):  # the step that raised:
+        graph.evaluate(values, names)  # the first one missing from the values
+    steps = graph._needed(names)
+    for q in steps:
+        if q.section and q.name in values and not _all_finite(values[q.name]):
+            return q.name
+    return next((q.name for q in steps if q.name not in values), names[0])
+
+
+def _fixes(graph, name: str, row: dict, changed: str) -> bool:
+    """True if quantity ``name`` can be computed (finite) for one scenario once input
+    ``changed`` takes its default."""
+    try:
+        values = graph.evaluate({**row, changed: _ROW_DEFAULTS[changed]}, (name,))
+    except (EstimateError, ArithmeticError):
+        return False
+    return _all_finite(values[name])
+
+
+@functools.cache
+def _typical() -> dict[str, float]:
+    """Each input's magnitude in the seed scenario (catalogue figures as used; a GPU given as
+    a number: the seed GPU's FLOP/s; a measured time: the modelled one); 1 for a zero."""
+    from . import graph
+
+    values = graph.evaluate(dict(_ROW_DEFAULTS))
+    seed = {n: v for n, v in _ROW_DEFAULTS.items() if isinstance(v, float)}
+    seed.update({q.resolves: values[q.name] for q in graph.steps() if q.resolves})
+    seed["gpu"] = seed["gpu_flops"]
+    seed["measured_inference_seconds"] = values["inference_seconds"]
+    return {n: abs(v) or 1.0 for n, v in seed.items()}
 
 
 def give(result, *originals: object) -> object:
@@ -297,7 +555,9 @@ def vectorised(core):
     The undecorated function stays reachable as ``public.core`` so that
     :func:`formulas.estimate` validates each input once, not once per output; with its
     defaults validated, ``core(**validated(given))`` is the call without the argument
-    binding, for callers whose names are known.
+    binding, for callers whose names are known. It raises no ArithmeticError: a division by
+    a number that underflowed to zero is an :class:`OverflowInputError` (see
+    :func:`_guarded`).
     """
     signature = inspect.signature(core)
     # A default of ``...`` stands for the vocabulary's default, kept in one place.
@@ -332,9 +592,38 @@ def vectorised(core):
     @functools.wraps(core)
     def public(*args, **kwargs):
         given = passed(args, kwargs)
-        result = core(**validated(given))
-        return give(finite(core.__name__, result), *given.values())
+        checked = validated(given)
+        try:
+            result = core(**checked)
+        except ArithmeticError:  # none expected (guards turn them into infinity): by name
+            result = math.nan
+        return give(finite(core.__name__, result, checked), *given.values())
 
     public.__signature__ = signature
-    public.core = core
+    public.core = _guarded(core)
     return public
+
+
+def _guarded(core):
+    """``core`` (same parameters and defaults) raising, instead of an ArithmeticError, the
+    :class:`OverflowInputError` that names the input to change.
+
+    Python floats raise ZeroDivisionError where numpy gives infinity (a time that overflows
+    makes a rate of 0, then a division by it); a try block costs nothing until it catches.
+    """
+    names = list(inspect.signature(core).parameters)
+    arguments = ", ".join(names)
+    inputs = ", ".join(f"{n!r}: {n}" for n in names)
+    source = (
+        f"def {core.__name__}({arguments}):\n"
+        f"    try:\n"
+        f"        return _core({arguments})\n"
+        f"    except ArithmeticError:\n"
+        f"        raise _overflow({core.__name__!r}, _nan, {{{inputs}}}) from None\n"
+    )
+    namespace = {"_core": core, "_overflow": overflow, "_nan": math.nan}
+    exec(compile(source, f"<guarded {core.__name__}>", "exec"), namespace)
+    guarded = namespace[core.__name__]
+    guarded.__defaults__ = core.__defaults__
+    guarded.__doc__, guarded.__module__, guarded.__wrapped__ = core.__doc__, core.__module__, core
+    return guarded

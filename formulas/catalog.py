@@ -149,21 +149,46 @@ def _plain(value: object) -> object:
 
 
 PRESET_INPUTS = (
+    "modality",
     "params",
     "precision",
     "steps",
     "request_bytes",
     "response_bytes",
     "stored_bytes_per_request",
+    "active_params",
+    "layers",
+    "attention_heads",
+    "kv_heads",
+    "head_dim",
+    "backbone",
+    "vae_factor",
+    "patch_size",
+    "input_tokens",
+    "output_tokens",
+    "image_width",
+    "image_height",
+    "guidance_passes",
+    "unet_flops_per_pixel",
+    "audio_seconds",
 )
 
 
 def model_preset(model: str) -> dict[str, object]:
-    """Inputs for a model preset: the model (``params`` [parameters], ``precision``,
-    ``steps`` [steps/request]) and its traffic per request (``request_bytes``,
-    ``response_bytes``, ``stored_bytes_per_request`` [B]; see the row's notes)."""
+    """Inputs for a model preset: what the model is (``modality``, ``params``,
+    ``precision``, its layers and heads, an image model's backbone, VAE factor and patch),
+    its default request (tokens, image size, ``steps`` [steps/request], audio seconds) and
+    its traffic per request (``request_bytes``, ``response_bytes``,
+    ``stored_bytes_per_request`` [B]); a field the model does not have is left out."""
     row = _read("models").loc[_canonical("models", "model", model)]
-    return {name: row[name] if name == "precision" else float(row[name]) for name in PRESET_INPUTS}
+    found = {}
+    for name in PRESET_INPUTS:
+        value = row[name]
+        if isinstance(value, str):
+            found[name] = value
+        elif value == value:  # not NaN: the model has it
+            found[name] = float(value)
+    return found
 
 
 def _distinct(values) -> tuple[object, list]:
@@ -284,10 +309,36 @@ def _flops(value: object) -> float | None:
 _COMPUTE_NAMES = tuple(_COMPUTE_INDEX)  # index -> compute unit name
 
 
+_FIGURES = {
+    "memory_bytes": "memory_bytes",
+    "hourly_usd": "hourly_usd",
+    "memory_bandwidth": "memory_bandwidth_bytes_per_second",
+}
+
+
 def gpu_figure(gpu, field: str):
-    """``memory_bytes`` [B] or ``hourly_usd`` [USD/h] for GPU names (NaN for a GPU given as
-    FLOP/s, which has neither)."""
-    return resolve_gpu(gpu, 0)[field]
+    """``memory_bytes`` [B], ``hourly_usd`` [USD/h] or ``memory_bandwidth`` [B/s] for GPU
+    names (NaN for a GPU given as FLOP/s, which has none of them)."""
+    column = _FIGURES[field]
+    if type(gpu) is str:  # one cell
+        return _one_figure(gpu, column)
+    codes, uniques = _distinct(gpu)
+    values = np.array([_figure(u, codes, i, column) for i, u in enumerate(uniques)], dtype=float)
+    return float(values[0]) if np.ndim(codes) == 0 else values[codes]
+
+
+@functools.lru_cache(maxsize=1024)
+def _one_figure(value: str, column: str) -> float:
+    return _figure(value, 0, 0, column)  # an unknown name raises, and is not cached
+
+
+def _figure(value, codes, i, column: str) -> float:
+    name = _lookup("gpus").get(value) if isinstance(value, str) else None
+    name = name or (_lookup("gpus").get(_key(value)) if isinstance(value, str) else None)
+    if name is None and _flops(value) is not None:
+        return math.nan  # a GPU given as FLOP/s
+    name = name or _named("gpus", "gpu", value, codes, i)
+    return float(_read("gpus").loc[name, column])
 
 
 def compute_unit(precision):

@@ -6,7 +6,7 @@ import numpy as np
 
 from ._arrays import first
 from .errors import InvalidInputError
-from .graph import REQUESTS_PER_THOUSAND, quantity
+from .graph import REQUESTS_PER_THOUSAND, TOKENS_PER_MILLION, quantity
 from .units import BYTES_PER_GB, HOURS_PER_DAY
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "storage_usd_per_month",
     "total_usd_per_month",
     "usd_per_1k_requests",
+    "usd_per_million_output_tokens",
 ]
 
 
@@ -88,3 +89,15 @@ def total_usd_per_month(gpu_usd_per_month, storage_usd_per_month, egress_usd_per
 def usd_per_1k_requests(total_usd_per_month, requests_per_month):
     """total_usd_per_month / requests per month × 1,000."""
     return total_usd_per_month / requests_per_month * REQUESTS_PER_THOUSAND
+
+
+@quantity(
+    "USD/1M outputs",
+    "Cost per million output tokens",
+    section="Cost",
+    excel="{total_usd_per_month}/({requests_per_month}*{output_units})*{tokens_per_million}",
+)
+def usd_per_million_output_tokens(total_usd_per_month, requests_per_month, output_units):
+    """total_usd_per_month / output tokens per month × 10⁶ (per million images for image
+    models)."""
+    return total_usd_per_month / (requests_per_month * output_units) * TOKENS_PER_MILLION

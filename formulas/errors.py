@@ -7,11 +7,14 @@ the input, the value it got and what it accepts.
 
 from __future__ import annotations
 
+import math
+
 __all__ = [
     "DoesNotFitError",
     "EstimateError",
     "InvalidInputError",
     "LimitError",
+    "OverflowInputError",
     "UnknownNameError",
 ]
 
@@ -19,6 +22,10 @@ __all__ = [
 def _show(value: object) -> str:
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
         return repr(int(value))
+    if type(value) is int and value.bit_length() > 190:  # 10**400: its size, not 400 digits
+        exponent = math.log10(abs(value))  # repr() of 4,301 digits or more raises
+        whole = math.floor(exponent)
+        return f"{'-' if value < 0 else ''}{10 ** (exponent - whole):.6g}e+{whole}"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -66,6 +73,35 @@ class UnknownNameError(InvalidInputError):
 
 class DoesNotFitError(InvalidInputError):
     """The model's weights need more GPUs than one replica may have."""
+
+
+class OverflowInputError(InvalidInputError):
+    """An input inside its range whose value makes a result overflow (too large for a float:
+    infinity, or a division by a number that underflowed to zero).
+
+    The message names the input to change (the most extreme of those the result depends
+    on, among the ones that set back to their default let it be computed), the quantity
+    that overflows and which way to move the input.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        value: object,
+        accepts: str,
+        quantity: str,
+        smaller: bool,
+        row: int | None = None,
+    ):
+        self.quantity, self.smaller = quantity, smaller
+        way = "smaller" if smaller else "larger"
+        super().__init__(
+            name,
+            value,
+            f"{accepts}, but this value makes {quantity} overflow (too large to compute): "
+            f"try a {way} value",
+            row,
+        )
 
 
 class LimitError(EstimateError):

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import graph, quantities  # noqa: F401 (quantities: registers the graph)
-from ._arrays import finite, give, is_blank, take, validated
+from ._arrays import finite, give, is_blank, overflow, take, validated
 from .errors import EstimateError, InvalidInputError, UnknownNameError
 from .vocabulary import INPUT, INPUTS, OUTPUTS, input_names
 
@@ -52,11 +52,14 @@ def _outputs(a: dict, scalar: bool = False, given: dict | None = None) -> dict[s
     ``given`` holds quantities taken as they are instead of computed (the projection's
     stored bytes), with everything computed from them computed again.
     """
-    values = graph.evaluate({**a, **(given or {})}, _WANTED)
+    try:
+        values = graph.evaluate({**a, **(given or {})}, _WANTED)
+    except ArithmeticError:  # Python floats: a division by a number that underflowed to 0
+        raise overflow(None, math.nan, a) from None
     out = {name: values[name] for name in _OUTPUT_NAMES}
     if not (scalar and math.isfinite(sum(out.values()))):  # one scenario: one check
         for name, value in out.items():
-            finite(name, value)
+            finite(name, value, a)  # else an error naming the input to change
     r = dict(a)
     for step, name in _RESOLVES.items():
         r[name] = values[step]
@@ -201,6 +204,8 @@ def _column(frame: pd.DataFrame, spec) -> tuple[object, bool]:
     if spec.name not in frame.columns:
         return spec.default, False
     column = frame[spec.name]
+    if column.dtype.kind in "fiu" and spec.kind == "name" and column.isna().any():
+        column = column.astype(object)  # a name column with blanks: they take the default
     if column.dtype.kind in "fiu":
         values = column.to_numpy(dtype=float)
         if spec.default is not None and spec.kind != "name":

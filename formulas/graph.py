@@ -31,11 +31,19 @@ from .units import BITS_PER_BYTE, BYTES_PER_GB, HOURS_PER_DAY, SECONDS_PER_DAY
 from .vocabulary import INPUT, INPUTS
 
 __all__ = [
+    "ATTENTION_MATMULS",
+    "AUDIO_WINDOW_SECONDS",
     "CONSTANTS",
     "DOMAINS",
+    "FRAMES_PER_WINDOW",
     "GRAPH",
+    "IMAGE_MAX_BATCH",
+    "KV_TENSORS",
+    "MEAN_OUTPUT_SHARE",
     "REQUESTS_PER_INFERENCE",
     "REQUESTS_PER_THOUSAND",
+    "TEXT_MAX_BATCH",
+    "TOKENS_PER_MILLION",
     "Constant",
     "Quantity",
     "depends_on",
@@ -49,7 +57,15 @@ __all__ = [
 ]
 
 REQUESTS_PER_THOUSAND = 1_000
-REQUESTS_PER_INFERENCE = 1  # one request per model run: no batching in this model
+REQUESTS_PER_INFERENCE = 1  # one request per model run in the seed's formula
+TOKENS_PER_MILLION = 1_000_000
+KV_TENSORS = 2  # keys and values
+ATTENTION_MATMULS = 2  # QKᵀ and the weighted sum of values
+MEAN_OUTPUT_SHARE = 0.5  # a decode step attends to half the output, on average
+TEXT_MAX_BATCH = 256  # vLLM's default max_num_seqs
+IMAGE_MAX_BATCH = 1  # diffusers pipelines: one prompt per call
+AUDIO_WINDOW_SECONDS = 30  # Whisper's encoder window
+FRAMES_PER_WINDOW = 1_500  # encoder frames per window
 
 
 @dataclass(frozen=True)
@@ -82,6 +98,40 @@ CONSTANTS: tuple[Constant, ...] = (
         "Requests per model run",
         "qps_per_gpu = 1 / inference_seconds (no batching)",
     ),
+    Constant("tokens_per_million", TOKENS_PER_MILLION, "tokens", "Tokens per million", "units"),
+    Constant("kv_tensors", KV_TENSORS, "tensors", "KV-cache tensors (keys, values)", "serving"),
+    Constant(
+        "attention_matmuls", ATTENTION_MATMULS, "matmuls", "Attention matmuls (QK, AV)", "serving"
+    ),
+    Constant(
+        "mean_output_share",
+        MEAN_OUTPUT_SHARE,
+        "fraction",
+        "Share of the output a decode step attends to",
+        "serving: the average over the output",
+    ),
+    Constant(
+        "text_max_batch",
+        TEXT_MAX_BATCH,
+        "requests",
+        "Default max batch, text and speech",
+        "vLLM's default max_num_seqs",
+    ),
+    Constant(
+        "image_max_batch",
+        IMAGE_MAX_BATCH,
+        "requests",
+        "Default max batch, images",
+        "diffusers pipelines: one prompt per call",
+    ),
+    Constant(
+        "audio_window_seconds", AUDIO_WINDOW_SECONDS, "s", "Audio per encoder window", "Whisper"
+    ),
+    Constant(
+        "frames_per_window", FRAMES_PER_WINDOW, "frames", "Encoder frames per window", "Whisper"
+    ),
+    Constant("one_gpu", 1, "GPUs", "GPUs in a one-GPU replica", "serving"),
+    Constant("no_loss", 1, "fraction", "Efficiency of a single GPU", "serving"),
     Constant(
         "gpus_if_memory_unknown",
         1,
@@ -93,7 +143,7 @@ CONSTANTS: tuple[Constant, ...] = (
 _CONSTANT_NAMES = frozenset(c.name for c in CONSTANTS)
 
 # Domain modules in the order their outputs are listed (estimate, tables, workbook rows).
-DOMAINS = ("lookups", "storage", "traffic", "inference", "bandwidth", "cost")
+DOMAINS = ("lookups", "storage", "traffic", "inference", "serving", "bandwidth", "cost")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 

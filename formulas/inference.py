@@ -1,19 +1,41 @@
 """Inference: time per request, throughput per GPU, GPUs per replica and GPUs in all.
 
-A request costs ``flops_per_param × params × steps`` FLOP; a GPU delivers
-``gpu_flops × utilization`` FLOP/s. A measured ``measured_inference_seconds`` replaces that
-model.
+Two models, one switch (``inference_model``): ``roofline`` (the default) takes requests
+per second per replica from :mod:`~xlplugin.formulas.serving`; ``flops`` is the seed
+document's formula, ``flops_per_param × params × steps`` FLOP per request at
+``gpu_flops × utilization`` FLOP/s. A measured ``measured_inference_seconds`` replaces
+either.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._arrays import first, given, roundup
-from .errors import DoesNotFitError
+from ._arrays import at_least_one, first, given, roundup
+from .errors import DoesNotFitError, InvalidInputError
 from .graph import REQUESTS_PER_INFERENCE, quantity
+from .serving import _max, pick
 
-__all__ = ["gpu_count", "gpus_per_replica", "inference_seconds", "qps_per_gpu"]
+__all__ = [
+    "flops_gpu_count",
+    "flops_inference_seconds",
+    "gpu_count",
+    "gpus_per_replica",
+    "inference_seconds",
+    "qps_per_gpu",
+    "weights_gpus_per_replica",
+]
+
+
+@quantity(
+    "s",
+    "Inference time by the seed's FLOPs formula",
+    excel="{flops_per_param}*{params}*{steps}/({gpu_flops_used}*{utilization})",
+)
+def flops_inference_seconds(params, steps, flops_per_param, gpu_flops_used, utilization):
+    """The seed document's formula: flops_per_param × params × steps / (gpu_flops ×
+    utilization), one token per step."""
+    return flops_per_param * params * steps / (gpu_flops_used * utilization)
 
 
 @quantity(
@@ -21,13 +43,20 @@ __all__ = ["gpu_count", "gpus_per_replica", "inference_seconds", "qps_per_gpu"]
     "Inference time per request",
     section="Inference",
     excel="IF(ISNUMBER({measured_inference_seconds}),{measured_inference_seconds},"
-    "{flops_per_param}*{params}*{steps}/({gpu_flops_used}*{utilization}))",
+    "IF({flops_model},{flops_inference_seconds},"
+    "{gpus_per_replica}/{roofline_requests_per_second}))",
 )
 def inference_seconds(
-    params, steps, flops_per_param, gpu_flops_used, utilization, measured_inference_seconds
+    measured_inference_seconds,
+    flops_model,
+    flops_inference_seconds,
+    gpus_per_replica,
+    roofline_requests_per_second,
 ):
-    """flops_per_param × params × steps / (gpu_flops × utilization), unless measured."""
-    modelled = flops_per_param * params * steps / (gpu_flops_used * utilization)
+    """GPU-seconds per request: measured if given, else by the inference model (roofline:
+    GPUs per replica / requests per second per replica; flops: the seed's formula)."""
+    roofline = gpus_per_replica / roofline_requests_per_second
+    modelled = pick(flops_model, flops_inference_seconds, roofline)
     return given(measured_inference_seconds, modelled)
 
 
@@ -44,12 +73,11 @@ def qps_per_gpu(inference_seconds):
 
 @quantity(
     "GPUs",
-    "GPUs per replica",
-    section="Inference",
+    "GPUs to hold the weights",
     excel="IF(ISNUMBER({gpu_memory_bytes_used}),ROUNDUP({model_size_bytes}"
     "/({gpu_memory_bytes_used}*{usable_memory_fraction}),0),{gpus_if_memory_unknown})",
 )
-def gpus_per_replica(
+def weights_gpus_per_replica(
     model_size_bytes,
     gpu_memory_bytes_used,
     usable_memory_fraction,
@@ -61,6 +89,8 @@ def gpus_per_replica(
     # Unknown memory (a GPU given as FLOP/s, NaN) counts as one GPU.
     need = given(roundup(model_size_bytes / (gpu_memory_bytes_used * usable_memory_fraction)), 1.0)
     bad = need > max_gpus_per_replica
+    if bad is True or (bad is not False and np.any(bad)):
+        bad = np.logical_and(bad, np.isfinite(need))  # infinity: an overflow, named later
     if bad is True or (bad is not False and np.any(bad)):
         row, (n, most, p, w, g) = first(
             bad, need, max_gpus_per_replica, params, model_size_bytes, gpu
@@ -76,6 +106,23 @@ def gpus_per_replica(
     return need
 
 
+@quantity(
+    "GPUs",
+    "GPUs per replica",
+    section="Inference",
+    excel="MAX({tensor_parallel},{weights_gpus_per_replica})",
+)
+def gpus_per_replica(tensor_parallel, weights_gpus_per_replica, max_gpus_per_replica):
+    """GPUs one replica spans: tensor_parallel, or more if the weights need them."""
+    bad = tensor_parallel > max_gpus_per_replica
+    if bad is True or (bad is not False and np.any(bad)):
+        row, (tp, most) = first(bad, tensor_parallel, max_gpus_per_replica)
+        raise InvalidInputError(
+            "tensor_parallel", tp, f"a whole number in [1, {int(most)}] (max_gpus_per_replica)", row
+        )
+    return _max(tensor_parallel, weights_gpus_per_replica)
+
+
 # Spreadsheets get x + x × f for x × (1 + f), as for storage per day.
 @quantity(
     "GPUs",
@@ -87,4 +134,21 @@ def gpus_per_replica(
 def gpu_count(peak_rps, headroom, qps_per_gpu, gpus_per_replica):
     """ceil(peak_rps × (1 + headroom) / qps_per_gpu), in whole replicas."""
     demand = peak_rps * (1 + headroom)
-    return gpus_per_replica * roundup(demand / (qps_per_gpu * gpus_per_replica))
+    # Traffic is positive (dau, requests_per_user > 0) even where it underflows to 0: at
+    # least one replica.
+    return gpus_per_replica * at_least_one(roundup(demand / (qps_per_gpu * gpus_per_replica)))
+
+
+@quantity(
+    "GPUs",
+    "GPUs by the seed's FLOPs formula",
+    section="Inference",
+    excel="{weights_gpus_per_replica}*ROUNDUP(({peak_rps}+{peak_rps}*{headroom})"
+    "*{flops_inference_seconds}/({requests_per_inference}*{weights_gpus_per_replica}),0)",
+)
+def flops_gpu_count(peak_rps, headroom, flops_inference_seconds, weights_gpus_per_replica):
+    """What the seed document's formula gives (one token per step, no batching, no memory
+    bandwidth): shown beside gpu_count so that neither is mistaken for the other."""
+    demand = peak_rps * (1 + headroom) * flops_inference_seconds
+    share = REQUESTS_PER_INFERENCE * weights_gpus_per_replica
+    return weights_gpus_per_replica * at_least_one(roundup(demand / share))  # as gpu_count

@@ -9,10 +9,12 @@ that the workbook can show them (and cache their values), but nothing else needs
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import catalog
-from ._arrays import first, given
+from ._arrays import GPU_ACCEPTS, first, given
 from .errors import InvalidInputError
 from .graph import quantity
 
@@ -23,6 +25,7 @@ __all__ = [
     "gpu_catalog_row",
     "gpu_flops_used",
     "gpu_hourly_usd_used",
+    "gpu_memory_bandwidth_used",
     "gpu_memory_bytes_used",
     "gpu_unit_column",
 ]
@@ -92,13 +95,14 @@ def catalog_flops(gpu, precision):
 
 
 def check_flops(flops, gpu) -> None:
-    """A GPU given as a number must be a positive FLOP/s."""
-    if type(flops) is float and flops > 0:  # one cell, the usual case
+    """A GPU given as a number must be a positive, finite FLOP/s (an infinite one would
+    make inference take no time at all)."""
+    if type(flops) is float and 0 < flops < math.inf:  # one cell, the usual case
         return
-    bad = np.logical_not(flops > 0)
+    bad = np.logical_not((flops > 0) & (flops < math.inf))
     if np.any(bad):
         row, (value,) = first(bad, flops)
-        raise InvalidInputError("gpu", value, "a catalogue name or a FLOP/s number > 0", row)
+        raise InvalidInputError("gpu", value, GPU_ACCEPTS, row)
 
 
 @quantity(
@@ -146,3 +150,14 @@ def gpu_memory_bytes_used(gpu_memory_bytes, gpu):
 def gpu_hourly_usd_used(gpu_hourly_usd, gpu):
     """On-demand price per GPU-hour: as given, else the catalogue's."""
     return given(gpu_hourly_usd, catalog.gpu_figure(gpu, "hourly_usd"))
+
+
+@quantity(
+    "B/s",
+    "GPU memory bandwidth used",
+    excel=_catalogue_or_blank("gpu_memory_bandwidth", "catalog_gpu_bandwidth"),
+    resolves="gpu_memory_bandwidth",
+)
+def gpu_memory_bandwidth_used(gpu_memory_bandwidth, gpu):
+    """Memory bandwidth per GPU: as given, else the catalogue's."""
+    return given(gpu_memory_bandwidth, catalog.gpu_figure(gpu, "memory_bandwidth"))

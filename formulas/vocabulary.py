@@ -26,6 +26,10 @@ class Input:
     ``low_open``/``high_open`` say whether the bound itself is excluded. A default of
     ``None`` means "taken from the catalogue" (or, for ``measured_inference_seconds``, "use the
     FLOPs model").
+
+    A fraction (unit ``fraction`` or ``fraction/...``) given as a plain number above 1 is
+    refused as ambiguous (``20``: 20 % or 2,000 %?) unless ``plain_above_one``; text with
+    ``%`` ("150%") is always taken as written.
     """
 
     name: str
@@ -45,6 +49,8 @@ class Input:
     # estimate() still defaults it to the seed document's value.
     required: bool = False
     blank: str = "catalogue"  # what an empty value (default None) stands for, in words
+    choices: tuple[str, ...] = ()  # the words a name input takes, if not catalogue names
+    plain_above_one: bool = False  # a fraction may be a plain number above 1 (see above)
 
     @property
     def default_text(self) -> str:
@@ -60,7 +66,7 @@ class Input:
     def accepts(self) -> str:
         """What the input accepts, in words, for error messages."""
         if self.kind == "name":
-            return "a catalogue name"
+            return f"one of {', '.join(self.choices)}" if self.choices else "a catalogue name"
         what = "a whole number" if self.integer else "a number"
         if self.low is not None and self.high is not None:
             left, right = "(" if self.low_open else "[", ")" if self.high_open else "]"
@@ -257,6 +263,256 @@ INPUTS: tuple[Input, ...] = (
         "GPU-seconds per request, if measured; empty uses the FLOPs model.",
         "FLOPs model unless measured",
         blank="FLOPs model",
+    ),
+    Input(
+        "inference_model",
+        "name",
+        "roofline",
+        "Inference model",
+        "roofline: compute, memory bandwidth and memory bound the replica; flops: the seed "
+        "document's formula (one token per step, no batching).",
+        "xlplugin: roofline, calibrated on published measurements",
+        kind="name",
+        choices=("roofline", "flops"),
+    ),
+    Input(
+        "modality",
+        "name",
+        "image",
+        "Modality",
+        "What the model makes: text (language model), image (diffusion) or speech (to text).",
+        _SEED + " (text to image)",
+        kind="name",
+        choices=("text", "image", "speech"),
+    ),
+    Input(
+        "input_tokens",
+        "tokens/request",
+        333,
+        "Input tokens",
+        "Prompt tokens (text); text-encoder tokens joining the image tokens (image).",
+        "SD3.5 joint attention: 77 CLIP + 256 T5 tokens (diffusers pipeline)",
+        low_open=False,
+    ),
+    Input(
+        "output_tokens",
+        "tokens/request",
+        500,
+        "Output tokens",
+        "Tokens generated per request (text, speech).",
+        "assumption: a chat answer of about 375 words",
+        low_open=False,
+    ),
+    Input(
+        "image_width",
+        "pixels",
+        512,
+        "Image width",
+        "Width of a generated image.",
+        _SEED + " (512 x 512 images)",
+    ),
+    Input(
+        "image_height",
+        "pixels",
+        512,
+        "Image height",
+        "Height of a generated image.",
+        _SEED + " (512 x 512 images)",
+    ),
+    Input(
+        "guidance_passes",
+        "passes/step",
+        2,
+        "Guidance passes",
+        "Backbone passes per denoising step: 2 with classifier-free guidance, 1 if distilled.",
+        "SD3.5 Large model card (guidance scale 3.5: conditional and unconditional passes)",
+        low=1,
+        low_open=False,
+        integer=True,
+    ),
+    Input(
+        "backbone",
+        "name",
+        "transformer",
+        "Backbone",
+        "transformer (DiT, MMDiT: 2 x params FLOP per token) or unet (FLOP per pixel).",
+        "SD3.5 Large is an MMDiT transformer",
+        kind="name",
+        choices=("transformer", "unet"),
+    ),
+    Input(
+        "vae_factor",
+        "pixels/latent",
+        8,
+        "VAE factor",
+        "Pixels per latent cell along each side.",
+        "SD3.5 VAE: 8x downsampling (transformer/config.json)",
+    ),
+    Input(
+        "patch_size",
+        "latents/token",
+        2,
+        "Patch size",
+        "Latent cells per token along each side (1 for a U-Net).",
+        "SD3.5 transformer/config.json: patch_size 2",
+    ),
+    Input(
+        "unet_flops_per_pixel",
+        "FLOP/pixel/step",
+        5.75e6,
+        "U-Net FLOP per pixel",
+        "FLOP of one U-Net pass per image pixel (a U-Net backbone only).",
+        "SDXL U-Net: 6.03 TFLOP per pass at 1024 x 1024 (lwag212/sdxl-sige), per pixel",
+    ),
+    Input(
+        "vae_decode_flops_per_pixel",
+        "FLOP/pixel",
+        9.69e6,
+        "VAE decode FLOP per pixel",
+        "FLOP to decode one image pixel from the latents.",
+        "NVIDIA TensorRT Stable Diffusion talk: VAE decoder 2.539 TFLOP at 512 x 512",
+    ),
+    Input(
+        "layers",
+        "layers",
+        38,
+        "Layers",
+        "Transformer layers (blocks) of the model.",
+        "SD3.5 Large transformer/config.json: num_layers 38",
+        integer=True,
+    ),
+    Input(
+        "attention_heads",
+        "heads",
+        38,
+        "Attention heads",
+        "Query heads per layer.",
+        "SD3.5 Large transformer/config.json: num_attention_heads 38",
+        integer=True,
+    ),
+    Input(
+        "kv_heads",
+        "heads",
+        38,
+        "KV heads",
+        "Key/value heads per layer (fewer than attention heads with grouped-query attention).",
+        "SD3.5 Large: no grouped-query attention",
+        integer=True,
+    ),
+    Input(
+        "head_dim",
+        "dimensions",
+        64,
+        "Head dimension",
+        "Dimensions per attention head.",
+        "SD3.5 Large transformer/config.json: attention_head_dim 64",
+        integer=True,
+    ),
+    Input(
+        "active_params",
+        "parameters",
+        None,
+        "Active parameters",
+        "Parameters each token computes with (mixture of experts); empty: all of params.",
+        "model card (e.g. Mixtral 8x7B: 12.9B of 46.7B)",
+        low=1_000,
+        low_open=False,
+        blank="params",
+    ),
+    Input(
+        "kv_precision",
+        "name",
+        None,
+        "KV-cache precision",
+        "Number format of the KV cache; empty: the weights' precision.",
+        "serving frameworks' default: the model's dtype",
+        kind="name",
+        blank="precision",
+    ),
+    Input(
+        "audio_seconds",
+        "s/request",
+        30,
+        "Audio per request",
+        "Seconds of audio per speech request (encoded in 30-s windows).",
+        "Whisper's 30-s window",
+    ),
+    Input(
+        "gpu_memory_bandwidth",
+        "B/s",
+        None,
+        "GPU memory bandwidth",
+        "Memory bandwidth per GPU; empty takes the catalogue's.",
+        "catalogue (vendor datasheets)",
+    ),
+    Input(
+        "tensor_parallel",
+        "GPUs",
+        1,
+        "Tensor parallel GPUs",
+        "GPUs per replica (at least what the weights need).",
+        "one GPU unless memory needs more",
+        low=1,
+        low_open=False,
+        integer=True,
+    ),
+    Input(
+        "parallel_efficiency",
+        "fraction",
+        0.9,
+        "Parallel efficiency",
+        "Share of each GPU's speed kept when a replica spans several (communication).",
+        "calibration (formulas/data/measurements.csv)",
+        high=1.0,
+    ),
+    Input(
+        "max_batch",
+        "requests",
+        None,
+        "Max batch",
+        "Most requests one replica runs side by side; empty: 256 for text and speech, "
+        "1 for images.",
+        "vLLM's default max_num_seqs (256); diffusers pipelines make one prompt per call",
+        low=1,
+        low_open=False,
+        integer=True,
+        blank="256 (text, speech) or 1 (image)",
+    ),
+    Input(
+        "ttft_target_seconds",
+        "s",
+        None,
+        "TTFT target",
+        "Longest time to first token (or to the image); empty: none.",
+        "none unless given",
+        blank="none",
+    ),
+    Input(
+        "tpot_target_seconds",
+        "s",
+        None,
+        "TPOT target",
+        "Longest time per output token; empty: none.",
+        "none unless given",
+        blank="none",
+    ),
+    Input(
+        "compute_efficiency",
+        "fraction",
+        0.45,
+        "Compute efficiency",
+        "Share of peak FLOP/s achieved (roofline).",
+        "calibration (formulas/data/measurements.csv)",
+        high=1.0,
+    ),
+    Input(
+        "memory_bandwidth_efficiency",
+        "fraction",
+        0.7,
+        "Memory bandwidth efficiency",
+        "Share of peak memory bandwidth achieved (roofline).",
+        "calibration (formulas/data/measurements.csv)",
+        high=1.0,
     ),
     Input(
         "request_bytes",

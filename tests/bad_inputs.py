@@ -7,8 +7,13 @@ and ``INF`` stand for what a cell or a JSON body cannot spell directly.
 
 ``faces`` says where a case applies. :data:`CASES` (single values) apply to every face;
 :data:`RANGE_CASES` (ranges: empty, 5,000 x 5,000, mismatched shapes, SCENARIOS headers)
-only to the Excel functions and the HTTP server, where ranges exist. :data:`MATRIX` is both.
-Where a face must answer differently, ``expect_in`` gives its outcome.
+only to the Excel functions and the HTTP server, where ranges exist; :data:`SOME_FACES`
+(single values) only to the faces that can send them and answer alike: an int too large
+for a float (no cell or command line holds one), a fraction or an overflow that the
+workbook's own checks do not word as formulas do, an empty flag. :data:`MATRIX` is all
+three. Where a face must answer differently, ``expect_in`` gives its outcome. A case of
+:data:`SOME_FACES` calls its ``output``'s Excel function (``"estimate"``: ESTIMATE), whose
+answer is cells.
 
 How the values reach each face (:func:`excel_value`, :func:`http_value`):
 
@@ -26,7 +31,11 @@ How the values reach each face (:func:`excel_value`, :func:`http_value`):
 import math
 from dataclasses import dataclass, field
 
+from xlplugin.formulas import OUTPUTS
+from xlplugin.formulas.graph import depends_on
+
 NAN, INF = math.nan, math.inf
+_USES_MODEL = {q.name: depends_on(q.name) for q in OUTPUTS}
 FACES = frozenset({"formulas", "cli", "excel", "http", "workbook"})
 RANGES = frozenset({"excel", "http"})  # faces that take ranges
 HTTP_ONLY = frozenset({"http"})  # Excel cannot send it (a ragged range)
@@ -40,6 +49,14 @@ class Case:
     output: str = "gpu_count"
     faces: frozenset = FACES
     expect_in: dict = field(default_factory=dict)  # face -> outcome, where it differs
+
+    def __post_init__(self):
+        # The matrix is about input handling: it pins the seed's formula where the output
+        # depends on the inference model, so that its GPU counts are the seed's (61).
+        if "inference_model" not in self.inputs and "inference_model" in _USES_MODEL.get(
+            self.output, ()
+        ):
+            object.__setattr__(self, "inputs", {**self.inputs, "inference_model": "flops"})
 
     @property
     def is_error(self) -> bool:
@@ -81,6 +98,20 @@ def http_value(value: object) -> object:
     return excel_value(value)
 
 
+def overflows(name: str, shown: str, accepts: str, quantity: str = "", way: str = "") -> str:
+    """The message for an input whose value makes ``quantity`` overflow (its start, without
+    the quantity)."""
+    text = f"{name}: got {shown}; accepts {accepts}, but this value makes "
+    if quantity:
+        text += f"{quantity} overflow (too large to compute): try a {way} value"
+    return text
+
+
+GPU_ACCEPTS = "a catalogue name or a FLOP/s number > 0"
+FRACTION = "such as 0.2 or 20%, above 1 only with %"
+TOO_LARGE = "at most 1.8e+308 (a larger one cannot be computed)"
+ONE_CELL = frozenset({"formulas", "cli", "excel", "http"})  # not the workbook's checks
+
 CASES = [
     Case("negative", {"dau": -5}, "dau: got -5; accepts a number > 0"),
     Case("zero", {"dau": 0}, "dau: got 0; accepts a number > 0"),
@@ -117,7 +148,6 @@ CASES = [
         "requests_per_user: got '#N/A'; accepts a number > 0",
     ),
     Case("empty-cell", {"dau": None}, 61.0),
-    Case("empty-text", {"gpu": ""}, 61.0),
     Case("boolean", {"dau": True}, "dau: got True; accepts a number > 0"),
     Case("text-not-a-number", {"dau": "lots"}, "dau: got 'lots'; accepts a number > 0"),
     Case(
@@ -127,7 +157,6 @@ CASES = [
     ),
     Case("good-suffixes", {"dau": "100M", "params": "8.1B"}, 61.0),
     Case("size-suffix", {"response_bytes": "4MB"}, 4 * 92592592592.5926, "egress_bits_per_second"),
-    Case("huge-overflows", {"dau": 1e308}, "profile_storage_bytes: the result overflows"),
     Case(
         "billions-as-units",
         {"params": 8.1},
@@ -200,6 +229,56 @@ CASES = [
         "gpu_hourly_usd: got None; accepts a price in USD per GPU-hour >= 0 (the catalogue "
         "has no price for gpu 'RTX4090')",
         "total_usd_per_month",
+    ),
+    # A GPU given as FLOP/s must be finite: infinitely fast would make inference free.
+    Case(
+        "gpu-infinite-flops",
+        {"gpu": INF, "gpu_hourly_usd": 2.745},
+        f"gpu: got inf; accepts {GPU_ACCEPTS}",
+        expect_in={
+            "excel": "gpu: got '#NUM!'; accepts one of A100",
+            "cli": "gpu: got 'inf'; accepts one of A100",  # text: a name, then
+            "http": "request body: not valid JSON (got Infinity",
+        },
+    ),
+    Case("gpu-text-inf", {"gpu": "inf"}, "gpu: got 'inf'; accepts one of A100, A100-80GB"),
+    Case("gpu-text-1e400", {"gpu": "1e400"}, "gpu: got '1e400'; accepts one of A100, A100-80GB"),
+    Case(
+        "gpu-flops-infinite",
+        {"gpu_flops": INF},
+        "gpu_flops: got inf; accepts a number > 0",
+        expect_in={
+            "excel": "gpu_flops: got '#NUM!'; accepts a number > 0",
+            "cli": "gpu_flops: got 'inf'; accepts a number > 0",
+            "http": "request body: not valid JSON (got Infinity",
+        },
+    ),
+    # A fraction written as a percentage without %: refused with the reading it suggests.
+    Case(
+        "utilization-as-percent-number",
+        {"utilization": 40},
+        "utilization: got 40; accepts a number in (0, 1] (did you mean 40%?)",
+    ),
+    Case(
+        "usable-memory-as-percent-number",
+        {"usable_memory_fraction": 90},
+        "usable_memory_fraction: got 90; accepts a number in (0, 1] (did you mean 90%?)",
+    ),
+    Case("headroom-of-one", {"headroom": 1}, 121.0),  # 100 %: a plain 1 is not above 1
+    # The parser's suggestion for a decimal comma survives, where it is a valid value.
+    Case(
+        "decimal-comma", {"dau": "1,5"}, "dau: got '1,5'; accepts a number > 0 (did you mean 1.5?)"
+    ),
+    Case(
+        "decimal-comma-in-a-size",
+        {"response_bytes": "1,5MB"},
+        "response_bytes: got '1,5MB'; accepts a number >= 0 (did you mean 1.5MB?)",
+    ),
+    Case(
+        "decimal-comma-suggesting-a-bad-value",  # 8.1 is refused too: no suggestion
+        {"params": "8,1"},
+        "params: got '8,1'; accepts a number >= 1,000 (below 1,000 looks like billions typed "
+        "as units: write 8.1B)",
     ),
 ]
 
@@ -381,4 +460,205 @@ RANGE_CASES = [
     ),
 ]
 
-MATRIX = CASES + RANGE_CASES
+
+# Single values on some faces only (see the module's docstring).
+SOME_FACES = [
+    Case(
+        "empty-text",
+        {"gpu": ""},
+        61.0,
+        faces=frozenset({"formulas", "excel", "http", "workbook"}),  # the CLI refuses ''
+        expect_in={"excel": [[61]], "http": [[61]]},  # GPU_COUNT's own cell
+    ),
+    Case(
+        "empty-flag",
+        {"dau": ""},
+        "--dau: got an empty value; accepts a number > 0 (leave the flag out for the "
+        "default: 100,000,000)",
+        faces=frozenset({"cli"}),
+    ),
+    Case(
+        "empty-name-flag",
+        {"gpu": " "},
+        "--gpu: got an empty value; accepts a catalogue name",
+        faces=frozenset({"cli"}),
+    ),
+    # Overflows: the input to change, the quantity it makes overflow and which way to go.
+    Case(
+        "huge-overflows",
+        {"dau": 1e308},
+        overflows("dau", "1e+308", "a number > 0", "profile_storage_bytes", "smaller"),
+        output="estimate",
+        faces=ONE_CELL,
+    ),
+    Case(
+        "utilization-subnormal",
+        {"utilization": 1e-320},
+        overflows("utilization", "1e-320", "a number in (0, 1]"),
+        output="estimate",
+        faces=ONE_CELL,
+    ),
+    Case(
+        "gpu-flops-subnormal-one-output",  # the Excel function's own path
+        {"gpu_flops": 1e-320},
+        overflows("gpu_flops", "1e-320", "a number > 0"),
+        faces=RANGES,
+    ),
+    Case(
+        "gpu-flops-subnormal",
+        {"gpu_flops": 1e-320},
+        overflows("gpu_flops", "1e-320", "a number > 0"),
+        output="estimate",
+        faces=ONE_CELL,
+    ),
+    Case(
+        "gpu-flops-smallest",
+        {"gpu_flops": 5e-324},
+        overflows("gpu_flops", "5e-324", "a number > 0"),
+        output="estimate",
+        faces=ONE_CELL,
+    ),
+    Case(
+        "gpu-subnormal",
+        {"gpu": 1e-320, "gpu_hourly_usd": 2.745},
+        overflows("gpu", "1e-320", GPU_ACCEPTS),
+        output="estimate",
+        faces=ONE_CELL,
+        expect_in={"cli": overflows("gpu", "'1e-320'", GPU_ACCEPTS)},  # text: shown as given
+    ),
+    Case(
+        "params-at-the-float-limit",
+        {"params": 1e308},
+        overflows("params", "1e+308", "a number >= 1,000", "model_size_bytes", "smaller"),
+        output="estimate",
+        faces=ONE_CELL,
+    ),
+    Case(
+        "measured-time-subnormal",
+        {"measured_inference_seconds": 1e-320},
+        overflows("measured_inference_seconds", "1e-320", "a number > 0"),
+        output="estimate",
+        faces=ONE_CELL,
+    ),
+    Case(
+        "gpu-memory-subnormal",
+        {"gpu_memory_bytes": 1e-320},
+        overflows("gpu_memory_bytes", "1e-320", "a number > 0"),
+        output="estimate",
+        faces=ONE_CELL,
+    ),
+    Case(
+        "usable-memory-subnormal",
+        {"usable_memory_fraction": 1e-320},
+        overflows("usable_memory_fraction", "1e-320", "a number in (0, 1]"),
+        output="estimate",
+        faces=ONE_CELL,
+    ),
+    Case(
+        "peak-factor-at-the-float-limit",
+        {"peak_factor": 1e308},
+        overflows("peak_factor", "1e+308", "a number >= 1", "peak_rps", "smaller"),
+        output="estimate",
+        faces=ONE_CELL,
+    ),
+    Case(
+        "price-at-the-float-limit",
+        {"gpu_hourly_usd": 1e308},
+        overflows("gpu_hourly_usd", "1e+308", "a number >= 0", "gpu_usd_per_month", "smaller"),
+        output="estimate",
+        faces=ONE_CELL,
+    ),
+    Case(
+        "users-underflow",  # requests per month underflow: their cost per 1,000 overflows
+        {"dau": 1e-320},
+        overflows("dau", "1e-320", "a number > 0", "usd_per_1k_requests", "larger"),
+        output="estimate",
+        faces=ONE_CELL,
+    ),
+    Case(
+        "tiny-users",  # one replica, never none (the workbook's LibreOffice says it overflows)
+        {"dau": 1e-300},
+        1.0,
+        faces=ONE_CELL,
+        expect_in={"excel": [[1]], "http": [[1]]},  # GPU_COUNT's own cell
+    ),
+    Case(
+        "users-underflow-still-need-a-gpu",  # GPU_COUNT alone: traffic underflows to 0
+        {"dau": 1e-320},
+        [[1]],
+        faces=RANGES,
+    ),
+    # Ints too large for a float: Python and JSON only.
+    Case(
+        "huge-int-users",
+        {"dau": 10**400},
+        f"dau: got 1e+400; accepts a number > 0, {TOO_LARGE}",
+        output="estimate",
+        faces=frozenset({"formulas", "cli"}),
+        expect_in={"cli": "dau: got '1000000000"},  # 401 characters: refused as text
+    ),
+    Case(
+        "huge-int-params",
+        {"params": -(10**400)},
+        f"params: got -1e+400; accepts a number >= 1,000, {TOO_LARGE}",
+        output="estimate",
+        faces=frozenset({"formulas"}),
+    ),
+    Case(
+        "huge-int-gpu",
+        {"gpu": 10**400},
+        f"gpu: got 1e+400; accepts {GPU_ACCEPTS}, {TOO_LARGE}",
+        output="estimate",
+        faces=frozenset({"formulas"}),
+    ),
+    # Fractions: a plain number above 1 is ambiguous; text with % is taken as written.
+    Case(
+        "headroom-as-percent-number",
+        {"headroom": 20},
+        f"headroom: got 20; accepts a fraction >= 0 {FRACTION} (did you mean 20%?)",
+        output="estimate",
+        faces=ONE_CELL,
+    ),
+    Case(
+        "index-overhead-as-percent-number",
+        {"index_overhead": 25},
+        f"index_overhead: got 25; accepts a fraction >= 0 {FRACTION} (did you mean 25%?)",
+        output="estimate",
+        faces=ONE_CELL,
+    ),
+    Case(
+        "headroom-percent-text",
+        {"headroom": "150%"},
+        151.0,
+        faces=ONE_CELL,
+        expect_in={"excel": [[151]], "http": [[151]]},  # GPU_COUNT's own cell
+    ),
+    Case(
+        "index-overhead-percent-text",
+        {"index_overhead": "150%"},
+        2.5e15,
+        "storage_bytes_per_day",
+        faces=frozenset({"formulas", "cli"}),
+    ),
+    Case(
+        "headroom-as-percent-number-in-a-range",
+        {"dau": [[1e8], [2e8]], "headroom": [[0.2], [20]]},
+        f"headroom: got 20 (row 2); accepts a fraction >= 0 {FRACTION} (did you mean 20%?)",
+        faces=RANGES,
+    ),
+    Case(
+        "headroom-percent-text-in-a-range",
+        {"dau": [[1e8], [1e8]], "headroom": [["20%"], ["150%"]]},
+        [[73], [151]],
+        faces=RANGES,
+    ),
+    Case(
+        "overflow-in-a-range",
+        {"dau": [[1e8], [1e308]]},
+        overflows("dau", "1e+308 (row 2)", "a number > 0", "profile_storage_bytes", "smaller"),
+        "profile_storage_bytes",
+        faces=RANGES,
+    ),
+]
+
+MATRIX = CASES + RANGE_CASES + SOME_FACES

@@ -73,17 +73,21 @@ def test_unknown_gpu_suggests_close_names():
 def test_precisions_and_models():
     assert dict(
         zip(catalog.precisions()["name"], catalog.precisions()["bytes_per_param"], strict=True)
-    ) == {"FP32": 4, "FP16": 2, "BF16": 2, "FP8": 1, "INT8": 1, "INT4": 0.5}
+    ) == {"FP32": 4, "FP16": 2, "BF16": 2, "FP8": 1, "INT8": 1, "INT8-weight-only": 1, "INT4": 0.5}
     preset = formulas.model_preset("SD3.5-Large")
-    assert preset == {
+    seed = {
         "params": 8.1e9,
         "precision": "FP16",
         "steps": 100,
         "request_bytes": 2e3,
         "response_bytes": 1e6,
         "stored_bytes_per_request": 1e6,
-    }  # the seed's
-    assert formulas.estimate(**preset)["gpu_count"] == 61
+    }
+    assert {k: preset[k] for k in seed} == seed
+    # and the architecture the roofline needs: SD3.5 Large's MMDiT at the seed's 512 x 512
+    assert preset["modality"] == "image" and preset["layers"] == 38
+    assert (preset["image_width"], preset["image_height"]) == (512, 512)  # the seed's
+    assert formulas.estimate(**preset, inference_model="flops")["gpu_count"] == 61
     llama = formulas.model_preset("Llama-3.1-70B")
     assert llama["response_bytes"] == 2e3 and llama["steps"] == 500
     assert catalog.models()["source"].str.startswith("http").all()

@@ -16,7 +16,7 @@ def test_estimate_returns_every_input_and_output():
 
 
 def test_costs():
-    r = formulas.estimate()
+    r = formulas.estimate(inference_model="flops")
     assert r["gpu_usd_per_month"] == pytest.approx(61 * r["gpu_hourly_usd"] * 24 * 30)
     assert r["retained_storage_bytes"] == pytest.approx(16.2e9 + 1e12 + 12 * 3.75e16)
     assert r["storage_usd_per_month"] == pytest.approx(r["retained_storage_bytes"] / 1e9 * 0.023)
@@ -32,11 +32,18 @@ def test_precision_sets_bytes_per_param_unless_given():
 
 
 def test_blank_inputs_take_defaults():
-    assert formulas.estimate(dau=None, gpu="", utilization=float("nan"))["gpu_count"] == 61
+    assert (
+        formulas.estimate(dau=None, gpu="", utilization=float("nan"), inference_model="flops")[
+            "gpu_count"
+        ]
+        == 61
+    )
 
 
 def test_neutral_realism_keeps_the_seed():
-    realistic = formulas.estimate(utilization=1.0, peak_factor=1.0, headroom=0.0)
+    realistic = formulas.estimate(
+        utilization=1.0, peak_factor=1.0, headroom=0.0, inference_model="flops"
+    )
     assert realistic["gpu_count"] == 61
 
 
@@ -80,7 +87,9 @@ def test_table_equals_the_scalar_path():
 def test_table_with_no_rows_and_no_columns():
     assert len(formulas.estimate_table(pd.DataFrame(index=range(0)))) == 0
     defaults = formulas.estimate_table(pd.DataFrame(index=range(2)))
-    assert list(defaults["gpu_count"]) == [61, 61]
+    assert list(defaults["gpu_count"]) == [formulas.estimate()["gpu_count"]] * 2
+    seed = formulas.estimate_table(pd.DataFrame({"inference_model": ["flops"] * 2}))
+    assert list(seed["gpu_count"]) == [61, 61]
 
 
 def test_table_rejects_unknown_and_duplicate_columns():

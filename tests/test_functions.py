@@ -247,12 +247,15 @@ def test_rows_columns_and_ranges_keep_their_shape():
 
 @pytest.mark.parametrize("name", NAMES)
 def test_every_function_broadcasts_a_column(name):
-    column = call_with(
-        name,
-        {"dau": [[1e8], [2e8]]}
-        if "dau" in getattr(functions, name).__signature__.parameters
-        else {"params": [[8.1e9], [2.5e9]]},
-    )
+    parameters = getattr(functions, name).__signature__.parameters
+    if "dau" in parameters:
+        varied = {"dau": [[1e8], [2e8]]}
+    elif "params" in parameters:
+        varied = {"params": [[8.1e9], [2.5e9]]}
+    else:  # the first number it takes: its default, then twice that
+        first = next(n for n in parameters if INPUT[n].kind != "name" and INPUT[n].default)
+        varied = {first: [[INPUT[first].default], [2 * INPUT[first].default]]}
+    column = call_with(name, varied)
     assert np.shape(column) == (2, 1)
     assert column[0][0] == pytest.approx(SEED[name], rel=1e-12)
 
@@ -386,7 +389,7 @@ def test_scenarios_spill_every_output_under_a_header():
 
 def test_scenarios_errors_name_the_column_or_row():
     [[unknown]] = call("scenarios", [["dau", "gpuz"], [1e8, "A100"]])
-    assert unknown.startswith("#VALUE! column: got 'gpuz'; accepts one of dau")
+    assert unknown.startswith("#VALUE! column: got 'gpuz'; accepts one of scenario, dau")
     [[row]] = call("scenarios", [["dau"], [1e8], [-1]])
     assert row == "#VALUE! dau: got -1 (row 2); accepts a number > 0"
     [[headless]] = call("scenarios", [["dau", None], [1e8, 5]])

@@ -8,10 +8,10 @@ from xlplugin import formulas
 
 
 def test_utilization_scales_time():
-    full = formulas.inference_seconds(8.1e9, "A100", steps=100)
-    assert formulas.inference_seconds(8.1e9, "A100", steps=100, utilization=0.4) == pytest.approx(
-        full / 0.4
-    )
+    full = formulas.inference_seconds(8.1e9, "A100", steps=100, inference_model="flops")
+    assert formulas.inference_seconds(
+        8.1e9, "A100", steps=100, utilization=0.4, inference_model="flops"
+    ) == pytest.approx(full / 0.4)
 
 
 def test_measured_time_replaces_the_model():
@@ -20,8 +20,14 @@ def test_measured_time_replaces_the_model():
 
 
 def test_gpu_flops_override_and_numeric_gpu():
-    assert formulas.inference_seconds(1e9, steps=10, gpu_flops=1e15) == 2 * 1e9 * 10 / 1e15
-    assert formulas.inference_seconds(1e9, 1e15, steps=10) == 2 * 1e9 * 10 / 1e15
+    assert (
+        formulas.inference_seconds(1e9, steps=10, gpu_flops=1e15, inference_model="flops")
+        == 2 * 1e9 * 10 / 1e15
+    )
+    assert (
+        formulas.inference_seconds(1e9, 1e15, steps=10, inference_model="flops")
+        == 2 * 1e9 * 10 / 1e15
+    )
 
 
 def test_fp8_uses_the_fp8_tensor_rate_where_the_gpu_has_one():
@@ -48,8 +54,10 @@ def test_gpu_count_in_whole_replicas():
 
 
 def test_peak_and_headroom_raise_the_count():
-    base = formulas.gpu_count(1e8, 10, 8.1e9, "A100")
-    planned = formulas.gpu_count(1e8, 10, 8.1e9, "A100", peak_factor=2.5, headroom=0.2)
+    base = formulas.gpu_count(1e8, 10, 8.1e9, "A100", inference_model="flops")
+    planned = formulas.gpu_count(
+        1e8, 10, 8.1e9, "A100", peak_factor=2.5, headroom=0.2, inference_model="flops"
+    )
     assert planned == math.ceil(1e8 * 10 / 86_400 * 2.5 * 1.2 / (312e12 / (2 * 8.1e9 * 100)))
     assert planned > base
 

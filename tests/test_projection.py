@@ -6,8 +6,8 @@ from xlplugin import formulas
 
 
 def test_flat_projection_reaches_the_steady_state():
-    plan = formulas.projection(months=24, dau_growth=0.0)
-    steady = formulas.estimate()
+    plan = formulas.projection(months=24, dau_growth=0.0, inference_model="flops")
+    steady = formulas.estimate(inference_model="flops")
     assert list(plan["month"]) == list(range(1, 25))
     assert (plan["gpu_count"] == 61).all()
     # The 12-month retention window fills, then holds.

@@ -23,3 +23,10 @@ def test_readme_names_the_two_commands():
     assert "xlplugin build && xlplugin estimate" in README
     assert "python3 -m pytest -q" in README
     assert "python3 -m pytest -q" in (Path(__file__).parents[1] / ".ci" / "run").read_text()
+
+
+def test_calibration_table_is_current():
+    from xlplugin.formulas.calibration import calibration_markdown
+
+    block = re.search(r"<!-- calibration:start -->\n(.*)\n<!-- calibration:end -->", README, re.S)
+    assert block and block.group(1) == calibration_markdown()

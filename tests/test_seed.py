@@ -1,4 +1,4 @@
-"""The seed document, exactly.
+"""The seed document, exactly, with its own formula (inference_model "flops").
 
 Source: "Deploying the System Design of a Text-to-Image Generation System" (../shared/seed/):
 Stable Diffusion 3.5 Large (8.1B parameters, FP16) for 100 million daily users, 10 images
@@ -31,7 +31,7 @@ SEED = {
 
 @pytest.fixture(scope="module")
 def seed():
-    return formulas.estimate()
+    return formulas.estimate(inference_model="flops")
 
 
 @pytest.mark.parametrize("name", SEED)
@@ -48,7 +48,16 @@ def test_seed_exact_arithmetic(seed):
 
 def test_cli_json_is_the_seed():
     done = subprocess.run(
-        [sys.executable, "-m", "xlplugin.cli", "estimate", "--format", "json"],
+        [
+            sys.executable,
+            "-m",
+            "xlplugin.cli",
+            "estimate",
+            "--format",
+            "json",
+            "--inference-model",
+            "flops",
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -57,3 +66,13 @@ def test_cli_json_is_the_seed():
     for name, (expected, rel) in SEED.items():
         assert result[name] == pytest.approx(expected, rel=rel, abs=0), name
     assert result["gpu"] == "A100" and result["gpu_count"] == 61
+
+
+def test_the_default_roofline_keeps_the_seed_formula_beside_it():
+    roofline = formulas.estimate()
+    assert roofline["inference_model"] == "roofline"
+    assert roofline["flops_gpu_count"] == 61  # the seed's formula, shown beside
+    # Every latent token at every step, both guidance passes: orders of magnitude more.
+    assert roofline["gpu_count"] > 100 * 61
+    for name in ("model_size_bytes", "trps", "ingress_bits_per_second"):
+        assert roofline[name] == formulas.estimate(inference_model="flops")[name]

@@ -81,7 +81,7 @@ def test_gpu_names_broadcast_with_numbers():
 
 
 def test_text_with_suffixes():
-    assert formulas.gpu_count("100M", "10", "8.1B", "A100") == 61
+    assert formulas.gpu_count("100M", "10", "8.1B", "A100", inference_model="flops") == 61
     assert formulas.model_size_bytes("8.1B", bytes_per_param=2) == 16.2e9
     assert formulas.profile_storage_bytes("100M", "10KB") == 1e12
 

@@ -16,7 +16,7 @@ from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUT, OUTPUTS
 
 __all__ = ["main"]
 
-_SECTIONS = ("Storage", "Inference", "Bandwidth", "Cost")
+_SECTIONS = tuple(dict.fromkeys(q.section for q in OUTPUTS))  # in listing order
 
 
 _SUFFIXES = (
@@ -42,6 +42,16 @@ def _add_inputs(parser: argparse.ArgumentParser) -> None:
 
 
 def _inputs(args: argparse.Namespace) -> dict:
+    """The inputs given as flags; an empty value (``--dau ''``, a shell variable that is not
+    set) is refused rather than taken for the default."""
+    for flag, accepts in _ACCEPTS.items():
+        value = getattr(args, flag)
+        if value is not None and not value.strip():
+            default = "no preset" if flag == "model" else f"the default: {INPUT[flag].default_text}"
+            raise formulas.EstimateError(
+                f"--{flag.replace('_', '-')}: got an empty value; accepts {accepts} "
+                f"(leave the flag out for {default})"
+            )
     inputs = {}
     if args.model:
         inputs.update(formulas.model_preset(args.model))
@@ -49,6 +59,9 @@ def _inputs(args: argparse.Namespace) -> dict:
         {q.name: getattr(args, q.name) for q in INPUTS if getattr(args, q.name) is not None}
     )
     return inputs
+
+
+_ACCEPTS = {q.name: q.accepts for q in INPUTS} | {"model": "a model preset name"}
 
 
 def _plain(value: object) -> object:
@@ -67,7 +80,9 @@ def _person(name: str, value: float) -> str:
         return formulas.format_quantity(value, "USD") + (f" /{per}" if per else "")
     if unit == "GPUs":
         return f"{value:,.0f} GPU" + ("" if value == 1 else "s")
-    return f"{value:,.2f} {unit}"
+    if float(value).is_integer():
+        return f"{value:,.0f} {unit}"
+    return f"{value:,.2f} {unit}" if abs(value) >= 100 else f"{value:.4g} {unit}"
 
 
 def _text(result: dict) -> str:
@@ -75,10 +90,11 @@ def _text(result: dict) -> str:
     lines = [
         f"Estimate for {result['dau']:,.0f} daily users x {result['requests_per_user']:g} "
         f"requests, {result['params'] / 1e9:.4g}B parameters ({result['precision']}) on {gpu}",
-        f"Each request: {result['steps']:g} steps, "
+        f"Each request: {_shape(result)}; "
         f"{formulas.format_quantity(result['request_bytes'], 'B')} in, "
         f"{formulas.format_quantity(result['response_bytes'], 'B')} out, "
         f"{formulas.format_quantity(result['stored_bytes_per_request'], 'B')} stored",
+        f"Inference model: {result['inference_model']}",
     ]
     for section in _SECTIONS:
         lines.append(f"\n{section}")
@@ -128,6 +144,20 @@ def _gpus(args: argparse.Namespace) -> int:
             f"{row['memory_bytes'] / 1e9:>9,.1f} {price:>9}  {_text_or_dash(row['price_as_of'])}"
         )
     return 0
+
+
+def _shape(result: dict) -> str:
+    """The request as the inference model sees it."""
+    if result["inference_model"] == "flops":
+        return f"{result['steps']:g} steps (seed formula)"
+    if result["modality"] == "image":
+        return (
+            f"{result['image_width']:g} x {result['image_height']:g} image, "
+            f"{result['steps']:g} steps x {result['guidance_passes']:g} passes"
+        )
+    if result["modality"] == "speech":
+        return f"{result['audio_seconds']:g} s of audio, {result['output_tokens']:g} tokens out"
+    return f"{result['input_tokens']:g} tokens in, {result['output_tokens']:g} tokens out"
 
 
 def _text_or_dash(value: object) -> str:

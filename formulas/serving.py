@@ -1,0 +1,539 @@
+"""Serving: what one replica of the model delivers, bound by compute, memory bandwidth and
+memory (the roofline model).
+
+A request does some work once (``once_flops``: a language model's prefill, a speech
+model's encoder, an image model's VAE decode), then ``step_count`` steps (output tokens,
+or denoising steps). The replica runs ``max_concurrency_per_replica`` requests side by
+side: each step reads the weights once for all of them, and each request's KV cache
+(``step_bytes``), and computes ``step_flops`` per request; a step takes the longer of its
+memory time and its compute time. Achieved FLOP/s and bytes/s are the peaks times
+``compute_efficiency`` and ``memory_bandwidth_efficiency`` (calibrated on published
+measurements: ``formulas/data/measurements.csv``), and times ``parallel_efficiency`` when
+a replica spans several GPUs.
+
+Requests per second per replica are then
+``concurrency / (concurrency × once_flops / replica_flops + step_count × step_seconds)``.
+Attention counts ``attention_matmuls`` (QKᵀ and AV) × ``flops_per_param`` FLOP per layer,
+per attention width and per pair of tokens (half of the pairs in a causal prefill).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from . import catalog
+from ._arrays import first, given, roundup
+from .errors import DoesNotFitError, UnknownNameError
+from .graph import (
+    ATTENTION_MATMULS,
+    AUDIO_WINDOW_SECONDS,
+    FRAMES_PER_WINDOW,
+    IMAGE_MAX_BATCH,
+    KV_TENSORS,
+    MEAN_OUTPUT_SHARE,
+    REQUESTS_PER_INFERENCE,
+    TEXT_MAX_BATCH,
+    quantity,
+)
+
+__all__ = [
+    "INFERENCE_MODELS",
+    "kv_cache_bytes_per_token",
+    "max_concurrency_per_replica",
+    "output_tokens_per_second_per_gpu",
+    "requests_per_second_per_replica",
+    "tpot_seconds",
+    "ttft_seconds",
+]
+
+MODALITIES = ("text", "image", "speech")
+BACKBONES = ("transformer", "unet")
+INFERENCE_MODELS = ("roofline", "flops")
+
+
+def is_(value, choice: str, name: str, choices: tuple[str, ...]):
+    """Whether a name input (or each cell of it) is ``choice``; any value outside
+    ``choices`` is refused. Case is ignored, as spreadsheets compare text."""
+    if isinstance(value, str):
+        return _word(value, name, choices, None) == choice
+    if isinstance(value, pd.Categorical):  # a table's column: each name looked at once
+        codes, distinct = value.codes, list(value.categories)
+    else:
+        cells = np.asarray(value, dtype=object)
+        codes, distinct = pd.factorize(cells.ravel(), use_na_sentinel=False)
+        codes = codes.reshape(cells.shape)
+    flags = [
+        _word(v, name, choices, int(np.argmax(np.ravel(codes) == i))) == choice
+        for i, v in enumerate(distinct)
+    ]
+    return np.array(flags, dtype=bool)[codes]
+
+
+def _word(value, name: str, choices: tuple[str, ...], row: int | None) -> str:
+    word = value.strip().lower() if isinstance(value, str) else None
+    if word not in choices:
+        raise UnknownNameError(name, value, choices, row)
+    return word
+
+
+def _max(a, b):
+    """The larger, element by element; plain floats stay plain floats."""
+    if isinstance(a, float) and isinstance(b, float):
+        return a if a >= b else b
+    return np.maximum(a, b)
+
+
+def _min(a, b):
+    """The smaller, element by element; plain floats stay plain floats."""
+    if isinstance(a, float) and isinstance(b, float):
+        return a if a <= b else b
+    return np.minimum(a, b)
+
+
+def pick(condition, if_true, if_false):
+    """``if_true`` where ``condition`` holds, else ``if_false`` (spreadsheets' IF)."""
+    if condition is True or condition is False:  # one cell: no array to build
+        return if_true if condition else if_false
+    return np.where(condition, if_true, if_false)
+
+
+# Which model, which modality ------------------------------------------------------------
+
+
+@quantity("TRUE/FALSE", "Image model", excel='{modality}="image"')
+def image_model(modality):
+    """Whether the model makes images (modality image)."""
+    return is_(modality, "image", "modality", MODALITIES)
+
+
+@quantity("TRUE/FALSE", "Speech model", excel='{modality}="speech"')
+def speech_model(modality):
+    """Whether the model transcribes speech (modality speech)."""
+    return is_(modality, "speech", "modality", MODALITIES)
+
+
+@quantity("TRUE/FALSE", "U-Net backbone", excel='{backbone}="unet"')
+def unet_backbone(backbone):
+    """Whether an image model's backbone is a U-Net."""
+    return is_(backbone, "unet", "backbone", BACKBONES)
+
+
+@quantity("TRUE/FALSE", "Seed's FLOPs formula", excel='{inference_model}="flops"')
+def flops_model(inference_model):
+    """Whether the estimate uses the seed document's FLOPs formula."""
+    return is_(inference_model, "flops", "inference_model", INFERENCE_MODELS)
+
+
+@quantity(
+    "requests",
+    "Max batch used",
+    excel="IF(ISNUMBER({max_batch}),{max_batch},IF({image_model},{image_max_batch},"
+    "{text_max_batch}))",
+    resolves="max_batch",
+)
+def max_batch_used(max_batch, image_model):
+    """Most requests in flight: as given, else 256 for text and speech (vLLM's default)
+    and 1 for images (a diffusers pipeline makes one prompt per call)."""
+    return given(max_batch, pick(image_model, float(IMAGE_MAX_BATCH), float(TEXT_MAX_BATCH)))
+
+
+# What a request is made of -----------------------------------------------------------
+
+
+@quantity(
+    "tokens/request",
+    "Latent tokens per image",
+    excel="{image_width}/({vae_factor}*{patch_size})*{image_height}/({vae_factor}*{patch_size})",
+)
+def latent_tokens(image_width, image_height, vae_factor, patch_size):
+    """Image tokens the backbone works on: (width / (VAE factor × patch)) × (height / …)."""
+    return image_width / (vae_factor * patch_size) * image_height / (vae_factor * patch_size)
+
+
+@quantity(
+    "tokens/request",
+    "Tokens processed once per request",
+    excel="IF({speech_model},ROUNDUP({audio_seconds}/{audio_window_seconds},0)"
+    "*{frames_per_window},IF({image_model},{latent_tokens}+{input_tokens},{input_tokens}))",
+)
+def prefill_tokens(speech_model, image_model, input_tokens, audio_seconds, latent_tokens):
+    """Prompt tokens (text), encoder frames of 30-s windows (speech), or latent plus text
+    tokens in each backbone pass (image)."""
+    windows = roundup(audio_seconds / AUDIO_WINDOW_SECONDS) * FRAMES_PER_WINDOW
+    text = pick(image_model, latent_tokens + input_tokens, input_tokens)
+    return pick(speech_model, windows, text)
+
+
+@quantity(
+    "parameters",
+    "Active parameters used",
+    excel="IF(ISNUMBER({active_params}),{active_params},{params})",
+    resolves="active_params",
+)
+def active_params_used(active_params, params):
+    """Parameters each token computes with: as given (mixture of experts), else all."""
+    return given(active_params, params)
+
+
+@quantity("dimensions", "Attention width", excel="{attention_heads}*{head_dim}")
+def attention_width(attention_heads, head_dim):
+    """Attention heads × head dimension."""
+    return attention_heads * head_dim
+
+
+@quantity(
+    "FLOP/request",
+    "Work done once per request",
+    excel="IF({image_model},{vae_decode_flops_per_pixel}*{image_width}*{image_height},"
+    "{flops_per_param}*{active_params_used}*{prefill_tokens}"
+    "+{flops_per_param}*{layers}*{attention_width}*{prefill_tokens}*{prefill_tokens})",
+)
+def once_flops(
+    image_model,
+    flops_per_param,
+    active_params_used,
+    prefill_tokens,
+    layers,
+    attention_width,
+    vae_decode_flops_per_pixel,
+    image_width,
+    image_height,
+):
+    """Prefill (text: every prompt token through the weights, and causal attention over
+    the prompt), the encoder (speech), or the VAE decode (image)."""
+    linear = flops_per_param * active_params_used * prefill_tokens
+    attention = flops_per_param * layers * attention_width * prefill_tokens * prefill_tokens
+    decode = vae_decode_flops_per_pixel * image_width * image_height
+    return pick(image_model, decode, linear + attention)
+
+
+@quantity(
+    "steps/request",
+    "Steps per request",
+    excel="IF({image_model},{steps},{output_tokens})",
+)
+def step_count(image_model, steps, output_tokens):
+    """Denoising steps (image) or output tokens (text, speech)."""
+    return pick(image_model, steps, output_tokens)
+
+
+@quantity(
+    "tokens",
+    "Average context during a step",
+    excel="{prefill_tokens}+{output_tokens}*{mean_output_share}",
+)
+def context_tokens(prefill_tokens, output_tokens):
+    """Tokens a decode step attends to, on average: the prompt and half the output."""
+    return prefill_tokens + output_tokens * MEAN_OUTPUT_SHARE
+
+
+@quantity(
+    "FLOP/step",
+    "Work per step per request",
+    excel="IF({image_model},{guidance_passes}*IF({unet_backbone},"
+    "{unet_flops_per_pixel}*{image_width}*{image_height},"
+    "{flops_per_param}*{params}*{prefill_tokens}+{attention_matmuls}*{flops_per_param}"
+    "*{layers}*{attention_width}*{prefill_tokens}*{prefill_tokens}),"
+    "{flops_per_param}*{active_params_used}"
+    "+{attention_matmuls}*{flops_per_param}*{layers}*{attention_width}*{context_tokens})",
+)
+def step_flops(
+    image_model,
+    unet_backbone,
+    guidance_passes,
+    unet_flops_per_pixel,
+    image_width,
+    image_height,
+    flops_per_param,
+    params,
+    active_params_used,
+    prefill_tokens,
+    layers,
+    attention_width,
+    context_tokens,
+):
+    """Image: each guidance pass runs the backbone over every token (a U-Net: its
+    published FLOP per pixel); text and speech: one token through the active weights and
+    its attention over the context."""
+    attention = ATTENTION_MATMULS * flops_per_param * layers * attention_width
+    transformer = flops_per_param * params * prefill_tokens + attention * prefill_tokens**2
+    per_pass = pick(unet_backbone, unet_flops_per_pixel * image_width * image_height, transformer)
+    token = flops_per_param * active_params_used + attention * context_tokens
+    return pick(image_model, guidance_passes * per_pass, token)
+
+
+@quantity(
+    "B/element",
+    "KV-cache bytes per element",
+    excel="IF(ISNUMBER(MATCH({kv_precision},{catalog_precision_name},0)),"
+    "INDEX({catalog_precision_bytes},MATCH({kv_precision},{catalog_precision_name},0)),"
+    "{bytes_per_param_used})",
+)
+def kv_bytes_per_element(kv_precision, bytes_per_param_used):
+    """Width of the KV cache's numbers: kv_precision's, else the weights'."""
+    if kv_precision is None:
+        return bytes_per_param_used
+    if isinstance(kv_precision, str):
+        return catalog.resolve_precision(kv_precision)[0]
+    cells = np.asarray(kv_precision, dtype=object)
+    blank = np.array([not isinstance(v, str) for v in cells.ravel()]).reshape(cells.shape)
+    named = np.where(blank, "FP16", cells)  # any name: replaced below
+    return np.where(blank, bytes_per_param_used, catalog.resolve_precision(named)[0])
+
+
+@quantity(
+    "B/token",
+    "KV cache per token",
+    section="Serving",
+    excel="IF({image_model},0,{kv_tensors}*{layers}*{kv_heads}*{head_dim}*{kv_bytes_per_element})",
+)
+def kv_cache_bytes_per_token(image_model, layers, kv_heads, head_dim, kv_bytes_per_element):
+    """Keys and values of one token in every layer: 2 × layers × KV heads × head
+    dimension × bytes per element (none for image models)."""
+    cache = KV_TENSORS * layers * kv_heads * head_dim * kv_bytes_per_element
+    return pick(image_model, 0.0 * cache, cache)
+
+
+@quantity(
+    "B/step",
+    "KV cache read per step per request",
+    excel="{kv_cache_bytes_per_token}*{context_tokens}",
+)
+def step_bytes(kv_cache_bytes_per_token, context_tokens):
+    """Each step reads a request's KV cache over its average context."""
+    return kv_cache_bytes_per_token * context_tokens
+
+
+@quantity(
+    "B/request",
+    "KV cache held per request",
+    excel="{kv_cache_bytes_per_token}*({prefill_tokens}+{output_tokens})",
+)
+def sequence_bytes(kv_cache_bytes_per_token, prefill_tokens, output_tokens):
+    """The KV cache a request holds at its longest: prompt and output."""
+    return kv_cache_bytes_per_token * (prefill_tokens + output_tokens)
+
+
+# What a replica delivers -------------------------------------------------------------
+
+
+@quantity(
+    "FLOP/s",
+    "Achieved FLOP/s per replica",
+    excel="{gpus_per_replica}*{gpu_flops_used}*{compute_efficiency}"
+    "*IF({gpus_per_replica}>{one_gpu},{parallel_efficiency},{no_loss})",
+)
+def replica_flops(gpus_per_replica, gpu_flops_used, compute_efficiency, parallel_efficiency):
+    """GPUs × peak FLOP/s × compute efficiency (× parallel efficiency across GPUs)."""
+    spread = pick(gpus_per_replica > 1, parallel_efficiency, 1.0)
+    return gpus_per_replica * gpu_flops_used * compute_efficiency * spread
+
+
+@quantity(
+    "B/s",
+    "Achieved memory bandwidth per replica",
+    excel="IF(ISNUMBER({gpu_memory_bandwidth_used}),{gpus_per_replica}"
+    "*{gpu_memory_bandwidth_used}*{memory_bandwidth_efficiency}"
+    '*IF({gpus_per_replica}>{one_gpu},{parallel_efficiency},{no_loss}),"")',
+)
+def replica_bandwidth(
+    gpus_per_replica, gpu_memory_bandwidth_used, memory_bandwidth_efficiency, parallel_efficiency
+):
+    """GPUs × peak memory bandwidth × its efficiency (× parallel efficiency); unknown for
+    a GPU given as FLOP/s."""
+    spread = pick(gpus_per_replica > 1, parallel_efficiency, 1.0)
+    return gpus_per_replica * gpu_memory_bandwidth_used * memory_bandwidth_efficiency * spread
+
+
+@quantity(
+    "s",
+    "Step time allowed by the latency targets",
+    excel="IF(AND(ISNUMBER({ttft_target_seconds}),{image_model}),"
+    "IF(ISNUMBER({tpot_target_seconds}),MIN({tpot_target_seconds},"
+    "({ttft_target_seconds}-{once_flops}/{replica_flops})/{step_count}),"
+    "({ttft_target_seconds}-{once_flops}/{replica_flops})/{step_count}),"
+    'IF(ISNUMBER({tpot_target_seconds}),{tpot_target_seconds},""))',
+)
+def step_seconds_allowed(
+    image_model, ttft_target_seconds, tpot_target_seconds, once_flops, replica_flops, step_count
+):
+    """The longest a step may take: the time per output token target, and for images the
+    time-to-image target less the VAE decode, shared by the steps (none: no limit)."""
+    tpot = given(tpot_target_seconds, math.nan)
+    ttft = given(ttft_target_seconds, math.nan)
+    by_image = pick(image_model, (ttft - once_flops / replica_flops) / step_count, math.nan)
+    if isinstance(tpot, float) and isinstance(by_image, float):  # one cell
+        return _fmin(tpot, by_image)
+    return np.fmin(tpot, by_image)  # NaN (no target) gives way to the other
+
+
+def _fmin(a: float, b: float) -> float:
+    """The smaller of two numbers, NaN (no limit) giving way to the other."""
+    if a != a:
+        return b
+    return a if b != b or a <= b else b
+
+
+@quantity(
+    "requests",
+    "Concurrency limit",
+    excel="MIN({max_batch_used},"
+    "IF(AND(ISNUMBER({gpu_memory_bytes_used}),{sequence_bytes}),"
+    "ROUNDDOWN(({gpus_per_replica}*{gpu_memory_bytes_used}*{usable_memory_fraction}"
+    "-{model_size_bytes})/{sequence_bytes},0),{max_batch_used}),"
+    "IF(ISNUMBER({step_seconds_allowed}),ROUNDDOWN(MIN({step_seconds_allowed}*{replica_flops}"
+    "/{step_flops},IF(AND(ISNUMBER({replica_bandwidth}),{step_bytes}),"
+    "({step_seconds_allowed}*{replica_bandwidth}-{model_size_bytes})/{step_bytes},"
+    "{max_batch_used})),0),{max_batch_used}))",
+)
+def concurrency_limit(
+    max_batch_used,
+    gpus_per_replica,
+    gpu_memory_bytes_used,
+    usable_memory_fraction,
+    model_size_bytes,
+    sequence_bytes,
+    step_seconds_allowed,
+    replica_flops,
+    replica_bandwidth,
+    step_flops,
+    step_bytes,
+):
+    """Requests a replica may run side by side: max_batch, what memory left by the weights
+    holds of their KV caches, and what the latency targets allow (may be below one)."""
+    # Where a limit does not apply (no KV cache, unknown memory or bandwidth, no target)
+    # it is max_batch; the divisions there are made harmless first.
+    kept = (gpu_memory_bytes_used == gpu_memory_bytes_used) & (sequence_bytes > 0)
+    free = gpus_per_replica * pick(kept, gpu_memory_bytes_used, 0.0) * usable_memory_fraction
+    memory = _rounddown((free - model_size_bytes) / pick(kept, sequence_bytes, 1.0))
+    by_memory = pick(kept, memory, max_batch_used)
+    timed = step_seconds_allowed == step_seconds_allowed
+    allowed = pick(timed, step_seconds_allowed, 0.0)
+    read = (replica_bandwidth == replica_bandwidth) & (step_bytes > 0)
+    bandwidth = pick(read, replica_bandwidth, 0.0)
+    by_reading = (allowed * bandwidth - model_size_bytes) / pick(read, step_bytes, 1.0)
+    by_computing = allowed * replica_flops / step_flops
+    by_latency = _rounddown(_min(by_computing, pick(read, by_reading, max_batch_used)))
+    return _min(_min(max_batch_used, by_memory), pick(timed, by_latency, max_batch_used))
+
+
+def _rounddown(x):
+    """ROUNDDOWN(x, 0): towards zero (NaN and infinity stay as they are)."""
+    return float(np.trunc(x)) if isinstance(x, float) else np.trunc(x)
+
+
+@quantity(
+    "requests",
+    "Requests in flight per replica",
+    section="Serving",
+    excel="MAX({requests_per_inference},{concurrency_limit})",
+)
+def max_concurrency_per_replica(concurrency_limit, flops_model, tensor_parallel):
+    """Requests one replica runs side by side (at least one): max_batch, the KV caches its
+    memory holds and what the latency targets allow."""
+    if type(concurrency_limit) is float:  # one cell
+        if concurrency_limit >= 1:
+            return concurrency_limit
+        short = not flops_model
+    else:
+        short = np.logical_and(np.logical_not(flops_model), concurrency_limit < 1)
+    if np.any(short):
+        row, (tp,) = first(short, tensor_parallel)
+        raise DoesNotFitError(
+            "tensor_parallel",
+            tp,
+            "enough GPUs per replica for the weights and at least one request's KV cache "
+            "within the latency targets (raise tensor_parallel, relax ttft_target_seconds "
+            "or tpot_target_seconds, or shorten the request)",
+            row,
+        )
+    return _max(concurrency_limit, float(REQUESTS_PER_INFERENCE))
+
+
+@quantity(
+    "s",
+    "Time per step",
+    excel="MAX(IF(ISNUMBER({replica_bandwidth}),({model_size_bytes}"
+    "+{max_concurrency_per_replica}*{step_bytes})/{replica_bandwidth},0),"
+    "{max_concurrency_per_replica}*{step_flops}/{replica_flops})",
+)
+def step_seconds(
+    model_size_bytes,
+    max_concurrency_per_replica,
+    step_bytes,
+    replica_bandwidth,
+    step_flops,
+    replica_flops,
+):
+    """The longer of reading the weights and the KV caches, and computing the step for
+    every request in flight."""
+    reading = (model_size_bytes + max_concurrency_per_replica * step_bytes) / replica_bandwidth
+    computing = max_concurrency_per_replica * step_flops / replica_flops
+    return _max(given(reading, 0.0), computing)
+
+
+@quantity("s", "Time per output token", section="Serving", excel="{step_seconds}")
+def tpot_seconds(step_seconds):
+    """One decode step with every request in flight (image models: one denoising step)."""
+    return step_seconds
+
+
+@quantity(
+    "s",
+    "Time to first token or image",
+    section="Serving",
+    excel="IF({image_model},{step_count}*{step_seconds},0)+{once_flops}/{replica_flops}",
+)
+def ttft_seconds(image_model, step_count, step_seconds, once_flops, replica_flops):
+    """The prefill (text, speech), or every denoising step and the VAE decode (image)."""
+    return pick(image_model, step_count * step_seconds, 0.0) + once_flops / replica_flops
+
+
+@quantity(
+    "requests/s",
+    "Roofline requests per second per replica",
+    excel="{max_concurrency_per_replica}/({max_concurrency_per_replica}*{once_flops}"
+    "/{replica_flops}+{step_count}*{step_seconds})",
+)
+def roofline_requests_per_second(
+    max_concurrency_per_replica, once_flops, replica_flops, step_count, step_seconds
+):
+    """Requests in flight over the time to serve them: each one's work done once, and
+    the steps they share."""
+    busy = max_concurrency_per_replica * once_flops / replica_flops + step_count * step_seconds
+    return max_concurrency_per_replica / busy
+
+
+@quantity(
+    "requests/s",
+    "Requests per second per replica",
+    section="Serving",
+    excel="{qps_per_gpu}*{gpus_per_replica}",
+)
+def requests_per_second_per_replica(qps_per_gpu, gpus_per_replica):
+    """qps_per_gpu × gpus_per_replica, under either inference model."""
+    return qps_per_gpu * gpus_per_replica
+
+
+@quantity(
+    "outputs/request",
+    "Outputs per request",
+    excel="IF({image_model},{requests_per_inference},{output_tokens})",
+)
+def output_units(image_model, output_tokens):
+    """Output tokens (text, speech); one image for image models."""
+    return pick(image_model, float(REQUESTS_PER_INFERENCE), output_tokens)
+
+
+@quantity(
+    "tokens/s",
+    "Output tokens per second per GPU",
+    section="Serving",
+    excel="{qps_per_gpu}*{output_units}",
+)
+def output_tokens_per_second_per_gpu(qps_per_gpu, output_units):
+    """qps_per_gpu × output tokens per request (images per second for image models)."""
+    return qps_per_gpu * output_units

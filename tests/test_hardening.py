@@ -1,0 +1,495 @@
+"""Hardening: extreme magnitudes, infinities, huge ints, ambiguous fractions, empty flags.
+
+Every number is checked before arithmetic (formulas/_arrays.py) and every result after: an
+input inside its range whose value makes a result overflow is an error naming that input,
+the quantity it makes overflow and which way to change it, never a ZeroDivisionError, an
+OverflowError or a silent 0. The cases of tests/bad_inputs.py that apply to some faces
+only (``SOME_FACES``) run here on formulas and the command line; test_reliability.py runs
+them on the Excel functions and the HTTP server.
+"""
+
+import json
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from bad_inputs import CASES, NAN, SOME_FACES
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from xlplugin.formulas import _arrays
+from xlplugin.formulas.errors import OverflowInputError
+from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUTS, PROJECTION_INPUTS
+
+from xlplugin import formulas, functions
+from xlplugin.cli import main
+
+OUTPUT_NAMES = [q.name for q in OUTPUTS]
+# The seed document's formula, where the inference model is a choice: its 61 GPUs.
+SEED = {"inference_model": "flops"} if "inference_model" in INPUT else {}
+
+
+def _error(call, *args, **kwargs) -> str:
+    """The one-line message ``call`` raises (an EstimateError, and so a ValueError)."""
+    with pytest.raises(formulas.EstimateError) as raised:
+        call(*args, **kwargs)
+    message = str(raised.value)
+    assert "\n" not in message and isinstance(raised.value, ValueError)
+    return message
+
+
+def _all_finite(result: dict) -> bool:
+    return all(math.isfinite(result[name]) for name in OUTPUT_NAMES)
+
+
+# The bad-input matrix's cases for some faces only: formulas and the command line
+
+
+def _on(face):
+    return [case for case in SOME_FACES if face in case.faces]
+
+
+@pytest.mark.parametrize("case", _on("formulas"), ids=[c.id for c in _on("formulas")])
+def test_formulas_face(case):
+    expect = case.expected("formulas")
+    if isinstance(expect, str):
+        assert _error(formulas.estimate, **case.inputs).startswith(expect)
+    else:
+        result = formulas.estimate(**case.inputs)
+        assert result[case.output] == pytest.approx(expect) and _all_finite(result)
+
+
+def _flags(inputs: dict) -> list[str]:
+    return [f"--{name.replace('_', '-')}={value}" for name, value in inputs.items()]
+
+
+@pytest.mark.parametrize("case", _on("cli"), ids=[c.id for c in _on("cli")])
+def test_cli_face(case, capsys):
+    status = main(["estimate", "--format", "json", *_flags(case.inputs)])
+    out, err = capsys.readouterr()
+    expect = case.expected("cli")
+    if isinstance(expect, str):
+        assert status == 2
+        assert err.startswith(f"xlplugin: error: {expect}") and err.count("\n") == 1
+    else:
+        assert status == 0, err
+        assert json.loads(out)[case.output] == pytest.approx(expect)
+
+
+def test_the_matrix_grew_and_its_ids_stay_unique():
+    ids = [c.id for c in CASES + SOME_FACES]
+    assert len(ids) == len(set(ids)) and len(SOME_FACES) >= 25
+    assert all(c.faces <= {"formulas", "cli", "excel", "http", "workbook"} for c in SOME_FACES)
+    assert all(c.faces != {"formulas", "cli", "excel", "http", "workbook"} for c in SOME_FACES)
+
+
+# 1. Extreme magnitudes: the input to change, the quantity and the way
+
+
+@pytest.mark.parametrize(
+    ("inputs", "name", "way"),
+    [
+        ({"utilization": 1e-320}, "utilization", "larger"),
+        ({"gpu_flops": 1e-320}, "gpu_flops", "larger"),
+        ({"gpu_flops": 5e-324}, "gpu_flops", "larger"),
+        ({"params": 1e308}, "params", "smaller"),
+        ({"gpu": 1e-320, "gpu_hourly_usd": 2.745}, "gpu", "larger"),
+        ({"measured_inference_seconds": 1e-320}, "measured_inference_seconds", "larger"),
+        ({"gpu_memory_bytes": 1e-320}, "gpu_memory_bytes", "larger"),
+        ({"usable_memory_fraction": 1e-320}, "usable_memory_fraction", "larger"),
+        ({"dau": 1e308}, "dau", "smaller"),
+        ({"dau": 1e-320}, "dau", "larger"),
+        ({"requests_per_user": 1e-320}, "requests_per_user", "larger"),
+        ({"peak_factor": 1e308}, "peak_factor", "smaller"),
+        ({"gpu_hourly_usd": 1e308}, "gpu_hourly_usd", "smaller"),
+        ({"response_bytes": 1e308}, "response_bytes", "smaller"),
+        # two extreme inputs: the one whose default lets the result be computed
+        ({"dau": 1e-3, "utilization": 1e-320}, "utilization", "larger"),
+        ({"params": 1e4, "gpu_flops": 1e-320}, "gpu_flops", "larger"),
+    ],
+)
+def test_an_overflow_names_the_input_to_change(inputs, name, way):
+    message = _error(formulas.estimate, **inputs)
+    assert message.startswith(f"{name}: got ")
+    assert "overflow (too large to compute)" in message and message.endswith(f"a {way} value")
+
+
+def test_the_overflow_error_is_an_invalid_input_error_with_its_fields():
+    with pytest.raises(OverflowInputError) as raised:
+        formulas.estimate(dau=1e308)
+    error = raised.value
+    assert isinstance(error, formulas.InvalidInputError)
+    assert (error.name, error.value, error.row) == ("dau", 1e308, None)
+    assert error.quantity == "profile_storage_bytes" and error.smaller
+    assert str(error) == (
+        "dau: got 1e+308; accepts a number > 0, but this value makes profile_storage_bytes "
+        "overflow (too large to compute): try a smaller value"
+    )
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: formulas.gpu_count(1e8, 10, 8.1e9, gpu_flops=1e-320),
+        lambda: formulas.qps_per_gpu(8.1e9, gpu_flops=5e-324),
+        lambda: formulas.gpu_count(1e8, 10, 8.1e9, gpu=1e-320),
+        lambda: formulas.usd_per_1k_requests(1e-320, 1e-10, 8.1e9),
+        lambda: formulas.gpus_per_replica(8.1e9, gpu_memory_bytes=1e-320),
+    ],
+)
+def test_the_per_output_functions_raise_no_arithmetic_error(call):
+    message = _error(call)
+    assert message.split(":")[0] in INPUT
+
+
+def test_the_excel_functions_answer_an_overflow_in_their_cell():
+    [[one]] = functions.gpu_count(1e8, 10, 8.1e9, gpu_flops=1e-320)  # the one-cell path
+    assert one.startswith("#VALUE! gpu_flops: got 1e-320; accepts a number > 0, but")
+    [[column]] = functions.gpu_count([[1e8], [2e8]], 10, 8.1e9, gpu_flops=[[1e15], [1e-320]])
+    assert column.startswith("#VALUE! gpu_flops: got 1e-320 (row 2); accepts")
+    [[many]] = functions.estimate(1e8, 10, 8.1e9, gpu_flops=5e-324)
+    assert many.startswith("#VALUE! gpu_flops: got 5e-324; accepts a number > 0, but")
+
+
+def test_an_overflow_in_a_table_names_its_row():
+    frame = pd.DataFrame({"dau": [1e8, 2e8, 1e308], "utilization": [0.5, 0.5, 0.5]})
+    message = _error(formulas.estimate_table, frame)
+    assert message.startswith("dau: got 1e+308 (row 3); accepts a number > 0, but this value")
+    arrays = _error(formulas.estimate, gpu_flops=np.array([1e15, 1e-320, 1e-320]))
+    assert arrays.startswith("gpu_flops: got 1e-320 (row 2); accepts a number > 0, but")
+
+
+def test_the_command_line_answers_an_overflow_in_one_line_without_a_traceback():
+    done = subprocess.run(
+        [sys.executable, "-m", "xlplugin.cli", "estimate", "--gpu-flops", "1e-320"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.startswith("xlplugin: error: gpu_flops: got 1e-320; accepts")
+    assert done.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("inputs", "name"),
+    [
+        ({"dau": 10**400}, "dau"),
+        ({"params": 10**400}, "params"),
+        ({"max_gpus_per_replica": 10**400}, "max_gpus_per_replica"),
+        ({"gpu": 10**400}, "gpu"),
+        ({"gpu": -(10**5000)}, "gpu"),  # more digits than int's repr allows
+        ({"dau": np.array([1e8, 10**400], dtype=object)}, "dau"),
+        ({"dau": pd.Series([1e8, 10**400])}, "dau"),
+    ],
+)
+def test_an_int_too_large_for_a_float_is_refused_by_name(inputs, name):
+    message = _error(formulas.estimate, **inputs)
+    assert message.startswith(f"{name}: got ")
+    assert message.endswith("at most 1.8e+308 (a larger one cannot be computed)")
+
+
+def test_an_int_a_float_can_hold_is_taken():
+    assert formulas.estimate(dau=100_000_000, params=8_100_000_000, **SEED)["gpu_count"] == 61
+    assert formulas.estimate(gpu_hourly_usd=10**250)["gpu_hourly_usd"] == 1e250
+
+
+def test_a_gpu_array_holding_a_huge_int_is_refused_by_row():
+    gpus = np.array(["A100", 10**400], dtype=object)
+    message = _error(formulas.estimate, gpu=gpus, gpu_hourly_usd=2.745)
+    assert message.startswith("gpu: got 1e+400 (row 2); accepts a catalogue name or a FLOP/s")
+
+
+# 2. Silently wrong answers
+
+
+@pytest.mark.parametrize("gpu", [math.inf, np.array([312e12, math.inf])])
+def test_an_infinite_gpu_is_refused(gpu):
+    message = _error(formulas.estimate, gpu=gpu, gpu_hourly_usd=2.745)
+    assert (
+        message.startswith("gpu: got inf") and "a catalogue name or a FLOP/s number > 0" in message
+    )
+    assert _error(formulas.inference_seconds, 8.1e9, gpu=gpu).startswith("gpu: got inf")
+
+
+@pytest.mark.parametrize(
+    ("dau", "requests_per_user", "params"),
+    [(1e-300, 1e-300, 8.1e9), (1e-320, 10, 8.1e9), (5e-324, 1, 70e9), (1e-300, 10, 70e9)],
+)
+def test_positive_traffic_never_needs_zero_gpus(dau, requests_per_user, params):
+    per_replica = formulas.gpus_per_replica(params)
+    assert formulas.gpu_count(dau, requests_per_user, params) == per_replica >= 1
+    rows = formulas.gpu_count(np.array([dau, 1e8]), requests_per_user, params)
+    assert rows[0] == per_replica and rows[1] >= per_replica
+    [[cell]] = functions.gpu_count(dau, requests_per_user, params)
+    assert cell == per_replica
+
+
+def test_the_seed_and_normal_counts_are_unchanged():
+    assert formulas.estimate(**SEED)["gpu_count"] == 61
+    assert formulas.gpu_count(1e8, 10, 8.1e9, **SEED) == 61
+    assert formulas.gpu_count(1e-300, 10, 8.1e9) == 1
+    assert list(formulas.gpu_count(np.array([1e8, 2e8]), 10, 8.1e9, **SEED)) == [61, 121]
+
+
+def test_memory_too_small_to_compute_is_not_one_gpu():
+    # roundup(infinity) was NaN, which "memory unknown" turned into one GPU per replica
+    assert _arrays.roundup(math.inf) == math.inf
+    assert list(_arrays.roundup(np.array([math.inf, 2.5]))) == [math.inf, 3.0]
+    assert math.isnan(_arrays.roundup(math.nan))
+    message = _error(formulas.gpus_per_replica, 8.1e9, gpu_memory_bytes=1e-320)
+    assert message.startswith("gpu_memory_bytes: got 1e-320; accepts a number > 0, but")
+
+
+def test_at_least_one_keeps_nan_and_larger_counts():
+    assert _arrays.at_least_one(0.0) == 1.0 and _arrays.at_least_one(3.0) == 3.0
+    assert math.isnan(_arrays.at_least_one(math.nan))
+    assert list(_arrays.at_least_one(np.array([0.0, 2.0, np.nan]))[:2]) == [1.0, 2.0]
+
+
+# 3. Fractions: a plain number above 1 is ambiguous
+
+
+FRACTIONS = [q.name for q in INPUTS + PROJECTION_INPUTS if q.unit.split("/")[0] == "fraction"]
+
+
+def test_the_fraction_inputs_and_their_choice():
+    # the seed's five decided: a plain 20 means 20 % far more often than 2,000 %
+    seed = ["index_overhead", "usable_memory_fraction", "utilization", "headroom", "dau_growth"]
+    assert set(seed) <= set(FRACTIONS)
+    assert not any(INPUT[name].plain_above_one for name in seed)
+    assert set(_arrays._FRACTIONS) == {n for n in FRACTIONS if not INPUT[n].plain_above_one}
+
+
+@pytest.mark.parametrize("value", [20, 20.0, "20", " 20 ", np.float64(20), "0.02K"])
+def test_a_plain_number_above_one_is_refused_with_a_suggestion(value):
+    message = _error(formulas.estimate, headroom=value)
+    assert message == (
+        "headroom: got 20; accepts a fraction >= 0 such as 0.2 or 20%, above 1 only with % "
+        "(did you mean 20%?)"
+    )
+
+
+@pytest.mark.parametrize(
+    "array",
+    [
+        np.array([0.2, 20.0]),
+        [0.2, 20],
+        pd.Series([0.2, 20.0]),
+        np.array(["20%", "20"], dtype=object),
+    ],
+)
+def test_a_plain_number_above_one_is_refused_in_an_array_by_row(array):
+    message = _error(formulas.estimate, headroom=array)
+    assert message.startswith("headroom: got 20 (row 2); accepts a fraction >= 0")
+    assert message.endswith("(did you mean 20%?)")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"), [("150%", 1.5), (" 150 % ", 1.5), ("20%", 0.2), ("1000%", 10.0)]
+)
+def test_text_with_a_percent_sign_is_taken_as_written(text, value):
+    assert formulas.estimate(headroom=text)["headroom"] == value
+    table = formulas.estimate_table(pd.DataFrame({"headroom": ["20%", text]}))
+    assert list(table["gpu_count"]) == [
+        formulas.estimate(headroom=0.2)["gpu_count"],
+        formulas.estimate(headroom=text)["gpu_count"],
+    ]
+    assert list(formulas.gpu_count(1e8, 10, 8.1e9, headroom=np.array([0.2, text]))) == [
+        formulas.gpu_count(1e8, 10, 8.1e9, headroom=0.2),
+        formulas.gpu_count(1e8, 10, 8.1e9, headroom=text),  # a plain 1.5 is refused
+    ]
+
+
+def test_one_and_below_are_plain_fractions():
+    for name in ("index_overhead", "headroom"):
+        assert formulas.estimate(**{name: 1})[name] == 1.0
+        assert formulas.estimate(**{name: 0.999})[name] == 0.999
+
+
+def test_each_fraction_refuses_a_plain_percentage():
+    assert _error(formulas.estimate, index_overhead=25).endswith("(did you mean 25%?)")
+    assert _error(formulas.estimate, utilization=40) == (
+        "utilization: got 40; accepts a number in (0, 1] (did you mean 40%?)"
+    )
+    assert _error(formulas.estimate, usable_memory_fraction="90").endswith("(did you mean 90%?)")
+    # above the bound either way: no suggestion that would be refused too
+    assert _error(formulas.estimate, utilization=150) == (
+        "utilization: got 150; accepts a number in (0, 1]"
+    )
+    assert _error(formulas.estimate, utilization="150%") == (
+        "utilization: got 1.5; accepts a number in (0, 1]"
+    )
+
+
+def test_monthly_growth_is_a_fraction_too():
+    assert _error(formulas.projection, months=3, dau_growth=5) == (
+        "dau_growth: got 5; accepts a fraction in (-1, 10] such as 0.2 or 20%, above 1 only "
+        "with % (did you mean 5%?)"
+    )
+    plan = formulas.projection(months=3, dau_growth="500%")
+    assert list(plan["dau"]) == [1e8, 6e8, 36e8]
+    assert _error(formulas.projection, months=3, dau_growth=50).startswith(
+        "dau_growth: got 50; accepts a number in (-1, 10] (did you mean 50%?)"
+    )
+
+
+def test_the_defaults_and_the_seed_pass():
+    for q in INPUTS + PROJECTION_INPUTS:
+        if q.kind != "name" and q.default is not None:
+            assert _arrays.number_array(q.name, q.default) == q.default
+            assert _arrays.valid(q.name, float(q.default)) == q.default
+    assert formulas.estimate(**SEED)["gpu_count"] == 61
+
+
+def test_the_excel_functions_refuse_a_plain_percentage_too():
+    [[message]] = functions.gpu_count(1e8, 10, 8.1e9, headroom=20.0)
+    assert message.startswith("#VALUE! headroom: got 20; accepts a fraction >= 0")
+    assert functions.gpu_count(1e8, 10, 8.1e9, headroom="150%", **SEED) == [[151]]
+
+
+def test_the_one_cell_check_stays_one_comparison(monkeypatch):
+    # a float well inside a fraction's range never reaches the general path
+    def refuse(*args):
+        raise AssertionError("the general path was taken")
+
+    monkeypatch.setattr(_arrays, "number_array", refuse)
+    for name, value in (("headroom", 0.2), ("utilization", 0.5), ("index_overhead", 0.25)):
+        assert _arrays.valid(name, value) == value
+    assert _arrays._INSIDE["headroom"] == (0.0, 1.0)
+    assert _arrays._INSIDE["dau"] == (0.0, math.inf)
+
+
+# 4. The command line refuses an empty value
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--dau", ""], "--dau: got an empty value; accepts a number > 0"),
+        (["--dau="], "--dau: got an empty value; accepts a number > 0"),
+        (["--gpu", "  "], "--gpu: got an empty value; accepts a catalogue name"),
+        (["--gpu-flops", ""], "--gpu-flops: got an empty value; accepts a number > 0"),
+        (["--model", ""], "--model: got an empty value; accepts a model preset name"),
+    ],
+)
+def test_an_empty_flag_is_refused(flags, message, capsys):
+    assert main(["estimate", *flags]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith(f"xlplugin: error: {message}") and err.count("\n") == 1
+
+
+def test_an_empty_flag_exits_2_in_a_process():
+    done = subprocess.run(
+        [sys.executable, "-m", "xlplugin.cli", "estimate", "--dau", ""],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and done.stderr == (
+        "xlplugin: error: --dau: got an empty value; accepts a number > 0 (leave the flag out "
+        "for the default: 100,000,000)\n"
+    )
+
+
+# 5. The parser's suggestion survives
+
+
+@pytest.mark.parametrize(
+    ("inputs", "message"),
+    [
+        ({"dau": "1,5"}, "dau: got '1,5'; accepts a number > 0 (did you mean 1.5?)"),
+        ({"dau": "1,5M"}, "dau: got '1,5M'; accepts a number > 0 (did you mean 1.5M?)"),
+        ({"params": "8,1B"}, "params: got '8,1B'; accepts a number >= 1,000 (below 1,000 looks "),
+        ({"response_bytes": "1,5MB"}, "response_bytes: got '1,5MB'; accepts a number >= 0 (did"),
+        ({"headroom": "0,2"}, "headroom: got '0,2'; accepts a number >= 0"),
+        ({"dau": np.array(["1e8", "2,5"])}, "dau: got '2,5'; accepts a number > 0 (did you mean"),
+    ],
+)
+def test_the_parsers_suggestion_is_kept(inputs, message):
+    assert _error(formulas.estimate, **inputs).startswith(message)
+
+
+def test_a_suggestion_the_input_would_refuse_is_left_out():
+    assert _error(formulas.estimate, params="8,1").endswith("write 8.1B)")
+    assert _error(formulas.estimate, params="8,1B").endswith("(did you mean 8.1B?)")
+    assert _error(formulas.estimate, utilization="1,5") == (
+        "utilization: got '1,5'; accepts a number in (0, 1]"
+    )
+
+
+# 7. Properties: any value of one input gives finite outputs or a one-line error
+
+
+NUMBERS = [q.name for q in INPUTS if q.kind != "name"]
+floats = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True, allow_subnormal=True),
+    st.floats(min_value=-1e-300, max_value=1e-300, allow_subnormal=True),
+    st.floats(min_value=1e290, max_value=1e308),
+    st.sampled_from([0.0, -0.0, 5e-324, 1e-320, 1e-308, 1e308, 1.7976931348623157e308, 1.5, 20.0]),
+)
+texts = st.one_of(
+    st.text(max_size=12),
+    st.from_regex(r"\A *[-+]?[0-9,_.]{1,8}(e[-+]?[0-9]{1,3})? ?(K|M|B|G|T|KB|MB|GB|%)? *\Z"),
+    st.sampled_from(["inf", "-inf", "nan", "1e400", "1e-400", "1e308M", "1,5", "150%", "20", ""]),
+)
+ints = st.one_of(st.integers(), st.sampled_from([10**308, 10**309, -(10**400), 2**1024]))
+values = st.one_of(floats, texts, ints, st.booleans(), st.none())
+
+
+def _check_outcome(name: str, call) -> None:
+    try:
+        result = call()
+    except formulas.EstimateError as error:
+        message = str(error)
+        assert "\n" not in message, message
+        assert message.split(":")[0] in INPUT, message  # starts with an input's name
+        return
+    assert _all_finite(result), {n: result[n] for n in OUTPUT_NAMES}
+    assert result["gpu_count"] >= 1 and result["gpu_count"] >= result["gpus_per_replica"]
+
+
+@pytest.mark.parametrize("name", NUMBERS)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=values)
+def test_any_value_of_one_input_is_a_result_or_a_one_line_error(name, value):
+    _check_outcome(name, lambda: formulas.estimate(**{name: value}))
+
+
+@settings(max_examples=150, deadline=None)
+@given(value=st.one_of(floats, texts, ints))
+def test_any_gpu_is_a_result_or_a_one_line_error(value):
+    _check_outcome("gpu", lambda: formulas.estimate(gpu=value, gpu_hourly_usd=2.745))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    name=st.sampled_from(NUMBERS),
+    value=st.one_of(floats, texts),
+    other=st.sampled_from(NUMBERS),
+    extreme=st.sampled_from([5e-324, 1e-320, 1e-300, 1e300, 1e308]),
+)
+def test_two_extreme_inputs_are_a_result_or_a_one_line_error(name, value, other, extreme):
+    _check_outcome(name, lambda: formulas.estimate(**{other: extreme, name: value}))
+
+
+@settings(max_examples=100, deadline=None)
+@given(name=st.sampled_from(NUMBERS), value=st.one_of(floats, texts))
+def test_an_excel_cell_is_a_number_or_a_one_line_message(name, value):
+    # GPU_COUNT through the one-cell path: Office.js sends floats, text or null
+    if name not in functions.gpu_count.__signature__.parameters:
+        name = "utilization"
+    args = {"dau": 1e8, "requests_per_user": 10.0, "params": 8.1e9, name: value}
+    if isinstance(value, float) and not math.isfinite(value):
+        args[name] = None if math.isnan(value) else "#NUM!"
+    [[cell]] = functions.gpu_count(**args)
+    if isinstance(cell, str):
+        assert cell.startswith("#VALUE! ") and "\n" not in cell, cell
+    else:
+        assert isinstance(cell, int) and cell >= 1
+
+
+def test_nan_is_still_an_empty_value():
+    assert formulas.estimate(utilization=NAN, headroom=NAN, **SEED)["gpu_count"] == 61
