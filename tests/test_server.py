@@ -155,6 +155,37 @@ def test_serve_caches_results_and_has_no_namespace(server):
     assert "<Namespace" not in manifest  # =GPU_COUNT(...), as in xlwings Lite
 
 
+@pytest.mark.server
+@needs_server
+def test_serve_takes_a_name_in_any_case_and_refuses_a_malformed_call_with_400(server):
+    seed = (100_000_000, 10, 8.1e9, "A100")
+    assert _call(server, "Gpu_Count", *seed) == _call(server, "gpu_count", *seed)
+    call = body("gpu_count", 100_000_000, 10, 8.1e9)
+    for malformed in (
+        {k: v for k, v in call.items() if k != "runtime"},
+        {k: v for k, v in call.items() if k != "culture_info_name"},
+        {**call, "date_format": 7},
+        {**call, "args": [[[{"dau": 1}]]]},
+    ):
+        response = server.post("/xlwings/custom-functions-call", json=malformed)
+        assert response.status_code == 400 and response.text.count("\n") == 1, response.text
+    assert server.get("/xlwings/custom-functions-call").status_code == 405
+
+
+@pytest.mark.server
+@needs_server
+def test_serve_manifest_urls_ignore_a_forged_host_header(server):
+    import re
+
+    manifest = server.get(
+        "/manifest.xml", headers={"host": "evil.example", "x-forwarded-host": "evil.example"}
+    ).text
+    assert "evil.example" not in manifest
+    assert f"{server.base_url}/xlwings/custom-functions-meta.json" in manifest
+    ours = re.findall(r'https?://127\.0\.0\.1[^"<\s]*', manifest)
+    assert ours and all(url.startswith(str(server.base_url)) for url in ours)
+
+
 def test_serve_without_xlwings_server_says_how_to_install(tmp_path):
     script = textwrap.dedent("""
         import importlib.util, sys

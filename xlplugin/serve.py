@@ -5,10 +5,57 @@ custom functions, on 127.0.0.1 unless told otherwise. xlwings Server imports a t
 package ``custom_functions`` from its project folder (``XLWINGS_PROJECT_DIR``); the
 folder is generated in a temporary directory and removed when the server stops.
 
-The server refuses a request body over ``--max-body-bytes`` (``XLPLUGIN_MAX_BODY_BYTES``,
-default :data:`MAX_BODY_BYTES`) with ``413`` and a one-line plain-text message, before
-parsing it (:class:`BodyLimit`); the Excel functions refuse a range over ``--max-cells``
-(``XLPLUGIN_MAX_CELLS``) with a one-line ``#VALUE!`` cell.
+Every request passes a guard (:class:`BodyLimit`), inside xlwings Server's CORS and
+security-header layers so that its answers carry the same headers as the others. It:
+
+- refuses a request body over ``--max-body-bytes`` (``XLPLUGIN_MAX_BODY_BYTES``, default
+  :data:`MAX_BODY_BYTES`) with ``413``, before parsing it;
+- waits at most ``--body-timeout`` seconds (``XLPLUGIN_BODY_TIMEOUT``, default
+  :data:`BODY_TIMEOUT`) for each piece of a body, and for the whole body that long plus a
+  second per :data:`MIN_BODY_RATE` bytes, then answers ``408`` and closes the connection
+  (a connection that does not finish a request's headers that long is closed);
+- refuses a custom-functions-call that is not what Excel's Office.js sends (``400``;
+  ``415`` for a body that is not JSON), naming the problem in one line and never repeating
+  the body; a function name matches in any case (``Gpu_Count``), as in Excel;
+- builds URLs (those of ``/manifest.xml``) from ``--public-url`` (``XLPLUGIN_PUBLIC_URL``)
+  or else the address the server listens on (listening on all interfaces, ``--host
+  0.0.0.0``: the address each connection reached), never from the request's ``Host`` or
+  ``X-Forwarded-Host`` header;
+- answers a POST to ``/xlwings/custom-scripts-call/...`` with ``404`` (there are no scripts).
+
+Its answers are one line of plain text. The Excel functions refuse a range over
+``--max-cells`` (``XLPLUGIN_MAX_CELLS``) with a one-line ``#VALUE!`` cell. The answer of a
+custom-functions-call is encoded once, with orjson when it is installed
+(:mod:`xlplugin._server_hooks`, which holds what depends on xlwings Server's internals).
+
+Behind a reverse proxy with TLS (Excel needs HTTPS), run ``xlplugin serve --workers 4
+--public-url https://excel.example.com`` on 127.0.0.1 and let the proxy terminate TLS, e.g.
+nginx::
+
+    server {
+        listen 443 ssl;
+        server_name excel.example.com;
+        ssl_certificate     /etc/ssl/excel.example.com.pem;
+        ssl_certificate_key /etc/ssl/excel.example.com.key;
+        client_max_body_size 50m;          # as --max-body-bytes
+        client_body_timeout 10s;           # as --body-timeout
+        location / {
+            proxy_pass http://127.0.0.1:8000;
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_read_timeout 60s;
+        }
+    }
+
+The add-in manifest is then ``https://excel.example.com/manifest.xml``; nginx also buffers
+each request before passing it on, which shields the workers from slow clients. uvicorn
+trusts ``X-Forwarded-Proto`` and ``-For`` from 127.0.0.1 only (``FORWARDED_ALLOW_IPS`` says
+otherwise). Each worker is a process of its own (uvicorn's ``--workers``); with more than
+one, socket.io (used only by streaming functions, which xlplugin has none of) is off unless
+``XLWINGS_ENABLE_SOCKETIO`` says otherwise. A page of another origin that calls the server
+needs that origin in ``XLWINGS_CORS_ALLOW_ORIGINS`` (a JSON list, e.g.
+``'["https://other.example"]'``).
 
 ``lite`` writes what an xlwings Lite workbook needs: ``main.py`` (one import),
 ``requirements.txt`` and a pure-Python wheel of ``formulas`` and ``xlplugin`` to host
@@ -18,24 +65,31 @@ where the browser can fetch it.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import base64
+import functools
 import hashlib
 import importlib.util
+import inspect
+import itertools
 import json
 import logging
 import os
+import signal
 import sys
 import tempfile
 import zipfile
 from importlib import resources
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from xlplugin import formulas
 import xlplugin
 
 __all__ = [
+    "BODY_TIMEOUT",
     "DRAIN_BYTES",
     "MAX_BODY_BYTES",
+    "MIN_BODY_RATE",
     "BodyLimit",
     "add_parser",
     "app",
@@ -50,6 +104,11 @@ _log = logging.getLogger("xlplugin.serve")
 
 MAX_BODY_BYTES = 50_000_000  # 50 MB: a 1,000,000-cell range is about 15 MB of JSON
 DRAIN_BYTES = 1_000_000_000  # read and discarded past the limit, so the client sees the 413
+BODY_TIMEOUT = 10.0  # seconds: the longest wait for request headers, or a piece of a body
+MIN_BODY_RATE = 50_000  # bytes: a body may take a second per this many beyond BODY_TIMEOUT
+CALL_PATH = "/xlwings/custom-functions-call"
+SCRIPTS_PATH = "/xlwings/custom-scripts-call/"
+PARSED_CALL = "xlplugin.call"  # scope key: the call as parsed, for the route (_server_hooks)
 
 _CUSTOM_FUNCTIONS = '''\
 """Generated by `xlplugin serve`: the Excel functions this xlwings Server offers."""
@@ -67,23 +126,49 @@ def add_parser(subparsers) -> None:
         help="start xlwings Server with the Excel functions (needs the server extra)",
         description="Start xlwings Server with every Excel function of xlplugin. Excel loads "
         "it through the add-in manifest at /manifest.xml; Excel needs HTTPS, so pass a "
-        "certificate (e.g. from mkcert) for anything but a quick HTTP test. Licence: xlwings "
-        "Server is PolyForm Noncommercial 1.0.0 or commercial; set XLWINGS_LICENSE_KEY.",
+        "certificate (e.g. from mkcert) for anything but a quick HTTP test, or run it on "
+        "127.0.0.1 behind a reverse proxy that terminates TLS (nginx: proxy_pass to this "
+        "port, proxy_set_header X-Forwarded-Proto $scheme) and give the proxy's address with "
+        "--public-url. Licence: xlwings Server is PolyForm Noncommercial 1.0.0 or "
+        "commercial; set XLWINGS_LICENSE_KEY.",
     )
     serve.add_argument(
         "--host",
         default="127.0.0.1",
         help="interface to listen on (default: 127.0.0.1, this machine only)",
     )
-    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    serve.add_argument("--port", type=_port, default=8000, help="port, 1 to 65535 (default: 8000)")
+    serve.add_argument(
+        "--public-url",
+        type=_public_url,
+        default=None,
+        help="scheme://host[:port] that Excel reaches the server at, for the URLs of the "
+        "add-in manifest, e.g. https://excel.example.com behind a reverse proxy (default: "
+        "$XLPLUGIN_PUBLIC_URL, or the address the server listens on; never the request's "
+        "Host header)",
+    )
     serve.add_argument("--ssl-certfile", help="TLS certificate (PEM) to serve HTTPS")
     serve.add_argument("--ssl-keyfile", help="TLS private key (PEM) to serve HTTPS")
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="worker processes (uvicorn's --workers; default: 1)",
+    )
     serve.add_argument(
         "--max-body-bytes",
         type=_positive,
         default=None,
         help="largest request body; larger ones get 413 (default: "
         f"$XLPLUGIN_MAX_BODY_BYTES or {MAX_BODY_BYTES:,})",
+    )
+    serve.add_argument(
+        "--body-timeout",
+        type=_seconds,
+        default=None,
+        help="seconds to wait for a request's headers or each piece of its body; slower "
+        f"clients get 408 and are disconnected (default: $XLPLUGIN_BODY_TIMEOUT or "
+        f"{BODY_TIMEOUT:g})",
     )
     serve.add_argument(
         "--max-cells",
@@ -93,6 +178,7 @@ def add_parser(subparsers) -> None:
         "(default: $XLPLUGIN_MAX_CELLS or 1,000,000)",
     )
     serve.set_defaults(run=_serve)
+    serve.error = functools.partial(_one_line_error, serve)
     lite = subparsers.add_parser(
         "lite",
         help="write main.py, requirements.txt and a wheel for xlwings Lite",
@@ -110,6 +196,11 @@ def add_parser(subparsers) -> None:
     lite.set_defaults(run=_lite)
 
 
+def _one_line_error(parser: argparse.ArgumentParser, message: str):
+    """argparse's error as one line (no usage block), status 2."""
+    parser.exit(2, f"{parser.prog}: {message} (see {parser.prog} --help)\n")
+
+
 def _positive(text: str) -> int:
     try:
         value = int(text.replace("_", "").replace(",", ""))
@@ -120,53 +211,144 @@ def _positive(text: str) -> int:
     return value
 
 
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"got {text!r}; accepts a whole number from 1 to 65535")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 3600:  # also refuses NaN
+        raise argparse.ArgumentTypeError(f"got {text!r}; accepts seconds above 0, up to 3600")
+    return value
+
+
+def _public_url(text: str) -> str:
+    accepts = "accepts http:// or https:// and a host, optionally :port, without a path"
+    try:
+        parts = urlsplit(text.strip())
+        port = parts.port  # ValueError when out of range
+    except ValueError:
+        parts, port = None, None
+    if (
+        parts is None
+        or parts.scheme.lower() not in ("http", "https")
+        or not parts.hostname
+        or parts.username is not None
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+    ):
+        raise argparse.ArgumentTypeError(f"got {text!r}; {accepts}")
+    try:
+        host = parts.hostname.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise argparse.ArgumentTypeError(f"got {text!r}; {accepts}") from None
+    host = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme.lower()}://{host}" + (f":{port}" if port else "")
+
+
 def _limit(environ: dict, name: str, default: int) -> int:
+    return _setting(environ, name, default, _positive)
+
+
+def _setting(environ: dict, name: str, default, parse):
     text = environ.get(name)
     if text is None or not text.strip():
         return default
     try:
-        return _positive(text)
+        return parse(text)
     except argparse.ArgumentTypeError as error:
         print(f"xlplugin serve: {name}: {error}", file=sys.stderr)
         raise SystemExit(2) from None
 
 
 class BodyLimit:
-    """ASGI middleware: refuse an HTTP request body larger than ``max_bytes`` with 413.
+    """ASGI middleware: the request guard of ``xlplugin serve``.
 
-    A declared Content-Length over the limit is refused before the body is read; a body
-    without one (chunked) is counted as it streams. Below the limit the body is read whole
-    and handed on unchanged (the JSON endpoints read it whole anyway); past it, nothing more
-    is kept: up to ``drain_bytes`` are read and dropped so that the client, still sending,
-    can read the answer, a one-line plain-text message such as
-    ``request body: got 325,000,000 bytes; accepts at most 50,000,000 bytes``.
+    A body larger than ``max_bytes`` is refused with 413: a declared Content-Length over
+    the limit before the body is read; a body without one (chunked) as it streams. Below the
+    limit the body is read whole and handed on unchanged (the JSON endpoints read it whole
+    anyway); past it, nothing more is kept: up to ``drain_bytes`` are read and dropped so
+    that the client, still sending, can read the answer, a one-line plain-text message such
+    as ``request body: got 325,000,000 bytes; accepts at most 50,000,000 bytes``.
+
+    Each piece of the body must come within ``body_timeout`` seconds, and the whole of it
+    within ``body_timeout`` plus a second per :data:`MIN_BODY_RATE` bytes; else 408 and the
+    connection is closed. A POST to the custom-functions-call must be the JSON Office.js
+    sends (:func:`call_problem`, 400; 415 for another content type), naming a function of
+    ``module`` (default :mod:`xlplugin.functions`) in any case; the call, parsed, is handed
+    on in the scope. The app sees ``public_url`` (``scheme://host[:port]``), or else the
+    address the connection reached, as the request's scheme and Host, whatever the client
+    sent. An exception in the app is answered with 500 and one line, not a traceback.
     """
 
-    def __init__(self, app, max_bytes: int = MAX_BODY_BYTES, drain_bytes: int = DRAIN_BYTES):
+    def __init__(
+        self,
+        app,
+        max_bytes: int = MAX_BODY_BYTES,
+        drain_bytes: int = DRAIN_BYTES,
+        body_timeout: float = BODY_TIMEOUT,
+        public_url: str | None = None,
+        module=None,
+    ):
         self.app, self.max_bytes, self.drain_bytes = app, max_bytes, drain_bytes
+        self.body_timeout, self.module = body_timeout, module
+        self.public = None
+        if public_url:
+            parts = urlsplit(_public_url(public_url))
+            self.public = (parts.scheme, parts.netloc.encode("ascii"))
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        self._as_configured(scope)
+        loop = asyncio.get_running_loop()
+        start, size = loop.time(), 0
         declared = self._declared(scope)
-        if declared is not None and declared > self.max_bytes:
-            if declared <= self.max_bytes + self.drain_bytes:
-                await self._drain(receive, self.drain_bytes + self.max_bytes)
-            return await self._refuse(send, f"{declared:,}")
-        chunks, size = [], 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                return  # the client went away
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_bytes:
-                if message.get("more_body", False):
-                    await self._drain(receive, self.drain_bytes)
-                return await self._refuse(send, f"more than {self.max_bytes:,}")
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
+
+        async def next_piece():
+            # Each piece within body_timeout; the whole body within body_timeout plus a
+            # second per MIN_BODY_RATE bytes (declared, or received so far).
+            left = start + self.body_timeout + max(declared or 0, size) / MIN_BODY_RATE
+            return await asyncio.wait_for(receive(), min(self.body_timeout, left - loop.time()))
+
+        try:
+            if declared is not None and declared > self.max_bytes:
+                if declared <= self.max_bytes + self.drain_bytes:
+                    await self._drain(next_piece, self.drain_bytes + self.max_bytes)
+                return await self._refuse(send, f"{declared:,}")
+            chunks = []
+            while True:
+                message = await next_piece()
+                if message["type"] != "http.request":
+                    return  # the client went away
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > self.max_bytes:
+                    if message.get("more_body", False):
+                        await self._drain(next_piece, self.drain_bytes)
+                    return await self._refuse(send, f"more than {self.max_bytes:,}")
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    break
+        except TimeoutError:
+            got = f"{size:,} of {declared:,}" if declared is not None else f"{size:,}"
+            return await self._answer(
+                send,
+                408,
+                f"request body: got {got} bytes, then nothing for too long; accepts a body "
+                f"sent within {self.body_timeout:g} s (XLPLUGIN_BODY_TIMEOUT)",
+                close=True,
+            )
         body, given = b"".join(chunks), False
         chunks.clear()
 
@@ -177,10 +359,20 @@ class BodyLimit:
             given = True
             return {"type": "http.request", "body": body, "more_body": False}
 
-        if scope["path"].endswith("/xlwings/custom-functions-call") and (
-            problem := call_problem(body)
-        ):
-            return await self._answer(send, 400, problem)
+        if scope.get("method") == "POST" and SCRIPTS_PATH in scope["path"]:
+            return await self._answer(send, 404, "custom scripts: xlplugin serve has none")
+        if scope.get("method") == "POST" and scope["path"].endswith(CALL_PATH):
+            if not _is_json(kind := self._header(scope, b"content-type")):
+                shown = repr(kind.decode("latin-1"))[:60]
+                return await self._answer(
+                    send, 415, f"content-type: got {shown}; accepts application/json"
+                )
+            problem, data, renamed = _check_call(body, _served(self.module))
+            if problem:
+                return await self._answer(send, 400, problem)
+            if renamed:  # Excel's spelling to Python's, for whoever reads the body
+                body = json.dumps(data).encode()
+            scope[PARSED_CALL] = data
         started = False
 
         async def watched(message):
@@ -195,24 +387,53 @@ class BodyLimit:
             if not started:
                 await self._answer(send, 500, f"server error: {type(error).__name__}")
 
-    @staticmethod
-    def _declared(scope) -> int | None:
-        for key, value in scope.get("headers", ()):
-            if key == b"content-length":
-                try:
-                    return int(value)
-                except ValueError:
-                    return None  # the HTTP server itself refuses a malformed length
-        return None
+    def _as_configured(self, scope) -> None:
+        """The public scheme and host in place of what the client sent."""
+        if self.public is not None:
+            scheme, host = self.public
+        elif server := scope.get("server"):
+            name, port = server
+            scheme = scope.get("scheme", "http")
+            name = f"[{name}]" if ":" in name else name
+            host = (name if port is None else f"{name}:{port}").encode()
+        else:
+            return
+        scope["scheme"] = scheme
+        scope["headers"] = [
+            *(
+                (key, value)
+                for key, value in scope.get("headers", ())
+                if key not in (b"host", b"x-forwarded-proto", b"x-forwarded-host")
+            ),
+            (b"host", host),
+        ]
 
     @staticmethod
-    async def _drain(receive, limit: int) -> None:
+    def _header(scope, name: bytes) -> bytes | None:
+        for key, value in scope.get("headers", ()):
+            if key == name:
+                return value
+        return None
+
+    @classmethod
+    def _declared(cls, scope) -> int | None:
+        value = cls._header(scope, b"content-length")
+        try:
+            return None if value is None else int(value)
+        except ValueError:
+            return None  # the HTTP server itself refuses a malformed length
+
+    @staticmethod
+    async def _drain(next_piece, limit: int) -> None:
         drained = 0
-        while drained <= limit:
-            message = await receive()
-            if message["type"] != "http.request" or not message.get("more_body", False):
-                return
-            drained += len(message.get("body", b""))
+        try:
+            while drained <= limit:
+                message = await next_piece()
+                if message["type"] != "http.request" or not message.get("more_body", False):
+                    return
+                drained += len(message.get("body", b""))
+        except TimeoutError:
+            return  # the 413 closes the connection anyway
 
     async def _refuse(self, send, size: str) -> None:
         await self._answer(
@@ -240,19 +461,53 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": text})
 
 
+def _is_json(kind: bytes | None) -> bool:
+    """No content type (FastAPI reads JSON then), application/json or application/*+json."""
+    if kind is None:
+        return True
+    main = kind.split(b";")[0].strip().lower()
+    return main == b"application/json" or (
+        main.startswith(b"application/") and main.endswith(b"+json")
+    )
+
+
 def _no_constant(name: str):
     raise ValueError(f"got {name}, which JSON does not allow")
 
 
-def call_problem(body: bytes) -> str | None:
+_CELL_TYPES = frozenset({str, int, float, bool, type(None)})
+_JSON_NAMES = {dict: "object", list: "list", str: "text", bool: "true/false", type(None): "null"}
+
+
+def _json_name(value) -> str:
+    return _JSON_NAMES.get(type(value), "number")
+
+
+@functools.lru_cache(maxsize=8)
+def _served(module=None) -> dict[str, tuple[str, inspect.Signature]]:
+    """The functions a call may name: lowercase name -> (Python name, signature)."""
+    if module is None:
+        from xlplugin import functions as module
+    names = getattr(module, "__all__", None)
+    if names is None:
+        names = [n for n, f in inspect.getmembers(module) if hasattr(f, "__xlfunc__")]
+    return {n.lower(): (n, inspect.signature(getattr(module, n))) for n in names}
+
+
+def call_problem(body: bytes, module=None) -> str | None:
     """What is wrong with a custom-functions-call request, in one line; None if nothing.
 
     Checked before xlwings Server sees it, which would otherwise answer a malformed call
     with a bare 500. JSON has no NaN or Infinity (Python's reader would take them): they are
-    refused here, so no such number reaches a function from this face.
+    refused here, so no such number reaches a function from this face. The function may be
+    named in any case, as in Excel; ``module`` holds the functions (default
+    :mod:`xlplugin.functions`).
     """
-    from xlplugin import functions
+    return _check_call(body, _served(module))[0]
 
+
+def _check_call(body: bytes, served: dict) -> tuple[str | None, dict | None, bool]:
+    """(the problem or None, the call parsed, whether func_name was respelled)."""
     accepts = (
         "accepts a JSON object with func_name (an xlplugin function), args (a list) "
         "and the version and client fields Office.js sends"
@@ -265,40 +520,97 @@ def call_problem(body: bytes) -> str | None:
             if isinstance(error, ValueError)
             else "nested too deeply"
         )
-        return f"request body: not valid JSON ({reason}); {accepts}"
+        return f"request body: not valid JSON ({reason}); {accepts}", None, False
     if not isinstance(data, dict):
-        return f"request body: got a JSON {type(data).__name__}; {accepts}"
+        return f"request body: got a JSON {_json_name(data)}; {accepts}", None, False
     name = data.get("func_name")
-    if not isinstance(name, str) or name.lower() not in functions.__all__:
+    if not isinstance(name, str) or name.lower() not in served:
         shown = repr(name)[:60]
         return (
             f"func_name: got {shown}; accepts one of "
-            f"{', '.join(n.upper() for n in sorted(functions.__all__))}"
+            f"{', '.join(n.upper() for n in sorted(served))}",
+            None,
+            False,
         )
+    python_name, signature = served[name.lower()]
     args = data.get("args")
     if not isinstance(args, list):
-        return f"args: got {type(args).__name__}; {accepts}"
-    parameters = getattr(functions, name.lower()).__signature__.parameters.values()
+        return f"args: got {type(args).__name__}; {accepts}", None, False
+    parameters = list(signature.parameters.values())
     required = [p.name for p in parameters if p.default is p.empty]
     if not len(required) <= len(args) <= len(parameters):
         return (
             f"args: got {len(args)} arguments; accepts {len(required)} to {len(parameters)} "
-            f"for {name.upper()} (required: {', '.join(required) or 'none'})"
+            f"for {name.upper()} (required: {', '.join(required) or 'none'})",
+            None,
+            False,
         )
     for field in ("version", "client"):
         if not isinstance(data.get(field), str):
-            return f"{field}: got {data.get(field)!r}; {accepts}"
+            return f"{field}: got {data.get(field)!r}"[:80] + f"; {accepts}", None, False
+    for field, required_field, kinds in (
+        ("runtime", True, (str,)),
+        ("culture_info_name", True, (str, type(None))),
+        ("date_format", False, (str, type(None))),
+        ("caller_address", False, (str, type(None))),
+        ("session_id", False, (str, type(None))),
+    ):
+        if field not in data and required_field:
+            return f"{field}: missing; {accepts}", None, False
+        if field in data and not isinstance(data[field], kinds):
+            kind = "text" if len(kinds) == 1 else "text or null"
+            return f"{field}: got a JSON {_json_name(data[field])}; accepts {kind}", None, False
+    for parameter, arg in zip(parameters, args, strict=False):
+        if problem := _range_problem(arg):
+            return f"args: {parameter.name}: {problem}", None, False
+    renamed = name != python_name
+    if renamed:
+        data["func_name"] = python_name
+    return None, data, renamed
+
+
+def _range_problem(arg) -> str | None:
+    """Office.js sends every argument as a 2-D list (rows) of cells: text, a number,
+    true/false or null. Ragged or empty ranges are for the function to refuse."""
+    accepts = "accepts a list of rows, each a list of cells (text, number, true/false, null)"
+    if type(arg) is not list:
+        return f"got a JSON {_json_name(arg)}; {accepts}"
+    # One pass in C over the rows and one over the cells; Python looks only for the culprit.
+    if arg and set(map(type, arg)) != {list}:
+        r, row = next((r, v) for r, v in enumerate(arg, 1) if type(v) is not list)
+        return f"row {r}: got a JSON {_json_name(row)}; {accepts}"
+    if not _CELL_TYPES.issuperset(map(type, itertools.chain.from_iterable(arg))):
+        for r, row in enumerate(arg, 1):
+            for c, cell in enumerate(row, 1):
+                if type(cell) not in _CELL_TYPES:
+                    return f"row {r}, cell {c}: got a JSON {_json_name(cell)}; {accepts}"
     return None
 
 
-def app(max_body_bytes: int | None = None):
-    """xlwings Server's application behind :class:`BodyLimit` (call once configured:
-    xlwings Server reads its settings when first imported)."""
-    from xlwings_server.main import main_app
+def app(
+    max_body_bytes: int | None = None,
+    body_timeout: float | None = None,
+    public_url: str | None = None,
+):
+    """xlwings Server's application with :class:`BodyLimit` inside it (call once configured:
+    xlwings Server reads its settings when first imported). Unset limits come from
+    ``XLPLUGIN_MAX_BODY_BYTES``, ``XLPLUGIN_BODY_TIMEOUT`` and ``XLPLUGIN_PUBLIC_URL``;
+    it is the factory of ``uvicorn --factory xlplugin.serve:app``, in each worker."""
+    from xlplugin import _server_hooks
 
     if max_body_bytes is None:
         max_body_bytes = _limit(os.environ, "XLPLUGIN_MAX_BODY_BYTES", MAX_BODY_BYTES)
-    return BodyLimit(main_app, max_body_bytes)
+    if body_timeout is None:
+        body_timeout = _setting(os.environ, "XLPLUGIN_BODY_TIMEOUT", BODY_TIMEOUT, _seconds)
+    if public_url is None:
+        public_url = _setting(os.environ, "XLPLUGIN_PUBLIC_URL", None, _public_url)
+    return _server_hooks.install(
+        BodyLimit,
+        max_bytes=max_body_bytes,
+        body_timeout=body_timeout,
+        public_url=public_url,
+        module=_server_hooks.served_module(),
+    )
 
 
 def project_files(directory: Path) -> Path:
@@ -338,12 +650,26 @@ def _serve(args: argparse.Namespace) -> int:
         )
         return 2
     xlwings = sys.modules.get("xlwings")
-    if "xlwings_server" in sys.modules or (xlwings and not getattr(xlwings, "on_server", 0)):
+    main = getattr(sys.modules.get("__main__"), "__spec__", None)
+    if (
+        "xlwings_server" in sys.modules
+        or (xlwings and not getattr(xlwings, "on_server", 0))
+        # Each worker process imports the main module first: let it be this light one.
+        or (args.workers > 1 and getattr(main, "name", None) != "xlplugin.serve")
+    ):
         # Both read their settings once, at import: start afresh, configured.
         os.environ["XLWINGS_ON_SERVER"] = "true"
         os.execv(sys.executable, [sys.executable, "-m", "xlplugin.serve", *_argv(args)])
-    # A bad limit in the environment: one line and status 2, not a traceback.
-    max_body = args.max_body_bytes or _limit(os.environ, "XLPLUGIN_MAX_BODY_BYTES", MAX_BODY_BYTES)
+    # A bad setting in the environment: one line and status 2, not a traceback. Settled
+    # here and handed to the workers (and app()) through the environment.
+    settled = {
+        "XLPLUGIN_MAX_BODY_BYTES": args.max_body_bytes
+        or _limit(os.environ, "XLPLUGIN_MAX_BODY_BYTES", MAX_BODY_BYTES),
+        "XLPLUGIN_BODY_TIMEOUT": args.body_timeout
+        or _setting(os.environ, "XLPLUGIN_BODY_TIMEOUT", BODY_TIMEOUT, _seconds),
+        "XLPLUGIN_PUBLIC_URL": args.public_url
+        or _setting(os.environ, "XLPLUGIN_PUBLIC_URL", None, _public_url),
+    }
     _limit(os.environ, "XLPLUGIN_MAX_CELLS", 1)
     with tempfile.TemporaryDirectory(prefix="xlplugin-server-") as folder:
         env = server_environment(project_files(Path(folder)))
@@ -354,34 +680,65 @@ def _serve(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
         os.environ.update(env)
+        os.environ.update({k: str(v) for k, v in settled.items() if v is not None})
         if args.max_cells:
             os.environ["XLPLUGIN_MAX_CELLS"] = str(args.max_cells)
+        if args.workers > 1:  # socket.io keeps sessions per process; no function streams
+            os.environ.setdefault("XLWINGS_ENABLE_SOCKETIO", "false")
         import uvicorn
 
         scheme = "https" if args.ssl_certfile else "http"
+        host = f"[{args.host}]" if ":" in args.host else args.host
+        public = settled["XLPLUGIN_PUBLIC_URL"]
+        if public is None and args.host not in ("0.0.0.0", "::", ""):
+            public = os.environ["XLPLUGIN_PUBLIC_URL"] = f"{scheme}://{host}:{args.port}"
         print(
-            f"xlplugin serve: Excel functions on {scheme}://{args.host}:{args.port} "
-            f"(add-in manifest: {scheme}://{args.host}:{args.port}/manifest.xml)",
+            f"xlplugin serve: Excel functions on {scheme}://{host}:{args.port} (add-in "
+            f"manifest: {public or f'{scheme}://THIS-HOST:{args.port}'}/manifest.xml)",
             file=sys.stderr,
         )
-        served = app(max_body)
         if args.max_cells:  # in case xlplugin._excel was imported before the variable was set
             from xlplugin import _excel
 
             _excel.MAX_ARGUMENT_CELLS = _excel.MAX_RESULT_CELLS = args.max_cells
+        # uvicorn re-raises SIGTERM/SIGINT once it has stopped: exit through this function,
+        # so that the temporary project folder is removed.
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, _stopped)
         uvicorn.run(
-            served,
+            "xlplugin.serve:app",
+            factory=True,
             host=args.host,
             port=args.port,
+            workers=args.workers,
             ssl_certfile=args.ssl_certfile,
             ssl_keyfile=args.ssl_keyfile,
+            # By name: a worker imports it (and xlplugin) once it answers uvicorn's health
+            # checks; a class would be imported before.
+            http="xlplugin._server_hooks:HeaderDeadline",
+            # A worker that does not answer uvicorn's health check in time is killed; it
+            # starts answering after importing the main module, slow on a busy machine.
+            timeout_worker_healthcheck=30,
+            timeout_keep_alive=5,
         )
     return 0
 
 
+def _stopped(signum, frame):
+    raise SystemExit(128 + signum)
+
+
 def _argv(args: argparse.Namespace) -> list[str]:
     argv = ["--host", args.host, "--port", str(args.port)]
-    for option in ("ssl_certfile", "ssl_keyfile", "max_body_bytes", "max_cells"):
+    for option in (
+        "public_url",
+        "ssl_certfile",
+        "ssl_keyfile",
+        "workers",
+        "max_body_bytes",
+        "body_timeout",
+        "max_cells",
+    ):
         if getattr(args, option):
             argv += [f"--{option.replace('_', '-')}", str(getattr(args, option))]
     return argv
@@ -429,6 +786,8 @@ def write_wheel(directory: Path) -> Path:
     version = xlplugin.__version__
     dist_info = f"xlplugin-{version}.dist-info"
     files = {}
+    from xlplugin import formulas  # here: a server worker need not import it first
+
     # formulas installs as xlplugin.formulas wherever its folder is (an editable install
     # keeps it beside xlplugin/, not inside it).
     for package in (formulas, xlplugin):
