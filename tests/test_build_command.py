@@ -164,11 +164,11 @@ def test_interrupted_build_keeps_the_old_file(folder, capsys, monkeypatch, failu
     run(capsys, "-o", "out.xlsx")
     before = (folder / "out.xlsx").read_bytes()
 
-    def fail_midway(path, values, **options):  # after openpyxl saved the temporary file
-        assert Path(path).stat().st_size > 0 and Path(path).parent == folder
+    def fail_midway(small, temporary, *args):  # once the temporary file exists
+        assert Path(temporary).exists() and Path(temporary).parent == folder
         raise failure
 
-    monkeypatch.setattr(build_module, "write_cached_values", fail_midway)
+    monkeypatch.setattr(build_module, "_write_package", fail_midway)
     with pytest.raises(type(failure)):
         main(["build", "-o", "out.xlsx", "--force"])
     assert (folder / "out.xlsx").read_bytes() == before
@@ -180,19 +180,19 @@ def test_interrupted_first_build_leaves_nothing(folder, monkeypatch):
     def fail(*args, **kwargs):
         raise RuntimeError("stop")
 
-    monkeypatch.setattr(build_module, "write_cached_values", fail)
+    monkeypatch.setattr(build_module, "_write_package", fail)
     with pytest.raises(RuntimeError):
         main(["build", "-o", "new.xlsx"])
     assert list(folder.iterdir()) == []
 
 
 def test_unwritable_folder_is_one_line(folder, capsys, monkeypatch):
-    import xlplugin.workbook.command as command
+    import xlplugin.workbook.atomic as atomic
 
     def refuse(*args, **kwargs):  # what a read-only folder does (root ignores chmod)
         raise PermissionError(13, "Permission denied", kwargs.get("dir"))
 
-    monkeypatch.setattr(command.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(atomic.tempfile, "mkstemp", refuse)
     (folder / "locked").mkdir()
     status, _, err = run(capsys, "-o", "locked/out.xlsx")
     assert status == 2 and err.count("\n") == 1 and "locked/out.xlsx" in err
@@ -200,12 +200,12 @@ def test_unwritable_folder_is_one_line(folder, capsys, monkeypatch):
 
 
 def test_failed_rename_is_one_line_and_cleans_up(folder, capsys, monkeypatch):
-    import xlplugin.workbook.command as command
+    import xlplugin.workbook.atomic as atomic
 
     def refuse(source, destination):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(command.os, "replace", refuse)
+    monkeypatch.setattr(atomic.os, "replace", refuse)
     status, _, err = run(capsys, "-o", "out.xlsx")
     assert (status, err) == (2, "xlplugin: error: out.xlsx: cannot write: Permission denied\n")
     assert list(folder.iterdir()) == []

@@ -185,9 +185,9 @@ def test_case_on_the_workbook(case, recalculated):
         assert set(outputs.values()) == {message}  # every output: readable text
 
 
-def test_a_bad_scenarios_row_shows_a_sentence_not_numbers(tmp_path):
-    from xlplugin.workbook.scenarios_sheet import BAD_ROW
-
+def test_a_bad_scenarios_row_names_its_bad_input_not_numbers(tmp_path):
+    """A bad cell typed over a Scenarios row (validation bypassed, as by a paste): the row's
+    message is formulas' own message for that input, and every output shows it."""
     path = build_workbook(tmp_path / "rows.xlsx", default_scenarios())
     layout = Layout(len(default_scenarios()))
     wb = openpyxl.load_workbook(path)
@@ -202,12 +202,23 @@ def test_a_bad_scenarios_row_shows_a_sentence_not_numbers(tmp_path):
     got = openpyxl.load_workbook(done, data_only=True)
     sheet = got["Scenarios"]
     column = layout.scenario_column
-    for row in rows.values():
+    for name, row in rows.items():
         assert sheet.cell(row, column["inputs_valid"]).value in (False, 0)
         assert sheet.cell(row, column["ok"]).value in (False, 0)
+        assert sheet.cell(row, column["bad_input"]).value.split() == [name]
+        message = sheet.cell(row, column["message"]).value
+        if name != "gpu":  # the sheet's Accepts text for a GPU has no "did you mean"
+            try:
+                formulas.estimate(**{name: bad[name]})
+            except formulas.EstimateError as error:
+                assert _comparable(message) == _comparable(str(error)), (message, str(error))
+        assert message.startswith(f"{name}: got "), message
         for o in OUTPUTS:
-            assert sheet.cell(row, column[o.name]).value == BAD_ROW, (row, o.name)
+            assert sheet.cell(row, column[o.name]).value == message, (row, o.name)
+    dau = sheet.cell(rows["dau"], column["message"]).value
+    assert dau == "dau: got -5; accepts a number > 0"
     seed_row = layout.scenario_first
     assert sheet.cell(seed_row, column["gpu_count"]).value == 61
     assert sheet.cell(seed_row, column["inputs_valid"]).value in (True, 1)
+    assert sheet.cell(seed_row, column["message"]).value in ("", None)
     assert got["Checks"]["B3"].value in (False, 0)  # the master flag

@@ -132,6 +132,29 @@ def _random_scenarios(count: int, seed: int = 20260101) -> pd.DataFrame:
             "storage_usd_per_gb_month": rng.uniform(0, 0.1),
             "egress_usd_per_gb": rng.uniform(0, 0.2),
             "retention_months": int(rng.integers(0, 61)),
+            # The serving model: most rows by the roofline, across modalities and shapes.
+            "inference_model": "roofline" if rng.random() < 0.9 else "flops",
+            "modality": str(rng.choice(["text", "image", "speech"])),
+            "input_tokens": log(16, 8000),
+            "output_tokens": log(16, 4000),
+            "image_width": float(rng.choice([256, 512, 768, 1024])),
+            "image_height": float(rng.choice([256, 512, 768, 1024])),
+            "guidance_passes": int(rng.integers(1, 3)),
+            "backbone": str(rng.choice(["transformer", "unet"])),
+            "layers": int(rng.integers(8, 128)),
+            "attention_heads": int(rng.integers(8, 128)),
+            "kv_heads": int(rng.integers(1, 32)),
+            "head_dim": float(rng.choice([64, 128])),
+            "active_params": maybe(log(1e8, 1e11)),
+            "kv_precision": maybe(str(rng.choice(catalog.precision_names()))),
+            "audio_seconds": rng.uniform(5, 600),
+            "tensor_parallel": int(rng.integers(1, 9)),
+            "max_batch": maybe(int(rng.integers(1, 1024)), 0.5),
+            "ttft_target_seconds": maybe(log(0.05, 100), 0.15),
+            "tpot_target_seconds": maybe(log(0.005, 1), 0.15),
+            "compute_efficiency": rng.uniform(0.2, 0.9),
+            "memory_bandwidth_efficiency": rng.uniform(0.3, 0.95),
+            "parallel_efficiency": rng.uniform(0.5, 1),
         }
         for q in INPUTS:  # some cells left empty: they take the Inputs sheet's value
             if rng.random() < 0.05:
@@ -145,7 +168,9 @@ def _random_scenarios(count: int, seed: int = 20260101) -> pd.DataFrame:
 
 
 def test_random_scenarios_match_formulas(tmp_path):
-    scenarios = _random_scenarios(120)
+    scenarios = _random_scenarios(125)
+    assert (scenarios["inference_model"] == "roofline").sum() >= 100
+    assert scenarios["modality"].nunique() == 3
     assert scenarios["gpu"].map(lambda g: isinstance(g, float)).any()
     assert scenarios["precision"].nunique() >= 4
     layout = Layout(len(scenarios))
@@ -175,7 +200,8 @@ def test_selector_shows_a_scenario_on_the_estimate(tmp_path):
     wb["Inputs"]["B4"] = "Planning H100 FP8"
     wb.save(tmp_path / "picked.xlsx")
     engine = _recalculated(tmp_path / "picked.xlsx", tmp_path)
-    expected = formulas.estimate_table(scenario_inputs(scenarios)).iloc[4]
+    picked = list(scenarios["scenario"]).index("Planning H100 FP8")
+    expected = formulas.estimate_table(scenario_inputs(scenarios)).iloc[picked]
     for name, got in _estimate_outputs(engine, layout).items():
         assert _same(got, expected[name]), name
     assert engine["Estimate"]["B3"].value == "Scenario: Planning H100 FP8"
@@ -185,3 +211,30 @@ def test_selector_shows_a_scenario_on_the_estimate(tmp_path):
         .value
     )
     assert first == expected["gpu_count"]
+
+
+def test_plugin_variant_does_not_ask_for_a_full_recalculation(tmp_path):
+    """The plugin variant keeps its cached values on open where it can: no fullCalcOnLoad,
+    and the calcId of current Excel (an older one makes Excel recalculate everything)."""
+    built = build_workbook(tmp_path / "plugin.xlsx", variant="plugin")
+    calculation = openpyxl.load_workbook(built).calculation
+    assert not calculation.fullCalcOnLoad and calculation.calcId >= 191028
+    native = openpyxl.load_workbook(build_workbook(tmp_path / "native.xlsx")).calculation
+    assert native.fullCalcOnLoad
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="LibreOffice 7.4 recomputes every formula that calls a function it does not know "
+    "(the xlplugin functions), whatever the workbook or its recalculation setting says",
+)
+def test_plugin_variant_shows_its_cached_values_in_libreoffice(tmp_path):
+    from xlplugin.libreoffice import convert
+
+    layout = Layout(len(default_scenarios()))
+    built = build_workbook(tmp_path / "plugin.xlsx", variant="plugin")
+    opened = convert(built, tmp_path / "lo", "xlsx", recalc=False)
+    wb = openpyxl.load_workbook(opened, data_only=True)
+    expected = formulas.estimate()
+    for name, got in _estimate_outputs(wb, layout).items():
+        assert _same(got, expected[name]), (name, got)

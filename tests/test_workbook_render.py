@@ -18,11 +18,11 @@ from xlplugin.workbook.layout import SHEETS
 pytestmark = [pytest.mark.libreoffice, needs_soffice]
 
 
-def test_the_xlsx_holds_five_charts(tmp_path):
+def test_the_xlsx_holds_six_charts(tmp_path):
     built = build_workbook(tmp_path / "t.xlsx")
     with zipfile.ZipFile(built) as package:
         charts = [n for n in package.namelist() if re.match(r"xl/charts/chart\d+\.xml$", n)]
-    assert len(charts) == 5
+    assert len(charts) == 6  # Estimate 3, Projection 2, Sensitivity 1 (the tornado)
 
 
 @pytest.mark.skipif(
@@ -39,7 +39,7 @@ def test_every_sheet_renders_with_content(tmp_path):
     for title in (
         "xlplugin: capacity and cost estimate",
         "Inputs",
-        "GPUs:",
+        "Accelerators: dense peak rates",
         "Estimate",
         "Scenarios",
         "Projection",

@@ -43,17 +43,16 @@ _TAIL_CHARS = 400
 _NOISE = "Warning: failed to launch javaldx"
 
 # 0 = always recalculate on load, 1 = never (LibreOffice's default), 2 = ask.
-_RECALC_ALWAYS = 0
-_REGISTRY = f"""\
+_RECALC_MODE = {True: 0, False: 1}
+_REGISTRY = """\
 <?xml version="1.0" encoding="UTF-8"?>
 <oor:items xmlns:oor="http://openoffice.org/2001/registry" \
 xmlns:xs="http://www.w3.org/2001/XMLSchema" \
 xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load">\
-<prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>{_RECALC_ALWAYS}</value></prop></item>
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load">\
-<prop oor:name="ODFRecalcMode" oor:op="fuse"><value>{_RECALC_ALWAYS}</value></prop></item>
-</oor:items>
+{items}</oor:items>
+"""
+_ITEM = """<item oor:path="/org.openoffice.Office.Calc/Formula/Load">\
+<prop oor:name="{name}" oor:op="fuse"><value>{value}</value></prop></item>
 """
 
 
@@ -91,7 +90,7 @@ def find_soffice() -> str | None:
     return None
 
 
-def write_profile(profile_dir: str | os.PathLike[str]) -> None:
+def write_profile(profile_dir: str | os.PathLike[str], recalc: bool | None = True) -> None:
     """Seed a LibreOffice user profile so Calc recalculates every formula on load.
 
     Parameters
@@ -99,10 +98,20 @@ def write_profile(profile_dir: str | os.PathLike[str]) -> None:
     profile_dir : path-like
         The folder given to soffice as ``-env:UserInstallation``; the settings go
         to ``<profile_dir>/user/registrymodifications.xcu``.
+    recalc : bool or None, default True
+        True: recalculate every formula on load; False: never (keep the cached values);
+        None: LibreOffice's own default, as a user who never changed it has.
     """
     user_dir = Path(profile_dir) / "user"
     user_dir.mkdir(parents=True, exist_ok=True)
-    (user_dir / "registrymodifications.xcu").write_text(_REGISTRY, encoding="utf-8")
+    items = ""
+    if recalc is not None:
+        mode = _RECALC_MODE[bool(recalc)]
+        items = "".join(
+            _ITEM.format(name=name, value=mode) for name in ("OOXMLRecalcMode", "ODFRecalcMode")
+        )
+    text = _REGISTRY.format(items=items)
+    (user_dir / "registrymodifications.xcu").write_text(text, encoding="utf-8")
 
 
 def convert(
@@ -111,6 +120,7 @@ def convert(
     fmt: str,
     *,
     timeout: float = 180,
+    recalc: bool | None = True,
 ) -> Path:
     """Convert a document with LibreOffice, recalculating its formulas on load.
 
@@ -127,6 +137,9 @@ def convert(
         ``"pdf"`` or ``"csv"``, optionally followed by ``:filter`` and options.
     timeout : float, default 180
         Seconds to wait before the soffice process group is killed.
+    recalc : bool or None, default True
+        Recalculate every formula on load (True), never (False), or as LibreOffice does
+        by default (None): see :func:`write_profile`.
 
     Returns
     -------
@@ -144,7 +157,7 @@ def convert(
     ConversionTimeoutError
         If soffice runs longer than ``timeout``.
     """
-    return _convert_all([path], out_dir, fmt, timeout)[0]
+    return _convert_all([path], out_dir, fmt, timeout, recalc)[0]
 
 
 def recalculate(
@@ -211,7 +224,7 @@ def recalculate_many(
     return _convert_all(paths, out_dir, "xlsx", timeout)
 
 
-def _convert_all(paths, out_dir, fmt: str, timeout: float) -> list[Path]:
+def _convert_all(paths, out_dir, fmt: str, timeout: float, recalc=True) -> list[Path]:
     """Convert files in one soffice run, with a private, recalculating profile."""
     sources = [Path(p).resolve() for p in paths]
     if not sources:
@@ -231,7 +244,7 @@ def _convert_all(paths, out_dir, fmt: str, timeout: float) -> list[Path]:
     results = []
     with tempfile.TemporaryDirectory(prefix="xlplugin-soffice-") as scratch:
         work = Path(scratch)
-        write_profile(work / "profile")
+        write_profile(work / "profile", recalc)
         # Private copies keep output names from clashing with the inputs, and keep
         # LibreOffice's lock files out of the caller's folder.
         staged_dir, produced_dir = work / "in", work / "out"

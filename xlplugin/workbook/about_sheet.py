@@ -8,11 +8,10 @@ from openpyxl.workbook.defined_name import DefinedName
 import xlplugin
 
 from . import styles
+from .layout import FLAG_COLUMN
 from .published import SEED_CITATION
 
 __all__ = ["BUILD_DATE_CELL", "write_about"]
-
-BUILD_DATE_CELL = "B22"
 
 _USE = (
     (
@@ -24,19 +23,31 @@ _USE = (
         "How to use it",
         "1. Change the Input-style (orange) cells on Inputs. 2. Read the Estimate. "
         "3. Compare cases on Scenarios (one row each; add rows under the table). "
-        "4. Pick a scenario on Inputs to show it on the Estimate. 5. See growth on Projection.",
+        "4. Pick a scenario on Inputs to show it on the Estimate. 5. See growth on Projection "
+        "and what moves the cost most on Sensitivity.",
     ),
     (
         "Checks",
-        "The master flag on Estimate and Checks turns red when any check fails "
-        "(model does not fit in GPU memory, an input out of range, totals inconsistent).",
+        'The master flag "All checks pass", at the top of every sheet, is TRUE (green) when '
+        "every check on the Checks sheet holds and FALSE (red) when one fails: an input out "
+        "of range, a model that does not fit in GPU memory, or two independent routes to a "
+        "figure (total cost and its parts, stored bytes and what is stored per day, GPUs and "
+        "peak demand) that disagree. The Checks sheet names the first failure.",
+    ),
+    (
+        "Sensitivity",
+        "Each key input is swung to a low and a high value (Inputs, columns J and K; an "
+        "empty cell is the value in use minus or plus the Sensitivity swing, 25 %), and the "
+        "total cost and GPU count are recalculated for each; the inputs are sorted by their "
+        "effect on cost, with a tornado chart.",
     ),
     (
         "Formulas",
         "Every figure is a native Excel formula (INDEX, MATCH, IF, IFERROR, ISNUMBER, "
-        "ROUNDUP, SUMIF: Excel 2010 or later, LibreOffice); constants are named cells on "
-        "Inputs, catalogue figures on Catalog. Each input "
-        "and output is a workbook name equal to its vocabulary name (Formulas > Name Manager).",
+        "ROUNDUP, ROUND, SUMIF, SUMPRODUCT, LARGE, MIN, MAX, ABS: Excel 2010 or later, "
+        "LibreOffice); constants are named cells on Inputs, catalogue figures on Catalog. Each "
+        "input and output is a workbook name equal to its vocabulary name (Formulas > Name "
+        "Manager).",
     ),
     (
         "Engine",
@@ -49,20 +60,40 @@ _USE = (
         "and prices: vendor datasheets and dated cloud price pages (Catalog sheet, each row with "
         "its source and date). Storage and egress prices: AWS S3 and data-transfer pricing.",
     ),
-    ("Units", "Base units: bytes (decimal SI: 1 GB = 10^9 B), seconds, bit/s, FLOP/s, USD."),
+    (
+        "Units",
+        "Cells hold base units: bytes (decimal SI: 1 GB = 10^9 B), seconds, bit/s, FLOP/s, "
+        "USD. Number formats show them scaled (16.20 GB, 1.25 PB/day, 92.59 Gbit/s, "
+        "0.00519 s, $11.97M); the formula bar shows the number the cell holds.",
+    ),
     (
         "Protection",
-        "Calculation sheets are protected without a password (Review > Unprotect "
-        "Sheet) to keep formulas from being overwritten by accident.",
+        "Every sheet is protected without a password (Review > Unprotect Sheet), to keep "
+        "formulas from being overwritten by accident; Input-style cells stay unlocked, and "
+        "rows can still be added to the Scenarios table.",
+    ),
+    (
+        "Printing",
+        "Each sheet prints landscape, fitted to the page width, with the workbook, the sheet, "
+        "the version, the build date and the page number (page x of y) in its header and "
+        "footer; wide tables repeat their header rows and name column on every page.",
     ),
 )
-_LEGEND = (
-    ("Input", "Input: change it"),
-    ("Calculation", "Calculation: a formula"),
-    ("Output", "Output: a result"),
-    ("Check Cell", "Check: TRUE when it holds"),
-    ("Note", "Note: a published or reference figure"),
+_PLUGIN_PROTECTION = (
+    " In this plugin variant the Estimate is not protected: add-in functions stay "
+    "#NAME? on protected sheets."
 )
+_LEGEND_ROW = 4 + len(_USE) + 1
+_VERSION_ROW = _LEGEND_ROW + len(styles.LEGEND) + 2
+BUILD_DATE_CELL = f"B{_VERSION_ROW + 2}"
+_SAMPLES = {
+    "Input": 100_000_000,
+    "Calculation": 11_574.07,
+    "Output": 61,
+    "Linked Cell": 0.05,
+    "Check Cell": True,
+    "Note": 61,
+}
 
 
 def write_about(wb, ws, variant: str, build_date: str) -> None:
@@ -73,29 +104,52 @@ def write_about(wb, ws, variant: str, build_date: str) -> None:
         if variant == "native"
         else "Plugin variant: the Estimate calls the xlplugin Excel functions.",
     )
+    styles.master_flag(ws, FLAG_COLUMN["About"])
     row = 4
     for label, text in _USE:
+        if label == "Protection" and variant == "plugin":
+            text += _PLUGIN_PROTECTION
         ws.cell(row, 1, label).style = "Headline 4"
-        ws.cell(row, 2, text).alignment = Alignment(wrap_text=True, vertical="top")
+        ws.cell(row, 1).alignment = Alignment(vertical="top")
+        styles.wrap(ws.cell(row, 2, text))
+        ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=4)
+        # Rows do not grow to fit wrapped text in a file opened: B:D hold ~125 characters.
+        ws.row_dimensions[row].height = styles.LINE_HEIGHT * styles.lines(text, 105) + 3
         row += 1
-    row += 1
-    ws.cell(row, 1, "Colour legend").style = "Headline 3"
-    for style, text in _LEGEND:
+    assert row + 1 == _LEGEND_ROW, row
+    row = _LEGEND_ROW
+    ws.cell(row, 1, "Legend: cell styles").style = "Headline 3"
+    ws.cell(row, 2, "A sample of each style (left) and what it marks.").style = "Explanatory Text"
+    for style, text in styles.LEGEND:
         row += 1
-        ws.cell(row, 1, text).style = style
+        sample = ws.cell(row, 1, _SAMPLES[style])
+        sample.style = style
+        sample.number_format = {
+            "Input": styles.number_format("users/day"),
+            "Calculation": styles.number_format("requests/s"),
+            "Linked Cell": "0.0%",
+            "Check Cell": styles.BOOLEAN,
+        }.get(style, "#,##0")
+        if style == "Check Cell":
+            styles.flag_rules(ws, sample.coordinate)
+        if style == "Input":
+            sample.protection = styles.UNLOCKED  # as every input is
+        ws.cell(row, 2, text)
     row += 2
+    assert row == _VERSION_ROW, row
     for label, value in (
         ("Variant", variant),
         ("Version", xlplugin.__version__),
         ("Build date", None),
     ):
         ws.cell(row, 1, label).style = "Headline 4"
-        ws.cell(row, 2, value)
+        ws.cell(row, 2, value).alignment = Alignment(horizontal="left")
         row += 1
     assert f"B{row - 1}" == BUILD_DATE_CELL, f"B{row - 1}"
     ws[BUILD_DATE_CELL] = build_date
-    wb.defined_names["build_date"] = DefinedName("build_date", attr_text="About!$B$22")
-    styles.widths(ws, (26, 110))
-    for r, (_, text) in enumerate(_USE, start=4):  # wrapped text needs room: ~95 chars a line
-        ws.row_dimensions[r].height = 15 * (len(text) // 95 + 1) + 4
+    wb.defined_names["build_date"] = DefinedName(
+        "build_date", attr_text="About!" + "$B$" + BUILD_DATE_CELL[1:]
+    )
+    styles.widths(ws, (26, 86, 16, 9))
+    styles.wrap_subtitle(ws, 2)
     ws.protection.sheet = True

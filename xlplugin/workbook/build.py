@@ -1,14 +1,18 @@
 """Build the template workbook: ``build_workbook``, ``default_scenarios``, ``content_fingerprint``.
 
-The workbook is written by openpyxl, then every formula cell gets its value computed by
-``formulas`` as a cached value, so readers that do not calculate see the numbers;
-``fullCalcOnLoad`` stays on so Excel recalculates on open.
+Every sheet but the Scenarios rows is written by openpyxl and saved in memory; the final
+package is then written once (:mod:`.stream`): the Scenarios rows streamed into their
+sheet as XML, a chunk at a time, and every formula cell given the value ``formulas``
+computes for it as its cached value, so readers that do not calculate see the numbers.
+The native workbook keeps ``fullCalcOnLoad`` on so Excel recalculates on open; the plugin
+variant keeps its cached values (see :func:`_calculation`).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import io
 import os
 import zipfile
 from pathlib import Path
@@ -22,21 +26,24 @@ from openpyxl.writer.excel import ExcelWriter
 import xlplugin
 from xlplugin._collector import collector_paused
 
+from . import atomic
 from .about_sheet import BUILD_DATE_CELL, write_about
-from .cached_values import write_cached_values
 from .catalog_sheet import write_catalog
 from .charts import add_charts
 from .checks_sheet import write_checks
 from .estimate_sheet import write_estimate
 from .inputs_sheet import write_inputs
-from .layout import SHEETS, Layout
+from .layout import SHEETS, Layout, flag_cells
 from .projection_sheet import write_projection
 from .scenarios_sheet import default_scenarios, write_scenarios
-from .styles import TAB
-from .values import cached_values, canonical_names
+from .sensitivity_sheet import sensitivity_values, write_sensitivity
+from .stream import Body, write_package
+from .styles import TAB, finish_sheets
+from .values import cached_values, canonical_names, scenario_values
 
 __all__ = [
     "FINGERPRINT_PROPERTY",
+    "MAX_SCENARIOS",
     "VARIANTS",
     "build_workbook",
     "content_fingerprint",
@@ -44,6 +51,7 @@ __all__ = [
 ]
 
 VARIANTS = ("native", "plugin")
+MAX_SCENARIOS = 100_000  # as many as a scenario file may hold (scenario_file.MAX_ROWS)
 FINGERPRINT_PROPERTY = "xlplugin_fingerprint"
 
 
@@ -59,11 +67,13 @@ def build_workbook(
     Parameters
     ----------
     path : path-like
-        Where to write the xlsx (overwritten).
+        Where to write the xlsx. It is replaced atomically: the workbook is written to a
+        temporary file beside it (``.NAME.xlsx.*.tmp``, removed by the next build if this
+        one is killed) and renamed onto it when complete.
     scenarios : pandas.DataFrame, optional
         A ``scenario`` name column and vocabulary input columns, one scenario per row
         (validated by the caller); blank cells take the Inputs sheet's value. None: the
-        preloaded :func:`default_scenarios`.
+        preloaded :func:`default_scenarios`. At most :data:`MAX_SCENARIOS` rows.
     variant : {"native", "plugin"}
         "plugin": the Estimate's outputs call the xlplugin Excel functions.
     build_date : str, optional
@@ -77,59 +87,114 @@ def build_workbook(
     if variant not in VARIANTS:
         raise ValueError(f"variant: got {variant!r}, expected one of {', '.join(VARIANTS)}")
     scenarios = default_scenarios() if scenarios is None else scenarios
+    if len(scenarios) > MAX_SCENARIOS:
+        raise ValueError(
+            f"scenarios: got {len(scenarios):,} rows; accepts at most {MAX_SCENARIOS:,}"
+        )
     scenarios = canonical_names(scenarios.reset_index(drop=True))
     build_date = build_date or _dt.date.today().isoformat()
     layout = Layout(len(scenarios))
     target = Path(path)
     with collector_paused():
-        wb = _workbook(layout, scenarios, variant, build_date)
-        fingerprint = _fingerprint(_cells_of(wb), _names_of(wb))
-        wb.custom_doc_props.append(StringProperty(name=FINGERPRINT_PROPERTY, value=fingerprint))
-        _save(wb, target)
+        # Every value first: a scenario formulas refuses stops the build here.
+        values = _cached_values(layout)
+        body_values = scenario_values(scenarios)
+        wb, columns = _workbook(layout, variant, build_date)
+        wb.custom_doc_props.append(StringProperty(name=FINGERPRINT_PROPERTY, value=_PENDING))
+        small = _saved(wb)
+        before, after = _fingerprint_parts(wb, "Scenarios")
         del wb
-        write_cached_values(target, cached_values(layout, scenarios), deflate_all=True)
+        body = Body("Scenarios", columns, scenarios, body_values)
+        with atomic.replacing(target) as temporary:
+            _write_package(small, temporary, values, body, before, after)
     return target
 
 
-def _save(wb, target: Path) -> None:
-    """``wb.save``, uncompressed: write_cached_values reads it back and compresses it."""
+# The placeholder of the fingerprint property, replaced once every row has been written.
+_PENDING = "0" * 64
+
+
+def _cached_values(layout: Layout) -> dict[str, dict[str, object]]:
+    values = cached_values(layout)
+    values["Sensitivity"] = sensitivity_values(layout)  # the sheets' presentation hook:
+    for sheet, ref in flag_cells().items():  # the Sensitivity sheet, each master flag
+        values.setdefault(sheet, {})[ref] = True
+    return values
+
+
+def _saved(wb) -> io.BytesIO:
+    """The workbook as openpyxl saves it, uncompressed, in memory (it holds no Scenarios
+    rows: it is small)."""
     wb.properties.modified = _dt.datetime.now(tz=_dt.UTC).replace(tzinfo=None)
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as archive:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
         ExcelWriter(wb, archive).save()
+    buffer.seek(0)
+    return buffer
 
 
-WIDE_SHEETS = ("Scenarios", "Projection", "Catalog")
+def _write_package(small, temporary: Path, values, body: Body, before, after) -> None:
+    """The final package: ``small`` with cached values and the Scenarios rows."""
+    digest = hashlib.sha256("".join(f"{part}\n" for part in before).encode("utf-8"))
+
+    def fingerprinted(custom: bytes) -> bytes:
+        digest.update("".join(f"{part}\n" for part in after).encode("utf-8"))
+        if custom.count(_PENDING.encode()) != 1:
+            raise ValueError("docProps/custom.xml: the fingerprint placeholder is missing")
+        return custom.replace(_PENDING.encode(), digest.hexdigest().encode())
+
+    def cell_text(text: str) -> None:
+        digest.update(text.encode("utf-8"))
+
+    with zipfile.ZipFile(small) as package:
+        write_package(
+            package,
+            temporary,
+            values,
+            body,
+            cell_text,
+            {"docProps/custom.xml": fingerprinted},
+        )
 
 
-def _workbook(layout: Layout, scenarios: pd.DataFrame, variant: str, build_date: str):
+def _workbook(layout: Layout, variant: str, build_date: str):
     wb = openpyxl.Workbook()
     wb.active.title = SHEETS[0]
     for title in SHEETS[1:]:
         wb.create_sheet(title)
     for ws in wb.worksheets:
         ws.sheet_properties.tabColor = TAB[ws.title]
-        ws.page_setup.orientation = "landscape"
-        # Wide tables print at full size across pages (with print titles); fitting them to
-        # one page width would shrink them past reading.
-        if ws.title in WIDE_SHEETS:
-            ws.page_setup.scale = 55
-        else:
-            ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-            ws.sheet_properties.pageSetUpPr.fitToPage = True
     write_about(wb, wb["About"], variant, build_date)
     write_inputs(wb, wb["Inputs"], layout)
     write_catalog(wb, wb["Catalog"], layout)
     write_estimate(wb, wb["Estimate"], layout, variant)
-    write_scenarios(wb["Scenarios"], layout, scenarios)
+    columns = write_scenarios(wb["Scenarios"], layout)
     write_projection(wb["Projection"], layout)
+    write_sensitivity(wb, wb["Sensitivity"], layout)
     write_checks(wb, wb["Checks"], layout)
     add_charts(wb, layout)
-    wb.calculation = CalcProperties(fullCalcOnLoad=True)
+    finish_sheets(wb, xlplugin.__version__, build_date)  # print settings, Scenarios' flag
+    wb.calculation = _calculation(variant)
     wb.properties.title = "xlplugin capacity and cost estimate"
     wb.properties.creator = "xlplugin"
     wb.properties.version = xlplugin.__version__
     wb.active = 1  # open on Inputs
-    return wb
+    return wb, columns
+
+
+# calcId of Excel 2019 and Microsoft 365: a file stamped with an older engine's id is
+# recalculated in full when Excel opens it, whatever fullCalcOnLoad says.
+_CURRENT_CALC_ID = 191029
+
+
+def _calculation(variant: str) -> CalcProperties:
+    """The native workbook recalculates on load, in Excel and wherever it is opened. The
+    plugin variant keeps its cached values (computed by the same model as its functions):
+    where the xlplugin functions do not exist -- LibreOffice, Excel without the add-in --
+    a recalculation would replace every figure with an error."""
+    if variant == "native":
+        return CalcProperties(fullCalcOnLoad=True)
+    return CalcProperties(calcId=_CURRENT_CALC_ID, fullCalcOnLoad=False)
 
 
 # Fingerprint ------------------------------------------------------------------------------
@@ -168,13 +233,24 @@ def _cells_of(wb):
 
 def _values(ws):
     """Row, column and value of each cell, row by row."""
-    if hasattr(ws, "_cells"):  # in memory: the cells written, without creating the gaps
-        for (r, c), cell in sorted(ws._cells.items()):
-            yield r, c, cell.value
-        return
     for r, row in enumerate(ws.iter_rows(min_row=1, min_col=1, values_only=True), start=1):
         for c, value in enumerate(row, start=1):
             yield r, c, value
+
+
+def _fingerprint_parts(wb, body_sheet: str) -> tuple[list[str], list[str]]:
+    """The fingerprint's texts before the rows of ``body_sheet`` (whose cells so far are
+    its header) and after them (the later sheets and the names). Call it after saving:
+    iterating an in-memory sheet creates its empty cells."""
+    before, after = [], []
+    current, passed = before, False
+    for part in _cells_of(wb):  # cell texts start with their row number, never "sheet:"
+        if part.startswith("sheet:"):
+            current = after if passed else before
+            passed = passed or part == f"sheet:{body_sheet}"
+        current.append(part)
+    after.extend(_names_of(wb))
+    return before, after
 
 
 def _ref(row: int, column: int) -> str:

@@ -15,7 +15,6 @@ listed ``<c>`` elements change; every other byte of the package stays as it was.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import decimal
 import math
@@ -23,15 +22,15 @@ import numbers
 import os
 import posixpath
 import re
-import shutil
-import tempfile
 import zipfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from defusedxml import ElementTree
 
-__all__ = ["write_cached_values"]
+from . import atomic
+
+__all__ = ["encode_value", "patch_sheet", "worksheet_parts", "write_cached_values"]
 
 _OFFICE_DOCUMENT = "/officeDocument"
 _WORKSHEET = "/worksheet"
@@ -103,7 +102,7 @@ def write_cached_values(
     target = Path(path)
     wanted = {title: _normalize_refs(title, cells) for title, cells in values.items() if cells}
     with zipfile.ZipFile(target) as package:
-        parts = _worksheet_parts(package)
+        parts = worksheet_parts(package)
         replacements = {}
         for title, cells in wanted.items():
             if title not in parts:
@@ -112,6 +111,12 @@ def write_cached_values(
             replacements[part] = _patch_sheet(package.read(part), title, cells)
         if replacements or deflate_all:
             _rewrite(package, target, replacements, deflate_all)
+
+
+def patch_sheet(xml: bytes, title: str, cells: Mapping[str, object]) -> bytes:
+    """The sheet XML ``xml`` with the formula cells of ``cells`` (reference -> value) given
+    their cached values; the checks of :func:`write_cached_values`."""
+    return _patch_sheet(xml, title, _normalize_refs(title, cells)) if cells else xml
 
 
 def _normalize_refs(title: str, cells: Mapping[str, object]) -> dict[str, object]:
@@ -125,7 +130,7 @@ def _normalize_refs(title: str, cells: Mapping[str, object]) -> dict[str, object
     return normalized
 
 
-def _encode_value(title: str, ref: str, value: object) -> _Encoded:
+def encode_value(title: str, ref: str, value: object) -> _Encoded:
     """Return the ``t`` attribute ("" for a number) and the ``<v>`` text."""
     # Exact-type checks first: this runs once per cell, and ABC checks are slow.
     # NaN and infinities fall through to _format_float, which rejects them.
@@ -170,7 +175,7 @@ def _is_numpy_bool(value: object) -> bool:
     return kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_")
 
 
-def _worksheet_parts(package: zipfile.ZipFile) -> dict[str, str]:
+def worksheet_parts(package: zipfile.ZipFile) -> dict[str, str]:
     """Map each worksheet title to its part name, through the relationships."""
     workbook = _related_part(package, "", _OFFICE_DOCUMENT)
     if workbook is None:
@@ -223,7 +228,7 @@ def _patch_sheet(xml: bytes, title: str, cells: dict[str, object]) -> bytes:
             continue
         if match["f"] is None:
             raise ValueError(f"{title!r}!{ref}: the cell holds no formula")
-        encoded = _encode_value(title, ref, remaining.pop(ref))
+        encoded = encode_value(title, ref, remaining.pop(ref))
         pieces.append(text[position : match.start()])
         pieces.append(_rebuild_cell(match, encoded))
         position = match.end()
@@ -263,23 +268,13 @@ def _rewrite(
     package: zipfile.ZipFile, target: Path, replacements: dict[str, bytes], deflate_all: bool
 ) -> None:
     """Write a copy of the package with some parts replaced, then swap it in."""
-    handle, temporary = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(handle, "wb") as stream, zipfile.ZipFile(stream, "w") as output:
-            for info in package.infolist():
-                data = replacements.get(info.filename)
-                if data is None:
-                    data = package.read(info)
-                # A copy of the ZipInfo keeps the member's name, date and compression.
-                member = copy.copy(info)
-                if deflate_all:
-                    member.compress_type = zipfile.ZIP_DEFLATED
-                output.writestr(member, data, compresslevel=_COMPRESS_LEVEL)
-        shutil.copymode(target, temporary)
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
+    with atomic.replacing(target) as temporary, zipfile.ZipFile(temporary, "w") as output:
+        for info in package.infolist():
+            data = replacements.get(info.filename)
+            if data is None:
+                data = package.read(info)
+            # A copy of the ZipInfo keeps the member's name, date and compression.
+            member = copy.copy(info)
+            if deflate_all:
+                member.compress_type = zipfile.ZIP_DEFLATED
+            output.writestr(member, data, compresslevel=_COMPRESS_LEVEL)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.table import Table, TableStyleInfo
@@ -12,7 +13,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from xlplugin.formulas import catalog
 
 from . import styles
-from .layout import COMPUTE_UNITS, GPU_UNIT_COLUMNS, Layout
+from .layout import COMPUTE_UNITS, FLAG_COLUMN, GPU_UNIT_COLUMNS, Layout
 
 __all__ = ["write_catalog"]
 
@@ -37,16 +38,102 @@ _TITLES = {
         "Model presets: parameters, precision and steps per request, with "
         "sources (formulas/data/models.csv). Copy a preset to the Inputs.",
     ),
+    "architectures": (
+        "ModelArchitectures",
+        "The same presets' architecture: layers, attention, image and audio sizes, with "
+        "sources (formulas/data/models.csv).",
+    ),
 }
-_FORMATS = {
-    "fp16_flops": "#,##0",
-    "fp8_flops": "#,##0",
-    "int8_ops": "#,##0",
-    "memory_bytes": "#,##0",
-    "memory_bandwidth_bytes_per_second": "#,##0",
-    "hourly_usd": "#,##0.0000",
-    "params": "#,##0",
-    "bytes_per_param": "0.0",
+_SHORT = {"ModelArchitectures": "Architectures"}
+# Units of the numeric columns: they show scaled, as on the other sheets.
+_UNITS = {
+    "fp16_flops": "FLOP/s",
+    "fp8_flops": "FLOP/s",
+    "int8_ops": "FLOP/s",
+    "memory_bytes": "B",
+    "memory_bandwidth_bytes_per_second": "B/s",
+    "tdp_watts": "W",
+    "hourly_usd": "USD/GPU-hour",
+    "params": "parameters",
+    "bytes_per_param": "B/parameter",
+    "steps": "steps/request",
+    "request_bytes": "B/request",
+    "response_bytes": "B/request",
+    "stored_bytes_per_request": "B/request",
+    "active_params": "parameters",
+    "audio_seconds": "s",
+    "unet_flops_per_pixel": "FLOP/pixel/step",
+}
+# Each table's columns in the order shown: the long texts (sources, notes) of every table
+# fall in the same sheet columns (D and E), which are wide and wrap; the GPU compute
+# columns stay side by side (catalog_gpu_units spans them).
+_ORDER = {
+    "gpus": (
+        "name",
+        "vendor",
+        "hourly_usd",
+        "price_source",
+        "notes",
+        "fp16_flops",
+        "fp8_flops",
+        "int8_ops",
+        "memory_bytes",
+        "memory_bandwidth_bytes_per_second",
+        "tdp_watts",
+        "aliases",
+        "description",
+        "price_as_of",
+        "spec_source",
+        "spec_as_of",
+        "confidence",
+    ),
+    "precisions": ("name", "compute", "bytes_per_param", "source", "notes"),
+    "units": ("compute", "gpu_column"),
+    "models": (
+        "name",
+        "modality",
+        "precision",
+        "source",
+        "notes",
+        "params",
+        "steps",
+        "request_bytes",
+        "response_bytes",
+        "stored_bytes_per_request",
+        "active_params",
+        "as_of",
+        "aliases",
+    ),
+    "architectures": (
+        "name",
+        "backbone",
+        "guidance_passes",
+        "architecture_as_of",
+        "architecture_source",
+        "layers",
+        "attention_heads",
+        "kv_heads",
+        "head_dim",
+        "input_tokens",
+        "output_tokens",
+        "image_width",
+        "image_height",
+        "vae_factor",
+        "patch_size",
+        "unet_flops_per_pixel",
+        "audio_seconds",
+    ),
+}
+_WIDTHS = (17, 12, 10, 24, 56, 14, 14, 14, 14, 14, 10, 18, 26, 11, 26, 10, 11)
+_TEXT_SIZE = 8
+_WRAPPED = {
+    "price_source",
+    "notes",
+    "source",
+    "aliases",
+    "description",
+    "spec_source",
+    "architecture_source",
 }
 
 
@@ -56,43 +143,82 @@ def _frames():
         "gpus": catalog.gpus(),
         "precisions": catalog.precisions(),
         "units": pd.DataFrame(units),
-        "models": catalog.models(),
+        **_models(catalog.models()),
     }
+
+
+def _models(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The model presets as two tables, each as wide as the GPU table at most: what a
+    workload takes (the columns of :data:`_ORDER`), and the architecture figures (the
+    rest, new columns included), both by name."""
+    main = [c for c in _ORDER["models"] if c in frame.columns]
+    rest = [c for c in frame.columns if c not in main]
+    return {"models": frame[main], "architectures": frame[["name", *rest]]}
 
 
 def write_catalog(wb, ws, layout: Layout) -> None:
     styles.title(
         ws,
         "Catalog",
-        "Reference data the formulas look up. Add a row inside a "
-        "table to extend it only after widening the catalog_* names (Formulas > "
-        "Name Manager); the Python package reads the same CSV files.",
+        "Reference data the formulas look up (the Python package reads the same CSV "
+        "files). To add a GPU or a precision, unprotect the sheet and insert a table row "
+        "above a table's last row: the catalog_* names and the Inputs lists grow with it.",
     )
-    widest = 0
+    styles.master_flag(ws, FLAG_COLUMN["Catalog"])
+    heights: dict[int, dict[int, object]] = {}
     for key, frame in _frames().items():
         frame = frame.reset_index(drop=True)
+        frame = frame[_ordered(key, list(frame.columns))]
         header, last = layout.catalog_rows[key]
         name, note = _TITLES[key]
-        ws.cell(header - 1, 1, f"{name}: {note}").style = "Headline 3"
+        shown = _SHORT.get(name, name)  # short: the name column repeats on every page
+        ws.cell(header - 2, 1, shown).style = "Headline 3"
+        ws.cell(header - 2, 2, note).style = "Explanatory Text"
+        for column, label in enumerate(frame.columns, start=1):
+            unit = ws.cell(header - 1, column, _UNITS.get(label, ""))
+            unit.style = "Explanatory Text"
         styles.header(ws, header, list(frame.columns))
+        for column in range(1, len(frame.columns) + 1):
+            ws.cell(header, column).font = Font(bold=True, color="FFFFFF", size=9)
         for offset, record in enumerate(frame.itertuples(index=False), start=1):
             for column, value in enumerate(record, start=1):
+                label = frame.columns[column - 1]
                 cell = ws.cell(header + offset, column, _plain(value))
-                cell.number_format = _FORMATS.get(frame.columns[column - 1], "General")
+                cell.number_format = (
+                    styles.number_format(_UNITS[label]) if label in _UNITS else "General"
+                )
+                cell.alignment = Alignment(vertical="top", wrap_text=label in _WRAPPED)
+                if label in _WRAPPED:  # long texts a size smaller: rows half as tall
+                    cell.font = Font(size=_TEXT_SIZE)
+                    heights.setdefault(cell.row, {})[column] = cell.value
         ref = f"A{header}:{get_column_letter(len(frame.columns))}{last}"
         table = Table(displayName=name, ref=ref)
         table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
         ws.add_table(table)
-        widest = max(widest, len(frame.columns))
         _names(wb, key, list(frame.columns), header, last)
-    styles.widths(ws, [16, 22, 12] + [20] * (widest - 3))
+    styles.widths(ws, _WIDTHS)
+    for row, texts in heights.items():
+        styles.fit_height(ws, row, texts, size=_TEXT_SIZE)
+    styles.wrap_subtitle(ws, 6)
     ws.freeze_panes = "B4"
+    ws.protection.sheet = True
+
+
+def _ordered(key: str, columns: list[str]) -> list[str]:
+    """The table's columns in display order: :data:`_ORDER`'s, then any others as the CSV
+    file has them, the long texts last."""
+    known = [c for c in _ORDER[key] if c in columns]
+    rest = [c for c in columns if c not in known]
+    return known + [c for c in rest if c not in _WRAPPED] + [c for c in rest if c in _WRAPPED]
 
 
 def _plain(value):
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value.item() if hasattr(value, "item") else value
+    """A catalogue value as a cell keeps it: NaN empty, a float in the 16 digits openpyxl
+    writes (so that the fingerprint of the workbook built equals that of the file)."""
+    value = value.item() if hasattr(value, "item") else value
+    if isinstance(value, float):
+        return None if math.isnan(value) else float(f"{value:.16g}")
+    return value
 
 
 def _names(wb, key: str, columns: list[str], header: int, last: int) -> None:
@@ -114,6 +240,7 @@ def _names(wb, key: str, columns: list[str], header: int, last: int) -> None:
             "catalog_gpu_units_header": span(first, final, (header, header)),
             "catalog_gpu_fp16_flops": column_range("fp16_flops"),
             "catalog_gpu_memory": column_range("memory_bytes"),
+            "catalog_gpu_bandwidth": column_range("memory_bandwidth_bytes_per_second"),
             "catalog_gpu_hourly": column_range("hourly_usd"),
         }
     elif key == "precisions":

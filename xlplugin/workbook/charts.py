@@ -1,79 +1,124 @@
-"""Charts: cost breakdown and scenarios on the Estimate, storage and cost on the Projection.
+"""Charts: cost breakdown and scenarios on the Estimate, storage and cost on the Projection,
+the tornado on the Sensitivity sheet.
 
 Charts read formula cells, so they draw from the cached values until Excel recalculates.
-A scenario chart shows at most the first ``MAX_SCENARIOS`` rows.
+A scenario chart shows at most the first ``MAX_SCENARIOS`` rows. Axes and legends are in
+plain words, and the value axes show the cells' units scaled (PB, $M) with the same number
+formats as the cells.
 """
 
 from __future__ import annotations
 
 from openpyxl.chart import BarChart, LineChart, PieChart, Reference
+from openpyxl.chart.data_source import NumFmt
+from openpyxl.chart.label import DataLabelList
 from openpyxl.chart.series import SeriesLabel
+from openpyxl.worksheet.pagebreak import Break
 
+from . import styles
 from .layout import Layout
 
-__all__ = ["MAX_SCENARIOS", "add_charts"]
+__all__ = ["MAX_SCENARIOS", "SERIES_LABELS", "add_charts", "tornado"]
 
 MAX_SCENARIOS = 30
-_SIZE = {"width": 18, "height": 8}
+SIGNED_USD_MILLIONS = '+$#,##0.00,,"M";-$#,##0.00,,"M";$0"M"'
+# Value axes: round steps, so fewer decimals than the cells.
+AXIS_FORMATS = {"B": '#,##0,,,,," PB"', "USD/month": '$#,##0.0,,"M"'}
+_SIZE = {"width": 16, "height": 8}
+# Legend entries in plain words, by quantity.
+SERIES_LABELS = {
+    "gpu_usd_per_month": "GPUs",
+    "storage_usd_per_month": "Storage",
+    "egress_usd_per_month": "Egress",
+    "total_usd_per_month": "Total",
+    "retained_storage_bytes": "Data stored",
+    "gpu_count": "GPUs",
+}
 
 
 def add_charts(wb, layout: Layout) -> None:
     estimate, scenarios, projection = wb["Estimate"], wb["Scenarios"], wb["Projection"]
-    estimate.add_chart(_cost_breakdown(estimate, layout), "H5")
+    below = layout.estimate_last + 4
+    estimate.add_chart(_cost_breakdown(estimate, layout), f"A{below}")
     last = min(layout.scenario_last, layout.scenario_first + MAX_SCENARIOS - 1)
-    estimate.add_chart(_scenario_gpus(scenarios, layout, last), "H22")
-    estimate.add_chart(_scenario_costs(scenarios, layout, last), "H39")
-    projection.add_chart(_projection_storage(projection, layout), "P5")
-    projection.add_chart(_projection_cost(projection, layout), "P22")
+    estimate.add_chart(_scenario_gpus(scenarios, layout, last), f"D{below}")
+    rows = round(_scenario_height(last - layout.scenario_first + 1) / 0.5) + 2  # 0.5 cm a row
+    estimate.add_chart(_scenario_costs(scenarios, layout, last), f"A{below + max(17, rows)}")
+    # Each row of charts on a page of its own when printed: a chart is never cut in two.
+    for row in (below - 1, below + max(17, rows) - 1):
+        estimate.row_breaks.append(Break(id=row))
+    below = layout.projection_last + 3
+    projection.add_chart(_projection_storage(projection, layout), f"A{below}")
+    projection.add_chart(_projection_cost(projection, layout), f"H{below}")
 
 
-def _sized(chart, title: str, y_title: str = ""):
+def _sized(chart, title: str, y_title: str = "", y_format: str | None = None):
     chart.title = title
     chart.width, chart.height = _SIZE["width"], _SIZE["height"]
     if y_title:
         chart.y_axis.title = y_title
+    if y_format:
+        chart.y_axis.numFmt = NumFmt(formatCode=y_format, sourceLinked=False)
+    for axis in (getattr(chart, "x_axis", None), getattr(chart, "y_axis", None)):
+        if axis is not None:
+            axis.delete = False  # openpyxl leaves it unset: some Excel builds hide the axis
     return chart
 
 
 def _cost_breakdown(ws, layout: Layout):
     first = layout.estimate_row["gpu_usd_per_month"]
     last = layout.estimate_row["egress_usd_per_month"]
-    chart = _sized(PieChart(), "Cost per month: GPU, storage, egress (USD)")
+    chart = _sized(PieChart(), "Cost per month: GPUs, storage, egress")
     chart.add_data(Reference(ws, min_col=2, min_row=first, max_row=last))
     chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
+    chart.series[0].tx = SeriesLabel(v="Cost per month")
+    labels = DataLabelList()
+    labels.showPercent, labels.showVal, labels.showCatName = True, False, False
+    labels.showSerName = labels.showLegendKey = False
+    chart.dataLabels = labels
     return chart
 
 
 def _scenario_gpus(ws, layout: Layout, last: int):
-    chart = _sized(BarChart(), "GPUs by scenario", "GPUs")
+    chart = _sized(BarChart(), "GPUs by scenario", "GPUs", styles.number_format("GPUs"))
     chart.type = "bar"
     column = layout.scenario_column["gpu_count"]
-    chart.add_data(
-        Reference(ws, min_col=column, min_row=layout.scenario_first - 1, max_row=last),
-        titles_from_data=True,
-    )
+    chart.add_data(Reference(ws, min_col=column, min_row=layout.scenario_first, max_row=last))
+    chart.series[0].tx = SeriesLabel(v="GPUs")
     chart.set_categories(Reference(ws, min_col=1, min_row=layout.scenario_first, max_row=last))
+    chart.x_axis.scaling.orientation = "maxMin"  # first scenario on top, as in the table
     chart.legend = None
+    chart.height = _scenario_height(last - layout.scenario_first + 1)
     return chart
+
+
+def _scenario_height(count: int) -> float:
+    """Tall enough for every scenario's name on the axis (cm)."""
+    return min(20.0, max(_SIZE["height"], 0.9 * count + 3))
 
 
 def _scenario_costs(ws, layout: Layout, last: int):
-    chart = _sized(BarChart(), "Cost per month by scenario (USD)", "USD/month")
-    chart.type, chart.grouping, chart.overlap = "bar", "stacked", 100
-    first = layout.scenario_column["gpu_usd_per_month"]
-    final = layout.scenario_column["egress_usd_per_month"]
-    chart.add_data(
-        Reference(
-            ws, min_col=first, max_col=final, min_row=layout.scenario_first - 1, max_row=last
-        ),
-        titles_from_data=True,
+    chart = _sized(
+        BarChart(),
+        "Cost per month by scenario",
+        "Cost per month",
+        AXIS_FORMATS["USD/month"],
     )
+    chart.type, chart.grouping, chart.overlap = "bar", "stacked", 100
+    chart.width = 2 * _SIZE["width"]
+    chart.height = max(10.0, _scenario_height(last - layout.scenario_first + 1))
+    for name in ("gpu_usd_per_month", "storage_usd_per_month", "egress_usd_per_month"):
+        column = layout.scenario_column[name]
+        chart.add_data(Reference(ws, min_col=column, min_row=layout.scenario_first, max_row=last))
+        chart.series[-1].tx = SeriesLabel(v=SERIES_LABELS[name])
     chart.set_categories(Reference(ws, min_col=1, min_row=layout.scenario_first, max_row=last))
+    chart.x_axis.scaling.orientation = "maxMin"
+    chart.legend.position = "b"
     return chart
 
 
-def _projection_series(ws, layout: Layout, names, title: str, y_title: str):
-    chart = _sized(LineChart(), title, y_title)
+def _projection_series(ws, layout: Layout, names, title: str, y_title: str, unit: str):
+    chart = _sized(LineChart(), title, y_title, AXIS_FORMATS[unit])
     for name in names:
         column = layout.projection_column[name]
         chart.add_data(
@@ -82,19 +127,21 @@ def _projection_series(ws, layout: Layout, names, title: str, y_title: str):
             ),
             titles_from_data=False,
         )
-    for series, name in zip(chart.series, names, strict=True):
-        series.tx = SeriesLabel(v=name)
+        chart.series[-1].tx = SeriesLabel(v=SERIES_LABELS[name])
     chart.set_categories(
         Reference(ws, min_col=1, min_row=layout.projection_first, max_row=layout.projection_last)
     )
     chart.x_axis.title = "Month"
+    chart.legend.position = "b"
     return chart
 
 
 def _projection_storage(ws, layout: Layout):
-    return _projection_series(
-        ws, layout, ["retained_storage_bytes"], "Bytes stored (with retention)", "B"
+    chart = _projection_series(
+        ws, layout, ["retained_storage_bytes"], "Data stored (with retention)", "Stored", "B"
     )
+    chart.legend = None
+    return chart
 
 
 def _projection_cost(ws, layout: Layout):
@@ -107,6 +154,32 @@ def _projection_cost(ws, layout: Layout):
             "egress_usd_per_month",
             "total_usd_per_month",
         ],
-        "Cost per month (USD)",
+        "Cost per month",
+        "Cost per month",
         "USD/month",
     )
+
+
+def tornado(ws, layout: Layout):
+    """The Sensitivity sheet's tornado: for each input, by impact (largest on top), the
+    change in total cost per month at its low value and at its high value."""
+    chart = _sized(
+        BarChart(),
+        "Change in total cost per month at each input's low and high value",
+        "Change from the base case",
+        '+$#,##0.0,,"M";-$#,##0.0,,"M";$0"M"',
+    )
+    chart.type, chart.grouping, chart.overlap, chart.gapWidth = "bar", "clustered", 100, 40
+    first, last = layout.sorted_first, layout.sorted_last
+    for key, label in (("low_delta", "Low value"), ("high_delta", "High value")):
+        column = layout.sorted_column[key]
+        chart.add_data(Reference(ws, min_col=column, min_row=first, max_row=last))
+        chart.series[-1].tx = SeriesLabel(v=label)
+    label_column = layout.sorted_column["label"]
+    chart.set_categories(Reference(ws, min_col=label_column, min_row=first, max_row=last))
+    chart.x_axis.scaling.orientation = "maxMin"  # the largest impact on top
+    chart.x_axis.tickLblPos = "low"  # input names at the left edge, clear of the bars
+    chart.legend.position = "b"
+    count = layout.sorted_last - first + 1
+    chart.width, chart.height = 26, max(11.0, 0.9 * count + 3)  # a line for every input
+    return chart

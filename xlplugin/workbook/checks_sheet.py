@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from openpyxl.formatting.rule import CellIsRule
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment
 from openpyxl.workbook.defined_name import DefinedName
 
 from xlplugin.formulas import catalog
@@ -22,15 +21,24 @@ from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUTS, Input
 
 from . import styles
 from .estimate_sheet import estimate_refs
-from .excel_formulas import STEPS, placeholders
-from .inputs_sheet import ACCEPTS_COLUMN, HIGH_COLUMN, LOW_COLUMN, NAME_COLUMN
+from .excel_formulas import STEPS, placeholders, render
+from .inputs_sheet import (
+    ACCEPTS_COLUMN,
+    HIGH_COLUMN,
+    LOW_COLUMN,
+    NAME_COLUMN,
+    catalog_list,
+    choices,
+)
 from .layout import CHECKS_HEADER, Layout, absolute
 
 __all__ = [
     "FIRST_CHECK_ROW",
     "GUARD_ROW",
     "Check",
+    "Consistency",
     "checks",
+    "consistency_checks",
     "flag_rules",
     "guard_rows",
     "in_range",
@@ -38,13 +46,22 @@ __all__ = [
     "write_checks",
 ]
 
-RED = PatternFill("solid", fgColor="FFC7CE")
-GREEN = PatternFill("solid", fgColor="C6EFCE")
 FIRST_CHECK_ROW = CHECKS_HEADER + 1
 GUARD_ROW = 4  # inputs_ok and input_error
 FITS_LABEL = "The model fits in GPU memory (GPUs per replica <= max GPUs per replica)"
 OUTPUTS_LABEL = "Every output is a number"
 PRICE_LABEL = "The GPU has a price per hour (gpu_hourly_usd, or the catalogue's)"
+TOTAL_LABEL = (
+    "Total cost = GPU + storage + egress, each part recomputed from its drivers "
+    "(GPUs x price x hours; stored GB x price; GB sent x price)"
+)
+STORED_LABEL = "Stored bytes = model + profiles + bytes stored per day x days per month x retention"
+GPUS_LABEL = (
+    "GPUs cover the peak demand (peak requests/s with headroom / requests/s per GPU) in "
+    "whole replicas, with no replica to spare"
+)
+PROJECTION_LABEL = "Projection month 1 (its own route from daily users) needs the Estimate's GPUs"
+SCENARIOS_LABEL = "Every Scenarios row calculates and fits (its ok column)"
 
 
 @dataclass(frozen=True)
@@ -83,8 +100,10 @@ def _input_check(layout: Layout, q: Input, value: str) -> str:
 def input_test(layout: Layout, q: Input, value: str) -> str:
     """TRUE when ``value`` is what input ``q`` accepts (bounds from the Inputs sheet)."""
     low, high = _inputs_cell(layout, q, LOW_COLUMN), _inputs_cell(layout, q, HIGH_COLUMN)
-    if q.name == "precision":
-        test = f"ISNUMBER(MATCH({value},catalog_precision_name,0))"
+    if q.kind == "name" and choices(q):
+        test = "OR(" + ",".join(f'{value}="{word}"' for word in choices(q)) + ")"
+    elif q.kind == "name" and q.name != "gpu":
+        test = f"ISNUMBER(MATCH({value},{catalog_list(q)},0))"
     elif q.name == "gpu":
         test = f"IF(ISNUMBER({value}),{value}>{low},ISNUMBER(MATCH({value},catalog_gpu_name,0)))"
     else:
@@ -118,12 +137,24 @@ def _input_message(layout: Layout, q: Input, value: str) -> str:
     return f'{name}&": got "&{_shown(layout, q, value)}&"; accepts "&{accepts}'
 
 
+def _reads_outputs() -> set[str]:
+    """The outputs, and the steps whose templates read one, directly or not: the cells a
+    check of ``inputs_ok`` must not read (the outputs are guarded by it: a circle)."""
+    outputs = {o.name for o in OUTPUTS}
+    found: set[str] = set()
+    for step, template in STEPS.items():  # in calculation order: inputs before readers
+        if step in outputs or found.intersection(placeholders(template)):
+            found.add(step)
+    return found
+
+
 def _inline(step: str, refs: dict[str, str]) -> str:
-    """A step's formula with the outputs it uses written out, so that it reads only
-    inputs in use and catalogue look-ups (not the guarded outputs)."""
+    """A step's formula with the outputs it uses, and the steps that read them, written
+    out, so that it reads only inputs in use and catalogue look-ups (not the outputs that
+    ``inputs_ok`` guards)."""
     text = STEPS[step]
     for name in placeholders(text):
-        if name in STEPS and name in {o.name for o in OUTPUTS}:
+        if name in STEPS and name in _reads_outputs():
             text = text.replace("{" + name + "}", f"({_inline(name, refs)})")
     for name in placeholders(text):
         text = text.replace("{" + name + "}", refs.get(name, name))
@@ -172,9 +203,6 @@ def checks(layout: Layout) -> list[Check]:
     e = estimate_refs(layout)
     e = {name: f"Estimate!{ref}" for name, ref in e.items()}
     outputs = [e[o.name] for o in OUTPUTS]
-    month = layout.projection_first
-    gpus = f"Projection!{layout.projection_letter('gpu_count')}{month}"
-    ok = layout.scenario_letter("ok")
     found = [
         Check(
             f"Input in range: {q.label} ({q.name}) accepts {q.accepts}",
@@ -193,62 +221,103 @@ def checks(layout: Layout) -> list[Check]:
             _input_message(layout, growth, "dau_growth"),
         )
     )
-
-    def plain(label: str, formula: str) -> Check:
-        return Check(label, formula, f'"Fails: {label}"')
-
-    found += [
+    found.append(
         Check(
             OUTPUTS_LABEL,
             f"AND({','.join(f'ISNUMBER({r})' for r in outputs)})",
             _first_text(outputs),
-        ),
-        plain(
-            "Total cost = GPU + storage + egress",
-            f"{e['total_usd_per_month']}={e['gpu_usd_per_month']}+"
-            f"{e['storage_usd_per_month']}+{e['egress_usd_per_month']}",
-        ),
-        plain(
-            "Stored bytes = model + profiles + storage per month x retention",
-            f"{e['retained_storage_bytes']}={e['model_size_bytes']}+"
-            f"{e['profile_storage_bytes']}+{e['storage_bytes_per_month']}"
-            f"*{e['retention_months']}",
-        ),
-        plain("Projection month 1 needs the Estimate's GPUs", f"{gpus}={e['gpu_count']}"),
-        plain(
-            "Every Scenarios row calculates and fits (its ok column)",
-            f"ISNA(MATCH(FALSE,Scenarios!${ok}:${ok},0))",
-        ),
-    ]
+        )
+    )
+    found += [c.check for c in consistency_checks(layout)]
+    found.append(
+        Check(
+            SCENARIOS_LABEL,
+            f"ISNA(MATCH(FALSE,{_ok_range(layout)},0))",
+            f'"Fails: {SCENARIOS_LABEL}"',
+        )
+    )
     return found
+
+
+@dataclass(frozen=True)
+class Consistency:
+    """A check comparing two independent routes to a figure, and the Estimate cells it
+    covers: overwriting any of them with another number turns it FALSE."""
+
+    check: Check
+    covers: tuple[str, ...]
+
+
+def consistency_checks(layout: Layout) -> list[Consistency]:
+    """Each figure checked against a second route to it, read from other cells.
+
+    The second route of a sum is its template with the parts written out from their own
+    templates (:func:`~xlplugin.workbook.excel_formulas.render` with ``inline``), so that it
+    reads the parts' drivers, not the parts: a part overwritten, which the sum follows,
+    still differs from what its drivers give.
+    """
+    e = {name: f"Estimate!{ref}" for name, ref in estimate_refs(layout).items()}
+
+    def routes(name: str, inline: set[str]) -> str:
+        return f"{e[name]}={render(STEPS[name], e, inline=inline)[1:]}"
+
+    costs = ("gpu_usd_per_month", "storage_usd_per_month", "egress_usd_per_month")
+    # GPUs in whole replicas: enough replicas for the peak demand, and not one more.
+    replicas = f"{e['gpu_count']}/{e['gpus_per_replica']}"
+    needed = (
+        f"({e['peak_rps']}+{e['peak_rps']}*{e['headroom']})"
+        f"/({e['qps_per_gpu']}*{e['gpus_per_replica']})"
+    )
+    month = f"Projection!{layout.projection_letter('gpu_count')}{layout.projection_first}"
+    found = [
+        (TOTAL_LABEL, routes("total_usd_per_month", set(costs)), ("total_usd_per_month", *costs)),
+        (
+            STORED_LABEL,
+            routes("retained_storage_bytes", {"storage_bytes_per_month"}),
+            ("retained_storage_bytes", "storage_bytes_per_month"),
+        ),
+        (
+            GPUS_LABEL,
+            f"AND(INT({replicas})={replicas},{replicas}>={needed},"
+            f"{replicas}-{e['gpus_per_replica']}/{e['gpus_per_replica']}<{needed})",
+            ("gpu_count",),
+        ),
+        (PROJECTION_LABEL, f"{month}={e['gpu_count']}", ("gpu_count",)),
+    ]
+    return [
+        Consistency(Check(label, formula, f'"Fails: {label}"'), covers)
+        for label, formula, covers in found
+    ]
+
+
+def _ok_range(layout: Layout) -> str:
+    """The Scenarios ok column, bounded: the table and rows a user may add under it."""
+    letter = layout.scenario_letter("ok")
+    return f"Scenarios!${letter}${layout.scenario_first}:${letter}${layout.scenario_last + 1000}"
 
 
 def in_range(q: Input, value: object) -> bool:
     """Python mirror of an input check, for the cached values."""
     if isinstance(value, bool):
         return False
-    if q.name == "precision":
+    if value is None:
+        return q.default is None
+    if q.kind == "name" and choices(q):
+        return str(value).lower() in {word.lower() for word in choices(q)}
+    if q.kind == "name" and q.name != "gpu":
         return str(value).upper() in {n.upper() for n in catalog.precision_names()}
     if q.name == "gpu":
         if isinstance(value, int | float):
             return value > q.low
         return str(value).upper() in {n.upper() for n in catalog.gpu_names()}
-    if value is None:
-        return q.default is None
     ok = q.low is None or (value > q.low if q.low_open else value >= q.low)
     ok &= q.high is None or (value < q.high if q.high_open else value <= q.high)
     return ok and (not q.integer or float(value).is_integer())
 
 
 def flag_rules(ws, ref: str) -> None:
-    """Green when TRUE, red when FALSE."""
-    ws.conditional_formatting.add(
-        ref,
-        CellIsRule(
-            operator="equal", formula=["FALSE"], fill=RED, font=Font(bold=True, color="9C0006")
-        ),
-    )
-    ws.conditional_formatting.add(ref, CellIsRule(operator="equal", formula=["TRUE"], fill=GREEN))
+    """Green when TRUE, red when FALSE (:func:`styles.flag_rules`)."""
+    styles.flag_rules(ws, ref)
 
 
 def write_checks(wb, ws, layout: Layout) -> list[str]:
@@ -257,7 +326,7 @@ def write_checks(wb, ws, layout: Layout) -> list[str]:
         ws,
         "Checks",
         "Each check is TRUE when it holds; when it fails, its message "
-        "says why. The master flag (also on the Estimate) is TRUE only when every "
+        "says why. The master flag (at the top of every sheet) is TRUE only when every "
         "check is; any FALSE turns it red.",
     )
     styles.header(ws, CHECKS_HEADER, ("Check", "Holds", "Message when it fails"))
@@ -265,15 +334,17 @@ def write_checks(wb, ws, layout: Layout) -> list[str]:
     found = checks(layout)
     for offset, check in enumerate(found):
         row = FIRST_CHECK_ROW + offset
-        ws.cell(row, 1, check.label)
+        styles.wrap(ws.cell(row, 1, check.label))
         cell = ws.cell(row, 2, f"=IF(ISERROR({check.formula}),FALSE,{check.formula})")
-        cell.style = "Calculation"
+        cell.style, cell.number_format = "Check Cell", styles.BOOLEAN
+        cell.alignment = Alignment(horizontal="center", vertical="top")
         message = ws.cell(row, 3, f'=IF(B{row},"",IFERROR({check.message},"Fails: {check.label}"))')
         message.style = "Calculation"
+        styles.wrap(message)
         cells.append(cell.coordinate)
     last = FIRST_CHECK_ROW + len(found) - 1
     flags, messages = f"B{FIRST_CHECK_ROW}:B{last}", f"C{FIRST_CHECK_ROW}:C{last}"
-    ws["A3"] = "All checks pass (master flag); the first failing check's message"
+    ws["A3"] = "All checks pass (the master flag); else the first failing check's message"
     ws["B3"] = f"=AND({flags})"
     ws["C3"] = f'=IF(B3,"",INDEX({messages},MATCH(FALSE,{flags},0)))'
     first, final = guard_rows()
@@ -286,9 +357,14 @@ def write_checks(wb, ws, layout: Layout) -> list[str]:
     ws[f"C{GUARD_ROW}"] = (
         f'=IF(B{GUARD_ROW},"",INDEX({guard_messages},MATCH(FALSE,{guard_flags},0)))'
     )
+    for ref in ("A3", f"A{GUARD_ROW}"):
+        styles.wrap(ws[ref])
     for ref in ("B3", f"B{GUARD_ROW}"):
-        ws[ref].style = "Check Cell"
-    ws["C3"].style = ws[f"C{GUARD_ROW}"].style = "Calculation"
+        ws[ref].style, ws[ref].number_format = "Check Cell", styles.BOOLEAN
+        ws[ref].alignment = Alignment(horizontal="center", vertical="top")
+    for ref in ("C3", f"C{GUARD_ROW}"):
+        ws[ref].style = "Calculation"
+        styles.wrap(ws[ref])
     for name, ref in (
         ("master_check", (2, 3)),
         ("check_message", (3, 3)),
@@ -296,9 +372,14 @@ def write_checks(wb, ws, layout: Layout) -> list[str]:
         ("input_error", (3, GUARD_ROW)),
     ):
         wb.defined_names[name] = DefinedName(name, attr_text=absolute("Checks", *ref))
-    flag_rules(ws, f"B3:B{last}")
-    flag_rules(wb["Estimate"], "E3")
-    styles.widths(ws, (100, 14, 90))
+    styles.flag_rules(ws, f"B3:B{last}")
+    styles.widths(ws, (70, 11, 70))
+    for row in range(FIRST_CHECK_ROW, last + 1):
+        styles.fit_height(ws, row, {1: ws.cell(row, 1).value})
+    for row in (3, GUARD_ROW):
+        styles.fit_height(ws, row, {1: ws.cell(row, 1).value})
+    styles.wrap_subtitle(ws, 3)
     ws.freeze_panes = ws.cell(FIRST_CHECK_ROW, 1)
+    ws.print_title_rows = f"{CHECKS_HEADER}:{CHECKS_HEADER}"
     ws.protection.sheet = True
     return cells

@@ -9,14 +9,12 @@ matches the fingerprint stored at build time) is only overwritten with ``--force
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
-import tempfile
 from pathlib import Path
 
 from xlplugin.formulas.errors import EstimateError
 
 from ..scenario_file import read_scenarios
+from . import atomic
 from .build import VARIANTS, build_workbook, content_fingerprint, stored_fingerprint
 
 __all__ = [
@@ -77,7 +75,10 @@ def run(args: argparse.Namespace) -> int:
     target = _destination(Path(args.output))
     check_overwrite(target, force=args.force)
     scenarios = read_scenarios(args.scenarios) if args.scenarios else None
-    write_atomically(target, lambda path: build_workbook(path, scenarios, variant=args.variant))
+    try:  # atomic: the old file stays whole until the new one replaces it
+        build_workbook(target, scenarios, variant=args.variant)
+    except OSError as error:
+        raise BuildError(f"{target}: cannot write: {error.strerror or error}") from None
     count = "the default" if scenarios is None else f"{len(scenarios):,}"
     print(f"wrote {target} ({count} scenarios, {args.variant} variant)")
     return 0
@@ -123,54 +124,15 @@ def _edited(target: Path) -> str | None:
 def write_atomically(target: Path, write) -> Path:
     """Call ``write(temporary_path)`` and rename the result onto ``target``.
 
-    The temporary file sits in the destination folder (same file system, so the
-    rename is atomic) and is removed if ``write`` fails or is interrupted.
+    The temporary file (``.NAME.xlsx.*.tmp``) sits in the destination folder (same file
+    system, so the rename is atomic), is locked while it is written and removed if
+    ``write`` fails or is interrupted; one left by a killed process is removed by the next
+    write (:mod:`.atomic`). An OS error is a :class:`BuildError` naming ``target``.
     """
     target = Path(target)
     try:
-        handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        with atomic.replacing(target) as temporary:
+            write(temporary)
     except OSError as error:
         raise BuildError(f"{target}: cannot write: {error.strerror or error}") from None
-    os.close(handle)
-    temporary = Path(name)
-    done = False
-    try:
-        write(temporary)
-        _settle(temporary, target)
-        os.replace(temporary, target)
-        done = True
-    except OSError as error:
-        raise BuildError(f"{target}: cannot write: {error.strerror or error}") from None
-    finally:
-        if not done:
-            with contextlib.suppress(OSError):
-                temporary.unlink()
-    _sync_folder(target.parent)
     return target
-
-
-def _settle(temporary: Path, target: Path) -> None:
-    """Give the new file the old one's permissions (else the umask's) and flush it to disk."""
-    try:
-        mode = target.stat().st_mode & 0o7777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    os.chmod(temporary, mode)
-    with temporary.open("rb+") as stream:
-        os.fsync(stream.fileno())
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the rename durable (POSIX; a no-op where folders cannot be opened)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

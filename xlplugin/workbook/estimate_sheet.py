@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from openpyxl.styles import Alignment
 from openpyxl.workbook.defined_name import DefinedName
 
 from xlplugin.formulas.graph import GRAPH
@@ -10,12 +11,13 @@ from xlplugin.formulas.vocabulary import INPUT, OUTPUTS
 from . import styles
 from .excel_formulas import HELPER_LABELS, STEPS, plugin_formula, render
 from .inputs_sheet import DEFAULT_COLUMN
-from .layout import ESTIMATE_HEADER, Layout, absolute
+from .layout import ESTIMATE_HEADER, FLAG_COLUMN, FLAG_ROW, Layout, absolute
 from .published import PUBLISHED, SEED_CITATION
 
 __all__ = ["default_ref", "empty_means_default", "estimate_refs", "guarded", "write_estimate"]
 
-COLUMNS = ("Quantity", "Value", "Unit", "Seed figure", "Name", "How it is calculated")
+COLUMNS = ("Quantity", "Value", "Base unit", "Seed figure", "Name", "How it is calculated")
+WIDTHS = (36, 18, 15, 16, 27, 52)
 _OUTPUT = {o.name: o for o in OUTPUTS}
 
 
@@ -59,16 +61,22 @@ def write_estimate(wb, ws, layout: Layout, variant: str) -> None:
         ('=IF(ISNUMBER(scenario_row),"Scenario: "&scenario,"Inputs sheet values")'),
     )
     ws["B3"].style = "Calculation"
-    ws["D3"], ws["E3"] = "All checks pass", "=master_check"
-    ws["E3"].style = "Check Cell"
+    styles.master_flag(ws, FLAG_COLUMN["Estimate"], FLAG_ROW["Estimate"])
     styles.header(ws, ESTIMATE_HEADER, COLUMNS)
     refs = estimate_refs(layout)
     for row, text in layout.estimate_sections:
         styles.section(ws, row, text, len(COLUMNS))
     for name, row in layout.estimate_row.items():
         _row(wb, ws, layout, name, row, refs, plugin)
-    ws.cell(layout.estimate_last + 2, 1, f"Seed figures: {SEED_CITATION}.").style = "Note"
-    styles.widths(ws, (44, 28, 16, 28, 30, 80))
+    note = ws.cell(layout.estimate_last + 2, 1, f"Seed figures: {SEED_CITATION}.")
+    note.style = "Note"
+    styles.wrap(note)
+    ws.merge_cells(start_row=note.row, start_column=1, end_row=note.row, end_column=len(COLUMNS))
+    ws.row_dimensions[note.row].height = 32
+    styles.widths(ws, WIDTHS)
+    for row in layout.estimate_row.values():
+        styles.fit_height(ws, row, {1: ws.cell(row, 1).value, 6: ws.cell(row, 6).value})
+    styles.wrap_subtitle(ws, len(COLUMNS))
     ws.freeze_panes = ws.cell(ESTIMATE_HEADER + 1, 2)
     ws.print_title_rows = f"{ESTIMATE_HEADER}:{ESTIMATE_HEADER}"
     ws.protection.sheet = not plugin  # Office.js functions stay #NAME? on protected sheets
@@ -77,8 +85,8 @@ def write_estimate(wb, ws, layout: Layout, variant: str) -> None:
 def _row(wb, ws, layout: Layout, name: str, row: int, refs: dict, plugin: bool) -> None:
     if name in INPUT and name not in STEPS:
         q = INPUT[name]
-        label, unit, style = q.label, q.unit, "Calculation"
-        how = "Inputs sheet, or the selected scenario's cell when it is not empty"
+        label, unit, style = q.label, q.unit, "Linked Cell"
+        how = "Inputs sheet, or the selected scenario's cell if not empty"
         formula = in_use_formula(layout, name)
     elif name in _OUTPUT:
         o = _OUTPUT[name]
@@ -98,9 +106,10 @@ def _row(wb, ws, layout: Layout, name: str, row: int, refs: dict, plugin: bool) 
     cell.number_format = styles.number_format(unit)
     if name in PUBLISHED:
         seed = ws.cell(row, 4, PUBLISHED[name][0])
-        seed.number_format = cell.number_format
         seed.style = "Note"
         seed.number_format = cell.number_format
+    for column in range(1, len(COLUMNS) + 1):  # after the styles, which set their own
+        ws.cell(row, column).alignment = Alignment(vertical="center", wrap_text=column in (1, 6))
     if name not in INPUT or name in STEPS:
         wb.defined_names[name] = DefinedName(name, attr_text=absolute("Estimate", 2, row))
 

@@ -40,6 +40,7 @@ CATALOG_NAMES = (
     "catalog_gpu_units_header",
     "catalog_gpu_fp16_flops",
     "catalog_gpu_memory",
+    "catalog_gpu_bandwidth",
     "catalog_gpu_hourly",
     "catalog_precision_name",
     "catalog_precision_bytes",

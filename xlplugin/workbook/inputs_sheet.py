@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -11,13 +12,26 @@ from xlplugin.formulas.vocabulary import INPUTS, PROJECTION_INPUTS, Input
 
 from . import styles
 from .excel_formulas import CONSTANTS
-from .layout import INPUTS_HEADER, SCENARIO_ROW_ROW, SELECTOR_ROW, Layout, absolute
+from .layout import (
+    FLAG_COLUMN,
+    INPUTS_HEADER,
+    SCENARIO_ROW_ROW,
+    SELECTOR_ROW,
+    SWING_DEFAULT,
+    SWING_NAME,
+    SWUNG,
+    Layout,
+    absolute,
+)
 
 __all__ = [
     "ACCEPTS_COLUMN",
     "DEFAULT_COLUMN",
+    "SWING_HIGH_COLUMN",
+    "SWING_LOW_COLUMN",
     "accepts_formula",
     "accepts_text",
+    "input_validation",
     "name_choices",
     "write_inputs",
 ]
@@ -32,12 +46,23 @@ COLUMNS = (
     "Upper bound",
     "Used when empty",
     "Accepts",
+    "Sensitivity: low",
+    "Sensitivity: high",
 )
 NAME_COLUMN, LOW_COLUMN, HIGH_COLUMN, DEFAULT_COLUMN, ACCEPTS_COLUMN = 4, 6, 7, 8, 9
+SWING_LOW_COLUMN, SWING_HIGH_COLUMN = 10, 11
+WIDTHS = (30, 15, 17, 26, 42, 9, 9, 12, 28, 12, 12)
 SELECTOR_NOTE = (
     "Empty: the Estimate shows this sheet's values. A scenario name: the Estimate "
     "shows that Scenarios row (its empty cells take this sheet's values)."
 )
+SWING_NOTE = (
+    "Sensitivity: low and high values of the inputs the Sensitivity sheet swings. An empty "
+    "cell is the Estimate's value minus or plus this share (within the input's bounds)."
+)
+# Where a range is plain, the sensitivity's low and high values are given; the other
+# swung inputs go down and up by sensitivity_swing from the value in use.
+SWING_DEFAULTS = {"headroom": (None, 0.25)}
 
 
 def write_inputs(wb, ws, layout: Layout) -> None:
@@ -45,16 +70,18 @@ def write_inputs(wb, ws, layout: Layout) -> None:
         ws,
         "Inputs",
         "Orange (Input-style) cells are inputs: change them. Everything else is "
-        "calculated or fixed. Units are base units (bytes, seconds, USD); "
-        "an empty optional input takes the catalogue's figure.",
+        "calculated or fixed. Values are in base units (bytes, seconds, USD), shown scaled "
+        "(GB, ms, $k); an empty optional input takes the catalogue's figure.",
     )
+    styles.master_flag(ws, FLAG_COLUMN["Inputs"])
     _selector(wb, ws, layout)
     styles.header(ws, INPUTS_HEADER, COLUMNS)
     for q in INPUTS:
         _input_row(wb, ws, layout, q)
-    styles.section(ws, layout.projection_section, "Projection", len(COLUMNS))
+    styles.section(ws, layout.projection_section, "Projection and sensitivity", len(COLUMNS))
     for q in PROJECTION_INPUTS:
         _input_row(wb, ws, layout, q, locked=q.name == "months")
+    _swing_row(wb, ws, layout)
     styles.section(
         ws, layout.constants_section, "Constants used by the formulas (fixed)", len(COLUMNS)
     )
@@ -64,8 +91,22 @@ def write_inputs(wb, ws, layout: Layout) -> None:
         ws.cell(row, 2).style = "Calculation"
         ws.cell(row, 2).number_format = "#,##0"
         _name(wb, c.name, absolute("Inputs", 2, row))
-    styles.widths(ws, (40, 20, 20, 26, 90, 13, 13, 16, 60))
-    ws.freeze_panes = ws.cell(INPUTS_HEADER + 1, 1)
+    styles.widths(ws, WIDTHS)
+    accepts = {layout.input_row[q.name]: accepts_text(q) for q in INPUTS + PROJECTION_INPUTS}
+    sections = (layout.projection_section, layout.constants_section)
+    for row in range(INPUTS_HEADER + 1, layout.inputs_last + 1):
+        if row in sections or ws.cell(row, 1).value is None:
+            continue
+        for column in range(1, len(COLUMNS) + 1):
+            ws.cell(row, column).alignment = Alignment(
+                vertical="top", wrap_text=column in (1, 5, ACCEPTS_COLUMN)
+            )
+        texts = {1: ws.cell(row, 1).value, 5: ws.cell(row, 5).value}
+        texts[ACCEPTS_COLUMN] = accepts.get(row, ws.cell(row, ACCEPTS_COLUMN).value)
+        styles.fit_height(ws, row, texts)
+    ws.row_dimensions[INPUTS_HEADER].height = 30  # two-line headers
+    styles.wrap_subtitle(ws, 8)
+    ws.freeze_panes = ws.cell(INPUTS_HEADER + 1, 2)
     ws.print_title_rows = f"{INPUTS_HEADER}:{INPUTS_HEADER}"
     ws.protection.sheet = True
 
@@ -80,9 +121,13 @@ def _selector(wb, ws, layout: Layout) -> None:
         type="list",
         formula1=names,
         allow_blank=True,
-        errorStyle="warning",
+        showErrorMessage=True,
+        showInputMessage=True,
+        errorStyle="stop",
         promptTitle="Scenario shown",
         prompt=SELECTOR_NOTE[:255],
+        errorTitle="Scenario shown",
+        error="Pick a name from the Scenarios sheet's first column, or leave the cell empty.",
     )
     check.add(ws.cell(row, 2))
     ws.add_data_validation(check)
@@ -115,15 +160,58 @@ def _input_row(wb, ws, layout: Layout, q: Input, locked: bool = False) -> None:
     cell.number_format = styles.number_format(q.unit)
     if not locked:
         cell.protection = styles.UNLOCKED
-        _validate(ws, cell, q, layout)
-    for column, bound in ((LOW_COLUMN, q.low), (HIGH_COLUMN, q.high)):
-        if bound is not None:
-            ws.cell(row, column, bound).style = "Note"
+        ws.add_data_validation(input_validation(q, cell.coordinate))
+    for column, bound, sign in (
+        (LOW_COLUMN, q.low, ">" if q.low_open else "≥"),
+        (HIGH_COLUMN, q.high, "<" if q.high_open else "≤"),
+    ):
+        if bound is not None and (q.kind != "name" or q.name == "gpu"):  # GPU: as FLOP/s
+            shown = ws.cell(row, column, bound)
+            shown.style = "Note"
+            shown.number_format = styles.bound_format(sign)
     if q.default is not None:
         ws.cell(row, DEFAULT_COLUMN, q.default).style = "Note"
         ws.cell(row, DEFAULT_COLUMN).number_format = cell.number_format
     ws.cell(row, ACCEPTS_COLUMN, accepts_formula(q, row)).style = "Note"
+    if q.name in SWUNG:
+        low, high = SWING_DEFAULTS.get(q.name, (None, None))
+        for column, value in ((SWING_LOW_COLUMN, low), (SWING_HIGH_COLUMN, high)):
+            swing = ws.cell(row, column, value)
+            swing.style = "Input"
+            swing.number_format = cell.number_format
+            swing.protection = styles.UNLOCKED
+            ws.add_data_validation(input_validation(q, swing.coordinate))
     _name(wb, q.name, absolute("Inputs", 2, row))
+
+
+def _swing_row(wb, ws, layout: Layout) -> None:
+    """The share the Sensitivity sheet swings an input by when its low or high is empty."""
+    row = layout.input_row[SWING_NAME]
+    _describe(ws, row, "Sensitivity swing", SWING_DEFAULT, "fraction", SWING_NAME, SWING_NOTE)
+    cell = ws.cell(row, 2)
+    cell.style, cell.number_format, cell.protection = "Input", "0.0%", styles.UNLOCKED
+    for column, sign in ((LOW_COLUMN, ">"), (HIGH_COLUMN, "<")):
+        bound = ws.cell(row, column, 0 if column == LOW_COLUMN else 1)
+        bound.style, bound.number_format = "Note", styles.bound_format(sign)
+    ws.cell(row, DEFAULT_COLUMN, SWING_DEFAULT).style = "Note"
+    ws.cell(row, DEFAULT_COLUMN).number_format = "0.0%"
+    ws.cell(row, ACCEPTS_COLUMN, "a number in (0, 1)").style = "Note"
+    check = DataValidation(
+        type="decimal",
+        operator="between",
+        formula1="0",
+        formula2="1",
+        allow_blank=False,
+        showErrorMessage=True,
+        showInputMessage=True,
+        promptTitle="Sensitivity swing",
+        prompt="Share an input goes down and up by on the Sensitivity sheet (0.25 = 25 %).",
+        errorTitle="Sensitivity swing",
+        error="Sensitivity swing accepts a number in (0, 1).",
+    )
+    check.add(cell)
+    ws.add_data_validation(check)
+    _name(wb, SWING_NAME, absolute("Inputs", 2, row))
 
 
 def _describe(ws, row, label, value, unit, name, note) -> None:
@@ -131,41 +219,100 @@ def _describe(ws, row, label, value, unit, name, note) -> None:
         ws.cell(row, column, text)
 
 
-def _validate(ws, cell, q: Input, layout: Layout) -> None:
-    prompt = f"{q.description} Accepts {q.accepts}."
+# Data validation: the Inputs cells, the Sensitivity's low and high, the Scenarios columns ----
+def input_validation(q: Input, cells: str) -> DataValidation:
+    """The data validation of input ``q`` over ``cells`` (``"B8"``, ``"C6:C105"``): an
+    input message saying what it accepts and a stop alert that refuses anything else
+    (bounds as they are: > 0 is not >= 0; whole numbers where the input is one).
+
+    GPU and precision offer the Catalog's names (the ``catalog_gpu_name`` and
+    ``catalog_precision_name`` ranges, which grow when rows are inserted in the tables);
+    a GPU may also be a FLOP/s number, so its alert warns instead of refusing. Empty cells
+    are allowed (they take the default). Add the result with ``ws.add_data_validation``.
+    """
+    first = cells.split(":")[0].replace("$", "")
+    prompt = f"{q.description} Accepts {_accepts_plain(q)}."
     if q.default is None:
-        prompt += " Leave empty for the catalogue's figure."
+        prompt += f" Leave empty for {q.blank}."
     kwargs = dict(
         allow_blank=True,
+        showErrorMessage=True,
+        showInputMessage=True,
         promptTitle=q.label[:32],
         prompt=prompt[:255],
-        error=f"{q.label} accepts {q.accepts}."[:255],
         errorTitle=q.label[:32],
     )
     if q.kind == "name":
-        table = "gpus" if q.name == "gpu" else "precisions"
-        first, last = layout.catalog_rows[table]
+        names = catalog_list(q) or '"' + ",".join(choices(q)) + '"'
+        error = f"{q.label} accepts {name_choices(q)}" + (
+            " (see the Catalog sheet)." if catalog_list(q) else "."
+        )
+        if q.name == "gpu":
+            error = (
+                "GPU accepts a Catalog name, or a peak FLOP/s number > 0. "
+                "Yes keeps what you typed; No lets you change it."
+            )
         check = DataValidation(
             type="list",
-            formula1=f"Catalog!$A${first + 1}:$A${last}",
-            errorStyle="warning",
+            formula1=names,
+            errorStyle="warning" if q.name == "gpu" else "stop",
+            error=error[:255],
             **kwargs,
         )
     else:
-        check = DataValidation(type="whole" if q.integer else "decimal", **_bounds(q), **kwargs)
-    check.add(cell)
-    ws.add_data_validation(check)
+        check = DataValidation(
+            errorStyle="stop",
+            error=f"{q.label} accepts {_accepts_plain(q)}."[:255],
+            **_rule(q, first),
+            **kwargs,
+        )
+    check.add(cells)
+    return check
 
 
-def _bounds(q: Input) -> dict:
+def _accepts_plain(q: Input) -> str:
+    """``Input.accepts`` with the signs people write (≥, ≤) and no hint in parentheses."""
+    if q.kind == "name":
+        if choices(q):
+            return "one of " + ", ".join(choices(q))
+        return "a Catalog name" + (" or a peak FLOP/s number > 0" if q.name == "gpu" else "")
+    what = "a whole number" if q.integer else "a number"
     if q.low is not None and q.high is not None:
-        return {"operator": "between", "formula1": f"{q.low:g}", "formula2": f"{q.high:g}"}
+        left, right = "(" if q.low_open else "[", ")" if q.high_open else "]"
+        return f"{what} in {left}{q.low:,g}, {q.high:,g}{right}"
     if q.low is not None:
-        return {
-            "operator": "greaterThan" if q.low_open else "greaterThanOrEqual",
-            "formula1": f"{q.low:g}",
-        }
-    return {"operator": "lessThanOrEqual", "formula1": f"{q.high:g}"}
+        return f"{what} {'>' if q.low_open else '≥'} {q.low:,g}"
+    if q.high is not None:
+        return f"{what} {'<' if q.high_open else '≤'} {q.high:,g}"
+    return what
+
+
+def _rule(q: Input, first: str) -> dict:
+    """Type, operator and formulas of a number input's validation. Excel's ``between`` is
+    closed at both ends, so a range open at one end is a custom formula of the first cell
+    (relative: each cell of the range tests itself)."""
+    kind = "whole" if q.integer else "decimal"
+    low, high = q.low, q.high
+    if low is not None and high is not None:
+        if not (q.low_open or q.high_open):
+            return {
+                "type": kind,
+                "operator": "between",
+                "formula1": f"{low:g}",
+                "formula2": f"{high:g}",
+            }
+        tests = [f"ISNUMBER({first})", f"{first}{'>' if q.low_open else '>='}{low:g}"]
+        tests.append(f"{first}{'<' if q.high_open else '<='}{high:g}")
+        if q.integer:
+            tests.append(f"INT({first})={first}")
+        return {"type": "custom", "formula1": f"AND({','.join(tests)})"}
+    if low is not None:
+        operator = "greaterThan" if q.low_open else "greaterThanOrEqual"
+        return {"type": kind, "operator": operator, "formula1": f"{low:g}"}
+    if high is not None:
+        operator = "lessThan" if q.high_open else "lessThanOrEqual"
+        return {"type": kind, "operator": operator, "formula1": f"{high:g}"}
+    return {"type": kind, "operator": "between", "formula1": "-1E+307", "formula2": "1E+307"}
 
 
 def _name(wb, name: str, target: str) -> None:
@@ -173,8 +320,22 @@ def _name(wb, name: str, target: str) -> None:
 
 
 # What an input accepts, in words: the Checks sheet's messages quote it -----------------------
+def choices(q: Input) -> tuple[str, ...]:
+    """The words a name input takes when they are not catalogue names (``modality``)."""
+    return tuple(getattr(q, "choices", ()) or ())
+
+
+def catalog_list(q: Input) -> str | None:
+    """The Catalog range a name input's names come from (None: its own words)."""
+    if q.kind != "name" or choices(q):
+        return None
+    return "catalog_gpu_name" if q.name == "gpu" else "catalog_precision_name"
+
+
 def name_choices(q: Input) -> str:
     """``one of A100, A100-80GB, ...``: the catalogue names, as formulas' UnknownNameError."""
+    if choices(q):
+        return "one of " + ", ".join(choices(q))
     names = catalog.gpu_names() if q.name == "gpu" else catalog.precision_names()
     return "one of " + ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
 

@@ -14,12 +14,59 @@ from xlplugin.formulas import catalog
 from xlplugin.formulas.projection import PROJECTION_COLUMNS
 from xlplugin.formulas.vocabulary import INPUTS, OUTPUTS, PROJECTION_INPUTS
 
-from .excel_formulas import CONSTANTS, HELPERS
+from .excel_formulas import CONSTANTS, HELPERS, STEPS, descendants_in_excel, placeholders
 
-__all__ = ["SHEETS", "Layout", "absolute"]
+__all__ = ["FLAG_COLUMN", "PRINT", "SHEETS", "SWUNG", "Layout", "absolute", "flag_cells"]
 
-SHEETS = ("About", "Inputs", "Catalog", "Estimate", "Scenarios", "Projection", "Checks")
-SECTIONS = ("Storage", "Inference", "Bandwidth", "Cost")
+SHEETS = (
+    "About",
+    "Inputs",
+    "Catalog",
+    "Estimate",
+    "Scenarios",
+    "Projection",
+    "Sensitivity",
+    "Checks",
+)
+# Each sheet's "All checks pass" flag: its label in this column of the title row (the
+# Estimate's row 3, under its title and subtitle), the flag in the next column. The
+# Checks sheet has the master flag itself at the top (B3).
+FLAG_COLUMN = {
+    "About": 3,
+    "Inputs": 9,
+    "Catalog": 5,
+    "Estimate": 4,
+    "Scenarios": 3,
+    "Projection": 7,
+    "Sensitivity": 6,
+}
+FLAG_ROW = {"Estimate": 3}
+
+
+def flag_cells() -> dict[str, str]:
+    """Sheet -> the cell of its "All checks pass" flag (``=master_check``)."""
+    return {
+        sheet: f"{get_column_letter(column + 1)}{FLAG_ROW.get(sheet, 1)}"
+        for sheet, column in FLAG_COLUMN.items()
+    }
+
+
+# The Estimate's sections, in the order the graph lists its outputs.
+SECTIONS = tuple(dict.fromkeys(o.section for o in OUTPUTS))
+
+# How each sheet prints: pages across (None: actual size, as many pages as it takes), and
+# the rows and columns repeated on every page (header rows, the name column).
+PRINT = {
+    "About": {"fit_width": 1},
+    "Inputs": {"fit_width": 1, "title_rows": "7:7"},
+    "Catalog": {"fit_width": 2, "title_columns": "A:A", "order": "overThenDown"},
+    # Sheets with charts also have page breaks before them, which keep each chart whole.
+    "Estimate": {"fit_width": 1, "title_rows": "5:5"},
+    "Scenarios": {"fit_width": None, "scale": 60, "title_rows": "3:5", "title_columns": "A:A"},
+    "Projection": {"fit_width": 1, "title_rows": "5:6", "title_columns": "A:A"},
+    "Sensitivity": {"fit_width": 1},
+    "Checks": {"fit_width": 1, "title_rows": "5:5"},
+}
 
 # Inputs sheet
 INPUTS_HEADER = 7
@@ -38,6 +85,57 @@ PROJECTION_EXTRA = (
 )
 # Checks sheet
 CHECKS_HEADER = 5
+# Sensitivity: the inputs swung low and high (vocabulary order; the sheet sorts them), the
+# Inputs sheet's share they swing by when their low or high is empty, and its default.
+SWUNG = (
+    "dau",
+    "requests_per_user",
+    "params",
+    "steps",
+    "utilization",
+    "peak_factor",
+    "headroom",
+    "gpu_hourly_usd",
+    "storage_usd_per_gb_month",
+    "egress_usd_per_gb",
+    "response_bytes",
+    "stored_bytes_per_request",
+    "index_overhead",
+    "retention_months",
+)
+SWING_NAME, SWING_DEFAULT = "sensitivity_swing", 0.25
+SENSITIVITY_HEADER = 6
+SENSITIVITY_COLUMNS = (
+    "label",
+    "name",
+    "base",
+    "low",
+    "high",
+    "cost_low",
+    "cost_high",
+    "impact",
+    "gpus_low",
+    "gpus_high",
+    "rank",
+)
+SENSITIVITY_RESULTS = ("total_usd_per_month", "gpu_count")
+WORKINGS_LEAD = ("input", "side", "value")  # the workings' first columns: the case
+
+
+def _needed(names: tuple[str, ...]) -> set[str]:
+    """Steps the Excel templates of ``names`` read, directly or not (and ``names``)."""
+    found: set[str] = set()
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name in found or name not in STEPS:
+            continue
+        found.add(name)
+        todo += placeholders(STEPS[name])
+    return found
+
+
+SORTED_COLUMNS = ("rank", "label", "low_delta", "high_delta", "impact", "gpus_low", "gpus_high")
 # Catalog sheet: the GPU table's columns that hold compute rates, in catalogue order.
 GPU_UNIT_COLUMNS = ("fp16_flops", "fp8_flops", "int8_ops")
 COMPUTE_UNITS = (("fp16", "fp16_flops"), ("fp8", "fp8_flops"), ("int8", "int8_ops"))
@@ -74,6 +172,7 @@ class Layout:
         self._scenarios()
         self._projection()
         self._catalog()
+        self._sensitivity()
 
     def _inputs(self) -> None:
         row = INPUTS_HEADER + 1
@@ -85,6 +184,8 @@ class Layout:
         for q in PROJECTION_INPUTS:
             self.input_row[q.name] = row
             row += 1
+        self.input_row[SWING_NAME] = row
+        row += 1
         self.constants_section = row + 1
         row += 2
         for c in CONSTANTS:
@@ -108,7 +209,7 @@ class Layout:
 
     def _scenarios(self) -> None:
         names = ["scenario"] + [q.name for q in INPUTS] + list(HELPERS)
-        names += [o.name for o in OUTPUTS] + ["inputs_valid", "ok"]
+        names += [o.name for o in OUTPUTS] + ["inputs_valid", "ok", "message", "bad_input"]
         self.scenario_column = {name: i for i, name in enumerate(names, start=1)}
         self.scenario_first = SCENARIOS_HEADER + 1
         self.scenario_last = SCENARIOS_HEADER + max(self.scenario_count, 1)
@@ -121,15 +222,48 @@ class Layout:
         self.projection_last = self.projection_first + self.projection_months - 1
 
     def _catalog(self) -> None:
-        row = 4
+        row = 5  # each table: its title, a units row, then the table (header and rows)
         for table, size in (
             ("gpus", len(catalog.gpu_names())),
             ("precisions", len(catalog.precision_names())),
             ("units", len(COMPUTE_UNITS)),
             ("models", len(catalog.model_names())),
+            ("architectures", len(catalog.model_names())),
         ):
             self.catalog_rows[table] = (row, row + size)
             row += size + 4
+
+    def _sensitivity(self) -> None:
+        self.sensitivity_column = {n: i for i, n in enumerate(SENSITIVITY_COLUMNS, start=1)}
+        self.sensitivity_row = {name: SENSITIVITY_HEADER + 1 + i for i, name in enumerate(SWUNG)}
+        self.sensitivity_first = SENSITIVITY_HEADER + 1
+        self.sensitivity_last = SENSITIVITY_HEADER + len(SWUNG)
+        self.sorted_header = self.sensitivity_last + 3
+        self.sorted_first = self.sorted_header + 1
+        self.sorted_last = self.sorted_header + len(SWUNG)
+        self.sorted_column = {n: i for i, n in enumerate(SORTED_COLUMNS, start=1)}
+        # The workings, right of the tables (and out of the print area): a row per input
+        # and side, a column per step that moves with a swung input and that the results
+        # need, each step in its own cell as on a Scenarios row.
+        self.workings_row = {
+            (name, side): SENSITIVITY_HEADER + 1 + 2 * i + j
+            for i, name in enumerate(SWUNG)
+            for j, side in enumerate(("low", "high"))
+        }
+        moved = set().union(*(descendants_in_excel(name) for name in SWUNG))
+        steps = [s for s in STEPS if s in moved and s in _needed(SENSITIVITY_RESULTS)]
+        first = len(SENSITIVITY_COLUMNS) + 2 + len(WORKINGS_LEAD)
+        self.workings_column = {step: first + i for i, step in enumerate(steps)}
+
+    def workings_ref(self, name: str, side: str, step: str) -> str:
+        """``$Q$9``: a step of a swung case in the workings."""
+        letter = get_column_letter(self.workings_column[step])
+        return f"${letter}${self.workings_row[(name, side)]}"
+
+    def sensitivity_ref(self, name: str, column: str) -> str:
+        """``$F$7``: a swung input's cell in a column of the Sensitivity table."""
+        letter = get_column_letter(self.sensitivity_column[column])
+        return f"${letter}${self.sensitivity_row[name]}"
 
     # References -----------------------------------------------------------------------
     def inputs_ref(self, name: str) -> str:

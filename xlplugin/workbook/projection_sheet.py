@@ -8,12 +8,14 @@ interaction data (SUMIF over the months still retained), as formulas.projection 
 
 from __future__ import annotations
 
+from openpyxl.styles import Alignment
+
 from xlplugin.formulas.vocabulary import OUTPUTS
 
 from . import styles
 from .estimate_sheet import estimate_refs
 from .excel_formulas import STEPS, descendants_in_excel, render
-from .layout import PROJECTION_HEADER, Layout
+from .layout import FLAG_COLUMN, PROJECTION_HEADER, Layout
 
 __all__ = ["projection_formulas", "write_projection"]
 
@@ -56,19 +58,29 @@ def write_projection(ws, layout: Layout) -> None:
         "value; every other input is the Estimate's. Stored bytes keep the last "
         "retention_months months of interactions.",
     )
+    styles.master_flag(ws, FLAG_COLUMN["Projection"])
     ws["A3"], ws["B3"] = "Monthly DAU growth", "=dau_growth"
-    ws["B3"].style, ws["B3"].number_format = "Calculation", "0.0%"
+    ws["B3"].style, ws["B3"].number_format = "Linked Cell", "0.0%"
+    styles.wrap(ws["A3"], "center")  # the Month column is narrow: two lines
+    ws["B3"].alignment = Alignment(vertical="center")
+    ws.row_dimensions[3].height = 30
     names = layout.projection_columns
     styles.header(ws, PROJECTION_HEADER, [_LABELS[n][0] for n in names])
+    ws.row_dimensions[PROJECTION_HEADER].height = 45  # labels wrap on up to three lines
     for column, name in enumerate(names, start=1):
-        ws.cell(PROJECTION_HEADER + 1, column, _LABELS[name][1]).style = "Explanatory Text"
+        unit = ws.cell(PROJECTION_HEADER + 1, column, _LABELS[name][1])
+        unit.style = "Explanatory Text"
+        unit.alignment = Alignment(horizontal="right" if column > 1 else "center")
     for month in range(1, layout.projection_months + 1):
         row = layout.projection_first + month - 1
-        ws.cell(row, 1, month)
+        ws.cell(row, 1, month).alignment = Alignment(horizontal="center")
         for name, formula in projection_formulas(layout, row).items():
             cell = ws.cell(row, layout.projection_column[name], formula)
+            cell.style = "Calculation"
             cell.number_format = styles.number_format(_LABELS[name][1])
-    styles.widths(ws, [8] + [26] * (len(names) - 1))
+    styles.widths(ws, [10] + [19 if _LABELS[n][1].startswith("B") else 14 for n in names[1:]])
+    styles.wrap_subtitle(ws, 8)
     ws.freeze_panes = ws.cell(layout.projection_first, 2)
     ws.print_title_rows = f"{PROJECTION_HEADER}:{PROJECTION_HEADER + 1}"
+    ws.print_title_cols = "A:A"
     ws.protection.sheet = True

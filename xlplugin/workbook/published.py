@@ -23,9 +23,8 @@ PUBLISHED: dict[str, tuple[float, str]] = {
     "storage_bytes_per_day": (1.25e15, "1.25 PB per day with indexing"),
     "storage_bytes_per_month": (3.75e16, "37.5 PB per month"),
     "trps": (11_574, "TRPS ≈ 11,574"),
-    "inference_seconds": (5.2e-3, "≈ 5.2 ms per query"),
-    "qps_per_gpu": (192, "≈ 192 QPS per A100"),
-    "gpu_count": (61, "61 GPUs"),
+    # The seed's inference figures come from its FLOPs formula: beside that count.
+    "flops_gpu_count": (61, "61 GPUs (its FLOPs formula)"),
     "ingress_bits_per_second": (185e6, "≈ 185 Mbit/s ingress"),
     "egress_bits_per_second": (92.6e9, "≈ 92.6 Gbit/s egress"),
 }

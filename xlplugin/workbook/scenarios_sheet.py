@@ -8,25 +8,31 @@ which LibreOffice evaluates and Excel's table auto-fill copies to a row a user a
 
 from __future__ import annotations
 
-import math
+from dataclasses import dataclass
 
 import pandas as pd
-from openpyxl.cell import Cell
-from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.table import Table, TableColumn, TableFormula, TableStyleInfo
 
+from xlplugin.formulas.catalog import model_preset
 from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUTS
 
 from . import styles
 from .checks_sheet import input_test
 from .estimate_sheet import default_ref
 from .excel_formulas import HELPER_LABELS, STEPS, render
-from .inputs_sheet import HIGH_COLUMN, LOW_COLUMN
+from .inputs_sheet import (
+    ACCEPTS_COLUMN,
+    HIGH_COLUMN,
+    LOW_COLUMN,
+    NAME_COLUMN,
+    input_validation,
+)
 from .layout import SCENARIOS_HEADER, Layout
+from .styles import UNLOCKED
 
-__all__ = ["default_scenarios", "row_formulas", "write_scenarios"]
+__all__ = ["ROW", "ScenarioColumns", "default_scenarios", "row_formulas", "write_scenarios"]
 
 _ROW = "\u00a7"  # stands for the row number in a column's formula template
 _SEED = {
@@ -45,7 +51,20 @@ _SEED = {
     "request_bytes": 2e3,
     "response_bytes": 1e6,
 }
-_PLANNING = {"utilization": 0.4, "peak_factor": 2.5, "headroom": 0.2}
+# Planning cases: the roofline (compute, memory bandwidth, memory), a daily peak of 2.5x
+# the average and 20 % spare capacity.
+_PLANNING = {"inference_model": "roofline", "peak_factor": 2.5, "headroom": 0.2}
+# A chat service on a language model: the issue's "7B chat model for 20 M users".
+_CHAT = {
+    **{k: v for k, v in model_preset("Llama-3.1-8B").items() if k in INPUT},
+    "dau": 20e6,
+    "requests_per_user": 10,
+    "gpu": "H100",
+    "precision": "FP8",
+    "inference_model": "roofline",
+    "peak_factor": 2.5,
+    "headroom": 0.2,
+}
 
 
 BAD_ROW = "check this row: an input is outside what the Inputs sheet accepts"
@@ -53,9 +72,11 @@ BAD_ROW_NAME = "bad_row"
 
 
 def default_scenarios() -> pd.DataFrame:
-    """The preloaded scenarios: the seed, a planning case and its variations."""
+    """The preloaded scenarios: the seed as published (the FLOPs formula) and its workload
+    under the roofline, a planning case and its variations, and a chat service."""
     rows = [
-        {"scenario": "Seed (theoretical)", **_SEED},
+        {"scenario": "Seed (as published)", **_SEED, "inference_model": "flops"},
+        {"scenario": "Seed workload, roofline", **_SEED, "inference_model": "roofline"},
         {"scenario": "Planning (A100)", **_PLANNING},
         {"scenario": "Planning H100", **_PLANNING, "gpu": "H100"},
         {"scenario": "Planning H200", **_PLANNING, "gpu": "H200"},
@@ -63,10 +84,13 @@ def default_scenarios() -> pd.DataFrame:
         {
             "scenario": "Planning 1024x1024 images",
             **_PLANNING,
+            "image_width": 1024,
+            "image_height": 1024,
             "stored_bytes_per_request": 4e6,
             "response_bytes": 4e6,
         },
         {"scenario": "Planning 10x DAU", **_PLANNING, "dau": 1e9},
+        {"scenario": "LLM chat (Llama 3.1 8B, H100 FP8)", **_CHAT},
     ]
     return pd.DataFrame(rows, columns=["scenario"] + [q.name for q in INPUTS])
 
@@ -88,49 +112,89 @@ def row_formulas(layout: Layout) -> dict[str, str]:
     }
     refs |= {step: f"{layout.scenario_letter(step)}{_ROW}" for step in STEPS}
     formulas = {step: render(template, refs) for step, template in STEPS.items()}
-    # A row whose own cells hold a bad value shows a sentence, not numbers computed from
+    # A row whose own cells hold a bad value shows its message, not numbers computed from
     # it (a negative dau would otherwise give negative GPUs that look like a result).
-    valid = f"{layout.scenario_letter('inputs_valid')}{_ROW}"
-    formulas["inputs_valid"] = f"=IFERROR(AND({_row_tests(layout)}),FALSE)"
+    cell = {name: f"{layout.scenario_letter(name)}{_ROW}" for name in _CHECK_COLUMNS}
+    formulas["bad_input"] = f"={_bad_inputs(layout)}"
+    formulas["inputs_valid"] = f'=IFERROR(AND({_row_types(layout)},{cell["bad_input"]}=""),FALSE)'
+    formulas["message"] = f"={_message(layout, cell)}"
     for o in OUTPUTS:
-        formulas[o.name] = f"=IF({valid},{formulas[o.name][1:]},{BAD_ROW_NAME})"
+        formulas[o.name] = f"=IF({cell['inputs_valid']},{formulas[o.name][1:]},{cell['message']})"
     fits = (
         f"AND(ISNUMBER({refs['total_usd_per_month']}),"
         f"{refs['gpus_per_replica']}<={refs['max_gpus_per_replica']})"
     )
     formulas["ok"] = f"=IF(ISERROR({fits}),FALSE,{fits})"
-    return formulas
+    return {name: formulas[name] for name in layout.scenario_column if name in formulas}
 
 
-def _row_tests(layout: Layout) -> str:
-    """Tests of a row's own cells (empty ones take the Inputs sheet's checked values).
+_CHECK_COLUMNS = ("inputs_valid", "bad_input", "message")
 
-    Written with few references to the row, since each one is repeated in every row of a
-    10,000-scenario workbook: numbers only in number columns (COUNTA = COUNT counts text,
-    TRUE/FALSE and error values), and one COUNTIF per bound, which skips empty cells.
-    """
-    cell = {q.name: f"{layout.scenario_letter(q.name)}{_ROW}" for q in INPUTS}
+
+def _row_types(layout: Layout) -> str:
+    """TRUE when every number column of the row holds numbers or nothing: COUNTA counts
+    text, TRUE/FALSE and error values, COUNT numbers only (one test for the whole row)."""
+    numeric = [layout.scenario_column[q.name] for q in INPUTS if q.kind == "number"]
+    ranges = ",".join(
+        f"{get_column_letter(a)}{_ROW}:{get_column_letter(b)}{_ROW}" for a, b in _runs(numeric)
+    )
+    return f"COUNTA({ranges})=COUNT({ranges})"
+
+
+def _bad_inputs(layout: Layout) -> str:
+    """The names of the inputs whose own cell the row gets wrong, each followed by a space
+    ("" when none): a flat concatenation, one short test per input, so that no formula
+    nests deeper than Excel's 64 levels however many inputs there are. A bound is read
+    from the Inputs sheet with one COUNTIF (which skips empty cells and text); text in a
+    number column is caught by ISTEXT (TRUE/FALSE and error values by the row's type test)."""
     low_letter, high_letter = get_column_letter(LOW_COLUMN), get_column_letter(HIGH_COLUMN)
-    numeric = [q for q in INPUTS if q.kind == "number"]
-    runs = _runs([layout.scenario_column[q.name] for q in numeric])
-    ranges = ",".join(f"{get_column_letter(a)}{_ROW}:{get_column_letter(b)}{_ROW}" for a, b in runs)
-    tests = [f"COUNTA({ranges})=COUNT({ranges})"]
-    bounds = []
-    for q in numeric:
+    pieces = []
+    for q in INPUTS:
+        letter = layout.scenario_letter(q.name)
+        cell, name = f"{letter}{_ROW}", f'{letter}${SCENARIOS_HEADER}&" "'
+        if q.kind == "name":
+            test = f'IFERROR(NOT(OR({cell}="",{input_test(layout, q, cell)})),TRUE)'
+            pieces.append(f'IF({test},{name},"")')
+            continue
         row = layout.input_row[q.name]
+        counts = [f"ISTEXT({cell})"]
         if q.low is not None:
             op = "<=" if q.low_open else "<"
-            bounds.append(f'COUNTIF({cell[q.name]},"{op}"&Inputs!${low_letter}${row})')
+            counts.append(f'COUNTIF({cell},"{op}"&Inputs!${low_letter}${row})')
         if q.high is not None:
             op = ">=" if q.high_open else ">"
-            bounds.append(f'COUNTIF({cell[q.name]},"{op}"&Inputs!${high_letter}${row})')
-        if q.integer:
-            tests.append(f"INT({cell[q.name]})={cell[q.name]}")
-    tests.append(f"NOT({'+'.join(bounds)})")  # no bound is broken
-    for q in INPUTS:
-        if q.kind == "name":
-            tests.append(f'OR({cell[q.name]}="",{input_test(layout, q, cell[q.name])})')
-    return ",".join(tests)
+            counts.append(f'COUNTIF({cell},"{op}"&Inputs!${high_letter}${row})')
+        tested = "+".join(counts)
+        if q.integer:  # INT only once the cell is known to hold a number (or nothing)
+            whole = f'IF(ISERROR({cell}),"",IF(INT(N({cell}))<>N({cell}),{name},""))'
+            pieces.append(f"IF({tested},{name},{whole})")
+        else:
+            pieces.append(f'IF({tested},{name},"")')
+    return "&".join(pieces)
+
+
+def _message(layout: Layout, cell: dict[str, str]) -> str:
+    """formulas' one-line error for the first input the row gets wrong, e.g.
+    ``dau: got -5; accepts a number > 0`` (the Accepts text from the Inputs sheet); the
+    general sentence when the row is wrong some other way (TRUE/FALSE or an error value)."""
+    rows = [layout.input_row[q.name] for q in INPUTS]
+    columns = [layout.scenario_column[q.name] for q in INPUTS]
+    a, b = get_column_letter(min(columns)), get_column_letter(max(columns))
+    bad = cell["bad_input"]
+    name = f'TRIM(LEFT({bad},FIND(" ",{bad})))'
+    header = f"${a}${SCENARIOS_HEADER}:${b}${SCENARIOS_HEADER}"
+    value = f"INDEX(${a}{_ROW}:${b}{_ROW},MATCH({name},{header},0))"
+    shown = f'IF(ISNUMBER({value}),{value}&"","\'"&{value}&"\'")'
+    names = _span(NAME_COLUMN, min(rows), max(rows))
+    accepts = f"INDEX({_span(ACCEPTS_COLUMN, min(rows), max(rows))},MATCH({name},{names},0))"
+    text = f'{name}&": got "&{shown}&"; accepts "&{accepts}'
+    return f'IF({cell["inputs_valid"]},"",IFERROR({text},{BAD_ROW_NAME}))'
+
+
+def _span(column: int, first: int, last: int) -> str:
+    """``Inputs!$D$8:$D$61``."""
+    letter = get_column_letter(column)
+    return f"Inputs!${letter}${first}:${letter}${last}"
 
 
 def _runs(columns: list[int]) -> list[tuple[int, int]]:
@@ -144,8 +208,32 @@ def _runs(columns: list[int]) -> list[tuple[int, int]]:
     return runs
 
 
-def write_scenarios(ws, layout: Layout, scenarios: pd.DataFrame) -> None:
-    # The sentence is a named constant: written once, not in 19 cells of every row.
+@dataclass(frozen=True)
+class ScenarioColumns:
+    """What the rows of the Scenarios table hold, for :mod:`.stream` to write them.
+
+    ``names``: every column in sheet order; ``formulas``: formula columns -> template (the
+    row number as :data:`ROW`); the other columns take the scenario's own value.
+    """
+
+    names: tuple[str, ...]
+    formulas: dict[str, str]
+    first_row: int
+    last_row: int
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        return tuple(n for n in self.names if n not in self.formulas)
+
+
+ROW = _ROW
+
+
+def write_scenarios(ws, layout: Layout) -> ScenarioColumns:
+    """Write everything of the Scenarios sheet but its rows: title, headers, the table,
+    validation, protection, and one row of styled empty cells (row ``scenario_first``),
+    whose styles :mod:`.stream` reads back from the saved sheet and gives every row."""
+    # The sentence is a named constant: written once, not in every row.
     ws.parent.defined_names[BAD_ROW_NAME] = DefinedName(BAD_ROW_NAME, attr_text=f'"{BAD_ROW}"')
     styles.title(
         ws,
@@ -153,28 +241,49 @@ def write_scenarios(ws, layout: Layout, scenarios: pd.DataFrame) -> None:
         "One scenario per row. An empty input cell takes the "
         "Inputs sheet's value. Add a row by typing a name under the table: its "
         "formulas fill in. Pick a scenario on the Inputs sheet to see it on the "
-        "Estimate.",
+        "Estimate. A row with a bad input says which in its message column.",
     )
     _headers(ws, layout)
     templates = row_formulas(layout)
-    names = list(layout.scenario_column)
-    looks = _looks(ws, names, templates)
+    names = tuple(layout.scenario_column)
     first = layout.scenario_first
-    assert ws.max_row == first - 1, "the rows are appended right under the header"
-    for offset, record in enumerate(scenarios.itertuples(index=False)):
-        _write_row(
-            ws,
-            first + offset,
-            dict(zip(scenarios.columns, record, strict=True)),
-            names,
-            templates,
-            looks,
-        )
+    assert ws.max_row == first - 1, "the rows go right under the header"
+    for column, name in enumerate(names, start=1):
+        cell = ws.cell(first, column)
+        if column > 1 and name not in templates:
+            cell.style = "Input"
+        cell.number_format = styles.number_format(_unit(name))
+        if name not in templates:  # inputs and names: typed by the user
+            cell.protection = UNLOCKED
     _table(ws, layout, templates)
+    _validate(ws, layout)
     # Byte counts run to 20+ digits with separators; the rest fit narrower columns.
     styles.widths(ws, [28] + [24 if _unit(n).startswith(("B", "FLOP")) else 16 for n in names[1:]])
+    for column, name in enumerate(names, start=1):
+        if name not in templates:  # a row typed under the table is typed in unlocked cells
+            ws.column_dimensions[get_column_letter(column)].protection = UNLOCKED
+    _protect(ws)
     ws.freeze_panes = ws.cell(first, 2)
-    ws.print_title_rows = f"{SCENARIOS_HEADER}:{SCENARIOS_HEADER}"
+    return ScenarioColumns(names, templates, first, layout.scenario_last)
+
+
+def _protect(ws) -> None:
+    """Protected without a password, like the calculation sheets: the formula columns are
+    locked; the input columns are not, and rows can be inserted, deleted, sorted and
+    filtered (``False`` allows an action under openpyxl's ``SheetProtection``)."""
+    protection = ws.protection
+    protection.sheet = True
+    protection.insertRows = protection.deleteRows = False
+    protection.sort = protection.autoFilter = protection.formatColumns = False
+
+
+def _validate(ws, layout: Layout) -> None:
+    """Every input column: the Inputs sheet's validation of that input (a stop alert; GPU
+    and precision a dropdown of the Catalog's names), over the table's rows."""
+    first, last = layout.scenario_first, layout.scenario_last
+    for q in INPUTS:
+        letter = layout.scenario_letter(q.name)
+        ws.add_data_validation(input_validation(q, f"{letter}{first}:{letter}{last}"))
 
 
 def _unit(name: str) -> str:
@@ -182,6 +291,8 @@ def _unit(name: str) -> str:
         return INPUT[name].unit
     if name in HELPER_LABELS:
         return HELPER_LABELS[name][1]
+    if name in ("bad_input", "message"):
+        return "text"
     output = {o.name: o for o in OUTPUTS}.get(name)
     return output.unit if output else ""
 
@@ -192,47 +303,13 @@ def _headers(ws, layout: Layout) -> None:
         INPUTS[0].name: "Inputs (empty = Inputs sheet value)",
         next(iter(HELPER_LABELS)): "Catalogue look-ups",
         OUTPUTS[0].name: "Outputs",
-        "ok": "Check",
+        "inputs_valid": "Check",
     }
     for name, column in layout.scenario_column.items():
         if name in groups:
             ws.cell(SCENARIOS_HEADER - 2, column, groups[name]).style = "Headline 4"
         ws.cell(SCENARIOS_HEADER - 1, column, _unit(name)).style = "Explanatory Text"
     styles.header(ws, SCENARIOS_HEADER, list(layout.scenario_column))
-
-
-def _write_row(ws, row: int, values: dict, names: list, templates: dict, looks: list) -> None:
-    number = str(row)
-    cells = []
-    for name, look in zip(names, looks, strict=True):
-        if name in templates:
-            value = templates[name].replace(_ROW, number)
-        else:
-            value = values.get(name)
-            blank = value is None or (isinstance(value, float) and math.isnan(value))
-            value = None if blank else _plain(value)
-        cell = Cell(ws, value=value, style_array=StyleArray(look))
-        if isinstance(value, str) and name not in templates:
-            cell.data_type = "s"  # text, never a formula or an error ("=1+1", "#N/A")
-        cells.append(cell)
-    ws.append(cells)  # the next row: openpyxl places each cell without looking it up
-
-
-def _looks(ws, names: list, templates: dict) -> list:
-    """Each column's cell style (named style and number format), worked out once: setting
-    them cell by cell costs openpyxl a named-style and a format look-up per cell."""
-    looks = []
-    for column, name in enumerate(names, start=1):
-        model = Cell(ws)
-        if column > 1 and name not in templates:
-            model.style = "Input"
-        model.number_format = styles.number_format(_unit(name))
-        looks.append(model._style)
-    return looks
-
-
-def _plain(value):
-    return value.item() if hasattr(value, "item") else value
 
 
 def _table(ws, layout: Layout, templates: dict) -> None:

@@ -1,18 +1,41 @@
-"""Looks: Excel's built-in cell styles, number formats by unit, headers and widths."""
+"""Looks: Excel's built-in cell styles, number formats by unit, headers, widths and print.
+
+One visual language, the one About's legend shows (:data:`LEGEND`): an input is "Input",
+a formula "Calculation", a key result "Output", a check "Check Cell" (green when TRUE,
+red when FALSE), a formula that only brings a figure from another sheet "Linked Cell",
+and a published or reference figure "Note".
+
+Cells hold base units (bytes, seconds, bit/s, USD); number formats show them scaled
+(``1.25 PB/day``, ``92.59 Gbit/s``, ``$11.97M``): a trailing comma in a format divides the
+shown number by 1,000 in Excel and LibreOffice alike, and conditions (``[<1000000]``) pick
+the scale by magnitude.
+"""
 
 from __future__ import annotations
 
+from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.page import PageMargins
 
 __all__ = [
+    "BOOLEAN",
+    "FLAG_LABEL",
+    "LEGEND",
     "TAB",
     "UNLOCKED",
+    "bound_format",
+    "finish_sheets",
+    "fit_height",
+    "flag_rules",
     "header",
+    "master_flag",
     "number_format",
+    "print_setup",
     "section",
     "title",
     "widths",
+    "wrap_subtitle",
 ]
 
 UNLOCKED = Protection(locked=False)
@@ -23,34 +46,97 @@ TAB = {
     "Estimate": "2F75B5",
     "Scenarios": "70AD47",
     "Projection": "70AD47",
+    "Sensitivity": "70AD47",
     "Checks": "C00000",
 }
 HEADER_FILL = PatternFill("solid", fgColor="1F3864")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 SECTION_FONT = Font(bold=True, size=12, color="1F3864")
 SECTION_FILL = PatternFill("solid", fgColor="D9E1F2")
+# Excel's "Good" and "Bad" colours: dark text on a pale fill, readable in both states.
+GOOD_FILL, GOOD_FONT = PatternFill("solid", fgColor="C6EFCE"), Font(bold=True, color="006100")
+BAD_FILL, BAD_FONT = PatternFill("solid", fgColor="FFC7CE"), Font(bold=True, color="9C0006")
 
+# The legend: (built-in style, what it marks). About shows one sample cell of each.
+LEGEND = (
+    ("Input", "Input: type here (unlocked)"),
+    ("Calculation", "Calculation: a formula"),
+    ("Output", "Output: a key result"),
+    ("Linked Cell", "Link: a figure brought from another sheet"),
+    ("Check Cell", "Check: TRUE (green) when it holds, FALSE (red) when not"),
+    ("Note", "Note: a published or reference figure, or a bound"),
+)
+FLAG_LABEL = "All checks pass"
+BOOLEAN = "General"  # TRUE/FALSE as they are (a number format would show 1 and 0)
+
+
+def _scaled(steps: tuple[tuple[int, str], ...], decimals: str, suffix: str = "") -> str:
+    """A format of up to three magnitudes: ``steps`` are (commas, unit) from small to large;
+    each switches on at 1,000 ** commas of the next one."""
+    sections = []
+    for i, (commas, unit) in enumerate(steps):
+        text = f'#,##0{decimals}{"," * commas}" {unit}{suffix}"'
+        if i < len(steps) - 1:
+            text = f"[<{1000 ** steps[i + 1][0]}]" + text
+        sections.append(text)
+    return ";".join(sections)
+
+
+_BYTES_LARGE = ((3, "GB"), (4, "TB"), (5, "PB"))
+_BYTES_SMALL = ((1, "kB"), (2, "MB"), (3, "GB"))
 _FORMATS = {
+    "": BOOLEAN,
+    "TRUE/FALSE": BOOLEAN,
+    "name": "General",
+    "text": "General",
     "fraction": "0.0%",
     "fraction/month": "0.0%",
     "ratio": "0.00",
-    "s": "0.000000",
-    "USD/GPU-hour": "#,##0.0000",
-    "USD/GB-month": "#,##0.0000",
-    "USD/GB": "#,##0.0000",
-    "USD/month": "#,##0",
-    "USD/1k requests": "#,##0.0000",
-    "requests/s": "#,##0.00",
-    "FLOP/s": "#,##0",
-    "B/parameter": "#,##0.0",
-    "FLOP/parameter/step": "#,##0",
-    "B/GB": "#,##0",
+    "s": '[<1]0.00000" s";#,##0.00" s"',
+    "B": _scaled(_BYTES_LARGE, ".00"),
+    "B/day": _scaled(_BYTES_LARGE, ".00", "/day"),
+    "B/month": _scaled(_BYTES_LARGE, ".00", "/month"),
+    "B/request": _scaled(_BYTES_SMALL, ".0"),
+    "B/user": _scaled(_BYTES_SMALL, ".0"),
+    "B/s": _scaled(_BYTES_LARGE, ".00", "/s"),
+    "bit/s": _scaled(((1, "kbit"), (2, "Mbit"), (3, "Gbit")), ".0", "/s"),
+    "FLOP/s": _scaled(((4, "TFLOP"), (5, "PFLOP")), ".0", "/s"),
+    "parameters": _scaled(((2, "M"), (3, "bn")), ".0"),
+    "requests/month": _scaled(((2, "M"), (3, "bn")), ".0"),
+    "USD/month": '[<1000000]$#,##0.0,"k";$#,##0.00,,"M"',
+    "USD/GPU-hour": "$#,##0.00",
+    "USD/GB-month": "$#,##0.0000",
+    "USD/GB": "$#,##0.0000",
+    "USD/1k requests": "$#,##0.000",
+    "requests/s": "[<10]0.000;#,##0.0",  # 0.031 per GPU reads as such, not 0.0
+    "requests/user/day": "#,##0.0",
+    "B/parameter": "0.0",
+    "days": "0.0",
+    "GPUs": "#,##0",
+    "B/token": _scaled(_BYTES_SMALL, ".0"),
+    "B/step": _scaled(_BYTES_SMALL, ".0"),
+    "B/element": "0.0",
+    "FLOP/request": _scaled(((3, "GFLOP"), (4, "TFLOP"), (5, "PFLOP")), ".0"),
+    "FLOP/step": _scaled(((3, "GFLOP"), (4, "TFLOP"), (5, "PFLOP")), ".0"),
+    "s/request": '[<1]0.00000" s";#,##0.00" s"',
+    "tokens/s": "[<10]0.000;#,##0.0",
+    "tokens/request": "#,##0",
+    "USD/1M outputs": "$#,##0.00",
+    "row": "0",
+    "column": "0",
+    "relative": "0E+00",
 }
 
 
 def number_format(unit: str) -> str:
-    """A number format for a unit, thousands-separated."""
+    """The number format for a quantity of ``unit`` (its base unit, as the cell holds it):
+    scaled to a unit people read where the numbers run long, thousands-separated else."""
     return _FORMATS.get(unit, "#,##0")
+
+
+def bound_format(sign: str) -> str:
+    """A bound cell shows its comparison with the number: ``> 0``, ``≥ 0``, ``≤ 1``."""
+    return f'"{sign} "General;"{sign} -"General'
 
 
 def title(ws, text: str, subtitle: str = "") -> None:
@@ -59,6 +145,18 @@ def title(ws, text: str, subtitle: str = "") -> None:
     if subtitle:
         ws["A2"] = subtitle
         ws["A2"].style = "Explanatory Text"
+
+
+def wrap_subtitle(ws, columns: int) -> None:
+    """Merge the subtitle (A2) over the first ``columns`` columns and wrap it there, the row
+    as tall as it needs (call once the widths are set): it prints whole, not cut at the
+    page's edge."""
+    width = sum(
+        ws.column_dimensions[get_column_letter(c)].width or 8.43 for c in range(1, columns + 1)
+    )
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=columns)
+    ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
+    ws.row_dimensions[2].height = LINE_HEIGHT * lines(ws["A2"].value, width) + 2
 
 
 def header(ws, row: int, labels, first_column: int = 1) -> None:
@@ -77,3 +175,141 @@ def section(ws, row: int, text: str, columns: int) -> None:
 def widths(ws, sizes) -> None:
     for column, size in enumerate(sizes, start=1):
         ws.column_dimensions[get_column_letter(column)].width = size
+
+
+def wrap(cell, vertical: str = "top") -> None:
+    cell.alignment = Alignment(wrap_text=True, vertical=vertical)
+
+
+LINE_HEIGHT = 15  # points per line of 11-point text
+
+
+def lines(text: object, width: float, size: float = 11) -> int:
+    """Lines a text takes wrapped in a column ``width`` wide (characters of "0" of 11-point
+    text; text runs about 1.15 characters to one "0", a little less with margins), in
+    ``size``-point text."""
+    per_line = max(int(width * 1.15 * 11 / size) - 1, 1)
+    words, count, used = str(text or "").split(), 1, 0
+    for word in words:
+        size = len(word)
+        if used and used + 1 + size > per_line:
+            count, used = count + 1, 0
+        used += size + (1 if used else 0)
+        while used > per_line:  # a word longer than the line breaks where it must
+            count, used = count + 1, used - per_line
+    return count
+
+
+def fit_height(ws, row: int, texts: dict[int, object], minimum: int = 1, size: float = 11) -> None:
+    """Set a row's height to fit its wrapped texts (column -> text) in ``size``-point text:
+    Excel and LibreOffice do not grow rows to fit text in files they open."""
+    width = {c: ws.column_dimensions[get_column_letter(c)].width or 8.43 for c in texts}
+    count = max([minimum, *(lines(t, width[c], size) for c, t in texts.items())])
+    height = LINE_HEIGHT * size / 11 * count + (3 if count > 1 else 0)
+    ws.row_dimensions[row].height = max(height, LINE_HEIGHT)
+
+
+# Checks ---------------------------------------------------------------------------------
+def flag_rules(ws, ref: str) -> None:
+    """Dark green on pale green when TRUE, dark red on pale red when FALSE (the fill and
+    the font both: "Check Cell"'s white text would not read on either)."""
+    ws.conditional_formatting.add(
+        ref, CellIsRule(operator="equal", formula=["FALSE"], fill=BAD_FILL, font=BAD_FONT)
+    )
+    ws.conditional_formatting.add(
+        ref, CellIsRule(operator="equal", formula=["TRUE"], fill=GOOD_FILL, font=GOOD_FONT)
+    )
+
+
+def master_flag(ws, column: int, row: int = 1) -> str:
+    """ "All checks pass" and the master flag at (row, column) on a sheet's title row;
+    returns the flag's cell."""
+    label = ws.cell(row, column, FLAG_LABEL)
+    label.font = Font(bold=True, color="1F3864")
+    label.alignment = Alignment(horizontal="right", vertical="center")
+    cell = ws.cell(row, column + 1, "=master_check")
+    cell.style = "Check Cell"
+    cell.number_format = BOOLEAN
+    cell.alignment = Alignment(horizontal="center", vertical="center")
+    flag_rules(ws, cell.coordinate)
+    return cell.coordinate
+
+
+# Print ----------------------------------------------------------------------------------
+def print_setup(
+    ws,
+    *,
+    landscape: bool = True,
+    fit_width: int | None = 1,
+    title_rows: str | None = None,
+    title_columns: str | None = None,
+    scale: int | str = 100,
+    order: str | None = None,
+    heading: str = "",
+    version: str = "",
+    build_date: str = "",
+) -> None:
+    """Print settings: orientation, fit to ``fit_width`` pages across (as many down as it
+    takes; None: actual size), rows and columns repeated on every page, and a header and
+    footer naming the workbook, the sheet, the version, the build date and the page."""
+    setup = ws.page_setup
+    setup.orientation = "landscape" if landscape else "portrait"
+    if fit_width:
+        setup.fitToWidth, setup.fitToHeight = fit_width, 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+    else:  # a fixed scale: Excel ignores manual page breaks on a sheet fitted to pages
+        setup.scale = _width_scale(ws) if scale == "auto" else scale
+    if order:
+        setup.pageOrder = order
+    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.75, bottom=0.6, header=0.3, footer=0.3)
+    if title_rows:
+        ws.print_title_rows = title_rows
+    if title_columns:
+        ws.print_title_cols = title_columns
+    escape = str.maketrans({"&": "&&"})
+    head, foot = ws.oddHeader, ws.oddFooter
+    head.left.text = heading.translate(escape)
+    head.center.text = "&A"  # the sheet's name
+    head.right.text = f"Version {version}, built {build_date}".translate(escape)
+    foot.left.text = "&F"  # the file's name
+    foot.right.text = "Page &P of &N"
+    for part in (head.left, head.center, head.right, foot.left, foot.right):
+        part.size = 9
+
+
+# The printable width of a landscape US letter page less the margins: A4 is wider.
+PRINTABLE_INCHES = 11 - 2 * 0.4
+
+
+def _width_scale(ws) -> int:
+    """The scale that fits the sheet's columns (its print area's, if it has one) to the
+    page width, as "fit to 1 page wide" would, in whole percent."""
+    last = ws.max_column
+    if ws.print_area:
+        last = max(
+            ws[ref.split("!")[-1].replace("$", "")][-1][-1].column
+            for ref in str(ws.print_area).split(",")
+        )
+    pixels = sum(
+        7 * (ws.column_dimensions[get_column_letter(c)].width or 8.43) + 5
+        for c in range(1, last + 1)
+    )
+    return max(10, min(100, int(100 * PRINTABLE_INCHES * 96 / pixels)))
+
+
+def finish_sheets(wb, version: str, build_date: str) -> None:
+    """Print settings of every sheet (:data:`~xlplugin.workbook.layout.PRINT`), and the
+    master flag on the title row of the sheets whose writers do not place it (Scenarios)."""
+    from .layout import FLAG_COLUMN, PRINT
+
+    for ws in wb.worksheets:
+        print_setup(
+            ws,
+            heading="xlplugin capacity and cost estimate",
+            version=version,
+            build_date=build_date,
+            **PRINT.get(ws.title, {}),
+        )
+    scenarios = wb["Scenarios"] if "Scenarios" in wb.sheetnames else None
+    if scenarios is not None and scenarios.cell(1, FLAG_COLUMN["Scenarios"] + 1).value is None:
+        master_flag(scenarios, FLAG_COLUMN["Scenarios"])

@@ -24,7 +24,14 @@ from .inputs_sheet import ACCEPTS_COLUMN, accepts_text
 from .layout import SCENARIO_ROW_ROW, Layout
 from .projection_sheet import projection_formulas
 
-__all__ = ["cached_values", "canonical_names", "inputs_sheet_values", "scenario_inputs"]
+__all__ = [
+    "VALID_ROW",
+    "cached_values",
+    "canonical_names",
+    "inputs_sheet_values",
+    "scenario_inputs",
+    "scenario_values",
+]
 
 
 def inputs_sheet_values() -> dict[str, object]:
@@ -79,14 +86,14 @@ def step_values(frame: pd.DataFrame) -> pd.DataFrame:
     return estimate_table_steps(frame)
 
 
-def cached_values(layout: Layout, scenarios: pd.DataFrame) -> dict[str, dict[str, object]]:
-    """Sheet -> cell -> value for every formula cell of the workbook."""
+def cached_values(layout: Layout) -> dict[str, dict[str, object]]:
+    """Sheet -> cell -> value for every formula cell of the workbook but the Scenarios
+    rows (:func:`scenario_values`, streamed with the rows)."""
     base = pd.DataFrame([inputs_sheet_values()])
     steps = step_values(base).iloc[0]
     values = {
         "Inputs": _inputs(layout),
         "Estimate": {"B3": "Inputs sheet values", "E3": True},
-        "Scenarios": _scenarios(layout, scenarios),
         "Projection": _projection(layout),
         "Checks": {},
     }
@@ -98,20 +105,20 @@ def cached_values(layout: Layout, scenarios: pd.DataFrame) -> dict[str, dict[str
     return values
 
 
-def _scenarios(layout: Layout, scenarios: pd.DataFrame) -> dict[str, object]:
-    if scenarios.empty:
-        return {}
-    steps = step_values(scenario_inputs(scenarios))
-    out = {}
-    rows = [str(layout.scenario_first + offset) for offset in range(len(steps))]
-    for name in STEPS:
-        letter = layout.scenario_letter(name)
-        cells = [letter + row for row in rows]
-        out.update(zip(cells, map(_cell, steps[name].tolist()), strict=True))
-    for name in ("inputs_valid", "ok"):  # the scenarios were validated before the build
-        letter = layout.scenario_letter(name)
-        out.update((letter + row, True) for row in rows)
-    return out
+# The Scenarios check columns of a row that builds: every scenario was validated (a
+# scenario ``formulas`` refuses stops the build before a row is written).
+VALID_ROW = {"inputs_valid": True, "ok": True, "message": "", "bad_input": ""}
+
+
+def scenario_values(scenarios: pd.DataFrame) -> pd.DataFrame:
+    """The value of every formula column of the Scenarios rows: each step of
+    :data:`STEPS` (NaN where Excel shows an empty string), and the check columns."""
+    steps = step_values(scenario_inputs(scenarios)) if len(scenarios) else pd.DataFrame()
+    steps = steps.reindex(columns=list(STEPS))
+    steps.index = scenarios.index
+    for name, value in VALID_ROW.items():
+        steps[name] = value
+    return steps
 
 
 def projection_frame(months: int | None = None) -> pd.DataFrame:
@@ -146,7 +153,7 @@ def _checks(layout: Layout, steps: pd.Series) -> dict[str, object]:
     holds.append(steps["gpus_per_replica"] <= base["max_gpus_per_replica"])
     holds.append(not pd.isna(steps["gpu_hourly_usd_used"]))
     holds.append(in_range(INPUT["dau_growth"], INPUT["dau_growth"].default))
-    holds += [True] * 5
+    holds += [True] * (len(checks(layout)) - len(holds))  # outputs and consistency: hold
     assert len(holds) == len(checks(layout))
     assert all(holds), "the default build passes every check: its messages are empty"
     out: dict[str, object] = {}

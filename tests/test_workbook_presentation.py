@@ -1,0 +1,261 @@
+"""What a finance reader sees: units people read, one visual language, validation that
+stops mistakes, protection as About says it, and pages that print.
+
+The print test renders the workbook with LibreOffice to PDF and reads each page's text:
+every page belongs to a sheet (its header names it), no page is blank, and each sheet
+prints on a bounded number of pages.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+
+import openpyxl
+import pytest
+from guards import needs_soffice
+from openpyxl.chart.series import SeriesLabel
+from xlplugin.formulas.vocabulary import INPUT, INPUTS
+
+from xlplugin.libreoffice import to_pdf
+from xlplugin.workbook.about_sheet import BUILD_DATE_CELL
+from xlplugin.workbook.build import build_workbook, default_scenarios
+from xlplugin.workbook.inputs_sheet import HIGH_COLUMN, LOW_COLUMN, input_validation
+from xlplugin.workbook.layout import PRINT, SHEETS, Layout, flag_cells
+from xlplugin.workbook.styles import BOOLEAN, LEGEND, number_format
+
+LEGEND_STYLES = {style for style, _ in LEGEND}
+SCENARIOS = "Scenarios"  # its writer decides how rows are added to its table
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    return build_workbook(tmp_path_factory.mktemp("p") / "t.xlsx", build_date="2026-02-03")
+
+
+@pytest.fixture(scope="module")
+def book(built):
+    return openpyxl.load_workbook(built)
+
+
+@pytest.fixture(scope="module")
+def layout():
+    return Layout(len(default_scenarios()))
+
+
+# Units people read ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("unit", "shown"),
+    [
+        ("B", "PB"),
+        ("B/day", "PB/day"),
+        ("B/request", "MB"),
+        ("bit/s", "Gbit/s"),
+        ("USD/month", '"M"'),
+        ("FLOP/s", "TFLOP/s"),
+        ("parameters", "bn"),
+        ("s", '" s"'),
+    ],
+)
+def test_long_units_show_scaled(unit, shown):
+    assert shown in number_format(unit)
+
+
+def test_the_estimate_shows_scaled_units(book, layout):
+    ws = book["Estimate"]
+    for name, scale in (
+        ("retained_storage_bytes", "PB"),
+        ("egress_bits_per_second", "Gbit/s"),
+        ("total_usd_per_month", "$"),
+        ("gpu_count", "#,##0"),
+    ):
+        assert scale in ws.cell(layout.estimate_row[name], 2).number_format, name
+
+
+def test_charts_speak_plain_words(book):
+    charts = [c for ws in book.worksheets for c in ws._charts]
+    assert len(charts) == 6
+    for chart in charts:
+        for series in chart.series:
+            label = series.tx.v if isinstance(series.tx, SeriesLabel) else None
+            assert label and "_" not in label, label
+        axis = getattr(chart, "y_axis", None)
+        if axis is not None and axis.title is not None:
+            text = "".join(r.t for p in axis.title.tx.rich.p for r in (p.r or []))
+            assert "_" not in text and text != "B", text
+
+
+# One visual language ----------------------------------------------------------------------
+def test_the_legend_samples_are_the_styles_used(book):
+    ws = book["About"]
+    samples = {}
+    for row in ws.iter_rows(min_col=1, max_col=2):
+        if row[0].style in LEGEND_STYLES and row[1].value:
+            samples[row[0].style] = row[1].value
+    assert set(samples) == LEGEND_STYLES
+    used = set()
+    for sheet in book.worksheets:
+        if sheet.title in ("Scenarios", "About"):
+            continue
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    used.add(cell.style)
+                    assert cell.style in LEGEND_STYLES, (sheet.title, cell.coordinate, cell.style)
+    assert {"Calculation", "Output", "Linked Cell", "Check Cell"} <= used
+
+
+def test_booleans_show_true_and_false(book):
+    checks = book["Checks"]
+    for row in range(3, checks.max_row + 1):
+        cell = checks.cell(row, 2)
+        if isinstance(cell.value, str) and cell.value.startswith("="):
+            assert cell.number_format == BOOLEAN, cell.coordinate
+    assert number_format("") == BOOLEAN  # inputs_valid and ok on Scenarios
+
+
+def test_every_sheet_shows_the_master_flag_readably(book):
+    for sheet, ref in flag_cells().items():
+        ws = book[sheet]
+        cell = ws[ref]
+        assert cell.value == "=master_check" and cell.style == "Check Cell", sheet
+        rules = [r for cf in ws.conditional_formatting for r in cf.rules if ref in str(cf.sqref)]
+        colours = {tuple(r.formula): r.dxf.font.color.rgb for r in rules}
+        assert colours[("TRUE",)].endswith("006100") and colours[("FALSE",)].endswith("9C0006")
+    assert set(flag_cells()) == set(SHEETS) - {"Checks"}  # Checks holds the flag itself (B3)
+
+
+# Validation that stops mistakes -----------------------------------------------------------
+def _validations(ws) -> dict[str, object]:
+    return {str(r): dv for dv in ws.data_validations.dataValidation for r in dv.sqref.ranges}
+
+
+def test_every_input_refuses_what_it_does_not_accept(book, layout):
+    ws = book["Inputs"]
+    found = _validations(ws)
+    for q in INPUTS:
+        dv = found[f"B{layout.input_row[q.name]}"]
+        assert dv.showErrorMessage and dv.showInputMessage and dv.error and dv.prompt, q.name
+        assert dv.errorStyle == ("warning" if q.name == "gpu" else "stop"), q.name
+    assert found[f"B{layout.input_row['gpu']}"].formula1 == "catalog_gpu_name"
+    assert found[f"B{layout.input_row['precision']}"].formula1 == "catalog_precision_name"
+    assert found[f"B{layout.input_row['dau']}"].operator == "greaterThan"
+    assert found[f"B{layout.input_row['profile_bytes']}"].operator == "greaterThanOrEqual"
+    fraction = found[f"B{layout.input_row['usable_memory_fraction']}"]
+    assert fraction.type == "custom" and ">0" in fraction.formula1 and "<=1" in fraction.formula1
+    assert found[f"B{layout.input_row['retention_months']}"].type == "whole"
+    assert "catalog_gpu_name" in book.defined_names  # the list grows with the table's rows
+
+
+def test_bounds_show_open_and_closed(book, layout):
+    ws = book["Inputs"]
+    assert ws.cell(layout.input_row["dau"], LOW_COLUMN).number_format.startswith('"> "')
+    assert ws.cell(layout.input_row["profile_bytes"], LOW_COLUMN).number_format.startswith('"≥ "')
+    assert ws.cell(layout.input_row["utilization"], HIGH_COLUMN).number_format.startswith('"≤ "')
+
+
+def test_the_validation_helper_covers_a_range():
+    dv = input_validation(INPUT["utilization"], "R6:R105")
+    assert str(dv.sqref) == "R6:R105" and "R6" in dv.formula1 and "R7" not in dv.formula1
+    assert dv.showErrorMessage and dv.errorStyle == "stop"
+
+
+# Protection as About says it ---------------------------------------------------------------
+@pytest.mark.parametrize("variant", ["native", "plugin"])
+def test_protection_follows_about(tmp_path, variant):
+    wb = openpyxl.load_workbook(build_workbook(tmp_path / "v.xlsx", variant=variant))
+    about = " ".join(str(c.value) for row in wb["About"].iter_rows() for c in row if c.value)
+    assert "Every sheet is protected without a password" in about
+    for ws in wb.worksheets:
+        if ws.title == SCENARIOS:
+            continue
+        expect = not (variant == "plugin" and ws.title == "Estimate")
+        assert bool(ws.protection.sheet) == expect, ws.title
+        assert not ws.protection.password, ws.title
+        if not ws.protection.sheet:
+            continue
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.style == "Input":
+                    assert not cell.protection.locked, (ws.title, cell.coordinate)
+                elif isinstance(cell.value, str) and cell.value.startswith("="):
+                    assert cell.protection.locked, (ws.title, cell.coordinate)
+    if variant == "plugin":
+        assert "not protected" in about
+
+
+# Print-ready --------------------------------------------------------------------------------
+def test_print_settings(book):
+    for ws in book.worksheets:
+        setup = ws.page_setup
+        assert setup.orientation == "landscape", ws.title
+        fit = PRINT[ws.title].get("fit_width")
+        if fit:
+            assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+            assert int(setup.fitToWidth) == fit and int(setup.fitToHeight) == 0, ws.title
+        header, footer = ws.oddHeader, ws.oddFooter
+        assert header.center.text == "&A" and "2026-02-03" in header.right.text
+        assert "Version" in header.right.text and "&P" in footer.right.text
+        assert "&N" in footer.right.text
+    for sheet in ("Scenarios", "Projection"):
+        ws = book[sheet]
+        assert ws.print_title_rows and ws.print_title_cols.replace("$", "") == "A:A", sheet
+    assert book["About"][BUILD_DATE_CELL].value == "2026-02-03"
+
+
+# Pages the sheets print on, on US letter (LibreOffice's default here).
+PAGES = {
+    "About": 1,
+    "Inputs": 4,
+    "Catalog": 12,
+    "Estimate": 6,
+    "Scenarios": 20,
+    "Projection": 1,
+    "Sensitivity": 2,
+    "Checks": 2,
+}
+
+
+HEADER = r"xlplugin capacity and cost estimate\s+(\w+)\s+Version"
+
+
+def _pdftotext(pdf, page: int) -> str:
+    """A page's text in the order it is drawn: the header and footer come first, whole
+    (a layout reading interleaves them with the labels of charts beside them)."""
+    return subprocess.run(
+        ["pdftotext", "-raw", "-f", str(page), "-l", str(page), str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+@pytest.mark.libreoffice
+@needs_soffice
+@pytest.mark.skipif(
+    shutil.which("pdftotext") is None and os.environ.get("CI") != "true",
+    reason="pdftotext (poppler-utils) is not installed; CI must have it",
+)
+def test_every_page_prints_with_content(built, tmp_path):
+    pdf = to_pdf(built, tmp_path / "pdf")
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+    pages = int(re.search(r"Pages:\s+(\d+)", info.stdout)[1])
+    counts = dict.fromkeys(SHEETS, 0)
+    text = ""
+    for page in range(1, pages + 1):
+        body = _pdftotext(pdf, page)
+        sheet = re.search(HEADER, body)[1]
+        counts[sheet] += 1
+        assert f"Page {page} of {pages}" in body, page
+        words = len(body.split()) - 15  # less the header's and the footer's words
+        assert words >= 8, (page, sheet, body)  # no blank page
+        text += body + "\n"
+    for sheet, most in PAGES.items():
+        assert 1 <= counts[sheet] <= most, (sheet, counts)
+    for shown in ("450.00 PB", "1.25 PB/day", "16.20 GB", "92.6 Gbit/s", "185.2 Mbit/s"):
+        assert shown in text, shown
+    assert "$11.97M" in text and "0.00519 s" in text
+    assert "450,001,016" not in text and "###" not in text
+    assert "Err:" not in text and "#NAME?" not in text and "#VALUE!" not in text
