@@ -210,6 +210,7 @@ def quantity(
             unit == "GPUs",
         )
         _order.cache_clear()
+        depends_on.cache_clear()
         return function
 
     return register
@@ -298,20 +299,23 @@ def descendants(name: str) -> set[str]:
     return found
 
 
+@functools.cache
 def depends_on(name: str) -> list[str]:
     """Vocabulary inputs a quantity depends on, directly or not, in vocabulary order
     (its Python and Excel edges both, so that every face takes the same arguments)."""
     found: set[str] = set()
-
-    def visit(n: str) -> None:
+    seen: set[str] = set()
+    stack = [name]
+    while stack:
+        n = stack.pop()
+        if n in seen:
+            continue
+        seen.add(n)
         if n in GRAPH:
             q = GRAPH[n]
-            for m in (*q.inputs, *q.excel_inputs):
-                visit(m)
+            stack.extend((*q.inputs, *q.excel_inputs))
         elif n in INPUT:
             found.add(n)
-
-    visit(name)
     return [q.name for q in INPUTS if q.name in found]
 
 

@@ -290,7 +290,7 @@ BIG = [[1e8] * 5_000] * 5_000  # 25,000,000 cells (one row shared: little memory
 OVER = [[1e8] * 1_000] * 1_001  # 1,001,000 cells: just over the limit, a 13 MB body
 TOO_BIG_BODY = "request body: got more than 50,000,000 bytes; accepts at most 50,000,000 bytes"
 LIMIT = "accepts at most 1,000,000 cells"
-ACCEPTS_INPUT = "accepts one of dau, requests_per_user, params"
+ACCEPTS_INPUT = "accepts one of scenario, dau, requests_per_user, params"
 
 RANGE_CASES = [
     Case(
@@ -389,14 +389,20 @@ RANGE_CASES = [
     ),
     Case(
         "scenarios",
-        {"table": [["dau", "gpu"], [1e8, "A100"], ["200M", "H100"]]},
+        {
+            "table": [
+                ["dau", "gpu", "inference_model"],
+                [1e8, "A100", "flops"],
+                ["200M", "H100", "flops"],
+            ]
+        },
         [61, 38],
         output="scenarios",
         faces=RANGES,
     ),
     Case(
         "scenarios-empty-row",
-        {"table": [["DAU "], [1e8], [None], [2e8]]},
+        {"table": [["DAU ", "inference_model"], [1e8, "flops"], [None, None], [2e8, "flops"]]},
         [61, "", 121],
         output="scenarios",
         faces=RANGES,

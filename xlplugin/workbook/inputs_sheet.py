@@ -78,6 +78,7 @@ def write_inputs(wb, ws, layout: Layout) -> None:
     styles.header(ws, INPUTS_HEADER, COLUMNS)
     for q in INPUTS:
         _input_row(wb, ws, layout, q)
+    styles.section(ws, layout.serving_section, "Serving model", len(COLUMNS))
     styles.section(ws, layout.projection_section, "Projection and sensitivity", len(COLUMNS))
     for q in PROJECTION_INPUTS:
         _input_row(wb, ws, layout, q, locked=q.name == "months")
@@ -93,7 +94,7 @@ def write_inputs(wb, ws, layout: Layout) -> None:
         _name(wb, c.name, absolute("Inputs", 2, row))
     styles.widths(ws, WIDTHS)
     accepts = {layout.input_row[q.name]: accepts_text(q) for q in INPUTS + PROJECTION_INPUTS}
-    sections = (layout.projection_section, layout.constants_section)
+    sections = (layout.serving_section, layout.projection_section, layout.constants_section)
     for row in range(INPUTS_HEADER + 1, layout.inputs_last + 1):
         if row in sections or ws.cell(row, 1).value is None:
             continue

@@ -53,6 +53,7 @@ def flag_cells() -> dict[str, str]:
 
 # The Estimate's sections, in the order the graph lists its outputs.
 SECTIONS = tuple(dict.fromkeys(o.section for o in OUTPUTS))
+SERVING_FIRST = "inference_model"  # the first input of the serving model (vocabulary order)
 
 # How each sheet prints: pages across (None: actual size, as many pages as it takes), and
 # the rows and columns repeated on every page (header rows, the name column).
@@ -177,6 +178,9 @@ class Layout:
     def _inputs(self) -> None:
         row = INPUTS_HEADER + 1
         for q in INPUTS:
+            if q.name == SERVING_FIRST:  # the serving model's inputs under their own title
+                self.serving_section = row + 1
+                row += 2
             self.input_row[q.name] = row
             row += 1
         self.projection_section = row + 1
