@@ -48,7 +48,7 @@ def test_default_output_in_the_current_folder(folder, capsys):
     assert (status, err) == (0, "")
     assert out == "wrote xlplugin-template.xlsx (the default scenarios, native variant)\n"
     assert stored_fingerprint(target) == content_fingerprint(target)
-    assert names_in(target)[0] == "Seed (theoretical)"
+    assert names_in(target)[0] == "Seed (as published)"
     assert leftovers(folder) == []
 
 

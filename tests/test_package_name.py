@@ -45,7 +45,7 @@ def test_a_foreign_formulas_package_first_on_the_path_changes_nothing(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     gpu_count, cells, size = json.loads(done.stdout)
-    assert gpu_count == 61 and cells == [[61]] and size > 10_000
+    assert cells == [[gpu_count]] and gpu_count > 61 and size > 10_000  # the roofline
 
 
 def test_the_wheel_holds_xlplugin_alone_with_formulas_inside(tmp_path):
