@@ -103,6 +103,16 @@ def test_byte_sizes_take_byte_suffixes(tmp_path, text, value):
     assert read_scenarios(path)["stored_bytes_per_request"][0] == value
 
 
+def test_a_fraction_written_with_percent_is_taken_as_written(tmp_path):
+    """A "150%" is 1.5 as written, in a CSV and an .xlsx alike; a plain 150 stays ambiguous."""
+    csv_path = write_csv(tmp_path, "scenario,dau,headroom\nA,100M,150%\nB,100M, 20 %\n")
+    xlsx_path = write_xlsx(tmp_path, [["scenario", "dau", "headroom"], ["A", "100M", "150%"]])
+    assert list(read_scenarios(csv_path)["headroom"]) == [1.5, 0.2]
+    assert list(read_scenarios(xlsx_path)["headroom"]) == [1.5]
+    plain = write_csv(tmp_path, "scenario,dau,headroom\nA,100M,150\n", name="plain.csv")
+    assert error_of(plain).endswith("(did you mean 150%?)")
+
+
 def test_the_result_builds_a_workbook(tmp_path):
     frame = read_scenarios(write_csv(tmp_path, "scenario,dau,gpu\nA,1M,H100\nB,2M,A100\n"))
     book = openpyxl.load_workbook(build_workbook(tmp_path / "out.xlsx", frame))

@@ -74,6 +74,7 @@ _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _NUMERIC = [q.name for q in INPUTS if q.kind != "name"]
 _COLUMNS = [SCENARIO_COLUMN] + [q.name for q in INPUTS]
+_FRACTION_COLUMNS = frozenset(q.name for q in INPUTS if q.unit.split("/")[0] == "fraction")
 
 
 class ScenarioFileError(EstimateError):
@@ -367,13 +368,17 @@ def _letter(cell) -> str:
 # From rows to a validated table ---------------------------------------------------------
 def _table(file: str, header: list, rows: Iterable[tuple[int, list]]) -> pd.DataFrame:
     names = _header(file, header)
-    records, numbers_ = [], []
+    records, numbers_, percents = [], [], {}
     for count, (row, values) in enumerate(rows, start=1):
         if count > MAX_ROWS:
             raise ScenarioLimitError(file, "rows", None, MAX_ROWS, "scenario rows")
         if all(_blank(v) for v in values):
             continue
-        records.append(_record(file, row, names, values))
+        record = _record(file, row, names, values)
+        for name, value in record.items():
+            if name in _FRACTION_COLUMNS and isinstance(value, str) and _written_percent(value):
+                percents[len(records), name] = value
+        records.append({n: _value(file, row, n, v) for n, v in record.items()})
         numbers_.append(row)
     if not records:
         raise ScenarioFileError(file, "has no scenarios; expected one per row below the header")
@@ -381,8 +386,26 @@ def _table(file: str, header: list, rows: Iterable[tuple[int, list]]) -> pd.Data
     for name in _NUMERIC:
         frame[name] = frame[name].astype(float)
     frame[SCENARIO_COLUMN] = _scenario_names(file, frame[SCENARIO_COLUMN], numbers_)
-    _validate(file, frame, [n for n in names if n], numbers_)
+    _validate(file, _as_written(frame, percents), [n for n in names if n], numbers_)
     return frame
+
+
+def _written_percent(text: str) -> bool:
+    return text.rstrip().endswith("%")
+
+
+def _as_written(frame: pd.DataFrame, percents: dict[tuple[int, str], str]) -> pd.DataFrame:
+    """``frame`` with each fraction written with % given back as its text, so that
+    validation takes "150%" as written, as every other face does, instead of refusing the
+    1.5 it became as a plain fraction above 1."""
+    if not percents:
+        return frame
+    written = frame.copy()
+    for name in {name for _, name in percents}:
+        written[name] = written[name].astype(object)
+    for (index, name), text in percents.items():
+        written.at[index, name] = text
+    return written
 
 
 def _header(file: str, header: list) -> list[str | None]:
@@ -436,7 +459,7 @@ def _record(file: str, row: int, names: list, values: list) -> dict:
                 row,
                 where,
             )
-        record[name] = _value(file, row, name, value)
+        record[name] = value
     return record
 
 
