@@ -3,12 +3,11 @@
     python benchmarks/bench_excel.py [--quick]
 
 In-process calls go through ``xlwings.server.custom_functions_call``, the function xlwings
-Server runs for each request. Over HTTP the server is the one ``xlplugin serve`` runs
-(xlwings Server under uvicorn, on 127.0.0.1 and a free port, with the project folder of
-:func:`xlplugin.serve.project_files`), plus the trivial twins; it is stopped at the end.
-It runs without ``xlplugin serve``'s request check (:class:`xlplugin.serve.BodyLimit`),
-which would refuse the twins' names; that check adds about 11 µs to a one-cell call and
-9 ms to a 10,000-row SCENARIOS call (it reads the JSON once more).
+Server runs for each request. Over HTTP the server is the application ``xlplugin serve`` runs
+(:func:`xlplugin.serve.app` under uvicorn, on 127.0.0.1 and a free port, with the project
+folder of :func:`xlplugin.serve.project_files`), request guard and pre-encoded answers
+included, plus the trivial twins, which the guard accepts as functions of the served module;
+it is stopped at the end.
 Each function's baseline is its trivial twin (:mod:`_twins`): same signature, annotations
 and decorators, through the same path, with the same arguments. The two are called back to
 back, each first in turn; the ratio is the median of the pairs' ratios, so that a change in
@@ -242,7 +241,8 @@ class Server:
                 sys.executable,
                 "-m",
                 "uvicorn",
-                "xlwings_server.main:main_app",
+                "--factory",
+                "xlplugin.serve:app",
                 "--host",
                 "127.0.0.1",
                 "--port",
