@@ -3,7 +3,10 @@ face of the estimator (formulas, the CLI, the Excel functions, the HTTP server, 
 
 Each case gives the inputs that differ from the seed, and either the number an output must
 take (``expect`` a float) or the start of the one-line error (``expect`` a string). ``NAN``
-and ``INF`` stand for what a cell or a JSON body cannot spell directly.
+and ``INF`` stand for what a cell or a JSON body cannot spell directly. On the Excel faces
+an error is the whole call's (a real ``#VALUE!``: raised in-process, HTTP 400 from the
+server); a case whose ranges hold bad cells expects cells instead, where text other than
+``""`` is the start of that cell's message (shown after ``#VALUE! ``) and the rest compute.
 
 ``faces`` says where a case applies. :data:`CASES` (single values) apply to every face;
 :data:`RANGE_CASES` (ranges: empty, 5,000 x 5,000, mismatched shapes, SCENARIOS headers)
@@ -359,26 +362,32 @@ RANGE_CASES = [
     Case(
         "bad-cell-in-range",
         {"dau": [[1e8], [-5]]},
-        "dau: got -5 (row 2); accepts a number > 0",
+        [[61], ["dau: got -5; accepts a number > 0"]],
         faces=RANGES,
     ),
     Case(
         "error-cell-in-range",
         {"gpu": [["A100"], ["#N/A"]]},
-        "gpu: got '#N/A' (row 2); accepts one of A100",
+        [[61], ["gpu: got '#N/A'; accepts one of A100"]],
         faces=RANGES,
     ),
-    Case("boolean-in-range", {"dau": [[1e8], [True]]}, "dau: got True", faces=RANGES),
+    Case("boolean-in-range", {"dau": [[1e8], [True]]}, [[61], ["dau: got True"]], faces=RANGES),
+    Case(
+        "bad-cells-in-a-table",
+        {"dau": [["abc"], [1e8], [-5]], "gpu": [["A100", "H900", "H100"]]},
+        [
+            ["dau: got 'abc'", "dau: got 'abc'", "dau: got 'abc'"],
+            [61, "gpu: got 'H900'; accepts one of A100", 19],
+            ["dau: got -5", "dau: got -5", "dau: got -5"],
+        ],
+        faces=RANGES,
+    ),
     Case(
         "infinity-in-range",
         {"params": [[8.1e9], [INF]]},
-        "params: got inf",
+        [[61], ["params: got '#NUM!'; accepts a number >= 1,000"]],
         faces=RANGES,
-        expect_in={
-            "excel": "params: got '#NUM!'; accepts a number >= 1,000",
-            "cli": "params: got 'inf'; accepts a number >= 1,000",  # text: refused as read
-            "http": "request body: not valid JSON (got Infinity",
-        },
+        expect_in={"http": "request body: not valid JSON (got Infinity"},
     ),
     Case(
         "estimate-refuses-a-range",
@@ -437,8 +446,8 @@ RANGE_CASES = [
     ),
     Case(
         "scenarios-bad-row",
-        {"table": [["dau"], [1e8], [-1]]},
-        "dau: got -1 (row 2); accepts a number > 0",
+        {"table": [["dau", "inference_model"], [1e8, "flops"], [-1, "flops"], [2e8, "flops"]]},
+        [61, "dau: got -1; accepts a number > 0", 121],
         output="scenarios",
         faces=RANGES,
     ),
@@ -649,7 +658,7 @@ SOME_FACES = [
     Case(
         "headroom-as-percent-number-in-a-range",
         {"dau": [[1e8], [2e8]], "headroom": [[0.2], [20]]},
-        f"headroom: got 20 (row 2); accepts a fraction >= 0 {FRACTION} (did you mean 20%?)",
+        [[73], [f"headroom: got 20; accepts a fraction >= 0 {FRACTION} (did you mean 20%?)"]],
         faces=RANGES,
     ),
     Case(
@@ -661,7 +670,10 @@ SOME_FACES = [
     Case(
         "overflow-in-a-range",
         {"dau": [[1e8], [1e308]]},
-        overflows("dau", "1e+308 (row 2)", "a number > 0", "profile_storage_bytes", "smaller"),
+        [
+            [1e8 * 10_000],  # 10 kB of profile per user
+            [overflows("dau", "1e+308", "a number > 0", "profile_storage_bytes", "smaller")],
+        ],
         "profile_storage_bytes",
         faces=RANGES,
     ),

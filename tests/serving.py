@@ -55,15 +55,20 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_server(folder: Path):
+def running_server(folder: Path, environment: dict | None = None):
     """Start ``xlplugin serve`` with the default limits, wait until it answers, stop it
-    (its process group) afterwards, and fail if its log holds a traceback."""
+    (its process group) afterwards, and fail if its log holds a traceback.
+
+    ``environment`` adds settings (``XLWINGS_*``, ``XLPLUGIN_*``) to the ones the test run
+    has, which are left out: the server sees only what the test sets.
+    """
     import httpx
 
     log_path = folder / "serve.log"
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("XLWINGS_", "XLPLUGIN_"))}
     env["XLWINGS_LICENSE_KEY"] = "noncommercial"  # tests are noncommercial use
+    env.update(environment or {})
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "xlplugin.cli", "serve", "--port", str(port)],

@@ -70,6 +70,19 @@ def _seed_cell(name):
     return INPUT[name].default
 
 
+def message_of(thunk) -> str:
+    """The message of a call that fails as a whole, which Excel shows as a real #VALUE!:
+    raised as an xlwings XlwingsError (xlwings Server answers it with 400 and the message;
+    Lite and Server's script make it CustomFunctions.Error) that is still the EstimateError
+    formulas raised, whose one line is the message as it is."""
+    with pytest.raises(formulas.EstimateError) as caught:
+        thunk()
+    assert isinstance(caught.value, xlwings.XlwingsError), type(caught.value)
+    message = str(caught.value)
+    assert "\n" not in message and not message.startswith("#VALUE!"), message
+    return message
+
+
 @pytest.fixture(scope="module")
 def meta():
     return xlwings.server.custom_functions_meta(functions)
@@ -189,8 +202,8 @@ def test_single_cells_take_the_same_path_however_they_arrive():
     assert functions.gpu_count(*seed) == [[SEED_GPUS]]
     assert functions.gpu_count(*[[[v]] for v in seed]) == [[SEED_GPUS]]  # classic xlwings, ndim=2
     assert functions.gpu_count(*seed, math.nan) == [[SEED_GPUS]]  # NaN: an empty cell, the default
-    bad = functions.gpu_count(*seed, steps=True)
-    assert bad == [["#VALUE! steps: got True; accepts a number > 0"]]
+    bad = message_of(lambda: functions.gpu_count(*seed, steps=True))
+    assert bad == "steps: got True; accepts a number > 0"
 
 
 def test_an_output_takes_only_the_inputs_it_depends_on():
@@ -198,8 +211,8 @@ def test_an_output_takes_only_the_inputs_it_depends_on():
     assert total == pytest.approx(SEED["total_usd_per_month"], rel=1e-12)
     # Request size moves ingress bandwidth, not cost: TOTAL_USD_PER_MONTH does not take it.
     assert "request_bytes" not in functions.total_usd_per_month.__signature__.parameters
-    bad = call_with("total_usd_per_month", {"response_bytes": -1})
-    assert bad == [["#VALUE! response_bytes: got -1; accepts a number >= 0"]]
+    bad = message_of(lambda: call_with("total_usd_per_month", {"response_bytes": -1}))
+    assert bad == "response_bytes: got -1; accepts a number >= 0"
 
 
 def test_numbers_may_be_text_with_si_suffixes():
@@ -227,7 +240,8 @@ def test_gpu_count_matches_formulas_for_any_valid_input(dau, rpu, params, gpu, p
     try:
         expected = formulas.gpu_count(dau, rpu, params, gpu, precision=precision)
     except formulas.EstimateError as error:
-        assert call("gpu_count", dau, rpu, params, gpu, precision) == [[f"#VALUE! {error}"]]
+        refused = message_of(lambda: call("gpu_count", dau, rpu, params, gpu, precision))
+        assert refused == str(error)
         return
     assert call("gpu_count", dau, rpu, params, gpu, precision) == [[int(expected)]]
 
@@ -275,24 +289,69 @@ def test_empty_cells_in_ranges():
     ]
 
 
-# Errors: one line in the cell, naming the argument, what it got and what it accepts
+# Errors: one line naming the argument, what it got and what it accepts; a real #VALUE!
+# for a call that fails as a whole, the line as text in the bad cells of a spilled table
 
 
-def test_bad_input_shows_one_line_naming_the_argument():
-    assert call("gpu_count", -5, 10, 8.1e9) == [["#VALUE! dau: got -5; accepts a number > 0"]]
-    [[unknown]] = call("gpu_count", 1e8, 10, 8.1e9, "H900")
-    assert unknown.startswith("#VALUE! gpu: got 'H900'; accepts one of A100, A100-80GB")
-    [[text]] = call("gpu_count", 1e8, "ten", 8.1e9)
-    assert text == "#VALUE! requests_per_user: got 'ten'; accepts a number > 0"
+def test_bad_input_is_a_value_error_naming_the_argument():
+    assert message_of(lambda: call("gpu_count", -5, 10, 8.1e9)) == (
+        "dau: got -5; accepts a number > 0"
+    )
+    unknown = message_of(lambda: call("gpu_count", 1e8, 10, 8.1e9, "H900"))
+    assert unknown.startswith("gpu: got 'H900'; accepts one of A100, A100-80GB")
+    text = message_of(lambda: call("gpu_count", "abc", 10, 8.1e9))
+    assert text == "dau: got 'abc'; accepts a number > 0"
+
+
+def test_the_raised_error_keeps_its_class():
+    # Callers in Python catch what formulas raises; xlwings Server catches an XlwingsError.
+    with pytest.raises(formulas.UnknownNameError) as caught:
+        call("gpu_count", 1e8, 10, 8.1e9, "H900")
+    assert isinstance(caught.value, ValueError) and isinstance(caught.value, xlwings.XlwingsError)
+    assert caught.value.name == "gpu" and caught.value.value == "H900"
+    with pytest.raises(formulas.InvalidInputError) as caught:
+        call_with("gpu_count", {"precision": "FP3"})
+    assert str(caught.value).startswith("precision: got 'FP3'")
 
 
 def test_a_missing_required_argument_says_which():
-    assert call("gpu_count", 1e8, None, 8.1e9) == [
-        ["#VALUE! requests_per_user: missing (required); accepts a number > 0"]
+    assert message_of(lambda: call("gpu_count", 1e8, None, 8.1e9)) == (
+        "requests_per_user: missing (required); accepts a number > 0"
+    )
+    assert message_of(lambda: call("gpu_spec", None, "memory_bytes")) == (
+        "gpu: missing (required); accepts a catalogue name"
+    )
+
+
+def test_in_a_spilled_range_only_the_bad_cells_hold_the_message():
+    daus = [[1e8], ["abc"], [2e8], [-5]]
+    cells = call("gpu_count", daus, 10, 8.1e9)
+    assert cells == [
+        [SEED_GPUS],
+        ["#VALUE! dau: got 'abc'; accepts a number > 0"],
+        [DOUBLE_GPUS],
+        ["#VALUE! dau: got -5; accepts a number > 0"],
     ]
-    assert call("gpu_spec", None, "memory_bytes") == [
-        ["#VALUE! gpu: missing (required); accepts a catalogue name"]
-    ]
+    table = call("gpu_count", [[1e8], [2e8]], 10, 8.1e9, [["A100", "H900", "H100"]])
+    expected = formulas.gpu_count(
+        np.array([[1e8], [2e8]]), 10, 8.1e9, np.array([["A100", "H100"]], object)
+    )
+    assert [[row[0], row[2]] for row in table] == expected.astype(int).tolist()
+    assert all(row[1].startswith("#VALUE! gpu: got 'H900'; accepts one of") for row in table)
+    # A bad single-cell argument fails every cell: the whole call is the #VALUE!.
+    whole = message_of(lambda: call("gpu_count", daus, 10, 8.1e9, "H900"))
+    assert whole.startswith("gpu: got 'H900'; accepts")
+
+
+def test_a_range_with_too_many_bad_cells_fails_as_a_whole():
+    many = [[1e8]] + [["abc"]] * (_excel.MAX_BAD_CELLS + 1)
+    assert message_of(lambda: call("gpu_count", many, 10, 8.1e9)) == (
+        "dau: got 'abc'; accepts a number > 0"
+    )
+    few = [[1e8]] + [["abc"]] * _excel.MAX_BAD_CELLS
+    cells = call("gpu_count", few, 10, 8.1e9)
+    assert cells[0] == [SEED_GPUS]
+    assert cells[1:] == [["#VALUE! dau: got 'abc'; accepts a number > 0"]] * _excel.MAX_BAD_CELLS
 
 
 def test_cells_as_office_js_sends_them_inside_ranges(monkeypatch):
@@ -309,8 +368,9 @@ def test_cells_as_office_js_sends_them_inside_ranges(monkeypatch):
         [""],
     ]
     na = {"type": "Error", "basicValue": "#N/A", "errorType": "NotAvailable"}
-    [[message]] = call("gpu_count", 1e8, 10, 8.1e9, [["A100"], [na]])
-    assert message.startswith("#VALUE! gpu: got '#N/A' (row 2); accepts one of")
+    [[seed], [message]] = call("gpu_count", 1e8, 10, 8.1e9, [["A100"], [na]])
+    assert seed == SEED_GPUS
+    assert message.startswith("#VALUE! gpu: got '#N/A'; accepts one of")
 
 
 def test_the_pyodide_lookup_shortcut_keeps_xlwings_answers():
@@ -324,15 +384,15 @@ def test_the_pyodide_lookup_shortcut_keeps_xlwings_answers():
 
 def test_an_error_cell_is_named_not_replaced_by_the_default():
     na = {"type": "Error", "basicType": "Error", "basicValue": "#N/A", "errorType": "NotAvailable"}
-    assert call("gpu_count", 1e8, na, 8.1e9) == [
-        ["#VALUE! requests_per_user: got '#N/A'; accepts a number > 0"]
-    ]
+    assert message_of(lambda: call("gpu_count", 1e8, na, 8.1e9)) == (
+        "requests_per_user: got '#N/A'; accepts a number > 0"
+    )
 
 
 def test_ranges_that_do_not_stretch_to_one_size():
-    [[message]] = call("gpu_count", [[1e8], [2e8], [3e8]], [[10], [20]], 8.1e9)
+    message = message_of(lambda: call("gpu_count", [[1e8], [2e8], [3e8]], [[10], [20]], 8.1e9))
     assert message.startswith(
-        "#VALUE! ranges of different sizes: dau is 3x1, requests_per_user is 2x1; accepts"
+        "ranges of different sizes: dau is 3x1, requests_per_user is 2x1; accepts"
     )
 
 
@@ -349,12 +409,12 @@ EXCEL_CASES = [
 def test_bad_input_matrix(case):
     # ESTIMATE takes every input, each optional, as formulas.estimate does
     inputs = {k: _excel_value(v) for k, v in case.inputs.items()}
-    rows = call_with("estimate", inputs)
     if case.is_error:
-        [[message]] = rows
-        assert message.startswith(f"#VALUE! {case.expect}")
-        assert "\n" not in message and "Traceback" not in message
+        message = message_of(lambda: call_with("estimate", inputs))
+        assert message.startswith(case.expect)
+        assert "Traceback" not in message
         return
+    rows = call_with("estimate", inputs)
     assert dict((name, value) for name, value, _ in rows)[case.output] == pytest.approx(case.expect)
     takes = getattr(functions, case.output).__signature__.parameters
     if not any(
@@ -380,8 +440,8 @@ def test_estimate_spills_name_value_unit():
 def test_estimate_takes_arguments_and_refuses_ranges():
     rows = {r[0]: r[1] for r in call("estimate", 2e8, 10, 8.1e9, "H100")}
     assert rows == pytest.approx(formulas.estimate(dau=2e8, gpu="H100"))
-    [[message]] = call("estimate", [[1e8], [2e8]])
-    assert message.startswith("#VALUE! ESTIMATE: got a range; accepts single cells")
+    message = message_of(lambda: call("estimate", [[1e8], [2e8]]))
+    assert message.startswith("ESTIMATE: got a range; accepts single cells")
 
 
 def test_scenarios_spill_every_output_under_a_header():
@@ -400,13 +460,31 @@ def test_scenarios_spill_every_output_under_a_header():
     assert rows[3] == pytest.approx(list(expected[1]))
 
 
-def test_scenarios_errors_name_the_column_or_row():
-    [[unknown]] = call("scenarios", [["dau", "gpuz"], [1e8, "A100"]])
-    assert unknown.startswith("#VALUE! column: got 'gpuz'; accepts one of scenario, dau")
-    [[row]] = call("scenarios", [["dau"], [1e8], [-1]])
-    assert row == "#VALUE! dau: got -1 (row 2); accepts a number > 0"
-    [[headless]] = call("scenarios", [["dau", None], [1e8, 5]])
-    assert headless.startswith("#VALUE! table: column 2 has values but no header")
+def test_scenarios_errors_name_the_column_or_fill_the_bad_rows():
+    unknown = message_of(lambda: call("scenarios", [["dau", "gpuz"], [1e8, "A100"]]))
+    assert unknown.startswith("column: got 'gpuz'; accepts one of scenario, dau")
+    headless = message_of(lambda: call("scenarios", [["dau", None], [1e8, 5]]))
+    assert headless.startswith("table: column 2 has values but no header")
+    table = [["dau", "gpu"], [1e8, "A100"], [-1, "H100"], ["2e8", "H999"], ["3e8", "H200"]]
+    header, seed, negative, unknown_gpu, last = call("scenarios", table)
+    assert header == NAMES
+    good = pd.DataFrame({"dau": [1e8, 3e8], "gpu": ["A100", "H200"]})
+    expected = formulas.estimate_table(good)[NAMES].to_numpy()
+    assert seed == pytest.approx(list(expected[0]), rel=1e-12)
+    assert last == pytest.approx(list(expected[1]), rel=1e-12)
+    assert negative == ["#VALUE! dau: got -1; accepts a number > 0"] * len(NAMES)
+    assert len(set(unknown_gpu)) == 1
+    assert unknown_gpu[0].startswith("#VALUE! gpu: got 'H999'; accepts one of A100")
+
+
+def test_scenarios_with_too_many_bad_rows_fail_as_a_whole():
+    bad = [[1e8]] + [[-1]] * _excel.MAX_BAD_CELLS
+    rows = call("scenarios", [["dau"], *bad])
+    assert rows[2:] == [["#VALUE! dau: got -1; accepts a number > 0"] * len(NAMES)] * (
+        _excel.MAX_BAD_CELLS
+    )
+    message = message_of(lambda: call("scenarios", [["dau"], *bad, [-1]]))
+    assert message == "dau: got -1 (row 2); accepts a number > 0"
 
 
 def test_scenarios_of_10000_rows_take_no_per_cell_python_step(monkeypatch):
@@ -440,8 +518,11 @@ def test_gpu_spec_reads_the_catalogue():
     assert call("gpu_spec", "a100-sxm4", "fp16_flops") == [[312e12]]  # aliases, any case
     table = call("gpu_spec", [["A100"], ["H100"]], [["fp16_flops", "fp8_flops"]])
     assert table == [[312e12, ""], [989e12, 1979e12]]  # A100 has no FP8: empty
-    [[field]] = call("gpu_spec", "A100", "colour")
-    assert field.startswith("#VALUE! field: got 'colour'; accepts one of")
+    field = message_of(lambda: call("gpu_spec", "A100", "colour"))
+    assert field.startswith("field: got 'colour'; accepts one of")
+    [[h100], [unknown]] = call("gpu_spec", [["H100"], ["H900"]], "memory_bytes")
+    assert h100 == formulas.gpu_spec("H100", "memory_bytes")
+    assert unknown.startswith("#VALUE! gpu: got 'H900'; accepts one of")
 
 
 def test_results_are_json_for_the_http_answer():
@@ -632,6 +713,8 @@ def test_classic_xlwings_accepts_every_signature():
             "seed": call(F.gpu_count, 1e8, 10.0, "8.1B", "A100"),
             "column": call(F.gpu_count, ((1e8,), (2e8,)), 10.0, 8.1e9, (("A100", "H100"),)),
             "error": call(F.gpu_count, 1e8, -2146826246, 8.1e9),
+            "text": call(F.gpu_count, "abc", 10.0, 8.1e9),
+            "cells": call(F.gpu_count, ((1e8,), ("abc",)), 10.0, 8.1e9),
             "table": call(F.scenarios, (("dau", "gpu"), (1e8, "A100")))[1][11],
         }))
     """)
@@ -641,7 +724,12 @@ def test_classic_xlwings_accepts_every_signature():
         np.array([[1e8], [2e8]]), 10, 8.1e9, np.array([["A100", "H100"]], dtype=object)
     )
     assert result["column"] == expected.astype(int).tolist()
+    # Classic xlwings: a failed call is the one line as text, not an exception, which its
+    # VBA wrapper would put in the cell as Err.Description (the traceback)
     assert result["error"] == [["#VALUE! requests_per_user: got '#N/A'; accepts a number > 0"]]
+    assert result["text"] == [["#VALUE! dau: got 'abc'; accepts a number > 0"]]
+    assert result["cells"] == [[SEED_GPUS], ["#VALUE! dau: got 'abc'; accepts a number > 0"]]
+    assert "failed:\n    gpu_count = Err.Description" in result["vba"].replace("\r", "")
     assert result["table"] == SEED_GPUS
     vba = result["vba"]
     for name, info in result["funcs"].items():
@@ -669,9 +757,13 @@ def test_no_keyword_only_arguments_or_varargs():
 
 
 def test_nan_cells_never_reach_excel():
-    # formulas refuses to return infinity or NaN; an overflow is a message, not a number
-    [[message]] = call("profile_storage_bytes", 1e308, 1e10)
-    assert message.startswith("#VALUE! profile_storage_bytes: the result overflows")
+    # formulas refuses to return infinity or NaN; an overflow is a message naming the input
+    # to change, as formulas' own, not a number
+    message = message_of(lambda: call("profile_storage_bytes", 1e308, 1e10))
+    assert message.startswith("dau: got 1e+308; accepts a number > 0, but this value makes ")
+    with pytest.raises(formulas.EstimateError) as raised:
+        formulas.profile_storage_bytes(1e308, 1e10)
+    assert message == str(raised.value)
     assert not any(isinstance(v, float) and math.isnan(v) for v in call("estimate")[0])
 
 

@@ -16,6 +16,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+import xlwings
 from bad_inputs import CASES, NAN, SOME_FACES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -37,6 +38,18 @@ def _error(call, *args, **kwargs) -> str:
         call(*args, **kwargs)
     message = str(raised.value)
     assert "\n" not in message and isinstance(raised.value, ValueError)
+    return message
+
+
+def _excel_error(call, *args, **kwargs) -> str:
+    """The one-line message of an Excel function's call that fails as a whole: raised as
+    an xlwings XlwingsError (xlwings Server: 400 and a #VALUE! with the message) that is the
+    EstimateError formulas raised."""
+    with pytest.raises(formulas.EstimateError) as raised:
+        call(*args, **kwargs)
+    assert isinstance(raised.value, xlwings.XlwingsError), type(raised.value)
+    message = str(raised.value)
+    assert "\n" not in message, message
     return message
 
 
@@ -144,13 +157,23 @@ def test_the_per_output_functions_raise_no_arithmetic_error(call):
     assert message.split(":")[0] in INPUT
 
 
-def test_the_excel_functions_answer_an_overflow_in_their_cell():
-    [[one]] = functions.gpu_count(1e8, 10, 8.1e9, gpu_flops=1e-320)  # the one-cell path
-    assert one.startswith("#VALUE! gpu_flops: got 1e-320; accepts a number > 0, but")
-    [[column]] = functions.gpu_count([[1e8], [2e8]], 10, 8.1e9, gpu_flops=[[1e15], [1e-320]])
-    assert column.startswith("#VALUE! gpu_flops: got 1e-320 (row 2); accepts")
-    [[many]] = functions.estimate(1e8, 10, 8.1e9, gpu_flops=5e-324)
-    assert many.startswith("#VALUE! gpu_flops: got 5e-324; accepts a number > 0, but")
+def test_the_excel_functions_answer_an_overflow_with_its_message():
+    one = _excel_error(functions.gpu_count, 1e8, 10, 8.1e9, gpu_flops=1e-320)  # one-cell path
+    assert one.startswith("gpu_flops: got 1e-320; accepts a number > 0, but")
+    # the usual call (the core, no argument binding) names the input as formulas does
+    for args in ((1e8, 10, 1e308, "A100"), (1e300, 1e300, 8.1e9, "A100")):
+        try:
+            formulas.gpu_count(*args)
+        except formulas.EstimateError as error:
+            assert _excel_error(functions.gpu_count, *args) == str(error)
+        else:
+            raise AssertionError(f"{args} did not overflow")
+    # in a spilled column, the cell that overflows holds the message; the other computes
+    [[good], [bad]] = functions.gpu_count([[1e8], [2e8]], 10, 8.1e9, gpu_flops=[[1e15], [1e-320]])
+    assert good == int(formulas.gpu_count(1e8, 10, 8.1e9, gpu_flops=1e15))
+    assert bad.startswith("#VALUE! gpu_flops: got 1e-320; accepts a number > 0, but")
+    many = _excel_error(functions.estimate, 1e8, 10, 8.1e9, gpu_flops=5e-324)
+    assert many.startswith("gpu_flops: got 5e-324; accepts a number > 0, but")
 
 
 def test_an_overflow_in_a_table_names_its_row():
@@ -345,8 +368,8 @@ def test_the_defaults_and_the_seed_pass():
 
 
 def test_the_excel_functions_refuse_a_plain_percentage_too():
-    [[message]] = functions.gpu_count(1e8, 10, 8.1e9, headroom=20.0)
-    assert message.startswith("#VALUE! headroom: got 20; accepts a fraction >= 0")
+    message = _excel_error(functions.gpu_count, 1e8, 10, 8.1e9, headroom=20.0)
+    assert message.startswith("headroom: got 20; accepts a fraction >= 0")
     assert functions.gpu_count(1e8, 10, 8.1e9, headroom="150%", **SEED) == [[151]]
 
 
@@ -484,11 +507,14 @@ def test_an_excel_cell_is_a_number_or_a_one_line_message(name, value):
     args = {"dau": 1e8, "requests_per_user": 10.0, "params": 8.1e9, name: value}
     if isinstance(value, float) and not math.isfinite(value):
         args[name] = None if math.isnan(value) else "#NUM!"
-    [[cell]] = functions.gpu_count(**args)
-    if isinstance(cell, str):
-        assert cell.startswith("#VALUE! ") and "\n" not in cell, cell
-    else:
-        assert isinstance(cell, int) and cell >= 1
+    try:
+        [[cell]] = functions.gpu_count(**args)
+    except formulas.EstimateError as error:  # a real #VALUE! with the message
+        assert isinstance(error, xlwings.XlwingsError), type(error)
+        named = str(error).split(":")[0]  # the input to change, or the output that overflows
+        assert "\n" not in str(error) and named in {*INPUT, *OUTPUT_NAMES}, str(error)
+        return
+    assert isinstance(cell, int) and cell >= 1
 
 
 def test_nan_is_still_an_empty_value():

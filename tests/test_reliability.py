@@ -89,6 +89,34 @@ def excel_call(name: str, args: list):
     return asyncio.run(xlwings.server.custom_functions_call(payload(name, args), functions))
 
 
+class Refused(str):
+    """The message of a call that failed as a whole, which Excel shows as a real #VALUE!."""
+
+
+def excel_answer(name: str, args: list):
+    """The cells of a call, or its message where it fails as a whole: raised as an xlwings
+    XlwingsError (Server: HTTP 400; Lite and Server's script: CustomFunctions.Error)."""
+    try:
+        return excel_call(name, args)
+    except formulas.EstimateError as error:
+        assert isinstance(error, xlwings.XlwingsError), type(error)
+        return Refused(error)
+
+
+def same_cells(cells, expect) -> bool:
+    """Cells equal to the expected ones, where expected text other than "" is the start of
+    a bad cell's message (after "#VALUE! ")."""
+    if isinstance(expect, list):
+        return (
+            isinstance(cells, list)
+            and len(cells) == len(expect)
+            and all(same_cells(c, e) for c, e in zip(cells, expect, strict=True))
+        )
+    if isinstance(expect, str) and expect:
+        return isinstance(cells, str) and cells.startswith(f"#VALUE! {expect}")
+    return cells == expect and isinstance(cells, str) == isinstance(expect, str)
+
+
 def check_cells(cells):
     """No cell is NaN or infinity, and the answer is valid (strict) JSON."""
     for row in cells:
@@ -97,29 +125,30 @@ def check_cells(cells):
     json.dumps(cells, allow_nan=False)
 
 
-def check_outcome(case, face, name, cells):
+def check_outcome(case, face, name, answer):
     expect = case.expected(face)
+    if isinstance(expect, str):  # the whole call fails: its message, one line
+        assert isinstance(answer, Refused), (case.id, str(answer)[:300])
+        assert answer.startswith(expect), (case.id, answer)
+        assert "\n" not in answer and "Traceback" not in answer and "#VALUE!" not in answer
+        return
+    assert not isinstance(answer, Refused), (case.id, answer)
+    cells = answer
     check_cells(cells)
-    if isinstance(expect, str):
-        assert len(cells) == 1 and len(cells[0]) == 1, (case.id, cells[:3])
-        [[message]] = cells
-        assert message.startswith(f"#VALUE! {expect}"), (case.id, message)
-        assert "\n" not in message and "Traceback" not in message
-    elif name == "scenarios":
+    if name == "scenarios":
         column = cells[0].index("gpu_count")
-        assert [row[column] for row in cells[1:]] == expect, case.id
+        assert same_cells([row[column] for row in cells[1:]], expect), (case.id, cells)
     elif name == "estimate":
         assert dict((n, v) for n, v, _ in cells)[case.output] == pytest.approx(expect), case.id
     else:
-        assert cells == expect, case.id
+        assert same_cells(cells, expect), (case.id, cells)
 
 
 @pytest.mark.parametrize("case", _on("excel"), ids=_ids(_on("excel")))
 def test_excel_face(case):
     name, args = arguments(case, excel_value)
     start = time.monotonic()
-    cells = excel_call(name, args)
-    check_outcome(case, "excel", name, cells)
+    check_outcome(case, "excel", name, excel_answer(name, args))
     if case.id.endswith("5000x5000"):  # refused from the row lengths, not converted
         assert time.monotonic() - start < 30  # a bound against a hang, not a benchmark
     if name == "estimate" and case.output != "estimate" and not case.is_error:
@@ -141,9 +170,9 @@ def test_a_large_range_is_refused_before_it_becomes_an_array(monkeypatch):
         raise AssertionError("a 25 M-cell range reached numpy")
 
     monkeypatch.setattr(_excel.np, "array", no_array)
-    assert excel_call("trps", [BIG, 10.0]) == [
-        ["#VALUE! dau: got 25,000,000 cells; accepts at most 1,000,000 cells"]
-    ]
+    assert excel_answer("trps", [BIG, 10.0]) == Refused(
+        "dau: got 25,000,000 cells; accepts at most 1,000,000 cells"
+    )
 
 
 def test_limits_leave_room_for_a_10000_row_scenarios_table():
@@ -188,12 +217,14 @@ def _formula_returning(value):
 
 def test_a_result_that_is_not_finite_is_a_message(monkeypatch):
     monkeypatch.setattr(functions.trps.plan, "formula", _formula_returning(np.inf))
-    assert excel_call("trps", [1e8, 10.0]) == [
-        ["#VALUE! trps: the result overflows; the inputs are too large to compute"]
-    ]
+    refused = excel_answer("trps", [1e8, 10.0])
+    # a refusal, in one line, that names the output which overflowed (and an input to change)
+    assert isinstance(refused, Refused) and "trps overflow" in refused, refused
+    assert "\n" not in refused
     nan_below = _formula_returning(np.array([[1.0], [np.nan]]))
     monkeypatch.setattr(functions.trps.plan, "formula", nan_below)
-    [[message]] = excel_call("trps", [[[1e8], [2e8]], 10.0])
+    [[one], [message]] = excel_call("trps", [[[1e8], [2e8]], 10.0])
+    assert one == 1.0  # only the cell that is not a number holds the message
     assert message.startswith("#VALUE! trps: the result is not a finite number")
 
 
@@ -363,6 +394,8 @@ def test_http_face(server, case):
     if isinstance(expect, str) and expect.startswith("request body:"):
         assert status == (413 if "bytes" in expect else 400), answer[:200]
         assert answer.startswith(expect) and answer.count("\n") == 1, answer[:200]
+    elif status == 400:  # the function refused the call: its one line, nothing after it
+        check_outcome(case, "http", name, Refused(answer))
     else:
         assert status == 200, answer
         check_outcome(case, "http", name, answer)
@@ -436,14 +469,14 @@ def _request(rng: random.Random):
 
         values = formulas.estimate_table(pd.DataFrame(frame))["gpu_count"].tolist()
         return "scenarios", [table], 200, values
-    if kind == 3:  # a bad value
-        return "gpu_count", [-dau, rpu, 8.1e9], 200, "#VALUE! dau: got -"
-    if kind == 4:  # an unknown GPU, in a range
+    if kind == 3:  # a bad value: the whole call fails, a #VALUE! in Excel
+        return "gpu_count", [-dau, rpu, 8.1e9], 400, "dau: got -"
+    if kind == 4:  # an unknown GPU, in a range: that cell's message, the other computed
         return (
             "gpu_count",
             [dau, rpu, 8.1e9, [["A100"], ["H900"]]],
             200,
-            "#VALUE! gpu: got 'H900' (row 2); accepts one of",
+            [[int(formulas.gpu_count(dau, rpu, 8.1e9, "A100"))], ["gpu: got 'H900'; accepts"]],
         )
     return "trps", [dau, math.nan], 400, "request body: not valid JSON (got NaN"
 
@@ -457,15 +490,14 @@ def _client(url: str, seed: int, count: int) -> dict:
             name, args, status, expected = _request(rng)
             got_status, answer = http_call(client, name, args)
             if isinstance(expected, str):
-                text = answer if got_status != 200 else answer[0][0]
-                ok = got_status == status and text.startswith(expected)
-                tally["invalid"] += ok
+                ok = got_status == status != 200 and answer.startswith(expected)
             else:
                 if name == "scenarios" and got_status == 200:
                     column = answer[0].index("gpu_count")
                     answer = [row[column] for row in answer[1:]]
-                ok = got_status == status and answer == expected
-                tally["valid"] += ok
+                ok = got_status == status and same_cells(answer, expected)
+            # invalid: a call refused, or a range holding a bad cell
+            tally["invalid" if status != 200 or "H900" in str(args) else "valid"] += ok
             if not ok:
                 tally["wrong"].append((name, args, got_status, str(answer)[:200]))
     return tally

@@ -69,6 +69,18 @@ def _call(client, name, *args):
     return response.json()["result"]
 
 
+def _refused(client, name, *args) -> str:
+    """The answer to a call that fails as a whole: 400 (which the add-in's script does not
+    retry, and turns into a #VALUE! showing the text), its body our one line and nothing
+    else."""
+    response = client.post("/xlwings/custom-functions-call", json=body(name, *args))
+    assert response.status_code == 400, (response.status_code, response.text)
+    assert response.headers["content-type"].startswith("text/plain")
+    message = response.text
+    assert "\n" not in message and "Traceback" not in message and message == message.strip()
+    return message
+
+
 @pytest.mark.server
 @needs_server
 def test_serve_answers_61_for_the_seed(server):
@@ -117,14 +129,19 @@ def test_serve_spills_arrays_and_explains_bad_input(server):
     assert _call(server, "gpu_count", [[1e8], [2e8]], 10, 8.1e9, [["A100", "H100"]]) == (
         table.astype(int).tolist()
     )
-    assert _call(server, "gpu_count", -5, 10, 8.1e9) == [
-        ["#VALUE! dau: got -5; accepts a number > 0"]
-    ]
+    assert _refused(server, "gpu_count", -5, 10, 8.1e9) == "dau: got -5; accepts a number > 0"
+    assert _refused(server, "gpu_count", "abc", 10, 8.1e9) == (
+        "dau: got 'abc'; accepts a number > 0"
+    )
     rows = _call(server, "scenarios", [["dau", "gpu"], [1e8, "A100"], ["200M", "H100"]])
     assert rows[0][11] == "gpu_count" and [rows[1][11], rows[2][11]] == [
         table[0][0],
         table[1][1],
     ]
+    # In a spilled table only the bad row holds the message, as text; the rest computes.
+    rows = _call(server, "scenarios", [["dau", "gpu"], [1e8, "A100"], [-5, "H100"]])
+    assert rows[1][11] == table[0][0]
+    assert rows[2] == ["#VALUE! dau: got -5; accepts a number > 0"] * len(rows[0])
 
 
 HTTP_CASES = [
@@ -144,10 +161,11 @@ def test_serve_bad_input_matrix(server):
     names = list(inspect.signature(estimate).parameters)
     for case in HTTP_CASES:  # ESTIMATE takes every input, each optional
         inputs = {k: None if v is NAN else v for k, v in case.inputs.items()}
-        rows = _call(server, "estimate", *[inputs.get(n) for n in names])
         if case.is_error:
-            assert rows[0][0].startswith(f"#VALUE! {case.expect}"), case.id
+            message = _refused(server, "estimate", *[inputs.get(n) for n in names])
+            assert message.startswith(case.expect), (case.id, message)
         else:
+            rows = _call(server, "estimate", *[inputs.get(n) for n in names])
             values = {name: value for name, value, _ in rows}
             assert values[case.output] == pytest.approx(case.expect), case.id
 
@@ -240,11 +258,22 @@ def test_lite_main_registers_every_function_from_the_wheel_alone(tmp_path):
         spec = importlib.util.spec_from_loader("main", loader=None)
         main = importlib.util.module_from_spec(spec)
         exec(open({str(main)!r}).read(), main.__dict__)
-        import xlwings.server, xlplugin.formulas as formulas, xlplugin.functions
+        import asyncio, xlwings, xlwings.server, xlplugin.formulas as formulas
+        import xlplugin.functions
         meta = xlwings.server.custom_functions_meta(main)
+        # A bad call as xlwings Lite's runtime makes it: it answers {{"error": str(e)}} for
+        # any exception, which its script turns into CustomFunctions.Error (a #VALUE!).
+        call = {{"func_name": "gpu_count", "args": [[["abc"]], [[10.0]], [[8.1e9]]],
+                 "client": "Office.js", "version": xlwings.__version__, "runtime": "1.4",
+                 "culture_info_name": "en-US", "date_format": "M/d/yyyy"}}
+        try:
+            asyncio.run(xlwings.server.custom_functions_call(call, main))
+            error = None
+        except Exception as e:
+            error = [str(e), isinstance(e, formulas.EstimateError)]
         print(json.dumps([sorted(f["name"] for f in meta["functions"]),
                           formulas.__file__, xlplugin.functions.__file__,
-                          xlplugin.functions.gpu_count(1e8, 10, 8.1e9, "A100")]))
+                          xlplugin.functions.gpu_count(1e8, 10, 8.1e9, "A100"), error]))
     """)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env.update(XLWINGS_ON_SERVER="true", XLWINGS_LICENSE_KEY="noncommercial")
@@ -257,7 +286,8 @@ def test_lite_main_registers_every_function_from_the_wheel_alone(tmp_path):
         cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr
-    names, formulas_file, functions_file, seed = json.loads(done.stdout)
+    names, formulas_file, functions_file, seed, error = json.loads(done.stdout)
+    assert error == ["dau: got 'abc'; accepts a number > 0", True]
     assert len(names) == len(formulas.OUTPUTS) + 3 and "GPU_COUNT" in names
     assert formulas_file.startswith(str(site)) and functions_file.startswith(str(site))
     assert seed == [[int(formulas.gpu_count(1e8, 10, 8.1e9, "A100"))]]

@@ -5,10 +5,12 @@ Servers run on 127.0.0.1 and a free port, each request and each wait bounded. Ou
 server tests skip when xlwings Server is not installed; in CI (CI=true) they must run.
 """
 
+import concurrent.futures
 import contextlib
 import importlib.util
 import json
 import os
+import random
 import select
 import signal
 import socket
@@ -161,7 +163,6 @@ def test_call_problem_takes_a_name_in_any_case_and_wants_what_office_js_sends():
         ({"caller_address": ["A1"]}, "caller_address: got a JSON list"),
         ({"args": [1e8, 10.0, 8.1e9]}, "args: dau: got a JSON number; accepts a list of rows"),
         ({"args": [[1e8], [[10.0]], [[8.1e9]]]}, "args: dau: row 1: got a JSON number"),
-        ({"args": [[[{"x": 1}]], [[10.0]], [[8.1e9]]]}, "args: dau: row 1, cell 1: got a JSON"),
         ({"args": [[[[1e8]]], [[10.0]], [[8.1e9]]]}, "args: dau: row 1, cell 1: got a JSON list"),
     ):
         problem = serve.call_problem(json.dumps({**ok, **change}).encode())
@@ -174,6 +175,30 @@ def test_call_problem_takes_a_name_in_any_case_and_wants_what_office_js_sends():
     assert serve.call_problem(json.dumps({**ok, "culture_info_name": None}).encode()) is None
     ragged = {**ok, "args": [[[1e8, 2e8], [1e8]], [], [[]]]}
     assert serve.call_problem(json.dumps(ragged).encode()) is None
+    # Excel passes null for an optional argument left out, and an error cell or a data type
+    # (a formatted number, an entity) as an object: the function reads its basicValue.
+    omitted = {**ok, "args": [*SEED, None, None]}
+    assert serve.call_problem(json.dumps(omitted).encode()) is None
+    typed = {**ok, "args": [[[{"type": "FormattedNumber", "basicValue": 1e8}]], *SEED[1:]]}
+    assert serve.call_problem(json.dumps(typed).encode()) is None
+
+
+@pytest.mark.server
+@needs_server
+def test_the_arguments_as_excel_shapes_them_get_the_answer(client):
+    """A dropdown's argument (gpu, precision) is declared "scalar" in the functions' metadata,
+    so Excel passes it one value, not a range; an omitted optional argument is null."""
+    meta = client.get("/xlwings/custom-functions-meta").json()
+    [gpu_count] = [f for f in meta["functions"] if f["name"] == "GPU_COUNT"]
+    shapes = {p["name"]: p["dimensionality"] for p in gpu_count["parameters"]}
+    assert shapes["gpu"] == shapes["precision"] == "scalar" and shapes["dau"] == "matrix"
+    expected = _post(client, office_js_request("gpu_count", SEED)).json()
+    args = [[[1e8]], [[10.0]], [[8.1e9]], "A100"] + [None] * (len(shapes) - 4)
+    response = _post(client, office_js_request("GPU_COUNT", args))
+    assert (response.status_code, response.json()) == (200, expected)
+    typed = [[[{"type": "FormattedNumber", "basicValue": 1e8, "numberFormat": "0"}]], *args[1:]]
+    response = _post(client, office_js_request("GPU_COUNT", typed))
+    assert (response.status_code, response.json()) == (200, expected)
 
 
 @pytest.mark.server
@@ -212,7 +237,7 @@ def test_every_malformed_call_is_a_one_line_400(client):
     for body in bodies:
         response = _post(client, body)
         assert response.status_code == 400, (body, response.status_code, response.text)
-        assert response.text.count("\n") == 1, response.text
+        assert "\n" not in response.text.removesuffix("\n"), response.text  # one line
         assert response.headers["content-type"].startswith("text/plain")
     assert _post(client, ok).status_code == 200  # the connection lives on
 
@@ -442,6 +467,118 @@ def test_many_stalled_connections_are_all_closed_in_time(hardened):
     finally:
         for raw in sockets:
             raw.close()
+
+
+# 3b. Under load: 20 clients, mixed valid and invalid calls and large tables, while other
+# connections stall; no wrong answer, the stalled ones closed in time, memory flat
+
+LOAD_CLIENTS = 20  # at once: 17 mixed-call clients and 3 large-table clients
+LARGE_ROWS = 2_000  # a large SCENARIOS table (the hardened server's body limit is 1 MB)
+
+
+def _large_tables(url: str, seed: int, count: int) -> list:
+    """``count`` SCENARIOS calls of LARGE_ROWS rows each; the wrong answers."""
+    import httpx
+    import pandas as pd
+    from test_reliability import GPUS, http_call
+
+    from xlplugin import formulas
+
+    rng, wrong = random.Random(seed), []
+    with httpx.Client(base_url=url, timeout=60) as client:
+        for _ in range(count):
+            daus = [float(rng.randrange(10**5, 10**9)) for _ in range(LARGE_ROWS)]
+            gpus = [rng.choice(GPUS) for _ in range(LARGE_ROWS)]
+            table = [["dau", "gpu"], *([d, g] for d, g in zip(daus, gpus, strict=True))]
+            frame = pd.DataFrame({"dau": daus, "gpu": gpus})
+            expected = formulas.estimate_table(frame)["gpu_count"].tolist()
+            status, answer = http_call(client, "scenarios", [table])
+            column = answer[0].index("gpu_count") if status == 200 else None
+            if status != 200 or [row[column] for row in answer[1:]] != expected:
+                wrong.append((status, str(answer)[:200]))
+    return wrong
+
+
+def _stall(server) -> list:
+    """Four connections that stall: silent, in the request line, the headers, the body."""
+    sockets = []
+    for start in (
+        b"",
+        b"POST " + CALL.encode(),
+        b"POST " + CALL.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Le",
+        b"POST " + CALL.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/"
+        b"json\r\nContent-Length: 1000\r\n\r\n{",
+    ):
+        raw = socket.create_connection(("127.0.0.1", _port(server)), timeout=WAIT)
+        raw.sendall(start)
+        sockets.append(raw)
+    return sockets
+
+
+def _closed(sockets: list) -> int:
+    """How many of ``sockets`` the server has closed (read without waiting)."""
+    count = 0
+    for raw in sockets:
+        raw.setblocking(False)
+        try:
+            while data := raw.recv(65_536):
+                pass
+            count += data == b""
+        except BlockingIOError:
+            pass  # still open, nothing to read
+        except OSError:
+            count += 1
+    return count
+
+
+def _load_batch(server, first_seed: int) -> dict:
+    from test_reliability import _client
+
+    stalled = _stall(server)
+    started_at = time.monotonic()
+    try:
+        with concurrent.futures.ThreadPoolExecutor(LOAD_CLIENTS) as pool:
+            mixed = [pool.submit(_client, server.url, first_seed + i, 30) for i in range(17)]
+            large = [pool.submit(_large_tables, server.url, first_seed + i, 2) for i in range(3)]
+            _, pending = concurrent.futures.wait(mixed + large, timeout=600)
+        took = time.monotonic() - started_at
+        time.sleep(max(0.0, BODY_TIMEOUT + 2 - took))  # the stalled ones' deadline passed
+        closed = _closed(stalled)
+    finally:
+        for raw in stalled:
+            raw.close()
+    assert not pending, "the load did not finish within its bound"
+    tallies = [f.result() for f in mixed]
+    return {
+        "valid": sum(t["valid"] for t in tallies),
+        "invalid": sum(t["invalid"] for t in tallies),
+        "wrong": [w for t in tallies for w in t["wrong"]] + [w for f in large for w in f.result()],
+        "closed": closed,
+        "seconds": took,
+    }
+
+
+@pytest.mark.server
+@needs_server
+def test_twenty_clients_with_stalled_connections_get_no_wrong_answer(hardened):
+    first = _load_batch(hardened, 1_000)  # also warms the server up
+    before = hardened.rss_bytes()
+    second = _load_batch(hardened, 2_000)
+    after = hardened.rss_bytes()
+    print(
+        f"\nload, {LOAD_CLIENTS} clients: {first['valid']} + {first['invalid']} and "
+        f"{second['valid']} + {second['invalid']} valid + invalid calls right, "
+        f"{len(first['wrong']) + len(second['wrong'])} wrong, 2 x 3 x 2 tables of "
+        f"{LARGE_ROWS:,} rows; batches {first['seconds']:.1f} s and {second['seconds']:.1f} s; "
+        f"stalled connections closed {first['closed']}/4 and {second['closed']}/4; "
+        f"server RSS {before / 1e6:.1f} MB, then {after / 1e6:.1f} MB"
+    )
+    for batch in (first, second):
+        assert batch["wrong"] == [], batch["wrong"][:3]
+        assert batch["valid"] + batch["invalid"] == 17 * 30
+        assert batch["valid"] > 150 and batch["invalid"] > 150
+        assert batch["closed"] == 4
+    assert after - before < 50e6
 
 
 # 4. The port, and the manifest's URLs from configuration, not from the Host header

@@ -5,6 +5,12 @@ arguments to the matching :mod:`formulas` function (or to :func:`formulas.estima
 the costs) and turns the answer into cells. An argument arrives as a single value or, for
 a range, a list of rows; :func:`cell` makes each cell a plain value (an empty cell None,
 an error cell its text such as ``"#N/A"``).
+
+Bad input: on xlwings Lite and Server (Office.js) a call that fails as a whole raises
+:func:`excel_error`, which xlwings Server answers with HTTP 400 and its one-line message,
+and which both turn into a real ``#VALUE!`` whose message Excel shows on the cell's error
+flag; classic xlwings gets the same line as text (:func:`value_error`). Inside a spilled
+table, a bad cell or scenario row holds that line as text and the other cells compute.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ __all__ = [
     "blank",
     "cell",
     "estimate_rows",
+    "excel_error",
     "excel_function",
     "generated",
     "output",
@@ -194,7 +201,131 @@ def generated(name: str, arguments: list[str], handler, required: bool = True, d
 
 def value_error(error: Exception) -> list[list[str]]:
     """The one-line message a cell shows for bad input."""
-    return [[f"{ERROR} {error}"]]
+    return [[_message(error)]]
+
+
+def _message(error: Exception) -> str:
+    return f"{ERROR} {error}"
+
+
+@functools.cache
+def _excel_type(kind: type) -> type:
+    # The same class as formulas raised (``except InvalidInputError`` still catches it),
+    # and an XlwingsError, which xlwings Server answers with 400 and the message alone.
+    return type(
+        f"Excel{kind.__name__}",
+        (kind, xw.XlwingsError),
+        {"__module__": __name__, "__doc__": f"{kind.__name__}, as Excel shows it."},
+    )
+
+
+def excel_error(error: formulas.EstimateError) -> formulas.EstimateError:
+    """``error`` as an exception of its own class that is also an ``xw.XlwingsError``.
+
+    xlwings Server answers an XlwingsError with HTTP 400 and ``str(error)`` as plain text
+    (a status its custom-functions script does not retry), and that script, like xlwings
+    Lite's for any exception, throws ``CustomFunctions.Error(invalidValue, message)``: a
+    real ``#VALUE!`` that IFERROR and ISERROR catch, with our one line on its error flag.
+    """
+    if isinstance(error, xw.XlwingsError):  # already raised as one
+        return error
+    return _copy(error, _excel_type(type(error)))
+
+
+def _copy(error: Exception, kind: type, **changes) -> Exception:
+    # Not copy.copy: it would call __init__ with the message alone.
+    copied = kind.__new__(kind, *error.args)
+    copied.__dict__.update(error.__dict__, **changes)
+    return copied
+
+
+def _refused(error: formulas.EstimateError) -> list[list[str]]:
+    """A call that fails as a whole: raised on Office.js (a real #VALUE!); on classic
+    xlwings, whose VBA wrapper would put the whole traceback in the cell as text (it
+    cannot return an error value from a UDF), the one line as text."""
+    if OFFICE_JS:
+        raise excel_error(error) from None
+    return value_error(error)
+
+
+def _without_row(error: formulas.EstimateError) -> formulas.EstimateError:
+    """The error of one cell or row, without the position formulas gave it in the part of
+    the table it was computed with: the message sits in that cell."""
+    if isinstance(error, formulas.InvalidInputError) and error.row is not None:
+        return _copy(error, type(error), row=None)
+    return error
+
+
+# A table with more bad cells than this (each costs a computation of what remains) is
+# refused as a whole, with its first error.
+MAX_BAD_CELLS = 50
+
+
+def _cell_by_cell(compute, size: int, first: formulas.EstimateError, whole, columns: dict) -> tuple:
+    """Values of a table whose computation as a whole failed with ``first``, computed
+    without the cells that fail on their own; and the error of each of those cells.
+
+    ``compute(positions)`` computes the cells at ``positions`` (a 1-D index array) in one
+    call, or raises. Text that is not a number is found first, cell by cell, in
+    ``columns`` (input name: its values, one per position). Then an error naming a position
+    (``row``) takes that cell out and the rest is computed again; an error naming none
+    halves the part. ``whole(error)`` is True for an error that is the whole call's (a bad
+    single-cell argument): it is raised.
+    """
+    errors = _unreadable(columns)
+    if len(errors) > MAX_BAD_CELLS:
+        raise first
+    values, failures = [None] * size, 0
+    pending = [np.setdiff1d(np.arange(size), list(errors), assume_unique=True)]
+    while pending:
+        positions = pending.pop()
+        if not len(positions):
+            continue
+        try:
+            result = compute(positions)
+        except formulas.EstimateError as error:
+            if whole(error):
+                raise
+            failures += 1
+            if len(errors) >= MAX_BAD_CELLS or failures > 10 * MAX_BAD_CELLS:
+                raise first from None
+            if len(positions) == 1:
+                errors[int(positions[0])] = _without_row(error)
+                continue
+            row = getattr(error, "row", None)
+            if row is not None and 0 <= row < len(positions):
+                pending += [np.delete(positions, row), positions[row : row + 1]]
+            else:
+                half = len(positions) // 2
+                pending += [positions[:half], positions[half:]]
+            continue
+        for position, value in zip(positions.tolist(), result, strict=True):
+            values[position] = value
+    return values, errors
+
+
+def _unreadable(columns: dict) -> dict:
+    """The error of each cell of a number input whose value is not a number it accepts,
+    by position: formulas reads an array's text in one pass and names no row for text it
+    cannot read. Each distinct value is read once."""
+    errors = {}
+    for name, cells in columns.items():
+        if name not in INPUT or INPUT[name].kind == "name" or cells.dtype != object:
+            continue
+        read = {}
+        for position, value in enumerate(cells.tolist()):
+            if type(value) is float or blank(value):
+                continue
+            key = (type(value), value)
+            if key not in read:
+                try:
+                    valid(name, value)
+                    read[key] = None
+                except formulas.EstimateError as error:
+                    read[key] = error
+            if read[key] is not None:
+                errors.setdefault(position, read[key])
+    return errors
 
 
 def output(function, args: dict) -> list[list]:
@@ -203,14 +334,53 @@ def output(function, args: dict) -> list[list]:
     try:
         cells = _single_cells(args, plan)
         if cells is not None:  # the usual call: formulas' core, without argument binding
-            value = finite(plan.name, plan.formula.core(**cells))
+            value = finite(plan.name, plan.formula.core(**cells), cells)
             return [[int(value) if plan.whole else float(value)]]
         inputs, shape, holes = _inputs(args, plan.required)
-        arguments = inputs if plan.direct else _formula_arguments(plan, inputs)
-        value = plan.formula(**arguments)
+        if not shape:  # single cells, some of them empty or omitted
+            return _cells(plan.formula(**_arguments(plan, inputs)), (), None, plan.whole, plan.name)
     except formulas.EstimateError as error:
-        return value_error(error)
+        return _refused(error)
+    try:
+        value = plan.formula(**_arguments(plan, inputs))
+    except formulas.EstimateError as error:
+        return _output_by_cell(plan, inputs, shape, holes, error)
     return _cells(value, shape, holes, plan.whole, plan.name)
+
+
+def _arguments(plan: _Plan, inputs: dict) -> dict:
+    return inputs if plan.direct else _formula_arguments(plan, inputs)
+
+
+def _output_by_cell(plan: _Plan, inputs: dict, shape: tuple, holes, first) -> list[list]:
+    """Cells of an output for ranges in which some cells fail: their messages there, the
+    other cells computed. A bad single-cell argument fails every cell: the whole call."""
+    ranges = {name for name, value in inputs.items() if isinstance(value, np.ndarray)}
+
+    def whole(error: formulas.EstimateError) -> bool:
+        name = getattr(error, "name", None)
+        return name in inputs and name not in ranges
+
+    if whole(first):
+        return _refused(first)
+    flat = {
+        name: np.broadcast_to(value, shape).ravel() if name in ranges else value
+        for name, value in inputs.items()
+    }
+
+    def compute(positions: np.ndarray) -> np.ndarray:
+        part = {name: v[positions] if name in ranges else v for name, v in flat.items()}
+        value = plan.formula(**_arguments(plan, part))
+        return np.broadcast_to(np.asarray(value, dtype=float), positions.shape)
+
+    try:
+        values, errors = _cell_by_cell(
+            compute, math.prod(shape), first, whole, {n: flat[n] for n in ranges}
+        )
+    except formulas.EstimateError as error:
+        return _refused(error)
+    array = np.array([np.nan if v is None else v for v in values], dtype=float)
+    return _cells(array.reshape(shape), shape, holes, plan.whole, plan.name, errors)
 
 
 def _single_cells(args: dict, plan: _Plan) -> dict | None:
@@ -386,33 +556,41 @@ def _check_result(size: int) -> None:
         raise formulas.LimitError("result", size, MAX_RESULT_CELLS, "cells")
 
 
-def _not_finite(name: str) -> list[list[str]]:
-    # formulas refuses to return NaN or infinity; should one slip through, it is a message
-    # (a cell, and valid JSON for xlwings Server), never a number a budget is built on.
-    return value_error(
-        formulas.EstimateError(
-            f"{name}: the result is not a finite number; the inputs are out of range"
-        )
+def _not_finite(name: str) -> formulas.EstimateError:
+    # formulas refuses to return NaN or infinity; should one slip through, it is an error
+    # (valid JSON for xlwings Server), never a number a budget is built on.
+    return formulas.EstimateError(
+        f"{name}: the result is not a finite number; the inputs are out of range"
     )
 
 
 def _cells(
-    value: object, shape: tuple, holes: np.ndarray | None, whole: bool, name: str = "result"
+    value: object,
+    shape: tuple,
+    holes: np.ndarray | None,
+    whole: bool,
+    name: str = "result",
+    errors: dict | None = None,
 ) -> list[list]:
     """Cells for a result: GPU counts as whole numbers, empty text where a required input
-    was an empty cell; a message instead if any number is not finite."""
+    was an empty cell; a message in each cell that failed (``errors``, by flat position)
+    or is not a finite number."""
     if not shape:  # every argument a single cell
         if not math.isfinite(value):
-            return _not_finite(name)
+            return _refused(_not_finite(name))
         return [[int(value) if whole else float(value)]]
     array = np.broadcast_to(np.asarray(value, dtype=float), shape)
-    if not np.isfinite(array if holes is None else array[~holes]).all():
-        return _not_finite(name)
-    array = array.astype(np.int64) if whole else array.astype(float)
-    if holes is None:
-        return array.tolist()
-    cells = array.astype(object)
-    cells[holes] = ""
+    numbers = np.isfinite(array)
+    if holes is None and not errors and numbers.all():  # the usual table
+        return (array.astype(np.int64) if whole else array.astype(float)).tolist()
+    safe = np.where(numbers, array, 0.0)
+    cells = (safe.astype(np.int64) if whole else safe).astype(object)
+    cells[~numbers] = _message(_not_finite(name))
+    flat = cells.reshape(-1)  # a view: writes land in cells
+    for position, error in (errors or {}).items():
+        flat[position] = _message(error)
+    if holes is not None:
+        cells[holes] = ""
     return cells.tolist()
 
 
@@ -440,11 +618,14 @@ def estimate_rows(args: dict) -> list[list]:
             )
         result = formulas.estimate(**inputs)
     except formulas.EstimateError as error:
-        return value_error(error)
-    for name in _OUTPUTS:
-        if not math.isfinite(result[name]):
-            return _not_finite(name)
-    return [[name, _plain(name, value), _unit(name)] for name, value in result.items()]
+        return _refused(error)
+    return [[name, _shown_value(name, value), _unit(name)] for name, value in result.items()]
+
+
+def _shown_value(name: str, value: object) -> object:
+    if name in OUTPUT and not math.isfinite(value):  # that row's cell only
+        return _message(_not_finite(name))
+    return _plain(name, value)
 
 
 _OUTPUTS = [q.name for q in formulas.OUTPUTS]
@@ -471,15 +652,47 @@ def _scenario_rows(table: object) -> list[list]:
         cells = _matrix(table, "table")[0]
         _check_result(len(cells) * len(_OUTPUTS))
         frame, empty = _scenarios(cells)
-        values = formulas.estimate_table(frame)[_OUTPUTS].to_numpy(dtype=float)
     except formulas.EstimateError as error:
-        return value_error(error)
-    if not np.isfinite(values[~empty]).all():
-        return _not_finite("SCENARIOS")
+        return _refused(error)
+    errors = {}
+    try:
+        values = _outputs(frame, None)
+    except formulas.EstimateError as error:
+        if _whole_table(error):  # an unknown or repeated column: the header's fault
+            return _refused(error)
+        try:
+            rows, errors = _cell_by_cell(
+                lambda positions: _outputs(frame, positions),
+                len(frame),
+                error,
+                _whole_table,
+                {name: frame[name].to_numpy() for name in frame.columns},
+            )
+        except formulas.EstimateError as error:
+            return _refused(error)
+        blank_row = [np.nan] * len(_OUTPUTS)
+        values = np.array([blank_row if r is None else r for r in rows], dtype=float)
+    numbers = np.isfinite(values)
     rows = values.tolist()
+    if not numbers[~empty].all():
+        message = _message(_not_finite("SCENARIOS"))
+        for i, j in zip(*np.nonzero(~numbers), strict=True):
+            rows[i][j] = message
+    for i, error in errors.items():  # a bad scenario: its message in each of its cells
+        rows[i] = [_message(error)] * len(_OUTPUTS)
     for i in np.flatnonzero(empty):
         rows[i] = [""] * len(_OUTPUTS)
     return [list(_OUTPUTS), *rows]
+
+
+def _outputs(frame: pd.DataFrame, positions: np.ndarray | None) -> np.ndarray:
+    """Every output for the scenarios at ``positions`` (all of them for None), a row each."""
+    part = frame if positions is None else frame.iloc[positions]
+    return formulas.estimate_table(part)[_OUTPUTS].to_numpy(dtype=float)
+
+
+def _whole_table(error: formulas.EstimateError) -> bool:
+    return getattr(error, "name", None) == "column"
 
 
 def _scenarios(cells: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
@@ -513,10 +726,12 @@ def spec_cells(gpu: object, field: object) -> list[list]:
     try:
         gpus, fields = _names("gpu", gpu), _names("field", field)
         shape = _shape({"gpu": gpus.shape, "field": fields.shape})
-        figures = np.frompyfunc(functools.cache(_figure), 2, 1)(gpus, fields)
+        if not shape:
+            return [[_figure(gpus.item(), fields.item())]]
     except formulas.EstimateError as error:
-        return value_error(error)
-    return figures.tolist() if shape else [[figures]]
+        return _refused(error)
+    # In a range, an unknown name is that cell's message; the other cells look up.
+    return np.frompyfunc(functools.cache(_figure_or_message), 2, 1)(gpus, fields).tolist()
 
 
 def _names(name: str, value: object) -> np.ndarray:
@@ -526,6 +741,13 @@ def _names(name: str, value: object) -> np.ndarray:
     if blank(value := cell(value)):
         raise formulas.EstimateError(f"{name}: missing (required); accepts a catalogue name")
     return np.array(value, dtype=object)
+
+
+def _figure_or_message(gpu: object, field: object) -> object:
+    try:
+        return _figure(gpu, field)
+    except formulas.EstimateError as error:
+        return _message(error)
 
 
 def _figure(gpu: object, field: object) -> object:

@@ -15,8 +15,12 @@ In Excel:
   broadcast shape (a column of users against a row of GPUs gives a table), computed in one
   vectorised call. Inside a range an empty cell takes the default, except in a required
   argument, where the result's cell stays empty.
-- Bad input shows one line in the cell, naming the argument, what it got and what it
-  accepts: ``#VALUE! dau: got -5; accepts a number > 0``.
+- Bad input gives one line naming the argument, what it got and what it accepts. On
+  xlwings Lite and Server a call that fails as a whole is a real ``#VALUE!`` (IFERROR and
+  ISERROR catch it) with ``dau: got -5; accepts a number > 0`` on its error flag; inside a
+  spilled table only the bad cells (or scenario rows) fail, each holding the line as text
+  (``#VALUE! dau: got -5; accepts a number > 0``). Classic xlwings shows that text in the
+  cell for a failed call too: its VBA wrapper cannot return an Excel error from a UDF.
 - ``gpu``, ``precision`` and GPU_SPEC's ``field`` offer the catalogue as a dropdown
   (xlwings Lite and Server). xlwings declares such an argument to Excel as one text cell;
   set ``XLPLUGIN_DROPDOWNS=0`` to trade the dropdowns for ranges there too.

@@ -475,7 +475,9 @@ def _no_constant(name: str):
     raise ValueError(f"got {name}, which JSON does not allow")
 
 
-_CELL_TYPES = frozenset({str, int, float, bool, type(None)})
+# A cell as Office.js sends it: a value, null for an empty cell, or an object for an error
+# cell or a data type (a formatted number, an entity: the function reads its basicValue).
+_CELL_TYPES = frozenset({str, int, float, bool, type(None), dict})
 _JSON_NAMES = {dict: "object", list: "list", str: "text", bool: "true/false", type(None): "null"}
 
 
@@ -484,14 +486,24 @@ def _json_name(value) -> str:
 
 
 @functools.lru_cache(maxsize=8)
-def _served(module=None) -> dict[str, tuple[str, inspect.Signature]]:
-    """The functions a call may name: lowercase name -> (Python name, signature)."""
+def _served(module=None) -> dict[str, tuple[str, inspect.Signature, frozenset[str]]]:
+    """The functions a call may name: lowercase name -> (Python name, signature, the
+    parameters Excel passes as one value rather than a range)."""
     if module is None:
         from xlplugin import functions as module
     names = getattr(module, "__all__", None)
     if names is None:
         names = [n for n, f in inspect.getmembers(module) if hasattr(f, "__xlfunc__")]
-    return {n.lower(): (n, inspect.signature(getattr(module, n))) for n in names}
+    return {n.lower(): _served_function(n, getattr(module, n)) for n in names}
+
+
+def _served_function(name: str, function) -> tuple[str, inspect.Signature, frozenset[str]]:
+    # xlwings Server declares an argument with a list of names (a dropdown) "scalar" in the
+    # functions' metadata, and Excel then passes it one value; every other one "matrix", a
+    # list of rows, whatever the range (custom_functions_meta in xlwings.pro.udfs_officejs).
+    arguments = getattr(function, "__xlfunc__", {}).get("args", [])
+    scalar = frozenset(a["name"] for a in arguments if a.get("options", {}).get("enum"))
+    return name, inspect.signature(function), scalar
 
 
 def call_problem(body: bytes, module=None) -> str | None:
@@ -532,7 +544,7 @@ def _check_call(body: bytes, served: dict) -> tuple[str | None, dict | None, boo
             None,
             False,
         )
-    python_name, signature = served[name.lower()]
+    python_name, signature, scalar = served[name.lower()]
     args = data.get("args")
     if not isinstance(args, list):
         return f"args: got {type(args).__name__}; {accepts}", None, False
@@ -561,7 +573,10 @@ def _check_call(body: bytes, served: dict) -> tuple[str | None, dict | None, boo
             kind = "text" if len(kinds) == 1 else "text or null"
             return f"{field}: got a JSON {_json_name(data[field])}; accepts {kind}", None, False
     for parameter, arg in zip(parameters, args, strict=False):
-        if problem := _range_problem(arg):
+        if arg is None:  # an optional argument left out: Excel passes null
+            continue
+        check = _cell_problem if parameter.name in scalar else _range_problem
+        if problem := check(arg):
             return f"args: {parameter.name}: {problem}", None, False
     renamed = name != python_name
     if renamed:
@@ -569,9 +584,16 @@ def _check_call(body: bytes, served: dict) -> tuple[str | None, dict | None, boo
     return None, data, renamed
 
 
+def _cell_problem(arg) -> str | None:
+    """An argument Excel passes as one value (a dropdown's): a cell, or a range as any
+    other argument (the function takes either)."""
+    return None if type(arg) in _CELL_TYPES else _range_problem(arg)
+
+
 def _range_problem(arg) -> str | None:
-    """Office.js sends every argument as a 2-D list (rows) of cells: text, a number,
-    true/false or null. Ragged or empty ranges are for the function to refuse."""
+    """Office.js sends every other argument as a 2-D list (rows) of cells: text, a number,
+    true/false, null, or an object (an error cell, a data type). Ragged or empty ranges are
+    for the function to refuse."""
     accepts = "accepts a list of rows, each a list of cells (text, number, true/false, null)"
     if type(arg) is not list:
         return f"got a JSON {_json_name(arg)}; {accepts}"
