@@ -17,7 +17,9 @@ the machine's speed during the run (a shared host) hits both sides of each pair 
 from __future__ import annotations
 
 import asyncio
+import http.client
 import inspect
+import json
 import os
 import signal
 import socket
@@ -29,6 +31,7 @@ import threading
 import time
 import types
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import _common  # noqa: F401 (sets the xlwings environment before xlwings is imported)
 import httpx
@@ -39,6 +42,7 @@ from _common import ROOT, Row, Timing, table, timed
 from _twins import twin
 
 from xlplugin import formulas, functions
+from xlplugin._excel import scenario_rows
 from xlplugin.serve import project_files, server_environment
 
 SEED = (1e8, 10.0, 8.1e9, "A100")  # dau, requests_per_user, params, gpu (the seed workload)
@@ -47,6 +51,7 @@ SCENARIO_ROWS = 10_000
 SCALAR = ("gpu_count", "total_usd_per_month")
 OUTPUTS = [q.name for q in formulas.OUTPUTS]
 ADDED_LIMIT = 0.10  # our function may add at most 10 % to its trivial twin's time
+CALL = "/xlwings/custom-functions-call"
 
 
 def body(name: str, *args) -> dict:
@@ -369,8 +374,29 @@ def over_http(quick: bool) -> list[Row]:
             )
         )
         table_arg = scenario_range(SCENARIO_ROWS)
-        ours = timed(post("scenarios", table_arg), 3 if quick else 10, warmup=1)
-        base = timed(post("trivial_scenarios", table_arg), 3 if quick else 10, warmup=1)
+        assert post("scenarios", table_arg)() == scenario_rows(table_arg)
+
+        # The answer's bytes, read as a browser reads them: through the standard library's
+        # HTTP client (its body read is one loop in C), not httpx's pure-Python parser,
+        # which spends about 7 ms on 4 MB; and not decoded (Excel's client reads the JSON).
+        link = http.client.HTTPConnection(*urlsplit(url).netloc.split(":"), timeout=60)
+
+        def answer(name):
+            request = json.dumps(body(name, table_arg)).encode()
+            headers = {"content-type": "application/json"}
+
+            def call():
+                link.request("POST", CALL, body=request, headers=headers)
+                response = link.getresponse()
+                assert response.status == 200, response.status
+                return response.read()
+
+            return call
+
+        ours, base, pairs = alternating(
+            answer("scenarios"), answer("trivial_scenarios"), 4 if quick else 12, warmup=1
+        )
+        ratio = statistics.median(o / b for o, b in pairs)
         out.append(
             Row(
                 "SCENARIOS, HTTP",
@@ -378,8 +404,10 @@ def over_http(quick: bool) -> list[Row]:
                 ours,
                 unit="ms",
                 baseline=f"trivial twin: {base.median * 1e3:.0f} ms",
-                ratio=ours.median / base.median,
+                ratio=ratio,
                 extra="twin: same request, one cell back",
+                target="≤ 3×",
+                met=ratio <= 3,
             )
         )
     return out

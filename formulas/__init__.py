@@ -21,7 +21,7 @@ from .errors import (
     LimitError,
     UnknownNameError,
 )
-from .estimate import estimate, estimate_table
+from .estimate import estimate, estimate_table, output_array
 from .projection import PROJECTION_COLUMNS, projection
 from .units import format_quantity, parse_quantity
 from .vocabulary import INPUTS, OUTPUTS
@@ -46,6 +46,7 @@ __all__ = (
     "catalog",
     "estimate",
     "estimate_table",
+    "output_array",
     "format_quantity",
     "gpu_names",
     "gpu_spec",

@@ -14,7 +14,7 @@ from ._arrays import finite, give, is_blank, overflow, take, validated
 from .errors import EstimateError, InvalidInputError, UnknownNameError
 from .vocabulary import INPUT, INPUTS, OUTPUTS, input_names
 
-__all__ = ["estimate", "estimate_table", "steps_table"]
+__all__ = ["estimate", "estimate_table", "output_array", "steps_table"]
 
 # estimate_table computes this many rows at a time: the temporaries stay small (in cache,
 # and reused by the allocator instead of being mapped and faulted in afresh for each step).
@@ -116,28 +116,59 @@ def estimate_table(frame: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         Every input (resolved) and output as columns, on the frame's index.
     """
-    unknown = [c for c in frame.columns if c not in INPUT and c != LABEL]
-    if unknown:
-        raise UnknownNameError("column", unknown[0], [LABEL, *input_names()])
-    if frame.columns.duplicated().any():
-        raise InvalidInputError(
-            "column", frame.columns[frame.columns.duplicated()][0], "each input name once"
-        )
+    _check_columns(frame, [LABEL, *input_names()])
     if LABEL in frame.columns:  # a name for each scenario: kept as it is, in front
         table = estimate_table(frame.drop(columns=LABEL))
         table.insert(0, LABEL, frame[LABEL])
         return table
+    return _pooled(_table, frame)
+
+
+def output_array(frame: pd.DataFrame) -> np.ndarray:
+    """Every output for a table of scenarios, as :func:`estimate_table` computes them, in a
+    float array of one row per scenario and one column per output (in vocabulary order),
+    without building the table of inputs around them: what the SCENARIOS function sends."""
+    _check_columns(frame, [LABEL, *input_names()])
+    if LABEL in frame.columns:  # the scenarios' names: not needed for the numbers
+        frame = frame.drop(columns=LABEL)
+    block, rows, _, _ = _pooled(_block, frame)
+    return block[[rows.index(name) for name in _OUTPUT_NAMES]].T
+
+
+def _check_columns(frame: pd.DataFrame, allowed: list[str]) -> None:
+    unknown = [c for c in frame.columns if c not in allowed]
+    if unknown:
+        raise UnknownNameError("column", unknown[0], allowed)
+    if frame.columns.duplicated().any():
+        raise InvalidInputError(
+            "column", frame.columns[frame.columns.duplicated()][0], "each input name once"
+        )
+
+
+def _pooled(work, frame: pd.DataFrame):
+    """``work(frame, pool)``, with a pool of threads for tables of more than two chunks."""
     if len(frame) <= 2 * CHUNK_ROWS or WORKERS == 1:
-        return _table(frame, None)
+        return work(frame, None)
     with ThreadPoolExecutor(WORKERS) as pool:
-        return _table(frame, pool)
+        return work(frame, pool)
 
 
 def _table(frame: pd.DataFrame, pool: ThreadPoolExecutor | None) -> pd.DataFrame:
     """estimate_table's work, its chunks spread over ``pool``'s threads if there is one."""
-    # The block holds the numbers computed a chunk at a time, one row per column: the
-    # outputs and the inputs that take a default or a catalogue figure. Inputs read from
-    # the frame stay as their own columns.
+    block, rows, columns, arrays = _block(frame, pool)
+    table = pd.DataFrame(block.T, index=frame.index, columns=rows, copy=False)
+    for name in (n for n in _COLUMNS if n not in rows):  # in order: each lands in its place
+        given_as_is = name in columns and columns[name][1]
+        table.insert(
+            _COLUMNS.index(name), name, _column_out(frame, name, arrays[name], given_as_is)
+        )
+    return table
+
+
+def _block(frame: pd.DataFrame, pool: ThreadPoolExecutor | None) -> tuple:
+    """The numbers of a table, a row per column name (outputs, and inputs that take a
+    default or a catalogue figure); those names; the input columns read; their arrays."""
+    # Computed a chunk at a time; inputs read from the frame stay as their own columns.
     rows = [n for n in _NUMERIC if n not in frame.columns or INPUT[n].default is None]
     shape = (len(rows), len(frame))
     # The kernel zeroes the block's pages on another core while this one reads the
@@ -158,13 +189,7 @@ def _table(frame: pd.DataFrame, pool: ThreadPoolExecutor | None) -> pd.DataFrame
     except EstimateError:
         _compute(arrays)  # the error of the whole table, naming its row in the table
         raise
-    table = pd.DataFrame(block.T, index=frame.index, columns=rows, copy=False)
-    for name in (n for n in _COLUMNS if n not in rows):  # in order: each lands in its place
-        given_as_is = name in columns and columns[name][1]
-        table.insert(
-            _COLUMNS.index(name), name, _column_out(frame, name, arrays[name], given_as_is)
-        )
-    return table
+    return block, rows, columns, arrays
 
 
 def _parts(rows: int, workers: int) -> list[slice]:
@@ -184,6 +209,7 @@ def _rows(arrays: dict, part: slice) -> dict:
 
 
 _COLUMNS = [q.name for q in INPUTS] + [q.name for q in OUTPUTS if q.name not in INPUT]
+_OUTPUT_NAMES = [q.name for q in OUTPUTS]  # none is an input: each is a row of the block
 _NUMERIC = [n for n in _COLUMNS if INPUT.get(n) is None or INPUT[n].kind != "name"]
 
 
@@ -195,6 +221,8 @@ def _column_out(frame: pd.DataFrame, name: str, values: object, given_as_is: boo
     if isinstance(values, pd.Categorical):
         distinct = pd.Series(np.asarray(values.categories, dtype=object)).array
         return distinct.take(values.codes)
+    if isinstance(values, str):  # a default name: pandas reads one text, not one per row
+        return pd.Series([values]).array.take(np.zeros(len(frame), dtype=np.intp))
     return np.broadcast_to(values, (len(frame),))
 
 

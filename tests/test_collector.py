@@ -36,13 +36,13 @@ def test_restored_after_an_error(collector):
 def test_scenarios_are_computed_with_the_collector_paused(collector, monkeypatch):
     gc.enable()
     seen = []
-    estimate_table = _excel.formulas.estimate_table
+    estimate_table, output_array = _excel.formulas.estimate_table, _excel.formulas.output_array
 
     def spy(frame):
         seen.append(gc.isenabled())
-        return estimate_table(frame)
+        return output_array(frame)
 
-    monkeypatch.setattr(_excel.formulas, "estimate_table", spy)
+    monkeypatch.setattr(_excel.formulas, "output_array", spy)
     rows = _excel.scenario_rows([["dau", "gpu"], [1e8, "A100"]])
     assert (
         rows[1][rows[0].index("gpu_count")]

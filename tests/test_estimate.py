@@ -149,6 +149,22 @@ def test_table_in_chunks_on_threads_equals_one_chunk(request):
     assert chunked.loc[1017, "gpu_count"] == formulas.estimate(**_row(frame.loc[1017]))["gpu_count"]
 
 
+def test_output_array_holds_the_tables_outputs(small_chunks):
+    """What SCENARIOS sends: estimate_table's outputs, without the table, in chunks too."""
+    frame = _mixed_table(1_000)
+    expected = formulas.estimate_table(frame)[[q.name for q in formulas.OUTPUTS]]
+    named = frame.assign(scenario=[f"s{i}" for i in range(len(frame))])  # names are left out
+    for given in (frame, named):
+        array = formulas.output_array(given)
+        assert array.shape == (1_000, len(formulas.OUTPUTS)) and array.dtype == float
+        np.testing.assert_array_equal(array, expected.to_numpy(dtype=float))
+    with pytest.raises(UnknownNameError, match=r"^column: got 'gpus'"):
+        formulas.output_array(pd.DataFrame({"gpus": ["A100"]}))
+    frame.loc[1700, "dau"] = -1.0
+    with pytest.raises(InvalidInputError, match=r"^dau: got -1 \(row 701\)"):
+        formulas.output_array(frame)
+
+
 def _row(row: pd.Series) -> dict:
     return {k: v for k, v in row.items() if not (isinstance(v, float) and np.isnan(v)) and v != ""}
 

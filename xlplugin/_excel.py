@@ -15,6 +15,7 @@ table, a bad cell or scenario row holds that line as text and the other cells co
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import inspect
 import math
@@ -36,9 +37,11 @@ __all__ = [
     "MAX_ARGUMENT_CELLS",
     "MAX_RESULT_CELLS",
     "OFFICE_JS",
+    "PRE_ENCODED",
     "Gpu",
     "GpuField",
     "Number",
+    "PreEncoded",
     "Precision",
     "Range",
     "blank",
@@ -84,6 +87,7 @@ except ImportError:
 _PLAIN = {float, int, str, bool, type(None)}
 # Tuples of types, not ``list | tuple``: a union in isinstance is built anew on each call.
 _RANGE = (list, tuple)  # how a range arrives: a list of rows
+_ROW_TYPES = frozenset(_RANGE)
 
 Number = Any  # a number, text with an SI suffix ("100M", "1MB", "90%"), or a range of them
 Range = Any  # a range with a header row
@@ -463,9 +467,23 @@ def _matrix(rows: list, name: str) -> tuple[np.ndarray, set]:
     Its size is checked first, from the row lengths alone: an empty, ragged or too large
     range is refused before any array is built.
     """
+    _check_range(rows, name)
+    cells = np.array(rows, dtype=object)
+    if cells.ndim != 2:
+        raise _holds_a_list(name)
+    kinds = {type(v) for v in cells.flat}
+    if not kinds <= _PLAIN:
+        cells = np.frompyfunc(cell, 1, 1)(cells).astype(object)
+        kinds = {type(v) for v in cells.flat}
+    return cells, kinds
+
+
+def _check_range(rows: list, name: str) -> None:
+    """Refuse an empty, ragged or too large range, from the row lengths alone."""
     if len(rows) > MAX_ARGUMENT_CELLS:
         raise formulas.LimitError(name, len(rows), MAX_ARGUMENT_CELLS, "cells")
-    widths = {len(row) if isinstance(row, _RANGE) else -1 for row in rows}
+    # One pass in C for the rows' types and one for their lengths (10,000 rows: 0.5 ms).
+    widths = set(map(len, rows)) if set(map(type, rows)) <= _ROW_TYPES else {-1}
     if not rows or widths == {0}:
         raise formulas.EstimateError(
             f"{name}: got an empty range (no cells); accepts a range of at least one cell"
@@ -477,16 +495,12 @@ def _matrix(rows: list, name: str) -> tuple[np.ndarray, set]:
     size = len(rows) * widths.pop()
     if size > MAX_ARGUMENT_CELLS:
         raise formulas.LimitError(name, size, MAX_ARGUMENT_CELLS, "cells")
-    cells = np.array(rows, dtype=object)
-    if cells.ndim != 2:
-        raise formulas.EstimateError(
-            f"{name}: got a cell holding a list; accepts a range of single values"
-        )
-    kinds = {type(v) for v in cells.flat}
-    if not kinds <= _PLAIN:
-        cells = np.frompyfunc(cell, 1, 1)(cells).astype(object)
-        kinds = {type(v) for v in cells.flat}
-    return cells, kinds
+
+
+def _holds_a_list(name: str) -> formulas.EstimateError:
+    return formulas.EstimateError(
+        f"{name}: got a cell holding a list; accepts a range of single values"
+    )
 
 
 def _inputs(args: dict, required: set) -> tuple[dict, tuple, np.ndarray | None]:
@@ -649,9 +663,9 @@ def _scenario_rows(table: object) -> list[list]:
                 f"table: got {_shown(cell(table))}; accepts a range with a header row naming "
                 "inputs (dau, requests_per_user, params, gpu, ...) and one scenario per row"
             )
-        cells = _matrix(table, "table")[0]
-        _check_result(len(cells) * len(_OUTPUTS))
-        frame, empty = _scenarios(cells)
+        _check_range(table, "table")
+        _check_result(len(table) * len(_OUTPUTS))
+        frame, empty = _scenarios(table)
     except formulas.EstimateError as error:
         return _refused(error)
     errors = {}
@@ -673,6 +687,8 @@ def _scenario_rows(table: object) -> list[list]:
         blank_row = [np.nan] * len(_OUTPUTS)
         values = np.array([blank_row if r is None else r for r in rows], dtype=float)
     numbers = np.isfinite(values)
+    if PRE_ENCODED.get() and not errors and not empty.any() and numbers.all():
+        return PreEncoded.cells(list(_OUTPUTS), values)
     rows = values.tolist()
     if not numbers[~empty].all():
         message = _message(_not_finite("SCENARIOS"))
@@ -685,20 +701,65 @@ def _scenario_rows(table: object) -> list[list]:
     return [list(_OUTPUTS), *rows]
 
 
+# True while xlplugin serve's call route runs a function: its encoder writes a PreEncoded
+# result as it is (xlplugin._server_hooks). Everywhere else results are lists of rows.
+PRE_ENCODED = contextvars.ContextVar("xlplugin_pre_encoded", default=False)
+
+
+class PreEncoded:
+    """A spilled result already encoded as the JSON of its rows of cells.
+
+    A 10,000-row SCENARIOS answer is 190,000 numbers: as Python lists, they cost a list per
+    row, xlwings' walk over the rows and the encoder's over the floats; encoded from the
+    array at once, they cost about a third (benchmarks/bench_excel.py, SCENARIOS over HTTP).
+    """
+
+    __slots__ = ("parts",)
+
+    def __init__(self, *parts: bytes | memoryview):
+        self.parts = parts  # the JSON text, in pieces: joined once, where it is sent
+
+    @classmethod
+    def cells(cls, header: list[str], values: np.ndarray) -> PreEncoded:
+        """A header row, then the rows of ``values`` (finite floats, as orjson writes them:
+        the shortest text that reads back as the same float, as for a Python float)."""
+        import orjson  # the route sets PRE_ENCODED only where orjson is installed
+
+        head = orjson.dumps(header)
+        if not len(values):
+            return cls(b"[", head, b"]")
+        rows = orjson.dumps(np.ascontiguousarray(values), option=orjson.OPT_SERIALIZE_NUMPY)
+        return cls(b"[", head, b",", memoryview(rows)[1:])  # 4 MB are not copied here
+
+
 def _outputs(frame: pd.DataFrame, positions: np.ndarray | None) -> np.ndarray:
     """Every output for the scenarios at ``positions`` (all of them for None), a row each."""
     part = frame if positions is None else frame.iloc[positions]
-    return formulas.estimate_table(part)[_OUTPUTS].to_numpy(dtype=float)
+    return formulas.output_array(part)
 
 
 def _whole_table(error: formulas.EstimateError) -> bool:
     return getattr(error, "name", None) == "column"
 
 
-def _scenarios(cells: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
-    """The scenario table as formulas takes it, and which of its rows are empty."""
-    columns, empty = {}, np.ones(len(cells) - 1, dtype=bool)
-    for i, (head, *values) in enumerate(cells.T):
+_NUMBERS = frozenset({float, int, type(None)})
+
+
+def _scenarios(rows: list) -> tuple[pd.DataFrame, np.ndarray]:
+    """The scenario table (a checked range: its rows) as formulas takes it, and which of
+    its rows are empty. Read a column at a time: the types of its cells in one pass (in C),
+    Office.js objects (error cells, data types) made plain only where there are some."""
+    columns, empty = {}, np.ones(len(rows) - 1, dtype=bool)
+    for i, (head, *values) in enumerate(zip(*rows, strict=True)):
+        kinds = set(map(type, values))
+        if not kinds <= _PLAIN:
+            if not kinds.isdisjoint(_RANGE):
+                raise _holds_a_list("table")
+            values = [cell(v) for v in values]
+            kinds = set(map(type, values))
+        if isinstance(head, _RANGE):
+            raise _holds_a_list("table")
+        head = cell(head)
         if blank(head):
             if not all(blank(v) for v in values):
                 raise formulas.EstimateError(
@@ -707,7 +768,7 @@ def _scenarios(cells: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
                 )
             continue
         name = head.strip().lower() if isinstance(head, str) else head
-        if {type(v) for v in values} <= {float, int, type(None)}:
+        if kinds <= _NUMBERS:
             column = np.array(values, dtype=float)  # empty cells: NaN, the default
             empty &= np.isnan(column)
         else:

@@ -29,6 +29,7 @@ from importlib import metadata
 
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
+from xlplugin._excel import PRE_ENCODED, PreEncoded
 from xlplugin.serve import BODY_TIMEOUT, PARSED_CALL
 
 try:  # optional: the server extra recommends it
@@ -83,7 +84,12 @@ def _no_constant(name: str):
 
 
 def encode(content) -> bytes | None:
-    """``content`` as compact UTF-8 JSON, or None if the fast encoder cannot take it."""
+    """``content`` as compact UTF-8 JSON, or None if the fast encoder cannot take it. A
+    result the function encoded itself (:class:`xlplugin._excel.PreEncoded`) goes in as it is."""
+    if type(content) is dict and content.keys() == {"result"}:
+        result = content["result"]
+        if isinstance(result, PreEncoded):
+            return b"".join((b'{"result":', *result.parts, b"}"))
     try:
         if orjson is not None:
             return orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY)
@@ -175,7 +181,13 @@ def _fast_call_route() -> None:
                 raise HTTPException(400, "request body: not valid JSON") from None
             if not isinstance(data, dict):
                 raise HTTPException(400, "request body: accepts a JSON object")
-        answer = await original(current_user=current_user, redis_client=redis_client, data=data)
+        # The functions may hand back their result encoded (PreEncoded) while this runs:
+        # orjson writes the numbers of an array at once.
+        token = PRE_ENCODED.set(orjson is not None)
+        try:
+            answer = await original(current_user=current_user, redis_client=redis_client, data=data)
+        finally:
+            PRE_ENCODED.reset(token)
         content = encode(answer)
         if content is None:  # what FastAPI does with a dict
             return JSONResponse(jsonable_encoder(answer))
