@@ -19,6 +19,8 @@ from .errors import (
     EstimateError,
     InvalidInputError,
     LimitError,
+    MissingInputError,
+    OverflowInputError,
     UnknownNameError,
 )
 from .estimate import estimate, estimate_table, output_array
@@ -42,6 +44,8 @@ __all__ = (
     "EstimateError",
     "InvalidInputError",
     "LimitError",
+    "MissingInputError",
+    "OverflowInputError",
     "UnknownNameError",
     "catalog",
     "estimate",

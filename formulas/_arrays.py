@@ -19,7 +19,13 @@ import sys
 import numpy as np
 import pandas as pd
 
-from .errors import EstimateError, InvalidInputError, OverflowInputError, _show
+from .errors import (
+    EstimateError,
+    InvalidInputError,
+    MissingInputError,
+    OverflowInputError,
+    _show,
+)
 from .units import parse_quantity
 from .vocabulary import INPUT, Input
 
@@ -589,9 +595,18 @@ def vectorised(core):
             signature.bind(*args, **kwargs)
         return given
 
+    def unblanked(given: dict) -> dict:
+        """``given`` without blank values (None, NaN, empty text): an optional input takes
+        its default, as in :func:`estimate`; a required one is missing."""
+        for name in [n for n, v in given.items() if _blank_scalar(v)]:
+            if name in required:
+                raise MissingInputError(name, given[name], INPUT[name].accepts)
+            del given[name]
+        return given
+
     @functools.wraps(core)
     def public(*args, **kwargs):
-        given = passed(args, kwargs)
+        given = unblanked(passed(args, kwargs))
         checked = validated(given)
         try:
             result = core(**checked)
@@ -602,6 +617,13 @@ def vectorised(core):
     public.__signature__ = signature
     public.core = _guarded(core)
     return public
+
+
+def _blank_scalar(value) -> bool:
+    kind = type(value)
+    if kind is float:
+        return value != value  # NaN
+    return value is None or (kind is str and not value.strip())
 
 
 def _guarded(core):

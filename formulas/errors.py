@@ -14,6 +14,7 @@ __all__ = [
     "EstimateError",
     "InvalidInputError",
     "LimitError",
+    "MissingInputError",
     "OverflowInputError",
     "UnknownNameError",
 ]
@@ -69,6 +70,14 @@ class UnknownNameError(InvalidInputError):
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
         shown = ", ".join(self.choices[:12]) + (", ..." if len(self.choices) > 12 else "")
         super().__init__(name, value, f"one of {shown}{hint}", row)
+
+
+class MissingInputError(InvalidInputError):
+    """A required input given blank (None, NaN, empty text: an empty cell)."""
+
+    def __str__(self) -> str:
+        where = "" if self.row is None else f" (row {self.row + 1})"
+        return f"{self.name}: missing (required){where}; accepts {self.accepts}"
 
 
 class DoesNotFitError(InvalidInputError):

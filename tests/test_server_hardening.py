@@ -580,6 +580,48 @@ def test_twenty_clients_with_stalled_connections_get_no_wrong_answer(hardened):
     assert after - before < 50e6
 
 
+# 3c. Any cell Excel can send: formulas' answer for it, or its one-line refusal (400)
+
+
+@pytest.mark.server
+@needs_server
+def test_any_cell_over_http_is_formulas_answer_or_its_refusal(hardened):
+    import math
+
+    import httpx
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+    from test_hardening import NUMBERS, floats, texts
+
+    from xlplugin import formulas
+
+    parameters = ("dau", "requests_per_user", "params", "utilization", "headroom")
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(name=st.sampled_from(parameters), value=st.one_of(floats, texts))
+    def check(client, name, value):
+        if isinstance(value, float) and not math.isfinite(value):
+            value = None if math.isnan(value) else "#NUM!"  # what Excel sends for those
+        inputs = {"dau": 1e8, "requests_per_user": 10.0, "params": 8.1e9, name: value}
+        try:
+            expected = int(formulas.gpu_count(**inputs))
+        except formulas.EstimateError as error:
+            expected = str(error)
+        cells = {n: [[v]] for n, v in inputs.items()}  # each a one-cell range
+        order = serve._served()["gpu_count"][1].parameters
+        args = [cells.get(n) for n in order]  # the others left out: null
+        response = client.post(CALL, json=office_js_request("GPU_COUNT", args))
+        if isinstance(expected, int):
+            assert (response.status_code, response.json()) == (200, {"result": [[expected]]})
+        else:  # the same refusal (an empty cell is "missing" in Excel, '' to formulas)
+            assert response.status_code == 400 and "\n" not in response.text, response.text
+            assert response.text.split(":")[0] == expected.split(":")[0], (value, response.text)
+
+    assert set(parameters) <= set(NUMBERS)
+    with httpx.Client(base_url=hardened.url, timeout=WAIT) as client:
+        check(client)
+
+
 # 4. The port, and the manifest's URLs from configuration, not from the Host header
 
 

@@ -30,6 +30,7 @@ from xlplugin import _xlwings_shortcut, formulas
 from xlplugin._collector import collector_paused
 from xlplugin.formulas import catalog
 from xlplugin.formulas._arrays import finite, valid, validated
+from xlplugin.formulas.errors import MissingInputError
 from xlplugin.formulas.vocabulary import INPUT, OUTPUT
 
 __all__ = [
@@ -533,7 +534,7 @@ def _inputs(args: dict, required: set) -> tuple[dict, tuple, np.ndarray | None]:
 
 
 def _missing(name: str) -> formulas.EstimateError:
-    return formulas.EstimateError(f"{name}: missing (required); accepts {INPUT[name].accepts}")
+    return MissingInputError(name, None, INPUT[name].accepts)
 
 
 def _range(name: str, rows: list) -> tuple[np.ndarray, np.ndarray]:
