@@ -14,6 +14,7 @@ Functions used: INDEX, MATCH, IF, ISNUMBER, ROUNDUP (Excel 2010+ and LibreOffice
 
 from __future__ import annotations
 
+import functools
 import re
 
 from xlplugin.formulas import graph
@@ -77,14 +78,15 @@ def render(template: str, refs: dict[str, str], inline: set[str] = frozenset()) 
     return "=" + text(template)
 
 
-def descendants_in_excel(name: str) -> set[str]:
+@functools.cache  # asked for each swung case and step of the Sensitivity sheet
+def descendants_in_excel(name: str) -> frozenset[str]:
     """Steps whose Excel templates refer to ``name``, directly or through other steps."""
     found: set[str] = set()
     for step, template in STEPS.items():
         used = set(placeholders(template))
         if name in used or found & used:
             found.add(step)
-    return found
+    return frozenset(found)
 
 
 def plugin_arguments(output: str) -> list[str]:

@@ -16,7 +16,19 @@ from xlplugin.formulas.vocabulary import INPUTS, OUTPUTS, PROJECTION_INPUTS
 
 from .excel_formulas import CONSTANTS, HELPERS, STEPS, descendants_in_excel, placeholders
 
-__all__ = ["FLAG_COLUMN", "PRINT", "SHEETS", "SWUNG", "Layout", "absolute", "flag_cells"]
+__all__ = [
+    "CHECK_PARTS",
+    "FLAG_COLUMN",
+    "IN_USE",
+    "PRINT",
+    "SHEETS",
+    "SWUNG",
+    "Layout",
+    "absolute",
+    "check_part",
+    "flag_cells",
+    "in_use",
+]
 
 SHEETS = (
     "About",
@@ -76,6 +88,25 @@ SELECTOR_ROW, SCENARIO_ROW_ROW = 4, 5
 ESTIMATE_HEADER = 5
 # Scenarios sheet
 SCENARIOS_HEADER = 5
+# Each input as a row uses it (its own cell, else the Inputs sheet's value) has a column of
+# its own, named after the input with this suffix: the steps read that cell instead of
+# repeating the blank-or-default test wherever they use the input.
+IN_USE = "_in_use"
+# The row's input checks, a few inputs to a column (``bad_input`` joins them), so that no
+# formula grows with the number of inputs.
+CHECK_PARTS = 4
+
+
+def in_use(name: str) -> str:
+    """The Scenarios column of an input as the row uses it: ``dau_in_use``."""
+    return f"{name}{IN_USE}"
+
+
+def check_part(index: int) -> str:
+    """The Scenarios column of the ``index``-th group of input checks: ``bad_input_1``."""
+    return f"bad_input_{index}"
+
+
 # Projection sheet
 PROJECTION_HEADER = 5
 PROJECTION_EXTRA = (
@@ -212,8 +243,10 @@ class Layout:
         self.estimate_last = row - 2
 
     def _scenarios(self) -> None:
-        names = ["scenario"] + [q.name for q in INPUTS] + list(HELPERS)
-        names += [o.name for o in OUTPUTS] + ["inputs_valid", "ok", "message", "bad_input"]
+        names = ["scenario"] + [q.name for q in INPUTS] + [in_use(q.name) for q in INPUTS]
+        names += list(HELPERS) + [o.name for o in OUTPUTS]
+        names += ["inputs_valid", "ok", "message", "bad_input"]
+        names += [check_part(i) for i in range(1, CHECK_PARTS + 1)]
         self.scenario_column = {name: i for i, name in enumerate(names, start=1)}
         self.scenario_first = SCENARIOS_HEADER + 1
         self.scenario_last = SCENARIOS_HEADER + max(self.scenario_count, 1)

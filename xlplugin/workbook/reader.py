@@ -19,12 +19,13 @@ import numpy as np
 import openpyxl
 import pandas as pd
 
-from .layout import SCENARIOS_HEADER
+from .layout import CHECK_PARTS, SCENARIOS_HEADER, check_part
 
 __all__ = ["SCENARIOS_HEADER", "read_scenarios"]
 
 _SHEET = "Scenarios"
-_TEXT = ("message", "bad_input")  # empty when the row is right: "" rather than NaN
+# Empty when the row is right: "" rather than NaN.
+_TEXT = ("message", "bad_input", *(check_part(i) for i in range(1, CHECK_PARTS + 1)))
 
 
 def read_scenarios(path: str | os.PathLike[str]) -> pd.DataFrame:
@@ -40,10 +41,12 @@ def read_scenarios(path: str | os.PathLike[str]) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One column per table column, named as in the vocabulary: ``scenario``, every
-        input (NaN where the row's cell is empty, meaning the Inputs sheet's value), the
-        catalogue look-ups, every output, and the checks ``inputs_valid``, ``ok``,
-        ``message`` and ``bad_input``. Columns of numbers only are float; a column that
-        also holds text (an output showing a row's message) keeps its values as they are.
+        input (NaN where the row's cell is empty, meaning the Inputs sheet's value), each
+        input as the row uses it (``dau_in_use``, ...), the catalogue look-ups and other
+        intermediate steps, every output, and the checks ``inputs_valid``, ``ok``,
+        ``message`` and ``bad_input`` (joined from ``bad_input_1``, ...). Columns of
+        numbers only are float; a column that also holds text (an output showing a row's
+        message) keeps its values as they are.
 
     Raises
     ------

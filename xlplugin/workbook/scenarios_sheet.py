@@ -29,7 +29,7 @@ from .inputs_sheet import (
     NAME_COLUMN,
     input_validation,
 )
-from .layout import SCENARIOS_HEADER, Layout
+from .layout import CHECK_PARTS, SCENARIOS_HEADER, Layout, check_part, in_use
 from .styles import UNLOCKED
 
 __all__ = ["ROW", "ScenarioColumns", "default_scenarios", "row_formulas", "write_scenarios"]
@@ -105,17 +105,25 @@ def input_ref(name: str, letter: str, default: str = "") -> str:
 
 
 def row_formulas(layout: Layout) -> dict[str, str]:
-    """Column name -> formula template for one row (the row number as a placeholder)."""
-    refs = {
-        q.name: input_ref(q.name, layout.scenario_letter(q.name), default_ref(layout, q.name))
+    """Column name -> formula template for one row (the row number as a placeholder).
+
+    Every step and every input as used has a column of its own, so each formula names
+    its neighbours on the row instead of writing them out: the formulas stay short, and
+    an engine parses and computes each step once per row."""
+    used = {q.name: f"{layout.scenario_letter(in_use(q.name))}{_ROW}" for q in INPUTS}
+    formulas = {
+        in_use(q.name): "="
+        + input_ref(q.name, layout.scenario_letter(q.name), default_ref(layout, q.name))
         for q in INPUTS
     }
-    refs |= {step: f"{layout.scenario_letter(step)}{_ROW}" for step in STEPS}
-    formulas = {step: render(template, refs) for step, template in STEPS.items()}
+    refs = used | {step: f"{layout.scenario_letter(step)}{_ROW}" for step in STEPS}
+    formulas |= {step: render(template, refs) for step, template in STEPS.items()}
     # A row whose own cells hold a bad value shows its message, not numbers computed from
     # it (a negative dau would otherwise give negative GPUs that look like a result).
-    cell = {name: f"{layout.scenario_letter(name)}{_ROW}" for name in _CHECK_COLUMNS}
-    formulas["bad_input"] = f"={_bad_inputs(layout)}"
+    cell = {name: f"{layout.scenario_letter(name)}{_ROW}" for name in (*_CHECK_COLUMNS, *_parts())}
+    for part, group in zip(_parts(), _groups(), strict=True):
+        formulas[part] = f"={_bad_inputs(layout, group)}"
+    formulas["bad_input"] = "=" + "&".join(cell[part] for part in _parts())
     formulas["inputs_valid"] = f'=IFERROR(AND({_row_types(layout)},{cell["bad_input"]}=""),FALSE)'
     formulas["message"] = f"={_message(layout, cell)}"
     for o in OUTPUTS:
@@ -126,6 +134,16 @@ def row_formulas(layout: Layout) -> dict[str, str]:
     )
     formulas["ok"] = f"=IF(ISERROR({fits}),FALSE,{fits})"
     return {name: formulas[name] for name in layout.scenario_column if name in formulas}
+
+
+def _parts() -> tuple[str, ...]:
+    return tuple(check_part(i) for i in range(1, CHECK_PARTS + 1))
+
+
+def _groups() -> list[tuple]:
+    """The inputs in :data:`CHECK_PARTS` groups of consecutive inputs, as even as can be."""
+    size = -(-len(INPUTS) // CHECK_PARTS)
+    return [tuple(INPUTS[i : i + size]) for i in range(0, len(INPUTS), size)]
 
 
 _CHECK_COLUMNS = ("inputs_valid", "bad_input", "message")
@@ -141,15 +159,15 @@ def _row_types(layout: Layout) -> str:
     return f"COUNTA({ranges})=COUNT({ranges})"
 
 
-def _bad_inputs(layout: Layout) -> str:
-    """The names of the inputs whose own cell the row gets wrong, each followed by a space
+def _bad_inputs(layout: Layout, inputs) -> str:
+    """The names of ``inputs`` whose own cell the row gets wrong, each followed by a space
     ("" when none): a flat concatenation, one short test per input, so that no formula
     nests deeper than Excel's 64 levels however many inputs there are. A bound is read
     from the Inputs sheet with one COUNTIF (which skips empty cells and text); text in a
     number column is caught by ISTEXT (TRUE/FALSE and error values by the row's type test)."""
     low_letter, high_letter = get_column_letter(LOW_COLUMN), get_column_letter(HIGH_COLUMN)
     pieces = []
-    for q in INPUTS:
+    for q in inputs:
         letter = layout.scenario_letter(q.name)
         cell, name = f"{letter}{_ROW}", f'{letter}${SCENARIOS_HEADER}&" "'
         if q.kind == "name":
@@ -248,10 +266,14 @@ def write_scenarios(ws, layout: Layout) -> ScenarioColumns:
     names = tuple(layout.scenario_column)
     first = layout.scenario_first
     assert ws.max_row == first - 1, "the rows go right under the header"
+    workings = _workings(layout)
+    folded = {in_use(q.name) for q in INPUTS} | set(_parts())
     for column, name in enumerate(names, start=1):
         cell = ws.cell(first, column)
         if column > 1 and name not in templates:
             cell.style = "Input"
+        elif name in workings:
+            cell.style = "Calculation"
         cell.number_format = styles.number_format(_unit(name))
         if name not in templates:  # inputs and names: typed by the user
             cell.protection = UNLOCKED
@@ -260,8 +282,18 @@ def write_scenarios(ws, layout: Layout) -> ScenarioColumns:
     # Byte counts run to 20+ digits with separators; the rest fit narrower columns.
     styles.widths(ws, [28] + [24 if _unit(n).startswith(("B", "FLOP")) else 16 for n in names[1:]])
     for column, name in enumerate(names, start=1):
+        dimension = ws.column_dimensions[get_column_letter(column)]
         if name not in templates:  # a row typed under the table is typed in unlocked cells
-            ws.column_dimensions[get_column_letter(column)].protection = UNLOCKED
+            dimension.protection = UNLOCKED
+        # The workings fold away under the outline's buttons; the inputs in use, a group
+        # inside them, and the groups of input checks start folded.
+        if name in workings:
+            dimension.outlineLevel = 2 if name in _IN_USE_OF else 1
+        if name in folded:
+            dimension.hidden = True
+        elif column > 1 and names[column - 2] in folded:
+            dimension.collapsed = True  # the button that unfolds the group to its left
+    ws.column_dimensions.max_outline = 2  # the sheet's outline depth, written before its columns
     _protect(ws)
     ws.freeze_panes = ws.cell(first, 2)
     return ScenarioColumns(names, templates, first, layout.scenario_last)
@@ -286,12 +318,23 @@ def _validate(ws, layout: Layout) -> None:
         ws.add_data_validation(input_validation(q, f"{letter}{first}:{letter}{last}"))
 
 
+def _workings(layout: Layout) -> set[str]:
+    """Columns that only carry a row's intermediate steps: the inputs in use, the
+    catalogue look-ups and other steps that are not outputs, the groups of input checks."""
+    names = {in_use(q.name) for q in INPUTS} | set(HELPER_LABELS) | set(_parts())
+    return names & set(layout.scenario_column)
+
+
+_IN_USE_OF = {in_use(q.name): q.name for q in INPUTS}
+
+
 def _unit(name: str) -> str:
+    name = _IN_USE_OF.get(name, name)
     if name in INPUT and name not in STEPS:
         return INPUT[name].unit
     if name in HELPER_LABELS:
         return HELPER_LABELS[name][1]
-    if name in ("bad_input", "message"):
+    if name in ("bad_input", "message", *_parts()):
         return "text"
     output = {o.name: o for o in OUTPUTS}.get(name)
     return output.unit if output else ""
@@ -301,6 +344,7 @@ def _headers(ws, layout: Layout) -> None:
     groups = {
         "scenario": "Scenario",
         INPUTS[0].name: "Inputs (empty = Inputs sheet value)",
+        in_use(INPUTS[0].name): "Inputs in use",
         next(iter(HELPER_LABELS)): "Catalogue look-ups",
         OUTPUTS[0].name: "Outputs",
         "inputs_valid": "Check",

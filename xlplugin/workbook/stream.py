@@ -6,8 +6,9 @@ saved by openpyxl without the Scenarios rows -- only one row of styled empty cel
 the header, which tells the style of each column -- and :func:`write_package` then copies
 that small package into the final file part by part: formula cells of the other sheets
 get their cached values (:mod:`.cached_values`), and the Scenarios sheet's rows are
-generated as XML, a chunk at a time, with their values, formulas, cached values and the
-styles read back from that row. Each part is written (and compressed) once.
+generated as XML, a chunk at a time, with their values, formulas (one shared formula a
+column, written once as Excel writes a filled-down column), cached values and the styles
+read back from that row. Each part is written (and compressed) once.
 
 The same pass feeds the content fingerprint (:func:`.build.content_fingerprint`) with the
 text of each cell, in the order a reader meets them.
@@ -31,10 +32,10 @@ from .scenarios_sheet import ROW, ScenarioColumns
 
 __all__ = ["CHUNK_ROWS", "Body", "write_package"]
 
-CHUNK_ROWS = 2_000  # rows generated, compressed and hashed at a time
+CHUNK_ROWS = 250  # rows generated, compressed and hashed at a time (their text held at once)
 COMPRESS_LEVEL = 6  # the small parts, as cached_values
-# The Scenarios sheet: ~12 KB of XML a row (mostly formula text repeated row after row),
-# which zlib level 1 deflates 2.7x faster than level 6 for a file 1.4x larger.
+# The Scenarios sheet: a few KB of XML a row (cell references, styles, cached values),
+# which zlib level 1 deflates several times faster than level 6 for a somewhat larger file.
 ROWS_COMPRESS_LEVEL = 1
 _ZIP64_BEYOND = 1_500_000_000  # uncompressed bytes of a sheet past which ZIP64 is needed
 # Stands for the row number while a row is put together: no cell text can hold it (XML
@@ -116,9 +117,10 @@ def _copy(output: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -> None:
 
 def _estimated_size(body: Body) -> int:
     """An upper bound of the sheet's size, to decide on ZIP64 before writing it."""
-    per_row = sum(2 * len(text) + 80 for text in body.columns.formulas.values())
+    formulas = body.columns.formulas.values()
+    per_row = 120 * len(formulas)  # a shared formula's cell: its reference, si, value
     per_row += 600 * len(body.columns.inputs)  # a name may run to 255 characters, escaped
-    return per_row * len(body.scenarios) + 1_000_000
+    return per_row * len(body.scenarios) + sum(2 * len(t) for t in formulas) + 1_000_000
 
 
 # The sheet ------------------------------------------------------------------------------
@@ -161,6 +163,7 @@ def _chunk(body: Body, styles: Mapping[str, str], start: int, stop: int) -> tupl
     names, formulas = body.columns.names, body.columns.formulas
     first = body.columns.first_row
     cells, texts = [], []
+    shared_index = {name: i for i, name in enumerate(n for n in names if n in formulas)}
     for column, name in enumerate(names, start=1):
         letter = get_column_letter(column)
         head = f'<c r="{letter}{_N}" s="{styles.get(letter, "0")}"'
@@ -168,7 +171,18 @@ def _chunk(body: Body, styles: Mapping[str, str], start: int, stop: int) -> tupl
         if name in formulas:
             formula = formulas[name][1:].replace(ROW, _N)
             values = body.values[name].iloc[start:stop]
-            cells.append(_formula_cells(head, _escape(formula), values, where))
+            # One shared formula a column, as Excel writes a filled-down column: its text
+            # once, in the first row, which every later row of the column refers to by
+            # ``si`` (a reader shifts its relative references to the row).
+            si = shared_index[name]  # numbered from 0 in sheet order, as Excel does
+            shared = f'<f t="shared" si="{si}"/>'
+            xml = _formula_cells(head, shared, values, where)
+            if start == 0:
+                last = f"{letter}{first + len(body.scenarios) - 1}"
+                text = _escape(formula.replace(_N, str(first)))
+                master = f'<f t="shared" ref="{letter}{first}:{last}" si="{si}">{text}</f>'
+                xml[0] = _formula_cells(head, master, values.iloc[:1], where)[0]
+            cells.append(xml)
             texts.append([f"{_N},{column}:s={formula}\n"] * (stop - start))
         else:
             values = (
@@ -190,8 +204,9 @@ def _chunk(body: Body, styles: Mapping[str, str], start: int, stop: int) -> tupl
 
 
 def _formula_cells(head: str, formula: str, values: pd.Series, where: str) -> list[str]:
-    """Formula cells with their cached values (NaN: the empty string Excel shows)."""
-    middle = f"><f>{formula}</f><v>"
+    """Formula cells (``formula`` their ``<f>`` element) with their cached values (NaN:
+    the empty string Excel shows)."""
+    middle = f">{formula}<v>"
     if values.dtype.kind == "f":
         numbers = values.to_numpy()
         if np.isinf(numbers).any():
