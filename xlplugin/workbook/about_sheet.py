@@ -83,6 +83,19 @@ _PLUGIN_PROTECTION = (
     " In this plugin variant the Estimate is not protected: add-in functions stay "
     "#NAME? on protected sheets."
 )
+# What the plugin variant says instead: its outputs are not native formulas.
+_PLUGIN_USE = {
+    "Formulas": "The Estimate's outputs call the xlplugin Excel functions (=GPU_COUNT(...), "
+    "=TOTAL_USD_PER_MONTH(...), ...): they are NOT native formulas and need the xlplugin "
+    "add-in (xlwings Lite or xlwings Server; classic xlwings on Windows). Without it, Excel "
+    "shows the figures saved in the file until it recalculates them, then #NAME?; "
+    "LibreOffice keeps them. Every other figure is a native Excel formula. Inputs are "
+    "workbook names equal to their vocabulary names; outputs are not, since such a name "
+    "would hide the function of the same name. To share the model, send the native variant.",
+    "Engine": "The functions run the xlplugin Python package (formulas), the model the "
+    "native variant's formulas follow; the figures saved in the file were computed by it "
+    "when the workbook was built.",
+}
 _LEGEND_ROW = 4 + len(_USE) + 1
 _VERSION_ROW = _LEGEND_ROW + len(styles.LEGEND) + 2
 BUILD_DATE_CELL = f"B{_VERSION_ROW + 2}"
@@ -107,8 +120,9 @@ def write_about(wb, ws, variant: str, build_date: str) -> None:
     styles.master_flag(ws, FLAG_COLUMN["About"])
     row = 4
     for label, text in _USE:
-        if label == "Protection" and variant == "plugin":
-            text += _PLUGIN_PROTECTION
+        if variant == "plugin":
+            text = _PLUGIN_USE.get(label, text)
+            text += _PLUGIN_PROTECTION if label == "Protection" else ""
         ws.cell(row, 1, label).style = "Headline 4"
         ws.cell(row, 1).alignment = Alignment(vertical="top")
         styles.wrap(ws.cell(row, 2, text))

@@ -39,7 +39,7 @@ from .scenarios_sheet import default_scenarios, write_scenarios
 from .sensitivity_sheet import sensitivity_values, write_sensitivity
 from .stream import Body, write_package
 from .styles import TAB, finish_sheets
-from .values import cached_values, canonical_names, scenario_values
+from .values import cached_values, canonical_names, numbers_as_cells, scenario_values
 
 __all__ = [
     "FINGERPRINT_PROPERTY",
@@ -104,7 +104,7 @@ def build_workbook(
         small = _saved(wb)
         before, after = _fingerprint_parts(wb, "Scenarios")
         del wb
-        body = Body("Scenarios", columns, scenarios, body_values)
+        body = Body("Scenarios", columns, numbers_as_cells(scenarios), body_values)
         with atomic.replacing(target) as temporary:
             _write_package(small, temporary, values, body, before, after)
     return target

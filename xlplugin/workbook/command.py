@@ -79,8 +79,11 @@ def run(args: argparse.Namespace) -> int:
         build_workbook(target, scenarios, variant=args.variant)
     except OSError as error:
         raise BuildError(f"{target}: cannot write: {error.strerror or error}") from None
-    count = "the default" if scenarios is None else f"{len(scenarios):,}"
-    print(f"wrote {target} ({count} scenarios, {args.variant} variant)")
+    if scenarios is None:
+        count = "the default scenarios"
+    else:
+        count = f"{len(scenarios):,} scenario{'' if len(scenarios) == 1 else 's'}"
+    print(f"wrote {target} ({count}, {args.variant} variant)")
     return 0
 
 

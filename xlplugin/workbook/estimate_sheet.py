@@ -110,7 +110,10 @@ def _row(wb, ws, layout: Layout, name: str, row: int, refs: dict, plugin: bool) 
         seed.number_format = cell.number_format
     for column in range(1, len(COLUMNS) + 1):  # after the styles, which set their own
         ws.cell(row, column).alignment = Alignment(vertical="center", wrap_text=column in (1, 6))
-    if name not in INPUT or name in STEPS:
+    # In the plugin variant an output is not a workbook name: Excel and LibreOffice would
+    # read GPU_COUNT( as the name gpu_count followed by a parenthesis (LibreOffice: Err:509
+    # on load, and the cached value lost), not as the function.
+    if (name not in INPUT or name in STEPS) and not (plugin and name in _OUTPUT):
         wb.defined_names[name] = DefinedName(name, attr_text=absolute("Estimate", 2, row))
 
 

@@ -14,14 +14,14 @@ from openpyxl.utils import get_column_letter
 
 from xlplugin import formulas
 from xlplugin.formulas import catalog
-from xlplugin.formulas._arrays import is_blank
+from xlplugin.formulas._arrays import is_blank, number_array
 from xlplugin.formulas.estimate import steps_table as estimate_table_steps
 from xlplugin.formulas.vocabulary import INPUT, INPUTS, PROJECTION_INPUTS
 
 from .checks_sheet import FIRST_CHECK_ROW, GUARD_ROW, checks, in_range
 from .excel_formulas import STEPS
 from .inputs_sheet import ACCEPTS_COLUMN, accepts_text
-from .layout import SCENARIO_ROW_ROW, Layout
+from .layout import CHECK_PARTS, SCENARIO_ROW_ROW, Layout, check_part, in_use
 from .projection_sheet import projection_formulas
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "cached_values",
     "canonical_names",
     "inputs_sheet_values",
+    "numbers_as_cells",
     "scenario_inputs",
     "scenario_values",
 ]
@@ -74,6 +75,27 @@ def scenario_inputs(scenarios: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def numbers_as_cells(scenarios: pd.DataFrame) -> pd.DataFrame:
+    """``scenarios`` with number inputs given as text ("150%", "100M", as a scenario file
+    keeps a fraction above 1) as the numbers the cells hold: a text cell would not be a
+    number to the workbook's formulas. Already validated (:func:`scenario_values`)."""
+    texts = [
+        name
+        for name in scenarios.columns
+        if name in INPUT and INPUT[name].kind != "name" and scenarios[name].dtype == object
+    ]
+    if not texts:
+        return scenarios
+    cells = scenarios.copy()
+    for name in texts:
+        cells[name] = cells[name].map(lambda v, n=name: _number(n, v)).astype(float)
+    return cells
+
+
+def _number(name: str, value: object) -> float:
+    return number_array(name, value) if isinstance(value, str) and not is_blank(value) else value
+
+
 def _cell(value):
     """A value as Excel holds it: NaN (not given) is an empty string."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -107,18 +129,36 @@ def cached_values(layout: Layout) -> dict[str, dict[str, object]]:
 
 # The Scenarios check columns of a row that builds: every scenario was validated (a
 # scenario ``formulas`` refuses stops the build before a row is written).
-VALID_ROW = {"inputs_valid": True, "ok": True, "message": "", "bad_input": ""}
+VALID_ROW = {
+    "inputs_valid": True,
+    "ok": True,
+    "message": "",
+    "bad_input": "",
+    **{check_part(i): "" for i in range(1, CHECK_PARTS + 1)},
+}
 
 
 def scenario_values(scenarios: pd.DataFrame) -> pd.DataFrame:
-    """The value of every formula column of the Scenarios rows: each step of
-    :data:`STEPS` (NaN where Excel shows an empty string), and the check columns."""
-    steps = step_values(scenario_inputs(scenarios)) if len(scenarios) else pd.DataFrame()
+    """The value of every formula column of the Scenarios rows: each input as used and
+    each step of :data:`STEPS` (NaN where Excel shows an empty string), and the check
+    columns."""
+    used = scenario_inputs(scenarios)
+    steps = step_values(used) if len(scenarios) else pd.DataFrame()
     steps = steps.reindex(columns=list(STEPS))
     steps.index = scenarios.index
+    columns = {in_use(q.name): _in_use_column(q, used[q.name]) for q in INPUTS}
+    steps = pd.concat([pd.DataFrame(columns, index=scenarios.index), steps], axis=1)
     for name, value in VALID_ROW.items():
         steps[name] = value
     return steps
+
+
+def _in_use_column(q, values: pd.Series) -> pd.Series:
+    """An input as a row uses it; an optional input left empty everywhere is None or NaN
+    (the empty string Excel shows). Numbers as floats, so that they stream as numbers."""
+    if q.kind == "number":  # scenario_inputs left None only where no default applies
+        return values.map(lambda v: _number(q.name, v)).astype(float)
+    return values.astype(object)
 
 
 def projection_frame(months: int | None = None) -> pd.DataFrame:
