@@ -553,9 +553,6 @@ def test_any_text_on_the_command_line_is_formulas_answer(name, text, capsys):
     assert isinstance(expected, str) or not text.strip(), (text, err)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="a fraction written 150% in a file becomes a plain 1.5 in its frame"
-)
 @settings(
     max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

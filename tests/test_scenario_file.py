@@ -9,6 +9,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from guards import needs_soffice
 from xlplugin.formulas.vocabulary import INPUTS
 
 from xlplugin import formulas
@@ -107,10 +108,32 @@ def test_a_fraction_written_with_percent_is_taken_as_written(tmp_path):
     """A "150%" is 1.5 as written, in a CSV and an .xlsx alike; a plain 150 stays ambiguous."""
     csv_path = write_csv(tmp_path, "scenario,dau,headroom\nA,100M,150%\nB,100M, 20 %\n")
     xlsx_path = write_xlsx(tmp_path, [["scenario", "dau", "headroom"], ["A", "100M", "150%"]])
-    assert list(read_scenarios(csv_path)["headroom"]) == [1.5, 0.2]
-    assert list(read_scenarios(xlsx_path)["headroom"]) == [1.5]
+    # kept as written where a plain number would be ambiguous (1.5: 150 %? 1.5 %?)
+    assert list(read_scenarios(csv_path)["headroom"]) == ["150%", 0.2]
+    assert list(read_scenarios(xlsx_path)["headroom"]) == ["150%"]
+    table = formulas.estimate_table(read_scenarios(csv_path).drop(columns="scenario"))
+    assert table["gpu_count"][0] == formulas.estimate(dau=1e8, headroom="150%")["gpu_count"]
+    assert table["gpu_count"][0] > table["gpu_count"][1]  # more headroom, more GPUs
     plain = write_csv(tmp_path, "scenario,dau,headroom\nA,100M,150\n", name="plain.csv")
     assert error_of(plain).endswith("(did you mean 150%?)")
+
+
+@pytest.mark.libreoffice
+@needs_soffice
+def test_a_fraction_written_with_percent_builds_and_recalculates_as_written(tmp_path):
+    """The Scenarios cell holds the number 1.5 (shown 150.0 %), and LibreOffice, which
+    recalculates the workbook, gets formulas' figures for "150%"."""
+    from xlplugin.libreoffice import convert
+    from xlplugin.workbook import read_scenarios as read_built
+
+    path = write_csv(tmp_path, "scenario,dau,index_overhead\nA,1M,150%\nB,2M,25%\n")
+    built = build_workbook(tmp_path / "out.xlsx", read_scenarios(path))
+    recalculated = read_built(convert(built, tmp_path / "lo", "xlsx"))
+    assert list(recalculated["index_overhead"]) == [1.5, 0.25]
+    for row, (dau, overhead) in enumerate([(1e6, "150%"), (2e6, "25%")]):
+        expected = formulas.estimate(dau=dau, index_overhead=overhead)
+        for name in ("retained_storage_bytes", "total_usd_per_month"):
+            assert recalculated[name][row] == pytest.approx(expected[name], rel=1e-9)
 
 
 def test_the_result_builds_a_workbook(tmp_path):

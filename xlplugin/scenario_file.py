@@ -109,7 +109,9 @@ def read_scenarios(path: str | os.PathLike[str]) -> pd.DataFrame:
     pandas.DataFrame
         Column ``scenario`` (names; "Scenario 1", ... where absent or blank), then
         every vocabulary input in vocabulary order: floats for numbers, text for
-        catalogue names, blank (NaN) where the file leaves the cell empty. Ready for
+        catalogue names, blank (NaN) where the file leaves the cell empty; a fraction above
+        1 stays the text it was written as ("150%"), which formulas takes as written where
+        a plain 1.5 is refused as ambiguous. Ready for :func:`formulas.estimate_table` and
         :func:`xlplugin.workbook.build.build_workbook`.
 
     Raises
@@ -374,11 +376,12 @@ def _table(file: str, header: list, rows: Iterable[tuple[int, list]]) -> pd.Data
             raise ScenarioLimitError(file, "rows", None, MAX_ROWS, "scenario rows")
         if all(_blank(v) for v in values):
             continue
-        record = _record(file, row, names, values)
-        for name, value in record.items():
-            if name in _FRACTION_COLUMNS and isinstance(value, str) and _written_percent(value):
-                percents[len(records), name] = value
-        records.append({n: _value(file, row, n, v) for n, v in record.items()})
+        given = _record(file, row, names, values)
+        record = {n: _value(file, row, n, v) for n, v in given.items()}
+        for name in _FRACTION_COLUMNS.intersection(record):
+            if record[name] > 1 and isinstance(given[name], str):  # "150%" (or a plain 150)
+                percents[len(records), name] = given[name].strip()
+        records.append(record)
         numbers_.append(row)
     if not records:
         raise ScenarioFileError(file, "has no scenarios; expected one per row below the header")
@@ -386,26 +389,21 @@ def _table(file: str, header: list, rows: Iterable[tuple[int, list]]) -> pd.Data
     for name in _NUMERIC:
         frame[name] = frame[name].astype(float)
     frame[SCENARIO_COLUMN] = _scenario_names(file, frame[SCENARIO_COLUMN], numbers_)
-    _validate(file, _as_written(frame, percents), [n for n in names if n], numbers_)
+    frame = _as_written(frame, percents)
+    _validate(file, frame, [n for n in names if n], numbers_)
     return frame
 
 
-def _written_percent(text: str) -> bool:
-    return text.rstrip().endswith("%")
-
-
 def _as_written(frame: pd.DataFrame, percents: dict[tuple[int, str], str]) -> pd.DataFrame:
-    """``frame`` with each fraction written with % given back as its text, so that
-    validation takes "150%" as written, as every other face does, instead of refusing the
-    1.5 it became as a plain fraction above 1."""
-    if not percents:
-        return frame
-    written = frame.copy()
+    """``frame`` with each fraction above 1 given back as the text it was written as
+    ("150%"), so that formulas takes it as written, as every other face does, instead of
+    refusing the 1.5 it would be as a plain fraction above 1 (20 %? 2,000 %?). A plain 150
+    never gets this far: validation refuses it, suggesting 150%."""
     for name in {name for _, name in percents}:
-        written[name] = written[name].astype(object)
+        frame[name] = frame[name].astype(object)
     for (index, name), text in percents.items():
-        written.at[index, name] = text
-    return written
+        frame.at[index, name] = text
+    return frame
 
 
 def _header(file: str, header: list) -> list[str | None]:
