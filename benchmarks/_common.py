@@ -2,8 +2,8 @@
 
 Timings are wall-clock (``time.perf_counter``) over repeated runs after a warm-up; a row
 reports the median, the 95th percentile and the range. Peak memory is measured in a child
-process (``resource.getrusage(RUSAGE_SELF).ru_maxrss`` minus the same process's peak
-before the measured call), so one benchmark's allocations do not hide another's.
+process (its own high-water mark, VmHWM, minus the same process's peak before the measured
+call), so one benchmark's allocations do not hide another's.
 """
 
 from __future__ import annotations
@@ -144,9 +144,12 @@ def in_child(code: str, timeout: float = 600) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-# Prepended to child code: peak resident memory so far, in MB (Linux reports KiB).
+# Prepended to child code: the child's own peak resident memory so far, in MB. VmHWM, which
+# exec starts afresh: Linux carries ru_maxrss over from the parent (after fork), so a child
+# of a process that once held 1 GB would report 1 GB whatever it used itself.
 PEAK = (
-    "import resource\n"
+    "import re\n"
     "def peak_mb():\n"
-    "    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+    "    with open('/proc/self/status') as status:\n"
+    "        return int(re.search(r'VmHWM:\\s+(\\d+) kB', status.read())[1]) / 1024\n"
 )
