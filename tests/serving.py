@@ -54,33 +54,54 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def clean_env(**extra) -> dict:
+    """The test run's environment without its xlwings and xlplugin settings, with the
+    noncommercial licence key (tests are noncommercial use) and ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("XLWINGS_", "XLPLUGIN_"))}
+    env["XLWINGS_LICENSE_KEY"] = "noncommercial"
+    env.update(extra)
+    return env
+
+
 @contextlib.contextmanager
 def running_server(folder: Path, environment: dict | None = None):
-    """Start ``xlplugin serve`` with the default limits, wait until it answers, stop it
-    (its process group) afterwards, and fail if its log holds a traceback.
+    """Start ``xlplugin serve`` with the default limits (:func:`started`).
 
     ``environment`` adds settings (``XLWINGS_*``, ``XLPLUGIN_*``) to the ones the test run
     has, which are left out: the server sees only what the test sets.
     """
-    import httpx
-
-    log_path = folder / "serve.log"
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("XLWINGS_", "XLPLUGIN_"))}
-    env["XLWINGS_LICENSE_KEY"] = "noncommercial"  # tests are noncommercial use
-    env.update(environment or {})
+    command = [sys.executable, "-m", "xlplugin.cli", "serve", "--port", str(port)]
+    with started(folder, command, clean_env(**(environment or {})), port) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def started(
+    folder: Path,
+    command: list,
+    env: dict,
+    port: int,
+    start_timeout: float = START_TIMEOUT,
+    absent: tuple[str, ...] = (),
+):
+    """Run ``command`` (a server on 127.0.0.1:``port``) in ``folder``, wait until it answers
+    (at most ``start_timeout`` seconds), stop it (its process group) afterwards, and fail if
+    its log holds a traceback or any text of ``absent``. Its log goes to a file."""
+    log_path = folder / "serve.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "xlplugin.cli", "serve", "--port", str(port)],
+            command,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
             text=True,
             start_new_session=True,
+            cwd=folder,
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait(httpx, url, process, log_path)
+        _wait(url, process, log_path, start_timeout)
         yield Server(url, process.pid, log_path)
         assert process.poll() is None, "the server died during the tests"
     finally:
@@ -91,20 +112,21 @@ def running_server(folder: Path, environment: dict | None = None):
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=15)
     text = log_path.read_text()
-    assert "Traceback" not in text, text[-3000:]
+    for unwanted in ("Traceback", *absent):
+        assert unwanted not in text, text[-3000:]
 
 
-def _wait(httpx, url: str, process, log_path: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
+def _wait(url: str, process, log_path: Path, seconds: float) -> None:
+    import httpx
+
+    deadline = time.monotonic() + seconds
     with httpx.Client(base_url=url, timeout=10) as client:
         while True:
             if process.poll() is not None:
-                pytest.fail(f"xlplugin serve exited early:\n{log_path.read_text()}")
-            try:
+                pytest.fail(f"the server exited early:\n{log_path.read_text()[-3000:]}")
+            with contextlib.suppress(httpx.TransportError):
                 if client.get("/xlwings/custom-functions-meta").status_code == 200:
                     return
-            except httpx.TransportError:
-                pass
             if time.monotonic() > deadline:
-                pytest.fail(f"xlplugin serve did not answer within {START_TIMEOUT} s")
+                pytest.fail(f"the server did not answer within {seconds} s")
             time.sleep(0.2)

@@ -6,13 +6,11 @@ server tests skip when xlwings Server is not installed; in CI (CI=true) they mus
 """
 
 import concurrent.futures
-import contextlib
 import importlib.util
 import json
 import os
 import random
 import select
-import signal
 import socket
 import subprocess
 import sys
@@ -21,7 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
-from serving import Server, _free_port, office_js_request
+from serving import _free_port, clean_env, office_js_request, started
 
 from xlplugin import serve
 
@@ -51,66 +49,12 @@ SHARED_HEADERS = (
 SEED = [[[1e8]], [[10.0]], [[8.1e9]], [["A100"]]]
 
 
-def _clean_env(**extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("XLWINGS_", "XLPLUGIN_"))}
-    env["XLWINGS_LICENSE_KEY"] = "noncommercial"  # tests are noncommercial use
-    env.update(extra)
-    return env
-
-
-def _wait_until_up(url: str, process, log_path: Path, seconds: float) -> None:
-    import httpx
-
-    deadline = time.monotonic() + seconds
-    with httpx.Client(base_url=url, timeout=WAIT) as client:
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"the server exited early:\n{log_path.read_text()[-3000:]}")
-            with contextlib.suppress(httpx.TransportError):
-                if client.get("/xlwings/custom-functions-meta").status_code == 200:
-                    return
-            if time.monotonic() > deadline:
-                pytest.fail(f"the server did not answer within {seconds} s")
-            time.sleep(0.2)
-
-
-@contextlib.contextmanager
-def started(folder: Path, command: list, env: dict, port: int, start_timeout: float = 120):
-    """Run ``command`` (a server on 127.0.0.1:``port``), wait until it answers (at most
-    ``start_timeout`` seconds), stop it (its process group) afterwards, and fail if its log
-    holds a traceback."""
-    log_path = folder / "serve.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            command,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-            cwd=folder,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(url, process, log_path, start_timeout)
-        yield Server(url, process.pid, log_path)
-        assert process.poll() is None, "the server died during the tests"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=15)
-    text = log_path.read_text()
-    assert "Traceback" not in text, text[-3000:]
-    assert "wraps xlwings Server" not in text, text[-3000:]  # the hooks were installed
-
-
 def xlplugin_serve(folder: Path, *args: str, start_timeout: float = 120, **env):
     port = _free_port()
     command = [sys.executable, "-m", "xlplugin.cli", "serve", "--port", str(port), *args]
-    return started(folder, command, _clean_env(**env), port, start_timeout)
+    # the hooks were installed: the guard is inside xlwings Server's CORS and header layers
+    absent = ("wraps xlwings Server",)
+    return started(folder, command, clean_env(**env), port, start_timeout, absent)
 
 
 @pytest.fixture(scope="module")
@@ -336,7 +280,7 @@ def test_a_server_error_is_a_one_line_500_with_the_same_headers(tmp_path):
         print(json.dumps(asyncio.run(main())))
     """)
     project = serve.project_files(tmp_path / "project")
-    env = _clean_env(
+    env = clean_env(
         **serve.server_environment(project, {}),
         XLWINGS_CORS_ALLOW_ORIGINS=json.dumps([ORIGIN]),
     )
@@ -643,7 +587,7 @@ def test_bad_serve_options_are_one_line_and_status_2(args):
         capture_output=True,
         text=True,
         timeout=60,
-        env=_clean_env(),
+        env=clean_env(),
     )
     assert done.returncode == 2, (args, done.stderr)
     lines = done.stderr.strip().splitlines()
@@ -727,8 +671,9 @@ def with_twin(tmp_path_factory):
         f"import uvicorn; uvicorn.run('xlplugin.serve:app', factory=True, host='127.0.0.1', "
         f"port={port}, http='xlplugin._server_hooks:HeaderDeadline')"
     )
-    env = _clean_env(**serve.server_environment(project, {}))
-    with started(folder, [sys.executable, "-c", code], env, port) as server:
+    env = clean_env(**serve.server_environment(project, {}))
+    absent = ("wraps xlwings Server",)
+    with started(folder, [sys.executable, "-c", code], env, port, 120, absent) as server:
         yield server
 
 
@@ -805,7 +750,7 @@ def test_the_hooks_find_what_they_rely_on(tmp_path):
     project = serve.project_files(tmp_path / "project")
     done = subprocess.run(
         [sys.executable, "-c", script],
-        env=_clean_env(**serve.server_environment(project, {})),
+        env=clean_env(**serve.server_environment(project, {})),
         capture_output=True,
         text=True,
         timeout=120,
