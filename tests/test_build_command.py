@@ -13,6 +13,7 @@ import pytest
 import xlplugin.workbook.build as build_module
 from xlplugin.cli import main
 from xlplugin.workbook.build import content_fingerprint, stored_fingerprint
+from xlplugin.workbook.layout import SCENARIOS_HEADER
 
 SCENARIOS = "scenario,dau,gpu\nSmall,1M,H100\nLarge,1B,H200\n"
 
@@ -26,7 +27,8 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 def names_in(path: Path) -> list[str]:
     book = openpyxl.load_workbook(path, read_only=True)
     try:
-        rows = book["Scenarios"].iter_rows(min_row=6, max_col=1, values_only=True)
+        first = SCENARIOS_HEADER + 1
+        rows = book["Scenarios"].iter_rows(min_row=first, max_col=1, values_only=True)
         return [row[0] for row in rows if row and row[0] is not None]
     finally:
         book.close()
@@ -112,7 +114,7 @@ def test_edited_workbook_is_kept_unless_force(folder, capsys):
     run(capsys, "-o", "out.xlsx")
     target = folder / "out.xlsx"
     book = openpyxl.load_workbook(target)
-    book["Scenarios"]["B6"] = 123456789  # a user's change to an input
+    book["Scenarios"][f"B{SCENARIOS_HEADER + 1}"] = 123456789  # a user's change to an input
     book.save(target)
     assert content_fingerprint(target) != stored_fingerprint(target)
     before = target.read_bytes()

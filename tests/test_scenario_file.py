@@ -15,6 +15,7 @@ from xlplugin.formulas.vocabulary import INPUTS
 from xlplugin import formulas
 from xlplugin.scenario_file import ScenarioFileError, read_scenarios
 from xlplugin.workbook.build import build_workbook
+from xlplugin.workbook.layout import SCENARIOS_HEADER
 
 COLUMNS = ["scenario"] + [q.name for q in INPUTS]
 
@@ -139,7 +140,9 @@ def test_a_fraction_written_with_percent_builds_and_recalculates_as_written(tmp_
 def test_the_result_builds_a_workbook(tmp_path):
     frame = read_scenarios(write_csv(tmp_path, "scenario,dau,gpu\nA,1M,H100\nB,2M,A100\n"))
     book = openpyxl.load_workbook(build_workbook(tmp_path / "out.xlsx", frame))
-    names = [row[0] for row in book["Scenarios"].iter_rows(min_row=6, max_row=7, values_only=True)]
+    first = SCENARIOS_HEADER + 1
+    rows = book["Scenarios"].iter_rows(min_row=first, max_row=first + 1, values_only=True)
+    names = [row[0] for row in rows]
     assert names == ["A", "B"]
 
 
@@ -279,7 +282,7 @@ def test_formula_like_names_are_written_as_text_not_formulas(tmp_path):
     lines = "".join('"' + t.replace('"', '""') + f'",{i}\n' for i, t in enumerate(INJECTIONS, 1))
     frame = read_scenarios(write_csv(tmp_path, "scenario,dau\n" + lines))
     xml = sheet_xml(build_workbook(tmp_path / "out.xlsx", frame), "Scenarios")
-    first = 6  # layout.SCENARIOS_HEADER + 1
+    first = SCENARIOS_HEADER + 1
     for offset in range(len(INJECTIONS)):
         cell = re.search(rf'<c r="A{first + offset}"[^>]*?(?:/>|>.*?</c>)', xml, re.S).group(0)
         assert "<f>" not in cell and "<f " not in cell, cell

@@ -24,6 +24,7 @@ import re
 import time
 
 import openpyxl
+import pandas as pd
 import pytest
 from bad_inputs import CASES, MATRIX
 from guards import needs_soffice
@@ -34,6 +35,7 @@ from xlplugin.libreoffice import recalculate_many
 from xlplugin.workbook.build import build_workbook, default_scenarios
 from xlplugin.workbook.checks_sheet import FIRST_CHECK_ROW, GUARD_ROW
 from xlplugin.workbook.layout import Layout
+from xlplugin.workbook.scenarios_sheet import BAD_ROW
 
 pytestmark = [pytest.mark.libreoffice, needs_soffice]
 REL = 1e-9
@@ -97,8 +99,10 @@ def _comparable(message: str) -> str:
     return re.sub(r"GPUs: [\d.e+]+ GB of weights", "GPUs: N GB of weights", message)
 
 
-def _write(ws, row: int, value) -> None:
-    cell = ws.cell(row, 2)
+def _write(ws, row: int, value, name: str = "", layout: Layout | None = None) -> None:
+    """``value`` typed in column B of ``row`` (the Inputs sheet's value column), or in the
+    column of input ``name`` on the Scenarios sheet."""
+    cell = ws.cell(row, layout.scenario_column[name] if layout else 2)
     cell.value = value
     if isinstance(value, str) and value not in ERROR_VALUES:
         cell.data_type = "s"  # text as typed, never a formula
@@ -222,3 +226,66 @@ def test_a_bad_scenarios_row_names_its_bad_input_not_numbers(tmp_path):
     assert sheet.cell(seed_row, column["inputs_valid"]).value in (True, 1)
     assert sheet.cell(seed_row, column["message"]).value in ("", None)
     assert got["Checks"]["B3"].value in (False, 0)  # the master flag
+
+
+_INPUT_MESSAGE = re.compile(r"^(\w+): got ")
+
+
+@pytest.fixture(scope="module")
+def scenario_rows(tmp_path_factory):
+    """Every matrix case typed over a row of its own in the Scenarios table (the other cells
+    empty: the Inputs sheet's values, formulas' defaults), all in one recalculation."""
+    folder = tmp_path_factory.mktemp("rows")
+    frame = pd.DataFrame({"scenario": [c.id for c in WORKBOOK_CASES]})
+    path = build_workbook(folder / "rows.xlsx", frame)
+    layout = Layout(len(frame))
+    wb = openpyxl.load_workbook(path)
+    for offset, case in enumerate(WORKBOOK_CASES):
+        for name, value in case.inputs.items():
+            _write(wb["Scenarios"], layout.scenario_first + offset, value, name, layout)
+    wb.save(path)
+    (done,) = recalculate_many([path], folder / "lo")
+    sheet = openpyxl.load_workbook(done, data_only=True)["Scenarios"]
+    names = ("inputs_valid", "ok", "bad_input", "message", "gpu_count", "total_usd_per_month")
+    return {
+        case.id: {
+            n: sheet.cell(layout.scenario_first + offset, layout.scenario_column[n]).value
+            for n in names
+        }
+        for offset, case in enumerate(WORKBOOK_CASES)
+    }
+
+
+@pytest.mark.parametrize("case", WORKBOOK_CASES, ids=[c.id for c in WORKBOOK_CASES])
+def test_case_on_a_scenarios_row(case, scenario_rows):
+    """A row's own check (all its inputs tested at once against the rule rows) agrees with
+    formulas: a valid row computes formulas' numbers; a row with a bad number or name
+    names formulas' first bad input, with formulas' message; a row holding an error value is
+    refused with the general sentence."""
+    row = scenario_rows[case.id]
+    is_error, expected = _expected(case)
+    if not is_error:
+        assert _true(row["inputs_valid"]), row
+        for name in ("gpu_count", "total_usd_per_month"):
+            assert math.isclose(row[name], expected[name], rel_tol=REL), (name, row, expected)
+        return
+    bad = _INPUT_MESSAGE.match(expected)
+    held = case.inputs.get(bad.group(1)) if bad else None
+    if "accepts a model that fits" in expected:  # a result the row's ok column judges
+        assert _true(row["inputs_valid"]) and _false(row["ok"]), row
+        return
+    if isinstance(held, bool) and _true(row["inputs_valid"]):
+        # LibreOffice holds TRUE as 1 in a logical format, a format its arrays do not keep:
+        # the row reads 1 (Excel, whose TRUE is no number, names the input as below)
+        assert row["gpu_count"] == formulas.estimate(**{bad.group(1): int(held)})["gpu_count"]
+        return
+    if bad is None or held is None or held in ERROR_VALUES:
+        # not about one cell's value (a result that overflows or does not fit), or an error
+        # value, which the sheet does not spell
+        if bad is not None and held is not None:
+            assert _false(row["inputs_valid"]) and row["message"] == BAD_ROW, row
+        return
+    assert _false(row["inputs_valid"]), row
+    assert row["bad_input"] == bad.group(1), (row, expected)
+    assert _comparable(row["message"]) == _comparable(expected), (row, expected)
+    assert row["gpu_count"] == row["message"]

@@ -21,7 +21,7 @@ from xlplugin.workbook.build import (
     stored_fingerprint,
 )
 from xlplugin.workbook.excel_formulas import CONSTANTS, plugin_arguments
-from xlplugin.workbook.layout import SHEETS, Layout
+from xlplugin.workbook.layout import SCENARIOS_HEADER, SHEETS, Layout
 from xlplugin.workbook.values import projection_frame, scenario_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,12 +56,10 @@ ALLOWED = {
     "ABS",
     "SUMPRODUCT",
     "LARGE",
-    # The Scenarios rows' message: which input a row gets wrong.
+    # The Scenarios rows' check: which input a row gets wrong.
     "ISTEXT",
+    "COLUMN",
     "N",
-    "LEFT",
-    "FIND",
-    "TRIM",
 }
 
 
@@ -143,8 +141,11 @@ def test_formulas_type_no_numbers_and_use_portable_functions(book):
             if token.type == "FUNC" and token.subtype == "OPEN":
                 assert token.value[:-1] in ALLOWED, (title, cell.coordinate, token.value)
             if token.type == "OPERAND" and token.subtype == "NUMBER":
-                # Only ROUNDUP's digits and MATCH's match type, both 0, are allowed.
-                assert token.value == "0" and tokens[i - 1].type == "SEP", (
+                # Only 0 is allowed: ROUNDUP's digits, MATCH's match type, a count > 0.
+                after = tokens[i - 1]
+                assert token.value == "0" and (
+                    after.type == "SEP" or (after.type == "OPERATOR-INFIX" and after.value == ">")
+                ), (
                     title,
                     cell.coordinate,
                     cell.value,
@@ -202,7 +203,7 @@ def test_every_part_is_compressed(built):
 
 
 def test_pandas_reads_numbers(built):
-    frame = pd.read_excel(built, sheet_name="Scenarios", header=4)
+    frame = pd.read_excel(built, sheet_name="Scenarios", header=SCENARIOS_HEADER - 1)
     assert (frame["gpu_count"] > 0).all()
     assert frame.loc[0, "gpu_count"] == 61
 

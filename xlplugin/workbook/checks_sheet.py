@@ -40,6 +40,7 @@ __all__ = [
     "checks",
     "consistency_checks",
     "flag_rules",
+    "flops_accepts",
     "guard_rows",
     "in_range",
     "input_test",
@@ -128,11 +129,16 @@ def _shown(layout: Layout, q: Input, value: str) -> str:
     )
 
 
+def flops_accepts(layout: Layout) -> str:
+    """What a number given as the GPU accepts: formulas.inference.check_flops's message."""
+    low = _inputs_cell(layout, INPUT["gpu"], LOW_COLUMN)
+    return f'"a catalogue name or a FLOP/s number > "&{low}'
+
+
 def _input_message(layout: Layout, q: Input, value: str) -> str:
     accepts = _inputs_cell(layout, q, ACCEPTS_COLUMN)
-    if q.name == "gpu":  # a number is FLOP/s: formulas.inference.check_flops's message
-        low = _inputs_cell(layout, q, LOW_COLUMN)
-        accepts = f'IF(ISNUMBER({value}),"a catalogue name or a FLOP/s number > "&{low},{accepts})'
+    if q.name == "gpu":
+        accepts = f"IF(ISNUMBER({value}),{flops_accepts(layout)},{accepts})"
     name = _inputs_cell(layout, q, NAME_COLUMN)
     return f'{name}&": got "&{_shown(layout, q, value)}&"; accepts "&{accepts}'
 

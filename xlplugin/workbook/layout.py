@@ -17,7 +17,6 @@ from xlplugin.formulas.vocabulary import INPUTS, OUTPUTS, PROJECTION_INPUTS
 from .excel_formulas import CONSTANTS, HELPERS, STEPS, descendants_in_excel, placeholders
 
 __all__ = [
-    "CHECK_PARTS",
     "FLAG_COLUMN",
     "IN_USE",
     "PRINT",
@@ -25,7 +24,6 @@ __all__ = [
     "SWUNG",
     "Layout",
     "absolute",
-    "check_part",
     "flag_cells",
     "in_use",
 ]
@@ -67,6 +65,12 @@ def flag_cells() -> dict[str, str]:
 SECTIONS = tuple(dict.fromkeys(o.section for o in OUTPUTS))
 SERVING_FIRST = "inference_model"  # the first input of the serving model (vocabulary order)
 
+# Scenarios sheet: the title, hidden rows holding what each input column accepts (one rule
+# a row, read by every row's input check at once), the column groups, the units, the header.
+SCENARIO_RULES = ("number", "low", "low_excluded", "high", "high_excluded")
+SCENARIO_RULES_FIRST = 3
+SCENARIOS_HEADER = SCENARIO_RULES_FIRST + len(SCENARIO_RULES) + 2
+
 # How each sheet prints: pages across (None: actual size, as many pages as it takes), and
 # the rows and columns repeated on every page (header rows, the name column).
 PRINT = {
@@ -75,7 +79,12 @@ PRINT = {
     "Catalog": {"fit_width": 2, "title_columns": "A:A", "order": "overThenDown"},
     # Sheets with charts also have page breaks before them, which keep each chart whole.
     "Estimate": {"fit_width": 1, "title_rows": "5:5"},
-    "Scenarios": {"fit_width": None, "scale": 60, "title_rows": "3:5", "title_columns": "A:A"},
+    "Scenarios": {
+        "fit_width": None,
+        "scale": 60,
+        "title_rows": f"{SCENARIOS_HEADER - 2}:{SCENARIOS_HEADER}",
+        "title_columns": "A:A",
+    },
     "Projection": {"fit_width": 1, "title_rows": "5:6", "title_columns": "A:A"},
     "Sensitivity": {"fit_width": 1},
     "Checks": {"fit_width": 1, "title_rows": "5:5"},
@@ -86,25 +95,15 @@ INPUTS_HEADER = 7
 SELECTOR_ROW, SCENARIO_ROW_ROW = 4, 5
 # Estimate sheet
 ESTIMATE_HEADER = 5
-# Scenarios sheet
-SCENARIOS_HEADER = 5
 # Each input as a row uses it (its own cell, else the Inputs sheet's value) has a column of
 # its own, named after the input with this suffix: the steps read that cell instead of
 # repeating the blank-or-default test wherever they use the input.
 IN_USE = "_in_use"
-# The row's input checks, a few inputs to a column (``bad_input`` joins them), so that no
-# formula grows with the number of inputs.
-CHECK_PARTS = 4
 
 
 def in_use(name: str) -> str:
     """The Scenarios column of an input as the row uses it: ``dau_in_use``."""
     return f"{name}{IN_USE}"
-
-
-def check_part(index: int) -> str:
-    """The Scenarios column of the ``index``-th group of input checks: ``bad_input_1``."""
-    return f"bad_input_{index}"
 
 
 # Projection sheet
@@ -246,7 +245,6 @@ class Layout:
         names = ["scenario"] + [q.name for q in INPUTS] + [in_use(q.name) for q in INPUTS]
         names += list(HELPERS) + [o.name for o in OUTPUTS]
         names += ["inputs_valid", "ok", "message", "bad_input"]
-        names += [check_part(i) for i in range(1, CHECK_PARTS + 1)]
         self.scenario_column = {name: i for i, name in enumerate(names, start=1)}
         self.scenario_first = SCENARIOS_HEADER + 1
         self.scenario_last = SCENARIOS_HEADER + max(self.scenario_count, 1)

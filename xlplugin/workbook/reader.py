@@ -1,12 +1,12 @@
 """Read the Scenarios table of a built workbook back: ``read_scenarios``.
 
 The table's header (sheet row :data:`~.layout.SCENARIOS_HEADER`, under the title, the
-column groups and the units) holds the vocabulary names, so a reader keys every column by
-them. With pandas alone::
+hidden rule rows, the column groups and the units) holds the vocabulary names, so a
+reader keys every column by them. With pandas alone::
 
     pandas.read_excel(path, sheet_name="Scenarios", header=SCENARIOS_HEADER - 1)
 
-(``header`` counts from 0: row 5 of the sheet is ``header=4``). Both read the cached
+(``header`` counts from 0: row 10 of the sheet is ``header=9``). Both read the cached
 values: the numbers as built, or as last saved by the application that recalculated them.
 """
 
@@ -19,13 +19,13 @@ import numpy as np
 import openpyxl
 import pandas as pd
 
-from .layout import CHECK_PARTS, SCENARIOS_HEADER, check_part
+from .layout import SCENARIOS_HEADER
 
 __all__ = ["SCENARIOS_HEADER", "read_scenarios"]
 
 _SHEET = "Scenarios"
 # Empty when the row is right: "" rather than NaN.
-_TEXT = ("message", "bad_input", *(check_part(i) for i in range(1, CHECK_PARTS + 1)))
+_TEXT = ("message", "bad_input")
 
 
 def read_scenarios(path: str | os.PathLike[str]) -> pd.DataFrame:
@@ -44,7 +44,7 @@ def read_scenarios(path: str | os.PathLike[str]) -> pd.DataFrame:
         input (NaN where the row's cell is empty, meaning the Inputs sheet's value), each
         input as the row uses it (``dau_in_use``, ...), the catalogue look-ups and other
         intermediate steps, every output, and the checks ``inputs_valid``, ``ok``,
-        ``message`` and ``bad_input`` (joined from ``bad_input_1``, ...). Columns of
+        ``message`` and ``bad_input`` (the first input the row gets wrong). Columns of
         numbers only are float; a column that also holds text (an output showing a row's
         message) keeps its values as they are.
 

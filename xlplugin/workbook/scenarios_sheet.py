@@ -19,17 +19,15 @@ from xlplugin.formulas.catalog import model_preset
 from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUTS
 
 from . import styles
-from .checks_sheet import input_test
+from .checks_sheet import flops_accepts, input_test
 from .estimate_sheet import default_ref
 from .excel_formulas import HELPER_LABELS, STEPS, render
 from .inputs_sheet import (
     ACCEPTS_COLUMN,
-    HIGH_COLUMN,
-    LOW_COLUMN,
     NAME_COLUMN,
     input_validation,
 )
-from .layout import CHECK_PARTS, SCENARIOS_HEADER, Layout, check_part, in_use
+from .layout import SCENARIO_RULES, SCENARIO_RULES_FIRST, SCENARIOS_HEADER, Layout, in_use
 from .styles import UNLOCKED
 
 __all__ = ["ROW", "ScenarioColumns", "default_scenarios", "row_formulas", "write_scenarios"]
@@ -120,10 +118,8 @@ def row_formulas(layout: Layout) -> dict[str, str]:
     formulas |= {step: render(template, refs) for step, template in STEPS.items()}
     # A row whose own cells hold a bad value shows its message, not numbers computed from
     # it (a negative dau would otherwise give negative GPUs that look like a result).
-    cell = {name: f"{layout.scenario_letter(name)}{_ROW}" for name in (*_CHECK_COLUMNS, *_parts())}
-    for part, group in zip(_parts(), _groups(), strict=True):
-        formulas[part] = f"={_bad_inputs(layout, group)}"
-    formulas["bad_input"] = "=" + "&".join(cell[part] for part in _parts())
+    cell = {name: f"{layout.scenario_letter(name)}{_ROW}" for name in _CHECK_COLUMNS}
+    formulas["bad_input"] = f"={_bad_input(layout)}"
     formulas["inputs_valid"] = f'=IFERROR(AND({_row_types(layout)},{cell["bad_input"]}=""),FALSE)'
     formulas["message"] = f"={_message(layout, cell)}"
     for o in OUTPUTS:
@@ -134,16 +130,6 @@ def row_formulas(layout: Layout) -> dict[str, str]:
     )
     formulas["ok"] = f"=IF(ISERROR({fits}),FALSE,{fits})"
     return {name: formulas[name] for name in layout.scenario_column if name in formulas}
-
-
-def _parts() -> tuple[str, ...]:
-    return tuple(check_part(i) for i in range(1, CHECK_PARTS + 1))
-
-
-def _groups() -> list[tuple]:
-    """The inputs in :data:`CHECK_PARTS` groups of consecutive inputs, as even as can be."""
-    size = -(-len(INPUTS) // CHECK_PARTS)
-    return [tuple(INPUTS[i : i + size]) for i in range(0, len(INPUTS), size)]
 
 
 _CHECK_COLUMNS = ("inputs_valid", "bad_input", "message")
@@ -159,52 +145,100 @@ def _row_types(layout: Layout) -> str:
     return f"COUNTA({ranges})=COUNT({ranges})"
 
 
-def _bad_inputs(layout: Layout, inputs) -> str:
-    """The names of ``inputs`` whose own cell the row gets wrong, each followed by a space
-    ("" when none): a flat concatenation, one short test per input, so that no formula
-    nests deeper than Excel's 64 levels however many inputs there are. A bound is read
-    from the Inputs sheet with one COUNTIF (which skips empty cells and text); text in a
-    number column is caught by ISTEXT (TRUE/FALSE and error values by the row's type test)."""
-    low_letter, high_letter = get_column_letter(LOW_COLUMN), get_column_letter(HIGH_COLUMN)
-    pieces = []
-    for q in inputs:
-        letter = layout.scenario_letter(q.name)
-        cell, name = f"{letter}{_ROW}", f'{letter}${SCENARIOS_HEADER}&" "'
+# "No bad input": a column past every column of the table, which INDEX turns into an error.
+NO_BAD_COLUMN = "no_bad_column"
+_PAST_LAST = 999
+
+
+def _bad_input(layout: Layout) -> str:
+    """The name of the first input the row gets wrong, "" when none.
+
+    Bounds and text in number columns are tested for the whole row at once, against the
+    rule rows above the table (:func:`rule_rows`): one SUMPRODUCT, in which MAX picks the
+    first failing column (Excel evaluates both over the arrays without array entry). Names
+    and whole numbers are tested a cell each (INT of text would fail the whole row's test).
+    A row holding an error value is left to the row's type test."""
+    columns = [layout.scenario_column[q.name] for q in INPUTS]
+    a, b = get_column_letter(min(columns)), get_column_letter(max(columns))
+    cells = f"${a}{_ROW}:${b}{_ROW}"
+    rule = {name: f"${a}${row}:${b}${row}" for name, row in rule_rows().items()}
+    wrong = (
+        f"({cells}<{rule['low']})+{rule['low_excluded']}*({cells}={rule['low']})"
+        f"+({cells}>{rule['high']})+{rule['high_excluded']}*({cells}={rule['high']})"
+        f"+ISLOGICAL({cells})"
+    )  # text is greater than any number: text in a number column is above its bound
+    # (LibreOffice holds TRUE as a number 1 in a logical format, which COUNT counts)
+    counted = f"{rule['number']}*(ISNUMBER({cells})+ISTEXT({cells})+ISLOGICAL({cells}))"
+    none = NO_BAD_COLUMN
+    first = f"{none}-SUMPRODUCT(MAX((({wrong})*{counted}>0)*({none}-COLUMN({cells}))))"
+    tests = [first]
+    for q in INPUTS:
+        cell = f"{layout.scenario_letter(q.name)}{_ROW}"
         if q.kind == "name":
-            test = f'IFERROR(NOT(OR({cell}="",{input_test(layout, q, cell)})),TRUE)'
-            pieces.append(f'IF({test},{name},"")')
-            continue
-        row = layout.input_row[q.name]
-        counts = [f"ISTEXT({cell})"]
-        if q.low is not None:
-            op = "<=" if q.low_open else "<"
-            counts.append(f'COUNTIF({cell},"{op}"&Inputs!${low_letter}${row})')
-        if q.high is not None:
-            op = ">=" if q.high_open else ">"
-            counts.append(f'COUNTIF({cell},"{op}"&Inputs!${high_letter}${row})')
-        tested = "+".join(counts)
-        if q.integer:  # INT only once the cell is known to hold a number (or nothing)
-            whole = f'IF(ISERROR({cell}),"",IF(INT(N({cell}))<>N({cell}),{name},""))'
-            pieces.append(f"IF({tested},{name},{whole})")
-        else:
-            pieces.append(f'IF({tested},{name},"")')
-    return "&".join(pieces)
+            bad = f'IFERROR(NOT(OR({cell}="",{input_test(layout, q, cell)})),TRUE)'
+            tests.append(f"IF({bad},COLUMN({cell}),{none})")
+        elif q.integer:  # (INT of text fails: text is the SUMPRODUCT's to find)
+            tests.append(f"IF(IFERROR(INT({cell})<>{cell},FALSE),COLUMN({cell}),{none})")
+    header = f"$A${SCENARIOS_HEADER}:${b}${SCENARIOS_HEADER}"
+    return f'IFERROR(INDEX({header},MIN({",".join(tests)})),"")'
+
+
+def rule_rows() -> dict[str, int]:
+    """The sheet row of each rule the input checks read: :data:`~.layout.SCENARIO_RULES`."""
+    return {name: SCENARIO_RULES_FIRST + i for i, name in enumerate(SCENARIO_RULES)}
+
+
+def _rules(q) -> dict[str, float]:
+    """What input ``q``'s column accepts, a number per rule row, from the vocabulary as the
+    Inputs sheet's Low and High columns are (a bound it does not have: the largest
+    magnitude a sheet holds)."""
+    return {
+        "number": int(q.kind != "name"),
+        "low": -_LARGEST if q.low is None else q.low,
+        "low_excluded": int(q.low is not None and q.low_open),
+        "high": _LARGEST if q.high is None else q.high,
+        "high_excluded": int(q.high is not None and q.high_open),
+    }
+
+
+_LARGEST = 9.99999999999999e307  # Excel's largest number
+_RULE_LABELS = {
+    "number": "Rule: a number column (1) or a name column (0)",
+    "low": "Rule: lower bound",
+    "low_excluded": "Rule: lower bound excluded (1) or allowed (0)",
+    "high": "Rule: upper bound",
+    "high_excluded": "Rule: upper bound excluded (1) or allowed (0)",
+}
+
+
+def _write_rules(ws, layout: Layout) -> None:
+    """The rule rows: hidden, a label in column A, a value under each input's column."""
+    for name, row in rule_rows().items():
+        ws.cell(row, 1, _RULE_LABELS[name]).style = "Explanatory Text"
+        for q in INPUTS:
+            ws.cell(row, layout.scenario_column[q.name], _rules(q)[name])
+        ws.row_dimensions[row].hidden = True
+        ws.row_dimensions[row].outlineLevel = 1
 
 
 def _message(layout: Layout, cell: dict[str, str]) -> str:
     """formulas' one-line error for the first input the row gets wrong, e.g.
     ``dau: got -5; accepts a number > 0`` (the Accepts text from the Inputs sheet); the
-    general sentence when the row is wrong some other way (TRUE/FALSE or an error value)."""
+    general sentence when the row is wrong some other way (an error value)."""
     rows = [layout.input_row[q.name] for q in INPUTS]
     columns = [layout.scenario_column[q.name] for q in INPUTS]
     a, b = get_column_letter(min(columns)), get_column_letter(max(columns))
-    bad = cell["bad_input"]
-    name = f'TRIM(LEFT({bad},FIND(" ",{bad})))'
+    name = cell["bad_input"]
     header = f"${a}${SCENARIOS_HEADER}:${b}${SCENARIOS_HEADER}"
     value = f"INDEX(${a}{_ROW}:${b}{_ROW},MATCH({name},{header},0))"
-    shown = f'IF(ISNUMBER({value}),{value}&"","\'"&{value}&"\'")'
+    shown = (
+        f'IF(ISLOGICAL({value}),IF({value},"True","False"),'
+        f'IF(ISNUMBER({value}),{value}&"","\'"&{value}&"\'"))'
+    )
     names = _span(NAME_COLUMN, min(rows), max(rows))
     accepts = f"INDEX({_span(ACCEPTS_COLUMN, min(rows), max(rows))},MATCH({name},{names},0))"
+    # a number given as the GPU is its FLOP/s, which accepts what a number does
+    accepts = f'IF(AND({name}="gpu",ISNUMBER({value})),{flops_accepts(layout)},{accepts})'
     text = f'{name}&": got "&{shown}&"; accepts "&{accepts}'
     return f'IF({cell["inputs_valid"]},"",IFERROR({text},{BAD_ROW_NAME}))'
 
@@ -253,6 +287,7 @@ def write_scenarios(ws, layout: Layout) -> ScenarioColumns:
     whose styles :mod:`.stream` reads back from the saved sheet and gives every row."""
     # The sentence is a named constant: written once, not in every row.
     ws.parent.defined_names[BAD_ROW_NAME] = DefinedName(BAD_ROW_NAME, attr_text=f'"{BAD_ROW}"')
+    ws.parent.defined_names[NO_BAD_COLUMN] = DefinedName(NO_BAD_COLUMN, attr_text=str(_PAST_LAST))
     styles.title(
         ws,
         "Scenarios",
@@ -261,13 +296,14 @@ def write_scenarios(ws, layout: Layout) -> ScenarioColumns:
         "formulas fill in. Pick a scenario on the Inputs sheet to see it on the "
         "Estimate. A row with a bad input says which in its message column.",
     )
+    _write_rules(ws, layout)
     _headers(ws, layout)
     templates = row_formulas(layout)
     names = tuple(layout.scenario_column)
     first = layout.scenario_first
     assert ws.max_row == first - 1, "the rows go right under the header"
     workings = _workings(layout)
-    folded = {in_use(q.name) for q in INPUTS} | set(_parts())
+    folded = {in_use(q.name) for q in INPUTS}
     for column, name in enumerate(names, start=1):
         cell = ws.cell(first, column)
         if column > 1 and name not in templates:
@@ -279,8 +315,10 @@ def write_scenarios(ws, layout: Layout) -> ScenarioColumns:
             cell.protection = UNLOCKED
     _table(ws, layout, templates)
     _validate(ws, layout)
-    # Byte counts run to 20+ digits with separators; the rest fit narrower columns.
-    styles.widths(ws, [28] + [24 if _unit(n).startswith(("B", "FLOP")) else 16 for n in names[1:]])
+    # Byte counts run to 20+ digits with separators; the rest fit narrower columns; each
+    # as wide as its header name, which has no space to wrap at.
+    styles.widths(ws, [28] + [max(_width(n), len(n) + 2) for n in names[1:]])
+    styles.wrap_subtitle(ws, _SUBTITLE_COLUMNS)
     for column, name in enumerate(names, start=1):
         dimension = ws.column_dimensions[get_column_letter(column)]
         if name not in templates:  # a row typed under the table is typed in unlocked cells
@@ -297,6 +335,13 @@ def write_scenarios(ws, layout: Layout) -> ScenarioColumns:
     _protect(ws)
     ws.freeze_panes = ws.cell(first, 2)
     return ScenarioColumns(names, templates, first, layout.scenario_last)
+
+
+_SUBTITLE_COLUMNS = 6  # as many as the first printed page holds
+
+
+def _width(name: str) -> int:
+    return 24 if _unit(name).startswith(("B", "FLOP")) else 16
 
 
 def _protect(ws) -> None:
@@ -320,8 +365,8 @@ def _validate(ws, layout: Layout) -> None:
 
 def _workings(layout: Layout) -> set[str]:
     """Columns that only carry a row's intermediate steps: the inputs in use, the
-    catalogue look-ups and other steps that are not outputs, the groups of input checks."""
-    names = {in_use(q.name) for q in INPUTS} | set(HELPER_LABELS) | set(_parts())
+    catalogue look-ups and other steps that are not outputs."""
+    names = {in_use(q.name) for q in INPUTS} | set(HELPER_LABELS)
     return names & set(layout.scenario_column)
 
 
@@ -334,7 +379,7 @@ def _unit(name: str) -> str:
         return INPUT[name].unit
     if name in HELPER_LABELS:
         return HELPER_LABELS[name][1]
-    if name in ("bad_input", "message", *_parts()):
+    if name in ("bad_input", "message"):
         return "text"
     output = {o.name: o for o in OUTPUTS}.get(name)
     return output.unit if output else ""

@@ -21,7 +21,7 @@ from xlplugin.formulas.vocabulary import INPUT, INPUTS, PROJECTION_INPUTS
 from .checks_sheet import FIRST_CHECK_ROW, GUARD_ROW, checks, in_range
 from .excel_formulas import STEPS
 from .inputs_sheet import ACCEPTS_COLUMN, accepts_text
-from .layout import CHECK_PARTS, SCENARIO_ROW_ROW, Layout, check_part, in_use
+from .layout import SCENARIO_ROW_ROW, Layout, in_use
 from .projection_sheet import projection_formulas
 
 __all__ = [
@@ -134,7 +134,6 @@ VALID_ROW = {
     "ok": True,
     "message": "",
     "bad_input": "",
-    **{check_part(i): "" for i in range(1, CHECK_PARTS + 1)},
 }
 
 
