@@ -131,8 +131,7 @@ def output_array(frame: pd.DataFrame) -> np.ndarray:
     _check_columns(frame, [LABEL, *input_names()])
     if LABEL in frame.columns:  # the scenarios' names: not needed for the numbers
         frame = frame.drop(columns=LABEL)
-    block, rows, _, _ = _pooled(_block, frame)
-    return block[[rows.index(name) for name in _OUTPUT_NAMES]].T
+    return _pooled(_output_block, frame)
 
 
 def _check_columns(frame: pd.DataFrame, allowed: list[str]) -> None:
@@ -165,6 +164,31 @@ def _table(frame: pd.DataFrame, pool: ThreadPoolExecutor | None) -> pd.DataFrame
     return table
 
 
+def _output_block(frame: pd.DataFrame, pool: ThreadPoolExecutor | None) -> np.ndarray:
+    """output_array's work: only the outputs, with no block of inputs to pick them from."""
+    arrays = take(**{q.name: _column(frame, q)[0] for q in INPUTS})
+    out = np.empty((len(_OUTPUT_NAMES), len(frame)))  # written a contiguous row at a time
+
+    def fill(part: slice) -> None:
+        result = _compute(_rows(arrays, part))
+        for row, name in enumerate(_OUTPUT_NAMES):
+            out[row, part] = result[name]
+
+    _filled(fill, len(frame), pool, arrays)
+    return out.T
+
+
+def _filled(fill, rows: int, pool: ThreadPoolExecutor | None, arrays: dict) -> None:
+    """``fill`` run on each chunk of ``rows``, spread over ``pool`` if there is one; a bad
+    input raises the error of the whole table (naming its row), not of its chunk."""
+    parts = _parts(rows, WORKERS if pool else 1)
+    try:
+        list(pool.map(fill, parts) if pool else map(fill, parts))
+    except EstimateError:
+        _compute(arrays)
+        raise
+
+
 def _block(frame: pd.DataFrame, pool: ThreadPoolExecutor | None) -> tuple:
     """The numbers of a table, a row per column name (outputs, and inputs that take a
     default or a catalogue figure); those names; the input columns read; their arrays."""
@@ -183,12 +207,7 @@ def _block(frame: pd.DataFrame, pool: ThreadPoolExecutor | None) -> tuple:
         for row, name in enumerate(rows):
             block[row, part] = result[name]
 
-    parts = _parts(len(frame), WORKERS if pool else 1)
-    try:
-        list(pool.map(fill, parts) if pool else map(fill, parts))
-    except EstimateError:
-        _compute(arrays)  # the error of the whole table, naming its row in the table
-        raise
+    _filled(fill, len(frame), pool, arrays)
     return block, rows, columns, arrays
 
 
