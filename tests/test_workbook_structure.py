@@ -22,6 +22,7 @@ from xlplugin.workbook.build import (
 )
 from xlplugin.workbook.excel_formulas import CONSTANTS, plugin_arguments
 from xlplugin.workbook.layout import SCENARIOS_HEADER, SHEETS, Layout
+from xlplugin.workbook.scenarios_sheet import rule_rows
 from xlplugin.workbook.values import projection_frame, scenario_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -247,3 +248,24 @@ def test_charts_present(book):
 def test_unknown_variant_is_refused(tmp_path):
     with pytest.raises(ValueError, match="variant"):
         build_workbook(tmp_path / "x.xlsx", variant="macro")
+
+
+def test_scenario_rule_rows_are_hidden_and_hold_the_vocabulary_bounds(book):
+    """The rule rows above the Scenarios header, which every row's input check reads: one
+    value per input column, each input's bounds as the vocabulary gives them."""
+    ws, layout = book["Scenarios"], Layout(len(default_scenarios()))
+    rows = rule_rows()
+    assert max(rows.values()) < SCENARIOS_HEADER - 2  # above the groups and units rows
+    for row in rows.values():
+        assert ws.row_dimensions[row].hidden and ws.cell(row, 1).value.startswith("Rule: ")
+    for q in INPUTS:
+        rule = {n: ws.cell(r, layout.scenario_column[q.name]).value for n, r in rows.items()}
+        assert rule["number"] == (q.kind != "name"), q.name
+        if q.low is not None:
+            assert rule["low"] == q.low and rule["low_excluded"] == q.low_open, q.name
+        else:
+            assert rule["low"] < -1e307 and rule["low_excluded"] == 0, q.name
+        if q.high is not None:
+            assert rule["high"] == q.high and rule["high_excluded"] == q.high_open, q.name
+        else:
+            assert rule["high"] > 1e307 and rule["high_excluded"] == 0, q.name

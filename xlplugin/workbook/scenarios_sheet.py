@@ -291,10 +291,9 @@ def write_scenarios(ws, layout: Layout) -> ScenarioColumns:
     styles.title(
         ws,
         "Scenarios",
-        "One scenario per row. An empty input cell takes the "
-        "Inputs sheet's value. Add a row by typing a name under the table: its "
-        "formulas fill in. Pick a scenario on the Inputs sheet to see it on the "
-        "Estimate. A row with a bad input says which in its message column.",
+        # Short enough to wrap inside column A, which every printed page repeats.
+        "One scenario per row. An empty input takes the Inputs sheet's value; a name "
+        "typed under the table adds a row.",
     )
     _write_rules(ws, layout)
     _headers(ws, layout)
@@ -317,8 +316,8 @@ def write_scenarios(ws, layout: Layout) -> ScenarioColumns:
     _validate(ws, layout)
     # Byte counts run to 20+ digits with separators; the rest fit narrower columns; each
     # as wide as its header name, which has no space to wrap at.
-    styles.widths(ws, [28] + [max(_width(n), len(n) + 2) for n in names[1:]])
-    styles.wrap_subtitle(ws, _SUBTITLE_COLUMNS)
+    styles.widths(ws, [32] + [max(_width(n), len(n) + 2) for n in names[1:]])
+    styles.wrap_subtitle(ws, 1)
     for column, name in enumerate(names, start=1):
         dimension = ws.column_dimensions[get_column_letter(column)]
         if name not in templates:  # a row typed under the table is typed in unlocked cells
@@ -335,9 +334,6 @@ def write_scenarios(ws, layout: Layout) -> ScenarioColumns:
     _protect(ws)
     ws.freeze_panes = ws.cell(first, 2)
     return ScenarioColumns(names, templates, first, layout.scenario_last)
-
-
-_SUBTITLE_COLUMNS = 6  # as many as the first printed page holds
 
 
 def _width(name: str) -> int:

@@ -154,7 +154,8 @@ def wrap_subtitle(ws, columns: int) -> None:
     width = sum(
         ws.column_dimensions[get_column_letter(c)].width or 8.43 for c in range(1, columns + 1)
     )
-    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=columns)
+    if columns > 1:  # (a merge of one cell is no merge: Excel repairs it)
+        ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=columns)
     ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
     ws.row_dimensions[2].height = LINE_HEIGHT * lines(ws["A2"].value, width) + 2
 
