@@ -228,8 +228,16 @@ def _formula_cells(head: str, formula: str, values: pd.Series, where: str) -> li
 
 def _value_cells(head: str, column: int, values: pd.Series, where: str):
     """A scenario's own cells (its name and inputs) and their fingerprint texts."""
-    xml, texts = [], []
     prefix = f"{_N},{column}:"
+    if values.dtype.kind == "f":  # numbers and empty cells (NaN): no per-cell type tests
+        numbers = values.to_numpy()
+        if np.isinf(numbers).any():
+            value = numbers[np.isinf(numbers)][0]
+            raise ValueError(f"{where}: {value!r} cannot be stored in a workbook")
+        given = [(x, repr(x)) for x in numbers.tolist()]
+        xml = [head + "/>" if x != x else f"{head}><v>{r}</v></c>" for x, r in given]
+        return xml, ["" if x != x else f"{prefix}n{r}\n" for x, r in given]  # x != x: NaN
+    xml, texts = [], []
     for value in values.tolist():
         if isinstance(value, np.generic):
             value = value.item()

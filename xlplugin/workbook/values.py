@@ -67,12 +67,15 @@ def _canonical_gpu(value):
 def scenario_inputs(scenarios: pd.DataFrame) -> pd.DataFrame:
     """Each scenario's inputs with its blank cells filled from the Inputs sheet."""
     base = inputs_sheet_values()
-    frame = pd.DataFrame(index=scenarios.index)
+    columns = {}
     for q in INPUTS:
         column = scenarios[q.name] if q.name in scenarios else pd.Series(np.nan, scenarios.index)
+        if column.dtype.kind == "f" and q.kind == "number":  # numbers: NaN is blank, at once
+            columns[q.name] = column if base[q.name] is None else column.fillna(base[q.name])
+            continue
         blank = column.map(is_blank)
-        frame[q.name] = column.astype(object).where(~blank, base[q.name])
-    return frame
+        columns[q.name] = column.astype(object).where(~blank, base[q.name])
+    return pd.DataFrame(columns, index=scenarios.index)
 
 
 def numbers_as_cells(scenarios: pd.DataFrame) -> pd.DataFrame:
@@ -155,6 +158,8 @@ def scenario_values(scenarios: pd.DataFrame) -> pd.DataFrame:
 def _in_use_column(q, values: pd.Series) -> pd.Series:
     """An input as a row uses it; an optional input left empty everywhere is None or NaN
     (the empty string Excel shows). Numbers as floats, so that they stream as numbers."""
+    if q.kind == "number" and values.dtype.kind == "f":
+        return values
     if q.kind == "number":  # scenario_inputs left None only where no default applies
         return values.map(lambda v: _number(q.name, v)).astype(float)
     return values.astype(object)
