@@ -279,6 +279,24 @@ def test_the_body_limit_counts_declared_and_streamed_bytes():
     assert (status, seen) == (413, []) and text.startswith("request body: got 5,000 bytes;")
 
 
+def test_the_call_is_read_as_the_standard_library_reads_it():
+    """orjson reads the call where it reads it the same; the standard library reads an
+    integer beyond 64 bits (orjson: a float) and names what is wrong with bad JSON."""
+    big = 10**30
+    for body, expected in (
+        (b'{"args": [[[1.5, null, "A100", true]]]}', {"args": [[[1.5, None, "A100", True]]]}),
+        (f'{{"args": [[[{big}]]]}}'.encode(), {"args": [[[big]]]}),
+        (b'{"args": ["\\ud800"]}', {"args": ["\ud800"]}),
+    ):
+        got = serve._parsed(body)
+        assert got == expected and type(got["args"][0]) is type(expected["args"][0]), body
+    assert type(serve._parsed(f"[{big}]".encode())[0]) is int
+    with pytest.raises(ValueError, match="Expecting value"):
+        serve._parsed(b"[1,]")
+    with pytest.raises(ValueError, match="got NaN, which JSON does not allow"):
+        serve._parsed(b"[NaN]")
+
+
 def test_a_malformed_call_is_a_one_line_400():
     ok = json.dumps(payload("gpu_count", [1e8, 10.0, 8.1e9])).encode()
     assert serve.call_problem(ok) is None
