@@ -30,3 +30,10 @@ def test_calibration_table_is_current():
 
     block = re.search(r"<!-- calibration:start -->\n(.*)\n<!-- calibration:end -->", README, re.S)
     assert block and block.group(1) == calibration_markdown()
+
+
+def test_the_scenarios_header_row_is_the_sheets():
+    from xlplugin.workbook.layout import SCENARIOS_HEADER
+
+    assert f"the header is sheet row {SCENARIOS_HEADER} " in README
+    assert f'sheet_name="Scenarios", header={SCENARIOS_HEADER - 1})' in README

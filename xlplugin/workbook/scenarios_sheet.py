@@ -166,8 +166,9 @@ def _bad_input(layout: Layout) -> str:
         f"({cells}<{rule['low']})+{rule['low_excluded']}*({cells}={rule['low']})"
         f"+({cells}>{rule['high']})+{rule['high_excluded']}*({cells}={rule['high']})"
         f"+ISLOGICAL({cells})"
-    )  # text is greater than any number: text in a number column is above its bound
-    # (LibreOffice holds TRUE as a number 1 in a logical format, which COUNT counts)
+    )  # text is greater than any number: text in a number column is above its bound.
+    # (TRUE is named in Excel; LibreOffice holds it as 1 in a logical format, which its
+    # arrays drop, so there a TRUE typed in a number column reads as 1.)
     counted = f"{rule['number']}*(ISNUMBER({cells})+ISTEXT({cells})+ISLOGICAL({cells}))"
     none = NO_BAD_COLUMN
     first = f"{none}-SUMPRODUCT(MAX((({wrong})*{counted}>0)*({none}-COLUMN({cells}))))"
