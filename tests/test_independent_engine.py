@@ -208,10 +208,6 @@ def _formula_cells(path: Path):
                     yield f"{ws.title.upper()}!{cell.coordinate}", cell.value, want
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the engine leaves defined-name and guarded cells uncalculated (issue 13 open)",
-)
 @pytest.mark.parametrize("which", ["native", "plugin", "random"])
 def test_every_formula_cell_equals_its_cached_value(calculated, which):
     results, random, _ = calculated

@@ -205,6 +205,7 @@ def test_selector_shows_a_scenario_on_the_estimate(tmp_path):
     for name, got in _estimate_outputs(engine, layout).items():
         assert _same(got, expected[name]), name
     assert engine["Estimate"]["B3"].value == "Scenario: Planning H100 FP8"
+    assert engine["Inputs"]["B5"].value == picked + 1  # scenario_row: its place in the table
     first = (
         engine["Projection"]
         .cell(layout.projection_first, layout.projection_column["gpu_count"])

@@ -11,6 +11,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from openpyxl.formula import Tokenizer
+from openpyxl.utils.cell import coordinate_to_tuple
 from xlplugin.formulas.vocabulary import INPUTS, OUTPUTS
 
 from xlplugin import formulas
@@ -142,10 +143,12 @@ def test_formulas_type_no_numbers_and_use_portable_functions(book):
             if token.type == "FUNC" and token.subtype == "OPEN":
                 assert token.value[:-1] in ALLOWED, (title, cell.coordinate, token.value)
             if token.type == "OPERAND" and token.subtype == "NUMBER":
-                # Only 0 is allowed: ROUNDUP's digits, MATCH's match type, a count > 0.
+                # Only 0 is allowed: ROUNDUP's digits, MATCH's match type, a count > 0,
+                # TRUE/FALSE made a number (+0).
                 after = tokens[i - 1]
                 assert token.value == "0" and (
-                    after.type == "SEP" or (after.type == "OPERATOR-INFIX" and after.value == ">")
+                    after.type == "SEP"
+                    or (after.type == "OPERATOR-INFIX" and after.value in (">", "+"))
                 ), (
                     title,
                     cell.coordinate,
@@ -269,3 +272,59 @@ def test_scenario_rule_rows_are_hidden_and_hold_the_vocabulary_bounds(book):
             assert rule["high"] == q.high and rule["high_excluded"] == q.high_open, q.name
         else:
             assert rule["high"] > 1e307 and rule["high_excluded"] == 0, q.name
+
+
+def _precedents(book, sheet: str, operand: str, seen_names=()) -> set[tuple[str, int, int]]:
+    """The cells an operand of a formula on ``sheet`` refers to, as Excel's dependency tree
+    counts them: every cell of a range (INDEX and MATCH included), names resolved."""
+    if operand in book.defined_names and operand not in seen_names:
+        text = book.defined_names[operand].attr_text
+        if text.startswith('"') or re.fullmatch(r"-?[\d.]+(E[+-]?\d+)?", text):
+            return set()  # a constant
+        return set().union(
+            *(_precedents(book, sheet, part, (*seen_names, operand)) for part in text.split(","))
+        )
+    where, _, ref = operand.rpartition("!")
+    where = where.strip("'") or sheet
+    ref = ref.replace("$", "")
+    if not re.fullmatch(r"[A-Z]+\d+(:[A-Z]+\d+)?", ref):
+        return set()
+    first, _, last = ref.partition(":")
+    (c1, r1), (c2, r2) = (
+        coordinate_to_tuple(first)[::-1],
+        coordinate_to_tuple(last or first)[::-1],
+    )
+    return {(where, r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
+
+
+def test_no_circular_reference_in_excels_sense(book):
+    """No formula depends on itself through any range it reads, counted as Excel counts
+    precedents (a whole range, whichever cell INDEX picks): Excel warns of a circular
+    reference on open where LibreOffice, which follows the cells it reads, would not. (The
+    Inputs sheet's scenario look-ups once read Scenarios columns from row 1, the master
+    flag's row.)"""
+    graph = {}
+    for title, cell in _formula_cells(book):
+        refs = set()
+        for token in Tokenizer(cell.value).items:
+            if token.type == "OPERAND" and token.subtype == "RANGE":
+                refs |= _precedents(book, title, token.value)
+        graph[(title, cell.row, cell.column)] = refs
+    state = {}  # 1: on the path, 2: done
+    for start in graph:
+        if state.get(start) == 2:
+            continue
+        state[start] = 1
+        stack = [(start, iter(graph[start]))]
+        while stack:
+            node, children = stack[-1]
+            for child in children:
+                if child not in graph or state.get(child) == 2:
+                    continue
+                assert state.get(child) != 1, f"circular: {child} is its own precedent via {node}"
+                state[child] = 1
+                stack.append((child, iter(graph[child])))
+                break
+            else:
+                state[node] = 2
+                stack.pop()

@@ -138,7 +138,7 @@ def _selector(wb, ws, layout: Layout) -> None:
     _describe(
         ws,
         row,
-        "Row of that scenario (calculated)",
+        "Position of that scenario in the table (calculated)",
         None,
         "row",
         "scenario_row",

@@ -308,11 +308,14 @@ class Layout:
         return absolute("Estimate", 2, self.estimate_row[name])
 
     def scenario_range(self, name: str) -> str:
-        """``Scenarios!$B$1:$B$105``: a Scenarios column from row 1 to the table's last row,
-        bounded (a whole column makes some engines hold a million rows), so that INDEX
-        with a sheet row number reads it."""
+        """``Scenarios!$B$11:$B$19``: a Scenarios column over the table's rows, which INDEX
+        reads at a scenario's position in the table (``scenario_row``). Bounded: a whole
+        column makes some engines hold a million rows. The table's rows only: the rows
+        above hold the master flag, and a range over it would make every formula that
+        reads a scenario a precedent of the checks that read that formula's results, a
+        circular reference to Excel's dependency tree."""
         letter = self.scenario_letter(name)
-        return f"Scenarios!${letter}$1:${letter}${self.scenario_last}"
+        return f"Scenarios!${letter}${self.scenario_first}:${letter}${self.scenario_last}"
 
     def scenario_letter(self, name: str) -> str:
         return get_column_letter(self.scenario_column[name])

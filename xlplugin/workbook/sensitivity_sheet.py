@@ -152,7 +152,9 @@ def sensitivity_formulas(layout: Layout, name: str) -> dict[str, str]:
     impacts = _column_range(layout, "impact")
     impact = layout.sensitivity_ref(name, "impact").replace("$", "")
     above = f"{_column_range(layout, 'impact').split(':')[0]}:{impact}"
-    out["rank"] = f"=SUMPRODUCT(--({impacts}>{impact}))+SUMPRODUCT(--({above}={impact}))"
+    # Comparisons made numbers by +0, not the usual "--", which PyPI's formulas engine
+    # reads as 0 for an array of TRUE/FALSE (Excel and LibreOffice read both alike).
+    out["rank"] = f"=SUMPRODUCT(({impacts}>{impact})+0)+SUMPRODUCT(({above}={impact})+0)"
     return out
 
 
