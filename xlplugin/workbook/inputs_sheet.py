@@ -138,7 +138,7 @@ def _selector(wb, ws, layout: Layout) -> None:
     _describe(
         ws,
         row,
-        "Position of that scenario in the table (calculated)",
+        "Row in the Scenarios table",
         None,
         "row",
         "scenario_row",
