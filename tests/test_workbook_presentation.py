@@ -24,7 +24,7 @@ from xlplugin.workbook.about_sheet import BUILD_DATE_CELL
 from xlplugin.workbook.build import build_workbook, default_scenarios
 from xlplugin.workbook.inputs_sheet import HIGH_COLUMN, LOW_COLUMN, input_validation
 from xlplugin.workbook.layout import PRINT, SHEETS, Layout, flag_cells
-from xlplugin.workbook.styles import BOOLEAN, LEGEND, number_format
+from xlplugin.workbook.styles import BOOLEAN, FLAG_FORMAT, LEGEND, number_format
 
 LEGEND_STYLES = {style for style, _ in LEGEND}
 SCENARIOS = "Scenarios"  # its writer decides how rows are added to its table
@@ -120,10 +120,11 @@ def test_every_sheet_shows_the_master_flag_readably(book):
     for sheet, ref in flag_cells().items():
         ws = book[sheet]
         cell = ws[ref]
-        assert cell.value == "=master_check" and cell.style == "Check Cell", sheet
+        assert cell.value == "=master_check+0" and cell.style == "Check Cell", sheet
+        assert cell.number_format == FLAG_FORMAT  # 1 shows TRUE, 0 FALSE
         rules = [r for cf in ws.conditional_formatting for r in cf.rules if ref in str(cf.sqref)]
         colours = {tuple(r.formula): r.dxf.font.color.rgb for r in rules}
-        assert colours[("TRUE",)].endswith("006100") and colours[("FALSE",)].endswith("9C0006")
+        assert colours[("1",)].endswith("006100") and colours[("0",)].endswith("9C0006")
     assert set(flag_cells()) == set(SHEETS) - {"Checks"}  # Checks holds the flag itself (B3)
 
 

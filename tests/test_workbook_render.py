@@ -11,7 +11,7 @@ import zipfile
 import pytest
 from guards import needs_soffice
 
-from xlplugin.libreoffice import to_pdf
+from xlplugin.libreoffice import convert, to_pdf
 from xlplugin.workbook.build import build_workbook
 from xlplugin.workbook.layout import SHEETS
 
@@ -48,3 +48,14 @@ def test_every_sheet_renders_with_content(tmp_path):
         assert title in text, title
     assert "11,574" in text and "#NAME?" not in text and "#VALUE!" not in text
     assert "Err:" not in text
+
+
+@pytest.mark.parametrize("variant", ["native", "plugin"])
+@pytest.mark.parametrize("recalc", [None, False], ids=["lo-default", "never"])
+def test_libreoffice_exports_the_template_as_it_opens_it(tmp_path, variant, recalc):
+    """Opened as LibreOffice opens an xlsx by default (no recalculation on load), each
+    template exports to PDF. LibreOffice 7.4 aborted here while a master flag was a logical
+    value under its colour rules; the flag is now 1 or 0, shown TRUE or FALSE."""
+    built = build_workbook(tmp_path / f"{variant}.xlsx", variant=variant)
+    pdf = convert(built, tmp_path / "pdf", "pdf", recalc=recalc)
+    assert pdf.stat().st_size > 10_000

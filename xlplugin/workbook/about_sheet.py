@@ -104,7 +104,7 @@ _SAMPLES = {
     "Calculation": 11_574.07,
     "Output": 61,
     "Linked Cell": 0.05,
-    "Check Cell": True,
+    "Check Cell": 1,  # shown TRUE, as the master flag
     "Note": 61,
 }
 
@@ -142,10 +142,10 @@ def write_about(wb, ws, variant: str, build_date: str) -> None:
             "Input": styles.number_format("users/day"),
             "Calculation": styles.number_format("requests/s"),
             "Linked Cell": "0.0%",
-            "Check Cell": styles.BOOLEAN,
+            "Check Cell": styles.FLAG_FORMAT,
         }.get(style, "#,##0")
         if style == "Check Cell":
-            styles.flag_rules(ws, sample.coordinate)
+            styles.master_flag_rules(ws, sample.coordinate)
         if style == "Input":
             sample.protection = styles.UNLOCKED  # as every input is
         ws.cell(row, 2, text)

@@ -118,7 +118,7 @@ def _cached_values(layout: Layout) -> dict[str, dict[str, object]]:
     values = cached_values(layout)
     values["Sensitivity"] = sensitivity_values(layout)  # the sheets' presentation hook:
     for sheet, ref in flag_cells().items():  # the Sensitivity sheet, each master flag
-        values.setdefault(sheet, {})[ref] = True
+        values.setdefault(sheet, {})[ref] = 1  # TRUE, as a master flag holds it
     return values
 
 

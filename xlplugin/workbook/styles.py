@@ -20,8 +20,10 @@ from openpyxl.worksheet.page import PageMargins
 
 __all__ = [
     "BOOLEAN",
+    "FLAG_FORMAT",
     "FLAG_LABEL",
     "LEGEND",
+    "MASTER_FLAG",
     "TAB",
     "UNLOCKED",
     "bound_format",
@@ -30,6 +32,7 @@ __all__ = [
     "flag_rules",
     "header",
     "master_flag",
+    "master_flag_rules",
     "number_format",
     "print_setup",
     "section",
@@ -68,6 +71,10 @@ LEGEND = (
 )
 FLAG_LABEL = "All checks pass"
 BOOLEAN = "General"  # TRUE/FALSE as they are (a number format would show 1 and 0)
+# The master flag on each sheet's title row: a number, 1 or 0, shown TRUE or FALSE. As a
+# logical value under its colour rules, LibreOffice 7.4 aborts printing or exporting the
+# sheet to PDF when it opens the file without recalculating (its default for xlsx).
+FLAG_FORMAT = '"TRUE";"TRUE";"FALSE"'
 
 
 def _scaled(steps: tuple[tuple[int, str], ...], decimals: str, suffix: str = "") -> str:
@@ -211,15 +218,23 @@ def fit_height(ws, row: int, texts: dict[int, object], minimum: int = 1, size: f
 
 
 # Checks ---------------------------------------------------------------------------------
-def flag_rules(ws, ref: str) -> None:
-    """Dark green on pale green when TRUE, dark red on pale red when FALSE (the fill and
-    the font both: "Check Cell"'s white text would not read on either)."""
+def flag_rules(ws, ref: str, true: str = "TRUE", false: str = "FALSE") -> None:
+    """Dark green on pale green when ``true``, dark red on pale red when ``false`` (the
+    fill and the font both: "Check Cell"'s white text would not read on either); a master
+    flag (:data:`FLAG_FORMAT`) is 1 or 0."""
     ws.conditional_formatting.add(
-        ref, CellIsRule(operator="equal", formula=["FALSE"], fill=BAD_FILL, font=BAD_FONT)
+        ref, CellIsRule(operator="equal", formula=[false], fill=BAD_FILL, font=BAD_FONT)
     )
     ws.conditional_formatting.add(
-        ref, CellIsRule(operator="equal", formula=["TRUE"], fill=GOOD_FILL, font=GOOD_FONT)
+        ref, CellIsRule(operator="equal", formula=[true], fill=GOOD_FILL, font=GOOD_FONT)
     )
+
+
+def master_flag_rules(ws, ref: str) -> None:
+    flag_rules(ws, ref, true="1", false="0")
+
+
+MASTER_FLAG = "master_check+0"  # TRUE/FALSE as 1/0: see FLAG_FORMAT
 
 
 def master_flag(ws, column: int, row: int = 1) -> str:
@@ -228,11 +243,11 @@ def master_flag(ws, column: int, row: int = 1) -> str:
     label = ws.cell(row, column, FLAG_LABEL)
     label.font = Font(bold=True, color="1F3864")
     label.alignment = Alignment(horizontal="right", vertical="center")
-    cell = ws.cell(row, column + 1, "=master_check")
+    cell = ws.cell(row, column + 1, f"={MASTER_FLAG}")
     cell.style = "Check Cell"
-    cell.number_format = BOOLEAN
+    cell.number_format = FLAG_FORMAT
     cell.alignment = Alignment(horizontal="center", vertical="center")
-    flag_rules(ws, cell.coordinate)
+    master_flag_rules(ws, cell.coordinate)
     return cell.coordinate
 
 

@@ -118,7 +118,7 @@ def cached_values(layout: Layout) -> dict[str, dict[str, object]]:
     steps = step_values(base).iloc[0]
     values = {
         "Inputs": _inputs(layout),
-        "Estimate": {"B3": "Inputs sheet values", "E3": True},
+        "Estimate": {"B3": "Inputs sheet values", "E3": 1},  # the master flag: TRUE as 1
         "Projection": _projection(layout),
         "Checks": {},
     }
