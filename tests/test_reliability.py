@@ -288,13 +288,13 @@ def test_the_call_is_read_as_the_standard_library_reads_it():
         (f'{{"args": [[[{big}]]]}}'.encode(), {"args": [[[big]]]}),
         (b'{"args": ["\\ud800"]}', {"args": ["\ud800"]}),
     ):
-        got = serve._parsed(body)
+        got = serve.read_json(body)
         assert got == expected and type(got["args"][0]) is type(expected["args"][0]), body
-    assert type(serve._parsed(f"[{big}]".encode())[0]) is int
+    assert type(serve.read_json(f"[{big}]".encode())[0]) is int
     with pytest.raises(ValueError, match="Expecting value"):
-        serve._parsed(b"[1,]")
+        serve.read_json(b"[1,]")
     with pytest.raises(ValueError, match="got NaN, which JSON does not allow"):
-        serve._parsed(b"[NaN]")
+        serve.read_json(b"[NaN]")
 
 
 def test_a_malformed_call_is_a_one_line_400():

@@ -30,7 +30,7 @@ from importlib import metadata
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from xlplugin._excel import PRE_ENCODED, PreEncoded
-from xlplugin.serve import BODY_TIMEOUT, PARSED_CALL
+from xlplugin.serve import BODY_TIMEOUT, PARSED_CALL, read_json
 
 try:  # optional: the server extra recommends it
     import orjson
@@ -43,7 +43,6 @@ __all__ = [
     "HeaderDeadline",
     "encode",
     "install",
-    "loads",
     "served_module",
     "versions",
 ]
@@ -70,17 +69,6 @@ def versions() -> dict[str, str | None]:
         except metadata.PackageNotFoundError:
             found[name] = None
     return found
-
-
-def loads(body: bytes):
-    """JSON text to Python, strictly (no NaN or Infinity); ValueError if it is not JSON."""
-    if orjson is not None:
-        return orjson.loads(body)
-    return json.loads(body, parse_constant=_no_constant)
-
-
-def _no_constant(name: str):
-    raise ValueError(f"got {name}, which JSON does not allow")
 
 
 def encode(content) -> bytes | None:
@@ -176,7 +164,7 @@ def _fast_call_route() -> None:
         data = request.scope.pop(PARSED_CALL, None)
         if data is None:  # not through the guard (it hands on what it parsed)
             try:
-                data = loads(await request.body())
+                data = read_json(await request.body())
             except ValueError:
                 raise HTTPException(400, "request body: not valid JSON") from None
             if not isinstance(data, dict):

@@ -100,6 +100,7 @@ __all__ = [
     "app",
     "call_problem",
     "project_files",
+    "read_json",
     "server_environment",
     "write_lite",
     "write_wheel",
@@ -481,9 +482,10 @@ _DIGITS_AS_ZEROS = bytes(48 if 48 <= i <= 57 else 32 for i in range(256))
 _LONG_DIGITS = b"0" * 19
 
 
-def _parsed(body: bytes):
-    """The request's JSON: by orjson where installed (a 10,000-row table: about 2 ms against
-    the standard library's 9), and by the standard library where orjson refuses it, whose
+def read_json(body: bytes):
+    """A request's JSON, strictly (no NaN or Infinity; ValueError if it is not JSON): by
+    orjson where installed (a 10,000-row call: 8 ms against the standard library's 17.5
+    here), and by the standard library where orjson refuses it, whose
     error messages name the problem, or where a run of 19 digits may be an integer beyond
     64 bits (which orjson reads as a float, the standard library as the integer it is)."""
     if _orjson is not None and _LONG_DIGITS not in body.translate(_DIGITS_AS_ZEROS):
@@ -548,7 +550,7 @@ def _check_call(body: bytes, served: dict) -> tuple[str | None, dict | None, boo
         "and the version and client fields Office.js sends"
     )
     try:
-        data = _parsed(body)
+        data = read_json(body)
     except (ValueError, RecursionError) as error:
         reason = (
             str(error).splitlines()[0][:120]
