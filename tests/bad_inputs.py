@@ -32,6 +32,7 @@ How the values reach each face (:func:`excel_value`, :func:`http_value`):
 """
 
 import math
+import sys
 from dataclasses import dataclass, field
 
 from xlplugin.formulas import OUTPUTS
@@ -98,6 +99,8 @@ def http_value(value: object) -> object:
         return _rows(value, http_value)
     if isinstance(value, float) and not math.isfinite(value):
         return value  # json.dumps writes NaN, Infinity, -Infinity: not JSON
+    if type(value) is int and abs(value) > sys.float_info.max:
+        return value  # JSON's integers have no bound (a client other than Office.js)
     return excel_value(value)
 
 
@@ -372,6 +375,12 @@ RANGE_CASES = [
         faces=RANGES,
     ),
     Case("boolean-in-range", {"dau": [[1e8], [True]]}, [[61], ["dau: got True"]], faces=RANGES),
+    Case(  # JSON's integers have no bound: one beyond a float is its own cell's message
+        "huge-int-in-range",
+        {"dau": [[1e8, 10**400]]},
+        [[61, f"dau: got 1e+400; accepts a number > 0, {TOO_LARGE}"]],
+        faces=HTTP_ONLY,  # Office.js sends every number as a float
+    ),
     Case(
         "bad-cells-in-a-table",
         {"dau": [["abc"], [1e8], [-5]], "gpu": [["A100", "H900", "H100"]]},
@@ -450,6 +459,13 @@ RANGE_CASES = [
         [61, "dau: got -1; accepts a number > 0", 121],
         output="scenarios",
         faces=RANGES,
+    ),
+    Case(
+        "scenarios-huge-int",
+        {"table": [["dau", "inference_model"], [1e8, "flops"], [10**400, "flops"]]},
+        [61, f"dau: got 1e+400; accepts a number > 0, {TOO_LARGE}"],
+        output="scenarios",
+        faces=HTTP_ONLY,
     ),
     Case(
         "scenarios-single-cell",

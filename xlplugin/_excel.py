@@ -541,8 +541,8 @@ def _range(name: str, rows: list) -> tuple[np.ndarray, np.ndarray]:
     """An array for a range, empty cells filled with the default; and where they were."""
     spec = INPUT[name]
     cells, kinds = _matrix(rows, name)
-    if kinds <= {float, int}:  # numbers only: nothing to fill, nothing to parse
-        return cells.astype(float), np.zeros(cells.shape, dtype=bool)
+    if kinds <= {float, int} and (numbers := _floats(cells)) is not None:
+        return numbers, np.zeros(cells.shape, dtype=bool)  # nothing to fill, nothing to parse
     missing = np.frompyfunc(blank, 1, 1)(cells).astype(bool)
     if missing.any():  # NaN: "not given" for inputs the catalogue fills
         cells[missing] = np.nan if spec.default is None else spec.default
@@ -769,8 +769,7 @@ def _scenarios(rows: list) -> tuple[pd.DataFrame, np.ndarray]:
                 )
             continue
         name = head.strip().lower() if isinstance(head, str) else head
-        if kinds <= _NUMBERS:
-            column = np.array(values, dtype=float)  # empty cells: NaN, the default
+        if kinds <= _NUMBERS and (column := _floats(values)) is not None:
             empty &= np.isnan(column)
         else:
             column = np.array(values, dtype=object)
@@ -781,6 +780,15 @@ def _scenarios(rows: list) -> tuple[pd.DataFrame, np.ndarray]:
             )
         columns[name] = column
     return pd.DataFrame(columns), empty
+
+
+def _floats(values: list | np.ndarray) -> np.ndarray | None:
+    """Numbers and empty cells (NaN: the default) as floats; None where an integer is
+    beyond a float's range (left as it is, its cell is told so)."""
+    try:
+        return np.asarray(values, dtype=float)
+    except OverflowError:
+        return None
 
 
 def spec_cells(gpu: object, field: object) -> list[list]:
