@@ -680,7 +680,7 @@ def with_twin(tmp_path_factory):
 @pytest.mark.server
 @needs_server
 def test_a_10000_row_scenarios_answer_is_the_call_in_process_encoded_once(with_twin):
-    """Served, SCENARIOS encodes its 190,000 numbers from the array at once (PreEncoded);
+    """Served, SCENARIOS encodes its 270,000 numbers from the array at once (PreEncoded);
     the answer is byte for byte what encoding the lists of the call in-process gives. How
     fast it is against its trivial twin, benchmarks/bench_excel.py measures."""
     import asyncio
@@ -708,6 +708,47 @@ def test_a_10000_row_scenarios_answer_is_the_call_in_process_encoded_once(with_t
         assert isinstance(_excel.scenario_rows([*table, [-1.0, 10.0, 8.1e9, "A100"]]), list)
     finally:
         _excel.PRE_ENCODED.reset(token)
+
+
+@pytest.mark.server
+@needs_server
+@pytest.mark.parametrize("protocol", ["httptools", "h11"])
+def test_an_answer_in_pieces_arrives_whole_through_uvicorn(protocol):
+    """A pre-encoded answer is sent in the pieces it was made in (the 4 MB of rows as a
+    memoryview into orjson's output, not copied into one buffer): through either of
+    uvicorn's HTTP implementations, the client reads one body of the declared length."""
+    import asyncio
+    import threading
+
+    import httpx
+    import uvicorn
+
+    from xlplugin._server_hooks import PiecesResponse
+
+    rows = b"[" + b",".join(b"[%d,0.1]" % i for i in range(100_000)) + b"]"
+    parts = (b'{"result":[["a","b"],', memoryview(rows)[1:], b"}")
+
+    async def app(scope, receive, send):
+        if scope["type"] == "http":
+            await PiecesResponse(parts)(scope, receive, send)
+
+    port = _free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, http=protocol, log_level="error")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        answer = httpx.get(f"http://127.0.0.1:{port}/", timeout=30)
+    finally:
+        server.should_exit = True
+        thread.join(30)
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/json"
+    assert answer.headers["content-length"] == str(len(answer.content))
+    assert answer.content == b"".join(parts)
+    assert answer.json()["result"][100_000] == [99_999, 0.1]
 
 
 # The hooks into xlwings Server, FastAPI and uvicorn: pinned

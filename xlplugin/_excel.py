@@ -710,7 +710,7 @@ PRE_ENCODED = contextvars.ContextVar("xlplugin_pre_encoded", default=False)
 class PreEncoded:
     """A spilled result already encoded as the JSON of its rows of cells.
 
-    A 10,000-row SCENARIOS answer is 190,000 numbers: as Python lists, they cost a list per
+    A 10,000-row SCENARIOS answer is 270,000 numbers: as Python lists, they cost a list per
     row, xlwings' walk over the rows and the encoder's over the floats; encoded from the
     array at once, they cost about a third (benchmarks/bench_excel.py, SCENARIOS over HTTP).
     """
@@ -770,16 +770,20 @@ def _scenarios(rows: list) -> tuple[pd.DataFrame, np.ndarray]:
             continue
         name = head.strip().lower() if isinstance(head, str) else head
         if kinds <= _NUMBERS and (column := _floats(values)) is not None:
-            empty &= np.isnan(column)
+            if empty.any():  # (once a column is full, no row is empty: not tested again)
+                empty &= np.isnan(column)
         else:
             column = np.array(values, dtype=object)
-            empty &= (column == None) | (column == "")  # noqa: E711 (elementwise)
+            if empty.any():
+                empty &= (column == None) | (column == "")  # noqa: E711 (elementwise)
+            # as it is: pandas would scan it to infer a text type the estimate does not use
+            column = pd.Series(column, dtype=object, copy=False)
         if name in columns:
             raise formulas.EstimateError(
                 f"table: got the column {name!r} twice; accepts each input once"
             )
         columns[name] = column
-    return pd.DataFrame(columns), empty
+    return pd.DataFrame(columns, copy=False), empty  # the arrays are new: shared, not copied
 
 
 def _floats(values: list | np.ndarray) -> np.ndarray | None:
