@@ -68,6 +68,7 @@ import argparse
 import asyncio
 import base64
 import functools
+import gc
 import hashlib
 import importlib.util
 import inspect
@@ -651,13 +652,19 @@ def app(
         body_timeout = _setting(os.environ, "XLPLUGIN_BODY_TIMEOUT", BODY_TIMEOUT, _seconds)
     if public_url is None:
         public_url = _setting(os.environ, "XLPLUGIN_PUBLIC_URL", None, _public_url)
-    return _server_hooks.install(
+    served = _server_hooks.install(
         BodyLimit,
         max_bytes=max_body_bytes,
         body_timeout=body_timeout,
         public_url=public_url,
         module=_server_hooks.served_module(),
     )
+    # What is loaded by now (xlwings Server, pandas, the catalogue: about 100,000 objects)
+    # lives as long as the process. Out of the collector's reach, it is not walked again by
+    # each full collection, which took 60 ms and came every few large calls (the rows a
+    # call parses set them off), holding every connection of the worker.
+    gc.freeze()
+    return served
 
 
 def project_files(directory: Path) -> Path:
