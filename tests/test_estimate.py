@@ -165,6 +165,16 @@ def test_output_array_holds_the_tables_outputs(small_chunks):
         formulas.output_array(frame)
 
 
+def test_output_array_in_blocks_of_rows_equals_the_table():
+    """output_array writes its rows 1,024 at a time: 2,500 rows in one chunk are two whole
+    blocks and part of a third."""
+    frame = _mixed_table(2_500)
+    expected = formulas.estimate_table(frame)[[q.name for q in formulas.OUTPUTS]]
+    array = formulas.output_array(frame)
+    assert array.flags.c_contiguous  # as orjson takes it, with no copy
+    np.testing.assert_array_equal(array, expected.to_numpy(dtype=float))
+
+
 def _row(row: pd.Series) -> dict:
     return {k: v for k, v in row.items() if not (isinstance(v, float) and np.isnan(v)) and v != ""}
 
