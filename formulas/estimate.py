@@ -177,9 +177,9 @@ def _output_block(frame: pd.DataFrame, pool: ThreadPoolExecutor | None) -> np.nd
         rows = out[part]
         columns = [np.broadcast_to(result[name], len(rows)) for name in _OUTPUT_NAMES]
         for start in range(0, len(rows), _BLOCK_ROWS):
-            block, end = rows[start : start + _BLOCK_ROWS], start + _BLOCK_ROWS
+            end = start + _BLOCK_ROWS
             for column, values in enumerate(columns):
-                block[:, column] = values[start:end]
+                rows[start:end, column] = values[start:end]
 
     _filled(fill, len(frame), pool, arrays)
     return out

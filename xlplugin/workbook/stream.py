@@ -231,9 +231,9 @@ def _value_cells(head: str, column: int, values: pd.Series, where: str):
     prefix = f"{_N},{column}:"
     if values.dtype.kind == "f":  # numbers and empty cells (NaN): no per-cell type tests
         numbers = values.to_numpy()
-        if np.isinf(numbers).any():
-            value = numbers[np.isinf(numbers)][0]
-            raise ValueError(f"{where}: {value!r} cannot be stored in a workbook")
+        infinite = np.isinf(numbers)
+        if infinite.any():
+            raise ValueError(f"{where}: {numbers[infinite][0]!r} cannot be stored in a workbook")
         given = [(x, repr(x)) for x in numbers.tolist()]
         xml = [head + "/>" if x != x else f"{head}><v>{r}</v></c>" for x, r in given]
         return xml, ["" if x != x else f"{prefix}n{r}\n" for x, r in given]  # x != x: NaN
