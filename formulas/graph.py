@@ -33,6 +33,7 @@ from .vocabulary import INPUT, INPUTS
 __all__ = [
     "ATTENTION_MATMULS",
     "AUDIO_WINDOW_SECONDS",
+    "BLOCK_PARAMS_PER_WIDTH_SQUARED",
     "CONSTANTS",
     "DOMAINS",
     "FRAMES_PER_WINDOW",
@@ -61,6 +62,9 @@ REQUESTS_PER_INFERENCE = 1  # one request per model run in the seed's formula
 TOKENS_PER_MILLION = 1_000_000
 KV_TENSORS = 2  # keys and values
 ATTENTION_MATMULS = 2  # QKᵀ and the weighted sum of values
+# Weights of a transformer block per width²: Q, K, V and output 4 d², a 4× MLP 8 d²
+# (Kaplan et al. 2020, arXiv:2001.08361, section 2.1: 12 × layers × d² parameters)
+BLOCK_PARAMS_PER_WIDTH_SQUARED = 12
 MEAN_OUTPUT_SHARE = 0.5  # a decode step attends to half the output, on average
 TEXT_MAX_BATCH = 256  # vLLM's default max_num_seqs
 IMAGE_MAX_BATCH = 1  # diffusers pipelines: one prompt per call
@@ -102,6 +106,13 @@ CONSTANTS: tuple[Constant, ...] = (
     Constant("kv_tensors", KV_TENSORS, "tensors", "KV-cache tensors (keys, values)", "serving"),
     Constant(
         "attention_matmuls", ATTENTION_MATMULS, "matmuls", "Attention matmuls (QK, AV)", "serving"
+    ),
+    Constant(
+        "block_params_per_width_squared",
+        BLOCK_PARAMS_PER_WIDTH_SQUARED,
+        "parameters/dimension²",
+        "Weights of a transformer block per width²",
+        "Kaplan et al. 2020 (arXiv:2001.08361): attention 4 d², a 4× MLP 8 d²",
     ),
     Constant(
         "mean_output_share",

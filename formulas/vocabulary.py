@@ -335,7 +335,7 @@ INPUTS: tuple[Input, ...] = (
         "name",
         "transformer",
         "Backbone",
-        "transformer (DiT, MMDiT: 2 x params FLOP per token) or unet (FLOP per pixel).",
+        "transformer (DiT, MMDiT: 2 x active params FLOP per token) or unet (FLOP per pixel).",
         "SD3.5 Large is an MMDiT transformer",
         kind="name",
         choices=("transformer", "unet"),
@@ -413,8 +413,10 @@ INPUTS: tuple[Input, ...] = (
         "parameters",
         None,
         "Active parameters",
-        "Parameters each token computes with (mixture of experts); empty: all of params.",
-        "model card (e.g. Mixtral 8x7B: 12.9B of 46.7B)",
+        "Parameters each token computes with (mixture of experts); empty: all of params, "
+        "or in an image transformer 12 × layers × width² (its own modality's weights).",
+        "model card (e.g. Mixtral 8x7B: 12.9B of 46.7B); image transformers: Kaplan et al. "
+        "2020 (12 × layers × d²) and SD3's MMDiT (arXiv:2403.03206: weights per modality)",
         low=1_000,
         low_open=False,
         blank="params",
