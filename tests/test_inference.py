@@ -1,8 +1,10 @@
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from xlplugin.formulas import DoesNotFitError
+from xlplugin.formulas.estimate import steps_table
 
 from xlplugin import formulas
 
@@ -79,3 +81,18 @@ def test_rounding_up_ignores_float_artefacts_as_spreadsheets_do():
     assert roundup(3.0000000000000004) == 3  # LibreOffice: ROUNDUP(3.0000000000000004;0) = 3
     assert roundup(60.09) == 61 and roundup(0.0) == 0
     assert list(roundup(np.array([2.5, 1e-20, 7.0]))) == [3, 1, 7]
+
+
+def test_an_image_transformer_computes_with_one_modality_s_weights():
+    """SD3.5 Large's tokens go through 12 × 38 layers × 2,432² = 2.7 B of its 8.1 B
+    parameters (MMDiT: a set of weights per modality); never more than params, a given
+    active_params wins, and a language model's tokens use all of params."""
+    frame = pd.DataFrame(
+        {
+            "modality": ["image", "image", "image", "text"],
+            "active_params": [np.nan, np.nan, 5e9, np.nan],
+            "params": [8.1e9, 1e9, 8.1e9, 8.1e9],
+        }
+    )
+    used = steps_table(frame)["active_params_used"].tolist()
+    assert used == [12 * 38 * 2432**2, 1e9, 5e9, 8.1e9]
