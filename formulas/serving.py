@@ -266,8 +266,9 @@ def step_flops(
     weights (a U-Net: its published FLOP per pixel); text and speech: one token through
     the active weights and its attention over the context."""
     attention = ATTENTION_MATMULS * flops_per_param * layers * attention_width
-    transformer = flops_per_param * active_params_used * prefill_tokens
-    transformer = transformer + attention * prefill_tokens**2
+    transformer = (
+        flops_per_param * active_params_used * prefill_tokens + attention * prefill_tokens**2
+    )
     per_pass = pick(unet_backbone, unet_flops_per_pixel * image_width * image_height, transformer)
     token = flops_per_param * active_params_used + attention * context_tokens
     return pick(image_model, guidance_passes * per_pass, token)
