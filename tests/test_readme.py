@@ -37,3 +37,18 @@ def test_the_scenarios_header_row_is_the_sheets():
 
     assert f"the header is sheet row {SCENARIOS_HEADER} " in README
     assert f'sheet_name="Scenarios", header={SCENARIOS_HEADER - 1})' in README
+
+
+def test_the_cells_the_docs_show_give_what_they_say():
+    """The README's and xlwings Lite's example cells, called as Excel calls them."""
+    from xlplugin import functions
+    from xlplugin.lite import main as lite
+
+    call = '(100000000, 10, "8.1B", "A100")'
+    seed = (100000000, 10, "8.1B", "A100")
+    roofline, napkin = functions.gpu_count(*seed), functions.flops_gpu_count(*seed)
+    shown = f"=GPU_COUNT{call}    → {roofline[0][0]} (the roofline; the seed's formula: "
+    assert shown + f"{napkin[0][0]})" in README
+    docs = " ".join(lite.__doc__.split())
+    assert f"=GPU_COUNT{call} in a cell: {roofline[0][0]:,} GPUs" in docs
+    assert f"=FLOPS_GPU_COUNT{call} gives the seed's own napkin figure, {napkin[0][0]}." in docs
