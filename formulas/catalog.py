@@ -157,6 +157,7 @@ PRESET_INPUTS = (
     "response_bytes",
     "stored_bytes_per_request",
     "active_params",
+    "text_encoder_params",
     "layers",
     "attention_heads",
     "kv_heads",

@@ -21,6 +21,7 @@ __all__ = [
     "flops_inference_seconds",
     "gpu_count",
     "gpus_per_replica",
+    "held_weights_bytes",
     "inference_seconds",
     "qps_per_gpu",
     "weights_gpus_per_replica",
@@ -72,13 +73,24 @@ def qps_per_gpu(inference_seconds):
 
 
 @quantity(
+    "B",
+    "Weights in GPU memory",
+    excel="IF({image_model},{params}+{text_encoder_params},{params})*{bytes_per_param_used}",
+)
+def held_weights_bytes(image_model, params, text_encoder_params, bytes_per_param_used):
+    """The weights a replica keeps in GPU memory: the model's and, in an image pipeline,
+    its text encoders' (run once a request, but loaded beside the backbone)."""
+    return pick(image_model, params + text_encoder_params, params) * bytes_per_param_used
+
+
+@quantity(
     "GPUs",
     "GPUs to hold the weights",
-    excel="IF(ISNUMBER({gpu_memory_bytes_used}),ROUNDUP({model_size_bytes}"
+    excel="IF(ISNUMBER({gpu_memory_bytes_used}),ROUNDUP({held_weights_bytes}"
     "/({gpu_memory_bytes_used}*{usable_memory_fraction}),0),{gpus_if_memory_unknown})",
 )
 def weights_gpus_per_replica(
-    model_size_bytes,
+    held_weights_bytes,
     gpu_memory_bytes_used,
     usable_memory_fraction,
     max_gpus_per_replica,
@@ -87,13 +99,15 @@ def weights_gpus_per_replica(
 ):
     """GPUs needed to hold the weights in usable memory."""
     # Unknown memory (a GPU given as FLOP/s, NaN) counts as one GPU.
-    need = given(roundup(model_size_bytes / (gpu_memory_bytes_used * usable_memory_fraction)), 1.0)
+    need = given(
+        roundup(held_weights_bytes / (gpu_memory_bytes_used * usable_memory_fraction)), 1.0
+    )
     bad = need > max_gpus_per_replica
     if bad is True or (bad is not False and np.any(bad)):
         bad = np.logical_and(bad, np.isfinite(need))  # infinity: an overflow, named later
     if bad is True or (bad is not False and np.any(bad)):
         row, (n, most, p, w, g) = first(
-            bad, need, max_gpus_per_replica, params, model_size_bytes, gpu
+            bad, need, max_gpus_per_replica, params, held_weights_bytes, gpu
         )
         raise DoesNotFitError(
             "params",

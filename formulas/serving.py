@@ -392,7 +392,7 @@ def _fmin(a: float, b: float) -> float:
     excel="MIN({max_batch_used},"
     "IF(AND(ISNUMBER({gpu_memory_bytes_used}),{sequence_bytes}),"
     "ROUNDDOWN(({gpus_per_replica}*{gpu_memory_bytes_used}*{usable_memory_fraction}"
-    "-{model_size_bytes})/{sequence_bytes},0),{max_batch_used}),"
+    "-{held_weights_bytes})/{sequence_bytes},0),{max_batch_used}),"
     "IF(ISNUMBER({step_seconds_allowed}),ROUNDDOWN(MIN({step_seconds_allowed}*{replica_flops}"
     "/{step_flops},IF(AND(ISNUMBER({replica_bandwidth}),{step_bytes}),"
     "({step_seconds_allowed}*{replica_bandwidth}-{model_size_bytes})/{step_bytes},"
@@ -403,6 +403,7 @@ def concurrency_limit(
     gpus_per_replica,
     gpu_memory_bytes_used,
     usable_memory_fraction,
+    held_weights_bytes,
     model_size_bytes,
     sequence_bytes,
     step_seconds_allowed,
@@ -412,12 +413,13 @@ def concurrency_limit(
     step_bytes,
 ):
     """Requests a replica may run side by side: max_batch, what memory left by the weights
-    holds of their KV caches, and what the latency targets allow (may be below one)."""
+    holds of their KV caches, and what the latency targets allow (may be below one); a step
+    reads the model's weights (model_size_bytes), not an image pipeline's text encoders."""
     # Where a limit does not apply (no KV cache, unknown memory or bandwidth, no target)
     # it is max_batch; the divisions there are made harmless first.
     kept = (gpu_memory_bytes_used == gpu_memory_bytes_used) & (sequence_bytes > 0)
     free = gpus_per_replica * pick(kept, gpu_memory_bytes_used, 0.0) * usable_memory_fraction
-    memory = _rounddown((free - model_size_bytes) / pick(kept, sequence_bytes, 1.0))
+    memory = _rounddown((free - held_weights_bytes) / pick(kept, sequence_bytes, 1.0))
     by_memory = pick(kept, memory, max_batch_used)
     timed = step_seconds_allowed == step_seconds_allowed
     allowed = pick(timed, step_seconds_allowed, 0.0)

@@ -422,6 +422,17 @@ INPUTS: tuple[Input, ...] = (
         blank="params",
     ),
     Input(
+        "text_encoder_params",
+        "parameters",
+        5_580_620_800,
+        "Text-encoder parameters",
+        "Parameters of the text encoders an image pipeline keeps in GPU memory beside its "
+        "backbone (held, not run at each step); not used by text and speech models.",
+        "SD3.5 Large: CLIP-L 123,650,304 + CLIP-G 694,659,840 + T5-XXL encoder "
+        "4,762,310,656 (its text_encoder, _2, _3 config.json; our arithmetic)",
+        low_open=False,
+    ),
+    Input(
         "kv_precision",
         "name",
         None,

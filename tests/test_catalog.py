@@ -93,6 +93,30 @@ def test_precisions_and_models():
     assert catalog.models()["source"].str.startswith("http").all()
 
 
+def test_image_presets_carry_their_text_encoders_and_the_seed_default_is_sd35_large_s():
+    from xlplugin.formulas.vocabulary import INPUT
+
+    models = catalog.models()
+    image = models["modality"] == "image"
+    assert models.loc[image, "text_encoder_params"].gt(0).all()
+    assert models.loc[~image, "text_encoder_params"].isna().all()  # not used by them
+    default = INPUT["text_encoder_params"].default
+    assert formulas.model_preset("SD3.5-Large")["text_encoder_params"] == default
+    # Each row's note shows its sum, part by part, so that a reader can check it.
+    for name, row in models[image].iterrows():
+        shown = re.search(r"text_encoder_params ([\d,]+) = ([^(]+)\(", row["notes"])
+        parts = re.findall(r"([\d,]{9,})", shown[2])
+        assert float(shown[1].replace(",", "")) == row["text_encoder_params"], name
+        assert sum(int(p.replace(",", "")) for p in parts) == row["text_encoder_params"], name
+    # FLUX.1-dev's 12 B transformer and 4.9 B of CLIP-L and T5-XXL, 33.8 GB in BF16, fit in
+    # one A100 40 GB (36 GB usable), near its limit: with 84 % usable instead of 90 %, not.
+    flux = formulas.model_preset("FLUX.1-dev")
+    pipeline = {k: flux[k] for k in ("params", "precision", "modality", "text_encoder_params")}
+    assert flux["precision"] == "BF16" and flux["text_encoder_params"] == 4_885_371_136
+    assert formulas.gpus_per_replica(**pipeline, gpu="A100") == 1
+    assert formulas.gpus_per_replica(**pipeline, gpu="A100", usable_memory_fraction=0.84) == 2
+
+
 def test_canonical_names():
     assert catalog.canonical_gpu("a100 40gb") == "A100"
     assert catalog.canonical_gpu("Trillium") == "TPU-v6e"

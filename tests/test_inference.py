@@ -43,15 +43,34 @@ def test_fp8_uses_the_fp8_tensor_rate_where_the_gpu_has_one():
 
 
 def test_gpus_per_replica_from_memory():
-    # 70B at FP16 = 140 GB; A100 40 GB x 0.9 usable = 36 GB -> 4 GPUs.
-    assert formulas.gpus_per_replica(70e9, "A100") == math.ceil(140e9 / 36e9)
-    assert formulas.gpus_per_replica(70e9, "H200") == 2
-    assert formulas.gpus_per_replica(70e9, "H200", "FP8") == 1
-    assert formulas.gpus_per_replica(70e9, 1e15) == 1  # no memory known for a bare FLOP/s
+    # A 70B language model at FP16 = 140 GB; A100 40 GB x 0.9 usable = 36 GB -> 4 GPUs.
+    text = {"modality": "text"}
+    assert formulas.gpus_per_replica(70e9, "A100", **text) == math.ceil(140e9 / 36e9)
+    assert formulas.gpus_per_replica(70e9, "H200", **text) == 2
+    assert formulas.gpus_per_replica(70e9, "H200", "FP8", **text) == 1
+    assert formulas.gpus_per_replica(70e9, 1e15, **text) == 1  # no memory known for a FLOP/s
+
+
+def test_an_image_pipeline_holds_its_text_encoders_beside_its_backbone():
+    # SD3.5 Large: 8.1 B backbone + 5.58 B of CLIP-L, CLIP-G and T5-XXL, at 2 B each, is
+    # 27.4 GB: one A100 40 GB (36 GB usable) holds it; an L4 (24 GB, 21.6 usable) does not.
+    held = (8.1e9 + 5_580_620_800) * 2
+    assert formulas.gpus_per_replica(8.1e9, "A100") == 1
+    assert formulas.gpus_per_replica(8.1e9, "L4") == math.ceil(held / (24e9 * 0.9)) == 2
+    with pytest.raises(DoesNotFitError, match=r"fits in 1 GPUs: 27\.36 GB of weights need 2 x L4"):
+        formulas.gpus_per_replica(8.1e9, "L4", max_gpus_per_replica=1)
+    # The backbone alone would fit: the encoders are what needs the second GPU.
+    assert formulas.gpus_per_replica(8.1e9, "L4", text_encoder_params=0) == 1
+    # A language model has no text encoders: whatever the input says, only params count.
+    assert formulas.gpus_per_replica(8.1e9, "L4", modality="text") == 1
+    # Held, not run at each step: the time per image does not change.
+    assert formulas.inference_seconds(8.1e9, "A100", text_encoder_params=0) == (
+        formulas.inference_seconds(8.1e9, "A100")
+    )
 
 
 def test_gpu_count_in_whole_replicas():
-    count = formulas.gpu_count(1e6, 10, 70e9, "A100", steps=500)
+    count = formulas.gpu_count(1e6, 10, 70e9, "A100", steps=500, modality="text")
     assert count % 4 == 0 and count >= 4
 
 
@@ -71,8 +90,8 @@ def test_model_that_fits_on_no_gpu():
         r"that fits in 8 GPUs: 2,000 GB of weights need "
         r"56 x A100",
     ):
-        formulas.gpus_per_replica(1e12, "A100")
-    assert formulas.gpus_per_replica(1e12, "A100", max_gpus_per_replica=64) == 56
+        formulas.gpus_per_replica(1e12, "A100", modality="text")
+    assert formulas.gpus_per_replica(1e12, "A100", modality="text", max_gpus_per_replica=64) == 56
 
 
 def test_rounding_up_ignores_float_artefacts_as_spreadsheets_do():

@@ -8,6 +8,7 @@ import pandas as pd
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from xlplugin.formulas import catalog
@@ -61,6 +62,7 @@ _UNITS = {
     "response_bytes": "B/request",
     "stored_bytes_per_request": "B/request",
     "active_params": "parameters",
+    "text_encoder_params": "parameters",
     "audio_seconds": "s",
     "unet_flops_per_pixel": "FLOP/pixel/step",
 }
@@ -101,8 +103,9 @@ _ORDER = {
         "response_bytes",
         "stored_bytes_per_request",
         "active_params",
-        "as_of",
+        "text_encoder_params",
         "aliases",
+        "as_of",
     ),
     "architectures": (
         "name",
@@ -171,6 +174,8 @@ def write_catalog(wb, ws, layout: Layout) -> None:
         frame = frame[_ordered(key, list(frame.columns))]
         header, last = layout.catalog_rows[key]
         name, note = _TITLES[key]
+        if key == "architectures":  # a page of its own, not the foot of the models' last
+            ws.row_breaks.append(Break(id=header - 3))
         shown = _SHORT.get(name, name)  # short: the name column repeats on every page
         ws.cell(header - 2, 1, shown).style = "Headline 3"
         ws.cell(header - 2, 2, note).style = "Explanatory Text"

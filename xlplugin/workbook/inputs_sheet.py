@@ -6,6 +6,7 @@ from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.pagebreak import Break
 
 from xlplugin.formulas import catalog
 from xlplugin.formulas.vocabulary import INPUTS, PROJECTION_INPUTS, Input
@@ -86,6 +87,7 @@ def write_inputs(wb, ws, layout: Layout) -> None:
     styles.section(
         ws, layout.constants_section, "Constants used by the formulas (fixed)", len(COLUMNS)
     )
+    ws.row_breaks.append(Break(id=layout.constants_section - 1))  # the constants print whole
     for c in CONSTANTS:
         row = layout.input_row[c.name]
         _describe(ws, row, c.label, c.value, c.unit, c.name, c.source)
