@@ -78,9 +78,9 @@ def _person(name: str, value: float) -> str:
         return text + (f"/{per}" if per and base == "B" else "")
     if base == "USD":
         return formulas.format_quantity(value, "USD") + (f" /{per}" if per else "")
-    if unit == "GPUs":
-        return f"{value:,.0f} GPU" + ("" if value == 1 else "s")
     if float(value).is_integer():
+        if value == 1 and "/" not in unit and unit.endswith("s"):
+            unit = unit[:-1]  # "1 GPU", "1 request"
         return f"{value:,.0f} {unit}"
     return f"{value:,.2f} {unit}" if abs(value) >= 100 else f"{value:.4g} {unit}"
 
