@@ -114,6 +114,13 @@ def test_booleans_show_true_and_false(book):
         if isinstance(cell.value, str) and cell.value.startswith("="):
             assert cell.number_format == BOOLEAN, cell.coordinate
     assert number_format("") == BOOLEAN  # inputs_valid and ok on Scenarios
+    # A step whose unit is TRUE/FALSE: LibreOffice shows an uncalculated one as 1 or 0.
+    estimate = book["Estimate"]
+    logical = [
+        r for r in range(1, estimate.max_row + 1) if estimate.cell(r, 3).value == "TRUE/FALSE"
+    ]
+    assert len(logical) >= 3
+    assert {estimate.cell(r, 2).number_format for r in logical} == {FLAG_FORMAT}
 
 
 def test_every_sheet_shows_the_master_flag_readably(book):
@@ -258,5 +265,7 @@ def test_every_page_prints_with_content(built, tmp_path):
     for shown in ("450.00 PB", "1.25 PB/day", "16.20 GB", "92.6 Gbit/s", "185.2 Mbit/s"):
         assert shown in text, shown
     assert "$11.97M" in text and "0.00519 s" in text
+    # The Estimate's logical steps as Excel shows them, not as 1 and 0.
+    assert "Image model TRUE TRUE/FALSE" in text and "Speech model FALSE TRUE/FALSE" in text
     assert "450,001,016" not in text and "###" not in text
     assert "Err:" not in text and "#NAME?" not in text and "#VALUE!" not in text

@@ -70,7 +70,7 @@ LEGEND = (
     ("Note", "Note: a published or reference figure, or a bound"),
 )
 FLAG_LABEL = "All checks pass"
-BOOLEAN = "General"  # TRUE/FALSE as they are (a number format would show 1 and 0)
+BOOLEAN = "General"  # logical checks as they are (a numeric format would show 1 and 0)
 # The master flag on each sheet's title row: a number, 1 or 0, shown TRUE or FALSE. As a
 # logical value under its colour rules, LibreOffice 7.4 aborts printing or exporting the
 # sheet to PDF when it opens the file without recalculating (its default for xlsx).
@@ -93,7 +93,7 @@ _BYTES_LARGE = ((3, "GB"), (4, "TB"), (5, "PB"))
 _BYTES_SMALL = ((1, "kB"), (2, "MB"), (3, "GB"))
 _FORMATS = {
     "": BOOLEAN,
-    "TRUE/FALSE": BOOLEAN,
+    "TRUE/FALSE": FLAG_FORMAT,  # 1/0 read TRUE/FALSE where a reader has not calculated
     "name": "General",
     "text": "General",
     "fraction": "0.0%",
