@@ -52,3 +52,11 @@ def test_the_cells_the_docs_show_give_what_they_say():
     docs = " ".join(lite.__doc__.split())
     assert f"=GPU_COUNT{call} in a cell: {roofline[0][0]:,} GPUs" in docs
     assert f"=FLOPS_GPU_COUNT{call} gives the seed's own napkin figure, {napkin[0][0]}." in docs
+
+
+def test_the_sheets_table_names_every_sheet_in_order():
+    from xlplugin.workbook.layout import SHEETS
+
+    table = README.split("Sheets, in reading order:")[1].split("\n\n")[1]
+    rows = re.findall(r"^\| (\w+) \| ", table, re.M)
+    assert rows[1:] == list(SHEETS)  # after the table's own header row

@@ -116,8 +116,9 @@ PROJECTION_EXTRA = (
 )
 # Checks sheet
 CHECKS_HEADER = 5
-# Sensitivity: the inputs swung low and high (vocabulary order; the sheet sorts them), the
-# Inputs sheet's share they swing by when their low or high is empty, and its default.
+# Sensitivity: the inputs swung low and high (the sheet sorts them; the efficiencies are the
+# roofline's fitted figures, utilization the seed's formula's), the Inputs sheet's share they
+# swing by when their low or high is empty, and its default.
 SWUNG = (
     "dau",
     "requests_per_user",
@@ -126,6 +127,8 @@ SWUNG = (
     "utilization",
     "peak_factor",
     "headroom",
+    "compute_efficiency",
+    "memory_bandwidth_efficiency",
     "gpu_hourly_usd",
     "storage_usd_per_gb_month",
     "egress_usd_per_gb",

@@ -219,7 +219,7 @@ def write_sensitivity(wb, ws, layout: Layout) -> None:
             cell = ws.cell(row, layout.sorted_column[column], formula)
             cell.style = "Calculation"
             cell.number_format = _sorted_format(column)
-    styles.widths(ws, (26, 26, 17, 17, 17, 17, 17, 17, 12, 12, 9))
+    styles.widths(ws, (26, 30, 17, 17, 17, 17, 17, 17, 12, 12, 9))
     ws.row_dimensions[SENSITIVITY_HEADER].height = 45
     ws.row_dimensions[layout.sorted_header].height = 30
     styles.wrap_subtitle(ws, len(layout.sensitivity_column))
