@@ -187,7 +187,10 @@ def write_sensitivity(wb, ws, layout: Layout) -> None:
         "Each input at its low and high value, every other input as the Estimate uses it: "
         "total cost per month and GPUs, then the inputs sorted by their effect on cost. Low "
         "and high values: Inputs columns J and K; empty, the value in use minus or plus the "
-        "Sensitivity swing (Inputs), within the input's bounds.",
+        "Sensitivity swing (Inputs), within the input's bounds. An input the model in use "
+        "does not read moves nothing: utilization is the seed's FLOPs formula's, the "
+        "efficiencies are the roofline's, and an image transformer's work follows its layers "
+        "and width, not its parameter count.",
     )
     styles.master_flag(ws, FLAG_COLUMN["Sensitivity"])
     for row, label, ref, unit in (
