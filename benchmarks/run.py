@@ -1,7 +1,7 @@
 """Run every benchmark and print one table.
 
-    python benchmarks/run.py            # the full run (about 3 minutes on 2 cores)
-    python benchmarks/run.py --quick    # a short run (about 1.5 minutes)
+    python benchmarks/run.py            # the full run (about 18 minutes on 2 cores)
+    python benchmarks/run.py --quick    # a short run (about 5 minutes)
 
 Each row: what was measured, its size, the median, 95th percentile and range over the runs,
 the peak resident memory of a fresh process doing it (where it matters), the baseline
