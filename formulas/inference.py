@@ -96,7 +96,6 @@ def weights_gpus_per_replica(
     max_gpus_per_replica,
     params,
     gpu,
-    model_size_bytes,
 ):
     """GPUs needed to hold the weights in usable memory."""
     # Unknown memory (a GPU given as FLOP/s, NaN) counts as one GPU.
@@ -107,15 +106,14 @@ def weights_gpus_per_replica(
     if bad is True or (bad is not False and np.any(bad)):
         bad = np.logical_and(bad, np.isfinite(need))  # infinity: an overflow, named later
     if bad is True or (bad is not False and np.any(bad)):
-        row, (n, most, p, w, g, m) = first(
-            bad, need, max_gpus_per_replica, params, held_weights_bytes, gpu, model_size_bytes
+        row, (n, most, p, w, g) = first(
+            bad, need, max_gpus_per_replica, params, held_weights_bytes, gpu
         )
-        encoders = f" ({m / 1e9:,.4g} GB and its text encoders)" if w > m else ""
         raise DoesNotFitError(
             "params",
             p,
-            f"a model that fits in {int(most)} GPUs: {w / 1e9:,.4g} GB of weights{encoders} "
-            f"need {int(n)} x {g} (choose a larger GPU, a smaller precision or raise "
+            f"a model that fits in {int(most)} GPUs: {w / 1e9:,.4g} GB of weights need "
+            f"{int(n)} x {g} (choose a larger GPU, a smaller precision or raise "
             "max_gpus_per_replica)",
             row,
         )
