@@ -99,6 +99,12 @@ def _comparable(message: str) -> str:
     return re.sub(r"GPUs: [\d.e+]+ GB of weights", "GPUs: N GB of weights", message)
 
 
+def _weights_gb(message: str) -> str | None:
+    """The GB figure of a model that does not fit, as written (None if there is none)."""
+    found = re.search(r"GPUs: ([\d.e+,]+) GB of weights", message)
+    return found[1] if found else None
+
+
 def _write(ws, row: int, value, name: str = "", layout: Layout | None = None) -> None:
     """``value`` typed in column B of ``row`` (the Inputs sheet's value column), or in the
     column of input ``name`` on the Scenarios sheet."""
@@ -175,6 +181,8 @@ def test_case_on_the_workbook(case, recalculated):
     ]
     assert failing and failing[0][1] == message, failing
     assert _comparable(message) == _comparable(expected), (message, expected)
+    if _weights_gb(expected) is not None:  # the same weights, to formulas' 4 digits
+        assert f"{float(_weights_gb(message)):,.4g}" == _weights_gb(expected), message
     if isinstance(case.expect, str) and not case.expect.startswith(("request body:",)):
         assert _comparable(message).startswith(_comparable(case.expected("workbook")))
     for name, got in outputs.items():

@@ -169,7 +169,7 @@ def _inline(step: str, refs: dict[str, str]) -> str:
 
 def _fits(layout: Layout, e: dict[str, str]) -> Check:
     need = _inline("gpus_per_replica", e)
-    weights = _inline("model_size_bytes", e)
+    weights = _inline("held_weights_bytes", e)
     params = _inputs_cell(layout, INPUT["params"], NAME_COLUMN)
     message = (
         f'{params}&": got "&{e["params"]}&"; accepts a model that fits in "'
