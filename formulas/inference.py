@@ -9,14 +9,17 @@ either.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ._arrays import at_least_one, first, given, roundup
 from .errors import DoesNotFitError, InvalidInputError
 from .graph import REQUESTS_PER_INFERENCE, quantity
-from .serving import _max, pick
+from .serving import _max, _min, pick
 
 __all__ = [
+    "batch_gpus_per_replica",
     "flops_gpu_count",
     "flops_inference_seconds",
     "gpu_count",
@@ -122,19 +125,61 @@ def weights_gpus_per_replica(
 
 @quantity(
     "GPUs",
+    "GPUs to hold the weights and a full batch",
+    excel="IF(AND(ISNUMBER({gpu_memory_bytes_used}),{sequence_bytes}),MIN({max_gpus_per_replica},"
+    "ROUNDUP(({held_weights_bytes}+{max_batch_used}*{sequence_bytes})"
+    "/({gpu_memory_bytes_used}*{usable_memory_fraction}),0)),{gpus_if_memory_unknown})",
+)
+def batch_gpus_per_replica(
+    held_weights_bytes,
+    max_batch_used,
+    sequence_bytes,
+    gpu_memory_bytes_used,
+    usable_memory_fraction,
+    max_gpus_per_replica,
+):
+    """GPUs whose usable memory holds the weights and the KV caches of max_batch requests,
+    at most max_gpus_per_replica: where the KV caches would crowd the batch out of fewer
+    GPUs, spreading the replica wider buys more requests per GPU (a 70B model on 40 GB GPUs:
+    8 requests in flight on 4 GPUs, 256 on 8). No KV cache or unknown memory: one."""
+    # Unknown memory (a GPU given as FLOP/s, NaN) or no KV cache (images) counts as one GPU.
+    kept = (gpu_memory_bytes_used == gpu_memory_bytes_used) & (sequence_bytes > 0)
+    held = held_weights_bytes + max_batch_used * sequence_bytes
+    usable = pick(kept, gpu_memory_bytes_used, 1.0) * usable_memory_fraction
+    return pick(kept, _min(max_gpus_per_replica, roundup(held / usable)), 1.0)
+
+
+@quantity(
+    "GPUs",
     "GPUs per replica",
     section="Inference",
-    excel="MAX({tensor_parallel},{weights_gpus_per_replica})",
+    excel="IF(ISNUMBER({tensor_parallel}),MAX({tensor_parallel},{weights_gpus_per_replica}),"
+    "IF({flops_model},{weights_gpus_per_replica},"
+    "MAX({weights_gpus_per_replica},{batch_gpus_per_replica})))",
 )
-def gpus_per_replica(tensor_parallel, weights_gpus_per_replica, max_gpus_per_replica):
-    """GPUs one replica spans: tensor_parallel, or more if the weights need them."""
+def gpus_per_replica(
+    tensor_parallel,
+    weights_gpus_per_replica,
+    batch_gpus_per_replica,
+    flops_model,
+    max_gpus_per_replica,
+):
+    """GPUs one replica spans: tensor_parallel, at least the weights' need; empty, the
+    weights' and a full batch's need (the weights alone under the FLOPs formula)."""
+    tensor_parallel = given(tensor_parallel, math.nan)  # empty: None in one cell, NaN in a table
     bad = tensor_parallel > max_gpus_per_replica
     if bad is True or (bad is not False and np.any(bad)):
         row, (tp, most) = first(bad, tensor_parallel, max_gpus_per_replica)
         raise InvalidInputError(
             "tensor_parallel", tp, f"a whole number in [1, {int(most)}] (max_gpus_per_replica)", row
         )
-    return _max(tensor_parallel, weights_gpus_per_replica)
+    sized = pick(
+        flops_model,
+        weights_gpus_per_replica,
+        _max(weights_gpus_per_replica, batch_gpus_per_replica),
+    )
+    chosen = tensor_parallel == tensor_parallel  # NaN (empty): sized as above
+    return pick(chosen, _max(given(tensor_parallel, 1.0), weights_gpus_per_replica), sized)
 
 
 # Spreadsheets get x + x × f for x × (1 + f), as for storage per day.

@@ -442,7 +442,7 @@ def _rounddown(x):
     section="Serving",
     excel="MAX({requests_per_inference},{concurrency_limit})",
 )
-def max_concurrency_per_replica(concurrency_limit, flops_model, tensor_parallel):
+def max_concurrency_per_replica(concurrency_limit, flops_model, gpus_per_replica):
     """Requests one replica runs side by side (at least one): max_batch, the KV caches its
     memory holds and what the latency targets allow."""
     if type(concurrency_limit) is float:  # one cell
@@ -452,7 +452,7 @@ def max_concurrency_per_replica(concurrency_limit, flops_model, tensor_parallel)
     else:
         short = np.logical_and(np.logical_not(flops_model), concurrency_limit < 1)
     if np.any(short):
-        row, (tp,) = first(short, tensor_parallel)
+        row, (tp,) = first(short, gpus_per_replica)
         raise DoesNotFitError(
             "tensor_parallel",
             tp,

@@ -44,11 +44,65 @@ def test_fp8_uses_the_fp8_tensor_rate_where_the_gpu_has_one():
 
 def test_gpus_per_replica_from_memory():
     # A 70B language model at FP16 = 140 GB; A100 40 GB x 0.9 usable = 36 GB -> 4 GPUs.
-    text = {"modality": "text"}
+    text = {"modality": "text", "tensor_parallel": 1}
     assert formulas.gpus_per_replica(70e9, "A100", **text) == math.ceil(140e9 / 36e9)
     assert formulas.gpus_per_replica(70e9, "H200", **text) == 2
     assert formulas.gpus_per_replica(70e9, "H200", "FP8", **text) == 1
     assert formulas.gpus_per_replica(70e9, 1e15, **text) == 1  # no memory known for a FLOP/s
+    assert formulas.gpus_per_replica(70e9, "A100", **{**text, "tensor_parallel": 6}) == 6
+
+
+def test_an_empty_tensor_parallel_sizes_the_replica_for_a_full_batch():
+    # 140 GB of weights and 256 requests' KV caches (each its 1,000 tokens) in 36 GB GPUs.
+    text = {"modality": "text", "input_tokens": 500, "output_tokens": 500}
+    per_request = formulas.kv_cache_bytes_per_token(modality="text") * 1000
+    need = math.ceil((140e9 + 256 * per_request) / 36e9)
+    assert 4 < need <= 8
+    assert formulas.gpus_per_replica(70e9, "A100", **text) == need
+    assert formulas.gpus_per_replica(70e9, "A100", max_batch=8, **text) == 4  # weights rule
+    # At most max_gpus_per_replica; the weights alone still decide beyond it.
+    assert formulas.gpus_per_replica(70e9, "A100", max_gpus_per_replica=5, **text) == 5
+    # The seed's FLOPs formula has no batch: the weights alone.
+    assert formulas.gpus_per_replica(70e9, "A100", inference_model="flops", **text) == 4
+    # An image model keeps no KV cache: the weights (and its text encoders) alone.
+    assert formulas.gpus_per_replica(8.1e9, "A100") == 1
+
+
+LANGUAGE_MODELS = (
+    "Llama-3.1-8B",
+    "Llama-3.1-70B",
+    "Llama-3.1-405B",
+    "Llama-3.2-1B",
+    "Llama-3.2-3B",
+    "Mixtral-8x7B",
+)
+
+
+def test_the_sized_replica_needs_about_the_fewest_gpus():
+    """Over every catalogue language and speech model on every GPU it fits, the empty
+    tensor_parallel needs at most 11 % more GPUs than the best of 1 to 8 GPUs per replica
+    (the cost of parallel_efficiency, 0.9, where one GPU would have done), and far fewer
+    than the fewest GPUs that hold the weights (Llama 3.1 70B on TPU v6e: 15x)."""
+    checked, worst, gain = 0, 1.0, 1.0
+    for model in (*LANGUAGE_MODELS, "Whisper-large-v3"):
+        preset = formulas.model_preset(model)
+        for gpu in formulas.gpu_names():
+            counts = {}
+            for tp in (None, *range(1, 9)):
+                try:
+                    estimate = formulas.estimate(**preset, gpu=gpu, tensor_parallel=tp)
+                    counts[tp] = estimate["gpu_count"]
+                except formulas.EstimateError:
+                    pass
+            if None not in counts:
+                continue
+            checked += 1
+            best = min(v for k, v in counts.items() if k is not None)
+            worst = max(worst, counts[None] / best)
+            gain = max(gain, counts.get(1, 0) / counts[None])
+    assert checked > 100
+    assert worst <= 1.11
+    assert gain > 15
 
 
 def test_an_image_pipeline_holds_its_text_encoders_beside_its_backbone():
@@ -62,7 +116,7 @@ def test_an_image_pipeline_holds_its_text_encoders_beside_its_backbone():
     # The backbone alone would fit: the encoders are what needs the second GPU.
     assert formulas.gpus_per_replica(8.1e9, "L4", text_encoder_params=0) == 1
     # A language model has no text encoders: whatever the input says, only params count.
-    assert formulas.gpus_per_replica(8.1e9, "L4", modality="text") == 1
+    assert formulas.gpus_per_replica(8.1e9, "L4", modality="text", tensor_parallel=1) == 1
     # Held, not run at each step: the time per image does not change.
     assert formulas.inference_seconds(8.1e9, "A100", text_encoder_params=0) == (
         formulas.inference_seconds(8.1e9, "A100")
@@ -71,7 +125,8 @@ def test_an_image_pipeline_holds_its_text_encoders_beside_its_backbone():
 
 def test_gpu_count_in_whole_replicas():
     count = formulas.gpu_count(1e6, 10, 70e9, "A100", steps=500, modality="text")
-    assert count % 4 == 0 and count >= 4
+    per_replica = formulas.gpus_per_replica(70e9, "A100", modality="text")
+    assert per_replica == 7 and count % 7 == 0 and count >= 7
 
 
 def test_peak_and_headroom_raise_the_count():
@@ -91,7 +146,12 @@ def test_model_that_fits_on_no_gpu():
         r"56 x A100",
     ):
         formulas.gpus_per_replica(1e12, "A100", modality="text")
-    assert formulas.gpus_per_replica(1e12, "A100", modality="text", max_gpus_per_replica=64) == 56
+    assert (
+        formulas.gpus_per_replica(
+            1e12, "A100", modality="text", max_gpus_per_replica=64, tensor_parallel=1
+        )
+        == 56
+    )
 
 
 def test_rounding_up_ignores_float_artefacts_as_spreadsheets_do():

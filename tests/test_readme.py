@@ -60,3 +60,25 @@ def test_the_sheets_table_names_every_sheet_in_order():
     table = README.split("Sheets, in reading order:")[1].split("\n\n")[1]
     rows = re.findall(r"^\| (\w+) \| ", table, re.M)
     assert rows[1:] == list(SHEETS)  # after the table's own header row
+
+
+def test_the_replica_sizing_example_is_current():
+    from xlplugin import formulas
+
+    llama = formulas.model_preset("Llama-3.1-70B")
+    sized = formulas.estimate(**llama, gpu="A100")
+    fewest = formulas.estimate(**llama, gpu="A100", tensor_parallel=1)
+    text = " ".join(README.split())
+    assert (
+        f"fits in {fewest['gpus_per_replica']:.0f} GPUs, where "
+        f"{fewest['max_concurrency_per_replica']:.0f} requests fit"
+    ) in text
+    assert (
+        f"spans {sized['gpus_per_replica']:.0f} GPUs and runs "
+        f"{sized['max_concurrency_per_replica']:.0f} requests side by side"
+    ) in text
+    assert (
+        f"need {sized['gpu_count']:,.0f} GPUs instead of {fewest['gpu_count']:,.0f} "
+        f"(USD {sized['total_usd_per_month'] / 1e6:.1f} M a month instead of "
+        f"{fewest['total_usd_per_month'] / 1e6:.1f} M)"
+    ) in text

@@ -148,7 +148,7 @@ def _random_scenarios(count: int, seed: int = 20260101) -> pd.DataFrame:
             "active_params": maybe(log(1e8, 1e11)),
             "kv_precision": maybe(str(rng.choice(catalog.precision_names()))),
             "audio_seconds": rng.uniform(5, 600),
-            "tensor_parallel": int(rng.integers(1, 9)),
+            "tensor_parallel": maybe(int(rng.integers(1, 9)), 0.5),
             "max_batch": maybe(int(rng.integers(1, 1024)), 0.5),
             "ttft_target_seconds": maybe(log(0.05, 100), 0.15),
             "tpot_target_seconds": maybe(log(0.005, 1), 0.15),
