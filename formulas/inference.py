@@ -20,12 +20,15 @@ from .serving import _max, _min, pick
 
 __all__ = [
     "batch_gpus_per_replica",
+    "batch_step_seconds",
     "flops_gpu_count",
     "flops_inference_seconds",
     "gpu_count",
     "gpus_per_replica",
     "held_weights_bytes",
     "inference_seconds",
+    "latency_gpus_needed",
+    "latency_gpus_per_replica",
     "qps_per_gpu",
     "weights_gpus_per_replica",
 ]
@@ -150,22 +153,88 @@ def batch_gpus_per_replica(
 
 
 @quantity(
+    "s",
+    "Time per step of a full batch on one GPU",
+    excel="MAX(IF(ISNUMBER({gpu_memory_bandwidth_used}),({model_size_bytes}"
+    "+{max_batch_used}*{step_bytes})/({gpu_memory_bandwidth_used}*{memory_bandwidth_efficiency}),0),"
+    "{max_batch_used}*{step_flops}/({gpu_flops_used}*{compute_efficiency}))",
+)
+def batch_step_seconds(
+    model_size_bytes,
+    max_batch_used,
+    step_bytes,
+    step_flops,
+    gpu_memory_bandwidth_used,
+    memory_bandwidth_efficiency,
+    gpu_flops_used,
+    compute_efficiency,
+):
+    """step_seconds for max_batch requests on one GPU: what the latency targets divide
+    among a replica's GPUs."""
+    reading = (model_size_bytes + max_batch_used * step_bytes) / (
+        gpu_memory_bandwidth_used * memory_bandwidth_efficiency
+    )
+    computing = max_batch_used * step_flops / (gpu_flops_used * compute_efficiency)
+    return _max(given(reading, 0.0), computing)
+
+
+@quantity(
+    "GPUs",
+    "Whole GPUs' work a full batch needs for the latency targets",
+    excel="MAX(IF(ISNUMBER({tpot_target_seconds}),{batch_step_seconds}/{tpot_target_seconds},0),"
+    "IF(AND(ISNUMBER({ttft_target_seconds}),{image_model}),({step_count}*{batch_step_seconds}"
+    "+{once_flops}/({gpu_flops_used}*{compute_efficiency}))/{ttft_target_seconds},0))",
+)
+def latency_gpus_needed(
+    batch_step_seconds,
+    tpot_target_seconds,
+    ttft_target_seconds,
+    image_model,
+    step_count,
+    once_flops,
+    gpu_flops_used,
+    compute_efficiency,
+):
+    """A full batch's step over tpot_target_seconds and, for an image, its steps and decode
+    over ttft_target_seconds, on one GPU: how many GPUs' worth of speed the targets ask for
+    (a fraction where one GPU is fast enough; 0 without targets)."""
+    by_step = given(batch_step_seconds / given(tpot_target_seconds, math.nan), 0.0)
+    image = batch_step_seconds * step_count + once_flops / (gpu_flops_used * compute_efficiency)
+    by_image = given(image / given(ttft_target_seconds, math.nan), 0.0)
+    return _max(by_step, pick(image_model, by_image, 0.0))
+
+
+@quantity(
+    "GPUs",
+    "GPUs for a full batch within the latency targets",
+    excel="MIN({max_gpus_per_replica},MAX({one_gpu},ROUNDUP({latency_gpus_needed}"
+    "/IF({latency_gpus_needed}>{one_gpu},{parallel_efficiency},{no_loss}),0)))",
+)
+def latency_gpus_per_replica(latency_gpus_needed, parallel_efficiency, max_gpus_per_replica):
+    """latency_gpus_needed in whole GPUs, beyond one each at parallel_efficiency; at least
+    one, at most max_gpus_per_replica."""
+    spread = pick(latency_gpus_needed > 1, parallel_efficiency, 1.0)
+    return _min(max_gpus_per_replica, _max(1.0, roundup(latency_gpus_needed / spread)))
+
+
+@quantity(
     "GPUs",
     "GPUs per replica",
     section="Inference",
     excel="IF(ISNUMBER({tensor_parallel}),MAX({tensor_parallel},{weights_gpus_per_replica}),"
-    "IF({flops_model},{weights_gpus_per_replica},"
-    "MAX({weights_gpus_per_replica},{batch_gpus_per_replica})))",
+    "IF({flops_model},{weights_gpus_per_replica},MAX({weights_gpus_per_replica},"
+    "{batch_gpus_per_replica},{latency_gpus_per_replica})))",
 )
 def gpus_per_replica(
     tensor_parallel,
     weights_gpus_per_replica,
     batch_gpus_per_replica,
+    latency_gpus_per_replica,
     flops_model,
     max_gpus_per_replica,
 ):
-    """GPUs one replica spans: tensor_parallel, at least the weights' need; empty, the
-    weights' and a full batch's need (the weights alone under the FLOPs formula)."""
+    """GPUs one replica spans: tensor_parallel, at least the weights' need; empty, what
+    the weights and a full batch need in memory and time (the FLOPs formula: the weights')."""
     tensor_parallel = given(tensor_parallel, math.nan)  # empty: None in one cell, NaN in a table
     bad = tensor_parallel > max_gpus_per_replica
     if bad is True or (bad is not False and np.any(bad)):
@@ -173,11 +242,8 @@ def gpus_per_replica(
         raise InvalidInputError(
             "tensor_parallel", tp, f"a whole number in [1, {int(most)}] (max_gpus_per_replica)", row
         )
-    sized = pick(
-        flops_model,
-        weights_gpus_per_replica,
-        _max(weights_gpus_per_replica, batch_gpus_per_replica),
-    )
+    batch = _max(batch_gpus_per_replica, latency_gpus_per_replica)
+    sized = pick(flops_model, weights_gpus_per_replica, _max(weights_gpus_per_replica, batch))
     chosen = tensor_parallel == tensor_parallel  # NaN (empty): sized as above
     return pick(chosen, _max(given(tensor_parallel, 1.0), weights_gpus_per_replica), sized)
 
