@@ -180,7 +180,7 @@ def batch_step_seconds(
 
 @quantity(
     "GPUs",
-    "Whole GPUs' work a full batch needs for the latency targets",
+    "Speed the latency targets need, in GPUs",
     excel="MAX(IF(ISNUMBER({tpot_target_seconds}),{batch_step_seconds}/{tpot_target_seconds},0),"
     "IF(AND(ISNUMBER({ttft_target_seconds}),{image_model}),({step_count}*{batch_step_seconds}"
     "+{once_flops}/({gpu_flops_used}*{compute_efficiency}))/{ttft_target_seconds},0))",
