@@ -144,7 +144,7 @@ def batch_gpus_per_replica(
     """GPUs whose usable memory holds the weights and the KV caches of max_batch requests,
     at most max_gpus_per_replica: where the KV caches would crowd the batch out of fewer
     GPUs, spreading the replica wider buys more requests per GPU (a 70B model on 40 GB GPUs:
-    8 requests in flight on 4 GPUs, 256 on 8). No KV cache or unknown memory: one."""
+    8 requests in flight on 4 GPUs, 256 on 7). No KV cache or unknown memory: one."""
     # Unknown memory (a GPU given as FLOP/s, NaN) or no KV cache (images) counts as one GPU.
     kept = (gpu_memory_bytes_used == gpu_memory_bytes_used) & (sequence_bytes > 0)
     held = held_weights_bytes + max_batch_used * sequence_bytes
