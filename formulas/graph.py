@@ -70,6 +70,7 @@ TEXT_MAX_BATCH = 256  # vLLM's default max_num_seqs
 IMAGE_MAX_BATCH = 1  # diffusers pipelines: one prompt per call
 AUDIO_WINDOW_SECONDS = 30  # Whisper's encoder window
 FRAMES_PER_WINDOW = 1_500  # encoder frames per window
+TENSOR_PARALLEL_STEP = 2  # tensor-parallel replicas of 1, 2, 4, 8... GPUs
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,13 @@ CONSTANTS: tuple[Constant, ...] = (
         "frames_per_window", FRAMES_PER_WINDOW, "frames", "Encoder frames per window", "Whisper"
     ),
     Constant("one_gpu", 1, "GPUs", "GPUs in a one-GPU replica", "serving"),
+    Constant(
+        "tensor_parallel_step",
+        TENSOR_PARALLEL_STEP,
+        "x",
+        "Ratio between tensor-parallel sizes",
+        "tensor parallelism splits attention heads (a power of two): 1, 2, 4, 8 GPUs",
+    ),
     Constant("no_loss", 1, "fraction", "Efficiency of a single GPU", "serving"),
     Constant(
         "gpus_if_memory_unknown",

@@ -15,7 +15,7 @@ import numpy as np
 
 from ._arrays import at_least_one, first, given, roundup
 from .errors import DoesNotFitError, InvalidInputError
-from .graph import REQUESTS_PER_INFERENCE, quantity
+from .graph import REQUESTS_PER_INFERENCE, TENSOR_PARALLEL_STEP, quantity
 from .serving import _max, _min, pick
 
 __all__ = [
@@ -223,7 +223,9 @@ def latency_gpus_per_replica(latency_gpus_needed, parallel_efficiency, max_gpus_
     section="Inference",
     excel="IF(ISNUMBER({tensor_parallel}),MAX({tensor_parallel},{weights_gpus_per_replica}),"
     "IF({flops_model},{weights_gpus_per_replica},MAX({weights_gpus_per_replica},"
-    "{batch_gpus_per_replica},{latency_gpus_per_replica})))",
+    "MIN({max_gpus_per_replica},IF({image_model},MAX({batch_gpus_per_replica},"
+    "{latency_gpus_per_replica}),{tensor_parallel_step}^ROUNDUP(LOG(MAX({weights_gpus_per_replica},"
+    "{batch_gpus_per_replica},{latency_gpus_per_replica}),{tensor_parallel_step}),0))))))",
 )
 def gpus_per_replica(
     tensor_parallel,
@@ -231,10 +233,12 @@ def gpus_per_replica(
     batch_gpus_per_replica,
     latency_gpus_per_replica,
     flops_model,
+    image_model,
     max_gpus_per_replica,
 ):
-    """GPUs one replica spans: tensor_parallel, at least the weights' need; empty, what
-    the weights and a full batch need in memory and time (the FLOPs formula: the weights')."""
+    """GPUs one replica spans: tensor_parallel, at least the weights' need; empty, what the
+    weights and a full batch need in memory and time (text, speech: 1, 2, 4, 8...; the FLOPs
+    formula: the weights')."""
     tensor_parallel = given(tensor_parallel, math.nan)  # empty: None in one cell, NaN in a table
     bad = tensor_parallel > max_gpus_per_replica
     if bad is True or (bad is not False and np.any(bad)):
@@ -242,10 +246,22 @@ def gpus_per_replica(
         raise InvalidInputError(
             "tensor_parallel", tp, f"a whole number in [1, {int(most)}] (max_gpus_per_replica)", row
         )
+    # A language or speech model's replica splits its attention heads (tensor parallelism):
+    # 1, 2, 4, 8... GPUs. An image pipeline spreads its parts over as many as it needs.
     batch = _max(batch_gpus_per_replica, latency_gpus_per_replica)
-    sized = pick(flops_model, weights_gpus_per_replica, _max(weights_gpus_per_replica, batch))
+    need = _max(weights_gpus_per_replica, batch)
+    split = float(TENSOR_PARALLEL_STEP) ** roundup(_log(need, TENSOR_PARALLEL_STEP))
+    whole = _min(max_gpus_per_replica, pick(image_model, batch, split))
+    sized = pick(flops_model, weights_gpus_per_replica, _max(weights_gpus_per_replica, whole))
     chosen = tensor_parallel == tensor_parallel  # NaN (empty): sized as above
     return pick(chosen, _max(given(tensor_parallel, 1.0), weights_gpus_per_replica), sized)
+
+
+def _log(x, base: float):
+    """LOG(x, base) as spreadsheets compute it, ln x / ln base (exact at powers of two)."""
+    if isinstance(x, float):
+        return math.log(x) / math.log(base)
+    return np.log(x) / math.log(base)
 
 
 # Spreadsheets get x + x × f for x × (1 + f), as for storage per day.

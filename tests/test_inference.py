@@ -57,8 +57,9 @@ def test_an_empty_tensor_parallel_sizes_the_replica_for_a_full_batch():
     text = {"modality": "text", "input_tokens": 500, "output_tokens": 500}
     per_request = formulas.kv_cache_bytes_per_token(modality="text") * 1000
     need = math.ceil((140e9 + 256 * per_request) / 36e9)
-    assert 4 < need <= 8
-    assert formulas.gpus_per_replica(70e9, "A100", **text) == need
+    assert 4 < need < 8
+    # ... in a power of two: tensor parallelism splits the heads.
+    assert formulas.gpus_per_replica(70e9, "A100", **text) == 8
     assert formulas.gpus_per_replica(70e9, "A100", max_batch=8, **text) == 4  # weights rule
     # At most max_gpus_per_replica; the weights alone still decide beyond it.
     assert formulas.gpus_per_replica(70e9, "A100", max_gpus_per_replica=5, **text) == 5
@@ -149,7 +150,7 @@ def test_an_image_pipeline_holds_its_text_encoders_beside_its_backbone():
 def test_gpu_count_in_whole_replicas():
     count = formulas.gpu_count(1e6, 10, 70e9, "A100", steps=500, modality="text")
     per_replica = formulas.gpus_per_replica(70e9, "A100", modality="text")
-    assert per_replica == 7 and count % 7 == 0 and count >= 7
+    assert per_replica == 8 and count % 8 == 0 and count >= 8
 
 
 def test_peak_and_headroom_raise_the_count():
