@@ -334,13 +334,13 @@ def roundup(x):
     # Rounding to 15 significant digits moves x by at most 5e-15 of |x|, so it can change
     # the result only where x is that close to a whole number (or not finite): those few
     # take the full path, the rest is a plain ceil.
-    if type(x) is float and -1e300 < x < 1e300:  # one cell: no array operations
+    if type(x) is float and -math.inf < x < math.inf:  # one cell: no array operations
         up = math.ceil(x)
+        if up == x:  # a whole number (every float beyond 2**52 is one): nothing to round
+            return float(up)
         near = 1e-13 * (x if x > 0 else -x)
         if near < up - x < 1 - near:  # not within 1e-13 of |x| of a whole number
             return float(up)
-        if x == 0:
-            return 0.0
         digits = 14 - math.floor(math.log10(abs(x)))
         if 0 <= digits <= 22:  # 10**digits is exact, as in numpy's array power
             scale = 10.0**digits
@@ -348,7 +348,8 @@ def roundup(x):
     if isinstance(x, np.ndarray) and x.dtype == np.float64 and x.ndim:
         result = np.ceil(x)
         with np.errstate(all="ignore"):
-            near = ~(np.abs(x - np.round(x)) > 1e-13 * np.abs(x))
+            off = x - np.round(x)  # 0 for a whole number: its ceil is exact, nothing to round
+            near = (off != 0) & ~(np.abs(off) > 1e-13 * np.abs(x))
         if near.any():
             result[near] = _roundup_15_digits(x[near])
         return result

@@ -184,6 +184,9 @@ def test_rounding_up_ignores_float_artefacts_as_spreadsheets_do():
     assert roundup(3.0000000000000004) == 3  # LibreOffice: ROUNDUP(3.0000000000000004;0) = 3
     assert roundup(60.09) == 61 and roundup(0.0) == 0
     assert list(roundup(np.array([2.5, 1e-20, 7.0]))) == [3, 1, 7]
+    # A whole number is its own ROUNDUP, at any size, in a cell and in a table alike.
+    whole = [0.0, 8.0, 1e22, 1e299, 1e300, 1.7976931348623157e308]
+    assert list(roundup(np.array(whole))) == whole == [roundup(x) for x in whole]
 
 
 def test_an_image_transformer_computes_with_one_modality_s_weights():
