@@ -93,7 +93,7 @@ def usd_per_1k_requests(total_usd_per_month, requests_per_month):
 
 @quantity(
     "USD/1M outputs",
-    "Cost per million output tokens",
+    "Cost per million output tokens or images",
     section="Cost",
     excel="{total_usd_per_month}/({requests_per_month}*{output_units})*{tokens_per_million}",
 )

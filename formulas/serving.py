@@ -486,7 +486,7 @@ def step_seconds(
     return _max(given(reading, 0.0), computing)
 
 
-@quantity("s", "Time per output token", section="Serving", excel="{step_seconds}")
+@quantity("s", "Time per output token or step", section="Serving", excel="{step_seconds}")
 def tpot_seconds(step_seconds):
     """One decode step with every request in flight (image models: one denoising step)."""
     return step_seconds
@@ -540,8 +540,8 @@ def output_units(image_model, output_tokens):
 
 
 @quantity(
-    "tokens/s",
-    "Output tokens per second per GPU",
+    "outputs/s",
+    "Output tokens or images per second per GPU",
     section="Serving",
     excel="{qps_per_gpu}*{output_units}",
 )

@@ -17,6 +17,7 @@ from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUT, OUTPUTS
 __all__ = ["main"]
 
 _SECTIONS = tuple(dict.fromkeys(q.section for q in OUTPUTS))  # in listing order
+_LABEL_WIDTH = max(len(q.label) for q in OUTPUTS)  # the longest label sets the column
 
 
 _SUFFIXES = (
@@ -100,7 +101,7 @@ def _text(result: dict) -> str:
         lines.append(f"\n{section}")
         for q in OUTPUTS:
             if q.section == section:
-                lines.append(f"  {q.label:<36} {_person(q.name, result[q.name]):>22}")
+                lines.append(f"  {q.label:<{_LABEL_WIDTH}} {_person(q.name, result[q.name]):>22}")
     return "\n".join(lines)
 
 

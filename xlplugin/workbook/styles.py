@@ -126,7 +126,7 @@ _FORMATS = {
     "FLOP/request": _scaled(((3, "GFLOP"), (4, "TFLOP"), (5, "PFLOP")), ".0"),
     "FLOP/step": _scaled(((3, "GFLOP"), (4, "TFLOP"), (5, "PFLOP")), ".0"),
     "s/request": '[<1]0.00000" s";#,##0.00" s"',
-    "tokens/s": "[<10]0.000;#,##0.0",
+    "outputs/s": "[<10]0.000;#,##0.0",
     "tokens/request": "#,##0",
     "USD/1M outputs": "$#,##0.00",
     "row": "0",
