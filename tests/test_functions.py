@@ -487,6 +487,31 @@ def test_scenarios_with_too_many_bad_rows_fail_as_a_whole():
     assert message == "dau: got -1 (row 2); accepts a number > 0"
 
 
+def test_scenarios_read_number_columns_as_given():
+    """A column with a number in every cell is read in one pass; a True or False among
+    them (1 and 0 to that pass) is still refused as the cell it is, and an integer beyond
+    a float's range (as a request's JSON may carry) still names its row. Called directly:
+    these are the cells as Python holds them."""
+    table = [
+        ["dau", "requests_per_user", "utilization"],
+        [100_000_000, 1, 0.4],
+        [2e8, True, 1],
+        [3e8, 2, 0.5],
+        [10**400, 2, 0.5],
+    ]
+    header, whole, flagged, plain, huge = functions.scenarios(table)
+    assert header == NAMES
+    expected = formulas.estimate_table(
+        pd.DataFrame(
+            {"dau": [1e8, 3e8], "requests_per_user": [1.0, 2.0], "utilization": [0.4, 0.5]}
+        )
+    )[NAMES].to_numpy()
+    assert whole == pytest.approx(list(expected[0]), rel=1e-12)
+    assert plain == pytest.approx(list(expected[1]), rel=1e-12)
+    assert flagged == ["#VALUE! requests_per_user: got True; accepts a number > 0"] * len(NAMES)
+    assert huge[0].startswith("#VALUE! dau: got 1e+400; accepts a number > 0, at most")
+
+
 def test_scenarios_of_10000_rows_take_no_per_cell_python_step(monkeypatch):
     """A table is cleaned a column at a time: no Python function runs once per cell (that
     would cost seconds for 10,000 rows; the time itself is measured in benchmarks/)."""

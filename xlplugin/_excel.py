@@ -15,6 +15,7 @@ table, a bad cell or scenario row holds that line as text and the other cells co
 
 from __future__ import annotations
 
+import array
 import contextvars
 import functools
 import inspect
@@ -748,16 +749,22 @@ _NUMBERS = frozenset({float, int, type(None)})
 
 def _scenarios(rows: list) -> tuple[pd.DataFrame, np.ndarray]:
     """The scenario table (a checked range: its rows) as formulas takes it, and which of
-    its rows are empty. Read a column at a time: the types of its cells in one pass (in C),
-    Office.js objects (error cells, data types) made plain only where there are some."""
-    columns, empty = {}, np.ones(len(rows) - 1, dtype=bool)
-    for i, (head, *values) in enumerate(zip(*rows, strict=True)):
-        kinds = set(map(type, values))
-        if not kinds <= _PLAIN:
-            if not kinds.isdisjoint(_RANGE):
-                raise _holds_a_list("table")
-            values = [cell(v) for v in values]
+    its rows are empty. Read a column at a time: a column of numbers in one pass (in C),
+    others by the types of their cells, Office.js objects (error cells, data types) made
+    plain only where there are some."""
+    header, body = rows[0], rows[1:]
+    columns, empty = {}, np.ones(len(body), dtype=bool)
+    by_column = zip(*body, strict=True) if body else [()] * len(header)
+    for i, (head, values) in enumerate(zip(header, by_column, strict=True)):
+        if (column := _numbers(values)) is None:
             kinds = set(map(type, values))
+            if not kinds <= _PLAIN:
+                if not kinds.isdisjoint(_RANGE):
+                    raise _holds_a_list("table")
+                values = [cell(v) for v in values]
+                kinds = set(map(type, values))
+            if kinds <= _NUMBERS:
+                column = _floats(values)
         if isinstance(head, _RANGE):
             raise _holds_a_list("table")
         head = cell(head)
@@ -769,7 +776,7 @@ def _scenarios(rows: list) -> tuple[pd.DataFrame, np.ndarray]:
                 )
             continue
         name = head.strip().lower() if isinstance(head, str) else head
-        if kinds <= _NUMBERS and (column := _floats(values)) is not None:
+        if column is not None:
             if empty.any():  # (once a column is full, no row is empty: not tested again)
                 empty &= np.isnan(column)
         else:
@@ -784,6 +791,22 @@ def _scenarios(rows: list) -> tuple[pd.DataFrame, np.ndarray]:
             )
         columns[name] = column
     return pd.DataFrame(columns, copy=False), empty  # the arrays are new: shared, not copied
+
+
+def _numbers(values: tuple) -> np.ndarray | None:
+    """A column with a number in every cell, as floats, or None for any other column.
+
+    One pass in C reads and checks it (an array of doubles takes numbers only: not text,
+    None or a list), where a pass for the cells' types and another for the floats cost
+    twice as much. bool is an int to it: a 0 or 1 sends the column to the general path,
+    which keeps True and False as they are."""
+    try:
+        column = np.frombuffer(array.array("d", values))
+    except (TypeError, OverflowError):
+        return None
+    if ((column == 0) | (column == 1)).any() and bool in set(map(type, values)):
+        return None
+    return column
 
 
 def _floats(values: list | np.ndarray) -> np.ndarray | None:
