@@ -219,7 +219,7 @@ PAGES = {
     "Inputs": 4,
     "Catalog": 12,
     "Estimate": 6,
-    "Scenarios": 20,
+    "Scenarios": 14,
     "Projection": 1,
     "Sensitivity": 2,
     "Checks": 2,

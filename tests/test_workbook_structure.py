@@ -236,6 +236,35 @@ def test_scenario_table_columns_are_calculated_columns(book):
     assert "gpu_count" in calculated and "dau" not in calculated
 
 
+def test_scenario_workings_start_folded(built):
+    """Each scenario's outputs follow its inputs on screen and on paper: the inputs in use
+    (outline level 2) and the look-ups and steps (level 1) are hidden, and the column after
+    each folded group carries its + button, as XlsxWriter writes nested collapsed groups."""
+    layout = Layout(len(default_scenarios()))
+    with zipfile.ZipFile(built) as package:
+        part = f"xl/worksheets/sheet{SHEETS.index('Scenarios') + 1}.xml"
+        xml = package.read(part).decode()
+    assert 'outlineLevelCol="2"' in re.search(r"<sheetFormatPr[^>]*>", xml)[0]
+    columns = {}
+    for attributes in re.findall(r"<col ([^>]*)/>", xml):
+        values = dict(re.findall(r'(\w+)="([^"]*)"', attributes))
+        for column in range(int(values["min"]), int(values["max"]) + 1):
+            columns[column] = values
+    names = list(layout.scenario_column)
+    level = {
+        n: int(columns.get(layout.scenario_column[n], {}).get("outlineLevel", 0)) for n in names
+    }
+    hidden = {n for n in names if columns.get(layout.scenario_column[n], {}).get("hidden") == "1"}
+    collapsed = [n for n in names if columns.get(layout.scenario_column[n], {}).get("collapsed")]
+    in_use = [n for n in names if n.endswith("_in_use")]
+    steps = [n for n in names if level[n] == 1]
+    assert len(in_use) == len(INPUTS) and {level[n] for n in in_use} == {2}
+    assert "compute_unit" in steps and "gpu_count" not in steps and len(steps) > 30
+    assert hidden == set(in_use) | set(steps)
+    assert collapsed == [steps[0], OUTPUTS[0].name]  # after the level-2, then the level-1 group
+    assert names.index(steps[-1]) + 1 == names.index(OUTPUTS[0].name)
+
+
 def test_plugin_variant_calls_the_functions(tmp_path):
     wb = openpyxl.load_workbook(build_workbook(tmp_path / "p.xlsx", variant="plugin"))
     layout = Layout(len(default_scenarios()))

@@ -303,7 +303,6 @@ def write_scenarios(ws, layout: Layout) -> ScenarioColumns:
     first = layout.scenario_first
     assert ws.max_row == first - 1, "the rows go right under the header"
     workings = _workings(layout)
-    folded = {in_use(q.name) for q in INPUTS}
     for column, name in enumerate(names, start=1):
         cell = ws.cell(first, column)
         if column > 1 and name not in templates:
@@ -323,18 +322,26 @@ def write_scenarios(ws, layout: Layout) -> ScenarioColumns:
         dimension = ws.column_dimensions[get_column_letter(column)]
         if name not in templates:  # a row typed under the table is typed in unlocked cells
             dimension.protection = UNLOCKED
-        # The workings fold away under the outline's buttons; the inputs in use, a group
-        # inside them, and the groups of input checks start folded.
-        if name in workings:
-            dimension.outlineLevel = 2 if name in _IN_USE_OF else 1
-        if name in folded:
-            dimension.hidden = True
-        elif column > 1 and names[column - 2] in folded:
-            dimension.collapsed = True  # the button that unfolds the group to its left
+        # The workings start folded, so that each scenario's outputs stand beside its
+        # inputs on screen and on paper: the look-ups and steps under the outline's +,
+        # the inputs in use a group inside them. The column after a folded group carries
+        # its button (collapsed), as Excel writes it.
+        dimension.outlineLevel = _outline_level(name)
+        dimension.hidden = name in workings
+        if column > 1 and _outline_level(names[column - 2]) > dimension.outlineLevel:
+            dimension.collapsed = True
     ws.column_dimensions.max_outline = 2  # the sheet's outline depth, written before its columns
     _protect(ws)
     ws.freeze_panes = ws.cell(first, 2)
     return ScenarioColumns(names, templates, first, layout.scenario_last)
+
+
+def _outline_level(name: str) -> int:
+    """The column's depth in the sheet's outline: 2 for an input in use, 1 for another
+    working (look-ups, steps), 0 for the rest."""
+    if name in _IN_USE_OF:
+        return 2
+    return 1 if name in HELPER_LABELS else 0
 
 
 def _width(name: str) -> int:
