@@ -47,7 +47,14 @@ def test_the_sheet_swings_the_key_inputs(built, layout):
     ws = wb["Sensitivity"]
     names = [ws.cell(row, 2).value for row in layout.sensitivity_row.values()]
     assert names == list(SWUNG)
-    for required in ("dau", "params", "utilization", "gpu_hourly_usd", "retention_months"):
+    for required in (
+        "dau",
+        "params",
+        "layers",
+        "utilization",
+        "gpu_hourly_usd",
+        "retention_months",
+    ):
         assert required in names
     for row in ws.iter_rows():
         for cell in row:
@@ -66,8 +73,9 @@ def test_the_sheet_swings_the_key_inputs(built, layout):
     assert wb["Inputs"].cell(layout.input_row["dau"], SWING_LOW_COLUMN).style == "Input"
 
 
-def _check(ws, layout, given: dict) -> None:
-    """Every swing of the sheet equals formulas.estimate with the input changed."""
+def _check(ws, layout, given: dict) -> dict:
+    """Every swing of the sheet equals formulas.estimate with the input changed; each
+    input's impact on cost."""
     column = layout.sensitivity_column
     base = formulas.estimate(**given)
     impacts = {}
@@ -95,6 +103,7 @@ def _check(ws, layout, given: dict) -> None:
         delta = ws.cell(row, sorted_col["high_delta"]).value
         high = ws.cell(layout.sensitivity_row[name], layout.sensitivity_column["cost_high"]).value
         assert math.isclose(delta, high - base["total_usd_per_month"], rel_tol=1e-6, abs_tol=1e-6)
+    return impacts
 
 
 @pytest.mark.libreoffice
@@ -119,7 +128,10 @@ def test_low_and_high_cases_equal_formulas(built, layout, tmp_path):
             assert math.isclose(got, swung_value(name, base[name], side), rel_tol=REL), name
     low = ws.cell(layout.sensitivity_row["utilization"], layout.sensitivity_column["high"])
     assert low.value <= 1  # within the input's bounds
-    _check(ws, layout, {})
+    impacts = _check(ws, layout, {})
+    # The seed's image transformer: its work follows its depth, not its parameter count
+    # (which only sizes the stored weights), so layers move the cost and params hardly.
+    assert impacts["layers"] > 0.5 * impacts["dau"] and impacts["params"] < 1e-6 * impacts["layers"]
 
     ws = openpyxl.load_workbook(other, data_only=True)["Sensitivity"]
     assert ws.cell(layout.sensitivity_row["dau"], layout.sensitivity_column["low"]).value == 1e8

@@ -213,6 +213,25 @@ def test_print_settings(book):
     assert book["About"][BUILD_DATE_CELL].value == "2026-02-03"
 
 
+def test_charts_lie_inside_the_print_area(book):
+    """A printed chart is cut where its sheet's print area ends: each one's bottom edge (its
+    anchor row plus its height, over the rows' heights) is within the area."""
+    checked = 0
+    for ws in book.worksheets:
+        if not ws.print_area:
+            continue
+        last_row = int(re.search(r"\$(\d+)$", str(ws.print_area))[1])
+        for chart in ws._charts:
+            anchor = chart.anchor
+            row, height = anchor._from.row + 1, anchor.ext.height / 12_700  # EMU to points
+            while height > 0:  # rows below the anchor, until the chart's height is used up
+                height -= ws.row_dimensions[row].height or 15
+                row += 1
+            assert row - 1 <= last_row, (ws.title, row - 1, ws.print_area)
+            checked += 1
+    assert checked >= 1  # the Sensitivity sheet's tornado
+
+
 # Pages the sheets print on, on US letter (LibreOffice's default here).
 PAGES = {
     "About": 1,

@@ -123,6 +123,7 @@ SWUNG = (
     "dau",
     "requests_per_user",
     "params",
+    "layers",
     "steps",
     "utilization",
     "peak_factor",

@@ -226,11 +226,15 @@ def write_sensitivity(wb, ws, layout: Layout) -> None:
     ws.row_dimensions[SENSITIVITY_HEADER].height = 45
     ws.row_dimensions[layout.sorted_header].height = 30
     styles.wrap_subtitle(ws, len(layout.sensitivity_column))
-    ws.add_chart(tornado(ws, layout), f"A{layout.sorted_last + 3}")
+    chart = tornado(ws, layout)
+    ws.add_chart(chart, f"A{layout.sorted_last + 3}")
     ws.row_breaks.append(Break(id=layout.sorted_last + 1))  # the chart prints whole
     _workings(ws, layout)
     last = get_column_letter(len(layout.sensitivity_column))
-    ws.print_area = f"A1:{last}{layout.sorted_last + 36}"  # the workings stay on screen
+    # Down to the row under the chart (a default row is 15 pt, 0.529 cm): a printed object
+    # is cut where the print area ends. The workings, to the right, stay on screen.
+    below = layout.sorted_last + 3 + math.ceil(chart.height / _ROW_CM) + 1
+    ws.print_area = f"A1:{last}{below}"
     ws.freeze_panes = ws.cell(SENSITIVITY_HEADER + 1, 2)
     ws.protection.sheet = True
 
@@ -263,6 +267,9 @@ def _format(column: str, unit: str) -> str:
     if column in ("gpus_low", "gpus_high"):
         return styles.number_format("GPUs")
     return "0"
+
+
+_ROW_CM = 15 / 72 * 2.54  # a default row's height: 15 points
 
 
 def _sorted_format(column: str) -> str:
