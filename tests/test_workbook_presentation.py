@@ -8,6 +8,7 @@ prints on a bounded number of pages.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import shutil
@@ -211,6 +212,42 @@ def test_print_settings(book):
         ws = book[sheet]
         assert ws.print_title_rows and ws.print_title_cols.replace("$", "") == "A:A", sheet
     assert book["About"][BUILD_DATE_CELL].value == "2026-02-03"
+
+
+def _lines(ws, cell) -> int:
+    """Lines a text takes in its column, unclipped: about a character of "0" a character (a
+    tenth more in bold, scaled by its size), plus its indent."""
+    width = ws.column_dimensions[cell.column_letter].width or 8.43
+    font = cell.font
+    size, bold = (font.sz or 11) if font else 11, bool(font and font.b)
+    indent = cell.alignment.indent if cell.alignment else 0
+    need = len(str(cell.value)) * size / 11 * (1.1 if bold else 1) + indent
+    return math.ceil(need / width)
+
+
+def _cut(ws, cell) -> bool:
+    """A text cut at its column's edge: longer than a line, unless it wraps in a row as
+    tall as its lines (15 points a line of 11-point text)."""
+    lines = _lines(ws, cell)
+    if lines == 1:
+        return False
+    size = (cell.font.sz or 11) if cell.font else 11
+    height = ws.row_dimensions[cell.row].height or 15
+    return not (cell.alignment and cell.alignment.wrap_text and height >= lines * 15 * size / 11)
+
+
+def test_names_units_and_headers_are_not_cut(book, layout):
+    """The vocabulary names and units beside the numbers, and the Catalog's headers and
+    units, whole (they were cut: interaction_storage_bytes_per_day,
+    output_tokens_per_second_per_gpu, parameters/dimension², unet_flops_per_pixel)."""
+    estimate, inputs, catalog = book["Estimate"], book["Inputs"], book["Catalog"]
+    cells = [estimate.cell(row, c) for row in layout.estimate_row.values() for c in (3, 5)]
+    rows = range(layout.input_row["dau"], layout.inputs_last + 1)
+    cells += [inputs.cell(row, c) for row in rows for c in (3, 4)]
+    for header, _ in layout.catalog_rows.values():
+        cells += [c for row in (header - 1, header) for c in catalog[row] if c.value]
+    cut = [(c.parent.title, c.coordinate, c.value) for c in cells if c.value and _cut(c.parent, c)]
+    assert len(cells) > 300 and not cut, cut
 
 
 def test_charts_lie_inside_the_print_area(book):

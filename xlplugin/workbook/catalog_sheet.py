@@ -129,6 +129,8 @@ _ORDER = {
 }
 _WIDTHS = (17, 12, 10, 24, 56, 14, 14, 14, 14, 14, 10, 18, 26, 11, 26, 10, 11)
 _TEXT_SIZE = 8
+_HEADER_SIZE = 9
+_WIDEST = 22  # the widest a header widens its column to
 _WRAPPED = {
     "price_source",
     "notes",
@@ -169,6 +171,7 @@ def write_catalog(wb, ws, layout: Layout) -> None:
     )
     styles.master_flag(ws, FLAG_COLUMN["Catalog"])
     heights: dict[int, dict[int, object]] = {}
+    labels: dict[int, list[str]] = {}  # each column's headers and units, over the tables
     for key, frame in _frames().items():
         frame = frame.reset_index(drop=True)
         frame = frame[_ordered(key, list(frame.columns))]
@@ -182,9 +185,10 @@ def write_catalog(wb, ws, layout: Layout) -> None:
         for column, label in enumerate(frame.columns, start=1):
             unit = ws.cell(header - 1, column, _UNITS.get(label, ""))
             unit.style = "Explanatory Text"
+            labels.setdefault(column, []).append(label)
         styles.header(ws, header, list(frame.columns))
         for column in range(1, len(frame.columns) + 1):
-            ws.cell(header, column).font = Font(bold=True, color="FFFFFF", size=9)
+            ws.cell(header, column).font = Font(bold=True, color="FFFFFF", size=_HEADER_SIZE)
         for offset, record in enumerate(frame.itertuples(index=False), start=1):
             for column, value in enumerate(record, start=1):
                 label = frame.columns[column - 1]
@@ -202,6 +206,16 @@ def write_catalog(wb, ws, layout: Layout) -> None:
         ws.add_table(table)
         _names(wb, key, list(frame.columns), header, last)
     styles.widths(ws, _WIDTHS)
+    for column, names in labels.items():  # a header on one line, its unit above it too
+        dimension = ws.column_dimensions[get_column_letter(column)]
+        needed = max(styles.text_width(n, _HEADER_SIZE, bold=True) for n in names)
+        # (up to _WIDEST: the sheet prints two pages wide, and a column as wide as
+        # memory_bandwidth_bytes_per_second would shrink every other; that one wraps)
+        dimension.width = max(dimension.width, min(math.ceil(needed), _WIDEST))
+        styles.fit_width(ws, column, [_UNITS.get(n, "") for n in names])
+    for header, _ in layout.catalog_rows.values():  # as tall as its wrapped headers
+        texts = {c.column: c.value for c in ws[header] if c.value}
+        styles.fit_height(ws, header, texts, size=_HEADER_SIZE)
     for row, texts in heights.items():
         styles.fit_height(ws, row, texts, size=_TEXT_SIZE)
     styles.wrap_subtitle(ws, 6)

@@ -95,6 +95,9 @@ def write_inputs(wb, ws, layout: Layout) -> None:
         ws.cell(row, 2).number_format = "#,##0"
         _name(wb, c.name, absolute("Inputs", 2, row))
     styles.widths(ws, WIDTHS)
+    for column in (COLUMNS.index("Unit") + 1, NAME_COLUMN):
+        rows = range(INPUTS_HEADER + 1, layout.inputs_last + 1)
+        styles.fit_width(ws, column, [ws.cell(row, column).value for row in rows])
     accepts = {layout.input_row[q.name]: accepts_text(q) for q in INPUTS + PROJECTION_INPUTS}
     sections = (layout.serving_section, layout.projection_section, layout.constants_section)
     for row in range(INPUTS_HEADER + 1, layout.inputs_last + 1):

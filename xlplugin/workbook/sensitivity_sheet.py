@@ -223,6 +223,7 @@ def write_sensitivity(wb, ws, layout: Layout) -> None:
             cell.style = "Calculation"
             cell.number_format = _sorted_format(column)
     styles.widths(ws, (26, 30, 17, 17, 17, 17, 17, 17, 12, 12, 9))
+    styles.fit_width(ws, 1, [ws.cell(row, 1).value for row in layout.sensitivity_row.values()])
     ws.row_dimensions[SENSITIVITY_HEADER].height = 45
     ws.row_dimensions[layout.sorted_header].height = 30
     styles.wrap_subtitle(ws, len(layout.sensitivity_column))
@@ -255,6 +256,7 @@ def _workings(ws, layout: Layout) -> None:
             cell.style = "Calculation"
             cell.number_format = styles.number_format(GRAPH[step].unit)
     ws.column_dimensions[get_column_letter(lead)].width = 24
+    styles.fit_width(ws, lead, [name for name, _ in layout.workings_row])
     for column in layout.workings_column.values():
         ws.column_dimensions[get_column_letter(column)].width = 16
 
