@@ -53,6 +53,8 @@ COLUMNS = (
 NAME_COLUMN, LOW_COLUMN, HIGH_COLUMN, DEFAULT_COLUMN, ACCEPTS_COLUMN = 4, 6, 7, 8, 9
 SWING_LOW_COLUMN, SWING_HIGH_COLUMN = 10, 11
 WIDTHS = (30, 15, 17, 26, 42, 9, 9, 12, 28, 12, 12)
+# Text columns right of a column of numbers (which end at its right edge): a space apart.
+_INDENTED = (COLUMNS.index("Unit") + 1, NAME_COLUMN, ACCEPTS_COLUMN)
 SELECTOR_NOTE = (
     "Empty: the Estimate shows this sheet's values. A scenario name: the Estimate "
     "shows that Scenarios row (its empty cells take this sheet's values)."
@@ -97,15 +99,19 @@ def write_inputs(wb, ws, layout: Layout) -> None:
     styles.widths(ws, WIDTHS)
     for column in (COLUMNS.index("Unit") + 1, NAME_COLUMN):
         rows = range(INPUTS_HEADER + 1, layout.inputs_last + 1)
-        styles.fit_width(ws, column, [ws.cell(row, column).value for row in rows])
+        styles.fit_width(ws, column, [ws.cell(row, column).value for row in rows], indent=1)
     accepts = {layout.input_row[q.name]: accepts_text(q) for q in INPUTS + PROJECTION_INPUTS}
     sections = (layout.serving_section, layout.projection_section, layout.constants_section)
     for row in range(INPUTS_HEADER + 1, layout.inputs_last + 1):
         if row in sections or ws.cell(row, 1).value is None:
             continue
         for column in range(1, len(COLUMNS) + 1):
+            indented = column in _INDENTED  # (an indent takes effect on left-aligned text)
             ws.cell(row, column).alignment = Alignment(
-                vertical="top", wrap_text=column in (1, 5, ACCEPTS_COLUMN)
+                horizontal="left" if indented else None,
+                vertical="top",
+                wrap_text=column in (1, 5, ACCEPTS_COLUMN),
+                indent=int(indented),
             )
         texts = {1: ws.cell(row, 1).value, 5: ws.cell(row, 5).value}
         texts[ACCEPTS_COLUMN] = accepts.get(row, ws.cell(row, ACCEPTS_COLUMN).value)
