@@ -207,11 +207,9 @@ def write_catalog(wb, ws, layout: Layout) -> None:
         _names(wb, key, list(frame.columns), header, last)
     styles.widths(ws, _WIDTHS)
     for column, names in labels.items():  # a header on one line, its unit above it too
-        dimension = ws.column_dimensions[get_column_letter(column)]
-        needed = max(styles.text_width(n, _HEADER_SIZE, bold=True) for n in names)
-        # (up to _WIDEST: the sheet prints two pages wide, and a column as wide as
+        # (to _WIDEST: the sheet prints two pages wide, and a column as wide as
         # memory_bandwidth_bytes_per_second would shrink every other; that one wraps)
-        dimension.width = max(dimension.width, min(math.ceil(needed), _WIDEST))
+        styles.fit_width(ws, column, names, size=_HEADER_SIZE, bold=True, most=_WIDEST)
         styles.fit_width(ws, column, [_UNITS.get(n, "") for n in names])
     for header, _ in layout.catalog_rows.values():  # as tall as its wrapped headers
         texts = {c.column: c.value for c in ws[header] if c.value}

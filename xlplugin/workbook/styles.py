@@ -199,13 +199,20 @@ def text_width(text: object, size: float = 11, bold: bool = False) -> float:
 
 
 def fit_width(
-    ws, column: int, texts, size: float = 11, bold: bool = False, indent: int = 0
+    ws,
+    column: int,
+    texts,
+    size: float = 11,
+    bold: bool = False,
+    indent: int = 0,
+    most: float = math.inf,
 ) -> None:
     """Widen ``column`` (never narrow it) so that each of ``texts`` fits on one line, after
-    an ``indent`` of that many characters."""
+    an ``indent`` of that many characters; to ``most`` at the widest (a longer text wraps,
+    or is cut)."""
     dimension = ws.column_dimensions[get_column_letter(column)]
     needed = max((text_width(t, size, bold) for t in texts if t is not None), default=0)
-    dimension.width = max(dimension.width or 8.43, math.ceil(needed + indent))
+    dimension.width = max(dimension.width or 8.43, min(math.ceil(needed + indent), most))
 
 
 def wrap(cell, vertical: str = "top") -> None:
