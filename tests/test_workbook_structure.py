@@ -224,6 +224,15 @@ def test_seed_figures_beside_outputs(cached):
             assert math.isclose(ws.cell(row, 2).value, seed, rel_tol=0.01), name
 
 
+@pytest.mark.parametrize(("name", "width"), [("Short", 32), ("x" * 40, 42), ("y" * 200, 48)])
+def test_scenario_name_column_fits_the_names(tmp_path, name, width):
+    """The name column, repeated on every printed page, is as wide as the longest name
+    needs: at least 32, at most 48 (a longer name is cut there)."""
+    frame = pd.DataFrame({"scenario": ["Base", name], "dau": [1e8, 2e8]})
+    ws = openpyxl.load_workbook(build_workbook(tmp_path / "n.xlsx", frame))["Scenarios"]
+    assert ws.column_dimensions["A"].width == width
+
+
 def test_preloaded_scenarios():
     names = list(default_scenarios()["scenario"])
     assert len(names) == 9 and names[0] == "Seed (as published)"

@@ -99,7 +99,7 @@ def build_workbook(
         # Every value first: a scenario formulas refuses stops the build here.
         values = _cached_values(layout)
         body_values = scenario_values(scenarios)
-        wb, columns = _workbook(layout, variant, build_date)
+        wb, columns = _workbook(layout, variant, build_date, scenarios.get("scenario"))
         wb.custom_doc_props.append(StringProperty(name=FINGERPRINT_PROPERTY, value=_PENDING))
         small = _saved(wb)
         before, after = _fingerprint_parts(wb, "Scenarios")
@@ -157,7 +157,7 @@ def _write_package(small, temporary: Path, values, body: Body, before, after) ->
         )
 
 
-def _workbook(layout: Layout, variant: str, build_date: str):
+def _workbook(layout: Layout, variant: str, build_date: str, names: pd.Series | None):
     wb = openpyxl.Workbook()
     wb.active.title = SHEETS[0]
     for title in SHEETS[1:]:
@@ -168,7 +168,7 @@ def _workbook(layout: Layout, variant: str, build_date: str):
     write_inputs(wb, wb["Inputs"], layout)
     write_catalog(wb, wb["Catalog"], layout)
     write_estimate(wb, wb["Estimate"], layout, variant)
-    columns = write_scenarios(wb["Scenarios"], layout)
+    columns = write_scenarios(wb["Scenarios"], layout, names)
     write_projection(wb["Projection"], layout)
     write_sensitivity(wb, wb["Sensitivity"], layout)
     write_checks(wb, wb["Checks"], layout)

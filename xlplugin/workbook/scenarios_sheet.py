@@ -65,6 +65,7 @@ _CHAT = {
 }
 
 
+_WIDEST_NAME = 48  # the name column prints on every page of the sheet: not wider than this
 BAD_ROW = "check this row: an input is outside what the Inputs sheet accepts"
 BAD_ROW_NAME = "bad_row"
 
@@ -282,10 +283,12 @@ class ScenarioColumns:
 ROW = _ROW
 
 
-def write_scenarios(ws, layout: Layout) -> ScenarioColumns:
+def write_scenarios(ws, layout: Layout, scenario_names: pd.Series | None = None) -> ScenarioColumns:
     """Write everything of the Scenarios sheet but its rows: title, headers, the table,
     validation, protection, and one row of styled empty cells (row ``scenario_first``),
-    whose styles :mod:`.stream` reads back from the saved sheet and gives every row."""
+    whose styles :mod:`.stream` reads back from the saved sheet and gives every row. The
+    name column is as wide as the longest of ``scenario_names`` (the rows') needs,
+    up to 48."""
     # The sentence is a named constant: written once, not in every row.
     ws.parent.defined_names[BAD_ROW_NAME] = DefinedName(BAD_ROW_NAME, attr_text=f'"{BAD_ROW}"')
     ws.parent.defined_names[NO_BAD_COLUMN] = DefinedName(NO_BAD_COLUMN, attr_text=str(_PAST_LAST))
@@ -317,6 +320,9 @@ def write_scenarios(ws, layout: Layout) -> ScenarioColumns:
     # Byte counts run to 20+ digits with separators; the rest fit narrower columns; each
     # as wide as its header name, which has no space to wrap at.
     styles.widths(ws, [32] + [max(_width(n), len(n) + 2) for n in names[1:]])
+    if scenario_names is not None and len(scenario_names.dropna()):
+        longest = max(scenario_names.dropna().astype(str), key=len)
+        styles.fit_width(ws, 1, [longest], most=_WIDEST_NAME)
     styles.wrap_subtitle(ws, 1)
     for column, name in enumerate(names, start=1):
         dimension = ws.column_dimensions[get_column_letter(column)]
