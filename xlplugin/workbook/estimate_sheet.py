@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from openpyxl.styles import Alignment
 from openpyxl.workbook.defined_name import DefinedName
 
 from xlplugin.formulas.graph import GRAPH
@@ -18,7 +17,7 @@ __all__ = ["default_ref", "empty_means_default", "estimate_refs", "guarded", "wr
 
 COLUMNS = ("Quantity", "Value", "Base unit", "Seed figure", "Name", "How it is calculated")
 WIDTHS = (36, 18, 15, 16, 27, 52)
-# Text columns right of a column of numbers (which end at its right edge): a space apart.
+# Text columns right of a column of numbers: a space apart (styles.text_alignment).
 _INDENTED = (COLUMNS.index("Base unit") + 1, COLUMNS.index("Name") + 1)
 _OUTPUT = {o.name: o for o in OUTPUTS}
 
@@ -79,7 +78,7 @@ def write_estimate(wb, ws, layout: Layout, variant: str) -> None:
     rows = layout.estimate_row.values()
     for column in _INDENTED:
         styles.fit_width(ws, column, [ws.cell(row, column).value for row in rows], indent=1)
-    for row in layout.estimate_row.values():
+    for row in rows:
         styles.fit_height(ws, row, {1: ws.cell(row, 1).value, 6: ws.cell(row, 6).value})
     styles.wrap_subtitle(ws, len(COLUMNS))
     ws.freeze_panes = ws.cell(ESTIMATE_HEADER + 1, 2)
@@ -114,12 +113,8 @@ def _row(wb, ws, layout: Layout, name: str, row: int, refs: dict, plugin: bool) 
         seed.style = "Note"
         seed.number_format = cell.number_format
     for column in range(1, len(COLUMNS) + 1):  # after the styles, which set their own
-        indented = column in _INDENTED  # (an indent takes effect on left-aligned text)
-        ws.cell(row, column).alignment = Alignment(
-            horizontal="left" if indented else None,
-            vertical="center",
-            wrap_text=column in (1, 6),
-            indent=int(indented),
+        ws.cell(row, column).alignment = styles.text_alignment(
+            "center", wrap_text=column in (1, 6), indent=column in _INDENTED
         )
     # In the plugin variant an output is not a workbook name: Excel and LibreOffice would
     # read GPU_COUNT( as the name gpu_count followed by a parenthesis (LibreOffice: Err:509

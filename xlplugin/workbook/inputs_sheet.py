@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -53,7 +52,7 @@ COLUMNS = (
 NAME_COLUMN, LOW_COLUMN, HIGH_COLUMN, DEFAULT_COLUMN, ACCEPTS_COLUMN = 4, 6, 7, 8, 9
 SWING_LOW_COLUMN, SWING_HIGH_COLUMN = 10, 11
 WIDTHS = (30, 15, 17, 26, 42, 9, 9, 12, 28, 12, 12)
-# Text columns right of a column of numbers (which end at its right edge): a space apart.
+# Text columns right of a column of numbers: a space apart (styles.text_alignment).
 _INDENTED = (COLUMNS.index("Unit") + 1, NAME_COLUMN, ACCEPTS_COLUMN)
 SELECTOR_NOTE = (
     "Empty: the Estimate shows this sheet's values. A scenario name: the Estimate "
@@ -106,12 +105,8 @@ def write_inputs(wb, ws, layout: Layout) -> None:
         if row in sections or ws.cell(row, 1).value is None:
             continue
         for column in range(1, len(COLUMNS) + 1):
-            indented = column in _INDENTED  # (an indent takes effect on left-aligned text)
-            ws.cell(row, column).alignment = Alignment(
-                horizontal="left" if indented else None,
-                vertical="top",
-                wrap_text=column in (1, 5, ACCEPTS_COLUMN),
-                indent=int(indented),
+            ws.cell(row, column).alignment = styles.text_alignment(
+                "top", wrap_text=column in (1, 5, ACCEPTS_COLUMN), indent=column in _INDENTED
             )
         texts = {1: ws.cell(row, 1).value, 5: ws.cell(row, 5).value}
         texts[ACCEPTS_COLUMN] = accepts.get(row, ws.cell(row, ACCEPTS_COLUMN).value)

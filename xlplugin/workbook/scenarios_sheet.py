@@ -320,9 +320,8 @@ def write_scenarios(ws, layout: Layout, scenario_names: pd.Series | None = None)
     # Byte counts run to 20+ digits with separators; the rest fit narrower columns; each
     # as wide as its header name, which has no space to wrap at.
     styles.widths(ws, [32] + [max(_width(n), len(n) + 2) for n in names[1:]])
-    if scenario_names is not None and len(scenario_names.dropna()):
-        longest = max(scenario_names.dropna().astype(str), key=len)
-        styles.fit_width(ws, 1, [longest], most=_WIDEST_NAME)
+    given = () if scenario_names is None else scenario_names.dropna().astype(str)
+    styles.fit_width(ws, 1, [max(given, key=len, default="")], most=_WIDEST_NAME)
     styles.wrap_subtitle(ws, 1)
     for column, name in enumerate(names, start=1):
         dimension = ws.column_dimensions[get_column_letter(column)]

@@ -39,6 +39,7 @@ __all__ = [
     "number_format",
     "print_setup",
     "section",
+    "text_alignment",
     "text_width",
     "title",
     "widths",
@@ -213,6 +214,17 @@ def fit_width(
     dimension = ws.column_dimensions[get_column_letter(column)]
     needed = max((text_width(t, size, bold) for t in texts if t is not None), default=0)
     dimension.width = max(dimension.width or 8.43, min(math.ceil(needed + indent), most))
+
+
+def text_alignment(vertical: str, wrap_text: bool = False, indent: bool = False) -> Alignment:
+    """A text cell's alignment; ``indent``: a space from a column of numbers on its left
+    (which end at their right edge). An indent takes effect on left-aligned text only."""
+    return Alignment(
+        horizontal="left" if indent else None,
+        vertical=vertical,
+        wrap_text=wrap_text,
+        indent=int(indent),
+    )
 
 
 def wrap(cell, vertical: str = "top") -> None:
