@@ -250,6 +250,20 @@ def test_names_units_and_headers_are_not_cut(book, layout):
     assert len(cells) > 300 and not cut, cut
 
 
+def test_catalog_text_stands_apart_from_numbers(book, layout):
+    """A Catalog text cell right of a number (right-aligned, at its column's edge) is
+    indented: "2021" then "S2" read as "2021S2" otherwise (spec_as_of, confidence)."""
+    ws, checked = book["Catalog"], 0
+    for header, last in layout.catalog_rows.values():
+        for row in ws.iter_rows(min_row=header + 1, max_row=last, min_col=2):
+            for cell in row:
+                left = ws.cell(cell.row, cell.column - 1).value
+                if isinstance(cell.value, str) and isinstance(left, int | float):
+                    assert cell.alignment.indent >= 1, (cell.coordinate, left, cell.value)
+                    checked += 1
+    assert checked >= 30  # the GPUs' price sources, aliases and confidences at least
+
+
 def test_charts_lie_inside_the_print_area(book):
     """A printed chart is cut where its sheet's print area ends: each one's bottom edge (its
     anchor row plus its height, over the rows' heights) is within the area."""

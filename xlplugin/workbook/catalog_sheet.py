@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.pagebreak import Break
@@ -187,6 +187,7 @@ def write_catalog(wb, ws, layout: Layout) -> None:
             unit.style = "Explanatory Text"
             labels.setdefault(column, []).append(label)
         styles.header(ws, header, list(frame.columns))
+        indented = _beside_numbers(frame)
         for column in range(1, len(frame.columns) + 1):
             ws.cell(header, column).font = Font(bold=True, color="FFFFFF", size=_HEADER_SIZE)
         for offset, record in enumerate(frame.itertuples(index=False), start=1):
@@ -196,7 +197,9 @@ def write_catalog(wb, ws, layout: Layout) -> None:
                 cell.number_format = (
                     styles.number_format(_UNITS[label]) if label in _UNITS else "General"
                 )
-                cell.alignment = Alignment(vertical="top", wrap_text=label in _WRAPPED)
+                cell.alignment = styles.text_alignment(
+                    "top", wrap_text=label in _WRAPPED, indent=label in indented
+                )
                 if label in _WRAPPED:  # long texts a size smaller: rows half as tall
                     cell.font = Font(size=_TEXT_SIZE)
                     heights.setdefault(cell.row, {})[column] = cell.value
@@ -219,6 +222,14 @@ def write_catalog(wb, ws, layout: Layout) -> None:
     styles.wrap_subtitle(ws, 6)
     ws.freeze_panes = "B4"
     ws.protection.sheet = True
+
+
+def _beside_numbers(frame: pd.DataFrame) -> set[str]:
+    """The text columns whose left neighbour holds numbers (right-aligned, so that without
+    an indent the two would read as one: "2021S2")."""
+    numeric = [pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns]
+    pairs = zip(frame.columns[1:], numeric[1:], numeric[:-1], strict=True)
+    return {label for label, number, left in pairs if left and not number}
 
 
 def _ordered(key: str, columns: list[str]) -> list[str]:
