@@ -269,6 +269,11 @@ def valid(name: str, value: object) -> object:
 
 def validated(inputs: dict, defaults: dict | None = None) -> dict[str, object]:
     """:func:`take` for a dict of inputs, added to a copy of ``defaults`` (already valid)."""
+    return _validated(inputs, defaults)[0]
+
+
+def _validated(inputs: dict, defaults: dict | None = None) -> tuple[dict[str, object], int]:
+    """:func:`validated`, and how many of the inputs are arrays."""
     out, arrays = dict(defaults) if defaults else {}, 0
     for name, value in inputs.items():
         if value is None:
@@ -283,7 +288,7 @@ def validated(inputs: dict, defaults: dict | None = None) -> dict[str, object]:
         arrays += isinstance(checked, np.ndarray)
     if arrays > 1:  # one array or none: nothing to broadcast against
         _same_shape(out)
-    return out
+    return out, arrays
 
 
 _NAMES = frozenset(q.name for q in INPUT.values() if q.kind == "name")
@@ -608,16 +613,91 @@ def vectorised(core):
     @functools.wraps(core)
     def public(*args, **kwargs):
         given = unblanked(passed(args, kwargs))
-        checked = validated(given)
+        checked, arrays = _validated(given)
         try:
-            result = core(**checked)
+            result = array_result(guarded, checked) if arrays else core(**checked)
         except ArithmeticError:  # none expected (guards turn them into infinity): by name
             result = math.nan
         return give(finite(core.__name__, result, checked), *given.values())
 
     public.__signature__ = signature
-    public.core = _guarded(core)
+    public.core = guarded = _guarded(core)
     return public
+
+
+def array_result(core, checked: dict):
+    """``core`` (a :func:`_guarded` core, its defaults its own) of validated inputs some of
+    which are arrays, each element as one cell of Python floats gives it.
+
+    numpy goes on where Python floats raise (a FLOP/s that overflowed to infinity makes a
+    time of 0 s, not an error), and helpers that ignore its warnings hide where. So the
+    steps are kept, and each element for which the result or any step on the way to it is
+    not finite is computed again on its own, as Python floats: the first that fails raises
+    its error, with its position as ``row``; the others take the value computed so.
+    """
+    from . import graph  # the graph's modules import this one
+
+    name = core.__name__
+    given = {n: checked[n] if n in checked else _ROW_DEFAULTS[n] for n in _parameters(core)}
+    with np.errstate(all="ignore"):
+        values = graph.evaluate(dict(given), (name,))
+        suspect = np.zeros((), dtype=bool)
+        for step, value in values.items():
+            quick = step in graph.GRAPH and _maybe_not_finite(value)
+            if quick and step not in _steps_not_finite_by_design():
+                suspect = suspect | _not_finite(value)
+    result = values[name]
+    if not suspect.any():
+        return result
+    shape = np.broadcast_shapes(
+        suspect.shape,
+        np.shape(result),
+        *(np.shape(v) for v in given.values() if isinstance(v, _ARRAYS)),
+    )
+    result = np.array(np.broadcast_to(np.asarray(result, dtype=float), shape))
+    flat = result.reshape(-1)  # a view: writes land in result
+    for index in np.flatnonzero(np.broadcast_to(suspect, shape)).tolist():
+        row = {n: _element(v, shape, index) for n, v in given.items()}
+        try:
+            flat[index] = finite(name, core(**row), row)
+        except InvalidInputError as error:
+            error.row = index
+            error.args = (str(error),)
+            raise
+    return result
+
+
+@functools.cache
+def _parameters(core) -> tuple[str, ...]:
+    return tuple(inspect.signature(core).parameters)
+
+
+@functools.cache
+def _steps_not_finite_by_design() -> frozenset[str]:
+    """Steps not finite for the seed scenario (NaN: a limit not set, no latency target)."""
+    from . import graph
+
+    with np.errstate(all="ignore"):
+        values = graph.evaluate(dict(_ROW_DEFAULTS))
+    return frozenset(n for n, v in values.items() if n in graph.GRAPH and _not_finite(v).any())
+
+
+def _maybe_not_finite(value) -> bool:
+    """False where a step's value is surely finite or not a number: a quick look (a float
+    array's sum is finite when each of its numbers is, and may overflow when they are)."""
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if type(value) is np.ndarray and value.dtype.kind == "f":
+        return not math.isfinite(value.sum())
+    return False
+
+
+def _not_finite(value) -> np.ndarray:
+    """Where a step's value is not a finite number (nowhere for names and flags)."""
+    try:
+        return ~np.isfinite(np.asarray(value, dtype=float))
+    except (TypeError, ValueError):
+        return np.zeros((), dtype=bool)
 
 
 def _blank_scalar(value) -> bool:

@@ -213,18 +213,20 @@ def _named(table: str, argument: str, value: object, codes, i: int) -> str:
         raise
 
 
-def resolve_precision(precision) -> tuple[object, object]:
-    """Bytes per parameter and compute column index (0 fp16, 1 fp8, 2 int8) for names."""
-    if type(precision) is str:  # one cell
+def resolve_precision(precision, argument: str = "precision") -> tuple[object, object]:
+    """Bytes per parameter and compute column index (0 fp16, 1 fp8, 2 int8) for names;
+    an unknown one is refused naming ``argument``."""
+    if type(precision) is str and argument == "precision":  # one cell
         return _one_precision(precision)
     codes, uniques = _distinct(precision)
     found = [
-        _precision_row(_named("precisions", "precision", u, codes, i))
-        for i, u in enumerate(uniques)
+        _precision_row(_named("precisions", argument, u, codes, i)) for i, u in enumerate(uniques)
     ]
     if np.ndim(codes) == 0:
         return found[0]
-    return np.array([f[0] for f in found])[codes], np.array([f[1] for f in found])[codes]
+    width = np.array([f[0] for f in found], dtype=float)  # typed: a table may have no rows
+    compute = np.array([f[1] for f in found], dtype=np.intp)
+    return width[codes], compute[codes]
 
 
 @functools.lru_cache(maxsize=1024)
@@ -250,9 +252,10 @@ def resolve_gpu(gpu, compute) -> dict[str, object]:
         return {"flops": flops[compute], "memory_bytes": memory, "hourly_usd": price}
     codes, uniques = _distinct(gpu)
     rows = [_gpu_row(u, codes, i) for i, u in enumerate(uniques)]
-    flops = np.array([r[0] for r in rows])  # distinct GPUs x compute columns
-    memory = np.array([r[1] for r in rows])
-    price = np.array([r[2] for r in rows])
+    # distinct GPUs x compute columns (typed and shaped: a table may have no rows)
+    flops = np.array([r[0] for r in rows], dtype=float).reshape(len(rows), len(_COMPUTE_COLUMNS))
+    memory = np.array([r[1] for r in rows], dtype=float)
+    price = np.array([r[2] for r in rows], dtype=float)
     if np.ndim(codes) == 0 and np.ndim(compute) == 0:
         return {
             "flops": float(flops[0, compute]),

@@ -92,8 +92,8 @@ def held_weights_bytes(image_model, params, text_encoder_params, bytes_per_param
 @quantity(
     "GPUs",
     "GPUs to hold the weights",
-    excel="IF(ISNUMBER({gpu_memory_bytes_used}),ROUNDUP({held_weights_bytes}"
-    "/({gpu_memory_bytes_used}*{usable_memory_fraction}),0),{gpus_if_memory_unknown})",
+    excel="IF(ISNUMBER({gpu_memory_bytes_used}),MAX(1,ROUNDUP({held_weights_bytes}"
+    "/({gpu_memory_bytes_used}*{usable_memory_fraction}),0)),{gpus_if_memory_unknown})",
 )
 def weights_gpus_per_replica(
     held_weights_bytes,
@@ -103,11 +103,11 @@ def weights_gpus_per_replica(
     params,
     gpu,
 ):
-    """GPUs needed to hold the weights in usable memory."""
-    # Unknown memory (a GPU given as FLOP/s, NaN) counts as one GPU.
-    need = given(
-        roundup(held_weights_bytes / (gpu_memory_bytes_used * usable_memory_fraction)), 1.0
-    )
+    """GPUs needed to hold the weights in usable memory (at least one)."""
+    # Unknown memory (a GPU given as FLOP/s, NaN) counts as one GPU; weights so small that
+    # their share of a GPU underflows to 0 still take one.
+    share = held_weights_bytes / (gpu_memory_bytes_used * usable_memory_fraction)
+    need = given(_max(1.0, roundup(share)), 1.0)
     bad = need > max_gpus_per_replica
     if bad is True or (bad is not False and np.any(bad)):
         bad = np.logical_and(bad, np.isfinite(need))  # infinity: an overflow, named later

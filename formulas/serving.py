@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from . import catalog
-from ._arrays import first, given, roundup
+from ._arrays import first, given, is_blank, roundup
 from .errors import DoesNotFitError, UnknownNameError
 from .graph import (
     ATTENTION_MATMULS,
@@ -66,11 +66,13 @@ def is_(value, choice: str, name: str, choices: tuple[str, ...]):
         cells = np.asarray(value, dtype=object)
         codes, distinct = pd.factorize(cells.ravel(), use_na_sentinel=False)
         codes = codes.reshape(cells.shape)
-    flags = [
-        _word(v, name, choices, int(np.argmax(np.ravel(codes) == i))) == choice
-        for i, v in enumerate(distinct)
-    ]
+    flags = [_word(v, name, choices, _first(codes, i)) == choice for i, v in enumerate(distinct)]
     return np.array(flags, dtype=bool)[codes]
+
+
+def _first(codes, i: int) -> int | None:
+    """Where distinct value ``i`` first stands: a row of an array, none of one cell."""
+    return int(np.argmax(np.ravel(codes) == i)) if np.ndim(codes) else None
 
 
 def _word(value, name: str, choices: tuple[str, ...], row: int | None) -> str:
@@ -182,7 +184,7 @@ def active_params_used(active_params, params, image_model, layers, attention_wid
     # MMDiT (SD3) and FLUX keep a set of weights per modality, each token goes through its
     # own, and each block's modulation is computed once per image, not per token: SD3.5
     # Large's tokens use 2.7 B of its 8.1 B parameters (measurements.csv, ortpr22986 rows).
-    path = BLOCK_PARAMS_PER_WIDTH_SQUARED * layers * attention_width**2
+    path = BLOCK_PARAMS_PER_WIDTH_SQUARED * layers * attention_width * attention_width
     return given(active_params, pick(image_model, _min(params, path), params))
 
 
@@ -267,7 +269,8 @@ def step_flops(
     the active weights and its attention over the context."""
     attention = ATTENTION_MATMULS * flops_per_param * layers * attention_width
     transformer = (
-        flops_per_param * active_params_used * prefill_tokens + attention * prefill_tokens**2
+        flops_per_param * active_params_used * prefill_tokens
+        + attention * prefill_tokens * prefill_tokens
     )
     per_pass = pick(unet_backbone, unet_flops_per_pixel * image_width * image_height, transformer)
     token = flops_per_param * active_params_used + attention * context_tokens
@@ -283,14 +286,16 @@ def step_flops(
 )
 def kv_bytes_per_element(kv_precision, bytes_per_param_used):
     """Width of the KV cache's numbers: kv_precision's, else the weights'."""
-    if kv_precision is None:
+    if isinstance(kv_precision, str) and kv_precision.strip():
+        return catalog.resolve_precision(kv_precision, "kv_precision")[0]
+    if np.ndim(kv_precision) == 0 and is_blank(kv_precision):
         return bytes_per_param_used
-    if isinstance(kv_precision, str):
-        return catalog.resolve_precision(kv_precision)[0]
     cells = np.asarray(kv_precision, dtype=object)
-    blank = np.array([not isinstance(v, str) for v in cells.ravel()]).reshape(cells.shape)
-    named = np.where(blank, "FP16", cells)  # any name: replaced below
-    return np.where(blank, bytes_per_param_used, catalog.resolve_precision(named)[0])
+    blank = np.array([is_blank(v) for v in cells.ravel()], dtype=bool).reshape(cells.shape)
+    named = np.where(blank, "FP16", cells)  # any name: replaced below; a number is refused
+    return np.where(
+        blank, bytes_per_param_used, catalog.resolve_precision(named, "kv_precision")[0]
+    )
 
 
 @quantity(
