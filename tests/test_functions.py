@@ -373,6 +373,43 @@ def test_cells_as_office_js_sends_them_inside_ranges(monkeypatch):
     assert message.startswith("#VALUE! gpu: got '#N/A'; accepts one of")
 
 
+@pytest.mark.parametrize(
+    "entity",
+    [
+        {"type": "Entity", "text": "H100"},  # no basic value: not an empty cell
+        {"basicValue": None},
+        {"basicValue": [[1e8], [2e8]]},  # a data type holds one value, not a range
+        {"basicValue": {"a": 1}},
+    ],
+)
+def test_a_data_type_without_one_basic_value_is_refused_not_defaulted(entity):
+    """It was read as an empty cell (the default GPU's answer) or raised a TypeError."""
+    assert message_of(lambda: call("gpu_count", 1e8, 10, 8.1e9, entity)).startswith(
+        "gpu: got '#VALUE!'; accepts one of"
+    )
+    [[seed], [message]] = call("gpu_count", [[1e8], [entity]], 10, 8.1e9)
+    assert seed == SEED_GPUS and message == "#VALUE! dau: got '#VALUE!'; accepts a number > 0"
+    [header, row] = call("scenarios", [["dau", "gpu"], [1e8, entity]])
+    assert header[0] == "model_size_bytes"
+    assert set(row) == {"#VALUE! gpu: got '#VALUE!'; accepts one of " + row[0].split("one of ")[1]}
+
+
+def test_whole_numbers_beyond_int64_spill_as_the_numbers_they_are():
+    """A GPU count past 2**63 in a spilled range was cast to -9,223,372,036,854,775,808."""
+    alone = formulas.gpu_count(1e25, 10, 8.1e9)
+    [[huge], [seed]] = call("gpu_count", [[1e25], [1e8]], 10, 8.1e9)
+    assert huge == alone > 2**63 and seed == SEED_GPUS
+    [[tiny_gpu], [a100]] = call("gpu_count", 1e8, 10, 8.1e9, [[1.0], ["A100"]])
+    assert tiny_gpu == formulas.gpu_count(1e8, 10, 8.1e9, 1.0) > 2**63 and a100 == SEED_GPUS
+
+
+@pytest.mark.parametrize("column", ["gpu", "precision", "kv_precision", "modality"])
+def test_a_scenario_table_of_headers_only_answers_its_header(column):
+    """An IndexError in the catalogue look-up (HTTP 500) for a name column without rows."""
+    [header, _] = call("scenarios", [["dau"], [1e8]])
+    assert call("scenarios", [["dau", column]]) == [header]
+
+
 def test_the_pyodide_lookup_shortcut_keeps_xlwings_answers():
     from xlwings.pro import udfs_officejs
 

@@ -167,6 +167,8 @@ def test_every_malformed_call_is_a_one_line_400(client):
         {**ok, "date_format": 7},
         {**ok, "caller_address": {"sheet": 1}},
         {**ok, "version": 1},
+        {**ok, "version": "Z" * 500_000},  # xlwings repeated it whole in its 400
+        {**ok, "client": "Excel" * 1000},
         {**ok, "func_name": ["gpu_count"]},
         {**ok, "args": {"dau": 1}},
         {**ok, "args": [1e8, 10.0, 8.1e9]},
@@ -181,6 +183,7 @@ def test_every_malformed_call_is_a_one_line_400(client):
         response = _post(client, body)
         assert response.status_code == 400, (body, response.status_code, response.text)
         assert "\n" not in response.text.removesuffix("\n"), response.text  # one line
+        assert len(response.text) < 1000, response.text[:1000]  # nothing echoed
         assert response.headers["content-type"].startswith("text/plain")
     assert _post(client, ok).status_code == 200  # the connection lives on
 
@@ -295,6 +298,43 @@ def test_a_server_error_is_a_one_line_500_with_the_same_headers(tmp_path):
         h: ok_headers.get(h) for h in SHARED_HEADERS
     }
     assert "Traceback" not in done.stderr
+
+
+def test_a_client_gone_before_its_body_ends_still_gets_an_answer():
+    """The guard answers (nobody reads it) where it used to return without one, which the
+    security-header layer around it logged as a traceback ("No response returned")."""
+    import asyncio
+
+    async def app(scope, receive, send):
+        raise AssertionError("the call reached the app")
+
+    sent = []
+    pieces = iter([{"type": "http.request", "body": b'{"a"', "more_body": True}])
+
+    async def receive():
+        return next(pieces, {"type": "http.disconnect"})
+
+    async def send(message):
+        sent.append(message)
+
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"100")]
+    scope = {"type": "http", "method": "POST", "path": CALL, "headers": headers}
+    asyncio.run(serve.BodyLimit(app)(scope, receive, send))
+    assert sent[0]["type"] == "http.response.start" and sent[0]["status"] == 400
+    assert sent[1]["body"].decode().startswith("request body: the connection closed")
+
+
+@pytest.mark.server
+@needs_server
+def test_a_client_that_hangs_up_mid_body_leaves_the_server_serving(hardened, client):
+    for _ in range(3):  # the module's server fails its teardown on a traceback in its log
+        with socket.create_connection(("127.0.0.1", _port(hardened)), timeout=WAIT) as raw:
+            raw.sendall(
+                b"POST " + CALL.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                b'application/json\r\nContent-Length: 100\r\n\r\n{"a"'
+            )
+    time.sleep(0.5)
+    assert _post(client, office_js_request("gpu_count", SEED)).status_code == 200
 
 
 def test_the_guard_lets_other_methods_through_to_their_answer():

@@ -87,6 +87,7 @@ try:  # xlwings Lite (Pyodide >= 0.28) passes JavaScript's null inside ranges as
 except ImportError:
     JsNull = type(None)
 _PLAIN = {float, int, str, bool, type(None)}
+_BASIC = frozenset({float, int, str, bool})  # what a data type's basicValue may be
 # Tuples of types, not ``list | tuple``: a union in isinstance is built anew on each call.
 _RANGE = (list, tuple)  # how a range arrives: a list of rows
 _ROW_TYPES = frozenset(_RANGE)
@@ -446,9 +447,12 @@ def blank(value: object) -> bool:
 
 def cell(value: object) -> object:
     """A cell as a plain value: an Office.js error cell as its text ("#N/A"), a data type
-    (a formatted number, an entity) as its basic value, JavaScript's null as None."""
+    (a formatted number, an entity) as its basic value, JavaScript's null as None. An
+    object without a single basic value (none, null, a list) reads as "#VALUE!", as Excel
+    shows an entity's: refused where a value is wanted, never taken for an empty cell."""
     if isinstance(value, dict):
-        return value.get("basicValue")
+        basic = value.get("basicValue")
+        return basic if type(basic) in _BASIC else ERROR
     return None if isinstance(value, JsNull) else value
 
 
@@ -598,9 +602,9 @@ def _cells(
     array = np.broadcast_to(np.asarray(value, dtype=float), shape)
     numbers = np.isfinite(array)
     if holes is None and not errors and numbers.all():  # the usual table
-        return (array.astype(np.int64) if whole else array.astype(float)).tolist()
+        return (_integers(array) if whole else array.astype(float)).tolist()
     safe = np.where(numbers, array, 0.0)
-    cells = (safe.astype(np.int64) if whole else safe).astype(object)
+    cells = (_integers(safe) if whole else safe).astype(object)
     cells[~numbers] = _message(_not_finite(name))
     flat = cells.reshape(-1)  # a view: writes land in cells
     for position, error in (errors or {}).items():
@@ -608,6 +612,14 @@ def _cells(
     if holes is not None:
         cells[holes] = ""
     return cells.tolist()
+
+
+def _integers(array: np.ndarray) -> np.ndarray:
+    """Whole numbers as integers where int64 holds them all; else as the (whole) floats
+    they are: a cast beyond 2**63 gives -2**63."""
+    if np.abs(array).max(initial=0.0) < 2.0**63:
+        return array.astype(np.int64)
+    return array.astype(float)
 
 
 def _unit(name: str) -> str:

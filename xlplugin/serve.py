@@ -336,8 +336,11 @@ class BodyLimit:
             chunks = []
             while True:
                 message = await next_piece()
-                if message["type"] != "http.request":
-                    return  # the client went away
+                if message["type"] != "http.request":  # the client went away: an answer
+                    # nobody reads, which the layers around the guard still expect
+                    return await self._answer(
+                        send, 400, "request body: the connection closed before its end"
+                    )
                 chunk = message.get("body", b"")
                 size += len(chunk)
                 if size > self.max_bytes:
@@ -501,6 +504,7 @@ def _no_constant(name: str):
     raise ValueError(f"got {name}, which JSON does not allow")
 
 
+_FIELD_CHARS = 64  # the longest version or client text a call may carry ("0.37.8", "Excel")
 # A cell as Office.js sends it: a value, null for an empty cell, or an object for an error
 # cell or a data type (a formatted number, an entity: the function reads its basicValue).
 _CELL_TYPES = frozenset({str, int, float, bool, type(None), dict})
@@ -586,6 +590,13 @@ def _check_call(body: bytes, served: dict) -> tuple[str | None, dict | None, boo
     for field in ("version", "client"):
         if not isinstance(data.get(field), str):
             return f"{field}: got {data.get(field)!r}"[:80] + f"; {accepts}", None, False
+        if len(data[field]) > _FIELD_CHARS:  # xlwings would repeat it whole in its answer
+            return (
+                f"{field}: got text of {len(data[field]):,} characters; accepts a "
+                f"version or client name of at most {_FIELD_CHARS}",
+                None,
+                False,
+            )
     for field, required_field, kinds in (
         ("runtime", True, (str,)),
         ("culture_info_name", True, (str, type(None))),
