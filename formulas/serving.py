@@ -286,6 +286,8 @@ def step_flops(
 )
 def kv_bytes_per_element(kv_precision, bytes_per_param_used):
     """Width of the KV cache's numbers: kv_precision's, else the weights'."""
+    if kv_precision is None:  # the usual cell: not given
+        return bytes_per_param_used
     if isinstance(kv_precision, str) and kv_precision.strip():
         return catalog.resolve_precision(kv_precision, "kv_precision")[0]
     if np.ndim(kv_precision) == 0 and is_blank(kv_precision):
