@@ -216,8 +216,8 @@ def _named(table: str, argument: str, value: object, codes, i: int) -> str:
 def resolve_precision(precision, argument: str = "precision") -> tuple[object, object]:
     """Bytes per parameter and compute column index (0 fp16, 1 fp8, 2 int8) for names;
     an unknown one is refused naming ``argument``."""
-    if type(precision) is str and argument == "precision":  # one cell
-        return _one_precision(precision)
+    if type(precision) is str:  # one cell
+        return _one_precision(precision, argument)
     codes, uniques = _distinct(precision)
     found = [
         _precision_row(_named("precisions", argument, u, codes, i)) for i, u in enumerate(uniques)
@@ -230,8 +230,8 @@ def resolve_precision(precision, argument: str = "precision") -> tuple[object, o
 
 
 @functools.lru_cache(maxsize=1024)
-def _one_precision(value: str) -> tuple[float, int]:
-    return _precision_row(_canonical("precisions", "precision", value))  # unknown: raises
+def _one_precision(value: str, argument: str) -> tuple[float, int]:
+    return _precision_row(_canonical("precisions", argument, value))  # unknown: raises
 
 
 @functools.cache
