@@ -8,7 +8,9 @@ only (``SOME_FACES``) run here on formulas and the command line; test_reliabilit
 them on the Excel functions and the HTTP server.
 """
 
+import csv
 import inspect
+import io
 import json
 import math
 import subprocess
@@ -678,3 +680,48 @@ def test_a_name_input_given_once_names_no_row():
     assert _error(formulas.gpu_count, 1e8, 10, 8.1e9, modality=1) == (
         "modality: got 1; accepts one of text, image, speech"
     )
+
+
+# The command line's own errors ----------------------------------------------------------
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "xlplugin.cli", *args], capture_output=True, text=True, timeout=60
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["estimate", "--dau=--"], "--dau: got an empty value"),  # a traceback
+        (["estimate", "--dau", "-1e5"], "--dau=-5"),  # 43 lines of usage
+        (["estimate", "--format", "xml"], "invalid choice: 'xml'"),
+        (["estimate", "--head", "5"], "could match --headroom, --head-dim"),
+        (["estimate", "--dau"], "expected one argument"),
+        (["nothing"], "invalid choice: 'nothing'"),
+    ],
+)
+def test_every_command_line_error_is_one_line_and_status_2(args, says):
+    done = _cli(*args)
+    assert done.returncode == 2 and done.stdout == "", done.stderr
+    assert done.stderr.count("\n") == 1 and says in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr and "usage:" not in done.stderr
+
+
+def test_a_file_name_with_a_line_break_stays_on_one_line(tmp_path):
+    done = _cli("build", "-o", str(tmp_path / "o.xlsx"), "--scenarios", str(tmp_path / "a\nb.csv"))
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert "a\\nb.csv" in done.stderr
+
+
+def test_unknown_figures_are_null_in_json_and_empty_in_csv():
+    """A GPU given as FLOP/s has no memory: NaN, which is not JSON (strict readers refuse it)."""
+    flags = ["estimate", "--gpu", "312T", "--gpu-hourly-usd", "2"]
+    done = _cli(*flags, "--format", "json")
+
+    def refuse(constant):
+        raise AssertionError(f"{constant} in the JSON")
+
+    result = json.loads(done.stdout, parse_constant=refuse)
+    assert result["gpu_memory_bytes"] is None and result["gpu_count"] > 0
+    rows = list(csv.DictReader(io.StringIO(_cli(*flags, "--format", "csv").stdout)))
+    assert rows[0]["gpu_memory_bytes"] == "" and "nan" not in rows[0].values()

@@ -44,10 +44,11 @@ def _add_inputs(parser: argparse.ArgumentParser) -> None:
 
 def _inputs(args: argparse.Namespace) -> dict:
     """The inputs given as flags; an empty value (``--dau ''``, a shell variable that is not
-    set) is refused rather than taken for the default."""
+    set, ``--dau=--``, whose ``--`` argparse drops) is refused rather than taken for the
+    default."""
     for flag, accepts in _ACCEPTS.items():
         value = getattr(args, flag)
-        if value is not None and not value.strip():
+        if value is not None and (not isinstance(value, str) or not value.strip()):
             default = "no preset" if flag == "model" else f"the default: {INPUT[flag].default_text}"
             raise formulas.EstimateError(
                 f"--{flag.replace('_', '-')}: got an empty value; accepts {accepts} "
@@ -66,8 +67,13 @@ _ACCEPTS = {q.name: q.accepts for q in INPUTS} | {"model": "a model preset name"
 
 
 def _plain(value: object) -> object:
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return int(value)
+    """A value as JSON and CSV carry it: a whole number as an integer, an unknown figure
+    (the memory of a GPU given as FLOP/s: NaN) as null, which JSON has and NaN is not."""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if value.is_integer() and abs(value) < 2**53:
+            return int(value)
     return value
 
 
@@ -209,8 +215,19 @@ def _vocabulary(args: argparse.Namespace) -> int:
     return 0
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse with its errors on one line (no usage block), status 2, as every other
+    error of the command line; its subcommands' parsers are of this class too."""
+
+    def error(self, message: str):
+        if "expected one argument" in message:  # "--dau -1e5": argparse takes it for a flag
+            flag = message.split()[1].split("/")[0].rstrip(":")
+            message += f" (a value starting with '-' goes with '=': {flag}=-5)"
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="xlplugin",
         description="Storage, inference, bandwidth and cost of a generative-AI service.",
     )
@@ -260,8 +277,16 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except (formulas.EstimateError, OSError) as error:
-        print(f"xlplugin: error: {error}", file=sys.stderr)
+        print(f"xlplugin: error: {_one_line(error)}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C: what was being written is removed on the way out
+        print("xlplugin: interrupted", file=sys.stderr)
+        return 130
+
+
+def _one_line(error: Exception) -> str:
+    """An error's message on one line: a file name may hold a line break."""
+    return str(error).replace("\r", "\\r").replace("\n", "\\n")
 
 
 if __name__ == "__main__":

@@ -185,7 +185,6 @@ def add_parser(subparsers) -> None:
         "(default: $XLPLUGIN_MAX_CELLS or 1,000,000)",
     )
     serve.set_defaults(run=_serve)
-    serve.error = functools.partial(_one_line_error, serve)
     lite = subparsers.add_parser(
         "lite",
         help="write main.py, requirements.txt and a wheel for xlwings Lite",
@@ -201,11 +200,6 @@ def add_parser(subparsers) -> None:
     )
     lite.add_argument("--url", help="URL the wheel will be served from, for requirements.txt")
     lite.set_defaults(run=_lite)
-
-
-def _one_line_error(parser: argparse.ArgumentParser, message: str):
-    """argparse's error as one line (no usage block), status 2."""
-    parser.exit(2, f"{parser.prog}: {message} (see {parser.prog} --help)\n")
 
 
 def _positive(text: str) -> int:
