@@ -132,7 +132,7 @@ def number_array(name: str, value: object) -> float | np.ndarray:
     spec = INPUT[name]
     if isinstance(value, float | int | str) and not isinstance(value, bool):
         return _scalar(spec, _to_float(value, name), _percent(value))
-    raw = value.to_numpy() if isinstance(value, pd.Series) else np.asarray(value)
+    raw = _cells(value, name, spec.accepts)
     percent = None
     if raw.dtype.kind in "fiu":
         array = raw.astype(float, copy=False)
@@ -245,9 +245,37 @@ def name_array(value: object, name: str = "gpu") -> object:
             except OverflowError:
                 raise too_large(name, value) from None
         return value
-    raw = value.to_numpy() if isinstance(value, pd.Series) else np.asarray(value, dtype=object)
-    raw = raw.astype(object, copy=False)
+    accepts = GPU_ACCEPTS if name == "gpu" else INPUT[name].accepts
+    raw = _cells(value, name, accepts).astype(object, copy=False)
+    odd = {t for t in set(map(type, raw.ravel())) if not issubclass(t, _NAME_CELLS)}
+    if odd:  # a list, a dict, a complex number: no name (and unhashable, for look-ups)
+        index = next(i for i, v in enumerate(raw.ravel()) if type(v) in odd)
+        cell = raw.ravel()[index]
+        raise InvalidInputError(name, cell, accepts, index if raw.ndim else None)
     return raw.item() if raw.ndim == 0 else raw
+
+
+# What a cell of a name input may hold: a name, a number (a GPU's FLOP/s; refused by name
+# elsewhere), or a blank.
+_NAME_CELLS = (str, numbers.Real, type(None), type(pd.NA))
+# What is not an array of cells, although numpy would make one of it: bytes (their byte
+# values), mappings and sets (one object), a masked array (its mask dropped).
+_NOT_CELLS = (bytes, bytearray, memoryview, dict, set, frozenset, np.ma.MaskedArray)
+
+
+def _cells(value: object, name: str, accepts: str) -> np.ndarray:
+    """An array input's cells as a numpy array (a Series' values), or the one-line error."""
+    if isinstance(value, _NOT_CELLS):
+        raise InvalidInputError(name, value, f"{accepts} (or an array of them)")
+    if isinstance(value, pd.Series):
+        return value.to_numpy()
+    try:
+        raw = np.asarray(value)
+    except ValueError:  # rows of different lengths
+        raise InvalidInputError(name, value, "an array of one shape (rows of one length)") from None
+    if raw.dtype.kind == "c":
+        raise InvalidInputError(name, raw.flat[0].item() if raw.size else value, accepts)
+    return raw
 
 
 def take(**inputs: object) -> dict[str, object]:

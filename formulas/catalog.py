@@ -300,10 +300,12 @@ def _gpu_figures(name: str) -> tuple[list[float], float, float]:
 
 def _flops(value: object) -> float | None:
     """A GPU given as FLOP/s: a number, or text that reads as one ("1e15", "989T")."""
-    if isinstance(value, bool):
+    if isinstance(value, bool | np.bool_):  # True is no FLOP/s (numpy's True: not 1)
         return None
     if isinstance(value, int | float | np.number):
         return float(value)
+    if not isinstance(value, str):  # a list, a dict, a complex number: no GPU
+        return None
     try:
         return parse_quantity(value)
     except InvalidInputError:

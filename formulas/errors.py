@@ -28,6 +28,8 @@ def _show(value: object) -> str:
         whole = math.floor(exponent)
         return f"{'-' if value < 0 else ''}{10 ** (exponent - whole):.6g}e+{whole}"
     text = repr(value)
+    if "\n" in text:  # one line: an array's repr spans several (text's escapes its own)
+        text = " ".join(text.split())
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -66,7 +68,12 @@ class UnknownNameError(InvalidInputError):
         import difflib
 
         self.choices = list(choices)
-        close = difflib.get_close_matches(str(value), self.choices, n=3, cutoff=0.4)
+        # Close spellings of text only: True is no misspelt "Trainium2", nor 1 of "FP16".
+        close = (
+            difflib.get_close_matches(value, self.choices, n=3, cutoff=0.4)
+            if isinstance(value, str)
+            else []
+        )
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
         shown = ", ".join(self.choices[:12]) + (", ..." if len(self.choices) > 12 else "")
         super().__init__(name, value, f"one of {shown}{hint}", row)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Hashable
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
 
 from . import graph, quantities  # noqa: F401 (quantities: registers the graph)
-from ._arrays import finite, give, is_blank, overflow, take, validated
+from ._arrays import GPU_ACCEPTS, finite, give, is_blank, overflow, take, validated
 from .errors import EstimateError, InvalidInputError, UnknownNameError
 from .vocabulary import INPUT, INPUTS, OUTPUTS, input_names
 
@@ -135,6 +136,10 @@ def output_array(frame: pd.DataFrame) -> np.ndarray:
 
 
 def _check_columns(frame: pd.DataFrame, allowed: list[str]) -> None:
+    if not isinstance(frame, pd.DataFrame):
+        raise InvalidInputError(
+            "table", frame, "a pandas DataFrame with a column per input and a row per scenario"
+        )
     unknown = [c for c in frame.columns if c not in allowed]
     if unknown:
         raise UnknownNameError("column", unknown[0], allowed)
@@ -268,7 +273,12 @@ def _column(frame: pd.DataFrame, spec) -> tuple[object, bool]:
             if blank.any():
                 return np.where(blank, spec.default, values), False
         return values, column.dtype == np.float64 and spec.kind != "name"
-    codes, uniques = _codes(column)
+    try:
+        codes, uniques = _codes(column)
+    except TypeError:  # a list or a dict in a cell: unhashable, and no value
+        row = next(i for i, v in enumerate(column) if not isinstance(v, Hashable))
+        accepts = GPU_ACCEPTS if spec.name == "gpu" else spec.accepts
+        raise InvalidInputError(spec.name, column.iloc[row], accepts, row) from None
     fill = np.nan if spec.default is None else spec.default
     blanks = [is_blank(u) for u in uniques]
     cleaned = [fill if b else u for u, b in zip(uniques, blanks, strict=True)]

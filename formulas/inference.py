@@ -101,6 +101,8 @@ def weights_gpus_per_replica(
     usable_memory_fraction,
     max_gpus_per_replica,
     params,
+    text_encoder_params,
+    image_model,
     gpu,
 ):
     """GPUs needed to hold the weights in usable memory (at least one)."""
@@ -112,18 +114,34 @@ def weights_gpus_per_replica(
     if bad is True or (bad is not False and np.any(bad)):
         bad = np.logical_and(bad, np.isfinite(need))  # infinity: an overflow, named later
     if bad is True or (bad is not False and np.any(bad)):
-        row, (n, most, p, w, g) = first(
-            bad, need, max_gpus_per_replica, params, held_weights_bytes, gpu
+        row, (n, most, p, t, image, w, g) = first(
+            bad,
+            need,
+            max_gpus_per_replica,
+            params,
+            text_encoder_params,
+            image_model,
+            held_weights_bytes,
+            gpu,
         )
+        name, value = ("text_encoder_params", t) if image and t > p else ("params", p)
         raise DoesNotFitError(
-            "params",
-            p,
-            f"a model that fits in {int(most)} GPUs: {w / 1e9:,.4g} GB of weights need "
-            f"{int(n)} x {g} (choose a larger GPU, a smaller precision or raise "
+            name,
+            value,
+            f"a model that fits in {int(most)} GPUs: {_count(w / 1e9)} GB of weights need "
+            f"{_count(n)} x {g} (choose a larger GPU, a smaller precision or raise "
             "max_gpus_per_replica)",
             row,
         )
     return need
+
+
+def _count(n: float) -> str:
+    """A figure in a message: four digits below 10,000, whole up to a trillion, then in
+    powers of ten (not 290 digits, nor 2e+04)."""
+    if n < 1e4:
+        return f"{n:,.4g}"
+    return f"{n:,.0f}" if n < 1e12 else f"{n:.3g}"
 
 
 @quantity(

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._arrays import take
+from ._arrays import is_blank, take
 from .estimate import _compute, _inputs
+from .vocabulary import INPUT
 
 __all__ = ["PROJECTION_COLUMNS", "projection"]
 
@@ -43,7 +44,8 @@ def projection(months=24, dau_growth=0.05, **inputs) -> pd.DataFrame:
         the model, every user's profile and the interaction data of the last
         ``retention_months`` months (fewer in the first months); storage cost follows them.
     """
-    plan = take(months=months, dau_growth=dau_growth)
+    plan = {"months": months, "dau_growth": dau_growth}  # blank: the default, as any input
+    plan = take(**{n: INPUT[n].default if is_blank(v) else v for n, v in plan.items()})
     count = int(plan["months"])
     month = np.arange(1, count + 1, dtype=float)
     a = _inputs(inputs)

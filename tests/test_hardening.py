@@ -725,3 +725,43 @@ def test_unknown_figures_are_null_in_json_and_empty_in_csv():
     assert result["gpu_memory_bytes"] is None and result["gpu_count"] > 0
     rows = list(csv.DictReader(io.StringIO(_cli(*flags, "--format", "csv").stdout)))
     assert rows[0]["gpu_memory_bytes"] == "" and "nan" not in rows[0].values()
+
+
+# Odd Python values: the one-line error, never a TypeError or a reading of their bytes ----
+@pytest.mark.parametrize(
+    ("call", "starts"),
+    [
+        (lambda: formulas.gpu_count([[1, 2], [3]], 10, 8.1e9), "dau: got [[1, 2], [3]]; accepts"),
+        (lambda: formulas.gpu_count(bytearray(b"100"), 10, 8.1e9), "dau: got bytearray(b'100')"),
+        (lambda: formulas.gpu_count(np.array([1 + 1j]), 10, 8.1e9), "dau: got (1+1j); accepts"),
+        (
+            lambda: formulas.gpu_count(np.ma.masked_array([1e8, 2e8], mask=[1, 0]), 10, 8.1e9),
+            "dau: got masked_array(",
+        ),
+        (lambda: formulas.gpu_count(1e8, 10, 8.1e9, gpu={"a": 1}), "gpu: got {'a': 1}; accepts"),
+        (lambda: formulas.gpu_count(1e8, 10, 8.1e9, gpu=1j), "gpu: got 1j; accepts"),
+        (
+            lambda: formulas.gpu_count(1e8, 10, 8.1e9, gpu=np.bool_(True)),
+            "gpu: got True; accepts one of",
+        ),
+        (lambda: formulas.gpu_count(1e8, 10, 8.1e9, modality={"a": 1}), "modality: got {'a': 1}"),
+        (lambda: formulas.gpu_count(1e8, 10, 8.1e9, precision=[["FP8", [1]]]), "precision: got"),
+        (lambda: formulas.estimate_table(pd.DataFrame({"dau": [1e8, [1, 2]]})), "dau: got [1, 2]"),
+        (lambda: formulas.estimate_table({"dau": [1e8]}), "table: got {'dau': [100000000.0]}"),
+        (lambda: formulas.estimate_table(None), "table: got None; accepts a pandas DataFrame"),
+        (
+            lambda: formulas.gpu_count(1e8, 10, 8e9, text_encoder_params=1e300),
+            "text_encoder_params: got 1e+300; accepts a model that fits in 8 GPUs: 2e+291 GB",
+        ),
+    ],
+)
+def test_an_odd_python_value_is_a_one_line_error_naming_its_input(call, starts):
+    message = _error(call)
+    assert message.startswith(starts) and len(message) < 300, message
+    assert "did you mean Trainium2" not in message  # no spelling hint for a non-text value
+
+
+def test_a_blank_projection_plan_takes_its_defaults():
+    """months=None reached int() as a TypeError."""
+    plan = formulas.projection(months=None, dau_growth="")
+    assert plan.equals(formulas.projection())
