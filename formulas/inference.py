@@ -92,7 +92,7 @@ def held_weights_bytes(image_model, params, text_encoder_params, bytes_per_param
 @quantity(
     "GPUs",
     "GPUs to hold the weights",
-    excel="IF(ISNUMBER({gpu_memory_bytes_used}),MAX(1,ROUNDUP({held_weights_bytes}"
+    excel="IF(ISNUMBER({gpu_memory_bytes_used}),MAX({one_gpu},ROUNDUP({held_weights_bytes}"
     "/({gpu_memory_bytes_used}*{usable_memory_fraction}),0)),{gpus_if_memory_unknown})",
 )
 def weights_gpus_per_replica(

@@ -380,7 +380,11 @@ def step_seconds_allowed(
     time-to-image target less the VAE decode, shared by the steps (none: no limit)."""
     tpot = given(tpot_target_seconds, math.nan)
     ttft = given(ttft_target_seconds, math.nan)
-    by_image = pick(image_model, (ttft - once_flops / replica_flops) / step_count, math.nan)
+    if isinstance(image_model, bool):  # one cell: only the branch taken (a text model's
+        # steps may be 0: a prompt read, nothing generated)
+        by_image = (ttft - once_flops / replica_flops) / step_count if image_model else math.nan
+    else:
+        by_image = pick(image_model, (ttft - once_flops / replica_flops) / step_count, math.nan)
     if isinstance(tpot, float) and isinstance(by_image, float):  # one cell
         return _fmin(tpot, by_image)
     return np.fmin(tpot, by_image)  # NaN (no target) gives way to the other

@@ -299,9 +299,9 @@ INPUTS: tuple[Input, ...] = (
         "tokens/request",
         500,
         "Output tokens",
-        "Tokens generated per request (text, speech).",
+        "Tokens generated per request (text, speech): at least one (a cost per output "
+        "token needs one).",
         "assumption: a chat answer of about 375 words",
-        low_open=False,
     ),
     Input(
         "image_width",

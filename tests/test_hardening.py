@@ -765,3 +765,12 @@ def test_a_blank_projection_plan_takes_its_defaults():
     """months=None reached int() as a TypeError."""
     plan = formulas.projection(months=None, dau_growth="")
     assert plan.equals(formulas.projection())
+
+
+def test_a_request_that_generates_nothing_is_refused_as_such():
+    """output_tokens 0 divided a text model's cost per output token by zero, and the error
+    blamed params or dau."""
+    assert _error(formulas.estimate, modality="text", output_tokens=0) == (
+        "output_tokens: got 0; accepts a number > 0"
+    )
+    assert formulas.estimate(modality="text", output_tokens=0.5)["gpu_count"] > 0
