@@ -22,6 +22,7 @@ import pandas as pd
 from .errors import (
     EstimateError,
     InvalidInputError,
+    LimitError,
     MissingInputError,
     OverflowInputError,
     _show,
@@ -301,7 +302,8 @@ def validated(inputs: dict, defaults: dict | None = None) -> dict[str, object]:
 
 
 def _validated(inputs: dict, defaults: dict | None = None) -> tuple[dict[str, object], int]:
-    """:func:`validated`, and how many of the inputs are arrays."""
+    """:func:`validated`, and how many of the inputs are arrays. pandas Series are taken
+    by position, so two on different indexes are refused rather than paired wrongly."""
     out, arrays = dict(defaults) if defaults else {}, 0
     for name, value in inputs.items():
         if value is None:
@@ -316,7 +318,21 @@ def _validated(inputs: dict, defaults: dict | None = None) -> tuple[dict[str, ob
         arrays += isinstance(checked, np.ndarray)
     if arrays > 1:  # one array or none: nothing to broadcast against
         _same_shape(out)
+        _same_index(inputs)
     return out, arrays
+
+
+def _same_index(inputs: dict) -> None:
+    """Refuse pandas Series on different indexes (pandas would align them by label)."""
+    series = {n: v for n, v in inputs.items() if isinstance(v, pd.Series)}
+    first, *others = series.items() if len(series) > 1 else [(None, None)]
+    for name, value in others:
+        if not value.index.equals(first[1].index):
+            raise InvalidInputError(
+                "index",
+                f"{first[0]} and {name} on different indexes",
+                "Series on one index (align them first, e.g. a, b = a.align(b))",
+            )
 
 
 _NAMES = frozenset(q.name for q in INPUT.values() if q.kind == "name")
@@ -329,10 +345,15 @@ _DEFAULTS = {
 _ROW_DEFAULTS = {q.name: _DEFAULTS.get(q.name, q.default) for q in INPUT.values()}
 
 
+# The most cells arrays may stretch to against each other (a row of 100,000 against a
+# column of 100,000 is 10**10: 80 GB an array, for each step).
+MAX_BROADCAST_CELLS = 100_000_000
+
+
 def _same_shape(arrays: dict[str, object]) -> None:
     shapes = {n: a.shape for n, a in arrays.items() if isinstance(a, np.ndarray)}
     try:
-        np.broadcast_shapes(*shapes.values())
+        shape = np.broadcast_shapes(*shapes.values())
     except ValueError:
         shown = ", ".join(f"{n} {'x'.join(map(str, s))}" for n, s in shapes.items())
         raise InvalidInputError(
@@ -340,6 +361,12 @@ def _same_shape(arrays: dict[str, object]) -> None:
             shown,
             "arrays of one shape, or rows and columns that broadcast against each other",
         ) from None
+    cells, largest = math.prod(shape), max(math.prod(s) for s in shapes.values())
+    if cells > max(largest, MAX_BROADCAST_CELLS):  # stretched, past the limit
+        shown = " x ".join(map(str, shape))
+        raise LimitError(
+            f"shape (arrays stretched to {shown})", cells, MAX_BROADCAST_CELLS, "cells"
+        )
 
 
 def missing(value) -> bool:

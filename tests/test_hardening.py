@@ -774,3 +774,21 @@ def test_a_request_that_generates_nothing_is_refused_as_such():
         "output_tokens: got 0; accepts a number > 0"
     )
     assert formulas.estimate(modality="text", output_tokens=0.5)["gpu_count"] > 0
+
+
+def test_arrays_that_stretch_past_the_limit_are_refused_at_once():
+    """A row of 100,000 against a column of 100,000: numpy asked for 74.5 GiB."""
+    message = _error(formulas.gpu_count, np.ones((100_000, 1)), np.ones((1, 100_000)), 8e9)
+    assert message.startswith("shape (arrays stretched to 100000 x 100000): got 10,000,000,000")
+    assert formulas.gpu_count(np.ones((100, 1)) * 1e8, np.ones((1, 100)) * 10, 8e9).shape == (
+        100,
+        100,
+    )
+
+
+def test_series_on_different_indexes_are_refused_not_paired_by_position():
+    dau = pd.Series([1e8, 2e8], index=["a", "b"])
+    message = _error(formulas.gpu_count, dau, pd.Series([10, 20], index=["b", "a"]), 8.1e9)
+    assert message.startswith("index: got 'dau and requests_per_user on different indexes'")
+    same = formulas.gpu_count(dau, pd.Series([10, 20], index=["a", "b"]), 8.1e9)
+    assert list(same.index) == ["a", "b"] and same["b"] == formulas.gpu_count(2e8, 20, 8.1e9)
