@@ -792,3 +792,15 @@ def test_series_on_different_indexes_are_refused_not_paired_by_position():
     assert message.startswith("index: got 'dau and requests_per_user on different indexes'")
     same = formulas.gpu_count(dau, pd.Series([10, 20], index=["a", "b"]), 8.1e9)
     assert list(same.index) == ["a", "b"] and same["b"] == formulas.gpu_count(2e8, 20, 8.1e9)
+
+
+def test_the_estimate_says_what_a_gpu_given_as_flops_leaves_unknown():
+    """Its memory counts as holding any model (a 1T-parameter model on one GPU) and its
+    bandwidth as instant: said in the printout, not left for the reader to find."""
+    done = _cli("estimate", "--gpu", "312T", "--gpu-hourly-usd", "2")
+    assert "Unknown for this GPU: memory (the weights taken to fit one GPU) and memory" in (
+        done.stdout
+    )
+    known = _cli("estimate", "--gpu", "312T", "--gpu-memory-bytes", "80GB")
+    assert "Unknown for this GPU: memory bandwidth" in known.stdout
+    assert "Unknown" not in _cli("estimate").stdout

@@ -103,6 +103,19 @@ def _text(result: dict) -> str:
         f"{formulas.format_quantity(result['stored_bytes_per_request'], 'B')} stored",
         f"Inference model: {result['inference_model']}",
     ]
+    unknown = [
+        what
+        for name, what in (
+            ("gpu_memory_bytes", "memory (the weights taken to fit one GPU)"),
+            ("gpu_memory_bandwidth", "memory bandwidth (reading the weights takes no time)"),
+        )
+        if result[name] is None
+    ]
+    if unknown:  # a GPU given as FLOP/s: said, since the numbers are the better for it
+        lines.append(
+            f"Unknown for this GPU: {' and '.join(unknown)}; give --gpu-memory-bytes and "
+            "--gpu-memory-bandwidth"
+        )
     for section in _SECTIONS:
         lines.append(f"\n{section}")
         for q in OUTPUTS:
