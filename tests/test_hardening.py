@@ -801,6 +801,6 @@ def test_the_estimate_says_what_a_gpu_given_as_flops_leaves_unknown():
     assert "Unknown for this GPU: memory (the weights taken to fit one GPU) and memory" in (
         done.stdout
     )
-    known = _cli("estimate", "--gpu", "312T", "--gpu-memory-bytes", "80GB")
+    known = _cli("estimate", "--gpu", "312T", "--gpu-hourly-usd", "2", "--gpu-memory-bytes", "80GB")
     assert "Unknown for this GPU: memory bandwidth" in known.stdout
     assert "Unknown" not in _cli("estimate").stdout
