@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import glob
 import os
+import resource
+import signal
+import subprocess
+import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -13,6 +19,7 @@ from guards import no_hang
 
 from xlplugin import formulas, scenario_file
 from xlplugin.scenario_file import (
+    MAX_COLUMNS,
     MAX_FILE_BYTES,
     MAX_ROWS,
     MAX_UNCOMPRESSED_BYTES,
@@ -255,10 +262,150 @@ def test_an_inflated_used_range_is_not_trusted(tmp_path):
         assert list(read_scenarios(path)["dau"]) == [1.0]
 
 
+def test_a_cell_alone_in_the_last_row_is_refused_at_once(tmp_path):
+    """The rows the file leaves out are not made one by one up to the limit."""
+    book = openpyxl.Workbook()
+    book.active.cell(1_048_576, 1, 5)
+    book.save(tmp_path / "far.xlsx")
+    with no_hang(2), pytest.raises(ScenarioLimitError) as caught:
+        read_scenarios(tmp_path / "far.xlsx")
+    assert str(caught.value).startswith("far.xlsx: rows: got more than 100,000 scenario rows")
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "row"),
+    [
+        ("header.csv", "dau" + "," * 20_000 + "\n5\n", 1),  # blank names, once a crash
+        ("body.csv", "dau\n5" + "," * 20_000 + "\n", 2),
+    ],
+    ids=["header", "body"],
+)
+def test_a_csv_row_wider_than_the_column_limit(tmp_path, name, text, row):
+    path = tmp_path / name
+    path.write_text(text)
+    assert error_of(path, ScenarioLimitError) == (
+        f"{name}: row {row}: got 20,001 columns; accepts at most {MAX_COLUMNS} columns"
+    )
+
+
+def test_an_xlsx_column_beyond_the_limit_is_refused_not_dropped(tmp_path):
+    book = openpyxl.Workbook()
+    book.active["A1"], book.active["A2"] = "dau", 5
+    book.active.cell(1, 302, "steps"), book.active.cell(2, 302, 10)
+    book.save(tmp_path / "wide.xlsx")
+    assert error_of(tmp_path / "wide.xlsx", ScenarioLimitError) == (
+        f"wide.xlsx: row 1: got 302 columns; accepts at most {MAX_COLUMNS} columns"
+    )
+
+
+def test_the_column_limit_itself_is_accepted(tmp_path):
+    book = openpyxl.Workbook()
+    book.active["A1"], book.active["A2"] = "dau", 5
+    book.active.cell(1, MAX_COLUMNS, "steps"), book.active.cell(2, MAX_COLUMNS, 10)
+    book.save(tmp_path / "iv.xlsx")
+    assert list(read_scenarios(tmp_path / "iv.xlsx")["steps"]) == [10.0]
+
+
+@pytest.mark.parametrize("column", ["dau", "gpu", "headroom"])
+def test_a_whole_number_beyond_any_float_is_named(tmp_path, column):
+    book = openpyxl.Workbook()
+    book.active.append(["scenario", column])
+    book.active.append(["A", 7])
+    book.save(tmp_path / "big.xlsx")
+    huge = b"<v>1" + b"0" * 400 + b"</v>"
+    path = replace_member(
+        tmp_path / "big.xlsx",
+        "xl/worksheets/sheet1.xml",
+        lambda data: data.replace(b"<v>7</v>", huge),
+    )
+    assert error_of(path).startswith(f"big.xlsx row 2, column {column}: got ")
+
+
 def test_overlong_scenario_name(tmp_path):
     path = tmp_path / "long.csv"
     path.write_text("scenario,dau\n" + "x" * 300 + ",1\n")
     assert "row 2, column scenario: got 300 characters" in error_of(path, ScenarioLimitError)
+
+
+# The build command in a real process -----------------------------------------------------
+BUILD = [sys.executable, "-m", "xlplugin.cli", "build", "-o", "o.xlsx"]
+
+
+def quiet_child(file_bytes: int | None = None):
+    """For the child: Ctrl-C raises KeyboardInterrupt; a write past ``file_bytes`` fails
+    with EFBIG (SIGXFSZ ignored), as a full disk fails with ENOSPC."""
+
+    def setup():
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        if file_bytes is not None:
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (file_bytes, file_bytes))
+
+    return setup
+
+
+def child_env(tmp_path: Path) -> dict:
+    (tmp_path / "tmp").mkdir()  # openpyxl's temporary sheet files go here
+    return {**os.environ, "TMPDIR": str(tmp_path / "tmp"), "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+@pytest.mark.parametrize("kilobytes", [20, 100])  # openpyxl's sheet files; the package
+def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, kilobytes):
+    """A subprocess each (about 2 s)."""
+    (tmp_path / "out").mkdir()
+    done = subprocess.run(
+        BUILD,
+        cwd=tmp_path / "out",
+        env=child_env(tmp_path),
+        preexec_fn=quiet_child(kilobytes * 1024),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (done.returncode, done.stderr) == (
+        2,
+        "xlplugin: error: o.xlsx: cannot write: File too large\n",
+    )
+    assert os.listdir(tmp_path / "out") == [] and os.listdir(tmp_path / "tmp") == []
+
+
+def written_to(folder: Path) -> bool:
+    """Whether a build has begun writing its temporary file in ``folder``."""
+    for name in glob.glob(str(folder / ".o.xlsx.*.tmp")):
+        try:
+            if os.path.getsize(name):
+                return True
+        except FileNotFoundError:
+            pass
+    return False
+
+
+def test_ctrl_c_during_a_build_is_one_line_and_leaves_nothing(tmp_path):
+    """Interrupted while it writes its temporary file (about 4 s)."""
+    (tmp_path / "out").mkdir()
+    rows = "".join(f"S{i},{i + 1}\n" for i in range(5_000))
+    (tmp_path / "s.csv").write_text("scenario,dau\n" + rows)
+    child = subprocess.Popen(
+        [*BUILD, "--scenarios", "../s.csv"],
+        cwd=tmp_path / "out",
+        env=child_env(tmp_path),
+        preexec_fn=quiet_child(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not written_to(tmp_path / "out"):
+            assert child.poll() is None, "the build ended before it could be interrupted"
+            assert time.monotonic() < deadline, "nothing written after 60 s"
+            time.sleep(0.005)
+        child.send_signal(signal.SIGINT)
+        _, err = child.communicate(timeout=60)
+    finally:
+        child.kill()
+    assert (child.returncode, err) == (130, "xlplugin: interrupted\n")
+    assert os.listdir(tmp_path / "out") == [] and os.listdir(tmp_path / "tmp") == []
 
 
 def test_errors_are_value_errors_for_callers_that_catch_the_builtin(tmp_path):

@@ -64,7 +64,7 @@ MAX_ROWS = 100_000  # rows below the header (blank rows count)
 MAX_UNCOMPRESSED_BYTES = 200_000_000  # .xlsx: sum of declared member sizes
 MAX_ZIP_MEMBERS = 10_000  # .xlsx: members in the zip directory
 MAX_NAME_CHARS = 255  # a scenario name
-MAX_COLUMNS = 256  # .xlsx: cells right of column IV are not read
+MAX_COLUMNS = 256  # columns a row may span (A to IV), blank cells included
 SCENARIO_COLUMN = "scenario"
 
 _CSV, _XLSX = ".csv", ".xlsx"
@@ -182,6 +182,7 @@ def _csv_rows(path: Path, file: str, size: int) -> tuple[list, Iterator[tuple[in
         raise ScenarioFileError(file, f"is empty; expected {_expected(_CSV)}") from None
     except csv.Error as error:
         raise ScenarioFileError(file, f"is not valid CSV ({error})", 1) from None
+    _check_width(file, 1, len(header))
     if len(header) == 1 and re.search("[;\t]", header[0]):
         raise ScenarioFileError(
             file,
@@ -202,6 +203,7 @@ def _csv_body(records, file: str) -> Iterator[tuple[int, list]]:
         except csv.Error as error:
             raise ScenarioFileError(file, f"is not valid CSV ({error})", row + 1) from None
         row += 1
+        _check_width(file, row, len(record))
         yield row, record
 
 
@@ -333,15 +335,24 @@ def _unreadable(file: str, error: Exception) -> ScenarioFileError:
 
 
 def _sheet_rows(sheet, file: str) -> Iterator[tuple[int, list]]:
+    # Without max_col each row ends at its last cell in the file, and a row the file
+    # leaves out is one empty list: no empty cells are made for either.
     try:
-        for row, cells in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS), start=1):
+        for row, cells in enumerate(sheet.iter_rows(), start=1):
             if row > MAX_ROWS + 1:
                 raise ScenarioLimitError(file, "rows", None, MAX_ROWS, "scenario rows")
+            _check_width(file, row, len(cells))
             yield row, _trimmed([_cell_value(cell, file, row) for cell in cells])
     except EstimateError:
         raise
     except Exception as error:  # hostile input, as above
         raise _unreadable(file, error) from None
+
+
+def _check_width(file: str, row: int, width: int) -> None:
+    """Refuse a row wider than MAX_COLUMNS before any work per column."""
+    if width > MAX_COLUMNS:
+        raise ScenarioLimitError(file, f"row {row}", width, MAX_COLUMNS, "columns")
 
 
 def _trimmed(values: list) -> list:
@@ -489,7 +500,10 @@ def _number(file: str, row: int, spec, value: object) -> float:
     """A finite float: a number, or text that :func:`formulas.parse_quantity` reads."""
     number = None
     if isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # a whole number beyond any float (400 digits in a cell)
+            number = None
     elif isinstance(value, str):
         try:
             number = float(value)

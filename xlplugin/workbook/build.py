@@ -10,7 +10,9 @@ variant keeps its cached values (see :func:`_calculation`).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import errno
 import hashlib
 import io
 import os
@@ -22,6 +24,11 @@ import pandas as pd
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.workbook.properties import CalcProperties
 from openpyxl.writer.excel import ExcelWriter
+
+try:  # openpyxl writes its sheets through lxml when it is installed
+    from lxml.etree import SerialisationError as _LxmlWriteError
+except ImportError:  # et_xmlfile: a failed write is an OSError already
+    _LxmlWriteError = ()
 
 import xlplugin
 from xlplugin._collector import collector_paused
@@ -127,10 +134,45 @@ def _saved(wb) -> io.BytesIO:
     rows: it is small)."""
     wb.properties.modified = _dt.datetime.now(tz=_dt.UTC).replace(tzinfo=None)
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        ExcelWriter(wb, archive).save()
+    try:
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+            ExcelWriter(wb, archive).save()
+    except _LxmlWriteError as error:
+        if not str(error).startswith("IO_"):
+            raise  # not a failed write but a bug: shown in full
+        _close_sheet_writers(error.__traceback__)
+        raise _os_error(error) from None
     buffer.seek(0)
     return buffer
+
+
+def _close_sheet_writers(traceback) -> None:
+    """Close and remove the temporary sheet file a failed write left open. Closing flushes
+    it, which fails again: left to the garbage collector, that failure would print a
+    traceback after the one-line error. (openpyxl's sheet writer is private: where it is
+    not found, the file is left to the collector, as before.)"""
+    try:
+        from openpyxl.worksheet._writer import WorksheetWriter
+    except ImportError:  # pragma: no cover - another openpyxl
+        return
+    while traceback is not None:
+        for value in list(traceback.tb_frame.f_locals.values()):
+            if isinstance(value, WorksheetWriter):
+                with contextlib.suppress(Exception):
+                    value.close()
+                with contextlib.suppress(Exception):
+                    value.cleanup()
+        traceback = traceback.tb_next
+
+
+def _os_error(error: Exception) -> Exception:
+    """openpyxl writes each sheet to a temporary file first; lxml reports a failed write
+    there (a full disk: ``IO_ENOSPC``, a file size limit: ``IO_EFBIG``) as a
+    SerialisationError. Give it back as the OSError it is, which callers report."""
+    code = getattr(errno, str(error).removeprefix("IO_"), None)
+    if isinstance(code, int):
+        return OSError(code, os.strerror(code))
+    return OSError(errno.EIO, f"{os.strerror(errno.EIO)} ({error})")
 
 
 def _write_package(small, temporary: Path, values, body: Body, before, after) -> None:
