@@ -295,3 +295,12 @@ def test_formula_like_names_are_written_as_text_not_formulas(tmp_path):
         )
     ]
     assert names == KEPT
+
+
+def test_a_made_up_name_never_clashes_with_a_given_one(tmp_path):
+    """Row 2 had no name and row 3 was named "Scenario 1": refused as a repeat of row 2."""
+    path = tmp_path / "names.csv"
+    path.write_text("scenario,dau\n,5\nScenario 1,6\n,7\n")
+    frame = read_scenarios(path)
+    assert list(frame["scenario"]) == ["Scenario 2", "Scenario 1", "Scenario 3"]
+    assert list(frame["dau"]) == [5.0, 6.0, 7.0]

@@ -523,9 +523,16 @@ def _got(name: str, value: object, accepts: str) -> str:
 
 
 def _scenario_names(file: str, names: pd.Series, rows: list[int]) -> list[str]:
+    """Each row's name; a row without one is "Scenario N" (N its place), or the next N
+    no row of the file is named, so that a made-up name never clashes with a given one."""
     out, seen = [], {}
+    given = {name for name in names if not _blank(name)}
     for index, (name, row) in enumerate(zip(names, rows, strict=True), start=1):
-        text = f"Scenario {index}" if _blank(name) else name
+        text = name
+        if _blank(name):
+            number = index
+            while (text := f"Scenario {number}") in given or text in seen:
+                number += 1
         if text in seen:
             raise ScenarioFileError(
                 file,
