@@ -242,10 +242,17 @@ def test_every_answer_carries_the_cors_and_security_headers(client, hardened):
         413: _post(client, b"[" + b"0," * MAX_BODY + b"0]"),
         415: _post(client, b"{}", content_type="text/plain"),
         405: client.get(CALL, headers={"origin": ORIGIN}),
+        200: client.options(  # a CORS preflight, which xlwings Server's CORS layer answers
+            CALL,
+            headers={"origin": ORIGIN, "access-control-request-method": "POST"},
+        ),
     }
     for status, response in answers.items():
         assert response.status_code == status, (status, response.text)
         got = {name: response.headers.get(name) for name in SHARED_HEADERS}
+        if status == 200:  # a preflight varies on the request's CORS headers too
+            assert got.pop("vary").startswith("Origin, Access-Control-Request-Method")
+            got["vary"] = expected["vary"]
         assert got == expected, status
     # 408, on a raw socket: the body stalls after a few bytes
     head, _ = _stalled_body(hardened, b"origin: " + ORIGIN.encode() + b"\r\n")
@@ -819,7 +826,7 @@ def test_the_hooks_find_what_they_rely_on(tmp_path):
                  and r.path.endswith("/custom-functions-call")]
         protocol = _server_hooks.HeaderDeadline
         print(json.dumps({
-            "app": served is main.main_app,
+            "app": served.__wrapped__ is main.main_app,  # the preflights' header layer
             "routes": [sorted(r.methods) for r in calls],
             "ours": [getattr(r.endpoint, "__wrapped_by_xlplugin__", False) for r in calls],
             "innermost": main.app.user_middleware[-1].cls is serve.BodyLimit,

@@ -15,7 +15,9 @@ Everything that depends on their internals is here, pinned to the versions in :d
   sent in the pieces it was made in (:class:`PiecesResponse`). NaN or infinity, which
   the Excel functions never return, would become ``null`` with orjson. A result the encoder
   cannot take goes FastAPI's way, unchanged;
-- answers a request FastAPI finds invalid (422) without repeating the request's input.
+- answers a request FastAPI finds invalid (422) without repeating the request's input;
+- gives the CORS preflights, which xlwings Server's CORS layer answers outside its
+  security-header layer, the same security headers as every other answer.
 
 :class:`HeaderDeadline` is uvicorn's HTTP protocol with a deadline for a request's headers:
 uvicorn closes an idle keep-alive connection, but waits forever for the headers of a request
@@ -143,7 +145,40 @@ def install(guard, **options):
     except (AttributeError, LookupError, RuntimeError, TypeError, ValueError) as error:
         _log.warning("xlplugin serve: the request guard wraps xlwings Server (%s)", error)
         return guard(main.main_app, **options)
-    return main.main_app
+    return _preflights_with_security_headers(main.main_app)
+
+
+def _preflights_with_security_headers(app):
+    """``app`` with xlwings Server's security headers added to the answers to OPTIONS
+    requests that lack them: its CORS layer answers a preflight itself, before the layer that
+    adds them to every other answer (main.add_security_headers, whose settings this reads)."""
+    from xlwings_server.config import settings
+    from xlwings_server.security_headers import resolve_security_headers
+
+    if not settings.add_security_headers:
+        return app
+    found = resolve_security_headers(
+        excel_online=settings.enable_excel_online, cdn_officejs=settings.cdn_officejs
+    )
+    found |= settings.custom_headers
+    added = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in found.items()]
+
+    async def preflights(scope, receive, send):
+        if scope["type"] != "http" or scope.get("method") != "OPTIONS":
+            return await app(scope, receive, send)
+
+        async def with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                present = {k.lower() for k, _ in headers}
+                headers += [h for h in added if h[0] not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        return await app(scope, receive, with_headers)
+
+    preflights.__wrapped__ = app
+    return preflights
 
 
 def served_module():
