@@ -324,13 +324,13 @@ def _validated(inputs: dict, defaults: dict | None = None) -> tuple[dict[str, ob
 
 def _same_index(inputs: dict) -> None:
     """Refuse pandas Series on different indexes (pandas would align them by label)."""
-    series = {n: v for n, v in inputs.items() if isinstance(v, pd.Series)}
-    first, *others = series.items() if len(series) > 1 else [(None, None)]
-    for name, value in others:
-        if not value.index.equals(first[1].index):
+    series = [(n, v) for n, v in inputs.items() if isinstance(v, pd.Series)]
+    for name, value in series[1:]:
+        first, index = series[0][0], series[0][1].index
+        if not value.index.equals(index):
             raise InvalidInputError(
                 "index",
-                f"{first[0]} and {name} on different indexes",
+                f"{first} and {name} on different indexes",
                 "Series on one index (align them first, e.g. a, b = a.align(b))",
             )
 
