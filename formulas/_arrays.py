@@ -79,6 +79,7 @@ def _bare(spec: Input) -> str:
 
 
 _GUESS = re.compile(r" \(did you mean (.+)\?\)$")
+_CULTURE_NOTE = re.compile(r" \(in [^,()]+, '[^']*' could be .+\)$")  # units._both_readings
 
 
 def _to_float(value: object, name: str) -> float:
@@ -102,6 +103,8 @@ def _to_float(value: object, name: str) -> float:
 
 def _parser_hint(spec: Input, parsed: str, unit: str) -> str:
     """The parser's "(did you mean 1.5?)", where what it suggests is valid for the input."""
+    if note := _CULTURE_NOTE.search(parsed):
+        return note.group(0)
     match = _GUESS.search(parsed)
     if not match:
         return ""

@@ -6,6 +6,8 @@ FLOP/s, USD); 1 KB = 1,000 B and 1 GB = 10⁹ B throughout.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
 
 from .errors import InvalidInputError
@@ -17,6 +19,7 @@ __all__ = [
     "SECONDS_PER_DAY",
     "format_quantity",
     "parse_quantity",
+    "reading_culture",
 ]
 
 SECONDS_PER_DAY = 86_400
@@ -35,6 +38,48 @@ _NON_FINITE = frozenset({"inf", "infinity", "nan"})
 # value written in full (1e308 is 309 digits) must use an exponent: "1e308". Longer text
 # is refused before it is read, so hostile text costs no more than the strip.
 _MAX_CHARS = 100
+
+# Cultures whose numbers are written with a decimal point and thousands commas (CLDR's
+# decimal symbols, retrieved 2026-11-29: https://cldr.unicode.org/ — "Numbers" chart):
+# by language, and the few regions whose language elsewhere writes a decimal comma.
+# Any other culture Office names may write "1,500" for 1.5 and "1.500" for 1500.
+_POINT_LANGUAGES = frozenset({"en", "ja", "zh", "ko", "th", "he", "hi", "ms"})
+_POINT_CULTURES = frozenset({"de-ch", "de-li", "it-ch", "es-mx", "es-us"})
+_COMMA_CULTURES = frozenset({"en-za", "en-150", "en-de", "en-at", "en-be", "en-nl"})
+
+# The caller's culture when it writes decimal commas, else None (the default: text is
+# read as Python and the CLI write numbers).
+_COMMA_CULTURE: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "xlplugin_comma_culture", default=None
+)
+
+
+def _writes_decimal_comma(culture: str) -> bool:
+    name = culture.strip().replace("_", "-").lower()
+    language = name.split("-")[0]
+    if name in _COMMA_CULTURES or name.startswith(tuple(c + "-" for c in _COMMA_CULTURES)):
+        return True
+    return not (language in _POINT_LANGUAGES or name in _POINT_CULTURES)
+
+
+@contextlib.contextmanager
+def reading_culture(culture: str | None):
+    """Read text numbers as written by a caller in ``culture`` (as Office names it,
+    ``"de-DE"``), within the ``with`` block and the threads it starts.
+
+    In a culture that writes a decimal comma, text such as ``"1,500"`` or ``"1.500"``
+    could be 1.5 or 1500: :func:`parse_quantity` refuses it and asks for the number
+    without a thousands separator. Numbers sent as numbers are not affected; ``None`` or
+    ``""`` (no culture known) reads text as Python does.
+    """
+    comma = culture if isinstance(culture, str) and culture.strip() else None
+    if comma is not None and not _writes_decimal_comma(comma):
+        comma = None
+    token = _COMMA_CULTURE.set(comma)
+    try:
+        yield
+    finally:
+        _COMMA_CULTURE.reset(token)
 
 
 def parse_quantity(text: str, name: str = "value", unit: str = "") -> float:
@@ -74,6 +119,9 @@ def parse_quantity(text: str, name: str = "value", unit: str = "") -> float:
     s = str(text).strip()
     if len(s) > _MAX_CHARS:
         raise InvalidInputError(name, text, f"{_accepts(unit)}, in at most {_MAX_CHARS} characters")
+    culture = _COMMA_CULTURE.get()
+    if culture is not None and _separator_ambiguous(s) and _read(s, unit)[0] is not None:
+        raise InvalidInputError(name, text, _both_readings(s, unit, culture))
     try:  # plain numbers first: any finite value float() reads, _read reads the same
         x = float(s)
         if math.isfinite(x):  # refuses "inf", "nan", "1e400"
@@ -90,6 +138,41 @@ def parse_quantity(text: str, name: str = "value", unit: str = "") -> float:
     elif problem == "underscore":
         accepts += ", with an underscore only between two digits as in 1_000"
     raise InvalidInputError(name, text, accepts)
+
+
+def _separator_ambiguous(s: str) -> bool:
+    """Whether stripped text reads as two numbers, one with a decimal comma and points
+    between thousands, the other as Python reads it: one comma or one point after one to
+    three digits (not starting with 0), then exactly three digits and no other separator:
+    "1,500", "1.500", "12.345K"; not "1.5", "0.500", "1.5000", "1,500,000" or "1,500.5"."""
+    if s.count(",") + s.count(".") != 1:
+        return False
+    k = s.find(",") if "," in s else s.find(".")
+    head = s[1:k] if s[:1] in ("+", "-") else s[:k]
+    tail = s[k + 1 : k + 5]
+    return (
+        1 <= len(head) <= 3
+        and head.isdecimal()
+        and head[0] != "0"
+        and len(tail[:3]) == 3
+        and tail[:3].isdecimal()
+        and not tail[3:4].isdecimal()
+        and tail[3:4] != "_"
+    )
+
+
+def _both_readings(s: str, unit: str, culture: str) -> str:
+    """What to write instead of text that a comma culture and Python read differently:
+    "1500 or 1.5" for "1,500" or "1.500" (a fourth decimal keeps "12.3450K" apart)."""
+    k = s.find(",") if "," in s else s.find(".")
+    fraction = s[k + 1 : k + 4]
+    short = fraction.rstrip("0")
+    decimal = s[:k] + ("." + short if short else "") + s[k + 4 :]
+    if short == fraction:
+        decimal = s[:k] + "." + fraction + "0" + s[k + 4 :]
+    grouped = s[:k] + s[k + 1 :]
+    note = f"in {culture}, {s!r} could be {grouped} or {decimal}: write one of those"
+    return f"{_accepts(unit)} ({note})"
 
 
 def _read(s: str, unit: str) -> tuple[float | None, str]:

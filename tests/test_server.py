@@ -144,6 +144,34 @@ def test_serve_spills_arrays_and_explains_bad_input(server):
     assert rows[2] == ["#VALUE! dau: got -5; accepts a number > 0"] * len(rows[0])
 
 
+@pytest.mark.server
+@needs_server
+def test_serve_reads_text_numbers_in_the_callers_culture(server):
+    # Office.js sends the culture; in de-DE the text "1,500" means 1.5 and "1.500" 1500.
+    def post(culture, name, *args):
+        call = {**body(name, *args), "culture_info_name": culture}
+        return server.post("/xlwings/custom-functions-call", json=call)
+
+    for text, readings in (("1,500", "1500 or 1.5"), ("1.500", "1500 or 1.5")):
+        response = post("de-DE", "gpu_count", text, 10, "8.1B")
+        assert response.status_code == 400, response.text
+        assert response.text == (
+            f"dau: got {text!r}; accepts a number > 0 (in de-DE, {text!r} could be "
+            f"{readings}: write one of those)"
+        )
+    expected = formulas.gpu_count(1500, 10, 8.1e9)
+    assert post("en-US", "gpu_count", "1,500", 10, "8.1B").json()["result"] == [[expected]]
+    assert post(None, "gpu_count", "1,500", 10, "8.1B").json()["result"] == [[expected]]
+    assert post("de-DE", "gpu_count", 1500.0, 10, "8.1B").json()["result"] == [[expected]]
+    # In a table only the ambiguous row is refused; unambiguous text computes.
+    rows = post("de-DE", "scenarios", [["dau"], ["1,500,000"], ["1,500"]]).json()["result"]
+    column = rows[0].index("gpu_count")
+    assert rows[1][column] == formulas.gpu_count(1.5e6, 10, 8.1e9)
+    assert rows[2][0].startswith("#VALUE! dau: got '1,500'; accepts a number > 0 (in de-DE")
+    # The next call, in another culture, is not affected by the last.
+    assert post("en-US", "gpu_count", "1,500", 10, "8.1B").json()["result"] == [[expected]]
+
+
 HTTP_CASES = [
     c
     for c in CASES

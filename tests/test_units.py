@@ -171,6 +171,74 @@ def test_misplaced_comma_is_refused_without_a_wrong_suggestion(text):
 
 
 @pytest.mark.parametrize(
+    ("text", "unit", "readings"),
+    [
+        ("1,500", "", ("1500", "1.5")),
+        ("1.500", "", ("1500", "1.5")),
+        ("-1.500", "", ("-1500", "-1.5")),
+        ("12,345K", "", ("12345K", "12.3450K")),  # a fourth decimal keeps it apart
+        ("1.000", "", ("1000", "1")),
+        ("2.000 GB", "B", ("2000 GB", "2 GB")),
+        ("90.000%", "", ("90000%", "90%")),
+    ],
+)
+def test_text_a_decimal_comma_culture_reads_otherwise_is_refused(text, unit, readings):
+    # Python reads "1,500" as 1500 and "1.500" as 1.5; a de-DE user who typed either
+    # meant the other. Both readings are offered, and each is unambiguous there.
+    with units.reading_culture("de-DE"):
+        with pytest.raises(InvalidInputError) as error:
+            parse_quantity(text, "dau", unit)
+        message = str(error.value)
+        assert message.endswith(
+            f"(in de-DE, {text!r} could be {readings[0]} or {readings[1]}: write one of those)"
+        )
+        assert "\n" not in message
+        for reading in readings:  # each suggestion reads there
+            assert math.isfinite(parse_quantity(reading, "dau", unit))
+    assert parse_quantity(text, "dau", unit) in (  # outside the block, read as before
+        parse_quantity(readings[0], "dau", unit),
+        parse_quantity(readings[1], "dau", unit),
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1.5", 1.5),
+        ("0.500", 0.5),
+        ("1.5000", 1.5),
+        ("1500", 1500),
+        ("1,500,000", 1.5e6),
+        ("1,500.5", 1500.5),
+        ("1e3", 1000),
+        ("1234.567", 1234.567),
+    ],
+)
+def test_text_one_reading_in_every_culture_is_read_there(text, expected):
+    for culture in ("de-DE", "fr-FR", "pt-BR", "en-ZA"):
+        with units.reading_culture(culture):
+            assert parse_quantity(text, "dau") == expected
+
+
+@pytest.mark.parametrize(
+    "culture", ["en-US", "en-GB", "ja-JP", "zh-CN", "de-CH", "es-MX", None, ""]
+)
+def test_decimal_point_cultures_read_thousands_commas(culture):
+    with units.reading_culture(culture):
+        assert parse_quantity("1,500", "dau") == 1500
+        assert parse_quantity("1.500", "dau") == 1.5
+
+
+def test_reading_culture_is_restored_after_the_block():
+    with units.reading_culture("de-DE"):
+        with units.reading_culture("en-US"):
+            assert parse_quantity("1,500", "dau") == 1500
+        with pytest.raises(InvalidInputError):
+            parse_quantity("1,500", "dau")
+    assert parse_quantity("1,500", "dau") == 1500
+
+
+@pytest.mark.parametrize(
     "text", ["1__000", "_1000", "1000_", "1_.5", "1._5", "1_e3", "1e_3", "1_%", "-_1"]
 )
 def test_underscore_only_between_digits(text):

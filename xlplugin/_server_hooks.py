@@ -34,6 +34,7 @@ from starlette.responses import Response
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from xlplugin._excel import PRE_ENCODED, PreEncoded
+from xlplugin.formulas.units import reading_culture
 from xlplugin.serve import BODY_TIMEOUT, PARSED_CALL, read_json
 
 try:  # optional: the server extra recommends it
@@ -238,9 +239,15 @@ def _fast_call_route() -> None:
                 raise HTTPException(400, "request body: accepts a JSON object")
         # The functions may hand back their result encoded (PreEncoded) while this runs:
         # orjson writes the numbers of an array at once.
+        # Text numbers are read in the caller's culture: in de-DE, "1,500" is refused as
+        # ambiguous rather than read as 1500.
+        culture = data.get("culture_info_name")
         token = PRE_ENCODED.set(orjson is not None)
         try:
-            answer = await original(current_user=current_user, redis_client=redis_client, data=data)
+            with reading_culture(culture if isinstance(culture, str) else None):
+                answer = await original(
+                    current_user=current_user, redis_client=redis_client, data=data
+                )
         finally:
             PRE_ENCODED.reset(token)
         content = pieces(answer)
