@@ -380,8 +380,15 @@ def written_to(folder: Path) -> bool:
     return False
 
 
-def test_ctrl_c_during_a_build_is_one_line_and_leaves_nothing(tmp_path):
-    """Interrupted while it writes its temporary file (about 4 s)."""
+@pytest.mark.parametrize(
+    ("stop", "status", "said"),
+    [
+        (signal.SIGINT, 130, "xlplugin: interrupted\n"),  # Ctrl-C
+        (signal.SIGTERM, 143, "xlplugin: terminated\n"),  # kill, a runner's time-out
+    ],
+)
+def test_a_build_stopped_while_writing_is_one_line_and_leaves_nothing(tmp_path, stop, status, said):
+    """Stopped while it writes its temporary file (about 4 s each)."""
     (tmp_path / "out").mkdir()
     rows = "".join(f"S{i},{i + 1}\n" for i in range(5_000))
     (tmp_path / "s.csv").write_text("scenario,dau\n" + rows)
@@ -400,11 +407,11 @@ def test_ctrl_c_during_a_build_is_one_line_and_leaves_nothing(tmp_path):
             assert child.poll() is None, "the build ended before it could be interrupted"
             assert time.monotonic() < deadline, "nothing written after 60 s"
             time.sleep(0.005)
-        child.send_signal(signal.SIGINT)
+        child.send_signal(stop)
         _, err = child.communicate(timeout=60)
     finally:
         child.kill()
-    assert (child.returncode, err) == (130, "xlplugin: interrupted\n")
+    assert (child.returncode, err) == (status, said)
     assert os.listdir(tmp_path / "out") == [] and os.listdir(tmp_path / "tmp") == []
 
 

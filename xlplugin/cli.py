@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io
 import json
 import math
 import os
+import signal
 import sys
 
 from xlplugin import formulas
@@ -281,17 +283,45 @@ def _extensions() -> list:
     return found
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, a CI runner's time-out, systemd stopping a unit), raised where the
+    process is, so that what it was writing is removed on the way out as after Ctrl-C."""
+
+
+def _terminate(signum, frame):
+    raise Terminated
+
+
+@contextlib.contextmanager
+def _stopping_on_sigterm():
+    """SIGTERM raises :class:`Terminated` while a command runs (main thread only; a server
+    installs its own handlers over this one)."""
+    try:
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread: leave signals to whoever owns it
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; bad input prints one line and exits with status 2."""
     args = _parser().parse_args(argv)
     try:
-        return args.run(args)
+        with _stopping_on_sigterm():
+            return args.run(args)
     except BrokenPipeError:  # the reader left early (| head): not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except (formulas.EstimateError, OSError) as error:
         print(f"xlplugin: error: {_one_line(error)}", file=sys.stderr)
         return 2
+    except Terminated:
+        print("xlplugin: terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:  # Ctrl-C: what was being written is removed on the way out
         print("xlplugin: interrupted", file=sys.stderr)
         return 130
