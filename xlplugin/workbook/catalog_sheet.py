@@ -127,7 +127,7 @@ _ORDER = {
         "audio_seconds",
     ),
 }
-_WIDTHS = (17, 12, 10, 24, 56, 14, 14, 14, 14, 14, 10, 18, 26, 11, 26, 10, 11)
+_WIDTHS = (17, 12, 10, 24, 72, 14, 14, 14, 14, 14, 10, 18, 26, 11, 26, 10, 11)
 _TEXT_SIZE = 8
 _HEADER_SIZE = 9
 _WIDEST = 22  # the widest a header widens its column to
@@ -177,7 +177,9 @@ def write_catalog(wb, ws, layout: Layout) -> None:
         frame = frame[_ordered(key, list(frame.columns))]
         header, last = layout.catalog_rows[key]
         name, note = _TITLES[key]
-        if key == "architectures":  # a page of its own, not the foot of the models' last
+        # The models and their architectures each start a page: the models' header would
+        # otherwise end the page before its first (tall) row, alone.
+        if key in ("models", "architectures"):
             ws.row_breaks.append(Break(id=header - 3))
         shown = _SHORT.get(name, name)  # short: the name column repeats on every page
         ws.cell(header - 2, 1, shown).style = "Headline 3"
