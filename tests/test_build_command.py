@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import openpyxl
@@ -180,6 +181,40 @@ def test_interrupted_build_keeps_the_old_file(folder, capsys, monkeypatch, failu
     assert (folder / "out.xlsx").read_bytes() == before
     assert leftovers(folder) == []
     assert sorted(p.name for p in folder.iterdir()) == ["out.xlsx"]
+
+
+@pytest.mark.parametrize(
+    ("stop", "status", "said"),
+    [("KeyboardInterrupt", 130, "interrupted"), ("cli.Terminated", 143, "terminated")],
+)
+def test_a_stop_is_one_line_even_if_what_it_interrupted_fails_again(folder, stop, status, said):
+    # A stop inside zipfile's constructor leaves a half-built writer whose __del__ fails
+    # when the traceback lets go of it: Python printed "Exception ignored in ..." and a
+    # traceback after our line. A child process, so that pytest's own hook is not involved.
+    code = textwrap.dedent(f"""
+        import sys
+        from xlplugin import cli
+        import xlplugin.workbook.build as build
+
+        class HalfBuilt:
+            def __del__(self):
+                raise ValueError("seek of closed file")
+
+        def stop(*args):
+            half = HalfBuilt()
+            raise {stop}
+
+        build._write_package = stop
+        hook = sys.unraisablehook
+        status = cli.main(["build", "-o", "o.xlsx"])
+        assert sys.unraisablehook is hook  # restored once main returns
+        sys.exit(status)
+    """)
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=folder, capture_output=True, text=True, timeout=120
+    )
+    assert (done.returncode, done.stderr) == (status, f"xlplugin: {said}\n")
+    assert list(folder.iterdir()) == []
 
 
 def test_interrupted_first_build_leaves_nothing(folder, monkeypatch):

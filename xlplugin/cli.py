@@ -309,6 +309,19 @@ def _stopping_on_sigterm():
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; bad input prints one line and exits with status 2."""
+    hook = sys.unraisablehook
+    try:
+        return _main(argv)
+    finally:  # by now what the stop interrupted has been torn down
+        sys.unraisablehook = hook
+
+
+def _quiet(unraisable) -> None:
+    """After a stop, an object interrupted half-built (a zip file's writer, say) may fail
+    again as it is collected; the stop has been reported in one line and that is all."""
+
+
+def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
     try:
         with _stopping_on_sigterm():
@@ -321,9 +334,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except Terminated:
         print("xlplugin: terminated", file=sys.stderr)
+        sys.unraisablehook = _quiet
         return 128 + signal.SIGTERM
     except KeyboardInterrupt:  # Ctrl-C: what was being written is removed on the way out
         print("xlplugin: interrupted", file=sys.stderr)
+        sys.unraisablehook = _quiet
         return 130
 
 
