@@ -697,6 +697,8 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
         (["estimate", "--format", "xml"], "invalid choice: 'xml'"),
         (["estimate", "--head", "5"], "could match --headroom, --head-dim"),
         (["estimate", "--dau"], "expected one argument"),
+        (["estimate", "--dau", "5", "--dau", "6"], "--dau: given twice ('5' and '6')"),  # 6
+        (["estimate", "--model", "SDXL", "--model=SD3-Medium"], "--model: given twice"),
         (["nothing"], "invalid choice: 'nothing'"),
     ],
 )
