@@ -107,7 +107,7 @@ OFFICE_STUB = r"""
       });
       this.application = loadable({
         cultureInfo: loadable({
-          name: "en-US",
+          name: globalThis.__culture || "en-US",  // what Excel's settings say
           datetimeFormat: loadable({ shortDatePattern: "M/d/yyyy" }),
         }),
       });
@@ -237,7 +237,18 @@ def meta(server):
 def taskpane(browser, server):
     """The task pane as the add-in loads it, office.js replaced by the stub; what it sent
     to the custom-functions-call endpoint and the answers' statuses, in order."""
+    yield from _taskpane(browser, server, "en-US")
+
+
+@pytest.fixture(scope="module")
+def taskpane_de(browser, server):
+    """The same task pane in an Excel set to German (de-DE)."""
+    yield from _taskpane(browser, server, "de-DE")
+
+
+def _taskpane(browser, server, culture: str):
     context = browser.new_context()
+    context.add_init_script(f"globalThis.__culture = {json.dumps(culture)};")
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     served, refused, calls, errors = [], [], [], []
@@ -363,6 +374,24 @@ def test_a_bad_single_cell_call_is_a_real_value_error(taskpane, meta):
         [int(formulas.gpu_count(1e8, 10, 8.1e9))],
         [f"#VALUE! {_message(formulas.gpu_count, 'abc', 10, 8.1e9)}"],
     ]
+
+
+def test_text_numbers_are_read_in_excels_culture(taskpane_de, meta):
+    # The add-in's script sends the culture Office.js reports; in German "1,500" is 1.5
+    # and "1.500" is 1500, so either text is a #VALUE! naming both readings.
+    for text in ("1,500", "1.500"):
+        with formulas.units.reading_culture("de-DE"):
+            message = _message(formulas.gpu_count, text, 10, 8.1e9)
+        assert message.endswith(f"(in de-DE, {text!r} could be 1500 or 1.5: write one of those)")
+        answer, calls = _excel_call(taskpane_de, meta, "GPU_COUNT", text, 10, "8.1B")
+        assert answer == {
+            "thrown": {"isCustomFunctionsError": True, "code": "#VALUE!", "message": message}
+        }, answer
+        assert calls == [("POST", 400)], calls
+    for value, dau in ((1500.0, 1500), ("1,500,000", 1.5e6), ("1.5K", 1500)):  # one reading
+        answer, _ = _excel_call(taskpane_de, meta, "GPU_COUNT", value, 10, "8.1B")
+        assert answer == {"cells": [[int(formulas.gpu_count(dau, 10, 8.1e9))]]}, (value, answer)
+    assert taskpane_de.errors == []
 
 
 OFFICE_SCRIPT_FETCH = """async ([url, request]) => {
