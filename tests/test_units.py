@@ -412,3 +412,33 @@ def test_number_like_text_reads_as_a_finite_float_or_is_refused(text, unit):
 )
 def test_format_quantity(value, unit, text):
     assert format_quantity(value, unit) == text
+
+
+def _read_or_error(text, unit):
+    try:
+        return parse_quantity(text, "x", unit)
+    except InvalidInputError as error:
+        return error
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.one_of(
+        st.text(alphabet="0123456789.,_+-eE %KMBGTkmb", max_size=14),
+        st.floats(allow_nan=False, allow_infinity=False).map(lambda f: f"{f:,.3f}"),
+        st.integers(0, 10**9).map(lambda n: f"{n:,}".replace(",", ".")),  # de-DE groups
+    ),
+    st.sampled_from(["", "B"]),
+    st.sampled_from(["de-DE", "fr-FR", "pt-BR", "en-ZA", "nl-NL"]),
+)
+def test_a_culture_only_adds_refusals_never_another_value(text, unit, culture):
+    # In a decimal-comma culture, text reads as it reads anywhere, or is refused as read
+    # two ways (naming both); a value never changes with the culture.
+    anywhere = _read_or_error(text, unit)
+    with units.reading_culture(culture):
+        there = _read_or_error(text, unit)
+    if isinstance(there, float):
+        assert there == anywhere
+    elif not isinstance(anywhere, InvalidInputError):
+        note = f"(in {culture}, {text.strip()!r} could be "
+        assert note in str(there) and str(there).endswith(": write one of those)")
