@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import math
+import re
 
 from .errors import InvalidInputError
 
@@ -54,8 +55,13 @@ _COMMA_CULTURE: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 )
 
 
+# A culture name as BCP 47 writes one ("de-DE", "zh-Hans-CN"); anything else is no
+# culture known (and is never repeated in a message).
+_CULTURE_NAME = re.compile(r"[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8}){0,4}")
+
+
 def _writes_decimal_comma(culture: str) -> bool:
-    name = culture.strip().replace("_", "-").lower()
+    name = culture.replace("_", "-").lower()
     language = name.split("-")[0]
     if name in _COMMA_CULTURES or name.startswith(tuple(c + "-" for c in _COMMA_CULTURES)):
         return True
@@ -72,8 +78,8 @@ def reading_culture(culture: str | None):
     without a thousands separator. Numbers sent as numbers are not affected; ``None`` or
     ``""`` (no culture known) reads text as Python does.
     """
-    comma = culture if isinstance(culture, str) and culture.strip() else None
-    if comma is not None and not _writes_decimal_comma(comma):
+    comma = culture.strip() if isinstance(culture, str) else None
+    if not comma or not _CULTURE_NAME.fullmatch(comma) or not _writes_decimal_comma(comma):
         comma = None
     token = _COMMA_CULTURE.set(comma)
     try:

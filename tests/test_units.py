@@ -229,6 +229,13 @@ def test_decimal_point_cultures_read_thousands_commas(culture):
         assert parse_quantity("1.500", "dau") == 1.5
 
 
+@pytest.mark.parametrize("culture", ["de-DE\nX", "x" * 1000, "de DE", "'de'", "1-2", "-"])
+def test_a_culture_that_is_not_a_culture_name_is_no_culture(culture):
+    # Never repeated in a message (a line break, a megabyte): text reads as anywhere.
+    with units.reading_culture(culture):
+        assert parse_quantity("1,500", "dau") == 1500
+
+
 def test_reading_culture_is_restored_after_the_block():
     with units.reading_culture("de-DE"):
         with units.reading_culture("en-US"):
