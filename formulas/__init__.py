@@ -15,6 +15,7 @@ from . import catalog, graph, quantities, vocabulary
 from ._arrays import vectorised
 from .catalog import gpu_names, gpu_spec, model_preset, precision_names
 from .errors import (
+    AmbiguousInputError,
     DoesNotFitError,
     EstimateError,
     InvalidInputError,
@@ -40,6 +41,7 @@ __all__ = (
     "OUTPUTS",
     "OUTPUT_FUNCTIONS",
     "PROJECTION_COLUMNS",
+    "AmbiguousInputError",
     "DoesNotFitError",
     "EstimateError",
     "InvalidInputError",

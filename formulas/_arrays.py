@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import (
+    AmbiguousInputError,
     EstimateError,
     InvalidInputError,
     LimitError,
@@ -79,7 +80,6 @@ def _bare(spec: Input) -> str:
 
 
 _GUESS = re.compile(r" \(did you mean (.+)\?\)$")
-_CULTURE_NOTE = re.compile(r" \(in [^,()]+, '[^']*' could be .+\)$")  # units._both_readings
 
 
 def _to_float(value: object, name: str) -> float:
@@ -95,6 +95,10 @@ def _to_float(value: object, name: str) -> float:
         unit = "B" if spec.unit.startswith("B") else ""
         try:
             return parse_quantity(value, spec.name, unit)
+        except AmbiguousInputError as error:  # both readings, whatever the input's range
+            raise AmbiguousInputError(
+                spec.name, str(value), spec.accepts, error.culture, error.readings
+            ) from error
         except InvalidInputError as error:
             hint = _parser_hint(spec, error.accepts, unit)
             raise InvalidInputError(spec.name, str(value), spec.accepts + hint) from error
@@ -103,8 +107,6 @@ def _to_float(value: object, name: str) -> float:
 
 def _parser_hint(spec: Input, parsed: str, unit: str) -> str:
     """The parser's "(did you mean 1.5?)", where what it suggests is valid for the input."""
-    if note := _CULTURE_NOTE.search(parsed):
-        return note.group(0)
     match = _GUESS.search(parsed)
     if not match:
         return ""

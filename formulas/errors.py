@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 __all__ = [
+    "AmbiguousInputError",
     "DoesNotFitError",
     "EstimateError",
     "InvalidInputError",
@@ -77,6 +78,23 @@ class UnknownNameError(InvalidInputError):
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
         shown = ", ".join(self.choices[:12]) + (", ..." if len(self.choices) > 12 else "")
         super().__init__(name, value, f"one of {shown}{hint}", row)
+
+
+class AmbiguousInputError(InvalidInputError):
+    """Text that reads as two numbers where it was written (see
+    :func:`~xlplugin.formulas.units.reading_culture`): in de-DE, "1,500" is 1.5 and
+    "1.500" is 1500. ``readings`` holds both, as text each reads one way only.
+    """
+
+    def __init__(
+        self, name: str, value: object, accepts: str, culture: str, readings: tuple[str, str]
+    ):
+        self.culture, self.readings = culture, readings
+        self.note = (  # the message's last parenthesis, without its parentheses
+            f"in {culture}, {str(value).strip()!r} could be {readings[0]} or {readings[1]}: "
+            "write one of those"
+        )
+        super().__init__(name, value, f"{accepts} ({self.note})")
 
 
 class MissingInputError(InvalidInputError):

@@ -11,7 +11,7 @@ import contextvars
 import math
 import re
 
-from .errors import InvalidInputError
+from .errors import AmbiguousInputError, InvalidInputError
 
 __all__ = [
     "BITS_PER_BYTE",
@@ -19,6 +19,7 @@ __all__ = [
     "HOURS_PER_DAY",
     "SECONDS_PER_DAY",
     "format_quantity",
+    "is_culture_name",
     "parse_quantity",
     "reading_culture",
 ]
@@ -60,6 +61,11 @@ _COMMA_CULTURE: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 _CULTURE_NAME = re.compile(r"[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8}){0,4}")
 
 
+def is_culture_name(text: object) -> bool:
+    """Whether ``text`` is a culture name as Office and BCP 47 write them (``"de-DE"``)."""
+    return isinstance(text, str) and _CULTURE_NAME.fullmatch(text.strip()) is not None
+
+
 def _writes_decimal_comma(culture: str) -> bool:
     name = culture.replace("_", "-").lower()
     language = name.split("-")[0]
@@ -79,7 +85,7 @@ def reading_culture(culture: str | None):
     ``""`` (no culture known) reads text as Python does.
     """
     comma = culture.strip() if isinstance(culture, str) else None
-    if not comma or not _CULTURE_NAME.fullmatch(comma) or not _writes_decimal_comma(comma):
+    if not is_culture_name(comma) or not _writes_decimal_comma(comma):
         comma = None
     token = _COMMA_CULTURE.set(comma)
     try:
@@ -127,7 +133,7 @@ def parse_quantity(text: str, name: str = "value", unit: str = "") -> float:
         raise InvalidInputError(name, text, f"{_accepts(unit)}, in at most {_MAX_CHARS} characters")
     culture = _COMMA_CULTURE.get()
     if culture is not None and _separator_ambiguous(s) and _read(s, unit)[0] is not None:
-        raise InvalidInputError(name, text, _both_readings(s, unit, culture))
+        raise AmbiguousInputError(name, text, _accepts(unit), culture, _both_readings(s))
     try:  # plain numbers first: any finite value float() reads, _read reads the same
         x = float(s)
         if math.isfinite(x):  # refuses "inf", "nan", "1e400"
@@ -167,18 +173,17 @@ def _separator_ambiguous(s: str) -> bool:
     )
 
 
-def _both_readings(s: str, unit: str, culture: str) -> str:
-    """What to write instead of text that a comma culture and Python read differently:
-    "1500 or 1.5" for "1,500" or "1.500" (a fourth decimal keeps "12.3450K" apart)."""
+def _both_readings(s: str) -> tuple[str, str]:
+    """The two ways to write text that a comma culture and Python read differently, each
+    read one way only: ("1500", "1.5") for "1,500" or "1.500" (a fourth decimal keeps
+    "12.3450K" apart)."""
     k = s.find(",") if "," in s else s.find(".")
     fraction = s[k + 1 : k + 4]
     short = fraction.rstrip("0")
     decimal = s[:k] + ("." + short if short else "") + s[k + 4 :]
     if short == fraction:
         decimal = s[:k] + "." + fraction + "0" + s[k + 4 :]
-    grouped = s[:k] + s[k + 1 :]
-    note = f"in {culture}, {s!r} could be {grouped} or {decimal}: write one of those"
-    return f"{_accepts(unit)} ({note})"
+    return s[:k] + s[k + 1 :], decimal
 
 
 def _read(s: str, unit: str) -> tuple[float | None, str]:

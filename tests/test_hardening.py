@@ -709,6 +709,23 @@ def test_every_command_line_error_is_one_line_and_status_2(args, says):
     assert "Traceback" not in done.stderr and "usage:" not in done.stderr
 
 
+def test_culture_reads_text_as_that_culture_writes_it(tmp_path):
+    note = "(in de-DE, '1.500' could be 1500 or 1.5: write one of those)"
+    done = _cli("estimate", "--dau", "1.500", "--culture", "de-DE")
+    assert done.returncode == 2 and done.stderr.endswith(note + "\n"), done.stderr
+    (tmp_path / "plan.csv").write_text('scenario,dau,utilization\nA,"1.500",0.5\n')
+    built = ["build", "-o", str(tmp_path / "o.xlsx"), "--scenarios", str(tmp_path / "plan.csv")]
+    done = _cli(*built, "--culture", "de-DE")
+    assert done.returncode == 2 and done.stderr == (
+        f"xlplugin: error: plan.csv row 2, column dau: got '1.500'; accepts a number > 0 {note}\n"
+    ), done.stderr
+    assert not (tmp_path / "o.xlsx").exists()
+    assert _cli(*built).returncode == 0  # without a culture, text reads as Python reads it
+    assert _cli(*built, "--culture", "en-US", "--force").returncode == 0
+    done = _cli("estimate", "--culture", "de DE")
+    assert done.returncode == 2 and "--culture: got 'de DE'; accepts a culture name" in done.stderr
+
+
 def test_a_file_name_with_a_line_break_stays_on_one_line(tmp_path):
     done = _cli("build", "-o", str(tmp_path / "o.xlsx"), "--scenarios", str(tmp_path / "a\nb.csv"))
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr

@@ -4,7 +4,13 @@ import time
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from xlplugin.formulas import InvalidInputError, format_quantity, parse_quantity, units
+from xlplugin.formulas import (
+    AmbiguousInputError,
+    InvalidInputError,
+    format_quantity,
+    parse_quantity,
+    units,
+)
 
 
 @pytest.mark.parametrize(
@@ -193,6 +199,8 @@ def test_text_a_decimal_comma_culture_reads_otherwise_is_refused(text, unit, rea
             f"(in de-DE, {text!r} could be {readings[0]} or {readings[1]}: write one of those)"
         )
         assert "\n" not in message
+        assert isinstance(error.value, AmbiguousInputError)  # a ValueError too
+        assert (error.value.culture, error.value.readings) == ("de-DE", readings)
         for reading in readings:  # each suggestion reads there
             assert math.isfinite(parse_quantity(reading, "dau", unit))
     assert parse_quantity(text, "dau", unit) in (  # outside the block, read as before

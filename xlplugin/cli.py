@@ -13,7 +13,7 @@ import signal
 import sys
 
 from xlplugin import formulas
-from xlplugin.formulas import catalog
+from xlplugin.formulas import catalog, units
 from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUT, OUTPUTS
 
 __all__ = ["main"]
@@ -39,6 +39,26 @@ class _Once(argparse.Action):
                 f"argument {option_string}: given twice ({before!r} and {value!r}); give it once"
             )
         setattr(namespace, self.dest, value)
+
+
+def culture_option(parser: argparse.ArgumentParser) -> None:
+    """``--culture``: text numbers read as a user in that culture writes them."""
+    parser.add_argument(
+        "--culture",
+        metavar="NAME",
+        type=_culture,
+        help="read text numbers as they are written in this culture, as Excel names it: "
+        "in de-DE, fr-FR and other decimal-comma cultures, '1,500' and '1.500' are refused "
+        "as read two ways (default: a decimal point and thousands commas)",
+    )
+
+
+def _culture(text: str) -> str:
+    if not units.is_culture_name(text):
+        raise argparse.ArgumentTypeError(
+            f"got {text!r}; accepts a culture name such as de-DE or en-US"
+        )
+    return text.strip()
 
 
 def _add_inputs(parser: argparse.ArgumentParser) -> None:
@@ -272,6 +292,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     est.add_argument("--compact", action="store_true", help="JSON on one line")
     _add_inputs(est)
+    culture_option(est)
     est.set_defaults(run=_estimate)
     gpus = sub.add_parser("gpus", help="list the GPU catalogue")
     gpus.add_argument("--format", choices=("text", "json", "csv"), default="text")
@@ -339,7 +360,7 @@ def _quiet(unraisable) -> None:
 def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
     try:
-        with _stopping_on_sigterm():
+        with _stopping_on_sigterm(), units.reading_culture(getattr(args, "culture", None)):
             return args.run(args)
     except BrokenPipeError:  # the reader left early (| head): not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -43,7 +43,7 @@ from defusedxml.ElementTree import iterparse
 from openpyxl.utils import get_column_letter
 
 from xlplugin import formulas
-from xlplugin.formulas.errors import EstimateError, InvalidInputError
+from xlplugin.formulas.errors import AmbiguousInputError, EstimateError, InvalidInputError
 from xlplugin.formulas.vocabulary import INPUT, INPUTS
 
 __all__ = [
@@ -504,15 +504,15 @@ def _number(file: str, row: int, spec, value: object) -> float:
             number = float(value)
         except OverflowError:  # a whole number beyond any float (400 digits in a cell)
             number = None
-    elif isinstance(value, str):
+    elif isinstance(value, str):  # the parser of every face (a culture's rules too)
+        unit = "B" if spec.unit.startswith("B") else ""
         try:
-            number = float(value)
-        except ValueError:
-            unit = "B" if spec.unit.startswith("B") else ""
-            try:
-                number = formulas.parse_quantity(value, spec.name, unit)
-            except EstimateError:
-                number = None
+            number = formulas.parse_quantity(value, spec.name, unit)
+        except AmbiguousInputError as error:
+            accepts = f"{spec.accepts} ({error.note})"
+            raise ScenarioFileError(file, _got(spec.name, value, accepts), row, spec.name) from None
+        except EstimateError:
+            number = None
     if number is None or not math.isfinite(number):
         raise ScenarioFileError(file, _got(spec.name, value, spec.accepts), row, spec.name)
     return number

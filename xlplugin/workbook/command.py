@@ -66,6 +66,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         action="store_true",
         help="overwrite a workbook even if it was edited since it was built",
     )
+    from xlplugin.cli import culture_option  # (the CLI loads this module as it starts)
+
+    culture_option(parser)
     parser.set_defaults(run=run)
     return parser
 
