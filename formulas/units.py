@@ -77,7 +77,9 @@ def _writes_decimal_comma(culture: str) -> bool:
 @contextlib.contextmanager
 def reading_culture(culture: str | None):
     """Read text numbers as written by a caller in ``culture`` (as Office names it,
-    ``"de-DE"``), within the ``with`` block and the threads it starts.
+    ``"de-DE"``), within the ``with`` block (a context variable: tasks and
+    ``asyncio.to_thread`` calls started inside take it along; a thread pool's workers do
+    not, and read text as Python does).
 
     In a culture that writes a decimal comma, text such as ``"1,500"`` or ``"1.500"``
     could be 1.5 or 1500: :func:`parse_quantity` refuses it and asks for the number
