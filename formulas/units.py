@@ -151,7 +151,24 @@ def parse_quantity(text: str, name: str = "value", unit: str = "") -> float:
         accepts += _comma_hint(s, unit)
     elif problem == "underscore":
         accepts += ", with an underscore only between two digits as in 1_000"
+    elif problem == "syntax":
+        accepts += _group_hint(s, unit)
     raise InvalidInputError(name, text, accepts)
+
+
+# Thousands separators other cultures write (fr-FR a narrow no-break space, de-CH an
+# apostrophe): never a decimal mark, so the number they group is suggested, not guessed.
+_GROUP_MARKS = " \u00a0\u202f'\u2019"
+_GROUPED = re.compile(rf"[+-]?[1-9]\d{{0,2}}(?:[{_GROUP_MARKS}]\d{{3}}(?!\d))+(?:\.\d+)?")
+
+
+def _group_hint(s: str, unit: str) -> str:
+    """The hint ``(did you mean 1500?)`` for "1 500", "1'500" or "1\u202f500 GB"."""
+    grouped = _GROUPED.match(s)
+    if not grouped:
+        return ""
+    guess = re.sub(f"[{_GROUP_MARKS}]", "", grouped.group(0)) + s[grouped.end() :]
+    return f" (did you mean {guess}?)" if _read(guess, unit)[0] is not None else ""
 
 
 def _separator_ambiguous(s: str) -> bool:

@@ -169,6 +169,32 @@ def test_decimal_comma_is_refused_with_a_suggestion(text, unit, guess):
     assert math.isfinite(parse_quantity(guess, "dau", unit))  # the suggestion reads
 
 
+@pytest.mark.parametrize(
+    ("text", "unit", "guess"),
+    [
+        ("1 500", "", "1500"),  # a space: thousands in fr-FR, sv-SE, ...
+        ("1\u00a0500", "", "1500"),  # a no-break space, as Excel writes it in fr-FR
+        ("1\u202f500 000", "", "1500000"),  # a narrow no-break space
+        ("1'500", "", "1500"),  # de-CH
+        ("-1\u2019500.25", "", "-1500.25"),
+        ("1 500K", "", "1500K"),
+        ("1 500 GB", "B", "1500 GB"),
+    ],
+)
+def test_other_thousands_separators_are_refused_with_the_number(text, unit, guess):
+    with pytest.raises(InvalidInputError) as error:
+        parse_quantity(text, "dau", unit)
+    assert str(error.value).endswith(f"(did you mean {guess}?)")
+    assert math.isfinite(parse_quantity(guess, "dau", unit))
+
+
+@pytest.mark.parametrize("text", ["1 5000", "12 34", "0 500", "1 500 0000", "1 500x", "1 50"])
+def test_a_space_not_between_groups_of_three_gets_no_suggestion(text):
+    with pytest.raises(InvalidInputError) as error:
+        parse_quantity(text, "dau")
+    assert "did you mean" not in str(error.value)
+
+
 @pytest.mark.parametrize("text", ["1,000,5", "1.000,5", "1,,000", ",5", "1,", "1,5,3", "1,5X"])
 def test_misplaced_comma_is_refused_without_a_wrong_suggestion(text):
     with pytest.raises(InvalidInputError, match=r"^dau: got .*; accepts ") as error:
