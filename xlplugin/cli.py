@@ -15,6 +15,7 @@ import sys
 from xlplugin import formulas
 from xlplugin.formulas import catalog, units
 from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUT, OUTPUTS
+from xlplugin.options import culture_option
 
 __all__ = ["main"]
 
@@ -39,26 +40,6 @@ class _Once(argparse.Action):
                 f"argument {option_string}: given twice ({before!r} and {value!r}); give it once"
             )
         setattr(namespace, self.dest, value)
-
-
-def culture_option(parser: argparse.ArgumentParser) -> None:
-    """``--culture``: text numbers read as a user in that culture writes them."""
-    parser.add_argument(
-        "--culture",
-        metavar="NAME",
-        type=_culture,
-        help="read text numbers as they are written in this culture, as Excel names it: "
-        "in de-DE, fr-FR and other decimal-comma cultures, '1,500' and '1.500' are refused "
-        "as read two ways (default: a decimal point and thousands commas)",
-    )
-
-
-def _culture(text: str) -> str:
-    if not units.is_culture_name(text):
-        raise argparse.ArgumentTypeError(
-            f"got {text!r}; accepts a culture name such as de-DE or en-US"
-        )
-    return text.strip()
 
 
 def _add_inputs(parser: argparse.ArgumentParser) -> None:

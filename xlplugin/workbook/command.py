@@ -12,6 +12,7 @@ import argparse
 from pathlib import Path
 
 from xlplugin.formulas.errors import EstimateError
+from xlplugin.options import culture_option
 
 from ..scenario_file import read_scenarios
 from . import atomic
@@ -66,8 +67,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         action="store_true",
         help="overwrite a workbook even if it was edited since it was built",
     )
-    from xlplugin.cli import culture_option  # (the CLI loads this module as it starts)
-
     culture_option(parser)
     parser.set_defaults(run=run)
     return parser
