@@ -699,6 +699,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
         (["estimate", "--dau"], "expected one argument"),
         (["estimate", "--dau", "5", "--dau", "6"], "--dau: given twice ('5' and '6')"),  # 6
         (["estimate", "--model", "SDXL", "--model=SD3-Medium"], "--model: given twice"),
+        (["build", "--culture", "de-DE", "--culture", "en-US"], "--culture: given twice"),
         (["nothing"], "invalid choice: 'nothing'"),
     ],
 )

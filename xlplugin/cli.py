@@ -15,7 +15,7 @@ import sys
 from xlplugin import formulas
 from xlplugin.formulas import catalog, units
 from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUT, OUTPUTS
-from xlplugin.options import culture_option
+from xlplugin.options import Once, culture_option
 
 __all__ = ["main"]
 
@@ -29,19 +29,6 @@ _SUFFIXES = (
 )
 
 
-class _Once(argparse.Action):
-    """An input flag given once: ``--dau 5 --dau 6`` is refused, not read as its last value
-    (a repeated flag is often a pasted command line plus an edit)."""
-
-    def __call__(self, parser, namespace, value, option_string=None):
-        before = getattr(namespace, self.dest, None)
-        if before is not None and before != value:
-            parser.error(
-                f"argument {option_string}: given twice ({before!r} and {value!r}); give it once"
-            )
-        setattr(namespace, self.dest, value)
-
-
 def _add_inputs(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group(_SUFFIXES)
     for q in INPUTS:
@@ -49,12 +36,12 @@ def _add_inputs(parser: argparse.ArgumentParser) -> None:
             f"--{q.name.replace('_', '-')}",
             dest=q.name,
             metavar=q.unit.upper(),
-            action=_Once,
+            action=Once,
             help=f"{q.description} [{q.unit}] (default: {q.default_text})".replace("%", "%%"),
         )
     group.add_argument(
         "--model",
-        action=_Once,
+        action=Once,
         help=f"model preset: sets {', '.join(catalog.PRESET_INPUTS)} (flags given too win; "
         f"{', '.join(catalog.model_names())})",
     )

@@ -6,7 +6,20 @@ import argparse
 
 from xlplugin.formulas import units
 
-__all__ = ["culture_option"]
+__all__ = ["Once", "culture_option"]
+
+
+class Once(argparse.Action):
+    """An input flag given once: ``--dau 5 --dau 6`` is refused, not read as its last value
+    (a repeated flag is often a pasted command line plus an edit)."""
+
+    def __call__(self, parser, namespace, value, option_string=None):
+        before = getattr(namespace, self.dest, None)
+        if before is not None and before != value:
+            parser.error(
+                f"argument {option_string}: given twice ({before!r} and {value!r}); give it once"
+            )
+        setattr(namespace, self.dest, value)
 
 
 def culture_option(parser: argparse.ArgumentParser) -> None:
@@ -14,6 +27,7 @@ def culture_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--culture",
         metavar="NAME",
+        action=Once,
         type=_culture,
         help="read text numbers as they are written in this culture, as Excel names it: "
         "in de-DE, fr-FR and other decimal-comma cultures, '1,500' and '1.500' are refused "
