@@ -214,6 +214,24 @@ def test_print_settings(book):
     assert book["About"][BUILD_DATE_CELL].value == "2026-02-03"
 
 
+def test_about_says_how_each_sheet_prints(book):
+    """About's Printing row tells, sheet by sheet, what the file's page setup does (it said
+    "fitted to the page width" of the Catalog, two pages wide, and the Scenarios, at 60 %)."""
+    about = book["About"]
+    [text] = [about.cell(r, 2).value for r in range(1, 40) if about.cell(r, 1).value == "Printing"]
+    fitted = text.split(" fit the page width")[0].split(". ")[-1]
+    words = {2: "two", 3: "three", 4: "four"}
+    for ws in book.worksheets:
+        setup, fits = ws.page_setup, ws.sheet_properties.pageSetUpPr.fitToPage
+        if fits and int(setup.fitToWidth) == 1:
+            assert ws.title in fitted, ws.title
+        elif fits:
+            assert f"the {ws.title} prints {words[int(setup.fitToWidth)]} pages wide" in text
+        else:
+            assert f"the {ws.title} sheet at {int(setup.scale)} %" in text, ws.title
+            assert ws.title not in fitted
+
+
 def _lines(ws, cell) -> int:
     """Lines a text takes in its column, unclipped: about a character of "0" a character (a
     tenth more in bold, scaled by its size), plus its indent."""

@@ -8,10 +8,36 @@ from openpyxl.workbook.defined_name import DefinedName
 import xlplugin
 
 from . import styles
-from .layout import FLAG_COLUMN
+from .layout import FLAG_COLUMN, PRINT
 from .published import SEED_CITATION
 
 __all__ = ["BUILD_DATE_CELL", "write_about"]
+
+
+_WORDS = {2: "two", 3: "three", 4: "four"}
+
+
+def _printing() -> str:
+    """How the sheets print, as layout.PRINT sets it up."""
+    fitted = [sheet for sheet, how in PRINT.items() if how.get("fit_width") == 1]
+    across = [
+        f"the {sheet} prints {_WORDS.get(how['fit_width'], how['fit_width'])} pages wide"
+        for sheet, how in PRINT.items()
+        if (how.get("fit_width") or 1) > 1
+    ]
+    scaled = [
+        f"the {sheet} sheet at {how['scale']} % on as many pages as its columns take"
+        for sheet, how in PRINT.items()
+        if how.get("fit_width") is None and how.get("scale")
+    ]
+    return (
+        "Every sheet prints landscape with the workbook, the sheet, the version, the build "
+        "date and the page number (page x of y) in its header and footer. "
+        f"{', '.join(fitted[:-1])} and {fitted[-1]} fit the page width; "
+        f"{' and '.join(across + scaled)}; wide tables repeat their header rows and name "
+        "column on every page."
+    )
+
 
 _USE = (
     (
@@ -72,12 +98,7 @@ _USE = (
         "formulas from being overwritten by accident; Input-style cells stay unlocked, and "
         "rows can still be added to the Scenarios table.",
     ),
-    (
-        "Printing",
-        "Each sheet prints landscape, fitted to the page width, with the workbook, the sheet, "
-        "the version, the build date and the page number (page x of y) in its header and "
-        "footer; wide tables repeat their header rows and name column on every page.",
-    ),
+    ("Printing", _printing()),
 )
 _PLUGIN_PROTECTION = (
     " In this plugin variant the Estimate is not protected: add-in functions stay "
