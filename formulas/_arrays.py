@@ -146,11 +146,30 @@ def number_array(name: str, value: object) -> float | np.ndarray:
         raise InvalidInputError(name, raw.flat[0].item() if raw.size else raw, spec.accepts)
     else:
         cells = raw.ravel()
-        array = np.array([_to_float(v, name) for v in cells], dtype=float).reshape(raw.shape)
+        try:
+            array = np.array([_to_float(v, name) for v in cells], dtype=float)
+        except InvalidInputError:
+            raise _first_unread(cells, name) from None
+        array = array.reshape(raw.shape)
         if name in _FRACTIONS:
             percent = np.array([_percent(v) for v in cells], dtype=bool).reshape(raw.shape)
     _check(spec, array, percent)
     return array.item() if array.ndim == 0 else array
+
+
+def _first_unread(cells: np.ndarray, name: str) -> InvalidInputError:
+    """The error of the first cell of ``cells`` that does not read as a number, naming its
+    row as a number out of range does (found again only once a cell has failed)."""
+    for row, value in enumerate(cells):
+        try:
+            _to_float(value, name)
+        except AmbiguousInputError as error:
+            return AmbiguousInputError(
+                name, error.value, INPUT[name].accepts, error.culture, error.readings, row
+            )
+        except InvalidInputError as error:
+            return InvalidInputError(error.name, error.value, error.accepts, row)
+    raise AssertionError("no cell failed")  # pragma: no cover - called after one did
 
 
 def _scalar(spec: Input, x: float, percent: bool) -> float:

@@ -87,14 +87,20 @@ class AmbiguousInputError(InvalidInputError):
     """
 
     def __init__(
-        self, name: str, value: object, accepts: str, culture: str, readings: tuple[str, str]
+        self,
+        name: str,
+        value: object,
+        accepts: str,
+        culture: str,
+        readings: tuple[str, str],
+        row: int | None = None,
     ):
         self.culture, self.readings = culture, readings
         self.note = (  # the message's last parenthesis, without its parentheses
             f"in {culture}, {str(value).strip()!r} could be {readings[0]} or {readings[1]}: "
             "write one of those"
         )
-        super().__init__(name, value, f"{accepts} ({self.note})")
+        super().__init__(name, value, f"{accepts} ({self.note})", row)
 
 
 class MissingInputError(InvalidInputError):

@@ -346,7 +346,11 @@ def test_in_a_spilled_range_only_the_bad_cells_hold_the_message():
 def test_a_range_with_too_many_bad_cells_fails_as_a_whole():
     many = [[1e8]] + [["abc"]] * (_excel.MAX_BAD_CELLS + 1)
     assert message_of(lambda: call("gpu_count", many, 10, 8.1e9)) == (
-        "dau: got 'abc'; accepts a number > 0"
+        "dau: got 'abc' (row 2); accepts a number > 0"  # the first, as for numbers:
+    )
+    numbers = [[1e8]] + [[-5.0]] * (_excel.MAX_BAD_CELLS + 1)
+    assert message_of(lambda: call("gpu_count", numbers, 10, 8.1e9)) == (
+        "dau: got -5 (row 2); accepts a number > 0"
     )
     few = [[1e8]] + [["abc"]] * _excel.MAX_BAD_CELLS
     cells = call("gpu_count", few, 10, 8.1e9)

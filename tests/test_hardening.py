@@ -431,7 +431,10 @@ def test_an_empty_flag_exits_2_in_a_process():
         ({"params": "8,1B"}, "params: got '8,1B'; accepts a number >= 1,000 (below 1,000 looks "),
         ({"response_bytes": "1,5MB"}, "response_bytes: got '1,5MB'; accepts a number >= 0 (did"),
         ({"headroom": "0,2"}, "headroom: got '0,2'; accepts a number >= 0"),
-        ({"dau": np.array(["1e8", "2,5"])}, "dau: got '2,5'; accepts a number > 0 (did you mean"),
+        (  # the cell's row is named, as for a number out of range
+            {"dau": np.array(["1e8", "2,5"])},
+            "dau: got '2,5' (row 2); accepts a number > 0 (did you mean",
+        ),
     ],
 )
 def test_the_parsers_suggestion_is_kept(inputs, message):

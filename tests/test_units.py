@@ -483,3 +483,18 @@ def test_a_culture_only_adds_refusals_never_another_value(text, unit, culture):
     elif not isinstance(anywhere, InvalidInputError):
         note = f"(in {culture}, {text.strip()!r} could be "
         assert note in str(there) and str(there).endswith(": write one of those)")
+
+
+def test_a_cell_of_an_array_that_does_not_read_names_its_row():
+    # As a number out of range does ("got -5 (row 2)"): the first cell that fails.
+    import numpy as np
+    import pandas as pd
+
+    from xlplugin import formulas
+
+    with pytest.raises(InvalidInputError, match=r"^dau: got 'abc' \(row 3\); accepts"):
+        formulas.gpu_count(np.array(["100M", "2M", "abc", "x"]), 10, 8.1e9)
+    with units.reading_culture("de-DE"), pytest.raises(AmbiguousInputError) as error:
+        formulas.estimate_table(pd.DataFrame({"dau": ["100M", "1,500"]}))
+    assert error.value.row == 1 and error.value.readings == ("1500", "1.5")
+    assert str(error.value).startswith("dau: got '1,500' (row 2); accepts a number > 0 (in de-DE")
