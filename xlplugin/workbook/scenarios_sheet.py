@@ -317,8 +317,10 @@ def write_scenarios(ws, layout: Layout, scenario_names: pd.Series | None = None)
             cell.protection = UNLOCKED
     _table(ws, layout, templates)
     _validate(ws, layout)
-    # Byte counts run to 20+ digits with separators; the rest fit narrower columns; each
-    # as wide as its header name, which has no space to wrap at.
+    # Bytes and FLOP/s show scaled, but past their largest prefix they grow digits
+    # ("1,000,000.00 PB/month" for 10**21 bytes): wider than the rest, so that an extreme
+    # scenario shows its figure, not ####; each column at least as wide as its header name,
+    # which has no space to wrap at.
     styles.widths(ws, [32] + [max(_width(n), len(n) + 2) for n in names[1:]])
     given = () if scenario_names is None else scenario_names.dropna().astype(str)
     styles.fit_width(ws, 1, [max(given, key=len, default="")], most=_WIDEST_NAME)
