@@ -270,6 +270,60 @@ def test_a_culture_that_is_not_a_culture_name_is_no_culture(culture):
         assert parse_quantity("1,500", "dau") == 1500
 
 
+POINT_CULTURES = [
+    "en-US",
+    "en-GB",
+    "en-IN",
+    "ja-JP",
+    "zh-CN",
+    "zh-Hant-TW",
+    "ko-KR",
+    "th-TH",
+    "he-IL",
+    "hi-IN",
+    "ms-MY",
+    "de-CH",
+    "de-LI",
+    "it-CH",
+    "es-MX",
+    "es-US",
+]
+COMMA_CULTURES = [
+    "en-ZA",
+    "en-150",
+    "en-DE",
+    "en-AT",
+    "en-BE",
+    "en-NL",
+    "de-DE",
+    "de-AT",
+    "fr-FR",
+    "fr-CA",
+    "it-IT",
+    "es-ES",
+    "pt-BR",
+    "nl-NL",
+    "ru-RU",
+    "pl-PL",
+    "sv-SE",
+    "tr-TR",
+    "xx-YY",
+]
+
+
+@pytest.mark.parametrize(
+    ("culture", "comma"), [(c, False) for c in POINT_CULTURES] + [(c, True) for c in COMMA_CULTURES]
+)
+def test_the_cultures_the_readme_names(culture, comma):
+    # README: these write a decimal point; any other is taken to write a decimal comma.
+    with units.reading_culture(culture):
+        if comma:
+            with pytest.raises(AmbiguousInputError):
+                parse_quantity("1,500", "dau")
+        else:
+            assert parse_quantity("1,500", "dau") == 1500
+
+
 def test_reading_culture_is_restored_after_the_block():
     with units.reading_culture("de-DE"):
         with units.reading_culture("en-US"):
