@@ -552,3 +552,19 @@ def test_a_cell_of_an_array_that_does_not_read_names_its_row():
         formulas.estimate_table(pd.DataFrame({"dau": ["100M", "1,500"]}))
     assert error.value.row == 1 and error.value.readings == ("1500", "1.5")
     assert str(error.value).startswith("dau: got '1,500' (row 2); accepts a number > 0 (in de-DE")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1_000, 10**15),
+    st.sampled_from([" ", "\u00a0", "\u202f", "'", "\u2019"]),
+    st.sampled_from(["", "K", "M", " GB"]),
+)
+def test_any_number_grouped_by_another_mark_is_suggested_as_itself(n, mark, suffix):
+    text = f"{n:,}".replace(",", mark) + suffix
+    unit = "B" if suffix == " GB" else ""
+    with pytest.raises(InvalidInputError) as error:
+        parse_quantity(text, "x", unit)
+    guess = f"{n}{suffix}"
+    assert str(error.value).endswith(f"(did you mean {guess}?)")
+    assert parse_quantity(guess, "x", unit) == parse_quantity(f"{n:,}{suffix}", "x", unit)
