@@ -163,13 +163,16 @@ def _first_unread(cells: np.ndarray, name: str) -> InvalidInputError:
     for row, value in enumerate(cells):
         try:
             _to_float(value, name)
-        except AmbiguousInputError as error:
-            return AmbiguousInputError(
-                name, error.value, INPUT[name].accepts, error.culture, error.readings, row
-            )
         except InvalidInputError as error:
-            return InvalidInputError(error.name, error.value, error.accepts, row)
+            return _at_row(error, row)
     raise AssertionError("no cell failed")  # pragma: no cover - called after one did
+
+
+def _at_row(error: InvalidInputError, row: int) -> InvalidInputError:
+    """``error``, its message naming the zero-based ``row`` of the array it came from."""
+    error.row = row
+    error.args = (str(error),)
+    return error
 
 
 def _scalar(spec: Input, x: float, percent: bool) -> float:
@@ -349,8 +352,10 @@ def _validated(inputs: dict, defaults: dict | None = None) -> tuple[dict[str, ob
 def _same_index(inputs: dict) -> None:
     """Refuse pandas Series on different indexes (pandas would align them by label)."""
     series = [(n, v) for n, v in inputs.items() if isinstance(v, pd.Series)]
+    if not series:
+        return
+    first, index = series[0][0], series[0][1].index
     for name, value in series[1:]:
-        first, index = series[0][0], series[0][1].index
         if not value.index.equals(index):
             raise InvalidInputError(
                 "index",
@@ -740,8 +745,7 @@ def array_result(core, checked: dict):
         try:
             flat[index] = finite(name, core(**row), row)
         except InvalidInputError as error:
-            error.row = index
-            error.args = (str(error),)
+            _at_row(error, index)
             raise
     return result
 

@@ -241,10 +241,9 @@ def _fast_call_route() -> None:
         # orjson writes the numbers of an array at once.
         # Text numbers are read in the caller's culture: in de-DE, "1,500" is refused as
         # ambiguous rather than read as 1500.
-        culture = data.get("culture_info_name")
         token = PRE_ENCODED.set(orjson is not None)
         try:
-            with reading_culture(culture if isinstance(culture, str) else None):
+            with reading_culture(data.get("culture_info_name")):  # not a name: no culture
                 answer = await original(
                     current_user=current_user, redis_client=redis_client, data=data
                 )

@@ -498,7 +498,7 @@ def _name_text(file: str, row: int, value: object) -> str:
 
 def _number(file: str, row: int, spec, value: object) -> float:
     """A finite float: a number, or text that :func:`formulas.parse_quantity` reads."""
-    number = None
+    number, accepts = None, spec.accepts
     if isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_):
         try:
             number = float(value)
@@ -508,13 +508,12 @@ def _number(file: str, row: int, spec, value: object) -> float:
         unit = "B" if spec.unit.startswith("B") else ""
         try:
             number = formulas.parse_quantity(value, spec.name, unit)
-        except AmbiguousInputError as error:
-            accepts = f"{spec.accepts} ({error.note})"
-            raise ScenarioFileError(file, _got(spec.name, value, accepts), row, spec.name) from None
+        except AmbiguousInputError as error:  # both readings, as every face says them
+            accepts += f" ({error.note})"
         except EstimateError:
-            number = None
+            pass
     if number is None or not math.isfinite(number):
-        raise ScenarioFileError(file, _got(spec.name, value, spec.accepts), row, spec.name)
+        raise ScenarioFileError(file, _got(spec.name, value, accepts), row, spec.name)
     return number
 
 
