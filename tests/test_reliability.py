@@ -297,6 +297,22 @@ def test_the_call_is_read_as_the_standard_library_reads_it():
         serve.read_json(b"[NaN]")
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'["\xed\xa0\x80"]',  # a surrogate encoded as UTF-8 bytes (the escape "\ud800" is JSON)
+        b"\xef\xbb\xbf[1]",  # a byte-order mark
+        '["A100"]'.encode("utf-16"),
+        '["A100"]'.encode("utf-32"),
+        b'["\xff"]',
+    ],
+)
+def test_a_call_that_is_not_utf_8_is_refused(body):
+    """JSON is UTF-8: what orjson refuses, the standard library must not take instead."""
+    with pytest.raises(ValueError):
+        serve.read_json(body)
+
+
 def test_a_malformed_call_is_a_one_line_400():
     ok = json.dumps(payload("gpu_count", [1e8, 10.0, 8.1e9])).encode()
     assert serve.call_problem(ok) is None

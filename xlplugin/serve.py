@@ -491,7 +491,9 @@ def read_json(body: bytes):
             return _orjson.loads(body)
         except ValueError:
             pass
-    return json.loads(body, parse_constant=_no_constant)
+    # UTF-8 and nothing else, as orjson reads (the standard library would also take UTF-16,
+    # UTF-32, a byte-order mark and encoded surrogates): a UnicodeDecodeError is a ValueError
+    return json.loads(body.decode("utf-8"), parse_constant=_no_constant)
 
 
 def _no_constant(name: str):
@@ -588,6 +590,15 @@ def _check_call(body: bytes, served: dict) -> tuple[str | None, dict | None, boo
             return (
                 f"{field}: got text of {len(data[field]):,} characters; accepts a "
                 f"version or client name of at most {_FIELD_CHARS}",
+                None,
+                False,
+            )
+        if not data[field].isascii() or not data[field].isprintable():
+            # xlwings repeats it in its version-mismatch answer and log: a line break would
+            # split that answer, a lone surrogate fail it with a 500
+            return (
+                f"{field}: got text with characters other than printable ASCII; accepts a "
+                f"version or client name such as {'0.37.8' if field == 'version' else 'Office.js'}",
                 None,
                 False,
             )
