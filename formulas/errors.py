@@ -8,6 +8,7 @@ the input, the value it got and what it accepts.
 from __future__ import annotations
 
 import math
+import re
 
 __all__ = [
     "AmbiguousInputError",
@@ -80,6 +81,11 @@ class UnknownNameError(InvalidInputError):
         super().__init__(name, value, f"one of {shown}{hint}", row)
 
 
+# A culture as Office names one: a language, then a script and a region where given, in
+# that case ("de-DE", "sr-Latn-RS", "es-419").
+_OFFICE_CULTURE = re.compile(r"[a-z]{2,3}(?:[-_][A-Z][a-z]{3})?(?:[-_](?:[A-Z]{2}|[0-9]{3}))?")
+
+
 class AmbiguousInputError(InvalidInputError):
     """Text that reads as two numbers where it was written (see
     :func:`~xlplugin.formulas.units.reading_culture`): in de-DE, "1,500" is 1.5 and
@@ -96,8 +102,10 @@ class AmbiguousInputError(InvalidInputError):
         row: int | None = None,
     ):
         self.culture, self.readings = culture, readings
+        # A name the caller made up ("visit-example-com") is not repeated back to it.
+        where = culture if _OFFICE_CULTURE.fullmatch(culture) else "the caller's culture"
         self.note = (  # the message's last parenthesis, without its parentheses
-            f"in {culture}, {str(value).strip()!r} could be {readings[0]} or {readings[1]}: "
+            f"in {where}, {str(value).strip()!r} could be {readings[0]} or {readings[1]}: "
             "write one of those"
         )
         super().__init__(name, value, f"{accepts} ({self.note})", row)

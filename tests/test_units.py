@@ -262,6 +262,26 @@ def test_a_culture_that_is_not_a_culture_name_is_no_culture(culture):
         assert parse_quantity("1,500", "dau") == 1500
 
 
+@pytest.mark.parametrize(
+    ("culture", "shown"),
+    [
+        ("de-DE", "de-DE"),
+        ("sr-Latn-RS", "sr-Latn-RS"),
+        ("es-419", "es-419"),
+        ("visit-example-com", "the caller's culture"),
+        ("de-EVIL", "the caller's culture"),
+        ("call-EVIL-helpdesk", "the caller's culture"),
+    ],
+)
+def test_a_culture_is_named_in_a_message_only_as_office_names_one(culture, shown):
+    # Any culture-like name is read strictly (a refusal at worst), but one the caller
+    # made up is not repeated back in the message it reads.
+    with units.reading_culture(culture), pytest.raises(AmbiguousInputError) as error:
+        parse_quantity("1,500", "dau")
+    assert f"(in {shown}, '1,500' could be 1500 or 1.5" in str(error.value)
+    assert error.value.culture == culture
+
+
 POINT_CULTURES = [
     "en-US",
     "en-GB",
