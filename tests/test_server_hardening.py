@@ -6,6 +6,7 @@ server tests skip when xlwings Server is not installed; in CI (CI=true) they mus
 """
 
 import concurrent.futures
+import contextlib
 import importlib.util
 import json
 import os
@@ -168,6 +169,8 @@ def test_every_malformed_call_is_a_one_line_400(client):
         {**ok, "caller_address": {"sheet": 1}},
         {**ok, "version": 1},
         {**ok, "version": "Z" * 500_000},  # xlwings repeated it whole in its 400
+        {**ok, "version": "1\nINJECTED LINE"},  # ... over two lines
+        {**ok, "version": "\ud800", "client": "x"},  # ... or failed with a 500
         {**ok, "client": "Excel" * 1000},
         {**ok, "func_name": ["gpu_count"]},
         {**ok, "args": {"dau": 1}},
@@ -394,6 +397,90 @@ def test_a_stalled_body_gets_408_and_is_closed(hardened):
     assert head.startswith("HTTP/1.1 408"), head
     assert "connection: close" in head.lower()
     assert BODY_TIMEOUT * 0.9 < closed < BODY_TIMEOUT + 4, closed
+
+
+def _raw_answer(server, request: bytes, wait: float = 0.0, receive_buffer: int = 0) -> bytes:
+    """What the server sends back to ``request`` on a raw socket until it closes; read only
+    after ``wait`` seconds (a client that reads nothing meanwhile)."""
+    with socket.socket() as raw:
+        if receive_buffer:  # before connecting: the window the server may fill
+            raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+        raw.settimeout(WAIT)
+        raw.connect(("127.0.0.1", _port(server)))
+        with contextlib.suppress(OSError):  # closed before it all went: its answer is read
+            raw.sendall(request)
+        time.sleep(wait)
+        answer = b""
+        try:
+            while data := raw.recv(1 << 20):
+                answer += data
+        except ConnectionResetError:
+            pass
+    return answer
+
+
+def _fields(head: bytes) -> dict[str, str]:
+    lines = head.decode("latin-1").split("\r\n")[1:]
+    return {name.lower(): value for name, value in (line.split(": ", 1) for line in lines)}
+
+
+@pytest.mark.server
+@needs_server
+def test_what_is_not_http_gets_a_one_line_400_with_the_security_headers(client, hardened):
+    """uvicorn answers these itself, before any application ran."""
+    normal = _post(client, office_js_request("gpu_count", SEED))
+    security = {n: normal.headers[n] for n in SHARED_HEADERS if n.startswith(("x-", "cross"))}
+    assert security["x-content-type-options"] == "nosniff"
+    for request in (
+        b"FOO / HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"POST " + CALL.encode() + b" HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
+        b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + b"\x00" * 40,  # TLS, to plain HTTP
+    ):
+        head, _, body = _raw_answer(hardened, request).partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 400"), (request[:20], head[:200])
+        fields = _fields(head)
+        assert {n: fields.get(n) for n in security} == security, request[:20]
+        assert body.count(b"\n") == 1 and body.endswith(b"\n"), body
+
+
+@pytest.mark.server
+@needs_server
+def test_headers_beyond_the_limit_get_431(hardened):
+    from xlplugin._server_hooks import MAX_HEADER_BYTES
+
+    big = b"x-padding: " + b"a" * 1000 + b"\r\n"
+    request = b"GET /manifest.xml HTTP/1.1\r\nHost: x\r\n" + big * 300 + b"\r\n"
+    assert len(request) > MAX_HEADER_BYTES * 4
+    head, _, body = _raw_answer(hardened, request).partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 431"), head[:200]
+    assert _fields(head)["x-content-type-options"] == "nosniff"
+    limit = f"{MAX_HEADER_BYTES:,}"
+    assert body == f"request headers: more than {limit} bytes; accepts at most {limit}\n".encode()
+    # headers within the limit: served
+    fits = b"GET /manifest.xml HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + big * 50 + b"\r\n"
+    assert _raw_answer(hardened, fits).startswith(b"HTTP/1.1 200")
+
+
+@pytest.mark.server
+@needs_server
+def test_a_client_that_reads_nothing_of_its_answer_is_cut_off(hardened):
+    """A 20,000-row answer (8 MB) to a client that reads none of it: the server drops it
+    after the timeout instead of holding the answer in memory for as long as it stays."""
+    rows = [["dau", "gpu"], *[[1e6 + i, "H100"] for i in range(20_000)]]
+    body = json.dumps(office_js_request("scenarios", [rows])).encode()
+    assert len(body) < MAX_BODY
+    request = (
+        b"POST " + CALL.encode() + b" HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+        b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+    )
+    answer = _raw_answer(hardened, request, wait=BODY_TIMEOUT + 3, receive_buffer=4096)
+    head, _, sent = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200"), head[:200]
+    assert len(sent) < int(_fields(head)["content-length"]), len(sent)
+    # a client that reads gets the whole answer
+    answer = _raw_answer(hardened, request.replace(b"Host: x", b"Host: x\r\nConnection: close"))
+    head, _, sent = answer.partition(b"\r\n\r\n")
+    assert len(sent) == int(_fields(head)["content-length"])
 
 
 @pytest.mark.server

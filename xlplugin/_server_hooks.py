@@ -16,14 +16,16 @@ Everything that depends on their internals is here, pinned to the versions in :d
   the Excel functions never return, would become ``null`` with orjson. A result the encoder
   cannot take goes FastAPI's way, unchanged;
 - answers a request FastAPI finds invalid (422) without repeating the request's input;
-- gives the CORS preflights, which xlwings Server's CORS layer answers outside its
-  security-header layer, the same security headers as every other answer.
+- gives the answers that xlwings Server's security-header layer does not see (the CORS
+  preflights, which its CORS layer answers itself; socket.io) the same security headers.
 
-:class:`HeaderDeadline` is uvicorn's HTTP protocol with a deadline for a request's headers:
-uvicorn closes an idle keep-alive connection, but waits forever for the headers of a request
-(a connection that sends nothing, or half a request line).
+:class:`HeaderDeadline` is uvicorn's HTTP protocol with the limits it lacks: uvicorn closes
+an idle keep-alive connection, but waits forever for the headers of a request (a connection
+that sends nothing, or half a request line) and for a client to read its answer, takes
+headers of any size, and answers what is not HTTP without the security headers.
 """
 
+import functools
 import inspect
 import json
 import logging
@@ -146,26 +148,35 @@ def install(guard, **options):
     except (AttributeError, LookupError, RuntimeError, TypeError, ValueError) as error:
         _log.warning("xlplugin serve: the request guard wraps xlwings Server (%s)", error)
         return guard(main.main_app, **options)
-    return _preflights_with_security_headers(main.main_app)
+    return _with_security_headers(main.main_app)
 
 
-def _preflights_with_security_headers(app):
-    """``app`` with xlwings Server's security headers added to the answers to OPTIONS
-    requests that lack them: its CORS layer answers a preflight itself, before the layer that
-    adds them to every other answer (main.add_security_headers, whose settings this reads)."""
+@functools.cache
+def security_headers() -> tuple[tuple[bytes, bytes], ...]:
+    """xlwings Server's security headers as its settings give them (none where they are off),
+    lowercase names: what main.add_security_headers adds to the answers that pass it."""
     from xlwings_server.config import settings
     from xlwings_server.security_headers import resolve_security_headers
 
     if not settings.add_security_headers:
-        return app
+        return ()
     found = resolve_security_headers(
         excel_online=settings.enable_excel_online, cdn_officejs=settings.cdn_officejs
     )
     found |= settings.custom_headers
-    added = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in found.items()]
+    return tuple((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in found.items())
 
-    async def preflights(scope, receive, send):
-        if scope["type"] != "http" or scope.get("method") != "OPTIONS":
+
+def _with_security_headers(app):
+    """``app`` with xlwings Server's security headers added to every answer that lacks them:
+    its CORS layer answers a preflight itself, before the layer that adds them to the rest,
+    and its socket.io endpoint is served outside the FastAPI application."""
+    added = security_headers()
+    if not added:
+        return app
+
+    async def with_security_headers(scope, receive, send):
+        if scope["type"] != "http":
             return await app(scope, receive, send)
 
         async def with_headers(message):
@@ -178,8 +189,8 @@ def _preflights_with_security_headers(app):
 
         return await app(scope, receive, with_headers)
 
-    preflights.__wrapped__ = app
-    return preflights
+    with_security_headers.__wrapped__ = app
+    return with_security_headers
 
 
 def served_module():
@@ -290,26 +301,99 @@ def header_timeout() -> float:
     return value if value > 0 else BODY_TIMEOUT
 
 
+# The most a request's headers may take (Excel's are under 2 kB; nginx allows 32 kB):
+# beyond, 431 and the connection closed. uvicorn's httptools parser has no limit of its
+# own (its h11 parser has: 16 kB).
+MAX_HEADER_BYTES = 65_536
+
+
 class HeaderDeadline(AutoHTTPProtocol):
-    """uvicorn's HTTP protocol (httptools or h11), closing a connection whose next request's
-    headers have not all arrived within :func:`header_timeout` seconds: after it opens, and
-    after each answer. Pass it by name: ``uvicorn.run(...,
-    http="xlplugin._server_hooks:HeaderDeadline")``."""
+    """uvicorn's HTTP protocol (httptools or h11) with the limits it lacks:
+
+    - a connection whose next request's headers have not all arrived within
+      :func:`header_timeout` seconds (after it opens, and after each answer) is closed;
+    - a request whose headers exceed :data:`MAX_HEADER_BYTES` gets 431 and is closed;
+    - a client that reads nothing of its answer for :func:`header_timeout` seconds, while
+      the answer waits to be sent, is cut off (its answer would stay in memory);
+    - the answers uvicorn gives itself, to what is not HTTP, carry the security headers.
+
+    Pass it by name: ``uvicorn.run(..., http="xlplugin._server_hooks:HeaderDeadline")``."""
 
     _deadline = None
+    _stalled = None  # the deadline of an answer its client does not read
+    _in_headers = False
+    _header_bytes = 0
 
     def connection_made(self, transport) -> None:
         super().connection_made(transport)
         self._arm()
 
+    def data_received(self, data: bytes) -> None:
+        if self._in_headers:
+            self._header_bytes += len(data)
+            if self._header_bytes > MAX_HEADER_BYTES:
+                self._in_headers = False
+                self._answer(
+                    b"431 Request Header Fields Too Large",
+                    f"request headers: more than {MAX_HEADER_BYTES:,} bytes; "
+                    f"accepts at most {MAX_HEADER_BYTES:,}",
+                )
+                return
+        super().data_received(data)
+
+    # httptools calls these as it parses (h11 does not): the bytes that arrive between
+    # them are a request's headers, whether or not an earlier request is still answered.
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._in_headers, self._header_bytes = True, 0
+
+    def on_headers_complete(self) -> None:
+        self._in_headers = False
+        super().on_headers_complete()
+
     def on_response_complete(self) -> None:
         super().on_response_complete()
         self._arm()
 
+    def send_400_response(self, msg: str) -> None:
+        self._answer(b"400 Bad Request", msg)
+
+    def _answer(self, status: bytes, message: str) -> None:
+        """An answer of uvicorn's own, before any application: one line of text, the
+        security headers, the connection closed."""
+        body = message.encode("ascii", "replace") + b"\n"
+        lines = [b"HTTP/1.1 " + status]
+        headers = (*self.server_state.default_headers, *security_headers())
+        lines += [name + b": " + value for name, value in headers]
+        lines += [
+            b"content-type: text/plain; charset=utf-8",
+            b"content-length: " + str(len(body)).encode(),
+            b"connection: close",
+        ]
+        self.transport.write(b"\r\n".join(lines) + b"\r\n\r\n" + body)
+        self.transport.close()
+
+    def pause_writing(self) -> None:  # the client's side of the connection is full
+        super().pause_writing()
+        if self._stalled is None:
+            self._stalled = self.loop.call_later(header_timeout(), self._cut_off)
+
+    def resume_writing(self) -> None:  # the client reads again
+        if self._stalled is not None:
+            self._stalled.cancel()
+            self._stalled = None
+        super().resume_writing()
+
+    def _cut_off(self) -> None:
+        self._stalled = None
+        if not self.transport.is_closing():
+            self.transport.abort()  # close() would wait for the answer to be read
+
     def connection_lost(self, exc) -> None:
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline = None
+        for timer in (self._deadline, self._stalled):
+            if timer is not None:
+                timer.cancel()
+        self._deadline = self._stalled = None
         super().connection_lost(exc)
 
     def _arm(self) -> None:
