@@ -358,6 +358,27 @@ def test_a_range_with_too_many_bad_cells_fails_as_a_whole():
     assert cells[1:] == [["#VALUE! dau: got 'abc'; accepts a number > 0"]] * _excel.MAX_BAD_CELLS
 
 
+def test_bad_cells_found_by_computing_cost_a_few_computations_of_the_range():
+    """Each of k cells that fail only when computed (a model that does not fit) used to cost
+    one computation of the rest of the range: k of them. Halving costs about log2(k)."""
+    size, bad = 4_096, 40
+    positions = set(range(7, size, size // bad))
+    computed = []
+
+    def compute(at):
+        computed.append(len(at))
+        for i, position in enumerate(at.tolist()):
+            if position in positions:
+                raise formulas.DoesNotFitError("params", 9e11, "a model that fits", row=i)
+        return [1.0] * len(at)
+
+    first = formulas.DoesNotFitError("params", 9e11, "a model that fits", row=7)
+    values, errors = _excel._cell_by_cell(compute, size, first, lambda e: False, {})
+    assert sorted(errors) == sorted(positions)
+    assert all(values[i] == 1.0 for i in range(size) if i not in positions)
+    assert sum(computed) < 10 * size  # one computation each: about 40 times size
+
+
 def test_cells_as_office_js_sends_them_inside_ranges(monkeypatch):
     from xlplugin import _excel
 

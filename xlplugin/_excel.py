@@ -275,14 +275,15 @@ def _cell_by_cell(compute, size: int, first: formulas.EstimateError, whole, colu
     ``compute(positions)`` computes the cells at ``positions`` (a 1-D index array) in one
     call, or raises. Text that is not a number is found first, cell by cell, in
     ``columns`` (input name: its values, one per position). Then an error naming a position
-    (``row``) takes that cell out and the rest is computed again; an error naming none
-    halves the part. ``whole(error)`` is True for an error that is the whole call's (a bad
-    single-cell argument): it is raised.
+    (``row``) takes that cell out, computed on its own, and each half of the rest is
+    computed again; an error naming none halves the part. ``whole(error)`` is True for an
+    error that is the whole call's (a bad single-cell argument): it is raised.
     """
     errors = _unreadable(columns)
     if len(errors) > MAX_BAD_CELLS:
         raise first
     values, failures = [None] * size, 0
+    most_failures = 2 * MAX_BAD_CELLS * max(size, 2).bit_length()  # halving: log2 each
     pending = [np.setdiff1d(np.arange(size), list(errors), assume_unique=True)]
     while pending:
         positions = pending.pop()
@@ -294,17 +295,20 @@ def _cell_by_cell(compute, size: int, first: formulas.EstimateError, whole, colu
             if whole(error):
                 raise
             failures += 1
-            if len(errors) >= MAX_BAD_CELLS or failures > 10 * MAX_BAD_CELLS:
+            if len(errors) >= MAX_BAD_CELLS or failures > most_failures:
                 raise first from None
             if len(positions) == 1:
                 errors[int(positions[0])] = _without_row(error)
                 continue
+            # The cell the error names is taken out and the rest halved: k bad cells cost
+            # about log2(k) computations of the table, not k (one each, its cell taken out).
             row = getattr(error, "row", None)
-            if row is not None and 0 <= row < len(positions):
-                pending += [np.delete(positions, row), positions[row : row + 1]]
-            else:
-                half = len(positions) // 2
-                pending += [positions[:half], positions[half:]]
+            named = row is not None and 0 <= row < len(positions)
+            rest = np.delete(positions, row) if named else positions
+            half = len(rest) // 2
+            pending += [rest[:half], rest[half:]]
+            if named:
+                pending.append(positions[row : row + 1])
             continue
         for position, value in zip(positions.tolist(), result, strict=True):
             values[position] = value
