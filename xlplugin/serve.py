@@ -563,7 +563,10 @@ def _check_call(body: bytes, served: dict) -> tuple[str | None, dict | None, boo
         return f"request body: got a JSON {_json_name(data)}; {accepts}", None, False
     name = data.get("func_name")
     if not isinstance(name, str) or name.lower() not in served:
-        shown = repr(name)[:60]
+        if isinstance(name, str):
+            shown = repr(name)[:60]
+        else:
+            shown = "nothing" if "func_name" not in data else f"a JSON {_json_name(name)}"
         return (
             f"func_name: got {shown}; accepts one of "
             f"{', '.join(n.upper() for n in sorted(served))}",
@@ -573,7 +576,8 @@ def _check_call(body: bytes, served: dict) -> tuple[str | None, dict | None, boo
     python_name, signature, scalar = served[name.lower()]
     args = data.get("args")
     if not isinstance(args, list):
-        return f"args: got {type(args).__name__}; {accepts}", None, False
+        got = "nothing" if "args" not in data else f"a JSON {_json_name(args)}"
+        return f"args: got {got}; {accepts}", None, False
     parameters = list(signature.parameters.values())
     required = [p.name for p in parameters if p.default is p.empty]
     if not len(required) <= len(args) <= len(parameters):
@@ -585,7 +589,8 @@ def _check_call(body: bytes, served: dict) -> tuple[str | None, dict | None, boo
         )
     for field in ("version", "client"):
         if not isinstance(data.get(field), str):
-            return f"{field}: got {data.get(field)!r}"[:80] + f"; {accepts}", None, False
+            got = "nothing" if field not in data else f"a JSON {_json_name(data[field])}"
+            return f"{field}: got {got}; {accepts}", None, False
         if len(data[field]) > _FIELD_CHARS:  # xlwings would repeat it whole in its answer
             return (
                 f"{field}: got text of {len(data[field]):,} characters; accepts a "
