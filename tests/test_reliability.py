@@ -321,6 +321,8 @@ def test_a_malformed_call_is_a_one_line_400():
         b"[1, 2]": "request body: got a JSON list; accepts a JSON object",
         b'{"args": []}': "func_name: got nothing; accepts one of EGRESS_BITS_PER_SECOND",
         b'{"func_name": "os.system", "args": []}': "func_name: got 'os.system'; accepts",
+        # the Kelvin sign, which str.lower() makes a "k"
+        '{"func_name": "\u212aV_CACHE_BYTES_PER_TOKEN", "args": []}'.encode(): "func_name: got",
         b'{"func_name": "gpu_count", "args": 5}': "args: got a JSON number; accepts a JSON object",
         b'{"func_name": "gpu_count", "args": [[[1]]]}': "args: got 1 arguments; accepts 3 to "
         f"{len(formulas.graph.depends_on('gpu_count'))} for GPU_COUNT (required: dau, ",

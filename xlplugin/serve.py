@@ -562,7 +562,8 @@ def _check_call(body: bytes, served: dict) -> tuple[str | None, dict | None, boo
     if not isinstance(data, dict):
         return f"request body: got a JSON {_json_name(data)}; {accepts}", None, False
     name = data.get("func_name")
-    if not isinstance(name, str) or name.lower() not in served:
+    # ASCII first: str.lower() makes the Kelvin sign a "k" (Excel names are ASCII)
+    if not isinstance(name, str) or not name.isascii() or name.lower() not in served:
         if isinstance(name, str):
             shown = repr(name)[:60]
         else:
