@@ -272,6 +272,31 @@ def test_lite_writes_main_requirements_and_a_wheel(tmp_path):
     assert all(name in record for name in names)
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.org/x.whl\n--index-url http://evil.example/simple",
+        "https://example.org/x.whl --extra-index-url=http://evil.example",
+        "ftp://example.org/x.whl",
+        "https://example.org/",
+        "/local/x.whl",
+    ],
+)
+def test_lite_refuses_a_url_that_is_not_one_line_of_a_wheel(tmp_path, url):
+    # requirements.txt takes one URL per line: a line break would add an index of its own
+    with pytest.raises(ValueError, match=r"^url: got .*; accepts an http:// or https:// URL"):
+        write_lite(tmp_path, url)
+    assert not list(tmp_path.iterdir())  # nothing written
+    done = subprocess.run(
+        [sys.executable, "-m", "xlplugin.cli", "lite", "-o", str(tmp_path), "--url", url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert "argument --url: got" in done.stderr and not list(tmp_path.iterdir())
+
+
 def test_lite_main_registers_every_function_from_the_wheel_alone(tmp_path):
     """As xlwings Lite does: install the wheel, run main.py as module ``main``, read its
     metadata; formulas and xlplugin must come from the wheel, not from this checkout."""

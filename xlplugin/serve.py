@@ -198,7 +198,11 @@ def add_parser(subparsers) -> None:
         default="xlplugin-lite",
         help="directory to write (default: ./xlplugin-lite)",
     )
-    lite.add_argument("--url", help="URL the wheel will be served from, for requirements.txt")
+    lite.add_argument(
+        "--url",
+        type=_wheel_url,
+        help="https:// URL the wheel will be served from, for requirements.txt",
+    )
     lite.set_defaults(run=_lite)
 
 
@@ -255,6 +259,28 @@ def _public_url(text: str) -> str:
         raise argparse.ArgumentTypeError(f"got {text!r}; {accepts}") from None
     host = f"[{host}]" if ":" in host else host
     return f"{parts.scheme.lower()}://{host}" + (f":{port}" if port else "")
+
+
+def _wheel_url(text: str) -> str:
+    if problem := wheel_url_problem(text):
+        raise argparse.ArgumentTypeError(problem)
+    return text
+
+
+def wheel_url_problem(text: str) -> str | None:
+    """What is wrong with the wheel's URL, one line of requirements.txt (None: nothing): a
+    line break or a space in it would add a line of its own (``--index-url``, a package)."""
+    parts = urlsplit(text)
+    if (
+        text.isascii()
+        and text.isprintable()
+        and " " not in text
+        and parts.scheme.lower() in ("http", "https")
+        and parts.netloc
+        and parts.path.endswith(".whl")
+    ):
+        return None
+    return f"got {text!r}; accepts an http:// or https:// URL of the .whl file, without spaces"
 
 
 def _limit(environ: dict, name: str, default: int) -> int:
@@ -836,6 +862,8 @@ def _lite(args: argparse.Namespace) -> int:
 
 def write_lite(directory: Path, url: str | None = None) -> list[Path]:
     """Write main.py, requirements.txt and the wheel for xlwings Lite into ``directory``."""
+    if url is not None and (problem := wheel_url_problem(url)):
+        raise ValueError(f"url: {problem}")
     directory.mkdir(parents=True, exist_ok=True)
     wheel = write_wheel(directory)
     template = resources.files("xlplugin").joinpath("lite")
