@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -142,6 +143,57 @@ def test_unreadable_file_at_destination_is_kept(folder, capsys):
     assert status == 2 and "notes.xlsx: cannot be read as an xlplugin workbook" in err
     assert (folder / "notes.xlsx").read_text() == "my notes, not a workbook"
     assert run(capsys, "-o", "notes.xlsx", "--force")[0] == 0
+
+
+def _build_in_child(folder: Path, *argv: str) -> subprocess.CompletedProcess:
+    """``xlplugin build`` in a child process: a regression that blocks is a failure, not a
+    test run that never ends."""
+    command = [sys.executable, "-m", "xlplugin.cli", "build", *argv]
+    return subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=300)
+
+
+def test_a_destination_that_is_not_a_regular_file_is_not_read(folder):
+    """A FIFO blocked the check that reads the old workbook; /dev/zero filled the memory."""
+    os.mkfifo(folder / "fifo.xlsx")
+    (folder / "zero.xlsx").symlink_to("/dev/zero")
+    for name in ("fifo.xlsx", "zero.xlsx"):
+        done = _build_in_child(folder, "-o", name)
+        assert done.returncode == 2, (name, done.stderr)
+        assert done.stderr == (
+            f"xlplugin: error: {name}: is not a regular file; use --force to overwrite\n"
+        )
+    assert (folder / "zero.xlsx").is_symlink() and not leftovers(folder)
+
+
+def test_an_edit_far_past_the_tables_is_seen_without_reading_every_empty_cell(folder, capsys):
+    """A note at XFD1048576 made the check read the 17 billion cells of the range the sheet
+    then declares (still running after two minutes)."""
+    run(capsys, "-o", "out.xlsx")
+    book = openpyxl.load_workbook(folder / "out.xlsx")
+    book["Checks"]["XFD1048576"] = "a note"
+    book.save(folder / "out.xlsx")
+    done = _build_in_child(folder, "-o", "out.xlsx")
+    assert (done.returncode, done.stderr) == (
+        2,
+        "xlplugin: error: out.xlsx: was edited since it was built; use --force to overwrite\n",
+    )
+
+
+def test_an_edit_past_the_range_the_sheet_declares_is_seen(folder, capsys):
+    """A tool that adds a cell without updating the sheet's <dimension>: the check reads the
+    rows there are, not the rows declared."""
+    run(capsys, "-o", "out.xlsx")
+    target, edited = folder / "out.xlsx", folder / "edited.xlsx"
+    with zipfile.ZipFile(target) as source, zipfile.ZipFile(edited, "w") as output:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":  # About
+                row = b'<row r="999"><c r="A999" t="inlineStr"><is><t>x</t></is></c></row>'
+                data = data.replace(b"</sheetData>", row + b"</sheetData>")
+            output.writestr(info, data)
+    edited.replace(target)
+    assert content_fingerprint(target) != stored_fingerprint(target)
+    assert "was edited since it was built" in run(capsys, "-o", "out.xlsx")[2]
 
 
 def test_renamed_sheet_counts_as_an_edit(folder, capsys):

@@ -249,9 +249,28 @@ def content_fingerprint(path: str | os.PathLike[str]) -> str:
     """
     wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
     try:
-        return _fingerprint(_cells_of(wb), _names_of(wb))
+        for ws in wb.worksheets:
+            if (ws.max_row or 0) > _MOST_ROWS or (ws.max_column or 0) > _MOST_COLUMNS:
+                return _BEYOND
+            # The rows as they are, not as the file declares them: an edit past the
+            # declared range counts, and a declared A1:XFD1048576 is not read as cells.
+            ws.reset_dimensions()
+        return _fingerprint(_cells_of(wb, bounded=True), _names_of(wb))
+    except _Beyond:
+        return _BEYOND
     finally:
         wb.close()
+
+
+# No built workbook reaches past these (its widest sheet, Scenarios, has about 180 columns;
+# its longest MAX_SCENARIOS rows and a header): one that does was edited, and is not read on.
+_MOST_ROWS = MAX_SCENARIOS + 1_000
+_MOST_COLUMNS = 256
+_BEYOND = "beyond the extent of a built workbook"
+
+
+class _Beyond(Exception):
+    """A cell past :data:`_MOST_ROWS` or :data:`_MOST_COLUMNS`."""
 
 
 def stored_fingerprint(path: str | os.PathLike[str]) -> str | None:
@@ -264,18 +283,22 @@ def stored_fingerprint(path: str | os.PathLike[str]) -> str | None:
     return found[0] if found else None
 
 
-def _cells_of(wb):
+def _cells_of(wb, bounded: bool = False):
     for ws in wb.worksheets:
         yield f"sheet:{ws.title}"
-        for r, c, value in _values(ws):
+        for r, c, value in _values(ws, bounded):
             if value in (None, "") or (ws.title == "About" and _ref(r, c) == BUILD_DATE_CELL):
                 continue
             yield f"{r},{c}:{_text(value)}"
 
 
-def _values(ws):
-    """Row, column and value of each cell, row by row."""
+def _values(ws, bounded: bool = False):
+    """Row, column and value of each cell, row by row; ``bounded`` (a sheet read from a
+    file, its dimensions reset: each row as wide as its last cell): :class:`_Beyond` at the
+    first row past the extent of a built workbook, before reading on."""
     for r, row in enumerate(ws.iter_rows(min_row=1, min_col=1, values_only=True), start=1):
+        if bounded and (r > _MOST_ROWS or len(row) > _MOST_COLUMNS):
+            raise _Beyond
         for c, value in enumerate(row, start=1):
             yield r, c, value
 

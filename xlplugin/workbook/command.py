@@ -115,6 +115,8 @@ def check_overwrite(target: Path, *, force: bool = False) -> None:
 
 def _edited(target: Path) -> str | None:
     """Why ``target`` must not be overwritten silently (None: an untouched build)."""
+    if not target.is_file():  # a FIFO would block the read, a device (/dev/zero) never end
+        return "is not a regular file"
     try:
         stored = stored_fingerprint(target)
         if stored is None:
