@@ -269,6 +269,27 @@ def test_a_stop_is_one_line_even_if_what_it_interrupted_fails_again(folder, stop
     assert list(folder.iterdir()) == []
 
 
+def test_ctrl_c_while_the_libraries_load_is_one_line(folder):
+    """Ctrl-C in the first half second, while numpy and pandas load, printed a traceback."""
+    code = textwrap.dedent("""
+        import runpy, sys
+
+        class Interrupt:  # Ctrl-C arrives while pandas is imported
+            def find_spec(self, name, path=None, target=None):
+                if name == "pandas":
+                    raise KeyboardInterrupt
+
+        sys.meta_path.insert(0, Interrupt())
+        sys.argv = ["xlplugin", "build", "-o", "o.xlsx"]
+        runpy.run_module("xlplugin.cli", run_name="__main__")
+    """)
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=folder, capture_output=True, text=True, timeout=120
+    )
+    assert (done.returncode, done.stderr) == (130, "xlplugin: interrupted\n")
+    assert list(folder.iterdir()) == []
+
+
 def test_interrupted_first_build_leaves_nothing(folder, monkeypatch):
     def fail(*args, **kwargs):
         raise RuntimeError("stop")

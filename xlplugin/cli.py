@@ -12,10 +12,14 @@ import os
 import signal
 import sys
 
-from xlplugin import formulas
-from xlplugin.formulas import catalog, units
-from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUT, OUTPUTS
-from xlplugin.options import Once, culture_option
+try:  # numpy and pandas take about half a second to load: Ctrl-C then is a stop too
+    from xlplugin import formulas
+    from xlplugin.formulas import catalog, units
+    from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUT, OUTPUTS
+    from xlplugin.options import Once, culture_option
+except KeyboardInterrupt:
+    print("xlplugin: interrupted", file=sys.stderr)
+    raise SystemExit(128 + signal.SIGINT) from None
 
 __all__ = ["main"]
 
