@@ -60,6 +60,9 @@ __all__ = [
 VARIANTS = ("native", "plugin")
 MAX_SCENARIOS = 100_000  # as many as a scenario file may hold (scenario_file.MAX_ROWS)
 FINGERPRINT_PROPERTY = "xlplugin_fingerprint"
+# The package's parts as the build wrote them (names, CRC-32s and sizes, custom.xml aside):
+# a workbook whose parts all still match is untouched without reading a cell.
+PARTS_PROPERTY = "xlplugin_parts"
 
 
 def build_workbook(
@@ -108,6 +111,7 @@ def build_workbook(
         body_values = scenario_values(scenarios)
         wb, columns = _workbook(layout, variant, build_date, scenarios.get("scenario"))
         wb.custom_doc_props.append(StringProperty(name=FINGERPRINT_PROPERTY, value=_PENDING))
+        wb.custom_doc_props.append(StringProperty(name=PARTS_PROPERTY, value=_PENDING_PARTS))
         small = _saved(wb)
         before, after = _fingerprint_parts(wb, "Scenarios")
         del wb
@@ -117,8 +121,10 @@ def build_workbook(
     return target
 
 
-# The placeholder of the fingerprint property, replaced once every row has been written.
+# The placeholders of the fingerprint properties, replaced once every row has been written.
 _PENDING = "0" * 64
+_PENDING_PARTS = "1" * 64
+_CUSTOM_PART = "docProps/custom.xml"
 
 
 def _cached_values(layout: Layout) -> dict[str, dict[str, object]]:
@@ -179,11 +185,16 @@ def _write_package(small, temporary: Path, values, body: Body, before, after) ->
     """The final package: ``small`` with cached values and the Scenarios rows."""
     digest = hashlib.sha256("".join(f"{part}\n" for part in before).encode("utf-8"))
 
-    def fingerprinted(custom: bytes) -> bytes:
+    def fingerprinted(custom: bytes, written: list[zipfile.ZipInfo]) -> bytes:
         digest.update("".join(f"{part}\n" for part in after).encode("utf-8"))
-        if custom.count(_PENDING.encode()) != 1:
-            raise ValueError("docProps/custom.xml: the fingerprint placeholder is missing")
-        return custom.replace(_PENDING.encode(), digest.hexdigest().encode())
+        for placeholder, value in (
+            (_PENDING, digest.hexdigest()),
+            (_PENDING_PARTS, parts_fingerprint(written)),
+        ):
+            if custom.count(placeholder.encode()) != 1:
+                raise ValueError(f"{_CUSTOM_PART}: a fingerprint placeholder is missing")
+            custom = custom.replace(placeholder.encode(), value.encode())
+        return custom
 
     def cell_text(text: str) -> None:
         digest.update(text.encode("utf-8"))
@@ -195,7 +206,7 @@ def _write_package(small, temporary: Path, values, body: Body, before, after) ->
             values,
             body,
             cell_text,
-            {"docProps/custom.xml": fingerprinted},
+            {_CUSTOM_PART: fingerprinted},
         )
 
 
@@ -273,14 +284,33 @@ class _Beyond(Exception):
     """A cell past :data:`_MOST_ROWS` or :data:`_MOST_COLUMNS`."""
 
 
-def stored_fingerprint(path: str | os.PathLike[str]) -> str | None:
-    """The fingerprint recorded when the workbook was built (None if absent)."""
+def stored_fingerprint(
+    path: str | os.PathLike[str], name: str = FINGERPRINT_PROPERTY
+) -> str | None:
+    """The fingerprint recorded when the workbook was built (None if absent); ``name``
+    :data:`PARTS_PROPERTY`: that of its parts."""
     wb = openpyxl.load_workbook(path, read_only=True)
     try:
-        found = [p.value for p in wb.custom_doc_props.props if p.name == FINGERPRINT_PROPERTY]
+        found = [p.value for p in wb.custom_doc_props.props if p.name == name]
     finally:
         wb.close()
     return found[0] if found else None
+
+
+def parts_fingerprint(members: list[zipfile.ZipInfo]) -> str:
+    """A SHA-256 of a package's parts (name, CRC-32, size), docProps/custom.xml aside."""
+    lines = sorted(
+        f"{m.filename}\0{m.CRC}\0{m.file_size}\n" for m in members if m.filename != _CUSTOM_PART
+    )
+    return hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
+
+
+def untouched_parts(path: str | os.PathLike[str]) -> bool:
+    """Whether every part of the package is as the build wrote it (read from the zip's
+    directory alone: a 100,000-scenario workbook's cells take minutes to read)."""
+    stored = stored_fingerprint(path, PARTS_PROPERTY)
+    with zipfile.ZipFile(path) as package:
+        return stored is not None and parts_fingerprint(package.infolist()) == stored
 
 
 def _cells_of(wb, bounded: bool = False):

@@ -16,7 +16,13 @@ from xlplugin.options import culture_option
 
 from ..scenario_file import read_scenarios
 from . import atomic
-from .build import VARIANTS, build_workbook, content_fingerprint, stored_fingerprint
+from .build import (
+    VARIANTS,
+    build_workbook,
+    content_fingerprint,
+    stored_fingerprint,
+    untouched_parts,
+)
 
 __all__ = [
     "DEFAULT_OUTPUT",
@@ -121,7 +127,9 @@ def _edited(target: Path) -> str | None:
         stored = stored_fingerprint(target)
         if stored is None:
             return "was not built by xlplugin (no build fingerprint)"
-        if content_fingerprint(target) != stored:
+        if untouched_parts(target):  # every byte as built: no need to read the cells
+            return None
+        if content_fingerprint(target) != stored:  # saved again by Excel, say: its cells
             return "was edited since it was built"
     except Exception:  # any file at all may sit there: unreadable means "keep it"
         return "cannot be read as an xlplugin workbook"

@@ -66,15 +66,16 @@ def write_package(
     cached: Mapping[str, Mapping[str, object]],
     body: Body,
     on_cell_text: Callable[[str], None],
-    last_parts: Mapping[str, Callable[[bytes], bytes]],
+    last_parts: Mapping[str, Callable[[bytes, list[zipfile.ZipInfo]], bytes]],
 ) -> None:
     """Copy the package ``source`` to ``destination`` (a path or binary file), every part
     compressed, with the formula cells of ``cached`` given their values and ``body`` rows
     streamed into its sheet.
 
     ``on_cell_text`` receives the fingerprint text of each body cell, row by row; the parts
-    of ``last_parts`` (part name -> function of its bytes) are written last, after every
-    row has been seen (the content fingerprint goes into docProps/custom.xml).
+    of ``last_parts`` (part name -> function of its bytes and of the members written so
+    far) are written last, after every row has been seen (the fingerprints go into
+    docProps/custom.xml).
     """
     parts = worksheet_parts(source)
     for title in (*cached, body.sheet):
@@ -106,7 +107,8 @@ def write_package(
             data = patched.get(info.filename)
             _copy(output, info, source.read(info) if data is None else data)
         for info in deferred:
-            _copy(output, info, last_parts[info.filename](source.read(info)))
+            data = last_parts[info.filename](source.read(info), list(output.infolist()))
+            _copy(output, info, data)
 
 
 def _copy(output: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -> None:
