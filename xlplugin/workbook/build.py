@@ -148,6 +148,9 @@ def _saved(wb) -> io.BytesIO:
             raise  # not a failed write but a bug: shown in full
         _close_sheet_writers(error.__traceback__)
         raise _os_error(error) from None
+    except OSError as error:  # without lxml, openpyxl's writer fails with the OSError itself
+        _close_sheet_writers(error.__traceback__)
+        raise
     buffer.seek(0)
     return buffer
 
