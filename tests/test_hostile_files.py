@@ -262,6 +262,36 @@ def test_an_inflated_used_range_is_not_trusted(tmp_path):
         assert list(read_scenarios(path)["dau"]) == [1.0]
 
 
+def test_a_styles_part_of_too_many_cell_formats_is_refused_before_openpyxl(tmp_path):
+    """A few hundred kB on disk, within the uncompressed limit, that openpyxl would take
+    seconds per 20 MB and gigabytes to read (every cell format an object)."""
+    limit = scenario_file.MAX_STYLES_BYTES
+    xf = b'<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    count = limit // len(xf) + 1
+
+    def many_formats(data: bytes) -> bytes:
+        start, end = data.index(b"<cellXfs"), data.index(b"</cellXfs>")
+        return data[:start] + b'<cellXfs count="%d">' % count + xf * count + data[end:]
+
+    path = replace_member(good_xlsx(tmp_path / "styles.xlsx"), "xl/styles.xml", many_formats)
+    assert path.stat().st_size < 1_000_000
+    with zipfile.ZipFile(path) as package:
+        size = package.getinfo("xl/styles.xml").file_size
+    assert limit < size < MAX_UNCOMPRESSED_BYTES
+    with no_hang(2):  # openpyxl would take about 6 s
+        message = error_of(path, ScenarioLimitError)
+    assert message == (
+        f"styles.xlsx: xl/styles.xml (cell formats), uncompressed: got {size:,} bytes; "
+        f"accepts at most {limit:,} bytes"
+    )
+
+
+def test_a_real_styles_part_is_far_below_the_limit(tmp_path):
+    """Excel's own cap of 64,000 cell formats fits in a few MB."""
+    assert scenario_file.MAX_STYLES_BYTES >= 64_000 * 100
+    assert list(read_scenarios(good_xlsx(tmp_path / "s.xlsx"))["dau"]) == [1.0]
+
+
 def test_a_cell_alone_in_the_last_row_is_refused_at_once(tmp_path):
     """The rows the file leaves out are not made one by one up to the limit."""
     book = openpyxl.Workbook()
@@ -413,6 +443,30 @@ def test_a_build_stopped_while_writing_is_one_line_and_leaves_nothing(tmp_path, 
         child.kill()
     assert (child.returncode, err) == (status, said)
     assert os.listdir(tmp_path / "out") == [] and os.listdir(tmp_path / "tmp") == []
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("a\nb.csv", "a\\nb.csv"),
+        ("c\r\x1bd.csv", "c\\r\\x1bd.csv"),
+        ("e\u2028f.csv", "e\\u2028f.csv"),
+    ],
+)
+def test_a_file_name_with_control_characters_stays_on_one_line(tmp_path, name, shown):
+    """Escaped as repr escapes them; the error keeps the name itself in ``file``."""
+    path = tmp_path / name
+    with pytest.raises(ScenarioFileError) as caught:
+        read_scenarios(path)
+    assert (str(caught.value), caught.value.file) == (f"{shown}: no such file", name)
+    path.write_text("dau\n-5\n")
+    with pytest.raises(ScenarioFileError) as caught:
+        read_scenarios(path)
+    assert str(caught.value) == f"{shown} row 2, column dau: got -5; accepts a number > 0"
+    path.write_bytes(b"dau\n" + b"1\n" * (MAX_ROWS + 1))
+    with pytest.raises(ScenarioLimitError) as caught:
+        read_scenarios(path)
+    assert str(caught.value).startswith(f"{shown}: rows: got more than")
 
 
 def test_errors_are_value_errors_for_callers_that_catch_the_builtin(tmp_path):

@@ -119,6 +119,62 @@ def test_a_fraction_written_with_percent_is_taken_as_written(tmp_path):
     assert error_of(plain).endswith("(did you mean 150%?)")
 
 
+def percent_xlsx(folder: Path, column: str, value: float, number_format: str = "0%") -> Path:
+    """One scenario whose ``column`` cell holds ``value`` shown with ``number_format``."""
+    book = openpyxl.Workbook()
+    book.active.append(["scenario", "dau", column])
+    book.active.append(["A", 1e8, value])
+    book.active["C2"].number_format = number_format
+    path = folder / "pct.xlsx"
+    book.save(path)
+    return path
+
+
+def test_an_xlsx_percent_cell_holds_the_fraction_itself(tmp_path):
+    """Typed 150 % in Excel, the cell holds 1.5: taken as "150%" is, not refused as a plain
+    1.5 with "(did you mean 1.5%?)", 100 times off."""
+    frame = read_scenarios(percent_xlsx(tmp_path, "headroom", 1.5, "0.0%"))
+    assert list(frame["headroom"]) == ["150%"]  # as Excel shows it, and as a CSV has it
+    table = formulas.estimate_table(frame.drop(columns="scenario"))
+    assert table["gpu_count"][0] == formulas.estimate(dau=1e8, headroom="150%")["gpu_count"]
+    assert list(read_scenarios(percent_xlsx(tmp_path, "headroom", 0.2))["headroom"]) == [0.2]
+
+
+# openpyxl writes 16 significant digits: each value here is one it writes exactly
+@pytest.mark.parametrize(
+    "value", [1.5, 2.0, 1.05, 12.345, 1.234567890123457, 7.3e5, 1.3, 2.56, 1e17]
+)
+def test_an_xlsx_percent_cell_keeps_its_exact_number(tmp_path, value):
+    from xlplugin.workbook.values import numbers_as_cells
+
+    frame = read_scenarios(percent_xlsx(tmp_path, "index_overhead", value))
+    assert numbers_as_cells(frame)["index_overhead"][0] == value  # the build's cell
+
+
+def test_an_xlsx_percent_no_text_reads_back_is_its_shortest_text(tmp_path):
+    """128.2 % is 1.282 in the cell, but formulas reads "128.2%" as 128.2 / 100, one unit
+    in the last place away, and so does every percent text: the shortest is given."""
+    from xlplugin.workbook.values import numbers_as_cells
+
+    frame = read_scenarios(percent_xlsx(tmp_path, "index_overhead", 1.282, "0.0%"))
+    assert list(frame["index_overhead"]) == ["128.2%"]
+    assert numbers_as_cells(frame)["index_overhead"][0] == pytest.approx(1.282, rel=3e-16)
+
+
+def test_an_xlsx_percent_above_an_upper_bound_is_refused_without_a_wrong_hint(tmp_path):
+    message = error_of(percent_xlsx(tmp_path, "utilization", 1.5))
+    assert message == "pct.xlsx row 2, column utilization: got 1.5; accepts a number in (0, 1]"
+    message = error_of(percent_xlsx(tmp_path, "headroom", 1e307))  # 1E+309 %
+    assert message == "pct.xlsx row 2, column headroom: got '1e309%'; accepts a number >= 0"
+
+
+@pytest.mark.parametrize("number_format", ['0"%"', "0\\%", "General", "0.00"])
+def test_a_percent_sign_that_does_not_scale_is_not_a_percent_format(tmp_path, number_format):
+    """Quoted or escaped, a % is shown as it is and the cell is the number shown."""
+    message = error_of(percent_xlsx(tmp_path, "headroom", 1.5, number_format))
+    assert message.endswith("(did you mean 1.5%?)")
+
+
 @pytest.mark.libreoffice
 @needs_soffice
 def test_a_fraction_written_with_percent_builds_and_recalculates_as_written(tmp_path):
@@ -199,6 +255,66 @@ def test_broken_quoting_names_the_row(tmp_path):
 
 def test_control_characters_are_refused(tmp_path):
     assert "control characters" in error_of(write_csv(tmp_path, "scenario,dau\nA\x01,1\n"))
+
+
+@pytest.mark.parametrize("char", ["\ufffe", "\uffff", "\x0b", "\x1f", "\x7f"])
+@pytest.mark.parametrize("column", ["scenario", "gpu", "dau"])
+def test_characters_xml_cannot_carry_are_refused_in_any_text_cell(tmp_path, char, column):
+    """Valid UTF-8 that no workbook can hold: refused here, not by the build's writer."""
+    cells = {"scenario": "A", "gpu": "H100", "dau": "1M"} | {column: f"a{char}b"}
+    path = write_csv(tmp_path, "scenario,gpu,dau\n" + ",".join(cells.values()) + "\n")
+    assert error_of(path) == (
+        f"scenarios.csv row 2, column {column}: got {f'a{char}b'!r}, holding "
+        f"U+{ord(char):04X} (character 2); accepts text XML can carry: no control "
+        "characters but tab and line breaks, no U+FFFE, U+FFFF or surrogates"
+    )
+
+
+def test_a_surrogate_is_refused_too(tmp_path):
+    """No file brings one (UTF-8 decoding and XML parsing refuse them): the rule is whole."""
+    from xlplugin import scenario_file
+
+    with pytest.raises(ScenarioFileError, match=r"row 2, column scenario: .*U\+D800"):
+        scenario_file._table("s.csv", ["scenario", "dau"], iter([(2, ["a\ud800", 1])]))
+
+
+def test_a_name_xml_cannot_carry_makes_the_build_exit_2(tmp_path, capsys):
+    from xlplugin.cli import main
+
+    path = write_csv(tmp_path, "scenario,dau\na\uffffb,1M\n")
+    assert main(["build", "-o", str(tmp_path / "out.xlsx"), "--scenarios", str(path)]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("xlplugin: error: scenarios.csv row 2, column scenario: got ")
+    assert error.count("\n") == 1 and not (tmp_path / "out.xlsx").exists()
+
+
+@pytest.mark.parametrize(
+    ("column", "text"),
+    [
+        ("dau", "1,5"),
+        ("dau", "1 500"),
+        ("dau", "1'500"),
+        ("dau", "1,5M"),
+        ("utilization", "0,5"),
+        ("utilization", "1,5"),  # 1.5 is out of range: no suggestion
+        ("headroom", "1,5"),  # a plain 1.5 is ambiguous: no suggestion
+        ("dau", "abc"),
+    ],
+)
+def test_unreadable_text_is_worded_as_formulas_words_it(tmp_path, column, text):
+    """The parser's "(did you mean 1.5?)" included, where what it suggests is valid."""
+    quoted = '"' + text.replace('"', '""') + '"'
+    message = error_of(write_csv(tmp_path, f"{column}\n{quoted}\n"))
+    with pytest.raises(formulas.InvalidInputError) as api:
+        formulas.estimate(**{column: text})
+    said = str(api.value).removeprefix(f"{column}: ")
+    assert message == f"scenarios.csv row 2, column {column}: {said}"
+
+
+@pytest.mark.parametrize(("text", "hint"), [("1,5", "1.5"), ("1 500", "1500"), ("1'500", "1500")])
+def test_the_parsers_suggestion_is_kept(tmp_path, text, hint):
+    message = error_of(write_csv(tmp_path, f'dau\n"{text}"\n'))
+    assert message.endswith(f"; accepts a number > 0 (did you mean {hint}?)")
 
 
 def test_xlsx_formula_cells_are_refused(tmp_path):

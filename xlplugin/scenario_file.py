@@ -11,15 +11,22 @@ treated as hostile until proven otherwise:
   itself parses through defusedxml;
 * the content must be what the extension says (UTF-8 text for .csv, a zip
   workbook for .xlsx);
+* its styles part (``xl/styles.xml``, read whole by openpyxl, every cell format an
+  object) is checked against its own limit, so that a small file cannot cost a minute
+  and gigabytes in cell formats;
+* text cells hold only what XML can carry (the Scenarios sheet is XML);
 * numeric columns take numbers only (``100M`` and ``1MB`` as :mod:`formulas`
   reads them; ``-5`` is the number -5, then refused by validation), so text such
   as ``=1+1`` or ``-cmd|...`` can never reach the workbook through them; the
   ``scenario`` column keeps names verbatim, and the Scenarios sheet writes them
-  as text, never as formulas.
+  as text, never as formulas;
+* an .xlsx cell shown as a percentage holds the fraction itself (150 % is 1.5), and
+  is taken as the text Excel shows ("150%"), as a CSV would have it.
 
 Errors are :class:`ScenarioFileError`, a :class:`formulas.EstimateError`, with a
-one-line message that starts with the file name and, where it applies, the row
-(as a spreadsheet shows it: the header is row 1) and the column.
+one-line message that starts with the file name (its control characters escaped, as
+repr escapes them) and, where it applies, the row (as a spreadsheet shows it: the
+header is row 1) and the column.
 """
 
 from __future__ import annotations
@@ -43,7 +50,8 @@ from defusedxml.ElementTree import iterparse
 from openpyxl.utils import get_column_letter
 
 from xlplugin import formulas
-from xlplugin.formulas.errors import AmbiguousInputError, EstimateError, InvalidInputError
+from xlplugin.formulas._arrays import number_array
+from xlplugin.formulas.errors import EstimateError, InvalidInputError
 from xlplugin.formulas.vocabulary import INPUT, INPUTS
 
 __all__ = [
@@ -51,6 +59,7 @@ __all__ = [
     "MAX_FILE_BYTES",
     "MAX_NAME_CHARS",
     "MAX_ROWS",
+    "MAX_STYLES_BYTES",
     "MAX_UNCOMPRESSED_BYTES",
     "MAX_ZIP_MEMBERS",
     "SCENARIO_COLUMN",
@@ -63,6 +72,9 @@ MAX_FILE_BYTES = 50_000_000  # 50 MB on disk
 MAX_ROWS = 100_000  # rows below the header (blank rows count)
 MAX_UNCOMPRESSED_BYTES = 200_000_000  # .xlsx: sum of declared member sizes
 MAX_ZIP_MEMBERS = 10_000  # .xlsx: members in the zip directory
+# .xlsx: xl/styles.xml uncompressed. openpyxl reads it whole, every cell format an object:
+# about 3 s and 130 MB per 10 MB. Excel's own cap of 64,000 cell formats fits in a few MB.
+MAX_STYLES_BYTES = 20_000_000
 MAX_NAME_CHARS = 255  # a scenario name
 MAX_COLUMNS = 256  # columns a row may span (A to IV), blank cells included
 SCENARIO_COLUMN = "scenario"
@@ -71,7 +83,17 @@ _CSV, _XLSX = ".csv", ".xlsx"
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, or an encrypted .xlsx
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_STYLES_PART = "xl/styles.xml"  # where openpyxl reads the styles, whatever the rels say
+# What XML 1.0 cannot carry (C0 controls but tab, LF and CR; surrogates; U+FFFE, U+FFFF),
+# as the workbook writer refuses it, and DEL, a control character nobody means.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+_XML_TEXT = (
+    "text XML can carry: no control characters but tab and line breaks, "
+    "no U+FFFE, U+FFFF or surrogates"
+)
+# What a number format shows as it is: quoted text, an escaped character, [Red] or
+# [>100], and the character after _ (a space as wide) or * (a fill).
+_FORMAT_LITERAL = re.compile(r'"[^"]*"?|\\.|\[[^\]]*\]?|[_*].?')
 _NUMERIC = [q.name for q in INPUTS if q.kind != "name"]
 _COLUMNS = [SCENARIO_COLUMN] + [q.name for q in INPUTS]
 _FRACTION_COLUMNS = frozenset(q.name for q in INPUTS if q.unit.split("/")[0] == "fraction")
@@ -83,7 +105,16 @@ class ScenarioFileError(EstimateError):
     def __init__(self, file: str, detail: str, row: int | None = None, column: str | None = None):
         self.file, self.detail, self.row, self.column = file, detail, row, column
         where = ", ".join(p for p in (row and f"row {row}", column and f"column {column}") if p)
-        super().__init__(f"{file} {where}: {detail}" if where else f"{file}: {detail}")
+        shown = _escaped(file)
+        super().__init__(f"{shown} {where}: {detail}" if where else f"{shown}: {detail}")
+
+
+def _escaped(name: str) -> str:
+    """``name`` with each character that is not printable (a line break, an escape, a
+    surrogate from undecodable bytes) as repr writes it, so the message stays one line."""
+    if name.isprintable():
+        return name
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
 
 
 class ScenarioLimitError(ScenarioFileError):
@@ -265,15 +296,7 @@ def _check_package(path: Path, file: str) -> None:
     try:
         with zipfile.ZipFile(path) as package:
             members = package.infolist()
-            if len(members) > MAX_ZIP_MEMBERS:
-                raise ScenarioLimitError(
-                    file, "zip members", len(members), MAX_ZIP_MEMBERS, "members"
-                )
-            total = sum(m.file_size for m in members)
-            if total > MAX_UNCOMPRESSED_BYTES:
-                raise ScenarioLimitError(
-                    file, "uncompressed size", total, MAX_UNCOMPRESSED_BYTES, "bytes"
-                )
+            _check_sizes(members, file)
             if "[Content_Types].xml" not in package.namelist():
                 raise ScenarioFileError(
                     file, "is a zip file but not an .xlsx workbook (no [Content_Types].xml)"
@@ -282,6 +305,19 @@ def _check_package(path: Path, file: str) -> None:
                 _check_xml(package, member, file)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as error:
         raise ScenarioFileError(file, f"is a damaged .xlsx workbook ({error})") from None
+
+
+def _check_sizes(members: list[zipfile.ZipInfo], file: str) -> None:
+    """Refuse from the declared sizes alone: zipfile inflates no member past its own."""
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise ScenarioLimitError(file, "zip members", len(members), MAX_ZIP_MEMBERS, "members")
+    total = sum(m.file_size for m in members)
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise ScenarioLimitError(file, "uncompressed size", total, MAX_UNCOMPRESSED_BYTES, "bytes")
+    for member in members:  # each of a name given twice: which one is read is zipfile's
+        if member.filename == _STYLES_PART and member.file_size > MAX_STYLES_BYTES:
+            what = f"{_STYLES_PART} (cell formats), uncompressed"
+            raise ScenarioLimitError(file, what, member.file_size, MAX_STYLES_BYTES, "bytes")
 
 
 def _check_xml(package: zipfile.ZipFile, member: zipfile.ZipInfo, file: str) -> None:
@@ -370,7 +406,30 @@ def _cell_value(cell, file: str, row: int) -> object:
             row,
             _letter(cell),
         )
-    return getattr(cell, "value", None)
+    value = getattr(cell, "value", None)
+    if type(value) in (int, float) and _is_percent_format(getattr(cell, "number_format", None)):
+        return _percent_cell(value)
+    return value
+
+
+def _percent_cell(value: int | float) -> object:
+    try:
+        return _PercentCell(value)
+    except OverflowError:  # a whole number beyond any float: refused as the number it is
+        return value
+
+
+class _PercentCell(float):
+    """A number that its cell shows as a percentage: the fraction itself (150 % is 1.5)."""
+
+
+def _is_percent_format(number_format: object) -> bool:
+    """Whether a positive number is shown as a percentage (multiplied by 100) by a format:
+    a % in its first section that is not quoted or escaped."""
+    if not isinstance(number_format, str) or "%" not in number_format:
+        return False
+    first = _FORMAT_LITERAL.sub("", number_format).split(";", 1)[0]
+    return "%" in first
 
 
 def _letter(cell) -> str:
@@ -392,6 +451,8 @@ def _table(file: str, header: list, rows: Iterable[tuple[int, list]]) -> pd.Data
         for name in _FRACTION_COLUMNS.intersection(record):
             if record[name] > 1 and isinstance(given[name], str):  # "150%" (or a plain 150)
                 percents[len(records), name] = given[name].strip()
+            elif record[name] > 1 and isinstance(given[name], _PercentCell):  # 150 %
+                percents[len(records), name] = _percent_text(given[name])
         records.append(record)
         numbers_.append(row)
     if not records:
@@ -415,6 +476,20 @@ def _as_written(frame: pd.DataFrame, percents: dict[tuple[int, str], str]) -> pd
     for (index, name), text in percents.items():
         frame.at[index, name] = text
     return frame
+
+
+def _percent_text(fraction: float) -> str:
+    """The shortest "N%" that formulas reads (as N / 100) as exactly ``fraction``; where
+    none does (128.2 % is 1.282, but 128.2 / 100 is one unit in the last place less), the
+    shortest of the nearest: the text Excel shows, which a CSV would hold."""
+    scaled = fraction * 100
+    if not math.isfinite(scaled):  # no float holds N: formulas refuses the text as too large
+        mantissa, exponent = repr(fraction).split("e")
+        return f"{mantissa}e{int(exponent) + 2}%"
+    shortest = [float(f"{scaled:.{digits}g}") for digits in range(1, 18)]
+    near = [math.nextafter(scaled, -math.inf), math.nextafter(scaled, math.inf)]
+    best = min(shortest + near, key=lambda n: (abs(n / 100 - fraction), len(repr(n))))
+    return repr(best).removesuffix(".0") + "%"
 
 
 def _header(file: str, header: list) -> list[str | None]:
@@ -473,8 +548,11 @@ def _record(file: str, row: int, names: list, values: list) -> dict:
 
 
 def _value(file: str, row: int, name: str, value: object) -> object:
-    if isinstance(value, str) and _CONTROL.search(value):
-        raise ScenarioFileError(file, "holds control characters; accepts printable text", row, name)
+    if isinstance(value, str) and (bad := _NOT_XML.search(value)):
+        what = f"U+{ord(bad.group()):04X} (character {bad.start() + 1})"
+        raise ScenarioFileError(
+            file, f"got {_shown(value)}, holding {what}; accepts {_XML_TEXT}", row, name
+        )
     if name == SCENARIO_COLUMN:
         return _name_text(file, row, value)
     spec = INPUT[name]
@@ -508,13 +586,22 @@ def _number(file: str, row: int, spec, value: object) -> float:
         unit = "B" if spec.unit.startswith("B") else ""
         try:
             number = formulas.parse_quantity(value, spec.name, unit)
-        except AmbiguousInputError as error:  # both readings, as every face says them
-            accepts += f" ({error.note})"
         except EstimateError:
-            pass
+            accepts = _formulas_accepts(spec.name, value)
     if number is None or not math.isfinite(number):
         raise ScenarioFileError(file, _got(spec.name, value, accepts), row, spec.name)
     return number
+
+
+def _formulas_accepts(name: str, text: str) -> str:
+    """What formulas says ``name`` accepts for ``text`` its parser refused, as every face
+    says it: both readings of ambiguous text, or the parser's "(did you mean 1.5?)" where
+    what it suggests is valid for the input."""
+    try:
+        number_array(name, text)
+    except InvalidInputError as error:
+        return error.accepts
+    return INPUT[name].accepts  # pragma: no cover - text the parser refused is refused
 
 
 def _got(name: str, value: object, accepts: str) -> str:
