@@ -15,6 +15,7 @@ import math
 import numbers
 import re
 import sys
+from collections.abc import Hashable
 
 import numpy as np
 import pandas as pd
@@ -116,6 +117,33 @@ def _parser_hint(spec: Input, parsed: str, unit: str) -> str:
     except InvalidInputError:
         return ""
     return "" if _problem(spec, x, guess.rstrip().endswith("%")) else f" (did you mean {guess}?)"
+
+
+def gpu_text_error(text: str) -> InvalidInputError | None:
+    """The number parser's refusal of GPU text written as a number that it does not read,
+    where it says more than close names of GPUs would: both readings of "1.500T" in a
+    decimal-comma culture, or "(did you mean 1.5T?)" for "1,5T". Else None."""
+    if not _number_like(text):
+        return None
+    try:
+        parse_quantity(text, "gpu")
+    except AmbiguousInputError as error:
+        return AmbiguousInputError("gpu", text, GPU_ACCEPTS, error.culture, error.readings)
+    except InvalidInputError as error:
+        hint = _parser_hint(INPUT["gpu"], error.accepts, "")
+        return InvalidInputError("gpu", text, GPU_ACCEPTS + hint) if hint else None
+    return None
+
+
+# What GPU text written as a number holds besides digits, before a suffix: the separators
+# the parser knows (and refuses where they could mislead), a sign, an exponent.
+_NUMBER_CHARS = frozenset("0123456789.,_'\u2019 \u00a0\u202f+-eE")
+
+
+def _number_like(text: str) -> bool:
+    """Whether ``text`` is digits and separators, with an SI suffix if any ("1,5T")."""
+    body = text.strip().rstrip("kKmMbBgGtT").rstrip()
+    return any(c.isdigit() for c in body) and _NUMBER_CHARS.issuperset(body)
 
 
 def _percent(value: object) -> bool:
@@ -634,15 +662,33 @@ def _typical() -> dict[str, float]:
 
 
 def give(result, *originals: object) -> object:
-    """Return ``result`` in the type the caller passed: scalar, Series or array."""
+    """Return ``result`` in the type the caller passed: scalar, Series or array (a table,
+    a Series broadcast against a column, stays an array: a Series holds one dimension)."""
     if not isinstance(result, np.ndarray):
         return result.item() if isinstance(result, np.generic) else result
+    if result.ndim != 1:
+        return result.item() if result.ndim == 0 else result
     for original in originals:
         if isinstance(original, pd.Series):
             if result.shape == original.shape:
                 return pd.Series(result, index=original.index)
             return pd.Series(result)
-    return result.item() if result.ndim == 0 else result
+    return result
+
+
+def shaped(value, shape: tuple):
+    """A number or an array of them broadcast to ``shape``, the shape of every array input:
+    a result has it whether or not its formula uses each of them (a copy the caller may
+    write to, not a read-only view)."""
+    if isinstance(value, np.ndarray) and value.shape == shape:
+        return value
+    return np.array(np.broadcast_to(value, shape), dtype=float)
+
+
+def array_shape(values) -> tuple:
+    """The broadcast shape of the arrays among ``values`` (validated inputs)."""
+    shapes = {np.shape(v) for v in values if isinstance(v, _ARRAYS)}
+    return shapes.pop() if len(shapes) == 1 else np.broadcast_shapes(*shapes)
 
 
 def vectorised(core):
@@ -687,11 +733,16 @@ def vectorised(core):
 
     def unblanked(given: dict) -> dict:
         """``given`` without blank values (None, NaN, empty text): an optional input takes
-        its default, as in :func:`estimate`; a required one is missing."""
-        for name in [n for n, v in given.items() if _blank_scalar(v)]:
-            if name in required:
-                raise MissingInputError(name, given[name], INPUT[name].accepts)
-            del given[name]
+        its default, as in :func:`estimate`; a required one is missing. So does each blank
+        cell of an array (:func:`unblanked_cells`)."""
+        for name in [n for n, v in given.items() if _blank_or_cells(v)]:
+            value = given[name]
+            if not is_blank(value):
+                given[name] = unblanked_cells(name, value, name in required)
+            elif name in required:
+                raise MissingInputError(name, value, INPUT[name].accepts)
+            else:
+                del given[name]
         return given
 
     @functools.wraps(core)
@@ -723,22 +774,19 @@ def array_result(core, checked: dict):
 
     name = core.__name__
     given = {n: checked[n] if n in checked else _ROW_DEFAULTS[n] for n in _parameters(core)}
+    by_design, unknown = _steps_not_finite_by_design(), _steps_unknown_for_flops()
     with np.errstate(all="ignore"):
         values = graph.evaluate(dict(given), (name,))
         suspect = np.zeros((), dtype=bool)
         for step, value in values.items():
-            quick = step in graph.GRAPH and _maybe_not_finite(value)
-            if quick and step not in _steps_not_finite_by_design():
-                suspect = suspect | _not_finite(value)
-    result = values[name]
+            if step in graph.GRAPH and step not in by_design and _maybe_not_finite(value):
+                # NaN is how these steps say "unknown"; infinity is an overflow in them too
+                suspect = suspect | (np.isinf(value) if step in unknown else _not_finite(value))
+    result = np.asarray(values[name], dtype=float)
+    shape = array_shape(given.values())  # no step has more cells than the inputs
     if not suspect.any():
-        return result
-    shape = np.broadcast_shapes(
-        suspect.shape,
-        np.shape(result),
-        *(np.shape(v) for v in given.values() if isinstance(v, _ARRAYS)),
-    )
-    result = np.array(np.broadcast_to(np.asarray(result, dtype=float), shape))
+        return shaped(result, shape)
+    result = np.array(np.broadcast_to(result, shape))  # a copy: its cells are written below
     flat = result.reshape(-1)  # a view: writes land in result
     for index in np.flatnonzero(np.broadcast_to(suspect, shape)).tolist():
         row = {n: _element(v, shape, index) for n, v in given.items()}
@@ -765,6 +813,23 @@ def _steps_not_finite_by_design() -> frozenset[str]:
     return frozenset(n for n, v in values.items() if n in graph.GRAPH and _not_finite(v).any())
 
 
+@functools.cache
+def _steps_unknown_for_flops() -> frozenset[str]:
+    """Steps not finite for the seed scenario with its GPU given as its FLOP/s, besides the
+    seed's own (:func:`_steps_not_finite_by_design`): those of the GPU's memory, bandwidth
+    and price, which a number does not tell (NaN: unknown, where the catalogue decides)."""
+    from . import graph
+
+    values = {**_ROW_DEFAULTS, "gpu": _typical()["gpu"]}
+    with np.errstate(all="ignore"):
+        for q in graph.steps():
+            if all(n in values for n in q.inputs):  # not after a step that refused it
+                with contextlib.suppress(EstimateError):  # the cost: no price to take
+                    values[q.name] = q.function(*[values[n] for n in q.inputs])
+    unknown = {n for n in graph.GRAPH if n in values and _not_finite(values[n]).any()}
+    return frozenset(unknown - _steps_not_finite_by_design())
+
+
 def _maybe_not_finite(value) -> bool:
     """False where a step's value is surely finite or not a number: a quick look (a float
     array's sum is finite when each of its numbers is, and may overflow when they are)."""
@@ -783,11 +848,116 @@ def _not_finite(value) -> np.ndarray:
         return np.zeros((), dtype=bool)
 
 
-def _blank_scalar(value) -> bool:
+def _blank_or_cells(value) -> bool:
+    """True for a blank float or text, and for any other value but an int: None, pd.NA,
+    an array or a Series (which may hold blank cells), looked at again. A float, an int
+    or text, the usual cell, costs one or two comparisons."""
     kind = type(value)
     if kind is float:
         return value != value  # NaN
-    return value is None or (kind is str and not value.strip())
+    if kind is str:
+        return not value.strip()
+    return kind is not int
+
+
+def unblanked_cells(name: str, value: object, required: bool = False) -> object:
+    """An array input (an array, a Series, a list) with each blank cell as the same blank
+    given alone, as estimate_table reads a column (:func:`blanks_filled`): ``value``
+    itself if it has none; a Series keeps its index. Any other value is returned as it is,
+    for validation to judge."""
+    spec = INPUT[name]
+    try:
+        raw = _cells(value, name, spec.accepts)
+    except InvalidInputError:  # refused by validation, in the inputs' order
+        return value
+    cells = raw.ravel()
+    if raw.ndim == 0 or not _any_blank(cells):
+        return value  # the usual array, at the cost of one look
+    try:
+        filled, blank = blanks_filled(pd.Series(cells), spec, required)
+    except MissingInputError as error:
+        if error.row:  # a bad cell before the blank one fails first, as alone
+            number_array(name, cells[: error.row])
+        raise
+    if not blank:
+        return value
+    filled = np.asarray(filled).reshape(raw.shape)
+    return pd.Series(filled, index=value.index) if isinstance(value, pd.Series) else filled
+
+
+def _any_blank(cells: np.ndarray) -> bool:
+    """Whether any of an array's cells is blank: NaN among floats; among objects, any of
+    their distinct values (a cell that is no value, such as a dict, is validation's)."""
+    kind = cells.dtype.kind
+    if kind == "f":
+        return bool(np.isnan(cells).any())
+    if kind not in "OU":
+        return False
+    try:
+        distinct = set(cells.tolist())
+    except TypeError:
+        return False
+    return any(map(is_blank, distinct))
+
+
+def blanks_filled(column: pd.Series, spec: Input, required: bool = False) -> tuple[object, bool]:
+    """A column of cells with each blank one (:func:`is_blank`) as the same blank given
+    alone: the input's default (NaN, "not given", where the catalogue decides), or for a
+    ``required`` input a :class:`MissingInputError` naming its row; and whether any was.
+
+    Numbers come back as floats; names and text as a :class:`pandas.Categorical`, codes
+    into the distinct values (the catalogue looks each up once), or as objects where
+    there is no default.
+    """
+    if column.dtype.kind in "fiu" and spec.kind == "name" and column.isna().any():
+        column = column.astype(object)  # a name column with blanks: they take the default
+    if column.dtype.kind in "fiu":
+        values = column.to_numpy(dtype=float)
+        if required or (spec.default is not None and spec.kind != "name"):
+            blank = np.isnan(values)
+            if blank.any():
+                if required:
+                    raise _missing(spec, column, blank)
+                return np.where(blank, spec.default, values), True
+        return values, False
+    try:
+        codes, uniques = _codes(column)
+    except TypeError:  # a list or a dict in a cell: unhashable, and no value
+        row = next(i for i, v in enumerate(column) if not isinstance(v, Hashable))
+        accepts = GPU_ACCEPTS if spec.name == "gpu" else spec.accepts
+        raise InvalidInputError(spec.name, column.iloc[row], accepts, row) from None
+    blanks = [is_blank(u) for u in uniques]
+    if required and any(blanks):
+        raise _missing(spec, column, np.isin(codes, np.flatnonzero(blanks)))
+    fill = np.nan if spec.default is None else spec.default
+    cleaned = [fill if b else u for u, b in zip(uniques, blanks, strict=True)]
+    if spec.default is None:  # NaN is not a category: keep the plain object array
+        return np.array([*cleaned, fill], dtype=object)[codes], any(blanks)
+    # Names stay codes into their distinct values, so the catalogue looks each up once
+    # without hashing the rows again; spellings that clean to the same value merge here.
+    merged, distinct = pd.factorize(np.array(cleaned, dtype=object))
+    if len(distinct) < len(cleaned):
+        codes = merged[codes]
+    names = pd.Categorical.from_codes(codes, pd.Index(distinct, dtype=object), validate=False)
+    return names, any(blanks)
+
+
+def _missing(spec: Input, column: pd.Series, blank: np.ndarray) -> MissingInputError:
+    """The error for the first blank cell of a required input's column."""
+    row = int(np.argmax(blank))
+    return MissingInputError(spec.name, column.iloc[row], spec.accepts, row)
+
+
+def _codes(column: pd.Series) -> tuple[np.ndarray, object]:
+    """Codes into a column's distinct values, blanks (None, NaN) among them."""
+    if column.dtype == object:
+        # Blanks coded -1 first: a third of the time of coding them as values, for an
+        # object column (pandas' text type is the other way round). A column with any is
+        # coded again, keeping every value as it was given.
+        codes, uniques = pd.factorize(column)
+        if not (codes < 0).any():
+            return codes, uniques
+    return pd.factorize(column, use_na_sentinel=False)
 
 
 def _guarded(core):

@@ -12,6 +12,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from ._arrays import gpu_text_error
 from .errors import InvalidInputError, UnknownNameError
 from .units import parse_quantity
 
@@ -207,10 +208,25 @@ def _named(table: str, argument: str, value: object, codes, i: int) -> str:
     try:
         return _canonical(table, argument, value)
     except UnknownNameError as error:
-        if np.ndim(codes):
-            error.row = int(np.argmax(np.ravel(codes) == i))
-            error.args = (str(error),)
-        raise
+        raise _at_first_row(error, codes, i) from None
+
+
+def _at_first_row(error: InvalidInputError, codes, i: int) -> InvalidInputError:
+    """``error`` naming the first row of distinct value ``i`` (codes of an array)."""
+    if np.ndim(codes):
+        error.row = int(np.argmax(np.ravel(codes) == i))
+        error.args = (str(error),)
+    return error
+
+
+def _gpu_named(value: object, codes, i: int) -> str:
+    """:func:`_named` for a GPU that is no number: text written as one ("1,5T", or
+    "1.500T" in de-DE) is refused as the number parser refuses it, which says more than
+    the close names of GPUs would."""
+    error = gpu_text_error(value) if isinstance(value, str) else None
+    if error is not None:
+        raise _at_first_row(error, codes, i)
+    return _named("gpus", "gpu", value, codes, i)
 
 
 def resolve_precision(precision, argument: str = "precision") -> tuple[object, object]:
@@ -248,7 +264,7 @@ def resolve_gpu(gpu, compute) -> dict[str, object]:
     a GPU given as a number has that FLOP/s and no memory or price (NaN).
     """
     if type(gpu) is str and type(compute) is int:  # one cell
-        flops, memory, price = _scalar_gpu(gpu)
+        flops, memory, price = _scalar_gpu(gpu) or _gpu_row(gpu, 0, 0)
         return {"flops": flops[compute], "memory_bytes": memory, "hourly_usd": price}
     codes, uniques = _distinct(gpu)
     rows = [_gpu_row(u, codes, i) for i, u in enumerate(uniques)]
@@ -276,18 +292,27 @@ def resolve_gpu(gpu, compute) -> dict[str, object]:
 
 
 @functools.lru_cache(maxsize=1024)
-def _scalar_gpu(value: str) -> tuple[list[float], float, float]:
-    return _gpu_row(value, 0, 0)  # an unknown name raises, and is not cached
+def _scalar_gpu(value: str) -> tuple[list[float], float, float] | None:
+    """A GPU name's figures, else None. Text written as a number is read again at each
+    call: how it reads depends on the caller's culture (in de-DE, "1.500T" is refused)."""
+    name = _gpu_name(value)
+    return _gpu_figures(name) if name else None
+
+
+def _gpu_name(value: object) -> str | None:
+    """The catalogue name of a GPU name or alias, else None."""
+    if not isinstance(value, str):
+        return None
+    return _lookup("gpus").get(value) or _lookup("gpus").get(_key(value))
 
 
 def _gpu_row(value, codes, i) -> tuple[list[float], float, float]:
     # Names first: the alias "4090" is a GPU, not 4,090 FLOP/s.
-    name = _lookup("gpus").get(value) if isinstance(value, str) else None
-    name = name or (_lookup("gpus").get(_key(value)) if isinstance(value, str) else None)
+    name = _gpu_name(value)
     flops = None if name else _flops(value)
     if flops is not None:
         return [flops] * 3, math.nan, math.nan
-    return _gpu_figures(name or _named("gpus", "gpu", value, codes, i))
+    return _gpu_figures(name or _gpu_named(value, codes, i))
 
 
 @functools.cache
@@ -327,23 +352,25 @@ def gpu_figure(gpu, field: str):
     names (NaN for a GPU given as FLOP/s, which has none of them)."""
     column = _FIGURES[field]
     if type(gpu) is str:  # one cell
-        return _one_figure(gpu, column)
+        figure = _one_figure(gpu, column)
+        return _figure(gpu, 0, 0, column) if figure is None else figure
     codes, uniques = _distinct(gpu)
     values = np.array([_figure(u, codes, i, column) for i, u in enumerate(uniques)], dtype=float)
     return float(values[0]) if np.ndim(codes) == 0 else values[codes]
 
 
 @functools.lru_cache(maxsize=1024)
-def _one_figure(value: str, column: str) -> float:
-    return _figure(value, 0, 0, column)  # an unknown name raises, and is not cached
+def _one_figure(value: str, column: str) -> float | None:
+    """A GPU name's figure, else None (text written as a number: see _scalar_gpu)."""
+    name = _gpu_name(value)
+    return _gpu_field(name, column) if name else None
 
 
 def _figure(value, codes, i, column: str) -> float:
-    name = _lookup("gpus").get(value) if isinstance(value, str) else None
-    name = name or (_lookup("gpus").get(_key(value)) if isinstance(value, str) else None)
+    name = _gpu_name(value)
     if name is None and _flops(value) is not None:
         return math.nan  # a GPU given as FLOP/s
-    return _gpu_field(name or _named("gpus", "gpu", value, codes, i), column)
+    return _gpu_field(name or _gpu_named(value, codes, i), column)
 
 
 @functools.cache
@@ -375,8 +402,7 @@ def gpu_row(gpu):
     rows = []
     for i, value in enumerate(uniques):
         _gpu_row(value, codes, i)  # an unknown name raises, naming its row
-        found = _lookup("gpus").get(value) if isinstance(value, str) else None
-        found = found or (_lookup("gpus").get(_key(value)) if isinstance(value, str) else None)
+        found = _gpu_name(value)
         rows.append(math.nan if found is None else names.index(found) + 1)
     if np.ndim(codes) == 0:
         return float(rows[0])

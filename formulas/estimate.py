@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Hashable
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
 
 from . import graph, quantities  # noqa: F401 (quantities: registers the graph)
-from ._arrays import GPU_ACCEPTS, finite, give, is_blank, overflow, take, validated
+from ._arrays import (
+    array_shape,
+    blanks_filled,
+    finite,
+    give,
+    is_blank,
+    overflow,
+    shaped,
+    take,
+    unblanked_cells,
+    validated,
+)
 from .errors import EstimateError, InvalidInputError, UnknownNameError
 from .vocabulary import INPUT, INPUTS, OUTPUTS, input_names
 
@@ -33,12 +43,17 @@ def _inputs(inputs: dict) -> dict:
     unknown = [name for name in inputs if name not in INPUT]
     if unknown:
         raise UnknownNameError("input", unknown[0], input_names())
-    given = {name: value for name, value in inputs.items() if not is_blank(value)}
+    given = {
+        name: value if type(value) in _CELLS else unblanked_cells(name, value)
+        for name, value in inputs.items()
+        if not is_blank(value)
+    }
     return validated(given, _DEFAULTS)
 
 
 _DEFAULTS = take(**{q.name: q.default for q in INPUTS})  # validated once
 _SCALARS = frozenset((float, int, str, type(None)))  # what take() makes of one cell
+_CELLS = frozenset((float, int, str))  # a value given as one cell: no blank cells inside
 
 
 def _compute(a: dict, given: dict | None = None) -> dict[str, np.ndarray]:
@@ -69,6 +84,7 @@ def _outputs(a: dict, scalar: bool = False, given: dict | None = None) -> dict[s
 
 
 _OUTPUT_NAMES = tuple(q.name for q in graph.outputs())
+_OUTPUT_SET = frozenset(_OUTPUT_NAMES)
 _RESOLVES = {q.name: q.resolves for q in graph.steps() if q.resolves}
 _WANTED = _OUTPUT_NAMES + tuple(_RESOLVES)
 
@@ -81,22 +97,32 @@ def estimate(**inputs) -> dict[str, object]:
     **inputs
         Any vocabulary inputs (see :data:`formulas.vocabulary.INPUTS`); omitted or blank
         ones take their defaults, which reproduce the seed document. Each may be a scalar,
-        a numpy array or a pandas Series; they broadcast together.
+        a numpy array or a pandas Series; they broadcast together, and a blank cell of one
+        takes the default as a blank value does.
 
     Returns
     -------
     dict
-        Name to value, in base units: a scalar for scalar inputs, else arrays or Series.
+        Name to value, in base units: a scalar for scalar inputs; else each output an
+        array or Series of the shape of every array given, each input as given (a scalar
+        stays one) or as resolved from what was.
     """
     a = _inputs(inputs)
     if _SCALARS.issuperset(map(type, a.values())):
         return _outputs(a, scalar=True)  # Python floats: no numpy warnings to silence
     result = _compute(a)
+    shape = array_shape(a.values())
     originals = [v for v in inputs.values() if isinstance(v, pd.Series)] or list(inputs.values())
-    return {
-        name: value if type(value) in (float, str) else give(value, *originals)
-        for name, value in result.items()
-    }
+    return {name: _given_back(name, value, shape, originals) for name, value in result.items()}
+
+
+def _given_back(name: str, value: object, shape: tuple, originals: list) -> object:
+    """One value of an estimate of arrays in the caller's type. An output takes the shape
+    of every array given, whether it depends on it or not; an input is as it was given (a
+    scalar stays one), or as resolved from what was."""
+    if name in _OUTPUT_SET:
+        return give(shaped(value, shape), *originals)
+    return value if type(value) in (float, str) else give(value, *originals)
 
 
 LABEL = "scenario"  # the column that names each scenario, as in a scenario file
@@ -264,45 +290,9 @@ def _column(frame: pd.DataFrame, spec) -> tuple[object, bool]:
     if spec.name not in frame.columns:
         return spec.default, False
     column = frame[spec.name]
-    if column.dtype.kind in "fiu" and spec.kind == "name" and column.isna().any():
-        column = column.astype(object)  # a name column with blanks: they take the default
-    if column.dtype.kind in "fiu":
-        values = column.to_numpy(dtype=float)
-        if spec.default is not None and spec.kind != "name":
-            blank = np.isnan(values)
-            if blank.any():
-                return np.where(blank, spec.default, values), False
-        return values, column.dtype == np.float64 and spec.kind != "name"
-    try:
-        codes, uniques = _codes(column)
-    except TypeError:  # a list or a dict in a cell: unhashable, and no value
-        row = next(i for i, v in enumerate(column) if not isinstance(v, Hashable))
-        accepts = GPU_ACCEPTS if spec.name == "gpu" else spec.accepts
-        raise InvalidInputError(spec.name, column.iloc[row], accepts, row) from None
-    fill = np.nan if spec.default is None else spec.default
-    blanks = [is_blank(u) for u in uniques]
-    cleaned = [fill if b else u for u, b in zip(uniques, blanks, strict=True)]
-    if spec.default is None:  # NaN is not a category: keep the plain object array
-        return np.array([*cleaned, fill], dtype=object)[codes], False
-    # Names stay codes into their distinct values, so the catalogue looks each up once
-    # without hashing the rows again; spellings that clean to the same value merge here.
-    merged, distinct = pd.factorize(np.array(cleaned, dtype=object))
-    if len(distinct) < len(cleaned):
-        codes = merged[codes]
-    names = pd.Categorical.from_codes(codes, pd.Index(distinct, dtype=object), validate=False)
-    return names, not any(blanks)
-
-
-def _codes(column: pd.Series) -> tuple[np.ndarray, object]:
-    """Codes into a column's distinct values, blanks (None, NaN) among them."""
-    if column.dtype == object:
-        # Blanks coded -1 first: a third of the time of coding them as values, for an
-        # object column (pandas' text type is the other way round). A column with any is
-        # coded again, keeping every value as it was given.
-        codes, uniques = pd.factorize(column)
-        if not (codes < 0).any():
-            return codes, uniques
-    return pd.factorize(column, use_na_sentinel=False)
+    values, blank = blanks_filled(column, spec)
+    floats = column.dtype == np.float64 and spec.kind != "name"
+    return values, not blank and (floats or isinstance(values, pd.Categorical))
 
 
 def steps_table(frame: pd.DataFrame) -> pd.DataFrame:

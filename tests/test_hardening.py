@@ -827,3 +827,52 @@ def test_the_estimate_says_what_a_gpu_given_as_flops_leaves_unknown():
     known = _cli("estimate", "--gpu", "312T", "--gpu-hourly-usd", "2", "--gpu-memory-bytes", "80GB")
     assert "Unknown for this GPU: memory bandwidth" in known.stdout
     assert "Unknown" not in _cli("estimate").stdout
+
+
+# A GPU given as FLOP/s: its memory, bandwidth and price are unknown by design ------------
+# Steps computed from them are NaN in every cell: that is no overflow, and no reason to
+# compute each cell again on its own (100,000 cells took 4 s, the estimate 0.01 s).
+
+
+def test_a_range_with_a_gpu_given_as_flops_is_not_computed_cell_by_cell(monkeypatch):
+    alone = formulas.gpu_count(1e8, 10, 8.1e9, gpu=1e15)
+    cells = []
+    computed_alone = _arrays._element
+    monkeypatch.setattr(_arrays, "_element", lambda *a: cells.append(a) or computed_alone(*a))
+    for gpu in (1e15, np.full(1_000, 1e15), np.array(["1e15", 1e15] * 500, dtype=object)):
+        result = formulas.gpu_count(np.full(1_000, 1e8), 10, 8.1e9, gpu=gpu)
+        assert (result == alone).all()
+    assert not cells
+
+
+FLOPS_AGREE_CASES = [
+    ("gpu", 1e308, {"tensor_parallel": 2.0}),
+    ("gpu", 1e-300, {}),
+    ("gpu", 5e-324, {"modality": "text"}),
+    ("gpu_memory_bandwidth", 1e308, {"tensor_parallel": 2.0}),
+    ("gpu_memory_bandwidth", 1e-300, {"modality": "text"}),
+    ("gpu_memory_bytes", 5e-324, {}),
+    ("bytes_per_param", 5e-324, {"modality": "text"}),
+]
+
+
+@pytest.mark.parametrize("output", AGREE_OUTPUTS)
+@pytest.mark.parametrize(("name", "value", "context"), FLOPS_AGREE_CASES)
+def test_a_cell_of_a_range_of_flops_answers_as_the_single_cell(output, name, value, context):
+    """As test_a_cell_of_a_range_answers_as_the_single_cell, beside a GPU given as FLOP/s:
+    the steps unknown for it no longer make each cell suspect, and an overflow still is."""
+    function = getattr(formulas, output)
+    parameters = inspect.signature(function).parameters
+    inputs = {"dau": 1e8, "requests_per_user": 10.0, "params": 8.1e9, "gpu": 1e15, **context}
+    inputs = {k: v for k, v in inputs.items() if k in parameters and k != name}
+    if name not in parameters:
+        pytest.skip(f"{output} does not take {name}")
+    other = 1e15 if name == "gpu" else INPUT[name].default
+    other = np.nan if other is None else other  # not given: the precision's, the catalogue's
+    cells = np.array([value, other], dtype=float)
+    alone = _outcome(lambda: function(**inputs, **{name: value}))
+    in_range = _outcome(lambda: function(**inputs, **{name: cells}))
+    assert alone == in_range
+    if alone[0] == "value":
+        both = np.broadcast_to(function(**inputs, **{name: cells}), (2,))
+        assert both[1] == function(**inputs, **{name: other})

@@ -133,3 +133,116 @@ def test_every_output_is_a_function_equal_to_the_estimate():
             if p.default is p.empty
         }
         assert function(**needed) == seed[q.name], q.name
+
+
+# An array for an input the calculation path does not use --------------------------------
+# The default roofline model does not use utilization: a Series of it came back a scalar.
+
+
+def test_an_array_the_formula_does_not_use_still_shapes_the_result():
+    utilization = pd.Series([0.5, 0.6], index=["x", "y"])
+    result = formulas.gpu_count(1e8, 10, 8.1e9, utilization=utilization)
+    assert isinstance(result, pd.Series) and list(result.index) == ["x", "y"]
+    assert list(result) == [formulas.gpu_count(1e8, 10, 8.1e9, utilization=u) for u in utilization]
+    column = formulas.gpu_count(1e8, 10, 8.1e9, utilization=np.array([[0.5], [0.6]]))
+    assert isinstance(column, np.ndarray) and column.shape == (2, 1) and column.flags.writeable
+
+
+def test_every_output_takes_the_shape_of_every_array_it_is_given():
+    seed = formulas.estimate()
+    for q in formulas.OUTPUTS:
+        function = getattr(formulas, q.name)
+        parameters = inspect.signature(function).parameters
+        needed = {n: seed[n] for n, p in parameters.items() if p.default is p.empty}
+        for name, p in parameters.items():
+            if p.default is p.empty or p.default is None:
+                continue
+            result = function(**needed, **{name: pd.Series([p.default] * 2, index=["a", "b"])})
+            assert isinstance(result, pd.Series), (q.name, name)
+            assert list(result.index) == ["a", "b"], (q.name, name)
+            assert list(result) == [function(**needed)] * 2, (q.name, name)
+
+
+def test_the_estimate_takes_the_shape_of_an_array_no_output_uses():
+    utilization = pd.Series([0.5, 0.6], index=["x", "y"])
+    result = formulas.estimate(utilization=utilization)
+    for q in formulas.OUTPUTS:
+        value = result[q.name]
+        assert isinstance(value, pd.Series) and list(value.index) == ["x", "y"], q.name
+    assert list(result["gpu_count"]) == [
+        formulas.estimate(utilization=u)["gpu_count"] for u in utilization
+    ]
+    # the inputs as given: a scalar stays one, an array is the caller's shape
+    assert (result["gpu"], result["dau"]) == ("A100", 1e8)
+    assert list(result["utilization"]) == [0.5, 0.6]
+    grid = formulas.estimate(utilization=np.array([[0.5, 0.6]]))
+    assert all(np.shape(grid[q.name]) == (1, 2) for q in formulas.OUTPUTS)
+    assert grid["gpu_count"].flags.writeable
+
+
+def test_a_series_against_a_column_gives_the_table_not_a_pandas_error():
+    # pandas cannot hold a table in a Series: the broadcast array, not a ValueError.
+    result = formulas.trps(pd.Series([1e6, 1e8]), np.array([[1], [10], [100]]))
+    assert isinstance(result, np.ndarray) and result.shape == (3, 2)
+    assert result[1, 1] == formulas.trps(1e8, 10)
+
+
+# A blank cell of an array or a Series: as the same blank given alone -----------------------
+BLANKS = [np.nan, None, pd.NA, "", "  "]
+
+
+@pytest.mark.parametrize("blank", BLANKS, ids=repr)
+def test_a_blank_cell_of_an_optional_input_takes_its_default(blank):
+    seed = formulas.estimate()
+    headroom = pd.Series([0.2, blank], index=["a", "b"])
+    result = formulas.estimate(headroom=headroom)
+    assert list(result["gpu_count"]) == [
+        formulas.estimate(headroom=0.2)["gpu_count"],
+        formulas.estimate(headroom=blank)["gpu_count"],
+    ]
+    assert list(result["gpu_count"].index) == ["a", "b"]
+    table = formulas.estimate_table(pd.DataFrame({"headroom": headroom}))
+    assert list(table["gpu_count"]) == list(result["gpu_count"])
+    gpus = formulas.estimate(gpu=pd.Series(["H100", blank]))
+    assert list(gpus["gpu_count"]) == [
+        formulas.estimate(gpu="H100")["gpu_count"],
+        seed["gpu_count"],
+    ]
+    cells = np.array(["H100", blank], dtype=object)
+    assert list(formulas.gpu_count(1e8, 10, 8.1e9, gpu=cells, headroom=[0.2, blank])) == [
+        formulas.gpu_count(1e8, 10, 8.1e9, gpu="H100", headroom=0.2),
+        formulas.gpu_count(1e8, 10, 8.1e9, gpu=blank, headroom=blank),
+    ]
+
+
+@pytest.mark.parametrize("blank", BLANKS, ids=repr)
+def test_a_blank_cell_of_a_number_without_a_default_is_not_given(blank):
+    # gpu_memory_bytes: blank means the catalogue's figure, alone or in a cell
+    result = formulas.gpus_per_replica(8.1e9, gpu_memory_bytes=[8e10, blank])
+    assert list(result) == [
+        formulas.gpus_per_replica(8.1e9, gpu_memory_bytes=8e10),
+        formulas.gpus_per_replica(8.1e9, gpu_memory_bytes=blank),
+    ]
+
+
+@pytest.mark.parametrize("blank", BLANKS, ids=repr)
+def test_a_blank_cell_of_a_required_input_is_missing_at_its_row(blank):
+    with pytest.raises(formulas.MissingInputError) as error:
+        formulas.gpu_count(pd.Series([1e8, blank]), 10, 8.1e9)
+    assert str(error.value) == "dau: missing (required) (row 2); accepts a number > 0"
+    assert error.value.row == 1
+    with pytest.raises(
+        formulas.MissingInputError, match=r"^params: missing \(required\) \(row 1\)"
+    ):
+        formulas.gpu_count(1e8, 10, np.array([blank, "8.1B"], dtype=object))
+    # In the estimate no input is required: a blank dau is the default, as alone.
+    estimate = formulas.estimate(dau=pd.Series([1e6, blank]))
+    assert estimate["gpu_count"].iloc[1] == formulas.estimate(dau=blank)["gpu_count"]
+
+
+def test_a_bad_cell_before_a_blank_one_is_refused_first():
+    # the call fails at its first bad cell, as the cells given one by one would
+    with pytest.raises(formulas.InvalidInputError, match=r"^dau: got -5 \(row 1\)"):
+        formulas.gpu_count([-5, None], 10, 8.1e9)
+    with pytest.raises(formulas.MissingInputError, match=r"^dau: missing \(required\) \(row 1\)"):
+        formulas.gpu_count([None, -5], 10, 8.1e9)
