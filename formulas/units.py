@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import math
+import numbers
 import re
 
 from .errors import AmbiguousInputError, InvalidInputError
@@ -29,8 +30,11 @@ HOURS_PER_DAY = 24
 BITS_PER_BYTE = 8
 BYTES_PER_GB = 1e9
 
-_COUNT = {"": 1.0, "K": 1e3, "M": 1e6, "B": 1e9, "G": 1e9, "T": 1e12}
-_BYTES = {"B": 1.0, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12, "PB": 1e15}
+# Each suffix as the power of ten it multiplies by ("%" divides by 100). Applied to the
+# exponent of the text, not as a multiplication of floats, so that "0.7%" is 0.007 and
+# "128.2%" 1.282, as a spreadsheet reads them (0.7 / 100 is 0.006999999999999999).
+_COUNT = {"": 0, "K": 3, "M": 6, "B": 9, "G": 9, "T": 12, "%": -2}
+_BYTES = {"B": 0, "KB": 3, "MB": 6, "GB": 9, "TB": 12, "PB": 15}
 _SUFFIX_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz%")
 _NON_FINITE = frozenset({"inf", "infinity", "nan"})
 
@@ -107,8 +111,8 @@ def parse_quantity(text: str, name: str = "value", unit: str = "") -> float:
         fractions: ``"90%"``. K, M, B or G, T multiply by 10³, 10⁶, 10⁹, 10¹² (any case).
         A comma only separates thousands (``"1,5"`` is refused: write ``1.5``); an
         underscore only stands between two digits, as in Python. At most 100 characters
-        after stripping surrounding whitespace. A value that is not text (a number, or NaN
-        for an empty cell) is returned as ``float(text)``, as before.
+        after stripping surrounding whitespace. A finite real number that is not text (an
+        int, a float, a numpy number) is returned as a float.
     name : str
         Input name used in the error message.
     unit : str
@@ -118,19 +122,18 @@ def parse_quantity(text: str, name: str = "value", unit: str = "") -> float:
     Returns
     -------
     float
-        Finite for text: ``"inf"``, ``"nan"``, ``"1e400"`` and ``"1e308M"`` are refused.
+        Finite: ``"inf"``, ``"nan"``, ``"1e400"``, ``"1e308M"``, NaN and ``10**400`` are
+        refused.
 
     Raises
     ------
     InvalidInputError
-        One line naming ``name``: the text (shortened) and what it accepts.
+        One line naming ``name``: the text (shortened) and what it accepts; also for a
+        value that is neither text nor a real number (None, bytes, a list, True).
     """
     if not isinstance(text, str):
-        try:
-            return float(text)  # not text: not the parser's business (NaN means empty)
-        except ValueError:
-            pass
-    s = str(text).strip()
+        return _number(text, name, unit)
+    s = text.strip()
     if len(s) > _MAX_CHARS:
         raise InvalidInputError(name, text, f"{_accepts(unit)}, in at most {_MAX_CHARS} characters")
     culture = _COMMA_CULTURE.get()
@@ -154,6 +157,19 @@ def parse_quantity(text: str, name: str = "value", unit: str = "") -> float:
     elif problem == "syntax":
         accepts += _group_hint(s, unit)
     raise InvalidInputError(name, text, accepts)
+
+
+def _number(value: object, name: str, unit: str) -> float:
+    """A value that is not text as a float if it is a finite real number, else the one-line
+    error: bytes are no text (float() would read them), nor True a quantity."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):  # np.bool_ is no Real
+        try:
+            x = float(value)
+        except OverflowError:  # an int beyond the largest float
+            x = math.inf
+        if math.isfinite(x):
+            return x
+    raise InvalidInputError(name, value, _accepts(unit, finite=True))
 
 
 # Thousands separators other cultures write (fr-FR a narrow no-break space, de-CH an
@@ -214,18 +230,15 @@ def _read(s: str, unit: str) -> tuple[float | None, str]:
     if problem:
         sign = 1 if s[:1] in ("+", "-") else 0
         return None, "finite" if s[sign:].lower() in _NON_FINITE else problem
-    try:
-        x = float(number.replace(",", "").replace("_", ""))
+    suffix = suffix.upper()
+    table = _BYTES if unit == "B" and suffix.endswith("B") else _COUNT
+    if suffix not in table:
+        return None, "syntax"
+    mantissa, _, exponent = number.replace(",", "").replace("_", "").lower().partition("e")
+    try:  # one correctly rounded conversion of the decimal the text writes
+        x = float(f"{mantissa}e{int(exponent or 0) + table[suffix]}")
     except ValueError:  # cannot happen for what _scan accepts; refuse rather than leak
         return None, "syntax"
-    suffix = suffix.upper()
-    if suffix == "%":
-        x /= 100
-    else:
-        table = _BYTES if unit == "B" and suffix.endswith("B") else _COUNT
-        if suffix not in table:
-            return None, "syntax"
-        x *= table[suffix]
     return (x, "") if math.isfinite(x) else (None, "finite")
 
 

@@ -1,6 +1,9 @@
 import math
 import time
+from decimal import Decimal
 
+import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -392,11 +395,44 @@ def test_largest_finite_values_with_a_suffix_still_read():
     assert parse_quantity("1e293PB", "dau", "B") == 1e293 * 1e15
 
 
-def test_values_that_are_not_text_pass_through():
-    # A NaN object means an empty cell to the callers: not the parser's business.
-    assert math.isnan(parse_quantity(float("nan"), "dau"))
-    assert parse_quantity(5, "dau") == 5.0
-    assert parse_quantity(2.5, "dau") == 2.5
+def test_finite_numbers_pass_through_as_floats():
+    for number in (5, 2.5, np.float64(2.5), np.int64(7), -3, 0):
+        value = parse_quantity(number, "dau")
+        assert type(value) is float and value == float(number)
+
+
+NOT_QUANTITIES = [
+    (10**400, "1e+400"),  # an OverflowError
+    (float("inf"), "inf"),  # returned as it was
+    (-math.inf, "-inf"),
+    (float("nan"), "nan"),
+    (None, "None"),  # a TypeError
+    (pd.NA, "<NA>"),
+    ([1], "[1]"),
+    (np.array([1.0]), "array([1.])"),
+    (b"1e400", "b'1e400'"),  # read as inf
+    (b"12", "b'12'"),  # bytes are no text
+    (True, "True"),  # no quantity, as for every input
+    (1j, "1j"),
+]
+
+
+@pytest.mark.parametrize(("value", "shown"), NOT_QUANTITIES, ids=[s for _, s in NOT_QUANTITIES])
+def test_a_value_that_is_not_text_or_a_finite_number_is_refused_by_name(value, shown):
+    with pytest.raises(InvalidInputError) as error:
+        parse_quantity(value, "dau")
+    assert str(error.value) == (
+        f"dau: got {shown}; accepts a finite number such as 100, 1.5K, 100M, 8.1B, 2T or 90%"
+    )
+    with pytest.raises(InvalidInputError, match=r"^x: got None; accepts a finite size in bytes"):
+        parse_quantity(None, "x", "B")
+    with pytest.raises(InvalidInputError, match=r"^value: got object\(\); accepts a finite"):
+        parse_quantity(_Odd())
+
+
+class _Odd:
+    def __repr__(self) -> str:
+        return "object()"
 
 
 def test_length_limit_counts_after_stripping():
@@ -470,7 +506,8 @@ def test_thousands_commas_read_back(f):
     st.sampled_from(["K", "M", "B", "G", "T", "k", "m", "%"]),
 )
 def test_suffix_scales_or_refuses_overflow(f, suffix):
-    expected = f / 100 if suffix == "%" else f * units._COUNT[suffix.upper()]
+    # the decimal the text writes, scaled by its suffix's power of ten, rounded once
+    expected = float(Decimal(repr(f)).scaleb(units._COUNT[suffix.upper()]))
     if math.isfinite(expected):
         assert parse_quantity(repr(f) + suffix, "x") == expected
     else:
@@ -580,3 +617,52 @@ def test_any_number_grouped_by_another_mark_is_suggested_as_itself(n, mark, suff
     guess = f"{n}{suffix}"
     assert str(error.value).endswith(f"(did you mean {guess}?)")
     assert parse_quantity(guess, "x", unit) == parse_quantity(f"{n:,}{suffix}", "x", unit)
+
+
+# GPU text written as a number: the parser's refusal, not close names -----------------------
+GPU_ACCEPTS = "accepts a catalogue name or a FLOP/s number > 0"
+
+
+def _gpu_error(**inputs) -> InvalidInputError:
+    from xlplugin import formulas
+
+    with pytest.raises(InvalidInputError) as error:
+        formulas.estimate(gpu_hourly_usd=1, **inputs)
+    with pytest.raises(type(error.value)) as alone:  # the per-output function says the same
+        formulas.gpu_count(1e8, 10, 8.1e9, **inputs)
+    assert str(alone.value) == str(error.value)
+    return error.value
+
+
+def test_gpu_text_a_comma_culture_reads_otherwise_is_refused_as_ambiguous():
+    from xlplugin import formulas
+
+    assert formulas.gpu_count(1e8, 10, 8.1e9, gpu="1.500T") > 0  # read (and cached) first
+    with units.reading_culture("de-DE"):
+        error = _gpu_error(gpu="1.500T")
+        assert isinstance(error, AmbiguousInputError)
+        assert error.readings == ("1500T", "1.5T")
+        assert str(error) == (
+            f"gpu: got '1.500T'; {GPU_ACCEPTS} "
+            "(in de-DE, '1.500T' could be 1500T or 1.5T: write one of those)"
+        )
+        error = _gpu_error(gpu=np.array(["A100", "1,500T"], dtype=object))
+        assert isinstance(error, AmbiguousInputError) and error.row == 1
+        assert str(error).startswith("gpu: got '1,500T' (row 2); accepts a catalogue name")
+
+
+@pytest.mark.parametrize(
+    ("text", "guess"), [("1,5T", "1.5T"), ("1 500T", "1500T"), ("312'000G", "312000G")]
+)
+def test_gpu_text_written_as_a_number_gets_the_parsers_suggestion(text, guess):
+    error = _gpu_error(gpu=text)
+    assert type(error) is InvalidInputError
+    assert str(error) == f"gpu: got {text!r}; {GPU_ACCEPTS} (did you mean {guess}?)"
+
+
+@pytest.mark.parametrize("text", ["H1OO", "A100x", "5090x", "1.2.3"])
+def test_gpu_text_that_is_no_number_still_gets_close_names(text):
+    from xlplugin import formulas
+
+    error = _gpu_error(gpu=text)
+    assert isinstance(error, formulas.UnknownNameError), str(error)

@@ -41,6 +41,7 @@ import re
 import warnings
 import zipfile
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -479,17 +480,12 @@ def _as_written(frame: pd.DataFrame, percents: dict[tuple[int, str], str]) -> pd
 
 
 def _percent_text(fraction: float) -> str:
-    """The shortest "N%" that formulas reads (as N / 100) as exactly ``fraction``; where
-    none does (128.2 % is 1.282, but 128.2 / 100 is one unit in the last place less), the
-    shortest of the nearest: the text Excel shows, which a CSV would hold."""
-    scaled = fraction * 100
-    if not math.isfinite(scaled):  # no float holds N: formulas refuses the text as too large
-        mantissa, exponent = repr(fraction).split("e")
-        return f"{mantissa}e{int(exponent) + 2}%"
-    shortest = [float(f"{scaled:.{digits}g}") for digits in range(1, 18)]
-    near = [math.nextafter(scaled, -math.inf), math.nextafter(scaled, math.inf)]
-    best = min(shortest + near, key=lambda n: (abs(n / 100 - fraction), len(repr(n))))
-    return repr(best).removesuffix(".0") + "%"
+    """The "N%" Excel shows for ``fraction`` (1.282: "128.2%"), which formulas reads back
+    as exactly ``fraction``: its decimal digits, the point moved two places (written with
+    an exponent where they would run long)."""
+    shifted = Decimal(repr(fraction)).scaleb(2)
+    text = f"{shifted:f}"
+    return f"{text}%" if len(text) <= 24 else f"{shifted:e}%".replace("e+", "e")
 
 
 def _header(file: str, header: list) -> list[str | None]:
