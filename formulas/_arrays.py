@@ -94,6 +94,8 @@ def _to_float(value: object, name: str) -> float:
             raise too_large(name, value) from None
     if isinstance(value, str):
         unit = "B" if spec.unit.startswith("B") else ""
+        if spec.name not in _PERCENT_OK and _percent(value):  # 5 % of users, of bytes?
+            raise InvalidInputError(spec.name, str(value), spec.accepts + _NO_PERCENT)
         try:
             return parse_quantity(value, spec.name, unit)
         except AmbiguousInputError as error:  # both readings, whatever the input's range
@@ -222,6 +224,12 @@ def _problem(spec: Input, x: float, percent: bool) -> str:
         return f"{_FRACTIONS[spec.name]} (did you mean {_show(x)}%?)"
     return ""
 
+
+# Inputs a percentage may give (a fraction, or a ratio: a peak 250 % of the average).
+_PERCENT_OK = frozenset(
+    q.name for q in INPUT.values() if q.unit.split("/")[0] in ("fraction", "ratio")
+)
+_NO_PERCENT = " (a percentage only where the input is a fraction)"
 
 # Fractions that a plain number above 1 may not be ("20": 20 % or 2,000 %?), with what they
 # accept in words: text written with % ("150%") is taken as written.

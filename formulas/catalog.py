@@ -329,7 +329,7 @@ def _flops(value: object) -> float | None:
         return None
     if isinstance(value, int | float | np.number):
         return float(value)
-    if not isinstance(value, str):  # a list, a dict, a complex number: no GPU
+    if not isinstance(value, str) or value.rstrip().endswith("%"):  # 20 % is no FLOP/s
         return None
     try:
         return parse_quantity(value)

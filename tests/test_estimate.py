@@ -218,3 +218,21 @@ def test_table_names_come_out_as_they_went_in():
 def test_table_accepts_text_cells():
     frame = pd.DataFrame({"dau": ["100M", 1e8], "stored_bytes_per_request": ["1MB", None]})
     assert list(formulas.estimate_table(frame)["storage_bytes_per_day"]) == [1.25e15, 1.25e15]
+
+
+@pytest.mark.parametrize(
+    ("name", "text"), [("dau", "5%"), ("params", "1%"), ("response_bytes", "10%"), ("gpu", "20%")]
+)
+def test_a_percentage_is_refused_where_the_input_is_not_a_fraction(name, text):
+    # "5%" of users read as 0.05 users, "20%" as a GPU of 0.2 FLOP/s: nonsense, not guessed
+    with pytest.raises(formulas.InvalidInputError, match=rf"^{name}: got '{text}'; accepts "):
+        formulas.estimate(**{name: text})
+
+
+def test_a_percentage_gives_a_fraction_or_a_ratio():
+    seed = formulas.estimate()
+    assert (
+        formulas.estimate(headroom="20%")["gpu_count"]
+        == formulas.estimate(headroom=0.2)["gpu_count"]
+    )
+    assert formulas.estimate(peak_factor="250%")["peak_rps"] == 2.5 * seed["trps"]
