@@ -703,6 +703,9 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
         (["estimate", "--dau", "5", "--dau", "6"], "--dau: given twice ('5' and '6')"),  # 6
         (["estimate", "--model", "SDXL", "--model=SD3-Medium"], "--model: given twice"),
         (["build", "--culture", "de-DE", "--culture", "en-US"], "--culture: given twice"),
+        (["build", "-o", "a.xlsx", "--output=b.xlsx"], "given twice ('a.xlsx' and 'b.xlsx')"),
+        (["estimate", "--format", "json", "--format", "csv"], "--format: given twice"),
+        (["gpus", "--format", "csv", "--format", "json"], "--format: given twice"),
         (["nothing"], "invalid choice: 'nothing'"),
     ],
 )

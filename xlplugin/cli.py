@@ -257,6 +257,7 @@ def _parser() -> argparse.ArgumentParser:
     est = sub.add_parser("estimate", help="print the estimate (defaults: the seed document)")
     est.add_argument(
         "--format",
+        action=Once,
         choices=("text", "json", "csv"),
         default="text",
         help="text for people (default); json: one object, every input as used and every "
@@ -267,10 +268,10 @@ def _parser() -> argparse.ArgumentParser:
     culture_option(est)
     est.set_defaults(run=_estimate)
     gpus = sub.add_parser("gpus", help="list the GPU catalogue")
-    gpus.add_argument("--format", choices=("text", "json", "csv"), default="text")
+    gpus.add_argument("--format", action=Once, choices=("text", "json", "csv"), default="text")
     gpus.set_defaults(run=_gpus)
     vocab = sub.add_parser("vocabulary", help="list every input and output with its unit")
-    vocab.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    vocab.add_argument("--format", action=Once, choices=("markdown", "json"), default="markdown")
     vocab.set_defaults(run=_vocabulary)
     for module in _extensions():
         module.add_parser(sub)

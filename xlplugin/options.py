@@ -10,15 +10,18 @@ __all__ = ["Once", "culture_option"]
 
 
 class Once(argparse.Action):
-    """An input flag given once: ``--dau 5 --dau 6`` is refused, not read as its last value
-    (a repeated flag is often a pasted command line plus an edit)."""
+    """A flag given once: ``--dau 5 --dau 6`` is refused, not read as its last value (a
+    repeated flag is often a pasted command line plus an edit). The same value twice is
+    harmless; a default is not a value given."""
 
     def __call__(self, parser, namespace, value, option_string=None):
-        before = getattr(namespace, self.dest, None)
-        if before is not None and before != value:
+        given = namespace.__dict__.setdefault("_given_once", {})
+        if self.dest in given and given[self.dest] != value:
+            before = given[self.dest]
             parser.error(
                 f"argument {option_string}: given twice ({before!r} and {value!r}); give it once"
             )
+        given[self.dest] = value
         setattr(namespace, self.dest, value)
 
 

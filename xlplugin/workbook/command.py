@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 
 from xlplugin.formulas.errors import EstimateError
-from xlplugin.options import culture_option
+from xlplugin.options import Once, culture_option
 
 from ..scenario_file import read_scenarios
 from . import atomic
@@ -51,18 +51,21 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument(
         "-o",
         "--output",
+        action=Once,
         metavar="PATH",
         default=DEFAULT_OUTPUT,
         help=f"where to write the .xlsx (default: ./{DEFAULT_OUTPUT})",
     )
     parser.add_argument(
         "--scenarios",
+        action=Once,
         metavar="FILE",
         help="CSV (UTF-8) or .xlsx file, one scenario per row: a header of "
         "input names and an optional 'scenario' name column",
     )
     parser.add_argument(
         "--variant",
+        action=Once,
         choices=VARIANTS,
         default="native",
         help="native: Excel formulas only; plugin: outputs call the "
