@@ -93,19 +93,28 @@ def _to_float(value: object, name: str) -> float:
         except OverflowError:  # an int beyond the largest float
             raise too_large(name, value) from None
     if isinstance(value, str):
-        unit = "B" if spec.unit.startswith("B") else ""
-        if spec.name not in _PERCENT_OK and _percent(value):  # 5 % of users, of bytes?
-            raise InvalidInputError(spec.name, str(value), spec.accepts + _NO_PERCENT)
-        try:
-            return parse_quantity(value, spec.name, unit)
-        except AmbiguousInputError as error:  # both readings, whatever the input's range
-            raise AmbiguousInputError(
-                spec.name, str(value), spec.accepts, error.culture, error.readings
-            ) from error
-        except InvalidInputError as error:
-            hint = _parser_hint(spec, error.accepts, unit)
-            raise InvalidInputError(spec.name, str(value), spec.accepts + hint) from error
+        return text_number(name, value)
     raise InvalidInputError(spec.name, value, spec.accepts)
+
+
+def text_number(name: str, text: str) -> float:
+    """Text given for number input ``name`` as a float, read as every face reads it (the
+    caller's culture, SI suffixes, a percentage only for a fraction or a ratio), before
+    the input's range is checked; else the one-line error, with the parser's suggestion
+    where it is one the input accepts."""
+    spec = INPUT[name]
+    unit = "B" if spec.unit.startswith("B") else ""
+    if spec.name not in _PERCENT_OK and _percent(text):  # 5 % of users, of bytes?
+        raise InvalidInputError(spec.name, str(text), spec.accepts + _NO_PERCENT)
+    try:
+        return parse_quantity(text, spec.name, unit)
+    except AmbiguousInputError as error:  # both readings, whatever the input's range
+        raise AmbiguousInputError(
+            spec.name, str(text), spec.accepts, error.culture, error.readings
+        ) from error
+    except InvalidInputError as error:
+        hint = _parser_hint(spec, error.accepts, unit)
+        raise InvalidInputError(spec.name, str(text), spec.accepts + hint) from error
 
 
 def _parser_hint(spec: Input, parsed: str, unit: str) -> str:

@@ -51,7 +51,7 @@ from defusedxml.ElementTree import iterparse
 from openpyxl.utils import get_column_letter
 
 from xlplugin import formulas
-from xlplugin.formulas._arrays import number_array
+from xlplugin.formulas._arrays import text_number
 from xlplugin.formulas.errors import EstimateError, InvalidInputError
 from xlplugin.formulas.vocabulary import INPUT, INPUTS
 
@@ -578,26 +578,14 @@ def _number(file: str, row: int, spec, value: object) -> float:
             number = float(value)
         except OverflowError:  # a whole number beyond any float (400 digits in a cell)
             number = None
-    elif isinstance(value, str):  # the parser of every face (a culture's rules too)
-        unit = "B" if spec.unit.startswith("B") else ""
+    elif isinstance(value, str):  # as every face reads text (a culture's rules too)
         try:
-            number = formulas.parse_quantity(value, spec.name, unit)
-        except EstimateError:
-            accepts = _formulas_accepts(spec.name, value)
+            number = text_number(spec.name, value)
+        except InvalidInputError as error:  # with both readings, or the parser's hint
+            accepts = error.accepts
     if number is None or not math.isfinite(number):
         raise ScenarioFileError(file, _got(spec.name, value, accepts), row, spec.name)
     return number
-
-
-def _formulas_accepts(name: str, text: str) -> str:
-    """What formulas says ``name`` accepts for ``text`` its parser refused, as every face
-    says it: both readings of ambiguous text, or the parser's "(did you mean 1.5?)" where
-    what it suggests is valid for the input."""
-    try:
-        number_array(name, text)
-    except InvalidInputError as error:
-        return error.accepts
-    return INPUT[name].accepts  # pragma: no cover - text the parser refused is refused
 
 
 def _got(name: str, value: object, accepts: str) -> str:
