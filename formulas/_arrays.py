@@ -16,6 +16,7 @@ import numbers
 import re
 import sys
 from collections.abc import Hashable
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -87,7 +88,7 @@ def _to_float(value: object, name: str) -> float:
     spec = INPUT[name]
     if isinstance(value, bool | np.bool_):
         raise InvalidInputError(spec.name, value, spec.accepts)
-    if isinstance(value, numbers.Real):
+    if isinstance(value, numbers.Real | Decimal):  # (a Decimal is no numbers.Real)
         try:
             return float(value)
         except OverflowError:  # an int beyond the largest float
@@ -175,7 +176,7 @@ def number_array(name: str, value: object) -> float | np.ndarray:
             return x
         return _scalar(INPUT[name], x, kind is str and _percent(value))
     spec = INPUT[name]
-    if isinstance(value, float | int | str) and not isinstance(value, bool):
+    if isinstance(value, float | int | str | Decimal) and not isinstance(value, bool):
         return _scalar(spec, _to_float(value, name), _percent(value))
     raw = _cells(value, name, spec.accepts)
     percent = None

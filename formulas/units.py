@@ -11,6 +11,7 @@ import contextvars
 import math
 import numbers
 import re
+from decimal import Decimal
 
 from .errors import AmbiguousInputError, InvalidInputError
 
@@ -151,18 +152,19 @@ def parse_quantity(text: str, name: str = "value", unit: str = "") -> float:
     accepts = _accepts(unit, finite=problem == "finite")
     if problem == "comma":
         accepts += ", with a comma only between groups of three digits as in 12,345,678.5"
-        accepts += _comma_hint(s, unit)
+        accepts += _point_group_hint(s, unit) or _comma_hint(s, unit)
     elif problem == "underscore":
         accepts += ", with an underscore only between two digits as in 1_000"
     elif problem == "syntax":
-        accepts += _group_hint(s, unit)
+        accepts += _point_group_hint(s, unit) or _group_hint(s, unit)
     raise InvalidInputError(name, text, accepts)
 
 
 def _number(value: object, name: str, unit: str) -> float:
     """A value that is not text as a float if it is a finite real number, else the one-line
     error: bytes are no text (float() would read them), nor True a quantity."""
-    if isinstance(value, numbers.Real) and not isinstance(value, bool):  # np.bool_ is no Real
+    if isinstance(value, numbers.Real | Decimal) and not isinstance(value, bool):
+        # (np.bool_ is no Real; a Decimal is no Real either, but a number all the same)
         try:
             x = float(value)
         except OverflowError:  # an int beyond the largest float
@@ -311,6 +313,22 @@ def _problem(s: str, i: int) -> str:
     """Why the scan stopped at ``s[i]``."""
     c = s[i : i + 1]
     return "comma" if c == "," else "underscore" if c == "_" else "syntax"
+
+
+# Points between groups of three and a decimal comma, as de-DE writes 1.500,5 or 1.500.000
+# (a suffix may follow): never a number as written here, so the number it is is suggested.
+_POINT_GROUPED = re.compile(r"([+-]?)(\d{1,3}(?:\.\d{3})+)(?:,(\d+))?(?=\D*$)")
+
+
+def _point_group_hint(s: str, unit: str) -> str:
+    """The hint ``(did you mean 1500.5?)`` for "1.500,5", "12.345,67" or "1.500.000"."""
+    found = _POINT_GROUPED.match(s)
+    if not found or (found.group(3) is None and found.group(2).count(".") < 2):
+        return ""
+    sign, groups, decimals = found.groups()
+    guess = sign + groups.replace(".", "") + (f".{decimals}" if decimals else "")
+    guess += s[found.end() :]
+    return f" (did you mean {guess}?)" if _read(guess, unit)[0] is not None else ""
 
 
 def _comma_hint(s: str, unit: str) -> str:

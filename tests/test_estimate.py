@@ -236,3 +236,13 @@ def test_a_percentage_gives_a_fraction_or_a_ratio():
         == formulas.estimate(headroom=0.2)["gpu_count"]
     )
     assert formulas.estimate(peak_factor="250%")["peak_rps"] == 2.5 * seed["trps"]
+
+
+def test_a_decimal_is_taken_as_the_number_it_is():
+    from decimal import Decimal
+
+    assert formulas.estimate(dau=Decimal("1e8"), headroom=Decimal("0.2")) == formulas.estimate(
+        dau=1e8, headroom=0.2
+    )
+    with pytest.raises(formulas.InvalidInputError, match=r"^peak_factor: got -5; accepts"):
+        formulas.estimate(peak_factor=Decimal("-5"))
