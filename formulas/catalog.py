@@ -12,7 +12,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from ._arrays import gpu_text_error
+from ._arrays import _percent, gpu_text_error
 from .errors import InvalidInputError, UnknownNameError
 from .units import parse_quantity
 
@@ -329,7 +329,7 @@ def _flops(value: object) -> float | None:
         return None
     if isinstance(value, int | float | np.number):
         return float(value)
-    if not isinstance(value, str) or value.rstrip().endswith("%"):  # 20 % is no FLOP/s
+    if not isinstance(value, str) or _percent(value):  # 20 % is no FLOP/s
         return None
     try:
         return parse_quantity(value)

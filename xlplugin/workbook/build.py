@@ -51,6 +51,7 @@ from .values import cached_values, canonical_names, numbers_as_cells, scenario_v
 __all__ = [
     "FINGERPRINT_PROPERTY",
     "MAX_SCENARIOS",
+    "PARTS_PROPERTY",
     "VARIANTS",
     "build_workbook",
     "content_fingerprint",
@@ -292,12 +293,17 @@ def stored_fingerprint(
 ) -> str | None:
     """The fingerprint recorded when the workbook was built (None if absent); ``name``
     :data:`PARTS_PROPERTY`: that of its parts."""
+    return stored_fingerprints(path).get(name)
+
+
+def stored_fingerprints(path: str | os.PathLike[str]) -> dict[str, str]:
+    """The workbook's custom properties, name to value (its fingerprints among them),
+    read in one opening of the package."""
     wb = openpyxl.load_workbook(path, read_only=True)
     try:
-        found = [p.value for p in wb.custom_doc_props.props if p.name == name]
+        return {p.name: p.value for p in reversed(wb.custom_doc_props.props)}  # first wins
     finally:
         wb.close()
-    return found[0] if found else None
 
 
 def parts_fingerprint(members: list[zipfile.ZipInfo]) -> str:
@@ -308,10 +314,11 @@ def parts_fingerprint(members: list[zipfile.ZipInfo]) -> str:
     return hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
 
 
-def untouched_parts(path: str | os.PathLike[str]) -> bool:
+def untouched_parts(path: str | os.PathLike[str], stored: str | None = None) -> bool:
     """Whether every part of the package is as the build wrote it (read from the zip's
-    directory alone: a 100,000-scenario workbook's cells take minutes to read)."""
-    stored = stored_fingerprint(path, PARTS_PROPERTY)
+    directory alone: a 100,000-scenario workbook's cells take minutes to read); ``stored``:
+    its :data:`PARTS_PROPERTY` where the caller has read it already."""
+    stored = stored or stored_fingerprint(path, PARTS_PROPERTY)
     with zipfile.ZipFile(path) as package:
         return stored is not None and parts_fingerprint(package.infolist()) == stored
 

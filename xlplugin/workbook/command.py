@@ -17,10 +17,12 @@ from xlplugin.options import Once, culture_option
 from ..scenario_file import read_scenarios
 from . import atomic
 from .build import (
+    FINGERPRINT_PROPERTY,
+    PARTS_PROPERTY,
     VARIANTS,
     build_workbook,
     content_fingerprint,
-    stored_fingerprint,
+    stored_fingerprints,
     untouched_parts,
 )
 
@@ -127,12 +129,12 @@ def _edited(target: Path) -> str | None:
     if not target.is_file():  # a FIFO would block the read, a device (/dev/zero) never end
         return "is not a regular file"
     try:
-        stored = stored_fingerprint(target)
-        if stored is None:
+        stored = stored_fingerprints(target)
+        if stored.get(FINGERPRINT_PROPERTY) is None:
             return "was not built by xlplugin (no build fingerprint)"
-        if untouched_parts(target):  # every byte as built: no need to read the cells
+        if untouched_parts(target, stored.get(PARTS_PROPERTY)):  # no need to read the cells
             return None
-        if content_fingerprint(target) != stored:  # saved again by Excel, say: its cells
+        if content_fingerprint(target) != stored[FINGERPRINT_PROPERTY]:  # saved again, say
             return "was edited since it was built"
     except Exception:  # any file at all may sit there: unreadable means "keep it"
         return "cannot be read as an xlplugin workbook"
