@@ -394,7 +394,7 @@ def over_http(quick: bool) -> list[Row]:
             return call
 
         ours, base, pairs = alternating(
-            answer("scenarios"), answer("trivial_scenarios"), 4 if quick else 12, warmup=1
+            answer("scenarios"), answer("trivial_scenarios"), 10 if quick else 40, warmup=3
         )
         ratio = statistics.median(o / b for o, b in pairs)
         out.append(

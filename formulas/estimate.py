@@ -198,22 +198,18 @@ def _table(frame: pd.DataFrame, pool: ThreadPoolExecutor | None) -> pd.DataFrame
 def _output_block(frame: pd.DataFrame, pool: ThreadPoolExecutor | None) -> np.ndarray:
     """output_array's work: only the outputs, with no block of inputs to pick them from."""
     arrays = take(**{q.name: _column(frame, q)[0] for q in INPUTS})
-    # A row per scenario, as it is sent: written a column at a time, it is not transposed
-    # afterwards; a block of rows at a time, each block is written while in the cache
-    # (10,000 rows: 0.8 ms, against 1.2 ms in one pass and 3 ms transposed)
-    out = np.empty((len(frame), len(_OUTPUT_NAMES)))
+    # Written an output at a time (each a row here, one pass each), then transposed once
+    # into the rows it is sent as: 10,000 rows in 0.25 ms less than writing a block of rows
+    # at a time, once freed memory is reused (xlplugin serve; xlplugin._memory).
+    out = np.empty((len(_OUTPUT_NAMES), len(frame)))
 
     def fill(part: slice) -> None:
         result = _compute(_rows(arrays, part))
-        rows = out[part]
-        columns = [np.broadcast_to(result[name], len(rows)) for name in _OUTPUT_NAMES]
-        for start in range(0, len(rows), _BLOCK_ROWS):
-            end = start + _BLOCK_ROWS
-            for column, values in enumerate(columns):
-                rows[start:end, column] = values[start:end]
+        for row, name in enumerate(_OUTPUT_NAMES):
+            out[row, part] = result[name]
 
     _filled(fill, len(frame), pool, arrays)
-    return out
+    return np.ascontiguousarray(out.T)
 
 
 def _filled(fill, rows: int, pool: ThreadPoolExecutor | None, arrays: dict) -> None:
@@ -265,7 +261,6 @@ def _rows(arrays: dict, part: slice) -> dict:
     }
 
 
-_BLOCK_ROWS = 1024  # 1,024 rows of 27 outputs: 220 kB, within a core's cache
 _COLUMNS = [q.name for q in INPUTS] + [q.name for q in OUTPUTS if q.name not in INPUT]
 _OUTPUT_NAMES = [q.name for q in OUTPUTS]  # none is an input: each is a row of the block
 _NUMERIC = [n for n in _COLUMNS if INPUT.get(n) is None or INPUT[n].kind != "name"]
