@@ -230,6 +230,37 @@ def test_the_cors_preflight_passes(client):
     assert response.status_code == 200, response.text
     assert response.headers["access-control-allow-origin"] == ORIGIN
     assert "POST" in response.headers["access-control-allow-methods"]
+    assert response.headers["access-control-allow-headers"] == "content-type"
+
+
+@pytest.mark.server
+@needs_server
+@pytest.mark.parametrize("origin", [ORIGIN, "https://evil.example"])
+@pytest.mark.parametrize("asked", ["<script>alert(1)</script>", "x-a, " + "b" * 60_000])
+def test_a_preflight_does_not_repeat_what_is_no_list_of_header_names(client, origin, asked):
+    """The CORS layer answered with the requested headers as they came, for any origin."""
+    response = client.options(
+        CALL,
+        headers={
+            "origin": origin,
+            "access-control-request-method": "POST",
+            "access-control-request-headers": asked,
+        },
+    )
+    assert asked not in response.text and asked[:20] not in str(response.headers)
+
+
+@pytest.mark.server
+@needs_server
+def test_a_415_names_a_media_type_and_repeats_nothing_else(client):
+    body = json.dumps(office_js_request("gpu_count", SEED)).encode()
+    response = _post(client, body, content_type="text/<script>alert(1)</script>")
+    assert response.status_code == 415
+    assert response.text == (
+        "content-type: got a value that is not a media type; accepts application/json\n"
+    )
+    response = _post(client, body, content_type="text/plain; charset=<b>")
+    assert response.text == "content-type: got 'text/plain'; accepts application/json\n"
 
 
 @pytest.mark.server
@@ -459,6 +490,43 @@ def test_headers_beyond_the_limit_get_431(hardened):
     # headers within the limit: served
     fits = b"GET /manifest.xml HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + big * 50 + b"\r\n"
     assert _raw_answer(hardened, fits).startswith(b"HTTP/1.1 200")
+
+
+@pytest.mark.server
+@needs_server
+@pytest.mark.parametrize("pieces", [1, 2])
+def test_headers_just_beyond_the_limit_get_431_however_they_arrive(hardened, pieces):
+    """Headers that arrived in one read were parsed before they were counted: 66 kB to
+    150 kB were served (only ~200 kB, several reads, got 431)."""
+    from xlplugin._server_hooks import MAX_HEADER_BYTES
+
+    request = b"GET /manifest.xml HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * MAX_HEADER_BYTES
+    request += b"\r\n\r\n"
+    with socket.socket() as raw:
+        raw.settimeout(WAIT)
+        raw.connect(("127.0.0.1", _port(hardened)))
+        half = len(request) // pieces
+        for start in range(0, len(request), half):
+            raw.sendall(request[start : start + half])
+            time.sleep(0.2)  # each piece its own read
+        answer = raw.recv(1 << 16)
+    assert answer.startswith(b"HTTP/1.1 431"), answer[:200]
+
+
+@pytest.mark.server
+@needs_server
+def test_a_large_body_behind_small_headers_is_not_counted_as_headers(client, hardened):
+    """Headers, body and a second request in one write: only headers count."""
+    from xlplugin._server_hooks import MAX_HEADER_BYTES
+
+    rows = [["dau", "gpu"], *[[1e6 + i, "H100"] for i in range(8_000)]]
+    body = json.dumps(office_js_request("scenarios", [rows])).encode()
+    assert len(body) > 2 * MAX_HEADER_BYTES
+    head = f"POST {CALL} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    one = head.encode() + f"Content-Length: {len(body)}\r\n\r\n".encode() + body
+    last = head.encode() + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+    answer = _raw_answer(hardened, one + last + body)
+    assert answer.count(b"HTTP/1.1 200") == 2, answer[:200]
 
 
 @pytest.mark.server
@@ -902,7 +970,7 @@ def test_the_hooks_find_what_they_rely_on(tmp_path):
     if not HAVE_SERVER:
         pytest.skip("xlwings Server is not installed")
     script = textwrap.dedent("""
-        import gc, json
+        import gc, importlib, inspect, json
         from fastapi.routing import APIRoute
         from uvicorn.protocols.http.auto import AutoHTTPProtocol
         from xlwings_server import main
@@ -912,14 +980,21 @@ def test_the_hooks_find_what_they_rely_on(tmp_path):
         calls = [r for r in routes.router.routes if isinstance(r, APIRoute)
                  and r.path.endswith("/custom-functions-call")]
         protocol = _server_hooks.HeaderDeadline
+        cycle = importlib.import_module(AutoHTTPProtocol.__module__).RequestResponseCycle
         print(json.dumps({
-            "app": served.__wrapped__ is main.main_app,  # the preflights' header layer
+            # the preflights' header layer, around the requested-headers check
+            "app": served.__wrapped__.__wrapped__ is main.main_app,
             "routes": [sorted(r.methods) for r in calls],
             "ours": [getattr(r.endpoint, "__wrapped_by_xlplugin__", False) for r in calls],
             "innermost": main.app.user_middleware[-1].cls is serve.BodyLimit,
             "module": sorted(serve._served(_server_hooks.served_module()))[:2],
             "protocol": issubclass(protocol, AutoHTTPProtocol) and all(
-                hasattr(protocol, n) for n in ("on_response_complete", "connection_made")),
+                hasattr(AutoHTTPProtocol, n) for n in ("on_response_complete",
+                "connection_made", "on_message_begin", "on_url", "on_header",
+                "on_headers_complete", "send_400_response"))
+                # what connection_lost tells each unanswered request of a cut-off client
+                and "self.disconnected" in inspect.getsource(cycle.__init__)
+                and "if self.disconnected" in inspect.getsource(cycle.send),
             # what was loaded stays out of the collector's full walks (60 ms each)
             "frozen": gc.get_freeze_count() > 50_000,
         }))
@@ -943,3 +1018,30 @@ def test_the_hooks_find_what_they_rely_on(tmp_path):
         "frozen": True,
     }
     assert "wraps xlwings Server" not in done.stderr
+
+
+@pytest.mark.server
+@needs_server
+def test_a_pipelining_client_cut_off_leaves_no_traceback(hardened):
+    """Ten calls sent at once on one connection whose client reads nothing: cut off after
+    the timeout, the call being answered went on writing to the closed connection (a
+    RuntimeError in uvicorn, a traceback in the log)."""
+    rows = [["dau", "gpu"], *[[1e8 + i, "H100"] for i in range(2_000)]]
+    body = json.dumps(office_js_request("scenarios", [rows])).encode()
+    one = (
+        f"POST {CALL} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+    logged = hardened.log.stat().st_size
+    with socket.socket() as raw:
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        raw.connect(("127.0.0.1", _port(hardened)))
+        raw.sendall(one * 10)
+        time.sleep(BODY_TIMEOUT * 4)  # never read
+    time.sleep(0.5)
+    with hardened.log.open("rb") as log:
+        log.seek(logged)
+        assert b"Traceback" not in log.read()
+    import httpx
+
+    assert httpx.get(hardened.url + "/xlwings/custom-functions-meta").status_code == 200

@@ -365,12 +365,15 @@ def _arguments(plan: _Plan, inputs: dict) -> dict:
 
 def _output_by_cell(plan: _Plan, inputs: dict, shape: tuple, holes, first) -> list[list]:
     """Cells of an output for ranges in which some cells fail: their messages there, the
-    other cells computed. A bad single-cell argument fails every cell: the whole call."""
+    other cells computed. A bad single-cell argument fails every cell: the whole call; one
+    that overflows only with some cells of a range (1e308 requests a user, for 2e8 users
+    but not for 1) fails those cells only."""
     ranges = {name for name, value in inputs.items() if isinstance(value, np.ndarray)}
 
     def whole(error: formulas.EstimateError) -> bool:
         name = getattr(error, "name", None)
-        return name in inputs and name not in ranges
+        overflow = isinstance(error, formulas.OverflowInputError)
+        return name in inputs and name not in ranges and not overflow
 
     if whole(first):
         return _refused(first)

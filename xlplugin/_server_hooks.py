@@ -30,6 +30,7 @@ import inspect
 import json
 import logging
 import os
+import re
 from importlib import metadata
 
 from starlette.responses import Response
@@ -148,7 +149,7 @@ def install(guard, **options):
     except (AttributeError, LookupError, RuntimeError, TypeError, ValueError) as error:
         _log.warning("xlplugin serve: the request guard wraps xlwings Server (%s)", error)
         return guard(main.main_app, **options)
-    return _with_security_headers(main.main_app)
+    return _with_security_headers(_requested_headers_checked(main.main_app))
 
 
 @functools.cache
@@ -165,6 +166,37 @@ def security_headers() -> tuple[tuple[bytes, bytes], ...]:
     )
     found |= settings.custom_headers
     return tuple((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in found.items())
+
+
+# What a browser asks a preflight to allow: a list of header names (tokens, RFC 9110).
+_HEADER_NAMES = re.compile(
+    rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:[ \t]*,[ \t]*[!#$%&'*+.^_`|~0-9A-Za-z-]+)*"
+)
+_MOST_REQUESTED = 2_000  # bytes: a few dozen names, more than any client asks for
+
+
+def _requested_headers_checked(app):
+    """``app`` with a preflight's Access-Control-Request-Headers left out unless it is a
+    list of header names of at most 2 kB: xlwings Server's CORS layer (``allow_headers``
+    "*") answers with it as it came, whatever it holds, for any origin."""
+
+    async def checked(scope, receive, send):
+        if scope["type"] == "http" and scope.get("method") == "OPTIONS":
+            headers = scope.get("headers", ())
+            kept = [(k, v) for k, v in headers if k != _REQUESTED or _header_names(v)]
+            if len(kept) != len(headers):
+                scope = {**scope, "headers": kept}
+        return await app(scope, receive, send)
+
+    checked.__wrapped__ = app
+    return checked
+
+
+_REQUESTED = b"access-control-request-headers"
+
+
+def _header_names(value: bytes) -> bool:
+    return len(value) <= _MOST_REQUESTED and _HEADER_NAMES.fullmatch(value.strip()) is not None
 
 
 def _with_security_headers(app):
@@ -307,6 +339,10 @@ def header_timeout() -> float:
 MAX_HEADER_BYTES = 65_536
 
 
+class _HeadersTooLarge(Exception):
+    """Raised from the parser's callback: httptools stops there."""
+
+
 class HeaderDeadline(AutoHTTPProtocol):
     """uvicorn's HTTP protocol (httptools or h11) with the limits it lacks:
 
@@ -321,42 +357,67 @@ class HeaderDeadline(AutoHTTPProtocol):
 
     _deadline = None
     _stalled = None  # the deadline of an answer its client does not read
-    _in_headers = False
-    _header_bytes = 0
+    _in_headers = False  # between the parser's start of a request and the end of its headers
+    _streamed = 0  # bytes received while a request's headers were still arriving
+    _parsed = 0  # bytes of the request line and headers the parser has read
+    _cycles: tuple | list = ()  # each connection its own list (connection_made)
 
     def connection_made(self, transport) -> None:
         super().connection_made(transport)
+        self._cycles = []  # requests begun and not yet answered, pipelined ones included
         self._arm()
 
     def data_received(self, data: bytes) -> None:
+        # Two counts, each at most the headers' true size: the reads that arrive while a
+        # request's headers are unfinished (a header sent slowly is refused before it is
+        # whole), and what the parser has read of them (headers that came in one read).
         if self._in_headers:
-            self._header_bytes += len(data)
-            if self._header_bytes > MAX_HEADER_BYTES:
+            self._streamed += len(data)
+            if self._streamed > MAX_HEADER_BYTES:
                 self._in_headers = False
-                self._answer(
-                    b"431 Request Header Fields Too Large",
-                    f"request headers: more than {MAX_HEADER_BYTES:,} bytes; "
-                    f"accepts at most {MAX_HEADER_BYTES:,}",
-                )
-                return
+                return self._too_large()
         super().data_received(data)
 
-    # httptools calls these as it parses (h11 does not): the bytes that arrive between
-    # them are a request's headers, whether or not an earlier request is still answered.
+    # httptools calls these as it parses (h11 has a limit of its own: 16 kB)
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self._in_headers, self._header_bytes = True, 0
+        self._in_headers, self._streamed, self._parsed = True, 0, 0
+
+    def on_url(self, url: bytes) -> None:
+        super().on_url(url)
+        self._count(len(url))
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        super().on_header(name, value)
+        self._count(len(name) + len(value) + 4)  # ": " and the line break
+
+    def _count(self, size: int) -> None:
+        self._parsed += size
+        if self._parsed > MAX_HEADER_BYTES:
+            raise _HeadersTooLarge  # stops the parser: send_400_response answers 431
 
     def on_headers_complete(self) -> None:
         self._in_headers = False
         super().on_headers_complete()
+        if self.cycle is not None:
+            self._cycles.append(self.cycle)
 
     def on_response_complete(self) -> None:
+        self._cycles = [c for c in self._cycles if not c.response_complete]
         super().on_response_complete()
         self._arm()
 
     def send_400_response(self, msg: str) -> None:
+        if self._parsed > MAX_HEADER_BYTES:  # the parser stopped at the limit
+            return self._too_large()
         self._answer(b"400 Bad Request", msg)
+
+    def _too_large(self) -> None:
+        self._answer(
+            b"431 Request Header Fields Too Large",
+            f"request headers: more than {MAX_HEADER_BYTES:,} bytes; "
+            f"accepts at most {MAX_HEADER_BYTES:,}",
+        )
 
     def _answer(self, status: bytes, message: str) -> None:
         """An answer of uvicorn's own, before any application: one line of text, the
@@ -394,6 +455,12 @@ class HeaderDeadline(AutoHTTPProtocol):
             if timer is not None:
                 timer.cancel()
         self._deadline = self._stalled = None
+        # uvicorn tells only the request parsed last that its client is gone: with requests
+        # pipelined, the one being answered went on writing to the closed connection (a
+        # RuntimeError and a traceback in the log for each client cut off so).
+        for cycle in self._cycles:
+            cycle.disconnected = True
+        self._cycles = []
         super().connection_lost(exc)
 
     def _arm(self) -> None:

@@ -76,6 +76,7 @@ import itertools
 import json
 import logging
 import os
+import re
 import signal
 import sys
 import tempfile
@@ -393,9 +394,8 @@ class BodyLimit:
             return await self._answer(send, 404, "custom scripts: xlplugin serve has none")
         if scope.get("method") == "POST" and scope["path"].endswith(CALL_PATH):
             if not _is_json(kind := self._header(scope, b"content-type")):
-                shown = repr(kind.decode("latin-1"))[:60]
                 return await self._answer(
-                    send, 415, f"content-type: got {shown}; accepts application/json"
+                    send, 415, f"content-type: got {_media_type(kind)}; accepts application/json"
                 )
             problem, data, renamed = _check_call(body, _served(self.module))
             if problem:
@@ -681,6 +681,19 @@ def _range_problem(arg) -> str | None:
                 if type(cell) not in _CELL_TYPES:
                     return f"row {r}, cell {c}: got a JSON {_json_name(cell)}; {accepts}"
     return None
+
+
+# A media type as a client names one ("text/plain"): shown back; anything else is not.
+_MEDIA_TYPE = re.compile(r"[A-Za-z0-9][\w!#$&^.+-]{0,40}/[A-Za-z0-9][\w!#$&^.+-]{0,40}")
+
+
+def _media_type(value: bytes) -> str:
+    """A request's content type as a 415 names it: its media type if it is one, parameters
+    left out; else not repeated."""
+    if not value.strip():
+        return "none"
+    media = value.decode("latin-1").split(";", 1)[0].strip()
+    return repr(media) if _MEDIA_TYPE.fullmatch(media) else "a value that is not a media type"
 
 
 def app(
