@@ -15,7 +15,6 @@ import math
 import numbers
 import re
 import sys
-from collections.abc import Hashable
 from decimal import Decimal
 
 import numpy as np
@@ -54,12 +53,21 @@ __all__ = [
 
 
 def is_blank(value: object) -> bool:
-    """True for None, NaN, pandas' NA and empty or blank text (an empty Excel cell)."""
+    """True for None, NaN (of any number type: a float32, a Decimal, a 0-d array), pandas'
+    NA and empty or blank text (an empty Excel cell)."""
     if value is None or value is pd.NA:
         return True
     if isinstance(value, str):
         return not value.strip()
-    return isinstance(value, float) and math.isnan(value)
+    if isinstance(value, float):
+        return math.isnan(value)
+    if isinstance(value, np.floating):
+        return bool(np.isnan(value))
+    if isinstance(value, Decimal):
+        return value.is_qnan()  # a signalling NaN is no blank: refused as the value it is
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "fO":
+        return is_blank(value.item())
+    return False
 
 
 # What ``gpu`` accepts: a name from the catalogue, or a GPU's peak FLOP/s as a number.
@@ -89,13 +97,26 @@ def _to_float(value: object, name: str) -> float:
     if isinstance(value, bool | np.bool_):
         raise InvalidInputError(spec.name, value, spec.accepts)
     if isinstance(value, numbers.Real | Decimal):  # (a Decimal is no numbers.Real)
-        try:
-            return float(value)
-        except OverflowError:  # an int beyond the largest float
-            raise too_large(name, value) from None
+        return _real(value, name)
     if isinstance(value, str):
         return text_number(name, value)
     raise InvalidInputError(spec.name, value, spec.accepts)
+
+
+def _real(value: numbers.Real | Decimal, name: str) -> float:
+    """A number of any type (an int, a Decimal, a Fraction, a numpy number) as a float;
+    one beyond a float's range is refused as the number it is, not as infinity."""
+    try:
+        with np.errstate(over="ignore"):  # a longdouble beyond a float: judged below
+            x = float(value)
+    except OverflowError:  # an int beyond the largest float
+        raise too_large(name, value) from None
+    except ValueError:  # Decimal('sNaN') cannot be converted
+        accepts = GPU_ACCEPTS if name == "gpu" else INPUT[name].accepts
+        raise InvalidInputError(name, value, accepts) from None
+    if math.isinf(x) and value not in (math.inf, -math.inf):  # Decimal('1e400')
+        raise too_large(name, value)
+    return x
 
 
 def text_number(name: str, text: str) -> float:
@@ -179,6 +200,9 @@ def number_array(name: str, value: object) -> float | np.ndarray:
     if isinstance(value, float | int | str | Decimal) and not isinstance(value, bool):
         return _scalar(spec, _to_float(value, name), _percent(value))
     raw = _cells(value, name, spec.accepts)
+    if raw.ndim == 0:  # one value (a float32, a Fraction, a date): no row to name
+        one = raw.item()
+        return _scalar(spec, _to_float(one, name), _percent(one))
     percent = None
     if raw.dtype.kind in "fiu":
         array = raw.astype(float, copy=False)
@@ -311,7 +335,8 @@ _NAME_SCALARS = (str, float, int, pd.Categorical)
 
 
 def name_array(value: object, name: str = "gpu") -> object:
-    """A name (scalar) or an object array of names, not yet resolved."""
+    """A name (scalar) or an object array of names, not yet resolved; a number of another
+    type (a Decimal, a Fraction, a numpy number: a GPU's FLOP/s) as a float."""
     if isinstance(value, _NAME_SCALARS) or value is None:
         if type(value) is int and value.bit_length() > 1000:  # FLOP/s near the largest float
             try:
@@ -319,6 +344,8 @@ def name_array(value: object, name: str = "gpu") -> object:
             except OverflowError:
                 raise too_large(name, value) from None
         return value
+    if isinstance(value, numbers.Real | Decimal):  # (after the usual cells: an ABC is slow)
+        return _real(value, name)
     accepts = GPU_ACCEPTS if name == "gpu" else INPUT[name].accepts
     raw = _cells(value, name, accepts).astype(object, copy=False)
     odd = {t for t in set(map(type, raw.ravel())) if not issubclass(t, _NAME_CELLS)}
@@ -331,7 +358,7 @@ def name_array(value: object, name: str = "gpu") -> object:
 
 # What a cell of a name input may hold: a name, a number (a GPU's FLOP/s; refused by name
 # elsewhere), or a blank.
-_NAME_CELLS = (str, numbers.Real, type(None), type(pd.NA))
+_NAME_CELLS = (str, numbers.Real, Decimal, type(None), type(pd.NA))
 # What is not an array of cells, although numpy would make one of it: bytes (their byte
 # values), mappings and sets (one object), a masked array (its mask dropped).
 _NOT_CELLS = (bytes, bytearray, memoryview, dict, set, frozenset, np.ma.MaskedArray)
@@ -940,15 +967,15 @@ def blanks_filled(column: pd.Series, spec: Input, required: bool = False) -> tup
         return values, False
     try:
         codes, uniques = _codes(column)
-    except TypeError:  # a list or a dict in a cell: unhashable, and no value
-        row = next(i for i, v in enumerate(column) if not isinstance(v, Hashable))
+    except TypeError:  # a list or a dict in a cell, Decimal('sNaN'): unhashable, no value
+        row = next(i for i, v in enumerate(column) if not _hashable(v))
         accepts = GPU_ACCEPTS if spec.name == "gpu" else spec.accepts
         raise InvalidInputError(spec.name, column.iloc[row], accepts, row) from None
     blanks = [is_blank(u) for u in uniques]
     if required and any(blanks):
         raise _missing(spec, column, np.isin(codes, np.flatnonzero(blanks)))
     fill = np.nan if spec.default is None else spec.default
-    cleaned = [fill if b else u for u, b in zip(uniques, blanks, strict=True)]
+    cleaned = [fill if b else _as_float(u) for u, b in zip(uniques, blanks, strict=True)]
     if spec.default is None:  # NaN is not a category: keep the plain object array
         return np.array([*cleaned, fill], dtype=object)[codes], any(blanks)
     # Names stay codes into their distinct values, so the catalogue looks each up once
@@ -958,6 +985,28 @@ def blanks_filled(column: pd.Series, spec: Input, required: bool = False) -> tup
         codes = merged[codes]
     names = pd.Categorical.from_codes(codes, pd.Index(distinct, dtype=object), validate=False)
     return names, any(blanks)
+
+
+def _as_float(value: object) -> object:
+    """A number of another type in a name column (a Decimal, a Fraction, a numpy number: a
+    GPU's FLOP/s) as a float, as the same number alone is; anything else as it is."""
+    if type(value) in (str, float) or not isinstance(value, numbers.Real | Decimal):
+        return value
+    if isinstance(value, bool | int):
+        return value
+    try:
+        return float(value)
+    except (OverflowError, ValueError):  # beyond a float, or no number: judged as it is
+        return value
+
+
+def _hashable(value: object) -> bool:
+    """Whether ``value`` hashes (a list does not, nor a signalling NaN, whose type does)."""
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
 
 
 def _missing(spec: Input, column: pd.Series, blank: np.ndarray) -> MissingInputError:

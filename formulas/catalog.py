@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import functools
 import math
+import numbers
 import re
+from decimal import Decimal
 from importlib import resources
 
 import numpy as np
@@ -327,8 +329,11 @@ def _flops(value: object) -> float | None:
     """A GPU given as FLOP/s: a number, or text that reads as one ("1e15", "989T")."""
     if isinstance(value, bool | np.bool_):  # True is no FLOP/s (numpy's True: not 1)
         return None
-    if isinstance(value, int | float | np.number):
-        return float(value)
+    if isinstance(value, numbers.Real | Decimal):  # a Fraction, a Decimal, a numpy number
+        try:  # (an int beyond a float raises OverflowError: refused as too large)
+            return float(value)
+        except ValueError:  # Decimal('sNaN')
+            return None
     if not isinstance(value, str) or _percent(value):  # 20 % is no FLOP/s
         return None
     try:

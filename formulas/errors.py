@@ -7,6 +7,7 @@ the input, the value it got and what it accepts.
 
 from __future__ import annotations
 
+import locale
 import math
 import re
 
@@ -82,8 +83,15 @@ class UnknownNameError(InvalidInputError):
 
 
 # A culture as Office names one: a language, then a script and a region where given, in
-# that case ("de-DE", "sr-Latn-RS", "es-419").
-_OFFICE_CULTURE = re.compile(r"[a-z]{2,3}(?:[-_][A-Z][a-z]{3})?(?:[-_](?:[A-Z]{2}|[0-9]{3}))?")
+# that case ("de-DE", "sr-Latn-RS", "es-419"); the language one the C library knows (from
+# Python's table of locale names), so that a made-up "xx-YY" is not repeated back either.
+_OFFICE_CULTURE = re.compile(r"([a-z]{2,3})(?:-[A-Z][a-z]{3})?(?:-(?:[A-Z]{2}|[0-9]{3}))?")
+_LANGUAGES = frozenset(name.partition("_")[0].partition(".")[0] for name in locale.locale_alias)
+
+
+def _office_culture(culture: str) -> bool:
+    found = _OFFICE_CULTURE.fullmatch(culture)
+    return found is not None and found.group(1) in _LANGUAGES
 
 
 class AmbiguousInputError(InvalidInputError):
@@ -103,7 +111,7 @@ class AmbiguousInputError(InvalidInputError):
     ):
         self.culture, self.readings = culture, readings
         # A name the caller made up ("visit-example-com") is not repeated back to it.
-        where = culture if _OFFICE_CULTURE.fullmatch(culture) else "the caller's culture"
+        where = culture if _office_culture(culture) else "the caller's culture"
         self.note = (  # the message's last parenthesis, without its parentheses
             f"in {where}, {str(value).strip()!r} could be {readings[0]} or {readings[1]}: "
             "write one of those"

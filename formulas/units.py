@@ -152,7 +152,7 @@ def parse_quantity(text: str, name: str = "value", unit: str = "") -> float:
     accepts = _accepts(unit, finite=problem == "finite")
     if problem == "comma":
         accepts += ", with a comma only between groups of three digits as in 12,345,678.5"
-        accepts += _point_group_hint(s, unit) or _comma_hint(s, unit)
+        accepts += _point_group_hint(s, unit) or _group_hint(s, unit) or _comma_hint(s, unit)
     elif problem == "underscore":
         accepts += ", with an underscore only between two digits as in 1_000"
     elif problem == "syntax":
@@ -169,6 +169,8 @@ def _number(value: object, name: str, unit: str) -> float:
             x = float(value)
         except OverflowError:  # an int beyond the largest float
             x = math.inf
+        except ValueError:  # Decimal('sNaN') cannot be converted
+            x = math.nan
         if math.isfinite(x):
             return x
     raise InvalidInputError(name, value, _accepts(unit, finite=True))
@@ -177,15 +179,17 @@ def _number(value: object, name: str, unit: str) -> float:
 # Thousands separators other cultures write (fr-FR a narrow no-break space, de-CH an
 # apostrophe): never a decimal mark, so the number they group is suggested, not guessed.
 _GROUP_MARKS = " \u00a0\u202f'\u2019"
-_GROUPED = re.compile(rf"[+-]?[1-9]\d{{0,2}}(?:[{_GROUP_MARKS}]\d{{3}}(?!\d))+(?:\.\d+)?")
+_GROUPED = re.compile(rf"[+-]?[1-9]\d{{0,2}}(?:[{_GROUP_MARKS}]\d{{3}}(?!\d))+(?:[.,]\d+)?")
 
 
 def _group_hint(s: str, unit: str) -> str:
-    """The hint ``(did you mean 1500?)`` for "1 500", "1'500" or "1\u202f500 GB"."""
+    """The hint ``(did you mean 1500?)`` for "1 500", "1'500" or "1\u202f500 GB", and
+    ``(did you mean 1500.5?)`` for "1 500,5" (as fr-FR writes it) or "1'500.5"."""
     grouped = _GROUPED.match(s)
     if not grouped:
         return ""
-    guess = re.sub(f"[{_GROUP_MARKS}]", "", grouped.group(0)) + s[grouped.end() :]
+    number = re.sub(f"[{_GROUP_MARKS}]", "", grouped.group(0)).replace(",", ".")
+    guess = number + s[grouped.end() :]
     return f" (did you mean {guess}?)" if _read(guess, unit)[0] is not None else ""
 
 

@@ -65,6 +65,22 @@ def test_cli_process_exits_2_without_traceback():
     )
 
 
+def test_the_package_runs_as_the_command():
+    """``python3 -m xlplugin`` is the ``xlplugin`` script: its name in the usage, its exits."""
+    done = subprocess.run(
+        [sys.executable, "-m", "xlplugin", "estimate", "--dau", "-5"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == "xlplugin: error: dau: got -5; accepts a number > 0\n"
+    done = subprocess.run(
+        [sys.executable, "-m", "xlplugin", "--help"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0 and done.stdout.startswith("usage: xlplugin ")
+
+
 def test_matrix_is_large_enough():
     assert len(CASES) >= 30 and len(CLI_CASES) >= 25
 

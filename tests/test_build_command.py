@@ -11,6 +11,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from openpyxl.comments import Comment
+from openpyxl.styles import PatternFill
 
 import xlplugin.workbook.build as build_module
 import xlplugin.workbook.command as command_module
@@ -105,6 +107,21 @@ def test_destination_that_is_a_folder(folder, capsys):
     assert status == 2 and "dir.xlsx: is a folder" in err
 
 
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (
+            ("--scenarios", ""),
+            "--scenarios: got an empty value; accepts a .csv or .xlsx scenario file",
+        ),
+        (("-o", " "), "--output: got an empty value; accepts a path ending in .xlsx"),
+    ],
+)
+def test_an_empty_value_is_refused_not_taken_for_the_default(folder, capsys, flags, message):
+    assert run(capsys, *flags)[::2] == (2, f"xlplugin: error: {message}\n")
+    assert not any(folder.iterdir())  # nothing written, not even the default scenarios
+
+
 # Edited workbooks -----------------------------------------------------------------------
 def test_untouched_build_is_overwritten_freely(folder, capsys):
     assert run(capsys, "-o", "out.xlsx")[0] == 0
@@ -124,19 +141,20 @@ def test_edited_workbook_is_kept_unless_force(folder, capsys):
     status, out, err = run(capsys, "-o", "out.xlsx")
     assert (status, out) == (2, "")
     assert err == (
-        "xlplugin: error: out.xlsx: was edited since it was built; use --force to overwrite\n"
+        "xlplugin: error: out.xlsx: was edited or saved again since it was built; "
+        "use --force to overwrite\n"
     )
     assert target.read_bytes() == before
     assert run(capsys, "-o", "out.xlsx", "--force")[0] == 0
     assert content_fingerprint(target) == stored_fingerprint(target)
 
 
-def test_an_untouched_build_is_known_by_its_parts_and_a_resaved_one_by_its_cells(
+def test_an_untouched_build_is_known_by_its_parts_and_a_resaved_one_is_kept(
     folder, capsys, monkeypatch
 ):
     """Every byte as built: known from the zip's directory, no cell read (the cells of a
-    10,000-scenario workbook took 30 s to read). Saved again with nothing changed, the
-    bytes differ and the cells are compared."""
+    10,000-scenario workbook took 30 s to read). Saved again, the bytes differ: kept,
+    without reading a cell, for what may have changed beside the cells."""
     run(capsys, "-o", "out.xlsx")
     target = folder / "out.xlsx"
     assert build_module.untouched_parts(target)
@@ -149,7 +167,62 @@ def test_an_untouched_build_is_known_by_its_parts_and_a_resaved_one_by_its_cells
     book = openpyxl.load_workbook(target)
     book.save(target)  # the same cells, other bytes
     assert not build_module.untouched_parts(target)
-    assert run(capsys, "-o", "out.xlsx")[0] == 0 and len(read) == 1
+    status, _, err = run(capsys, "-o", "out.xlsx")
+    assert status == 2 and "was edited or saved again since it was built" in err
+    assert read == []
+
+
+def _note(book):
+    book["Inputs"]["A1"].comment = Comment("keep this note", "me")
+
+
+def _fill(book):
+    book["Estimate"]["B5"].fill = PatternFill("solid", fgColor="FFFF00")
+
+
+def _width(book):
+    book["Estimate"].column_dimensions["A"].width = 80
+
+
+def _hidden(book):
+    book["Catalog"].sheet_state = "hidden"
+
+
+def _no_validation(book):
+    book["Inputs"].data_validations.dataValidation.clear()
+
+
+@pytest.mark.parametrize("edit", [_note, _fill, _width, _hidden, _no_validation])
+def test_an_edit_beside_the_cells_is_kept(folder, capsys, edit):
+    """A note, a fill, a column width, a hidden sheet, validation removed: lost when the
+    equal cells let the build overwrite them."""
+    run(capsys, "-o", "out.xlsx")
+    target = folder / "out.xlsx"
+    book = openpyxl.load_workbook(target)
+    edit(book)
+    book.save(target)
+    before = target.read_bytes()
+    status, _, err = run(capsys, "-o", "out.xlsx")
+    assert status == 2 and "was edited or saved again since it was built" in err
+    assert target.read_bytes() == before
+
+
+def test_a_build_without_its_parts_recorded_is_known_by_its_cells(folder, capsys):
+    """A workbook built before the parts were recorded: saved again with the same cells, it
+    may be replaced; with a cell changed, it is kept."""
+    run(capsys, "-o", "out.xlsx")
+    target = folder / "out.xlsx"
+    book = openpyxl.load_workbook(target)
+    del book.custom_doc_props[build_module.PARTS_PROPERTY]
+    book.save(target)
+    assert build_module.stored_fingerprint(target, build_module.PARTS_PROPERTY) is None
+    assert run(capsys, "-o", "out.xlsx")[0] == 0
+    book = openpyxl.load_workbook(target)
+    del book.custom_doc_props[build_module.PARTS_PROPERTY]
+    book["Scenarios"][f"B{SCENARIOS_HEADER + 1}"] = 123456789
+    book.save(target)
+    status, _, err = run(capsys, "-o", "out.xlsx")
+    assert status == 2 and "was edited or saved again since it was built" in err
 
 
 def test_workbook_not_built_by_xlplugin_is_kept(folder, capsys):
@@ -197,7 +270,8 @@ def test_an_edit_far_past_the_tables_is_seen_without_reading_every_empty_cell(fo
     done = _build_in_child(folder, "-o", "out.xlsx")
     assert (done.returncode, done.stderr) == (
         2,
-        "xlplugin: error: out.xlsx: was edited since it was built; use --force to overwrite\n",
+        "xlplugin: error: out.xlsx: was edited or saved again since it was built; "
+        "use --force to overwrite\n",
     )
 
 
@@ -215,7 +289,7 @@ def test_an_edit_past_the_range_the_sheet_declares_is_seen(folder, capsys):
             output.writestr(info, data)
     edited.replace(target)
     assert content_fingerprint(target) != stored_fingerprint(target)
-    assert "was edited since it was built" in run(capsys, "-o", "out.xlsx")[2]
+    assert "was edited or saved again since it was built" in run(capsys, "-o", "out.xlsx")[2]
 
 
 def test_renamed_sheet_counts_as_an_edit(folder, capsys):
@@ -223,7 +297,7 @@ def test_renamed_sheet_counts_as_an_edit(folder, capsys):
     book = openpyxl.load_workbook(folder / "out.xlsx")
     book["Checks"].title = "My checks"
     book.save(folder / "out.xlsx")
-    assert "was edited since it was built" in run(capsys, "-o", "out.xlsx")[2]
+    assert "was edited or saved again since it was built" in run(capsys, "-o", "out.xlsx")[2]
 
 
 def test_build_with_hostile_names_is_still_untouched(folder, capsys):

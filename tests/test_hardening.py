@@ -9,12 +9,16 @@ them on the Excel functions and the HTTP server.
 """
 
 import csv
+import datetime
 import inspect
 import io
 import json
 import math
 import subprocess
 import sys
+import warnings
+from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -879,3 +883,87 @@ def test_a_cell_of_a_range_of_flops_answers_as_the_single_cell(output, name, val
     if alone[0] == "value":
         both = np.broadcast_to(function(**inputs, **{name: cells}), (2,))
         assert both[1] == function(**inputs, **{name: other})
+
+
+# Numbers of other types: Decimal, Fraction, numpy scalars -------------------------------
+def test_a_signalling_nan_is_refused_by_name():
+    """float(Decimal('sNaN')) raises ValueError, and it does not hash: it escaped as a bare
+    ValueError, and from estimate_table as StopIteration."""
+    snan = Decimal("sNaN")
+    assert _error(formulas.gpu_count, snan, 10, 8.1e9) == (
+        "dau: got Decimal('sNaN'); accepts a number > 0"
+    )
+    message = _error(formulas.gpu_count, pd.Series([1e8, snan]), 10, 8.1e9)
+    assert message.startswith("dau: got Decimal('sNaN') (row 2)")
+    message = _error(formulas.estimate_table, pd.DataFrame({"dau": [snan]}))
+    assert message.startswith("dau: got Decimal('sNaN') (row 1)")
+    message = _error(formulas.estimate_table, pd.DataFrame({"gpu": [snan]}))
+    assert message.startswith("gpu: got Decimal('sNaN') (row 1); accepts a catalogue name")
+
+
+@pytest.mark.parametrize(
+    "nan", [np.float32("nan"), np.float16("nan"), np.array(np.nan), Decimal("NaN")]
+)
+def test_a_nan_of_any_number_type_takes_the_default(nan):
+    expected = formulas.gpu_count(1e8, 10, 8.1e9)
+    assert formulas.gpu_count(1e8, 10, 8.1e9, headroom=nan) == expected
+    assert formulas.gpu_count(1e8, 10, 8.1e9, utilization=nan) == expected
+    assert formulas.estimate(headroom=nan)["gpu_count"] == formulas.estimate()["gpu_count"]
+
+
+@pytest.mark.parametrize(
+    "gpu", [Decimal("989e12"), Fraction(989 * 10**12), np.float64(989e12), np.int64(989 * 10**12)]
+)
+def test_a_gpu_given_as_a_number_of_any_type_is_its_flops(gpu):
+    expected = formulas.gpu_count(1e8, 10, 8.1e9, gpu=989e12)
+    assert formulas.gpu_count(1e8, 10, 8.1e9, gpu=gpu) == expected
+    frame = pd.DataFrame({"gpu": [gpu, "H100"], "gpu_hourly_usd": [2.0, None]})
+    table = formulas.estimate_table(frame)
+    assert (
+        table["gpu_count"][0]
+        == formulas.estimate_table(frame.assign(gpu=[989e12, "H100"]))["gpu_count"][0]
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (np.float32(-1), "-1"),
+        (np.int64(-1), "-1"),
+        (Fraction(-1, 2), "-0.5"),
+        (np.array(-1.0), "-1"),
+    ],
+)
+def test_one_value_of_another_type_names_no_row(value, shown):
+    assert _error(formulas.gpu_count, value, 10, 8.1e9) == f"dau: got {shown}; accepts a number > 0"
+
+
+def test_a_date_in_one_cell_names_no_row():
+    message = _excel_error(functions.gpu_count, datetime.datetime(2020, 1, 1), 10, 8.1e9)
+    assert message == "dau: got datetime.datetime(2020, 1, 1, 0, 0); accepts a number > 0"
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(Decimal("1e400"), "Decimal('1E+400')"), (np.longdouble("1e400"), "np.longdouble('1e+400')")],
+)
+def test_a_number_beyond_a_float_is_refused_as_it_is_not_as_infinity(value, shown):
+    if not np.isfinite(np.longdouble("1e400")) and isinstance(value, np.longdouble):
+        pytest.skip("this platform's long double is a double")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warning printed either
+        message = _error(formulas.gpu_count, value, 10, 8.1e9)
+    assert message == (
+        f"dau: got {shown}; accepts a number > 0, at most 1.8e+308 (a larger one cannot be "
+        "computed)"
+    )
+
+
+def test_an_overflow_blamed_on_a_single_cell_fails_only_the_cells_it_overflows():
+    """1e308 requests a user overflow for 2e8 users, not for 1: the call failed as a whole
+    (HTTP 400) where the first cell computes alone."""
+    cells = functions.gpu_count([[1], [2e8]], 1e308, 8.1e9)
+    assert cells[0] == [formulas.gpu_count(1, 1e308, 8.1e9)]
+    (message,) = cells[1]
+    assert message.startswith("#VALUE! requests_per_user: got 1e+308; accepts a number > 0")
+    assert "overflow" in message and "(row" not in message

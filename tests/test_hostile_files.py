@@ -208,8 +208,11 @@ def test_broken_workbook_xml_is_reported_not_raised_raw(tmp_path):
 
 def test_missing_file_and_folder(tmp_path):
     assert error_of(tmp_path / "absent.csv") == "absent.csv: no such file"
-    (tmp_path / "dir.csv").mkdir()
-    assert "is not a regular file" in error_of(tmp_path / "dir.csv")
+    for name in ("dir.csv", "dir"):  # with or without an extension: a folder, said so
+        (tmp_path / name).mkdir()
+        assert error_of(tmp_path / name) == (
+            f"{name}: is a folder; expected a .csv or .xlsx scenario file"
+        )
 
 
 # Limits ---------------------------------------------------------------------------------

@@ -169,6 +169,31 @@ def test_an_xlsx_percent_above_an_upper_bound_is_refused_without_a_wrong_hint(tm
     assert message.endswith("makes gpu_count overflow (too large to compute): try a smaller value")
 
 
+@pytest.mark.parametrize(
+    ("column", "value", "shown"),
+    [
+        ("stored_bytes_per_request", 0.05, "5%"),
+        ("requests_per_user", 0.5, "50%"),
+        ("max_gpus_per_replica", 8, "800%"),
+    ],
+)
+def test_an_xlsx_percent_cell_is_refused_where_the_input_is_not_a_fraction(
+    tmp_path, column, value, shown
+):
+    """A cell shown as 50 % in the requests' column is refused as "50%" in a CSV is, not
+    read as 0.5 requests."""
+    message = error_of(percent_xlsx(tmp_path, column, value))
+    assert message.startswith(f"pct.xlsx row 2, column {column}: got {shown!r}; accepts ")
+    assert message.endswith("(a percentage only where the input is a fraction)")
+    csv_path = write_csv(tmp_path, f"scenario,dau,{column}\nA,100000000,{shown}\n")
+    assert error_of(csv_path).removeprefix(csv_path.name) == message.removeprefix("pct.xlsx")
+
+
+def test_an_xlsx_percent_cell_gives_no_gpu_as_flops(tmp_path):
+    message = error_of(percent_xlsx(tmp_path, "gpu", 0.2))
+    assert message.startswith("pct.xlsx row 2, column gpu: got '20%'")
+
+
 @pytest.mark.parametrize("number_format", ['0"%"', "0\\%", "General", "0.00"])
 def test_a_percent_sign_that_does_not_scale_is_not_a_percent_format(tmp_path, number_format):
     """Quoted or escaped, a % is shown as it is and the cell is the number shown."""

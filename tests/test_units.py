@@ -274,6 +274,8 @@ def test_a_culture_that_is_not_a_culture_name_is_no_culture(culture):
         ("visit-example-com", "the caller's culture"),
         ("de-EVIL", "the caller's culture"),
         ("call-EVIL-helpdesk", "the caller's culture"),
+        ("xx-YY", "the caller's culture"),  # Office's shape, no language
+        ("de_DE", "the caller's culture"),  # POSIX's shape, not Office's
     ],
 )
 def test_a_culture_is_named_in_a_message_only_as_office_names_one(culture, shown):
@@ -677,6 +679,11 @@ def test_gpu_text_that_is_no_number_still_gets_close_names(text):
         ("-1.500,5", "", "-1500.5"),
         ("1.500,5M", "", "1500.5M"),
         ("1.500,5 GB", "B", "1500.5 GB"),
+        ("1 500,5", "", "1500.5"),  # fr-FR, with a space
+        ("1\u202f500,5", "", "1500.5"),  # fr-FR, as Excel writes it: a narrow no-break space
+        ("1'500,5", "", "1500.5"),
+        ("12 345 678,9K", "", "12345678.9K"),
+        ("1 500,5 GB", "B", "1500.5 GB"),
     ],
 )
 def test_points_between_groups_and_a_decimal_comma_suggest_the_number(text, unit, guess):
@@ -692,5 +699,6 @@ def test_a_decimal_is_a_number():
     from decimal import Decimal
 
     assert parse_quantity(Decimal("1.5"), "x") == 1.5
-    with pytest.raises(InvalidInputError, match="accepts a finite number"):
-        parse_quantity(Decimal("Infinity"), "x")
+    for value in (Decimal("Infinity"), Decimal("sNaN"), Decimal("NaN")):
+        with pytest.raises(InvalidInputError, match="accepts a finite number"):
+            parse_quantity(value, "x")

@@ -164,6 +164,8 @@ def read_scenarios(path: str | os.PathLike[str]) -> pd.DataFrame:
 
 # The file itself ------------------------------------------------------------------------
 def _kind(path: Path) -> str:
+    if path.is_dir():
+        raise ScenarioFileError(path.name, "is a folder; expected a .csv or .xlsx scenario file")
     suffix = path.suffix.lower()
     if suffix not in (_CSV, _XLSX):
         shown = f"a {suffix} file" if suffix else "a file without an extension"
@@ -573,6 +575,8 @@ def _name_text(file: str, row: int, value: object) -> str:
 def _number(file: str, row: int, spec, value: object) -> float:
     """A finite float: a number, or text that :func:`formulas.parse_quantity` reads."""
     number, accepts = None, spec.accepts
+    if isinstance(value, _PercentCell):  # read as the text it shows, as "50%" in a CSV is
+        value = _percent_text(value)
     if isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_):
         try:
             number = float(value)

@@ -76,7 +76,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument(
         "--force",
         action="store_true",
-        help="overwrite a workbook even if it was edited since it was built",
+        help="overwrite a workbook even if it was edited or saved again since it was built",
     )
     culture_option(parser)
     parser.set_defaults(run=run)
@@ -85,9 +85,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Build the workbook named by ``args``; errors are :class:`EstimateError` (exit 2)."""
+    _given(args.output, "--output", "a path ending in .xlsx")
+    _given(args.scenarios, "--scenarios", "a .csv or .xlsx scenario file")
     target = _destination(Path(args.output))
     check_overwrite(target, force=args.force)
-    scenarios = read_scenarios(args.scenarios) if args.scenarios else None
+    scenarios = None if args.scenarios is None else read_scenarios(args.scenarios)
     try:  # atomic: the old file stays whole until the new one replaces it
         build_workbook(target, scenarios, variant=args.variant)
     except OSError as error:
@@ -100,6 +102,13 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _given(value: str | None, flag: str, accepts: str) -> None:
+    """Refuse an empty value (``--scenarios ''``, a shell variable that is not set) rather
+    than take it for the flag left out."""
+    if value is not None and not value.strip():
+        raise BuildError(f"{flag}: got an empty value; accepts {accepts}")
+
+
 def _destination(target: Path) -> Path:
     if target.suffix.lower() != ".xlsx":
         raise BuildError(f"{target}: expected a path ending in .xlsx")
@@ -110,12 +119,16 @@ def _destination(target: Path) -> Path:
     return target
 
 
+EDITED = "was edited or saved again since it was built"
+
+
 def check_overwrite(target: Path, *, force: bool = False) -> None:
     """Refuse to replace a workbook a user may have changed, unless ``force``.
 
-    A workbook may be replaced when its content fingerprint equals the one stored at
-    build time (an untouched earlier build). Anything else -- edited, no stored
-    fingerprint, not readable as a workbook -- needs ``force``.
+    A workbook may be replaced when every part of it is as the build wrote it (the parts'
+    CRC-32s stored at build time; for a build that stored none, its cells' fingerprint).
+    Anything else -- edited or saved again, no stored fingerprint, not readable as a
+    workbook -- needs ``force``.
     """
     if force or not (target.exists() or target.is_symlink()):
         return
@@ -132,10 +145,13 @@ def _edited(target: Path) -> str | None:
         stored = stored_fingerprints(target)
         if stored.get(FINGERPRINT_PROPERTY) is None:
             return "was not built by xlplugin (no build fingerprint)"
-        if untouched_parts(target, stored.get(PARTS_PROPERTY)):  # no need to read the cells
-            return None
-        if content_fingerprint(target) != stored[FINGERPRINT_PROPERTY]:  # saved again, say
-            return "was edited since it was built"
+        parts = stored.get(PARTS_PROPERTY)
+        if parts is None:  # built before its parts were recorded: its cells tell
+            return EDITED if content_fingerprint(target) != stored[FINGERPRINT_PROPERTY] else None
+        if not untouched_parts(target, parts):
+            # Not the bytes it was built as. Notes, fills, formats, widths, hidden sheets and
+            # validations live beside the cells, so equal cells would not prove it unedited.
+            return EDITED
     except Exception:  # any file at all may sit there: unreadable means "keep it"
         return "cannot be read as an xlplugin workbook"
     return None
