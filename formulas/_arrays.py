@@ -618,12 +618,23 @@ def _huge_int(inputs: dict) -> InvalidInputError | None:
         value = inputs[n]
         cells = np.ravel(np.asarray(value, dtype=object)) if isinstance(value, _ARRAYS) else [value]
         for i, v in enumerate(cells):
-            if type(v) is int and v.bit_length() > 1000:
-                try:
-                    float(v)
-                except OverflowError:
-                    return too_large(n, v, i if isinstance(value, _ARRAYS) else None)
+            if _beyond_float(v):
+                return too_large(n, v, i if isinstance(value, _ARRAYS) else None)
     return None
+
+
+def _beyond_float(value: object) -> bool:
+    """Whether a number is finite but beyond the largest float (an int of 309 digits or
+    more, Decimal('1e400'))."""
+    if type(value) is int and value.bit_length() > 1000:
+        try:
+            float(value)
+        except OverflowError:  # (one of 1,024 bits may round beyond the largest float)
+            return True
+        return False
+    if isinstance(value, Decimal) and value.is_finite():
+        return abs(value) > Decimal(sys.float_info.max)
+    return False
 
 
 def _element(value, shape: tuple, index: int | None):
@@ -995,9 +1006,11 @@ def _as_float(value: object) -> object:
     if isinstance(value, bool | int):
         return value
     try:
-        return float(value)
+        number = float(value)
     except (OverflowError, ValueError):  # beyond a float, or no number: judged as it is
         return value
+    beyond = math.isinf(number) and value not in (math.inf, -math.inf)  # Decimal('1e400')
+    return value if beyond else number
 
 
 def _hashable(value: object) -> bool:

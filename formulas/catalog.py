@@ -331,9 +331,12 @@ def _flops(value: object) -> float | None:
         return None
     if isinstance(value, numbers.Real | Decimal):  # a Fraction, a Decimal, a numpy number
         try:  # (an int beyond a float raises OverflowError: refused as too large)
-            return float(value)
+            number = float(value)
         except ValueError:  # Decimal('sNaN')
             return None
+        if math.isinf(number) and value not in (math.inf, -math.inf):  # Decimal('1e400')
+            raise OverflowError(f"{value!r} is beyond a float")
+        return number
     if not isinstance(value, str) or _percent(value):  # 20 % is no FLOP/s
         return None
     try:

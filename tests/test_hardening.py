@@ -967,3 +967,10 @@ def test_an_overflow_blamed_on_a_single_cell_fails_only_the_cells_it_overflows()
     (message,) = cells[1]
     assert message.startswith("#VALUE! requests_per_user: got 1e+308; accepts a number > 0")
     assert "overflow" in message and "(row" not in message
+
+
+def test_a_gpu_column_holding_a_decimal_beyond_a_float_is_refused_by_row():
+    frame = pd.DataFrame({"gpu": ["H100", Decimal("1e400")]})
+    message = _error(formulas.estimate_table, frame)
+    assert message.startswith("gpu: got Decimal('1E+400') (row 2); accepts a catalogue name")
+    assert message.endswith("at most 1.8e+308 (a larger one cannot be computed)")

@@ -481,3 +481,16 @@ def test_the_hang_guard_stops_what_would_hang():
     with pytest.raises(TimeoutError, match=r"still running after 0\.05 s"), no_hang(0.05):
         while True:
             pass
+
+
+def test_a_number_beyond_a_float_in_an_xlsx_cell_is_called_so(tmp_path):
+    """``<v>1e400</v>`` reads as infinity: refused as too large, not as a plain 'inf'."""
+    path = replace_member(
+        good_xlsx(tmp_path / "big.xlsx"),
+        "xl/worksheets/sheet1.xml",
+        lambda data: data.replace(b"<v>1</v>", b"<v>1e400</v>"),
+    )
+    assert error_of(path) == (
+        "big.xlsx row 2, column dau: got inf; accepts a number > 0, at most 1.8e+308 "
+        "(a larger one cannot be computed)"
+    )

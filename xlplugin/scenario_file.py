@@ -51,7 +51,7 @@ from defusedxml.ElementTree import iterparse
 from openpyxl.utils import get_column_letter
 
 from xlplugin import formulas
-from xlplugin.formulas._arrays import text_number
+from xlplugin.formulas._arrays import text_number, too_large
 from xlplugin.formulas.errors import EstimateError, InvalidInputError
 from xlplugin.formulas.vocabulary import INPUT, INPUTS
 
@@ -582,6 +582,8 @@ def _number(file: str, row: int, spec, value: object) -> float:
             number = float(value)
         except OverflowError:  # a whole number beyond any float (400 digits in a cell)
             number = None
+        if number is not None and math.isinf(number):  # an .xlsx number beyond any float
+            accepts = too_large(spec.name, value).accepts  # (1e400 in its XML reads as inf)
     elif isinstance(value, str):  # as every face reads text (a culture's rules too)
         try:
             number = text_number(spec.name, value)
