@@ -357,8 +357,11 @@ class HeaderDeadline(AutoHTTPProtocol):
 
     _deadline = None
     _stalled = None  # the deadline of an answer its client does not read
+    _idle = True  # the parser is between requests: the next byte begins one
     _in_headers = False  # between the parser's start of a request and the end of its headers
-    _streamed = 0  # bytes received while a request's headers were still arriving
+    _streamed = 0  # bytes of the request's headers as they arrived, whitespace and all
+    _tail = b""  # the last bytes of unfinished headers: their blank line may span two reads
+    _counted_start = False  # while a read that begins a request (counted) is parsed
     _parsed = 0  # bytes of the request line and headers the parser has read
     _cycles: tuple | list = ()  # each connection its own list (connection_made)
 
@@ -368,20 +371,47 @@ class HeaderDeadline(AutoHTTPProtocol):
         self._arm()
 
     def data_received(self, data: bytes) -> None:
-        # Two counts, each at most the headers' true size: the reads that arrive while a
-        # request's headers are unfinished (a header sent slowly is refused before it is
-        # whole), and what the parser has read of them (headers that came in one read).
-        if self._in_headers:
-            self._streamed += len(data)
+        # Two counts, each at most the headers' true size. Before parsing, a read that
+        # begins a request or continues its headers, up to the blank line that ends them
+        # (a body in the same read is not counted; a header sent slowly, or padded with
+        # whitespace the parser drops, is). While parsing, what the parser reads of the
+        # request line and headers: a request that begins inside a read, after another.
+        starts = self._idle and not self._in_headers
+        if starts or self._in_headers:
+            if starts:
+                self._streamed, self._tail = 0, b""
+            end = self._headers_end(data)
+            self._streamed += len(data) if end < 0 else end
             if self._streamed > MAX_HEADER_BYTES:
-                self._in_headers = False
+                self._in_headers = self._idle = False
                 return self._too_large()
-        super().data_received(data)
+            self._tail = (self._tail + data[-3:])[-3:] if end < 0 else b""
+        self._counted_start = starts
+        try:
+            super().data_received(data)
+        finally:
+            self._counted_start = False
+
+    def _headers_end(self, data: bytes) -> int:
+        """How many bytes of ``data`` reach the end of the headers (-1: not there yet)."""
+        if self._tail:
+            joint = (self._tail + data[:3]).find(b"\r\n\r\n")
+            if joint >= 0:
+                return joint + 4 - len(self._tail)
+        found = data.find(b"\r\n\r\n")
+        return found + 4 if found >= 0 else -1
 
     # httptools calls these as it parses (h11 has a limit of its own: 16 kB)
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self._in_headers, self._streamed, self._parsed = True, 0, 0
+        if not self._counted_start:  # begun inside a read, after another request: its
+            self._streamed, self._tail = 0, b""  # later reads are counted from here
+        self._counted_start = False
+        self._idle, self._in_headers, self._parsed = False, True, 0
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._idle = True
 
     def on_url(self, url: bytes) -> None:
         super().on_url(url)

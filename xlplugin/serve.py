@@ -684,7 +684,7 @@ def _range_problem(arg) -> str | None:
 
 
 # A media type as a client names one ("text/plain"): shown back; anything else is not.
-_MEDIA_TYPE = re.compile(r"[A-Za-z0-9][\w!#$&^.+-]{0,40}/[A-Za-z0-9][\w!#$&^.+-]{0,40}")
+_MEDIA_TYPE = re.compile(r"[A-Za-z0-9][\w!#$&^.+-]{0,40}/[A-Za-z0-9][\w!#$&^.+-]{0,40}", re.ASCII)
 
 
 def _media_type(value: bytes) -> str:
