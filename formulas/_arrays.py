@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import itertools
 import math
 import numbers
 import re
@@ -55,7 +56,7 @@ __all__ = [
 def is_blank(value: object) -> bool:
     """True for None, NaN (of any number type: a float32, a Decimal, a 0-d array), pandas'
     NA and empty or blank text (an empty Excel cell)."""
-    if value is None or value is pd.NA:
+    if value is None or value is pd.NA or value is pd.NaT:
         return True
     if isinstance(value, str):
         return not value.strip()
@@ -111,7 +112,7 @@ def _real(value: numbers.Real | Decimal, name: str) -> float:
             x = float(value)
     except OverflowError:  # an int beyond the largest float
         raise too_large(name, value) from None
-    except ValueError:  # Decimal('sNaN') cannot be converted
+    except (ValueError, TypeError):  # Decimal('sNaN'); a timedelta64 (a numpy integer)
         accepts = GPU_ACCEPTS if name == "gpu" else INPUT[name].accepts
         raise InvalidInputError(name, value, accepts) from None
     if math.isinf(x) and value not in (math.inf, -math.inf):  # Decimal('1e400')
@@ -195,17 +196,23 @@ def number_array(name: str, value: object) -> float | np.ndarray:
         low, high = _INSIDE[name]
         if low < x < high:  # the usual case
             return x
-        return _scalar(INPUT[name], x, kind is str and _percent(value))
+        return _scalar(INPUT[name], x, kind is str and _percent(value), value)
     spec = INPUT[name]
     if isinstance(value, float | int | str | Decimal) and not isinstance(value, bool):
-        return _scalar(spec, _to_float(value, name), _percent(value))
+        return _scalar(spec, _to_float(value, name), _percent(value), value)
     raw = _cells(value, name, spec.accepts)
     if raw.ndim == 0:  # one value (a float32, a Fraction, a date): no row to name
         one = raw.item()
-        return _scalar(spec, _to_float(one, name), _percent(one))
+        return _scalar(spec, _to_float(one, name), _percent(one), one)
     percent = None
     if raw.dtype.kind in "fiu":
-        array = raw.astype(float, copy=False)
+        if isinstance(value, list | tuple):  # numpy reads True among numbers as 1
+            _no_bool(value, name, spec.accepts)
+        with np.errstate(over="ignore"):  # a long double beyond a float: refused below
+            array = raw.astype(float, copy=False)
+        if raw.dtype.itemsize > 8 and (beyond := np.isinf(array) & np.isfinite(raw)).any():
+            row = int(np.argmax(beyond.ravel()))
+            raise too_large(name, raw.ravel()[row], row)
     elif raw.dtype.kind == "b":
         raise InvalidInputError(name, raw.flat[0].item() if raw.size else raw, spec.accepts)
     else:
@@ -219,6 +226,14 @@ def number_array(name: str, value: object) -> float | np.ndarray:
             percent = np.array([_percent(v) for v in cells], dtype=bool).reshape(raw.shape)
     _check(spec, array, percent)
     return array.item() if array.ndim == 0 else array
+
+
+def _no_bool(value: list | tuple, name: str, accepts: str) -> None:
+    """Refuse True or False in a list (or a list of rows) of numbers, naming its row."""
+    cells = itertools.chain.from_iterable(v if isinstance(v, list | tuple) else (v,) for v in value)
+    for row, cell in enumerate(cells):
+        if isinstance(cell, bool | np.bool_):
+            raise InvalidInputError(name, cell, accepts, row)
 
 
 def _first_unread(cells: np.ndarray, name: str) -> InvalidInputError:
@@ -239,12 +254,28 @@ def _at_row(error: InvalidInputError, row: int) -> InvalidInputError:
     return error
 
 
-def _scalar(spec: Input, x: float, percent: bool) -> float:
-    """``x`` if ``spec`` accepts it (``percent``: it was text written with %), else an error."""
+def _scalar(spec: Input, x: float, percent: bool, given: object = None) -> float:
+    """``x`` if ``spec`` accepts it (``percent``: it was text written with %), else an error;
+    ``given``: the value it was read from, shown where ``x`` would mislead (infinity from
+    Decimal('Infinity'), 0 from Decimal('1e-400'))."""
     accepts = _problem(spec, x, percent)
     if accepts:
-        raise InvalidInputError(spec.name, x, accepts)
+        if x == 0 and _below_floats(given):
+            shown, accepts = given, f"{accepts} (it is below the smallest float, 5e-324: 0)"
+        else:
+            shown = given if math.isinf(x) and not isinstance(given, float | int) else x
+        raise InvalidInputError(spec.name, shown, accepts)
     return x
+
+
+def _below_floats(given: object) -> bool:
+    """Whether a value that reads as 0 was not 0: a number or text below the smallest float."""
+    if isinstance(given, str):
+        try:
+            return Decimal(given.strip()) != 0
+        except ArithmeticError:  # text with a suffix or a %: not a plain number
+            return False
+    return given is not None and not isinstance(given, float) and given != 0
 
 
 def _problem(spec: Input, x: float, percent: bool) -> str:
@@ -353,7 +384,30 @@ def name_array(value: object, name: str = "gpu") -> object:
         index = next(i for i, v in enumerate(raw.ravel()) if type(v) in odd)
         cell = raw.ravel()[index]
         raise InvalidInputError(name, cell, accepts, index if raw.ndim else None)
+    if raw.ndim and (numeric := set(filter(_other_number, set(map(type, raw.ravel()))))):
+        raw = _as_floats(raw, numeric, name)
     return raw.item() if raw.ndim == 0 else raw
+
+
+def _other_number(kind: type) -> bool:
+    """A number type other than float and int (a Decimal, a Fraction, a numpy number), not
+    a bool: its cells are read as floats, as the same number alone is."""
+    return issubclass(kind, numbers.Real | Decimal) and not issubclass(
+        kind, float | int | bool | np.bool_
+    )
+
+
+def _as_floats(raw: np.ndarray, numeric: set, name: str) -> np.ndarray:
+    """``raw`` (object cells) with each cell of a ``numeric`` type as a float; one that is
+    no float (Decimal('sNaN'), beyond the largest) refused with its row."""
+    out = raw.ravel().copy()
+    for row, cell in enumerate(out):
+        if type(cell) in numeric:
+            try:
+                out[row] = _real(cell, name)
+            except InvalidInputError as error:
+                raise _at_row(error, row) from None
+    return out.reshape(raw.shape)
 
 
 # What a cell of a name input may hold: a name, a number (a GPU's FLOP/s; refused by name
@@ -625,16 +679,19 @@ def _huge_int(inputs: dict) -> InvalidInputError | None:
 
 def _beyond_float(value: object) -> bool:
     """Whether a number is finite but beyond the largest float (an int of 309 digits or
-    more, Decimal('1e400'))."""
-    if type(value) is int and value.bit_length() > 1000:
-        try:
-            float(value)
-        except OverflowError:  # (one of 1,024 bits may round beyond the largest float)
-            return True
+    more, Decimal('1e400'), a long double, a Fraction)."""
+    if type(value) is float or not isinstance(value, numbers.Real | Decimal):
         return False
-    if isinstance(value, Decimal) and value.is_finite():
-        return abs(value) > Decimal(sys.float_info.max)
-    return False
+    if type(value) is int and value.bit_length() <= 1000:  # the usual int: no float() needed
+        return False
+    try:
+        with np.errstate(over="ignore"):
+            number = float(value)
+    except OverflowError:  # an int or a Fraction (an int may round beyond the largest)
+        return True
+    except (ValueError, TypeError):  # Decimal('sNaN'), a timedelta64: no number at all
+        return False
+    return math.isinf(number) and value not in (math.inf, -math.inf)
 
 
 def _element(value, shape: tuple, index: int | None):
@@ -1006,8 +1063,9 @@ def _as_float(value: object) -> object:
     if isinstance(value, bool | int):
         return value
     try:
-        number = float(value)
-    except (OverflowError, ValueError):  # beyond a float, or no number: judged as it is
+        with np.errstate(over="ignore"):  # a long double beyond a float: kept as it is
+            number = float(value)
+    except (OverflowError, ValueError, TypeError):  # beyond a float, no number: as it is
         return value
     beyond = math.isinf(number) and value not in (math.inf, -math.inf)  # Decimal('1e400')
     return value if beyond else number

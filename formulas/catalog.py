@@ -332,7 +332,7 @@ def _flops(value: object) -> float | None:
     if isinstance(value, numbers.Real | Decimal):  # a Fraction, a Decimal, a numpy number
         try:  # (an int beyond a float raises OverflowError: refused as too large)
             number = float(value)
-        except ValueError:  # Decimal('sNaN')
+        except (ValueError, TypeError):  # Decimal('sNaN'); a timedelta64 (a numpy integer)
             return None
         if math.isinf(number) and value not in (math.inf, -math.inf):  # Decimal('1e400')
             raise OverflowError(f"{value!r} is beyond a float")

@@ -974,3 +974,71 @@ def test_a_gpu_column_holding_a_decimal_beyond_a_float_is_refused_by_row():
     message = _error(formulas.estimate_table, frame)
     assert message.startswith("gpu: got Decimal('1E+400') (row 2); accepts a catalogue name")
     assert message.endswith("at most 1.8e+308 (a larger one cannot be computed)")
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        [1e8, np.timedelta64(5, "s")],
+        pd.Series(pd.to_timedelta(["1D"])),
+    ],
+)
+def test_a_timedelta_among_numbers_is_refused_by_row(cells):
+    """A timedelta64 is a numpy integer to numbers.Real; float() refused it: TypeError."""
+    assert "(row " in _error(formulas.gpu_count, cells, 10, 8.1e9)
+
+
+def test_a_timedelta_as_a_gpu_is_refused_by_row():
+    frame = pd.DataFrame({"gpu": pd.Series(["A100", np.timedelta64(1, "s")], dtype=object)})
+    assert _error(formulas.estimate_table, frame).startswith("gpu: got ")
+
+
+@pytest.mark.parametrize(
+    ("gpus", "row", "shown"),
+    [
+        ([Decimal("sNaN"), "A100"], 1, "Decimal('sNaN')"),
+        (["A100", Decimal("sNaN")], 2, "Decimal('sNaN')"),
+        ([312e12, np.longdouble("1e400")], 2, "np.longdouble('1e+400')"),
+        (["A100", Fraction(10**400)], 2, "Fraction(1000"),
+    ],
+)
+def test_a_gpu_number_that_is_no_float_is_refused_by_its_row(gpus, row, shown):
+    """They raised TypeError (unhashable), or blamed dau for an overflow."""
+    if isinstance(gpus[-1], np.longdouble) and not np.isfinite(np.longdouble("1e400")):
+        pytest.skip("this platform's long double is a double")
+    message = _error(formulas.gpu_count, 1e8, 10, 8.1e9, gpu=gpus)
+    assert message.startswith(f"gpu: got {shown}"), message
+    assert f"(row {row})" in message
+
+
+@pytest.mark.parametrize(
+    ("name", "cells"), [("dau", [1e8, True]), ("utilization", [0.5, np.True_])]
+)
+def test_true_among_numbers_is_refused_not_read_as_one(name, cells):
+    inputs = {"dau": 1e8, "requests_per_user": 10, "params": 8.1e9, name: cells}
+    message = _error(formulas.gpu_count, **inputs)
+    assert message.startswith(f"{name}: got ") and "(row 2)" in message
+
+
+def test_a_long_double_beyond_a_float_in_an_array_is_shown_as_given():
+    if not np.isfinite(np.longdouble("1e400")):
+        pytest.skip("this platform's long double is a double")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        message = _error(formulas.gpu_count, [1e8, np.longdouble("1e400")], 10, 8.1e9)
+    assert message.startswith("dau: got np.longdouble('1e+400') (row 2)")
+
+
+@pytest.mark.parametrize("value", [Decimal("1e-400"), Fraction(1, 10**400), "1e-400"])
+def test_a_number_below_the_smallest_float_is_not_called_zero(value):
+    message = _error(formulas.gpu_count, value, 10, 8.1e9)
+    assert message.startswith(f"dau: got {value!r}"[:24])  # (a long value is shortened)
+    assert message.endswith("; accepts a number > 0 (it is below the smallest float, 5e-324: 0)")
+
+
+def test_nat_is_a_blank_on_every_face():
+    frame = pd.DataFrame({"dau": pd.Series([pd.NaT, 2e8], dtype=object)})
+    default = formulas.estimate()["dau"]
+    assert formulas.estimate_table(frame)["dau"].tolist() == [default, 2e8]
+    assert formulas.estimate(dau=pd.NaT)["dau"] == default
+    assert "dau: missing (required)" in _error(formulas.gpu_count, pd.NaT, 10, 8.1e9)

@@ -190,8 +190,31 @@ def test_an_xlsx_percent_cell_is_refused_where_the_input_is_not_a_fraction(
 
 
 def test_an_xlsx_percent_cell_gives_no_gpu_as_flops(tmp_path):
+    """Refused as "20%" in a CSV is: a name, not 0.2 FLOP/s."""
     message = error_of(percent_xlsx(tmp_path, "gpu", 0.2))
     assert message.startswith("pct.xlsx row 2, column gpu: got '20%'")
+    csv_path = write_csv(tmp_path, "scenario,dau,gpu\nA,100000000,20%\n")
+    assert error_of(csv_path).removeprefix(csv_path.name) == message.removeprefix("pct.xlsx")
+
+
+@pytest.mark.parametrize(
+    ("number_format", "value", "read"),
+    [
+        ("[>=100]0;0%", 0.5, "50%"),  # shown as 50 %: refused for requests per user
+        ("[>=100]0;0%", 150, 150),  # shown as 150
+        ("[<1]0%;0", 5, 5),  # shown as 5, not 500 %
+        ("0;0;0%", 0, "0%"),  # zero's section
+        ("0;-0%", 3, 3),  # a positive number's section has no %
+    ],
+)
+def test_the_section_of_a_format_that_shows_the_value_decides(tmp_path, number_format, value, read):
+    path = percent_xlsx(tmp_path, "requests_per_user", value, number_format)
+    if isinstance(read, str):
+        assert error_of(path).startswith(
+            f"pct.xlsx row 2, column requests_per_user: got {read!r}; accepts"
+        )
+    else:
+        assert read_scenarios(path)["requests_per_user"][0] == read
 
 
 @pytest.mark.parametrize("number_format", ['0"%"', "0\\%", "General", "0.00"])

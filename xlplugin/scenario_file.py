@@ -95,6 +95,8 @@ _XML_TEXT = (
 # What a number format shows as it is: quoted text, an escaped character, [Red] or
 # [>100], and the character after _ (a space as wide) or * (a fill).
 _FORMAT_LITERAL = re.compile(r'"[^"]*"?|\\.|\[[^\]]*\]?|[_*].?')
+_FORMAT_TOKEN = re.compile(r'"[^"]*"?|\\.|\[[^\]]*\]?|;|[^"\\\[;]+|.')
+_CONDITION = re.compile(r"\[(<=|>=|<>|<|>|=)\s*(-?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)\]")
 _NUMERIC = [q.name for q in INPUTS if q.kind != "name"]
 _COLUMNS = [SCENARIO_COLUMN] + [q.name for q in INPUTS]
 _FRACTION_COLUMNS = frozenset(q.name for q in INPUTS if q.unit.split("/")[0] == "fraction")
@@ -410,7 +412,9 @@ def _cell_value(cell, file: str, row: int) -> object:
             _letter(cell),
         )
     value = getattr(cell, "value", None)
-    if type(value) in (int, float) and _is_percent_format(getattr(cell, "number_format", None)):
+    if type(value) in (int, float) and _is_percent_format(
+        getattr(cell, "number_format", None), value
+    ):
         return _percent_cell(value)
     return value
 
@@ -426,13 +430,51 @@ class _PercentCell(float):
     """A number that its cell shows as a percentage: the fraction itself (150 % is 1.5)."""
 
 
-def _is_percent_format(number_format: object) -> bool:
-    """Whether a positive number is shown as a percentage (multiplied by 100) by a format:
-    a % in its first section that is not quoted or escaped."""
+def _is_percent_format(number_format: object, value: float) -> bool:
+    """Whether a format shows ``value`` as a percentage (multiplied by 100): a % that is not
+    quoted or escaped in the section Excel uses for it (by sign, or by the sections'
+    conditions: "[>=100]0;0%" shows 0.5 as 50%, "[<1]0%;0" shows 5 as 5)."""
     if not isinstance(number_format, str) or "%" not in number_format:
         return False
-    first = _FORMAT_LITERAL.sub("", number_format).split(";", 1)[0]
-    return "%" in first
+    return "%" in _FORMAT_LITERAL.sub("", _section(_sections(number_format), value))
+
+
+def _sections(number_format: str) -> list[str]:
+    """A format's sections: split at each ; that is not quoted, escaped or bracketed."""
+    sections, current = [], ""
+    for token in _FORMAT_TOKEN.findall(number_format):
+        if token == ";":
+            sections.append(current)
+            current = ""
+        else:
+            current += token
+    return [*sections, current]
+
+
+def _section(sections: list[str], value: float) -> str:
+    conditions = [_CONDITION.search(s) for s in sections[:2]]
+    if any(conditions):
+        for section, condition in zip(sections[:2], conditions, strict=False):
+            if condition is None or _holds(condition, value):
+                return section
+        return sections[2] if len(sections) > 2 else sections[-1]
+    if value < 0 and len(sections) > 1:
+        return sections[1]
+    if value == 0 and len(sections) > 2:
+        return sections[2]
+    return sections[0]
+
+
+def _holds(condition: re.Match, value: float) -> bool:
+    operator, number = condition.group(1), float(condition.group(2))
+    return {
+        "<": value < number,
+        "<=": value <= number,
+        ">": value > number,
+        ">=": value >= number,
+        "=": value == number,
+        "<>": value != number,
+    }[operator]
 
 
 def _letter(cell) -> str:
@@ -555,6 +597,8 @@ def _value(file: str, row: int, name: str, value: object) -> object:
         return _name_text(file, row, value)
     spec = INPUT[name]
     if spec.kind == "name":
+        if isinstance(value, _PercentCell):  # "20%", as a CSV has it: no GPU's FLOP/s
+            return _percent_text(value)
         return value.strip() if isinstance(value, str) else _number(file, row, spec, value)
     return _number(file, row, spec, value)
 

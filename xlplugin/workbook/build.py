@@ -320,7 +320,11 @@ def untouched_parts(path: str | os.PathLike[str], stored: str | None = None) -> 
     its :data:`PARTS_PROPERTY` where the caller has read it already."""
     stored = stored or stored_fingerprint(path, PARTS_PROPERTY)
     with zipfile.ZipFile(path) as package:
-        return stored is not None and parts_fingerprint(package.infolist()) == stored
+        members = package.infolist()
+    names = [m.filename for m in members]
+    if names.count(_CUSTOM_PART) != 1 or len(set(names)) != len(names):
+        return False  # a second custom.xml (or any part twice): not as it was built
+    return stored is not None and parts_fingerprint(members) == stored
 
 
 def _cells_of(wb, bounded: bool = False):

@@ -21,7 +21,6 @@ from .build import (
     PARTS_PROPERTY,
     VARIANTS,
     build_workbook,
-    content_fingerprint,
     stored_fingerprints,
     untouched_parts,
 )
@@ -120,15 +119,16 @@ def _destination(target: Path) -> Path:
 
 
 EDITED = "was edited or saved again since it was built"
+_BUILD_PROPERTIES = {FINGERPRINT_PROPERTY, PARTS_PROPERTY}  # the custom properties it writes
 
 
 def check_overwrite(target: Path, *, force: bool = False) -> None:
     """Refuse to replace a workbook a user may have changed, unless ``force``.
 
     A workbook may be replaced when every part of it is as the build wrote it (the parts'
-    CRC-32s stored at build time; for a build that stored none, its cells' fingerprint).
-    Anything else -- edited or saved again, no stored fingerprint, not readable as a
-    workbook -- needs ``force``.
+    CRC-32s stored at build time) and its custom properties are the build's own. Anything
+    else -- edited or saved again, no stored fingerprint, not readable as a workbook --
+    needs ``force``.
     """
     if force or not (target.exists() or target.is_symlink()):
         return
@@ -145,12 +145,13 @@ def _edited(target: Path) -> str | None:
         stored = stored_fingerprints(target)
         if stored.get(FINGERPRINT_PROPERTY) is None:
             return "was not built by xlplugin (no build fingerprint)"
-        parts = stored.get(PARTS_PROPERTY)
-        if parts is None:  # built before its parts were recorded: its cells tell
-            return EDITED if content_fingerprint(target) != stored[FINGERPRINT_PROPERTY] else None
-        if not untouched_parts(target, parts):
-            # Not the bytes it was built as. Notes, fills, formats, widths, hidden sheets and
-            # validations live beside the cells, so equal cells would not prove it unedited.
+        # Every part as the build wrote it, and its properties only the build's: notes,
+        # fills, formats, widths, hidden sheets, validations and properties live beside the
+        # cells, so equal cells would not prove it unedited. (A build that recorded no
+        # parts, before 2026-11-29, is kept too: --force replaces it once.)
+        if set(stored) != _BUILD_PROPERTIES or not untouched_parts(
+            target, stored.get(PARTS_PROPERTY) or None
+        ):
             return EDITED
     except Exception:  # any file at all may sit there: unreadable means "keep it"
         return "cannot be read as an xlplugin workbook"
