@@ -94,6 +94,8 @@ _GUESS = re.compile(r" \(did you mean (.+)\?\)$")
 
 
 def _to_float(value: object, name: str) -> float:
+    if type(value) is float:  # the usual cell of an object array
+        return value
     spec = INPUT[name]
     if isinstance(value, bool | np.bool_):
         raise InvalidInputError(spec.name, value, spec.accepts)
@@ -108,7 +110,10 @@ def _real(value: numbers.Real | Decimal, name: str) -> float:
     """A number of any type (an int, a Decimal, a Fraction, a numpy number) as a float;
     one beyond a float's range is refused as the number it is, not as infinity."""
     try:
-        with np.errstate(over="ignore"):  # a longdouble beyond a float: judged below
+        if isinstance(value, np.generic):
+            with np.errstate(over="ignore"):  # a long double beyond a float: judged below
+                x = float(value)
+        else:  # (no warning to silence: a cell of an object array costs no context)
             x = float(value)
     except OverflowError:  # an int beyond the largest float
         raise too_large(name, value) from None
