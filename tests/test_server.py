@@ -257,13 +257,17 @@ def test_serve_without_xlwings_server_says_how_to_install(tmp_path):
 # xlwings Lite
 
 
+WHEEL = f"xlplugin-{xlplugin.__version__}-py3-none-any.whl"
+
+
 def test_lite_writes_main_requirements_and_a_wheel(tmp_path):
-    main, requirements, wheel = write_lite(tmp_path, "https://example.org/x.whl")
+    url = f"https://example.org/{WHEEL}"
+    main, requirements, wheel = write_lite(tmp_path, url)
     assert "from xlplugin.functions import *" in main.read_text()
     lines = [
         line for line in requirements.read_text().splitlines() if line and not line.startswith("#")
     ]
-    assert lines == ["numpy", "pandas", "https://example.org/x.whl"]
+    assert lines == ["numpy", "pandas", url]
     assert wheel.name == f"xlplugin-{xlplugin.__version__}-py3-none-any.whl"
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
@@ -295,6 +299,53 @@ def test_lite_refuses_a_url_that_is_not_one_line_of_a_wheel(tmp_path, url):
     )
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
     assert "argument --url: got" in done.stderr and not list(tmp_path.iterdir())
+
+
+def test_lite_refuses_a_url_of_another_file(tmp_path):
+    """requirements.txt would install a wheel other than the one written (or none)."""
+    for url in ("https://example.org/foo.whl", "https://example.org/xlplugin-9.9-py3-none-any.whl"):
+        with pytest.raises(ValueError, match=f"^url: got .*; accepts a URL ending in /{WHEEL}"):
+            write_lite(tmp_path, url)
+    assert not list(tmp_path.iterdir())
+
+
+def _lite(folder: Path, *argv: str, **options) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "xlplugin", "lite", *argv]
+    return subprocess.run(
+        command, cwd=folder, capture_output=True, text=True, timeout=120, **options
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("-o", "a", "-o", "b"), "argument -o: given twice ('a' and 'b')"),
+        (("-o", ""), "--output: got an empty value; accepts a directory to write"),
+        (("-o", "afile"), "--output: got 'afile', a file; accepts a directory to write"),
+    ],
+)
+def test_lite_refuses_its_flags_as_every_subcommand_does(tmp_path, argv, message):
+    (tmp_path / "afile").write_text("mine")
+    done = _lite(tmp_path, *argv)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert message in done.stderr, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
+
+
+def test_lite_never_leaves_a_broken_wheel(tmp_path):
+    """A write that fails half-way (here: a file size limit) left a truncated wheel in
+    place of the good one; now the old files stay whole and the error names the flag."""
+    import resource
+
+    assert _lite(tmp_path, "-o", "out").returncode == 0
+    before = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()}
+
+    def small_files():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
+
+    done = _lite(tmp_path, "-o", "out", preexec_fn=small_files)
+    assert done.returncode == 2 and done.stderr.startswith("xlplugin: error: --output: cannot")
+    assert {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()} == before
 
 
 def test_lite_main_registers_every_function_from_the_wheel_alone(tmp_path):

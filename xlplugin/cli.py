@@ -9,6 +9,7 @@ import io
 import json
 import math
 import os
+import re
 import signal
 import sys
 
@@ -33,6 +34,16 @@ _SUFFIXES = (
 )
 
 
+# The vocabulary says what an empty cell takes; on the command line, the flag is left out
+# (an empty value is refused: a shell variable that is not set).
+_EMPTY = re.compile(r"\bempty( takes| uses|:)")
+_LEFT_OUT = {" takes": "left out, it takes", " uses": "left out, it uses", ":": "left out:"}
+
+
+def _flag_text(description: str) -> str:
+    return _EMPTY.sub(lambda found: _LEFT_OUT[found.group(1)], description)
+
+
 def _add_inputs(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group(_SUFFIXES)
     for q in INPUTS:
@@ -41,7 +52,9 @@ def _add_inputs(parser: argparse.ArgumentParser) -> None:
             dest=q.name,
             metavar=q.unit.upper(),
             action=Once,
-            help=f"{q.description} [{q.unit}] (default: {q.default_text})".replace("%", "%%"),
+            help=f"{_flag_text(q.description)} [{q.unit}] (default: {q.default_text})".replace(
+                "%", "%%"
+            ),
         )
     group.add_argument(
         "--model",
@@ -331,6 +344,10 @@ def _quiet(unraisable) -> None:
 
 
 def _main(argv: list[str] | None) -> int:
+    # A console that cannot write a character (cp1252, "C" without UTF-8) shows an escape
+    # for it, not a traceback: 10⁹ and × are in the help and the vocabulary.
+    with contextlib.suppress(AttributeError, ValueError):
+        sys.stdout.reconfigure(errors="backslashreplace")
     args = _parser().parse_args(argv)
     try:
         with _stopping_on_sigterm(), units.reading_culture(getattr(args, "culture", None)):

@@ -82,10 +82,13 @@ import sys
 import tempfile
 import zipfile
 from importlib import resources
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 import xlplugin
+from xlplugin.formulas.errors import EstimateError
+from xlplugin.options import Once
+from xlplugin.workbook import atomic
 
 try:  # optional: the server extra recommends it
     import orjson as _orjson
@@ -98,6 +101,7 @@ __all__ = [
     "MAX_BODY_BYTES",
     "MIN_BODY_RATE",
     "BodyLimit",
+    "LiteError",
     "add_parser",
     "app",
     "call_problem",
@@ -196,13 +200,16 @@ def add_parser(subparsers) -> None:
     lite.add_argument(
         "-o",
         "--output",
+        action=Once,
         default="xlplugin-lite",
         help="directory to write (default: ./xlplugin-lite)",
     )
     lite.add_argument(
         "--url",
+        action=Once,
         type=_wheel_url,
-        help="https:// URL the wheel will be served from, for requirements.txt",
+        help=f"http:// or https:// URL the wheel will be served from, ending in its file name "
+        f"({_wheel_name()}), for requirements.txt",
     )
     lite.set_defaults(run=_lite)
 
@@ -863,42 +870,72 @@ def _argv(args: argparse.Namespace) -> list[str]:
 
 
 def _lite(args: argparse.Namespace) -> int:
-    written = write_lite(Path(args.output), args.url)
+    if not args.output.strip():
+        raise LiteError("--output: got an empty value; accepts a directory to write")
+    directory = Path(args.output)
+    if directory.exists() and not directory.is_dir():
+        raise LiteError(f"--output: got {args.output!r}, a file; accepts a directory to write")
+    try:
+        written = write_lite(directory, args.url)
+    except OSError as error:
+        where = error.filename or args.output
+        raise LiteError(f"--output: cannot write {where}: {error.strerror or error}") from None
     for path in written:
         print(path)
     wheel = written[-1].name
+    host = (
+        f"host {wheel} at {args.url} (the browser must be allowed to fetch it: CORS)"
+        if args.url
+        else f"host {wheel} at a URL the browser may fetch (CORS), run again with --url URL"
+    )
     print(
-        f"\nNext: host {wheel} at an HTTPS URL the browser may fetch (CORS), run again with "
-        "--url URL, then paste main.py into xlwings Lite's main.py and add the lines of "
-        "requirements.txt to its requirements.txt.",
+        f"\nNext: {host}, then paste main.py into xlwings Lite's main.py and add the lines "
+        "of requirements.txt to its requirements.txt.",
         file=sys.stderr,
     )
     return 0
 
 
+class LiteError(EstimateError):
+    """``xlplugin lite`` cannot do what it was asked (one line, naming the flag)."""
+
+
+def _wheel_name() -> str:
+    return f"xlplugin-{xlplugin.__version__}-py3-none-any.whl"
+
+
 def write_lite(directory: Path, url: str | None = None) -> list[Path]:
-    """Write main.py, requirements.txt and the wheel for xlwings Lite into ``directory``."""
+    """Write main.py, requirements.txt and the wheel for xlwings Lite into ``directory``,
+    each file whole or not at all (written aside, then renamed into place)."""
     if url is not None and (problem := wheel_url_problem(url)):
         raise ValueError(f"url: {problem}")
+    name = _wheel_name()
+    if url is not None and PurePosixPath(urlsplit(url).path).name != name:
+        raise ValueError(f"url: got {url!r}; accepts a URL ending in /{name}, the wheel written")
     directory.mkdir(parents=True, exist_ok=True)
-    wheel = write_wheel(directory)
+    wheel = directory / name
+    with atomic.replacing(wheel) as temporary:
+        write_wheel(temporary)
     template = resources.files("xlplugin").joinpath("lite")
-    main = directory / "main.py"
-    main.write_text(template.joinpath("main.py").read_text(encoding="utf-8"), encoding="utf-8")
     line = url or (
-        f"# Replace the next line with the HTTPS URL where {wheel.name} is "
-        f"hosted.\nhttps://YOUR-HOST/{wheel.name}"
+        f"# Replace the next line with the HTTPS URL where {name} is hosted.\n"
+        f"https://YOUR-HOST/{name}"
     )
-    requirements = directory / "requirements.txt"
-    requirements.write_text(
-        template.joinpath("requirements.txt").read_text(encoding="utf-8").replace("{wheel}", line),
-        encoding="utf-8",
-    )
-    return [main, requirements, wheel]
+    texts = {
+        "main.py": template.joinpath("main.py").read_text(encoding="utf-8"),
+        "requirements.txt": template.joinpath("requirements.txt")
+        .read_text(encoding="utf-8")
+        .replace("{wheel}", line),
+    }
+    for file, text in texts.items():
+        with atomic.replacing(directory / file) as temporary:
+            Path(temporary).write_text(text, encoding="utf-8")
+    return [directory / "main.py", directory / "requirements.txt", wheel]
 
 
-def write_wheel(directory: Path) -> Path:
-    """A pure-Python wheel of the installed ``formulas`` and ``xlplugin`` (code and data).
+def write_wheel(target: Path) -> Path:
+    """A pure-Python wheel of the installed ``formulas`` and ``xlplugin`` (code and data),
+    written to ``target``.
 
     It requires only numpy and pandas (which Pyodide provides): in xlwings Lite the Excel
     functions need nothing else, and xlwings comes with Lite.
@@ -928,7 +965,7 @@ def write_wheel(directory: Path) -> Path:
     files[f"{dist_info}/top_level.txt"] = b"xlplugin\n"
     record = [f"{name},sha256={_digest(data)},{len(data)}" for name, data in files.items()]
     files[f"{dist_info}/RECORD"] = ("\n".join([*record, f"{dist_info}/RECORD,,"]) + "\n").encode()
-    wheel = directory / f"xlplugin-{version}-py3-none-any.whl"
+    wheel = Path(target)
     with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in files.items():
             archive.writestr(
