@@ -99,3 +99,22 @@ def test_a_reader_that_leaves_early_is_not_an_error():
     done.stdout.close()  # as `| head` does
     assert done.wait(timeout=60) == 0
     assert done.stderr.read() == b""
+
+
+def test_each_format_of_a_listing_carries_the_same_fields(capsys):
+    """gpus --format json left out the aliases its CSV has; vocabulary --format json the
+    defaults' sources and the outputs' sections its Markdown has."""
+    import csv
+    import io
+
+    from xlplugin.cli import main
+
+    assert main(["gpus", "--format", "json"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert main(["gpus", "--format", "csv"]) == 0
+    header = next(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert list(records[0]) == header
+    assert main(["vocabulary", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert all(r["source"] for r in rows if r["kind"] == "input")
+    assert all(r["section"] for r in rows if r["kind"] == "output")

@@ -164,7 +164,7 @@ def _estimate(args: argparse.Namespace) -> int:
 def _gpus(args: argparse.Namespace) -> int:
     table = catalog.gpus()
     if args.format == "json":
-        records = table.drop(columns=["aliases"]).to_dict(orient="records")
+        records = table.to_dict(orient="records")  # every column of the CSV, aliases too
         clean = [
             {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in r.items()}
             for r in records
@@ -233,6 +233,7 @@ def _vocabulary(args: argparse.Namespace) -> int:
             "unit": q.unit,
             "default": q.default,
             "description": q.description,
+            "source": q.source,  # the default's, as the Markdown tables give it
         }
         for q in INPUTS
     ]
@@ -243,6 +244,7 @@ def _vocabulary(args: argparse.Namespace) -> int:
             "unit": q.unit,
             "default": None,
             "description": q.description,
+            "section": q.section,
         }
         for q in OUTPUTS
     ]
