@@ -64,3 +64,31 @@ def test_breaking_a_checked_cell_fails_its_check(tmp_path):
             assert _false(wb[sheet][ref].value), (label, name, sheet)
         # The inputs are untouched: the guard still accepts them.
         assert _true(wb["Checks"]["B4"].value), (label, name)
+
+
+@pytest.mark.libreoffice
+@needs_soffice
+def test_an_unknown_scenario_shown_is_refused_and_a_known_one_shown(tmp_path):
+    """A name not in the Scenarios table showed the Inputs sheet's values, silently."""
+    from xlplugin.workbook.layout import SELECTOR_ROW
+
+    layout = Layout(len(default_scenarios()))
+    built = build_workbook(tmp_path / "t.xlsx")
+    paths = []
+    for name in ("No such scenario", default_scenarios()["scenario"][1]):
+        wb = openpyxl.load_workbook(built)
+        wb["Inputs"].cell(SELECTOR_ROW, 2).value = name
+        paths.append(tmp_path / f"s{len(paths)}.xlsx")
+        wb.save(paths[-1])
+    unknown, known = (
+        openpyxl.load_workbook(p, data_only=True) for p in recalculate_many(paths, tmp_path / "out")
+    )
+    message = (
+        "scenario: got 'No such scenario'; accepts a name from the Scenarios sheet's first "
+        "column, or an empty cell"
+    )
+    assert _false(unknown["Checks"]["B3"].value) and unknown["Checks"]["C3"].value == message
+    gpus = layout.estimate_row["gpu_count"]
+    assert unknown["Estimate"].cell(gpus, 2).value == message
+    assert _true(known["Checks"]["B3"].value), known["Checks"]["C3"].value
+    assert isinstance(known["Estimate"].cell(gpus, 2).value, int | float)

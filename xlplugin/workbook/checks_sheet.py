@@ -56,13 +56,21 @@ TOTAL_LABEL = (
     "Total cost = GPU + storage + egress, each part recomputed from its drivers "
     "(GPUs x price x hours; stored GB x price; GB sent x price)"
 )
-STORED_LABEL = "Stored bytes = model + profiles + bytes stored per day x days per month x retention"
+STORED_LABEL = (
+    "Stored bytes = model + profiles + bytes stored per day x days per month x retention, "
+    "each part recomputed from its drivers (params x bytes per weight; users x profile "
+    "bytes; stored and indexed bytes a day)"
+)
 GPUS_LABEL = (
     "GPUs cover the peak demand (peak requests/s with headroom / requests/s per GPU) in "
     "whole replicas, with no replica to spare"
 )
 PROJECTION_LABEL = "Projection month 1 (its own route from daily users) needs the Estimate's GPUs"
 SCENARIOS_LABEL = "Every Scenarios row calculates and fits (its ok column)"
+SELECTED_LABEL = (
+    "The scenario shown on the Estimate (Inputs, scenario) is empty or a name in the "
+    "Scenarios table"
+)
 
 
 @dataclass(frozen=True)
@@ -200,8 +208,20 @@ def _first_text(cells: list[str]) -> str:
 
 
 def guard_rows() -> tuple[int, int]:
-    """First and last Checks row that ``inputs_ok`` covers: the inputs, the fit, the price."""
-    return FIRST_CHECK_ROW, FIRST_CHECK_ROW + len(INPUTS) + 1
+    """First and last Checks row that ``inputs_ok`` covers: the inputs, the fit, the price
+    and the scenario shown."""
+    return FIRST_CHECK_ROW, FIRST_CHECK_ROW + len(INPUTS) + 2
+
+
+def _selected() -> Check:
+    """A name that is not in the Scenarios table showed the Inputs sheet's values, as an
+    empty selector does, without a word."""
+    return Check(
+        SELECTED_LABEL,
+        'OR(scenario="",ISNUMBER(scenario_row))',
+        "\"scenario: got '\"&scenario&\"'; accepts a name from the Scenarios sheet's first "
+        'column, or an empty cell"',
+    )
 
 
 def checks(layout: Layout) -> list[Check]:
@@ -219,6 +239,7 @@ def checks(layout: Layout) -> list[Check]:
     ]
     found.append(_fits(layout, e))
     found.append(_priced(e))
+    found.append(_selected())
     growth = INPUT["dau_growth"]
     found.append(
         Check(
@@ -268,6 +289,12 @@ def consistency_checks(layout: Layout) -> list[Consistency]:
         return f"{e[name]}={render(STEPS[name], e, inline=inline)[1:]}"
 
     costs = ("gpu_usd_per_month", "storage_usd_per_month", "egress_usd_per_month")
+    stored = (
+        "model_size_bytes",
+        "profile_storage_bytes",
+        "storage_bytes_per_month",
+        "storage_bytes_per_day",
+    )
     # GPUs in whole replicas: enough replicas for the peak demand, and not one more.
     replicas = f"{e['gpu_count']}/{e['gpus_per_replica']}"
     needed = (
@@ -279,8 +306,8 @@ def consistency_checks(layout: Layout) -> list[Consistency]:
         (TOTAL_LABEL, routes("total_usd_per_month", set(costs)), ("total_usd_per_month", *costs)),
         (
             STORED_LABEL,
-            routes("retained_storage_bytes", {"storage_bytes_per_month"}),
-            ("retained_storage_bytes", "storage_bytes_per_month"),
+            routes("retained_storage_bytes", set(stored)),
+            ("retained_storage_bytes", *stored),
         ),
         (
             GPUS_LABEL,

@@ -196,6 +196,7 @@ def _checks(layout: Layout, steps: pd.Series) -> dict[str, object]:
     holds = [in_range(q, base[q.name]) for q in INPUTS]
     holds.append(steps["gpus_per_replica"] <= base["max_gpus_per_replica"])
     holds.append(not pd.isna(steps["gpu_hourly_usd_used"]))
+    holds.append(True)  # the scenario shown: none (the selector is left empty)
     holds.append(in_range(INPUT["dau_growth"], INPUT["dau_growth"].default))
     holds += [True] * (len(checks(layout)) - len(holds))  # outputs and consistency: hold
     assert len(holds) == len(checks(layout))
