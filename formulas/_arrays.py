@@ -106,22 +106,34 @@ def _to_float(value: object, name: str) -> float:
     raise InvalidInputError(spec.name, value, spec.accepts)
 
 
-def _real(value: numbers.Real | Decimal, name: str) -> float:
+def _float_of(value: numbers.Real | Decimal) -> float | None:
     """A number of any type (an int, a Decimal, a Fraction, a numpy number) as a float;
-    one beyond a float's range is refused as the number it is, not as infinity."""
+    None for one that is no number to float() (Decimal('sNaN'), a timedelta64: a numpy
+    integer); OverflowError for one beyond the largest float (an int, Decimal('1e400'), a
+    long double), where float() would give infinity."""
     try:
         if isinstance(value, np.generic):
             with np.errstate(over="ignore"):  # a long double beyond a float: judged below
                 x = float(value)
         else:  # (no warning to silence: a cell of an object array costs no context)
             x = float(value)
-    except OverflowError:  # an int beyond the largest float
+    except (ValueError, TypeError):
+        return None
+    if math.isinf(x) and value not in (math.inf, -math.inf):
+        raise OverflowError(f"{value!r} is beyond the largest float")
+    return x
+
+
+def _real(value: numbers.Real | Decimal, name: str) -> float:
+    """:func:`_float_of`, or the error naming input ``name``: a number beyond a float's
+    range is refused as the number it is, not as infinity."""
+    try:
+        x = _float_of(value)
+    except OverflowError:
         raise too_large(name, value) from None
-    except (ValueError, TypeError):  # Decimal('sNaN'); a timedelta64 (a numpy integer)
+    if x is None:
         accepts = GPU_ACCEPTS if name == "gpu" else INPUT[name].accepts
-        raise InvalidInputError(name, value, accepts) from None
-    if math.isinf(x) and value not in (math.inf, -math.inf):  # Decimal('1e400')
-        raise too_large(name, value)
+        raise InvalidInputError(name, value, accepts)
     return x
 
 
@@ -384,12 +396,13 @@ def name_array(value: object, name: str = "gpu") -> object:
         return _real(value, name)
     accepts = GPU_ACCEPTS if name == "gpu" else INPUT[name].accepts
     raw = _cells(value, name, accepts).astype(object, copy=False)
-    odd = {t for t in set(map(type, raw.ravel())) if not issubclass(t, _NAME_CELLS)}
+    kinds = set(map(type, raw.ravel()))
+    odd = {t for t in kinds if not issubclass(t, _NAME_CELLS)}
     if odd:  # a list, a dict, a complex number: no name (and unhashable, for look-ups)
         index = next(i for i, v in enumerate(raw.ravel()) if type(v) in odd)
         cell = raw.ravel()[index]
         raise InvalidInputError(name, cell, accepts, index if raw.ndim else None)
-    if raw.ndim and (numeric := set(filter(_other_number, set(map(type, raw.ravel()))))):
+    if raw.ndim and (numeric := set(filter(_other_number, kinds))):
         raw = _as_floats(raw, numeric, name)
     return raw.item() if raw.ndim == 0 else raw
 
@@ -690,13 +703,10 @@ def _beyond_float(value: object) -> bool:
     if type(value) is int and value.bit_length() <= 1000:  # the usual int: no float() needed
         return False
     try:
-        with np.errstate(over="ignore"):
-            number = float(value)
-    except OverflowError:  # an int or a Fraction (an int may round beyond the largest)
+        _float_of(value)
+    except OverflowError:
         return True
-    except (ValueError, TypeError):  # Decimal('sNaN'), a timedelta64: no number at all
-        return False
-    return math.isinf(number) and value not in (math.inf, -math.inf)
+    return False
 
 
 def _element(value, shape: tuple, index: int | None):
@@ -1068,12 +1078,10 @@ def _as_float(value: object) -> object:
     if isinstance(value, bool | int):
         return value
     try:
-        with np.errstate(over="ignore"):  # a long double beyond a float: kept as it is
-            number = float(value)
-    except (OverflowError, ValueError, TypeError):  # beyond a float, no number: as it is
+        number = _float_of(value)
+    except OverflowError:  # beyond a float: judged as it is
         return value
-    beyond = math.isinf(number) and value not in (math.inf, -math.inf)  # Decimal('1e400')
-    return value if beyond else number
+    return value if number is None else number
 
 
 def _hashable(value: object) -> bool:

@@ -14,7 +14,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from ._arrays import _percent, gpu_text_error
+from ._arrays import _float_of, _percent, gpu_text_error
 from .errors import InvalidInputError, UnknownNameError
 from .units import parse_quantity
 
@@ -330,13 +330,7 @@ def _flops(value: object) -> float | None:
     if isinstance(value, bool | np.bool_):  # True is no FLOP/s (numpy's True: not 1)
         return None
     if isinstance(value, numbers.Real | Decimal):  # a Fraction, a Decimal, a numpy number
-        try:  # (an int beyond a float raises OverflowError: refused as too large)
-            number = float(value)
-        except (ValueError, TypeError):  # Decimal('sNaN'); a timedelta64 (a numpy integer)
-            return None
-        if math.isinf(number) and value not in (math.inf, -math.inf):  # Decimal('1e400')
-            raise OverflowError(f"{value!r} is beyond a float")
-        return number
+        return _float_of(value)  # (beyond a float: OverflowError, refused as too large)
     if not isinstance(value, str) or _percent(value):  # 20 % is no FLOP/s
         return None
     try:

@@ -50,13 +50,15 @@ def test_cli(case, capsys):
         assert json.loads(out)[case.output] == pytest.approx(case.expect)
 
 
-def test_cli_process_exits_2_without_traceback():
-    done = subprocess.run(
-        [sys.executable, "-m", "xlplugin.cli", "estimate", "--gpu", "H900"],
-        capture_output=True,
-        text=True,
-        timeout=60,
+def _command(*argv: str, module: str = "xlplugin.cli") -> subprocess.CompletedProcess:
+    """The command line in a process of its own: its status, stdout and stderr."""
+    return subprocess.run(
+        [sys.executable, "-m", module, *argv], capture_output=True, text=True, timeout=60
     )
+
+
+def test_cli_process_exits_2_without_traceback():
+    done = _command("estimate", "--gpu", "H900")
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr == (
         "xlplugin: error: gpu: got 'H900'; accepts one of A100, A100-80GB, "
@@ -67,17 +69,10 @@ def test_cli_process_exits_2_without_traceback():
 
 def test_the_package_runs_as_the_command():
     """``python3 -m xlplugin`` is the ``xlplugin`` script: its name in the usage, its exits."""
-    done = subprocess.run(
-        [sys.executable, "-m", "xlplugin", "estimate", "--dau", "-5"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = _command("estimate", "--dau", "-5", module="xlplugin")
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr == "xlplugin: error: dau: got -5; accepts a number > 0\n"
-    done = subprocess.run(
-        [sys.executable, "-m", "xlplugin", "--help"], capture_output=True, text=True, timeout=60
-    )
+    done = _command("--help", module="xlplugin")
     assert done.returncode == 0 and done.stdout.startswith("usage: xlplugin ")
 
 
