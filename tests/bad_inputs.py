@@ -187,6 +187,16 @@ CASES = [
         {"params": 1e13},
         "params: got 10000000000000; accepts a model that fits in 8 GPUs",
     ),
+    Case(
+        "encoder-fits-on-no-gpu",  # an image model's text encoder, the larger part, is named
+        {"text_encoder_params": 2e12},
+        "text_encoder_params: got 2000000000000; accepts a model that fits in 8 GPUs",
+    ),
+    Case(
+        "replica-split-past-its-cap",
+        {"tensor_parallel": 16},
+        "tensor_parallel: got 16; accepts a whole number in [1, 8] (max_gpus_per_replica)",
+    ),
     Case("unknown-precision", {"precision": "FP12"}, "precision: got 'FP12'; accepts one of FP32"),
     Case("peak-below-one", {"peak_factor": 0.5}, "peak_factor: got 0.5; accepts a number >= 1"),
     Case("negative-headroom", {"headroom": -0.1}, "headroom: got -0.1; accepts a number >= 0"),

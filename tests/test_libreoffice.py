@@ -201,3 +201,21 @@ def test_timeout_kills_soffice(tmp_path: Path) -> None:
 
     assert time.perf_counter() - started < 30
     assert not (tmp_path / "out" / "book.xlsx").exists()
+
+
+@pytest.mark.libreoffice
+@needs_soffice
+def test_the_rounding_limit_the_readme_states(tmp_path):
+    """LibreOffice 7.4's ROUNDUP and ROUNDDOWN give #NUM! for a number below about 1e-299
+    (README, Limits of the model): the workbook shows the overflow sentence there while
+    formulas computes. Fails when a LibreOffice lifts the limit, so that the README can."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row, value in enumerate((1e-290, 1e-300, 1e-310), start=1):
+        ws.cell(row, 1, value)
+        ws.cell(row, 2, f"=ROUNDUP(A{row},0)")
+        ws.cell(row, 3, f"=ROUNDDOWN(A{row},0)")
+    wb.save(tmp_path / "round.xlsx")
+    got = openpyxl.load_workbook(recalculate(tmp_path / "round.xlsx", tmp_path), data_only=True)
+    rows = [[c.value for c in row[1:]] for row in got.active.iter_rows()]
+    assert rows == [[1, 0], ["#NUM!", "#NUM!"], ["#NUM!", "#NUM!"]]

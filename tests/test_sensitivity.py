@@ -29,7 +29,7 @@ REL = 1e-9
 # LibreOffice 7.4 has too; the sheet adds these to the graph's templates.
 PORTABLE = FORMULAE
 ADDED = {"IF", "IFERROR", "ISNUMBER", "INDEX", "MATCH", "ROUND", "MIN", "MAX", "ABS", "AND"}
-ADDED |= {"SUMPRODUCT", "LARGE"}
+ADDED |= {"SUMPRODUCT", "LARGE", "INT"}  # INT: a whole-number input's check
 
 
 @pytest.fixture(scope="module")
@@ -137,3 +137,53 @@ def test_low_and_high_cases_equal_formulas(built, layout, tmp_path):
     assert ws.cell(layout.sensitivity_row["dau"], layout.sensitivity_column["low"]).value == 1e8
     assert ws.cell(layout.sensitivity_row["steps"], layout.sensitivity_column["high"]).value == 250
     _check(ws, layout, changed)
+
+
+@pytest.mark.libreoffice
+@needs_soffice
+def test_a_bad_swing_is_named_and_moves_nothing(built, layout, tmp_path):
+    """The swing and the low and high values are inputs too: a value they do not accept
+    fails its check with formulas' kind of message and gives no case; a base that is text
+    (a bad input, named by its own check) gives empty cases, not #VALUE!."""
+    swing_row = layout.input_row["sensitivity_swing"]
+    edits = {
+        "swing": [(swing_row, 2, 1)],
+        "low": [(layout.input_row["dau"], SWING_LOW_COLUMN, -5)],
+        "high": [(layout.input_row["steps"], SWING_HIGH_COLUMN, "many")],
+        "text": [(layout.input_row["dau"], 2, "lots")],
+    }
+    paths = []
+    for case, cells in edits.items():
+        wb = openpyxl.load_workbook(built)
+        for row, column, value in cells:
+            wb["Inputs"].cell(row, column).value = value
+        paths.append(tmp_path / f"{case}.xlsx")
+        wb.save(paths[-1])
+    books = dict(
+        zip(
+            edits,
+            (openpyxl.load_workbook(p, data_only=True) for p in recalculate_many(paths, tmp_path)),
+            strict=True,
+        )
+    )
+    messages = {
+        "swing": "sensitivity_swing: got 1; accepts a number in (0, 1)",
+        "low": "dau (Sensitivity: low): got -5; accepts a number > 0, or an empty cell",
+        "high": "steps (Sensitivity: high): got 'many'; accepts a number > 0, or an empty cell",
+        "text": "dau: got 'lots'; accepts a number > 0",
+    }
+    for case, message in messages.items():
+        checks = books[case]["Checks"]
+        assert checks["B3"].value in (False, 0) and checks["C3"].value == message, case
+    column, row = layout.sensitivity_column, layout.sensitivity_row
+    sheet = books["low"]["Sensitivity"]
+    assert sheet.cell(row["dau"], column["cost_low"]).value in ("", None)
+    assert isinstance(sheet.cell(row["dau"], column["cost_high"]).value, float)
+    assert isinstance(sheet.cell(row["steps"], column["cost_low"]).value, float)
+    sheet = books["swing"]["Sensitivity"]  # 100 % down: 0 users, which dau refuses
+    assert sheet.cell(row["dau"], column["cost_low"]).value in ("", None)
+    for name in SWUNG:  # a base that is not a number moves to nothing; errors show nowhere
+        for side in ("low", "high"):
+            got = books["text"]["Sensitivity"].cell(row[name], column[side]).value
+            assert not (isinstance(got, str) and got.startswith(("#", "Err:"))), (name, got)
+    assert books["text"]["Sensitivity"].cell(row["dau"], column["low"]).value in ("", None)

@@ -60,6 +60,8 @@ ALLOWED = {
     "LARGE",
     # A replica's tensor-parallel size: a power of two.
     "LOG",
+    # A figure in a message, rounded to significant digits as formulas writes it.
+    "LOG10",
     # The Scenarios rows' check: which input a row gets wrong.
     "ISTEXT",
     "COLUMN",

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from openpyxl.styles import Alignment
+from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 
 from xlplugin.formulas import catalog
@@ -21,24 +22,29 @@ from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUTS, Input
 
 from . import styles
 from .estimate_sheet import estimate_refs
-from .excel_formulas import STEPS, placeholders, render
+from .excel_formulas import STEPS, render
 from .inputs_sheet import (
     ACCEPTS_COLUMN,
     HIGH_COLUMN,
     LOW_COLUMN,
     NAME_COLUMN,
+    SWING,
+    SWING_HIGH_COLUMN,
+    SWING_LOW_COLUMN,
     catalog_list,
     choices,
 )
-from .layout import CHECKS_HEADER, Layout, absolute
+from .layout import CHECKS_HEADER, SWING_NAME, SWUNG, Layout, absolute
 
 __all__ = [
     "FIRST_CHECK_ROW",
+    "GROWTH_OK",
     "GUARD_ROW",
     "Check",
     "Consistency",
     "checks",
     "consistency_checks",
+    "fit_check",
     "flag_rules",
     "flops_accepts",
     "guard_rows",
@@ -49,7 +55,10 @@ __all__ = [
 
 FIRST_CHECK_ROW = CHECKS_HEADER + 1
 GUARD_ROW = 4  # inputs_ok and input_error
-FITS_LABEL = "The model fits in GPU memory (GPUs per replica <= max GPUs per replica)"
+FITS_LABEL = (
+    "The model fits in GPU memory (the GPUs its weights need, and tensor_parallel if given, "
+    "<= max GPUs per replica)"
+)
 OUTPUTS_LABEL = "Every output is a number"
 PRICE_LABEL = "The GPU has a price per hour (gpu_hourly_usd, or the catalogue's)"
 TOTAL_LABEL = (
@@ -65,8 +74,21 @@ GPUS_LABEL = (
     "GPUs cover the peak demand (peak requests/s with headroom / requests/s per GPU) in "
     "whole replicas, with no replica to spare"
 )
+REPLICA_LABEL = (
+    "GPUs per replica: whole, at least what the weights need (recomputed from memory) and "
+    "tensor_parallel if given, at most max_gpus_per_replica; exactly the weights' need "
+    "under the FLOPs formula"
+)
 PROJECTION_LABEL = "Projection month 1 (its own route from daily users) needs the Estimate's GPUs"
 SCENARIOS_LABEL = "Every Scenarios row calculates and fits (its ok column)"
+GROWTH_LABEL = (
+    f"Input in range: {INPUT['dau_growth'].label} (dau_growth) accepts "
+    f"{INPUT['dau_growth'].accepts}"
+)
+GROWTH_OK = "dau_growth_ok"  # the workbook name of its check: the Projection reads it
+SWINGS_LABEL = (
+    "Sensitivity {side} values (Inputs, column {column}) are empty or what their input accepts"
+)
 SELECTED_LABEL = (
     "The scenario shown on the Estimate (Inputs, scenario) is empty or a name in the "
     "Scenarios table"
@@ -151,41 +173,66 @@ def _input_message(layout: Layout, q: Input, value: str) -> str:
     return f'{name}&": got "&{_shown(layout, q, value)}&"; accepts "&{accepts}'
 
 
-def _reads_outputs() -> set[str]:
-    """The outputs, and the steps whose templates read one, directly or not: the cells a
-    check of ``inputs_ok`` must not read (the outputs are guarded by it: a circle)."""
-    outputs = {o.name for o in OUTPUTS}
-    found: set[str] = set()
-    for step, template in STEPS.items():  # in calculation order: inputs before readers
-        if step in outputs or found.intersection(placeholders(template)):
-            found.add(step)
-    return found
+# How formulas writes a figure in a message (formulas.inference._count): four significant
+# digits below 10,000, whole up to a trillion, then three significant digits. Workbook
+# names, as every constant a formula uses.
+FIGURES = {
+    "figure_whole_from": 1e4,
+    "figure_powers_from": 1e12,
+    "figure_small_digits": 3,  # after the first: four significant digits
+    "figure_large_digits": 2,  # three
+}
 
 
-def _inline(step: str, refs: dict[str, str]) -> str:
-    """A step's formula with the outputs it uses, and the steps that read them, written
-    out, so that it reads only inputs in use and catalogue look-ups (not the outputs that
-    ``inputs_ok`` guards)."""
-    text = STEPS[step]
-    for name in placeholders(text):
-        if name in STEPS and name in _reads_outputs():
-            text = text.replace("{" + name + "}", f"({_inline(name, refs)})")
-    for name in placeholders(text):
-        text = text.replace("{" + name + "}", refs.get(name, name))
-    return text
+def _figure(x: str) -> str:
+    """``x`` rounded as formulas writes it in a message (the sheet's ``&`` writes 20011 and
+    2E+291 where formulas writes 20,011 and 2e+291)."""
+    power = f"INT(LOG10({x}))"
+    return (
+        f"IF({x}<figure_whole_from,ROUND({x},figure_small_digits-{power}),"
+        f"IF({x}<figure_powers_from,ROUND({x},0),ROUND({x},figure_large_digits-{power})))"
+    )
+
+
+def fit_check(layout: Layout, refs: dict[str, str]) -> tuple[str, str]:
+    """(condition, message) of formulas' checks that a replica holds the model: the
+    weights' GPUs within max_gpus_per_replica (formulas.inference's DoesNotFitError), then
+    tensor_parallel, if given, within it too. ``refs``: placeholder -> cell for
+    ``weights_gpus_per_replica``, ``tensor_parallel``, ``max_gpus_per_replica``,
+    ``params``, ``text_encoder_params``, ``image_model``, ``held_weights_bytes`` and
+    ``gpu`` (none of them an output, which a guard may turn into this message)."""
+    need, most, split = (
+        refs[n] for n in ("weights_gpus_per_replica", "max_gpus_per_replica", "tensor_parallel")
+    )
+    names = {
+        n: _inputs_cell(layout, INPUT[n], NAME_COLUMN)
+        for n in ("params", "text_encoder_params", "tensor_parallel")
+    }
+    # like formulas, it names the text encoder when an image model's encoder is the larger
+    encoder = f"AND({refs['image_model']},{refs['text_encoder_params']}>{refs['params']})"
+    name = f"IF({encoder},{names['text_encoder_params']},{names['params']})"
+    value = f"IF({encoder},{refs['text_encoder_params']},{refs['params']})"
+    gb = _figure(f"{refs['held_weights_bytes']}/bytes_per_gb")
+    weights = (
+        f'{name}&": got "&{value}&"; accepts a model that fits in "'
+        f'&{most}&" GPUs: "&{gb}'
+        f'&" GB of weights need "&{_figure(need)}&" x "&{refs["gpu"]}'
+        '&" (choose a larger GPU, a smaller precision or raise max_gpus_per_replica)"'
+    )
+    low = _inputs_cell(layout, INPUT["tensor_parallel"], LOW_COLUMN)
+    parallel = (
+        f'{names["tensor_parallel"]}&": got "&{split}&"; accepts a whole number in ["'
+        f'&{low}&", "&{most}&"] (max_gpus_per_replica)"'
+    )
+    condition = f'AND({need}<={most},OR({split}="",{split}<={most}))'
+    return condition, f"IF({need}>{most},{weights},{parallel})"
 
 
 def _fits(layout: Layout, e: dict[str, str]) -> Check:
-    need = _inline("gpus_per_replica", e)
-    weights = _inline("held_weights_bytes", e)
-    params = _inputs_cell(layout, INPUT["params"], NAME_COLUMN)
-    message = (
-        f'{params}&": got "&{e["params"]}&"; accepts a model that fits in "'
-        f'&{e["max_gpus_per_replica"]}&" GPUs: "&({weights})/bytes_per_gb'
-        f'&" GB of weights need "&{need}&" x "&{e["gpu"]}'
-        '&" (choose a larger GPU, a smaller precision or raise max_gpus_per_replica)"'
-    )
-    return Check(FITS_LABEL, f"{need}<={e['max_gpus_per_replica']}", message)
+    # the weights' GPUs from their drivers: a number typed over that cell is the GPUs per
+    # replica check's to find, not a reason to refuse the inputs
+    weights = f"({render(STEPS['weights_gpus_per_replica'], e)[1:]})"
+    return Check(FITS_LABEL, *fit_check(layout, {**e, "weights_gpus_per_replica": weights}))
 
 
 def _priced(e: dict[str, str]) -> Check:
@@ -243,11 +290,19 @@ def checks(layout: Layout) -> list[Check]:
     growth = INPUT["dau_growth"]
     found.append(
         Check(
-            f"Input in range: {growth.label} (dau_growth) accepts {growth.accepts}",
+            GROWTH_LABEL,
             _input_check(layout, growth, "dau_growth"),
             _input_message(layout, growth, "dau_growth"),
         )
     )
+    found.append(
+        Check(
+            f"Input in range: {SWING.label} ({SWING_NAME}) accepts {SWING.accepts}",
+            _input_check(layout, SWING, SWING_NAME),
+            _input_message(layout, SWING, SWING_NAME),
+        )
+    )
+    found += [_swings(layout, side) for side in ("low", "high")]
     found.append(
         Check(
             OUTPUTS_LABEL,
@@ -256,14 +311,32 @@ def checks(layout: Layout) -> list[Check]:
         )
     )
     found += [c.check for c in consistency_checks(layout)]
-    found.append(
-        Check(
-            SCENARIOS_LABEL,
-            f"ISNA(MATCH(FALSE,{_ok_range(layout)},0))",
-            f'"Fails: {SCENARIOS_LABEL}"',
-        )
-    )
+    found.append(_scenario_rows(layout))
     return found
+
+
+def _swings(layout: Layout, side: str) -> Check:
+    """The Sensitivity sheet's low (or high) values: each empty (the swing decides) or what
+    its input accepts; the message names the first that is not."""
+    column = SWING_LOW_COLUMN if side == "low" else SWING_HIGH_COLUMN
+    label = SWINGS_LABEL.format(side=side, column=get_column_letter(column))
+    tests, messages = [], []
+    for name in SWUNG:
+        q = INPUT[name]
+        cell = _inputs_cell(layout, q, column)
+        tests.append(f'IFERROR(OR({cell}="",{input_test(layout, q, cell)}),FALSE)')
+        shown = (
+            f'IF(ISLOGICAL({cell}),IF({cell},"True","False"),'
+            f'IF(ISNUMBER({cell}),{cell}&"","\'"&{cell}&"\'"))'
+        )
+        messages.append(
+            f'{_inputs_cell(layout, q, NAME_COLUMN)}&" (Sensitivity: {side}): got "&{shown}'
+            f'&"; accepts "&{_inputs_cell(layout, q, ACCEPTS_COLUMN)}&", or an empty cell"'
+        )
+    message = f'"Fails: {label}"'
+    for test, text in reversed(list(zip(tests, messages, strict=True))):
+        message = f"IF({test},{message},{text})"
+    return Check(label, f"AND({','.join(tests)})", message)
 
 
 @dataclass(frozen=True)
@@ -302,6 +375,8 @@ def consistency_checks(layout: Layout) -> list[Consistency]:
         f"/({e['qps_per_gpu']}*{e['gpus_per_replica']})"
     )
     month = f"Projection!{layout.projection_letter('gpu_count')}{layout.projection_first}"
+    split, most, per = e["tensor_parallel"], e["max_gpus_per_replica"], e["gpus_per_replica"]
+    weights = render(STEPS["weights_gpus_per_replica"], e)[1:]
     found = [
         (TOTAL_LABEL, routes("total_usd_per_month", set(costs)), ("total_usd_per_month", *costs)),
         (
@@ -315,6 +390,12 @@ def consistency_checks(layout: Layout) -> list[Consistency]:
             f"{replicas}-{e['gpus_per_replica']}/{e['gpus_per_replica']}<{needed})",
             ("gpu_count",),
         ),
+        (
+            REPLICA_LABEL,
+            f'AND(INT({per})={per},{per}>={weights},{per}<={most},OR({split}="",{per}>={split}),'
+            f"OR(NOT({e['flops_model']}),{per}={weights}))",
+            ("gpus_per_replica", "weights_gpus_per_replica"),
+        ),
         (PROJECTION_LABEL, f"{month}={e['gpu_count']}", ("gpu_count",)),
     ]
     return [
@@ -323,9 +404,23 @@ def consistency_checks(layout: Layout) -> list[Consistency]:
     ]
 
 
-def _ok_range(layout: Layout) -> str:
-    """The Scenarios ok column, bounded: the table and rows a user may add under it."""
-    letter = layout.scenario_letter("ok")
+def _scenario_rows(layout: Layout) -> Check:
+    """Every Scenarios row computes; the message names the first that does not and gives
+    its own message (its bad input, or a model that does not fit)."""
+    at = f"MATCH(FALSE,{_column_range(layout, 'ok')},0)"
+    message = f"INDEX({_column_range(layout, 'message')},{at})"
+    name = f"INDEX({_column_range(layout, 'scenario')},{at})"
+    return Check(
+        SCENARIOS_LABEL,
+        f"ISNA({at})",
+        f'"Scenarios row \'"&{name}&"\': "&IF({message}="",'
+        f'"an output is not a number (see the row)",{message})',
+    )
+
+
+def _column_range(layout: Layout, name: str) -> str:
+    """A Scenarios column, bounded: the table and rows a user may add under it."""
+    letter = layout.scenario_letter(name)
     return f"Scenarios!${letter}${layout.scenario_first}:${letter}${layout.scenario_last + 1000}"
 
 
@@ -398,7 +493,11 @@ def write_checks(wb, ws, layout: Layout) -> list[str]:
     for ref in ("C3", f"C{GUARD_ROW}"):
         ws[ref].style = "Calculation"
         styles.wrap(ws[ref])
+    for name, value in FIGURES.items():
+        wb.defined_names[name] = DefinedName(name, attr_text=f"{value:g}")
+    growth = FIRST_CHECK_ROW + [c.label for c in found].index(GROWTH_LABEL)
     for name, ref in (
+        (GROWTH_OK, (2, growth)),
         ("master_check", (2, 3)),
         ("check_message", (3, 3)),
         ("inputs_ok", (2, GUARD_ROW)),

@@ -27,6 +27,7 @@ from .layout import (
 __all__ = [
     "ACCEPTS_COLUMN",
     "DEFAULT_COLUMN",
+    "SWING",
     "SWING_HIGH_COLUMN",
     "SWING_LOW_COLUMN",
     "accepts_formula",
@@ -191,33 +192,34 @@ def _input_row(wb, ws, layout: Layout, q: Input, locked: bool = False) -> None:
     _name(wb, q.name, absolute("Inputs", 2, row))
 
 
+# The share the Sensitivity sheet swings an input by: the workbook's own input, with the
+# vocabulary's fields so that it is validated and checked as the others are.
+SWING = Input(
+    SWING_NAME,
+    "fraction",
+    SWING_DEFAULT,
+    "Sensitivity swing",
+    "Share an input goes down and up by on the Sensitivity sheet (0.25 = 25 %).",
+    "the issue's default of +-25 % where a range is not obvious",
+    low=0.0,
+    high=1.0,
+    high_open=True,
+)
+
+
 def _swing_row(wb, ws, layout: Layout) -> None:
     """The share the Sensitivity sheet swings an input by when its low or high is empty."""
     row = layout.input_row[SWING_NAME]
-    _describe(ws, row, "Sensitivity swing", SWING_DEFAULT, "fraction", SWING_NAME, SWING_NOTE)
+    _describe(ws, row, SWING.label, SWING.default, SWING.unit, SWING_NAME, SWING_NOTE)
     cell = ws.cell(row, 2)
     cell.style, cell.number_format, cell.protection = "Input", "0.0%", styles.UNLOCKED
     for column, sign in ((LOW_COLUMN, ">"), (HIGH_COLUMN, "<")):
-        bound = ws.cell(row, column, 0 if column == LOW_COLUMN else 1)
+        bound = ws.cell(row, column, SWING.low if column == LOW_COLUMN else SWING.high)
         bound.style, bound.number_format = "Note", styles.bound_format(sign)
-    ws.cell(row, DEFAULT_COLUMN, SWING_DEFAULT).style = "Note"
+    ws.cell(row, DEFAULT_COLUMN, SWING.default).style = "Note"
     ws.cell(row, DEFAULT_COLUMN).number_format = "0.0%"
-    ws.cell(row, ACCEPTS_COLUMN, "a number in (0, 1)").style = "Note"
-    check = DataValidation(
-        type="decimal",
-        operator="between",
-        formula1="0",
-        formula2="1",
-        allow_blank=False,
-        showErrorMessage=True,
-        showInputMessage=True,
-        promptTitle="Sensitivity swing",
-        prompt="Share an input goes down and up by on the Sensitivity sheet (0.25 = 25 %).",
-        errorTitle="Sensitivity swing",
-        error="Sensitivity swing accepts a number in (0, 1).",
-    )
-    check.add(cell)
-    ws.add_data_validation(check)
+    ws.cell(row, ACCEPTS_COLUMN, SWING.accepts).style = "Note"
+    ws.add_data_validation(input_validation(SWING, cell.coordinate))
     _name(wb, SWING_NAME, absolute("Inputs", 2, row))
 
 

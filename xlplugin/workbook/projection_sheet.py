@@ -13,7 +13,8 @@ from openpyxl.styles import Alignment
 from xlplugin.formulas.vocabulary import OUTPUTS
 
 from . import styles
-from .estimate_sheet import estimate_refs
+from .checks_sheet import GROWTH_OK
+from .estimate_sheet import estimate_refs, overflow_message
 from .excel_formulas import STEPS, descendants_in_excel, render
 from .layout import FLAG_COLUMN, PROJECTION_HEADER, Layout
 
@@ -47,7 +48,13 @@ def projection_formulas(layout: Layout, row: int) -> dict[str, str]:
             out[name] = render("{model_size_bytes}+{profile_storage_bytes}+" + window, refs)
         else:
             out[name] = render(STEPS[name], refs, inline=monthly_steps)
-    return {name: f'=IF(inputs_ok,{formula[1:]},"")' for name, formula in out.items()}
+    # Empty while the Checks refuse the inputs or the growth; an overflow says so, as on
+    # the Estimate.
+    guard = f"AND(inputs_ok,{GROWTH_OK})"
+    return {
+        name: f'=IF({guard},IFERROR({formula[1:]},"{overflow_message(name)}"),"")'
+        for name, formula in out.items()
+    }
 
 
 def write_projection(ws, layout: Layout) -> None:

@@ -19,8 +19,8 @@ from xlplugin.formulas.catalog import model_preset
 from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUTS
 
 from . import styles
-from .checks_sheet import flops_accepts, input_test
-from .estimate_sheet import default_ref
+from .checks_sheet import fit_check, flops_accepts, input_test
+from .estimate_sheet import empty_means_default, overflow_message
 from .excel_formulas import HELPER_LABELS, STEPS, render
 from .inputs_sheet import (
     ACCEPTS_COLUMN,
@@ -94,13 +94,12 @@ def default_scenarios() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["scenario"] + [q.name for q in INPUTS])
 
 
-def input_ref(name: str, letter: str, default: str = "") -> str:
-    """A scenario's input: its own cell, or the Inputs sheet's value when blank (and that
-    input's default, ``default`` a cell reference, when the Inputs cell is empty too)."""
-    cell = f"{letter}{_ROW}"
-    if INPUT[name].default is None:
-        return f'IF({cell}="",IF(ISNUMBER({name}),{name},""),{cell})'
-    return f'IF({cell}="",IF({name}="",{default},{name}),{cell})'
+def input_ref(layout: Layout, name: str) -> str:
+    """A scenario's input: its own cell, or the Inputs sheet's value when blank, as the
+    Estimate takes it (:func:`~.estimate_sheet.empty_means_default`: that input's default
+    when the Inputs cell is empty too; text passes through, for the row's check)."""
+    cell = f"{layout.scenario_letter(name)}{_ROW}"
+    return f'IF({cell}="",{empty_means_default(layout, name)},{cell})'
 
 
 def row_formulas(layout: Layout) -> dict[str, str]:
@@ -110,58 +109,65 @@ def row_formulas(layout: Layout) -> dict[str, str]:
     its neighbours on the row instead of writing them out: the formulas stay short, and
     an engine parses and computes each step once per row."""
     used = {q.name: f"{layout.scenario_letter(in_use(q.name))}{_ROW}" for q in INPUTS}
-    formulas = {
-        in_use(q.name): "="
-        + input_ref(q.name, layout.scenario_letter(q.name), default_ref(layout, q.name))
-        for q in INPUTS
-    }
+    formulas = {in_use(q.name): f"={input_ref(layout, q.name)}" for q in INPUTS}
     refs = used | {step: f"{layout.scenario_letter(step)}{_ROW}" for step in STEPS}
     formulas |= {step: render(template, refs) for step, template in STEPS.items()}
-    # A row whose own cells hold a bad value shows its message, not numbers computed from
-    # it (a negative dau would otherwise give negative GPUs that look like a result).
+    # A row whose inputs in use hold a bad value (its own cell's, or the Inputs sheet's
+    # where its cell is empty) or whose model does not fit shows its message, not numbers
+    # computed from it (a negative dau would otherwise give negative GPUs that look like a
+    # result).
     cell = {name: f"{layout.scenario_letter(name)}{_ROW}" for name in _CHECK_COLUMNS}
     formulas["bad_input"] = f"={_bad_input(layout)}"
-    formulas["inputs_valid"] = f'=IFERROR(AND({_row_types(layout)},{cell["bad_input"]}=""),FALSE)'
-    formulas["message"] = f"={_message(layout, cell)}"
-    for o in OUTPUTS:
-        formulas[o.name] = f"=IF({cell['inputs_valid']},{formulas[o.name][1:]},{cell['message']})"
-    fits = (
-        f"AND(ISNUMBER({refs['total_usd_per_month']}),"
-        f"{refs['gpus_per_replica']}<={refs['max_gpus_per_replica']})"
+    formulas["inputs_valid"] = (
+        f'=IFERROR(AND(ISNUMBER(MAX({_in_use_cells(layout)})),{cell["bad_input"]}=""),FALSE)'
     )
-    formulas["ok"] = f"=IF(ISERROR({fits}),FALSE,{fits})"
+    formulas["message"] = f"={_message(layout, cell, refs)}"
+    for o in OUTPUTS:  # (once the inputs are accepted, the only error left is an overflow)
+        computed = f'IFERROR({formulas[o.name][1:]},"{overflow_message(o.name)}")'
+        formulas[o.name] = f'=IF({cell["message"]}="",{computed},{cell["message"]})'
+    # the outputs show the row's message when its inputs or its fit fail: a number is a result
+    formulas["ok"] = f"=ISNUMBER({refs['total_usd_per_month']})"
     return {name: formulas[name] for name in layout.scenario_column if name in formulas}
 
 
 _CHECK_COLUMNS = ("inputs_valid", "bad_input", "message")
 
 
-def _row_types(layout: Layout) -> str:
-    """TRUE when every number column of the row holds numbers or nothing: COUNTA counts
-    text, TRUE/FALSE and error values, COUNT numbers only (one test for the whole row)."""
-    numeric = [layout.scenario_column[q.name] for q in INPUTS if q.kind == "number"]
-    ranges = ",".join(
-        f"{get_column_letter(a)}{_ROW}:{get_column_letter(b)}{_ROW}" for a, b in _runs(numeric)
-    )
-    return f"COUNTA({ranges})=COUNT({ranges})"
+def _in_use_cells(layout: Layout, absolute: bool = False) -> str:
+    """The row's inputs in use, ``AJ§:BR§``: one column per input, in the order of the
+    input columns (an error value in any of them, its own or the Inputs sheet's, makes
+    MAX an error)."""
+    columns = [layout.scenario_column[in_use(q.name)] for q in INPUTS]
+    assert columns == list(range(columns[0], columns[0] + len(columns))), "contiguous"
+    assert columns[0] - layout.scenario_column[INPUTS[0].name] == _shift(layout)
+    dollar = "$" if absolute else ""
+    first, last = get_column_letter(columns[0]), get_column_letter(columns[-1])
+    return f"{dollar}{first}{_ROW}:{dollar}{last}{_ROW}"
+
+
+def _shift(layout: Layout) -> int:
+    """Columns from an input's cell to its column in use."""
+    return layout.scenario_column[in_use(INPUTS[0].name)] - layout.scenario_column[INPUTS[0].name]
 
 
 # "No bad input": a column past every column of the table, which INDEX turns into an error.
 NO_BAD_COLUMN = "no_bad_column"
+IN_USE_SHIFT = "in_use_shift"  # columns from an input's cell to its column in use
 _PAST_LAST = 999
 
 
 def _bad_input(layout: Layout) -> str:
-    """The name of the first input the row gets wrong, "" when none.
+    """The name of the first input the row uses wrongly, "" when none: each input as the
+    row uses it (its own cell, or the Inputs sheet's value where the cell is empty).
 
     Bounds and text in number columns are tested for the whole row at once, against the
     rule rows above the table (:func:`rule_rows`): one SUMPRODUCT, in which MAX picks the
     first failing column (Excel evaluates both over the arrays without array entry). Names
     and whole numbers are tested a cell each (INT of text would fail the whole row's test).
-    A row holding an error value is left to the row's type test."""
+    An error value among them is left to ``inputs_valid``'s MAX."""
     columns = [layout.scenario_column[q.name] for q in INPUTS]
     a, b = get_column_letter(min(columns)), get_column_letter(max(columns))
-    cells = f"${a}{_ROW}:${b}{_ROW}"
+    cells = _in_use_cells(layout, absolute=True)
     rule = {name: f"${a}${row}:${b}${row}" for name, row in rule_rows().items()}
     wrong = (
         f"({cells}<{rule['low']})+{rule['low_excluded']}*({cells}={rule['low']})"
@@ -169,20 +175,21 @@ def _bad_input(layout: Layout) -> str:
         f"+ISLOGICAL({cells})"
     )  # text is greater than any number: text in a number column is above its bound.
     # (TRUE is named in Excel; LibreOffice holds it as 1 in a logical format, which its
-    # arrays drop, so there a TRUE typed in a number column reads as 1.)
-    counted = f"{rule['number']}*(ISNUMBER({cells})+ISTEXT({cells})+ISLOGICAL({cells}))"
+    # arrays drop, so there a TRUE typed in a number column reads as 1.) An optional input
+    # left empty everywhere is used as "": not counted.
+    counted = f'{rule["number"]}*({cells}<>"")'
     none = NO_BAD_COLUMN
     first = f"{none}-SUMPRODUCT(MAX((({wrong})*{counted}>0)*({none}-COLUMN({cells}))))"
     tests = [first]
     for q in INPUTS:
-        cell = f"{layout.scenario_letter(q.name)}{_ROW}"
+        cell = f"{layout.scenario_letter(in_use(q.name))}{_ROW}"
         if q.kind == "name":
             bad = f'IFERROR(NOT(OR({cell}="",{input_test(layout, q, cell)})),TRUE)'
             tests.append(f"IF({bad},COLUMN({cell}),{none})")
         elif q.integer:  # (INT of text fails: text is the SUMPRODUCT's to find)
             tests.append(f"IF(IFERROR(INT({cell})<>{cell},FALSE),COLUMN({cell}),{none})")
     header = f"$A${SCENARIOS_HEADER}:${b}${SCENARIOS_HEADER}"
-    return f'IFERROR(INDEX({header},MIN({",".join(tests)})),"")'
+    return f'IFERROR(INDEX({header},MIN({",".join(tests)})-{IN_USE_SHIFT}),"")'
 
 
 def rule_rows() -> dict[str, int]:
@@ -223,43 +230,39 @@ def _write_rules(ws, layout: Layout) -> None:
         ws.row_dimensions[row].outlineLevel = 1
 
 
-def _message(layout: Layout, cell: dict[str, str]) -> str:
-    """formulas' one-line error for the first input the row gets wrong, e.g.
-    ``dau: got -5; accepts a number > 0`` (the Accepts text from the Inputs sheet); the
-    general sentence when the row is wrong some other way (an error value)."""
+def _message(layout: Layout, cell: dict[str, str], refs: dict[str, str]) -> str:
+    """formulas' one-line error for the first input the row uses wrongly, e.g.
+    ``dau: got -5; accepts a number > 0`` (the Accepts text from the Inputs sheet), with
+    "(the Inputs sheet's value)" when the row's own cell is empty; the general sentence
+    when the row is wrong some other way (an error value); formulas' message when the
+    model does not fit (:func:`~.checks_sheet.fit_message`); "" when the row computes."""
     rows = [layout.input_row[q.name] for q in INPUTS]
     columns = [layout.scenario_column[q.name] for q in INPUTS]
     a, b = get_column_letter(min(columns)), get_column_letter(max(columns))
     name = cell["bad_input"]
     header = f"${a}${SCENARIOS_HEADER}:${b}${SCENARIOS_HEADER}"
-    value = f"INDEX(${a}{_ROW}:${b}{_ROW},MATCH({name},{header},0))"
+    at = f"MATCH({name},{header},0)"
+    value = f"INDEX({_in_use_cells(layout, absolute=True)},{at})"
     shown = (
         f'IF(ISLOGICAL({value}),IF({value},"True","False"),'
         f'IF(ISNUMBER({value}),{value}&"","\'"&{value}&"\'"))'
     )
+    inherited = f'IF(INDEX(${a}{_ROW}:${b}{_ROW},{at})=""," (the Inputs sheet\'s value)","")'
     names = _span(NAME_COLUMN, min(rows), max(rows))
     accepts = f"INDEX({_span(ACCEPTS_COLUMN, min(rows), max(rows))},MATCH({name},{names},0))"
     # a number given as the GPU is its FLOP/s, which accepts what a number does
     accepts = f'IF(AND({name}="gpu",ISNUMBER({value})),{flops_accepts(layout)},{accepts})'
-    text = f'{name}&": got "&{shown}&"; accepts "&{accepts}'
-    return f'IF({cell["inputs_valid"]},"",IFERROR({text},{BAD_ROW_NAME}))'
+    text = f'{name}&": got "&{shown}&{inherited}&"; accepts "&{accepts}'
+    fits, misfit = fit_check(layout, refs)
+    # a fit that cannot be judged (an error) leaves the outputs to show their own
+    fitted = f'IFERROR(IF({fits},"",{misfit}),"")'
+    return f"IF({cell['inputs_valid']},{fitted},IFERROR({text},{BAD_ROW_NAME}))"
 
 
 def _span(column: int, first: int, last: int) -> str:
     """``Inputs!$D$8:$D$61``."""
     letter = get_column_letter(column)
     return f"Inputs!${letter}${first}:${letter}${last}"
-
-
-def _runs(columns: list[int]) -> list[tuple[int, int]]:
-    """Contiguous runs in a sorted list of column numbers, as (first, last)."""
-    runs = []
-    for column in columns:
-        if runs and runs[-1][1] == column - 1:
-            runs[-1] = (runs[-1][0], column)
-        else:
-            runs.append((column, column))
-    return runs
 
 
 @dataclass(frozen=True)
@@ -292,6 +295,8 @@ def write_scenarios(ws, layout: Layout, scenario_names: pd.Series | None = None)
     # The sentence is a named constant: written once, not in every row.
     ws.parent.defined_names[BAD_ROW_NAME] = DefinedName(BAD_ROW_NAME, attr_text=f'"{BAD_ROW}"')
     ws.parent.defined_names[NO_BAD_COLUMN] = DefinedName(NO_BAD_COLUMN, attr_text=str(_PAST_LAST))
+    shift = str(_shift(layout))
+    ws.parent.defined_names[IN_USE_SHIFT] = DefinedName(IN_USE_SHIFT, attr_text=shift)
     styles.title(
         ws,
         "Scenarios",

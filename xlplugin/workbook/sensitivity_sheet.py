@@ -35,6 +35,7 @@ from xlplugin.formulas.vocabulary import INPUT
 
 from . import styles
 from .charts import SIGNED_USD_MILLIONS, tornado
+from .checks_sheet import input_test
 from .estimate_sheet import estimate_refs
 from .excel_formulas import STEPS, descendants_in_excel, render
 from .inputs_sheet import (
@@ -111,7 +112,8 @@ def _swing(layout: Layout, name: str, side: str) -> str:
         moved = f"MIN({moved},{absolute('Inputs', HIGH_COLUMN, row)})"
     if q.integer:
         moved = f"ROUND({moved},0)"
-    return f"=IF(ISNUMBER({given}),{given},{moved})"
+    # a base that is not a number (a bad input, which the Checks name) moves to nothing
+    return f'=IF(ISNUMBER({given}),{given},IF(ISNUMBER({base}),{moved},""))'
 
 
 def _estimate(layout: Layout) -> dict[str, str]:
@@ -146,7 +148,10 @@ def sensitivity_formulas(layout: Layout, name: str) -> dict[str, str]:
     for quantity, columns in RESULTS.items():
         for side, column in zip(("low", "high"), columns, strict=True):
             result = _result(layout, name, side, quantity)
-            out[column] = f'=IF(inputs_ok,IFERROR({result},""),"")'
+            # a low or high value the input does not accept (the Checks name it) gives none
+            value = layout.sensitivity_ref(name, side)
+            accepted = f"IFERROR({input_test(layout, INPUT[name], value)},FALSE)"
+            out[column] = f'=IF(AND(inputs_ok,{accepted}),IFERROR({result},""),"")'
     low, high = (layout.sensitivity_ref(name, c) for c in RESULTS["total_usd_per_month"])
     out["impact"] = f"=IF(AND(ISNUMBER({low}),ISNUMBER({high})),ABS({high}-{low}),0)"
     impacts = _column_range(layout, "impact")

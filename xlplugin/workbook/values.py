@@ -194,7 +194,7 @@ def _projection(layout: Layout) -> dict[str, object]:
 def _checks(layout: Layout, steps: pd.Series) -> dict[str, object]:
     base = inputs_sheet_values()
     holds = [in_range(q, base[q.name]) for q in INPUTS]
-    holds.append(steps["gpus_per_replica"] <= base["max_gpus_per_replica"])
+    holds.append(steps["weights_gpus_per_replica"] <= base["max_gpus_per_replica"])
     holds.append(not pd.isna(steps["gpu_hourly_usd_used"]))
     holds.append(True)  # the scenario shown: none (the selector is left empty)
     holds.append(in_range(INPUT["dau_growth"], INPUT["dau_growth"].default))
