@@ -1,6 +1,7 @@
 """The bad-input matrix (tests/bad_inputs.py) against formulas and the command line."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -94,6 +95,25 @@ def test_a_reader_that_leaves_early_is_not_an_error():
     done.stdout.close()  # as `| head` does
     assert done.wait(timeout=60) == 0
     assert done.stderr.read() == b""
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("argv", [("estimate",), ("vocabulary", "--format", "json")])
+def test_an_answer_with_nowhere_to_go_is_not_bad_input(argv):
+    """A full disk under standard output: one line on standard error naming it, and status
+    74 (sysexits' EX_IOERR), not 2, which says the input was wrong."""
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "xlplugin", *argv],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 74
+    assert done.stderr == (
+        "xlplugin: error: cannot write to standard output: No space left on device\n"
+    )
 
 
 def test_each_format_of_a_listing_carries_the_same_fields(capsys):

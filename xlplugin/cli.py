@@ -352,13 +352,20 @@ def _main(argv: list[str] | None) -> int:
         sys.stdout.reconfigure(errors="backslashreplace")
     args = _parser().parse_args(argv)
     try:
-        with _stopping_on_sigterm(), units.reading_culture(getattr(args, "culture", None)):
+        with (
+            _stopping_on_sigterm(),
+            units.reading_culture(getattr(args, "culture", None)),
+            _guarded_stdout(),
+        ):
             return args.run(args)
-    except BrokenPipeError:  # the reader left early (| head): not an error of ours
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+    except _OutputFailed as failed:  # not bad input: the answer had nowhere to go
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nor at exit
+        if isinstance(failed.error, BrokenPipeError):  # the reader left early (| head)
+            return 0
+        _say(f"xlplugin: error: cannot write to standard output: {failed.error.strerror}")
+        return OUTPUT_FAILED
     except (formulas.EstimateError, OSError) as error:
-        print(f"xlplugin: error: {_one_line(error)}", file=sys.stderr)
+        _say(f"xlplugin: error: {_one_line(error)}")
         return 2
     except Terminated:
         print("xlplugin: terminated", file=sys.stderr)
@@ -368,6 +375,57 @@ def _main(argv: list[str] | None) -> int:
         print("xlplugin: interrupted", file=sys.stderr)
         sys.unraisablehook = _quiet
         return 130
+
+
+OUTPUT_FAILED = 74  # sysexits.h EX_IOERR: the input was fine, writing the answer failed
+
+
+class _OutputFailed(Exception):
+    """Standard output refused what was written to it (``error``, the OSError)."""
+
+    def __init__(self, error: OSError):
+        super().__init__(str(error))
+        self.error = error
+
+
+class _Stdout:
+    """Standard output whose failures say that they are its own: an OSError from a file the
+    command reads is bad input (status 2); one from writing the answer is not."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except OSError as error:
+            raise _OutputFailed(error) from error
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as error:
+            raise _OutputFailed(error) from error
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def _guarded_stdout():
+    stream = sys.stdout
+    sys.stdout = _Stdout(stream)
+    try:
+        yield
+        sys.stdout.flush()  # what is still buffered fails here, not after the status
+    finally:
+        sys.stdout = stream
+
+
+def _say(line: str) -> None:
+    """One line on standard error, which may be unwritable too: the status still tells."""
+    with contextlib.suppress(OSError):
+        print(line, file=sys.stderr, flush=True)
 
 
 def _one_line(error: Exception) -> str:
