@@ -12,6 +12,7 @@ import itertools
 import json
 import os
 import random
+import re
 import select
 import socket
 import subprocess
@@ -1075,3 +1076,29 @@ def test_a_pipelining_client_cut_off_leaves_no_traceback(hardened):
     import httpx
 
     assert httpx.get(hardened.url + "/xlwings/custom-functions-meta").status_code == 200
+
+
+@pytest.mark.server
+@needs_server
+@pytest.mark.parametrize(
+    "refused",
+    [
+        b"NOT HTTP AT ALL\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n",
+    ],
+    ids=["not-http", "headers-too-large"],
+)
+def test_a_refused_request_answers_after_the_requests_pipelined_before_it(hardened, refused):
+    """Calls sent on one connection ahead of one the server refuses get their answers first,
+    in order, then the refusal closes the connection (uvicorn closed at once: the calls
+    pipelined before it lost their answers)."""
+    body = json.dumps(office_js_request("gpu_count", SEED)).encode()
+    call = (
+        f"POST {CALL} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+    answer = _raw_answer(hardened, call * 2 + refused)
+    statuses = re.findall(rb"HTTP/1\.1 (\d{3}) ", answer)  # (a body ends without a line break)
+    assert statuses[:2] == [b"200", b"200"], answer[:300]
+    assert statuses[2:] in ([b"400"], [b"431"]), answer[-300:]
+    assert answer.count(b'{"result":[[') == 2, answer[:500]

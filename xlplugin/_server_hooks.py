@@ -364,6 +364,7 @@ class HeaderDeadline(AutoHTTPProtocol):
     _counted_start = False  # while a read that begins a request (counted) is parsed
     _parsed = 0  # bytes of the request line and headers the parser has read
     _cycles: tuple | list = ()  # each connection its own list (connection_made)
+    _refusal = None  # an answer of ours that waits for the requests before it (pipelined)
 
     def connection_made(self, transport) -> None:
         super().connection_made(transport)
@@ -371,6 +372,8 @@ class HeaderDeadline(AutoHTTPProtocol):
         self._arm()
 
     def data_received(self, data: bytes) -> None:
+        if self._refusal is not None:  # the connection ends with that answer: nothing more
+            return
         # Two counts, each at most the headers' true size. Before parsing, a read that
         # begins a request or continues its headers, up to the blank line that ends them
         # (a body in the same read is not counted; a header sent slowly, or padded with
@@ -434,6 +437,8 @@ class HeaderDeadline(AutoHTTPProtocol):
 
     def on_response_complete(self) -> None:
         self._cycles = [c for c in self._cycles if not c.response_complete]
+        if self._refusal is not None and not self._cycles:  # the requests before it answered
+            return self._close_with(self._refusal)
         super().on_response_complete()
         self._arm()
 
@@ -461,7 +466,18 @@ class HeaderDeadline(AutoHTTPProtocol):
             b"content-length: " + str(len(body)).encode(),
             b"connection: close",
         ]
-        self.transport.write(b"\r\n".join(lines) + b"\r\n\r\n" + body)
+        answer = b"\r\n".join(lines) + b"\r\n\r\n" + body
+        if any(not cycle.response_complete for cycle in self._cycles):
+            # Requests pipelined before the refused one are still being answered: theirs
+            # go first, in order, then this one (uvicorn closed at once: their answers lost).
+            self._refusal = answer
+            self.transport.pause_reading()
+            return
+        self._close_with(answer)
+
+    def _close_with(self, answer: bytes) -> None:
+        self._refusal = None
+        self.transport.write(answer)
         self.transport.close()
 
     def pause_writing(self) -> None:  # the client's side of the connection is full
