@@ -1097,8 +1097,17 @@ def test_a_refused_request_answers_after_the_requests_pipelined_before_it(harden
         f"POST {CALL} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
         f"Content-Length: {len(body)}\r\n\r\n"
     ).encode() + body
+    logged = hardened.log.stat().st_size
     answer = _raw_answer(hardened, call * 2 + refused)
     statuses = re.findall(rb"HTTP/1\.1 (\d{3}) ", answer)  # (a body ends without a line break)
     assert statuses[:2] == [b"200", b"200"], answer[:300]
     assert statuses[2:] in ([b"400"], [b"431"]), answer[-300:]
     assert answer.count(b'{"result":[[') == 2, answer[:500]
+    time.sleep(0.2)
+    with hardened.log.open("rb") as log:
+        log.seek(logged)
+        written = log.read()
+    # The log says which: too large is not "invalid HTTP", as uvicorn would have it.
+    too_large = b"Request headers beyond 65,536 bytes: answered 431." in written
+    invalid = b"Invalid HTTP request received." in written
+    assert (too_large, invalid) == ((True, False) if b"X-Big" in refused else (False, True))

@@ -343,6 +343,22 @@ class _HeadersTooLarge(Exception):
     """Raised from the parser's callback: httptools stops there."""
 
 
+class _NotInvalid(logging.Filter):
+    """uvicorn logs "Invalid HTTP request received." for any stop of its parser, ours at the
+    header limit included: that request was HTTP, too large, and is logged as such."""
+
+    pending = False  # set just before the parser is stopped at the limit (one event loop)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.pending and record.msg == "Invalid HTTP request received.":
+            self.pending = False
+            return False
+        return True
+
+
+_NOT_INVALID = _NotInvalid()
+
+
 class HeaderDeadline(AutoHTTPProtocol):
     """uvicorn's HTTP protocol (httptools or h11) with the limits it lacks:
 
@@ -367,6 +383,8 @@ class HeaderDeadline(AutoHTTPProtocol):
     _refusal = None  # an answer of ours that waits for the requests before it (pipelined)
 
     def connection_made(self, transport) -> None:
+        if _NOT_INVALID not in self.logger.filters:  # once uvicorn's logging is set up
+            self.logger.addFilter(_NOT_INVALID)
         super().connection_made(transport)
         self._cycles = []  # requests begun and not yet answered, pipelined ones included
         self._arm()
@@ -427,6 +445,7 @@ class HeaderDeadline(AutoHTTPProtocol):
     def _count(self, size: int) -> None:
         self._parsed += size
         if self._parsed > MAX_HEADER_BYTES:
+            _NOT_INVALID.pending = True
             raise _HeadersTooLarge  # stops the parser: send_400_response answers 431
 
     def on_headers_complete(self) -> None:
@@ -448,6 +467,8 @@ class HeaderDeadline(AutoHTTPProtocol):
         self._answer(b"400 Bad Request", msg)
 
     def _too_large(self) -> None:
+        _NOT_INVALID.pending = False  # (uvicorn's line, if any, has been dropped by now)
+        _log.warning("Request headers beyond %s bytes: answered 431.", f"{MAX_HEADER_BYTES:,}")
         self._answer(
             b"431 Request Header Fields Too Large",
             f"request headers: more than {MAX_HEADER_BYTES:,} bytes; "
