@@ -192,6 +192,7 @@ CASES = [
         {"text_encoder_params": 2e12},
         "text_encoder_params: got 2000000000000; accepts a model that fits in 8 GPUs",
     ),
+    Case("replica-split-given", {"tensor_parallel": 4}, 64.0),  # 16 replicas of 4 GPUs
     Case(
         "replica-split-past-its-cap",
         {"tensor_parallel": 16},

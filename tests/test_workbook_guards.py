@@ -33,7 +33,7 @@ from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUTS
 from xlplugin import formulas
 from xlplugin.libreoffice import recalculate_many
 from xlplugin.workbook.build import build_workbook, default_scenarios
-from xlplugin.workbook.checks_sheet import FIRST_CHECK_ROW, GUARD_ROW
+from xlplugin.workbook.checks_sheet import FIRST_CHECK_ROW, GUARD_ROW, SCENARIOS_LABEL
 from xlplugin.workbook.layout import Layout
 from xlplugin.workbook.scenarios_sheet import BAD_ROW
 
@@ -409,6 +409,13 @@ def test_growth_and_overflow_show_messages_not_errors(tmp_path):
         if scenarios.cell(r, column["dau"]).value is None
     ]
     assert inheriting
+    checks = huge["Checks"]
+    (row,) = [r for r in range(1, checks.max_row + 1) if checks.cell(r, 1).value == SCENARIOS_LABEL]
+    first = scenarios.cell(inheriting[0], column["scenario"]).value
+    assert checks.cell(row, 3).value == (
+        f"Scenarios row '{first}': total_usd_per_month: the result overflows; the inputs are "
+        "too large to compute"
+    )
     for row in inheriting:
         assert scenarios.cell(row, column["ok"]).value in (False, 0)
         assert scenarios.cell(row, column["profile_storage_bytes"]).value == (

@@ -76,8 +76,8 @@ GPUS_LABEL = (
 )
 REPLICA_LABEL = (
     "GPUs per replica: whole, at least what the weights need (recomputed from memory) and "
-    "tensor_parallel if given, at most max_gpus_per_replica; exactly the weights' need "
-    "under the FLOPs formula"
+    "tensor_parallel if given, at most max_gpus_per_replica; under the FLOPs formula exactly "
+    "the larger of the two"
 )
 PROJECTION_LABEL = "Projection month 1 (its own route from daily users) needs the Estimate's GPUs"
 SCENARIOS_LABEL = "Every Scenarios row calculates and fits (its ok column)"
@@ -393,7 +393,8 @@ def consistency_checks(layout: Layout) -> list[Consistency]:
         (
             REPLICA_LABEL,
             f'AND(INT({per})={per},{per}>={weights},{per}<={most},OR({split}="",{per}>={split}),'
-            f"OR(NOT({e['flops_model']}),{per}={weights}))",
+            f"OR(NOT({e['flops_model']}),{per}=IF(ISNUMBER({split}),MAX({split},{weights}),"
+            f"{weights})))",
             ("gpus_per_replica", "weights_gpus_per_replica"),
         ),
         (PROJECTION_LABEL, f"{month}={e['gpu_count']}", ("gpu_count",)),
@@ -406,15 +407,17 @@ def consistency_checks(layout: Layout) -> list[Consistency]:
 
 def _scenario_rows(layout: Layout) -> Check:
     """Every Scenarios row computes; the message names the first that does not and gives
-    its own message (its bad input, or a model that does not fit)."""
+    its own message (its bad input, a model that does not fit, or a result that
+    overflows)."""
     at = f"MATCH(FALSE,{_column_range(layout, 'ok')},0)"
     message = f"INDEX({_column_range(layout, 'message')},{at})"
     name = f"INDEX({_column_range(layout, 'scenario')},{at})"
+    # inputs accepted and the model fits, but a result overflows: the total says so
+    total = f"INDEX({_column_range(layout, 'total_usd_per_month')},{at})"
     return Check(
         SCENARIOS_LABEL,
         f"ISNA({at})",
-        f'"Scenarios row \'"&{name}&"\': "&IF({message}="",'
-        f'"an output is not a number (see the row)",{message})',
+        f'"Scenarios row \'"&{name}&"\': "&IF({message}="",{total},{message})',
     )
 
 

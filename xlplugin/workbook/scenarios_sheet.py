@@ -235,7 +235,7 @@ def _message(layout: Layout, cell: dict[str, str], refs: dict[str, str]) -> str:
     ``dau: got -5; accepts a number > 0`` (the Accepts text from the Inputs sheet), with
     "(the Inputs sheet's value)" when the row's own cell is empty; the general sentence
     when the row is wrong some other way (an error value); formulas' message when the
-    model does not fit (:func:`~.checks_sheet.fit_message`); "" when the row computes."""
+    model does not fit (:func:`~.checks_sheet.fit_check`); "" when the row computes."""
     rows = [layout.input_row[q.name] for q in INPUTS]
     columns = [layout.scenario_column[q.name] for q in INPUTS]
     a, b = get_column_letter(min(columns)), get_column_letter(max(columns))
