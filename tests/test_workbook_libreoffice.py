@@ -178,6 +178,34 @@ def test_random_scenarios_match_formulas(tmp_path):
     _assert_scenarios(wb, layout, scenarios)
 
 
+def test_every_check_holds_for_valid_scenarios_shown_on_the_estimate(tmp_path):
+    """A check that fails a valid scenario is as wrong as one that passes a bad one: each of
+    these random scenarios, which formulas accepts, shown on the Estimate in turn, passes
+    every check, and every Scenarios row is ok."""
+    from xlplugin.libreoffice import recalculate_many
+    from xlplugin.workbook.layout import SELECTOR_ROW
+
+    scenarios = _random_scenarios(40, seed=20261130)
+    flops_split = scenarios[
+        (scenarios["inference_model"] == "flops") & scenarios["tensor_parallel"].notna()
+    ]
+    shown = list(dict.fromkeys([*flops_split["scenario"][:2], *scenarios["scenario"][:10]]))
+    built = build_workbook(tmp_path / "r.xlsx", scenarios)
+    paths = []
+    for name in shown:
+        wb = openpyxl.load_workbook(built)
+        wb["Inputs"].cell(SELECTOR_ROW, 2).value = name
+        paths.append(tmp_path / f"shown{len(paths)}.xlsx")
+        wb.save(paths[-1])
+    layout = Layout(len(scenarios))
+    ok = layout.scenario_column["ok"]
+    for name, path in zip(shown, recalculate_many(paths, tmp_path / "lo"), strict=True):
+        wb = openpyxl.load_workbook(path, data_only=True)
+        assert wb["Checks"]["B3"].value in (True, 1), (name, wb["Checks"]["C3"].value)
+        rows = range(layout.scenario_first, layout.scenario_last + 1)
+        assert all(wb["Scenarios"].cell(r, ok).value in (True, 1) for r in rows), name
+
+
 def test_changing_inputs_changes_outputs_as_formulas_predicts(tmp_path):
     layout = Layout(len(default_scenarios()))
     built = build_workbook(tmp_path / "t.xlsx")
