@@ -508,7 +508,7 @@ def write_checks(wb, ws, layout: Layout) -> list[str]:
     ):
         wb.defined_names[name] = DefinedName(name, attr_text=absolute("Checks", *ref))
     styles.flag_rules(ws, f"B3:B{last}")
-    styles.widths(ws, (70, 11, 70))
+    styles.widths(ws, (74, 11, 66))
     for row in range(FIRST_CHECK_ROW, last + 1):
         styles.fit_height(ws, row, {1: ws.cell(row, 1).value})
     for row in (3, GUARD_ROW):
