@@ -193,6 +193,8 @@ CASES = [
         "text_encoder_params: got 2000000000000; accepts a model that fits in 8 GPUs",
     ),
     Case("replica-split-given", {"tensor_parallel": 4}, 64.0),  # 16 replicas of 4 GPUs
+    # past 2**53 every float is whole and ROUNDUP's 15 digits move the count a few units
+    Case("gpus-past-exact-integers", {"steps": 1e17}, 6.009615384615385e16),
     Case(
         "replica-split-past-its-cap",
         {"tensor_parallel": 16},

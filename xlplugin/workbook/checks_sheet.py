@@ -184,6 +184,14 @@ FIGURES = {
 }
 
 
+# ROUNDUP first rounds to 15 significant digits (formulas.roundup does too): a demand of
+# 15.000000000000002 replicas is 15, and past 2**53 the count may differ from the demand
+# by a few units. The GPUs check compares within this relative tolerance, far below one
+# replica at any size a sheet shows whole.
+TOLERANCE = "relative_tolerance"
+NAMED = {**FIGURES, TOLERANCE: 1e-12}
+
+
 def _figure(x: str) -> str:
     """``x`` rounded as formulas writes it in a message (the sheet's ``&`` writes 20011 and
     2E+291 where formulas writes 20,011 and 2e+291)."""
@@ -386,8 +394,9 @@ def consistency_checks(layout: Layout) -> list[Consistency]:
         ),
         (
             GPUS_LABEL,
-            f"AND(INT({replicas})={replicas},{replicas}>={needed},"
-            f"{replicas}-{e['gpus_per_replica']}/{e['gpus_per_replica']}<{needed})",
+            f"AND(INT({replicas})={replicas},{replicas}>={needed}-{needed}*{TOLERANCE},"
+            f"{replicas}-{e['gpus_per_replica']}/{e['gpus_per_replica']}"
+            f"<{needed}+{needed}*{TOLERANCE})",
             ("gpu_count",),
         ),
         (
@@ -496,7 +505,7 @@ def write_checks(wb, ws, layout: Layout) -> list[str]:
     for ref in ("C3", f"C{GUARD_ROW}"):
         ws[ref].style = "Calculation"
         styles.wrap(ws[ref])
-    for name, value in FIGURES.items():
+    for name, value in NAMED.items():
         wb.defined_names[name] = DefinedName(name, attr_text=f"{value:g}")
     growth = FIRST_CHECK_ROW + [c.label for c in found].index(GROWTH_LABEL)
     for name, ref in (
