@@ -205,17 +205,24 @@ def test_timeout_kills_soffice(tmp_path: Path) -> None:
 
 @pytest.mark.libreoffice
 @needs_soffice
-def test_the_rounding_limit_the_readme_states(tmp_path):
-    """LibreOffice 7.4's ROUNDUP and ROUNDDOWN give #NUM! for a number below about 1e-299
-    (README, Limits of the model): the workbook shows the overflow sentence there while
-    formulas computes. Fails when a LibreOffice lifts the limit, so that the README can."""
+def test_the_rounding_limits_the_readme_states(tmp_path):
+    """LibreOffice 7.4's ROUNDUP and ROUNDDOWN give #NUM! for a number below about 1e-299,
+    and ROUNDUP drops digits from 1e11 up (README, Limits of the model): the workbook
+    shows the overflow sentence, or fails the GPUs check, there while formulas computes.
+    Fails when a LibreOffice lifts a limit, so that the README can."""
+    from xlplugin.formulas._arrays import roundup
+
     wb = openpyxl.Workbook()
     ws = wb.active
-    for row, value in enumerate((1e-290, 1e-300, 1e-310), start=1):
+    values = (1e-290, 1e-300, 1e-310, 99999999999.3, 100000000000.3, 19982602395931.32)
+    for row, value in enumerate(values, start=1):
         ws.cell(row, 1, value)
         ws.cell(row, 2, f"=ROUNDUP(A{row},0)")
         ws.cell(row, 3, f"=ROUNDDOWN(A{row},0)")
     wb.save(tmp_path / "round.xlsx")
     got = openpyxl.load_workbook(recalculate(tmp_path / "round.xlsx", tmp_path), data_only=True)
     rows = [[c.value for c in row[1:]] for row in got.active.iter_rows()]
-    assert rows == [[1, 0], ["#NUM!", "#NUM!"], ["#NUM!", "#NUM!"]]
+    assert rows[:3] == [[1, 0], ["#NUM!", "#NUM!"], ["#NUM!", "#NUM!"]]
+    assert rows[3][0] == roundup(values[3]) == 100000000000  # right below 1e11
+    assert rows[4][0] == 100000000000 != roundup(values[4])  # from 1e11: digits dropped
+    assert rows[5][0] == 19982602395900 != roundup(values[5]) == 19982602395932
