@@ -192,6 +192,12 @@ CASES = [
         {"text_encoder_params": 2e12},
         "text_encoder_params: got 2000000000000; accepts a model that fits in 8 GPUs",
     ),
+    Case(
+        "no-request-within-the-targets",
+        {"tpot_target_seconds": 1e-4, "inference_model": "roofline"},
+        "tensor_parallel: got 8; accepts enough GPUs per replica for the weights and at least "
+        "one request's KV cache within the latency targets",
+    ),
     Case("replica-split-given", {"tensor_parallel": 4}, 64.0),  # 16 replicas of 4 GPUs
     # past 2**53 every float is whole and ROUNDUP's 15 digits move the count a few units
     Case("gpus-past-exact-integers", {"steps": 1e17}, 6.009615384615385e16),

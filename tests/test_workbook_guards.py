@@ -36,6 +36,7 @@ from xlplugin.workbook.build import build_workbook, default_scenarios
 from xlplugin.workbook.checks_sheet import FIRST_CHECK_ROW, GUARD_ROW, SCENARIOS_LABEL
 from xlplugin.workbook.layout import Layout
 from xlplugin.workbook.scenarios_sheet import BAD_ROW
+from xlplugin.workbook.values import scenario_inputs
 
 pytestmark = [pytest.mark.libreoffice, needs_soffice]
 REL = 1e-9
@@ -208,6 +209,9 @@ def test_case_on_the_workbook(case, recalculated):
         assert _true(checks[f"B{GUARD_ROW}"].value)
         assert outputs[expected.split(":")[0]] == expected
         assert all(isinstance(got, str) for got in list(outputs.values())[-4:])
+    elif NO_REQUEST in expected:  # judged after the outputs (see concurrency_check): the
+        assert _true(checks[f"B{GUARD_ROW}"].value)  # master flag red, the figures shown
+        assert all(isinstance(got, int | float) for got in outputs.values()), outputs
     else:
         assert _false(checks[f"B{GUARD_ROW}"].value)
         assert checks[f"C{GUARD_ROW}"].value == message
@@ -257,6 +261,7 @@ def test_a_bad_scenarios_row_names_its_bad_input_not_numbers(tmp_path):
 
 _INPUT_MESSAGE = re.compile(r"^(\w+): got ")
 INHERITED = " (the Inputs sheet's value)"
+NO_REQUEST = "at least one request's KV cache within the latency targets"
 
 
 def _replica_check(message: str) -> bool:
@@ -355,6 +360,10 @@ def test_case_on_a_scenarios_row(case, scenario_rows):
         return
     bad = _INPUT_MESSAGE.match(expected)
     held = case.inputs.get(bad.group(1)) if bad else None
+    if NO_REQUEST in expected:  # the row computes; its ok column judges the result
+        assert _true(row["inputs_valid"]) and _false(row["ok"]) and not row["message"], row
+        assert isinstance(row["gpu_count"], int | float), row
+        return
     if _replica_check(expected):  # each input holds; together they do not fit
         assert _true(row["inputs_valid"]) and _false(row["ok"]), row
         assert not row["bad_input"], row
@@ -421,3 +430,23 @@ def test_growth_and_overflow_show_messages_not_errors(tmp_path):
         assert scenarios.cell(row, column["profile_storage_bytes"]).value == (
             "profile_storage_bytes: the result overflows; the inputs are too large to compute"
         )
+
+
+def test_a_row_that_runs_no_request_within_its_targets_is_named(tmp_path):
+    """A target so tight that a replica runs no request in it: formulas refuses; the row
+    computes as if it ran one, its ok column is FALSE and the master message names it with
+    formulas' message."""
+    scenarios = default_scenarios()
+    layout = Layout(len(scenarios))
+    wb = openpyxl.load_workbook(build_workbook(tmp_path / "t.xlsx", scenarios))
+    row = layout.scenario_first + 2  # "Planning (A100)", by the roofline
+    _write(wb["Scenarios"], row, 1e-4, "tpot_target_seconds", layout)
+    wb.save(tmp_path / "tight.xlsx")
+    (done,) = recalculate_many([tmp_path / "tight.xlsx"], tmp_path / "lo")
+    got = openpyxl.load_workbook(done, data_only=True)
+    name = scenarios["scenario"][2]
+    planned = scenario_inputs(scenarios.iloc[[2]]).iloc[0].to_dict()
+    with pytest.raises(formulas.EstimateError) as refused:
+        formulas.estimate(**{**planned, "tpot_target_seconds": 1e-4})
+    assert got["Checks"]["C3"].value == f"Scenarios row '{name}': {refused.value}"
+    assert got["Scenarios"].cell(row, layout.scenario_column["ok"]).value in (False, 0)

@@ -43,6 +43,7 @@ __all__ = [
     "Check",
     "Consistency",
     "checks",
+    "concurrency_check",
     "consistency_checks",
     "fit_check",
     "flag_rules",
@@ -60,6 +61,10 @@ FITS_LABEL = (
     "<= max GPUs per replica)"
 )
 OUTPUTS_LABEL = "Every output is a number"
+CONCURRENCY_LABEL = (
+    "A replica runs at least one request within the latency targets (the roofline's "
+    "requests side by side >= 1)"
+)
 PRICE_LABEL = "The GPU has a price per hour (gpu_hourly_usd, or the catalogue's)"
 TOTAL_LABEL = (
     "Total cost = GPU + storage + egress, each part recomputed from its drivers "
@@ -236,6 +241,23 @@ def fit_check(layout: Layout, refs: dict[str, str]) -> tuple[str, str]:
     return condition, f"IF({need}>{most},{weights},{parallel})"
 
 
+def concurrency_check(layout: Layout, refs: dict[str, str]) -> tuple[str, str]:
+    """(condition, message) of formulas' check that a roofline replica runs a request at
+    all (formulas.serving.max_concurrency_per_replica): its memory left by the weights
+    holds one request's KV cache, and its speed one within the targets. ``refs``:
+    placeholder -> cell for ``flops_model``, ``concurrency_limit``, ``gpus_per_replica``.
+    Not part of ``inputs_ok``: those cells follow from outputs it guards, so a failure
+    turns the master flag red and leaves the figures, which assume one request, shown."""
+    name = _inputs_cell(layout, INPUT["tensor_parallel"], NAME_COLUMN)
+    message = (
+        f'{name}&": got "&{refs["gpus_per_replica"]}&"; accepts enough GPUs per replica for '
+        "the weights and at least one request's KV cache within the latency targets (raise "
+        "tensor_parallel, relax ttft_target_seconds or tpot_target_seconds, or shorten the "
+        'request)"'
+    )
+    return f"OR({refs['flops_model']},{refs['concurrency_limit']}>=requests_per_inference)", message
+
+
 def _fits(layout: Layout, e: dict[str, str]) -> Check:
     # the weights' GPUs from their drivers: a number typed over that cell is the GPUs per
     # replica check's to find, not a reason to refuse the inputs
@@ -295,6 +317,7 @@ def checks(layout: Layout) -> list[Check]:
     found.append(_fits(layout, e))
     found.append(_priced(e))
     found.append(_selected())
+    found.append(Check(CONCURRENCY_LABEL, *concurrency_check(layout, e)))
     growth = INPUT["dau_growth"]
     found.append(
         Check(
@@ -421,12 +444,19 @@ def _scenario_rows(layout: Layout) -> Check:
     at = f"MATCH(FALSE,{_column_range(layout, 'ok')},0)"
     message = f"INDEX({_column_range(layout, 'message')},{at})"
     name = f"INDEX({_column_range(layout, 'scenario')},{at})"
-    # inputs accepted and the model fits, but a result overflows: the total says so
+    # inputs accepted and the model fits, but a result overflows (the total says so) or a
+    # replica runs no request within the targets
     total = f"INDEX({_column_range(layout, 'total_usd_per_month')},{at})"
+    refs = {
+        n: f"INDEX({_column_range(layout, n)},{at})"
+        for n in ("flops_model", "concurrency_limit", "gpus_per_replica")
+    }
+    idle = concurrency_check(layout, refs)[1]
     return Check(
         SCENARIOS_LABEL,
         f"ISNA({at})",
-        f'"Scenarios row \'"&{name}&"\': "&IF({message}="",{total},{message})',
+        f'"Scenarios row \'"&{name}&"\': "&IF({message}="",IF(ISNUMBER({total}),{idle},'
+        f"{total}),{message})",
     )
 
 

@@ -19,7 +19,7 @@ from xlplugin.formulas.catalog import model_preset
 from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUTS
 
 from . import styles
-from .checks_sheet import fit_check, flops_accepts, input_test
+from .checks_sheet import concurrency_check, fit_check, flops_accepts, input_test
 from .estimate_sheet import empty_means_default, overflow_message
 from .excel_formulas import HELPER_LABELS, STEPS, render
 from .inputs_sheet import (
@@ -125,8 +125,11 @@ def row_formulas(layout: Layout) -> dict[str, str]:
     for o in OUTPUTS:  # (once the inputs are accepted, the only error left is an overflow)
         computed = f'IFERROR({formulas[o.name][1:]},"{overflow_message(o.name)}")'
         formulas[o.name] = f'=IF({cell["message"]}="",{computed},{cell["message"]})'
-    # the outputs show the row's message when its inputs or its fit fail: a number is a result
-    formulas["ok"] = f"=ISNUMBER({refs['total_usd_per_month']})"
+    # the outputs show the row's message when its inputs or its fit fail: a number is a
+    # result, if a replica runs a request within the targets (a check the row's message
+    # cannot make: it reads outputs that the message guards)
+    runs = concurrency_check(layout, refs)[0]
+    formulas["ok"] = f"=IFERROR(AND(ISNUMBER({refs['total_usd_per_month']}),{runs}),FALSE)"
     return {name: formulas[name] for name in layout.scenario_column if name in formulas}
 
 

@@ -197,6 +197,7 @@ def _checks(layout: Layout, steps: pd.Series) -> dict[str, object]:
     holds.append(steps["weights_gpus_per_replica"] <= base["max_gpus_per_replica"])
     holds.append(not pd.isna(steps["gpu_hourly_usd_used"]))
     holds.append(True)  # the scenario shown: none (the selector is left empty)
+    holds.append(bool(steps["flops_model"]) or steps["concurrency_limit"] >= 1)
     holds.append(in_range(INPUT["dau_growth"], INPUT["dau_growth"].default))
     holds += [True] * (len(checks(layout)) - len(holds))  # outputs and consistency: hold
     assert len(holds) == len(checks(layout))
