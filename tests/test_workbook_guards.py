@@ -92,10 +92,11 @@ def _expected(case) -> tuple[bool, object]:
 
 def _comparable(message: str) -> str:
     """formulas' message less what the sheet cannot spell: a number's thousands separators
-    (``&`` writes 1000 and 16200, not 1,000 and 16,200; 2E+291, not 2e+291), and the "did
+    (``&`` writes 1000 and 16200, not 1,000 and 16,200; 2E+291 or 6.55E+018, not 2e+291 or
+    6.55e+18), and the "did
     you mean" of an unknown name."""
     message = message.split(" (did you mean")[0]
-    message = re.sub(r"(?<=\d)E(?=[+-]\d)", "e", message)
+    message = re.sub(r"(?<=\d)[Ee]([+-])0*(?=\d)", r"e\1", message)  # LibreOffice: E+018
     return re.sub(r"(?<=\d),(?=\d{3})", "", message)
 
 
