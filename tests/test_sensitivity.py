@@ -29,7 +29,7 @@ REL = 1e-9
 # LibreOffice 7.4 has too; the sheet adds these to the graph's templates.
 PORTABLE = FORMULAE
 ADDED = {"IF", "IFERROR", "ISNUMBER", "INDEX", "MATCH", "ROUND", "MIN", "MAX", "ABS", "AND"}
-ADDED |= {"SUMPRODUCT", "LARGE", "INT"}  # INT: a whole-number input's check
+ADDED |= {"SUMPRODUCT", "LARGE", "INT", "OR"}  # a case's checks: INT, OR
 
 
 @pytest.fixture(scope="module")
@@ -187,3 +187,24 @@ def test_a_bad_swing_is_named_and_moves_nothing(built, layout, tmp_path):
             got = books["text"]["Sensitivity"].cell(row[name], column[side]).value
             assert not (isinstance(got, str) and got.startswith(("#", "Err:"))), (name, got)
     assert books["text"]["Sensitivity"].cell(row["dau"], column["low"]).value in ("", None)
+
+
+@pytest.mark.libreoffice
+@needs_soffice
+def test_a_swing_that_formulas_refuses_gives_no_case(built, layout, tmp_path):
+    """125 B parameters fill the eight GPUs a replica may have: 25 % more do not fit, and
+    formulas refuses that case; the sheet leaves it empty instead of costing it."""
+    wb = openpyxl.load_workbook(built)
+    wb["Inputs"].cell(layout.input_row["params"], 2).value = 125e9
+    wb.save(tmp_path / "full.xlsx")
+    (done,) = recalculate_many([tmp_path / "full.xlsx"], tmp_path / "out")
+    ws = openpyxl.load_workbook(done, data_only=True)["Sensitivity"]
+    row, column = layout.sensitivity_row["params"], layout.sensitivity_column
+    high = ws.cell(row, column["high"]).value
+    with pytest.raises(formulas.DoesNotFitError):
+        formulas.estimate(params=high)
+    for result in ("cost_high", "gpus_high"):
+        assert ws.cell(row, column[result]).value in ("", None), result
+    low = formulas.estimate(params=ws.cell(row, column["low"]).value)
+    assert ws.cell(row, column["gpus_low"]).value == low["gpu_count"]
+    assert math.isclose(ws.cell(row, column["cost_low"]).value, low["total_usd_per_month"])

@@ -35,7 +35,7 @@ from xlplugin.formulas.vocabulary import INPUT
 
 from . import styles
 from .charts import SIGNED_USD_MILLIONS, tornado
-from .checks_sheet import input_test
+from .checks_sheet import concurrency_check, fit_check, input_test
 from .estimate_sheet import estimate_refs
 from .excel_formulas import STEPS, descendants_in_excel, render
 from .inputs_sheet import (
@@ -132,9 +132,35 @@ def workings_formulas(layout: Layout, name: str, side: str) -> dict[str, str]:
 
 def _result(layout: Layout, name: str, side: str, quantity: str) -> str:
     """Where a case's result is: its workings cell, or the Estimate's if it does not move."""
+    if quantity == name:
+        return layout.sensitivity_ref(name, side)
     if quantity in workings_formulas(layout, name, side):
         return layout.workings_ref(name, side, quantity)
     return _estimate(layout)[quantity]
+
+
+# What formulas refuses of a case whose inputs it accepts one by one: a model that does
+# not fit, tensor_parallel past the cap, a replica that runs no request within the targets.
+_JUDGED = (
+    "weights_gpus_per_replica",
+    "max_gpus_per_replica",
+    "tensor_parallel",
+    "params",
+    "text_encoder_params",
+    "image_model",
+    "held_weights_bytes",
+    "gpu",
+    "flops_model",
+    "concurrency_limit",
+    "gpus_per_replica",
+)
+
+
+def _runs(layout: Layout, name: str, side: str) -> str:
+    """TRUE when formulas would compute the swung case (a high params may not fit)."""
+    refs = {step: _result(layout, name, side, step) for step in _JUDGED}
+    fits = fit_check(layout, refs)[0]
+    return f"AND({fits},{concurrency_check(layout, refs)[0]})"
 
 
 def sensitivity_formulas(layout: Layout, name: str) -> dict[str, str]:
@@ -150,8 +176,8 @@ def sensitivity_formulas(layout: Layout, name: str) -> dict[str, str]:
             result = _result(layout, name, side, quantity)
             # a low or high value the input does not accept (the Checks name it) gives none
             value = layout.sensitivity_ref(name, side)
-            accepted = f"IFERROR({input_test(layout, INPUT[name], value)},FALSE)"
-            out[column] = f'=IF(AND(inputs_ok,{accepted}),IFERROR({result},""),"")'
+            test = f"AND({input_test(layout, INPUT[name], value)},{_runs(layout, name, side)})"
+            out[column] = f'=IF(AND(inputs_ok,IFERROR({test},FALSE)),IFERROR({result},""),"")'
     low, high = (layout.sensitivity_ref(name, c) for c in RESULTS["total_usd_per_month"])
     out["impact"] = f"=IF(AND(ISNUMBER({low}),ISNUMBER({high})),ABS({high}-{low}),0)"
     impacts = _column_range(layout, "impact")
@@ -192,7 +218,8 @@ def write_sensitivity(wb, ws, layout: Layout) -> None:
         "Each input at its low and high value, every other input as the Estimate uses it: "
         "total cost per month and GPUs, then the inputs sorted by their effect on cost. Low "
         "and high values: Inputs columns J and K; empty, the value in use minus or plus the "
-        "Sensitivity swing (Inputs), within the input's bounds. An input the model in use "
+        "Sensitivity swing (Inputs), within the input's bounds; a case that does not fit, "
+        "or runs no request within the targets, is left empty. An input the model in use "
         "does not read moves nothing: utilization is the seed's FLOPs formula's, the "
         "efficiencies are the roofline's, and an image transformer's work follows its layers "
         "and width, not its parameter count.",
