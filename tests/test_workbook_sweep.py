@@ -18,6 +18,7 @@ import math
 import random
 
 import openpyxl
+import pandas as pd
 import pytest
 from guards import needs_soffice
 from test_workbook_guards import _comparable, _no_error_values, _write
@@ -115,3 +116,56 @@ def test_the_workbook_agrees_with_formulas(swept, number):
     for o in OUTPUTS:
         got = estimate.cell(layout.estimate_row[o.name], 2).value
         assert math.isclose(got, expected[o.name], rel_tol=1e-9), (picks, o.name, got)
+
+
+def _fit_prefix(message: str) -> str:
+    """A message up to the figures of a model that does not fit, which the sheet writes in
+    full at sizes where formulas writes powers of ten (317000000000000, 3.17e+14)."""
+    return _comparable(message).split(" GPUs: ")[0]
+
+
+def test_scenarios_rows_agree_with_formulas(tmp_path):
+    """The same kind of cases typed over Scenarios rows, 150 of them in one workbook: a
+    row formulas accepts is ok with formulas' figures; a row it refuses is not ok and
+    names formulas' first refusal (a replica that runs no request within the targets is
+    judged by the ok column only; see checks_sheet.concurrency_check)."""
+    from test_workbook_guards import NO_REQUEST
+
+    rng = random.Random(SEED + 1)
+    rows = []
+    for _ in range(150):
+        picks = {}
+        for _ in range(rng.randint(1, 4)):
+            q = rng.choice(INPUTS)
+            picks[q.name] = _value(q, rng)
+        rows.append(picks)
+    layout = Layout(len(rows))
+    names = [f"case {i + 1}" for i in range(len(rows))]
+    path = build_workbook(tmp_path / "rows.xlsx", pd.DataFrame({"scenario": names}))
+    wb = openpyxl.load_workbook(path)
+    for offset, picks in enumerate(rows):
+        for name, value in picks.items():
+            _write(wb["Scenarios"], layout.scenario_first + offset, value, name, layout)
+    wb.save(path)
+    (done,) = recalculate_many([path], tmp_path / "lo")
+    sheet = openpyxl.load_workbook(done, data_only=True)["Scenarios"]
+    refused = 0
+    for offset, picks in enumerate(rows):
+        cells = {
+            n: sheet.cell(layout.scenario_first + offset, layout.scenario_column[n]).value
+            for n in ("ok", "message", "gpu_count", "total_usd_per_month")
+        }
+        assert not any(str(v).startswith(("#", "Err:")) for v in cells.values()), cells
+        expected = _expected(picks)
+        if isinstance(expected, str):
+            refused += 1
+            assert cells["ok"] in (False, 0), (picks, expected)
+            if NO_REQUEST in expected:
+                assert not cells["message"], (picks, cells)
+            elif "overflow" not in expected:
+                assert _fit_prefix(cells["message"] or "") == _fit_prefix(expected), (picks, cells)
+        elif expected["gpu_count"] < ROUNDUP_EXACT_BELOW:
+            assert cells["ok"] in (True, 1), (picks, cells)
+            for name in ("gpu_count", "total_usd_per_month"):
+                assert math.isclose(cells[name], expected[name], rel_tol=1e-9), (picks, name)
+    assert 10 <= refused <= len(rows) - 50, refused

@@ -51,6 +51,7 @@ __all__ = [
     "guard_rows",
     "in_range",
     "input_test",
+    "price_check",
     "write_checks",
 ]
 
@@ -265,15 +266,21 @@ def _fits(layout: Layout, e: dict[str, str]) -> Check:
     return Check(FITS_LABEL, *fit_check(layout, {**e, "weights_gpus_per_replica": weights}))
 
 
-def _priced(e: dict[str, str]) -> Check:
-    """The GPU has a price, given or from the catalogue (formulas.cost.check_price)."""
-    gpu = e["gpu"]
+def price_check(refs: dict[str, str]) -> tuple[str, str]:
+    """(condition, message): the GPU has a price, given or from the catalogue
+    (formulas.cost.check_price). ``refs``: placeholder -> cell for ``gpu`` and
+    ``gpu_hourly_usd_used``."""
+    gpu = refs["gpu"]
     shown = f'IF(ISNUMBER({gpu}),{gpu}&"","\'"&{gpu}&"\'")'
     message = (
         '"gpu_hourly_usd: got None; accepts a price in USD per GPU-hour >= 0 (the catalogue '
         f'has no price for gpu "&{shown}&")"'
     )
-    return Check(PRICE_LABEL, f"ISNUMBER({e['gpu_hourly_usd_used']})", message)
+    return f"ISNUMBER({refs['gpu_hourly_usd_used']})", message
+
+
+def _priced(e: dict[str, str]) -> Check:
+    return Check(PRICE_LABEL, *price_check(e))
 
 
 def _first_text(cells: list[str]) -> str:

@@ -19,7 +19,13 @@ from xlplugin.formulas.catalog import model_preset
 from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUTS
 
 from . import styles
-from .checks_sheet import concurrency_check, fit_check, flops_accepts, input_test
+from .checks_sheet import (
+    concurrency_check,
+    fit_check,
+    flops_accepts,
+    input_test,
+    price_check,
+)
 from .estimate_sheet import empty_means_default, overflow_message
 from .excel_formulas import HELPER_LABELS, STEPS, render
 from .inputs_sheet import (
@@ -238,7 +244,8 @@ def _message(layout: Layout, cell: dict[str, str], refs: dict[str, str]) -> str:
     ``dau: got -5; accepts a number > 0`` (the Accepts text from the Inputs sheet), with
     "(the Inputs sheet's value)" when the row's own cell is empty; the general sentence
     when the row is wrong some other way (an error value); formulas' message when the
-    model does not fit (:func:`~.checks_sheet.fit_check`); "" when the row computes."""
+    model does not fit (:func:`~.checks_sheet.fit_check`) or the GPU has no price; "" when
+    the row computes."""
     rows = [layout.input_row[q.name] for q in INPUTS]
     columns = [layout.scenario_column[q.name] for q in INPUTS]
     a, b = get_column_letter(min(columns)), get_column_letter(max(columns))
@@ -257,8 +264,9 @@ def _message(layout: Layout, cell: dict[str, str], refs: dict[str, str]) -> str:
     accepts = f'IF(AND({name}="gpu",ISNUMBER({value})),{flops_accepts(layout)},{accepts})'
     text = f'{name}&": got "&{shown}&{inherited}&"; accepts "&{accepts}'
     fits, misfit = fit_check(layout, refs)
+    priced, unpriced = price_check(refs)
     # a fit that cannot be judged (an error) leaves the outputs to show their own
-    fitted = f'IFERROR(IF({fits},"",{misfit}),"")'
+    fitted = f'IFERROR(IF({fits},IF({priced},"",{unpriced}),{misfit}),"")'
     return f"IF({cell['inputs_valid']},{fitted},IFERROR({text},{BAD_ROW_NAME}))"
 
 
