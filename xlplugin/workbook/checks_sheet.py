@@ -52,6 +52,7 @@ __all__ = [
     "in_range",
     "input_test",
     "price_check",
+    "shown_text",
     "write_checks",
 ]
 
@@ -155,13 +156,23 @@ def input_test(layout: Layout, q: Input, value: str) -> str:
     return test
 
 
+def _number_or_text(value: str) -> str:
+    """A number or a text as formulas' message shows it: 5, 0.5, 'text'."""
+    return f'IF(ISNUMBER({value}),{value}&"","\'"&{value}&"\'")'
+
+
+def shown_text(value: str) -> str:
+    """A cell's value as formulas' message shows it: 5, 0.5, 'text', True."""
+    return f'IF(ISLOGICAL({value}),IF({value},"True","False"),{_number_or_text(value)})'
+
+
 def _shown(layout: Layout, q: Input, value: str) -> str:
-    """The value as formulas' message shows it: 5, 0.5, 'text', True, '#N/A'."""
+    """An input in use as formulas' message shows it: 5, 0.5, 'text', True, '#N/A' (TRUE
+    or FALSE told by the cell it came from: see :func:`_source_is_logical`)."""
     logical = _source_is_logical(layout, q)
     return (
         f'IF({logical},IF({value},"True","False"),IF(ISERROR({value}),'
-        f'IF(ISNA({value}),"\'#N/A\'","an error value"),'
-        f'IF(ISNUMBER({value}),{value}&"","\'"&{value}&"\'")))'
+        f'IF(ISNA({value}),"\'#N/A\'","an error value"),{_number_or_text(value)}))'
     )
 
 
@@ -270,8 +281,7 @@ def price_check(refs: dict[str, str]) -> tuple[str, str]:
     """(condition, message): the GPU has a price, given or from the catalogue
     (formulas.cost.check_price). ``refs``: placeholder -> cell for ``gpu`` and
     ``gpu_hourly_usd_used``."""
-    gpu = refs["gpu"]
-    shown = f'IF(ISNUMBER({gpu}),{gpu}&"","\'"&{gpu}&"\'")'
+    shown = _number_or_text(refs["gpu"])
     message = (
         '"gpu_hourly_usd: got None; accepts a price in USD per GPU-hour >= 0 (the catalogue '
         f'has no price for gpu "&{shown}&")"'
@@ -363,12 +373,9 @@ def _swings(layout: Layout, side: str) -> Check:
         q = INPUT[name]
         cell = _inputs_cell(layout, q, column)
         tests.append(f'IFERROR(OR({cell}="",{input_test(layout, q, cell)}),FALSE)')
-        shown = (
-            f'IF(ISLOGICAL({cell}),IF({cell},"True","False"),'
-            f'IF(ISNUMBER({cell}),{cell}&"","\'"&{cell}&"\'"))'
-        )
         messages.append(
-            f'{_inputs_cell(layout, q, NAME_COLUMN)}&" (Sensitivity: {side}): got "&{shown}'
+            f'{_inputs_cell(layout, q, NAME_COLUMN)}&" (Sensitivity: {side}): got "'
+            f"&{shown_text(cell)}"
             f'&"; accepts "&{_inputs_cell(layout, q, ACCEPTS_COLUMN)}&", or an empty cell"'
         )
     message = f'"Fails: {label}"'

@@ -25,6 +25,7 @@ from .checks_sheet import (
     flops_accepts,
     input_test,
     price_check,
+    shown_text,
 )
 from .estimate_sheet import empty_means_default, overflow_message
 from .excel_formulas import HELPER_LABELS, STEPS, render
@@ -253,10 +254,7 @@ def _message(layout: Layout, cell: dict[str, str], refs: dict[str, str]) -> str:
     header = f"${a}${SCENARIOS_HEADER}:${b}${SCENARIOS_HEADER}"
     at = f"MATCH({name},{header},0)"
     value = f"INDEX({_in_use_cells(layout, absolute=True)},{at})"
-    shown = (
-        f'IF(ISLOGICAL({value}),IF({value},"True","False"),'
-        f'IF(ISNUMBER({value}),{value}&"","\'"&{value}&"\'"))'
-    )
+    shown = shown_text(value)
     inherited = f'IF(INDEX(${a}{_ROW}:${b}{_ROW},{at})=""," (the Inputs sheet\'s value)","")'
     names = _span(NAME_COLUMN, min(rows), max(rows))
     accepts = f"INDEX({_span(ACCEPTS_COLUMN, min(rows), max(rows))},MATCH({name},{names},0))"

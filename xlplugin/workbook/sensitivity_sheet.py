@@ -139,28 +139,24 @@ def _result(layout: Layout, name: str, side: str, quantity: str) -> str:
     return _estimate(layout)[quantity]
 
 
-# What formulas refuses of a case whose inputs it accepts one by one: a model that does
-# not fit, tensor_parallel past the cap, a replica that runs no request within the targets.
-_JUDGED = (
-    "weights_gpus_per_replica",
-    "max_gpus_per_replica",
-    "tensor_parallel",
-    "params",
-    "text_encoder_params",
-    "image_model",
-    "held_weights_bytes",
-    "gpu",
-    "flops_model",
-    "concurrency_limit",
-    "gpus_per_replica",
-)
+class _Case(dict):
+    """Placeholder -> the cell a swung case reads it from (:func:`_result`), looked up as
+    the checks ask for them."""
+
+    def __init__(self, layout: Layout, name: str, side: str):
+        super().__init__()
+        self.where = (layout, name, side)
+
+    def __missing__(self, step: str) -> str:
+        return _result(*self.where, step)
 
 
 def _runs(layout: Layout, name: str, side: str) -> str:
-    """TRUE when formulas would compute the swung case (a high params may not fit)."""
-    refs = {step: _result(layout, name, side, step) for step in _JUDGED}
-    fits = fit_check(layout, refs)[0]
-    return f"AND({fits},{concurrency_check(layout, refs)[0]})"
+    """TRUE when formulas would compute the swung case: it passes formulas' checks of the
+    inputs together (the model fits, tensor_parallel within the cap, a replica runs a
+    request within the targets; a high params may not fit)."""
+    case = _Case(layout, name, side)
+    return f"AND({fit_check(layout, case)[0]},{concurrency_check(layout, case)[0]})"
 
 
 def sensitivity_formulas(layout: Layout, name: str) -> dict[str, str]:
