@@ -19,6 +19,7 @@ formulas' numbers to 1e-9 relative and TRUE in the master flag.
 
 from __future__ import annotations
 
+import inspect
 import math
 import re
 import time
@@ -26,7 +27,7 @@ import time
 import openpyxl
 import pandas as pd
 import pytest
-from bad_inputs import CASES, MATRIX
+from bad_inputs import CASES, MATRIX, Case
 from guards import needs_soffice
 from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUTS
 
@@ -34,6 +35,7 @@ from xlplugin import formulas
 from xlplugin.libreoffice import recalculate_many
 from xlplugin.workbook.build import build_workbook, default_scenarios
 from xlplugin.workbook.checks_sheet import FIRST_CHECK_ROW, GUARD_ROW, SCENARIOS_LABEL
+from xlplugin.workbook.estimate_sheet import NEED_A_REQUEST
 from xlplugin.workbook.layout import Layout
 from xlplugin.workbook.scenarios_sheet import BAD_ROW
 from xlplugin.workbook.values import scenario_inputs
@@ -210,9 +212,16 @@ def test_case_on_the_workbook(case, recalculated):
         assert _true(checks[f"B{GUARD_ROW}"].value)
         assert outputs[expected.split(":")[0]] == expected
         assert all(isinstance(got, str) for got in list(outputs.values())[-4:])
-    elif NO_REQUEST in expected:  # judged after the outputs (see concurrency_check): the
-        assert _true(checks[f"B{GUARD_ROW}"].value)  # master flag red, the figures shown
-        assert all(isinstance(got, int | float) for got in outputs.values()), outputs
+    elif NO_REQUEST in expected:  # judged after the inputs (see concurrency_check): the
+        assert _true(checks[f"B{GUARD_ROW}"].value)  # outputs that need a request say so
+        assert outputs == _refused_one_by_one(case, message), outputs
+        projection = wb["Projection"]  # every month: the same replicas, the same refusal
+        for name, column in list(layout.projection_column.items())[2:]:
+            got = projection.cell(layout.projection_first, column).value
+            if name in NEED_A_REQUEST:
+                assert got == message, (name, got)
+            else:
+                assert isinstance(got, int | float), (name, got)
     else:
         assert _false(checks[f"B{GUARD_ROW}"].value)
         assert checks[f"C{GUARD_ROW}"].value == message
@@ -263,6 +272,30 @@ def test_a_bad_scenarios_row_names_its_bad_input_not_numbers(tmp_path):
 _INPUT_MESSAGE = re.compile(r"^(\w+): got ")
 INHERITED = " (the Inputs sheet's value)"
 NO_REQUEST = "at least one request's KV cache within the latency targets"
+
+
+def _refused_one_by_one(case, message: str) -> dict[str, object]:
+    """Each output as formulas' own function for it answers ``case``: its number, or
+    ``message`` where it refuses (the outputs computed from what a replica runs at once,
+    when a replica runs no request within the targets)."""
+    out = {}
+    for o in OUTPUTS:
+        function = getattr(formulas, o.name)
+        given = {
+            n: v for n, v in case.inputs.items() if n in inspect.signature(function).parameters
+        }
+        required = [
+            n for n, p in inspect.signature(function).parameters.items() if p.default is p.empty
+        ]
+        seed = {n: INPUT[n].default for n in required if n not in given}
+        try:
+            value = function(**seed, **given)
+        except formulas.EstimateError as error:
+            assert _comparable(str(error)) == _comparable(message), (o.name, str(error))
+            out[o.name] = message
+        else:
+            out[o.name] = pytest.approx(value, rel=REL)
+    return out
 
 
 def _replica_check(message: str) -> bool:
@@ -361,9 +394,10 @@ def test_case_on_a_scenarios_row(case, scenario_rows):
         return
     bad = _INPUT_MESSAGE.match(expected)
     held = case.inputs.get(bad.group(1)) if bad else None
-    if NO_REQUEST in expected:  # the row computes; its ok column judges the result
+    if NO_REQUEST in expected:  # the inputs hold; the outputs that need a request say so
         assert _true(row["inputs_valid"]) and _false(row["ok"]) and not row["message"], row
-        assert isinstance(row["gpu_count"], int | float), row
+        assert row["gpu_count"] == row["total_usd_per_month"], row
+        assert _comparable(row["gpu_count"]) == _comparable(expected), (row, expected)
         return
     if _replica_check(expected):  # each input holds; together they do not fit
         assert _true(row["inputs_valid"]) and _false(row["ok"]), row
@@ -434,9 +468,10 @@ def test_growth_and_overflow_show_messages_not_errors(tmp_path):
 
 
 def test_a_row_that_runs_no_request_within_its_targets_is_named(tmp_path):
-    """A target so tight that a replica runs no request in it: formulas refuses; the row
-    computes as if it ran one, its ok column is FALSE and the master message names it with
-    formulas' message."""
+    """A target so tight that a replica runs no request in it: formulas refuses; the row's
+    ok column is FALSE, the master message names it with formulas' message, and the row's
+    outputs are what formulas' function for each gives: that message where it refuses
+    (GPUs, costs, latencies), numbers where it computes (storage, traffic)."""
     scenarios = default_scenarios()
     layout = Layout(len(scenarios))
     wb = openpyxl.load_workbook(build_workbook(tmp_path / "t.xlsx", scenarios))
@@ -451,3 +486,10 @@ def test_a_row_that_runs_no_request_within_its_targets_is_named(tmp_path):
         formulas.estimate(**{**planned, "tpot_target_seconds": 1e-4})
     assert got["Checks"]["C3"].value == f"Scenarios row '{name}': {refused.value}"
     assert got["Scenarios"].cell(row, layout.scenario_column["ok"]).value in (False, 0)
+    case = Case("tight", {**planned, "tpot_target_seconds": 1e-4}, "")
+    shown = {
+        o.name: got["Scenarios"].cell(row, layout.scenario_column[o.name]).value for o in OUTPUTS
+    }
+    expected = _refused_one_by_one(case, str(refused.value))
+    assert shown == expected
+    assert {n for n, v in shown.items() if isinstance(v, str)} == set(NEED_A_REQUEST)

@@ -58,7 +58,8 @@ _USE = (
         "every check on the Checks sheet holds and FALSE (red) when one fails: an input out "
         "of range, a model that does not fit in GPU memory, or two independent routes to a "
         "figure (total cost and its parts, stored bytes and what is stored per day, GPUs and "
-        "peak demand) that disagree. The Checks sheet names the first failure.",
+        "peak demand) that disagree. The Checks sheet names the first failure; an output "
+        "that a failure leaves without meaning shows that message instead of a figure.",
     ),
     (
         "Sensitivity",

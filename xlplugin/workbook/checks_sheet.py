@@ -21,7 +21,7 @@ from xlplugin.formulas import catalog
 from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUTS, Input
 
 from . import styles
-from .estimate_sheet import estimate_refs
+from .estimate_sheet import NO_REQUEST_ERROR, estimate_refs, runs_a_request
 from .excel_formulas import STEPS, render
 from .inputs_sheet import (
     ACCEPTS_COLUMN,
@@ -267,7 +267,7 @@ def concurrency_check(layout: Layout, refs: dict[str, str]) -> tuple[str, str]:
         "tensor_parallel, relax ttft_target_seconds or tpot_target_seconds, or shorten the "
         'request)"'
     )
-    return f"OR({refs['flops_model']},{refs['concurrency_limit']}>=requests_per_inference)", message
+    return runs_a_request(refs), message
 
 
 def _fits(layout: Layout, e: dict[str, str]) -> Check:
@@ -551,9 +551,12 @@ def write_checks(wb, ws, layout: Layout) -> list[str]:
         styles.wrap(ws[ref])
     for name, value in NAMED.items():
         wb.defined_names[name] = DefinedName(name, attr_text=f"{value:g}")
-    growth = FIRST_CHECK_ROW + [c.label for c in found].index(GROWTH_LABEL)
+    labels = [c.label for c in found]
+    growth = FIRST_CHECK_ROW + labels.index(GROWTH_LABEL)
+    idle = FIRST_CHECK_ROW + labels.index(CONCURRENCY_LABEL)
     for name, ref in (
         (GROWTH_OK, (2, growth)),
+        (NO_REQUEST_ERROR, (3, idle)),
         ("master_check", (2, 3)),
         ("check_message", (3, 3)),
         ("inputs_ok", (2, GUARD_ROW)),

@@ -8,18 +8,32 @@ from xlplugin.formulas.graph import GRAPH
 from xlplugin.formulas.vocabulary import INPUT, OUTPUTS
 
 from . import styles
-from .excel_formulas import HELPER_LABELS, STEPS, plugin_formula, render
+from .excel_formulas import HELPER_LABELS, STEPS, descendants_in_excel, plugin_formula, render
 from .inputs_sheet import DEFAULT_COLUMN
 from .layout import ESTIMATE_HEADER, FLAG_COLUMN, FLAG_ROW, Layout, absolute
 from .published import PUBLISHED, SEED_CITATION
 
-__all__ = ["default_ref", "empty_means_default", "estimate_refs", "guarded", "write_estimate"]
+__all__ = [
+    "NEED_A_REQUEST",
+    "NO_REQUEST_ERROR",
+    "computed",
+    "default_ref",
+    "empty_means_default",
+    "estimate_refs",
+    "guarded",
+    "runs_a_request",
+    "write_estimate",
+]
 
 COLUMNS = ("Quantity", "Value", "Base unit", "Seed figure", "Name", "How it is calculated")
 WIDTHS = (36, 18, 15, 16, 27, 52)
 # Text columns right of a column of numbers: a space apart (styles.text_alignment).
 _INDENTED = (COLUMNS.index("Base unit") + 1, COLUMNS.index("Name") + 1)
 _OUTPUT = {o.name: o for o in OUTPUTS}
+# The outputs computed from what a replica runs at once: formulas refuses each of them when
+# a roofline replica runs no request within the latency targets, and computes the others.
+NEED_A_REQUEST = frozenset(o.name for o in OUTPUTS) & descendants_in_excel("concurrency_limit")
+NO_REQUEST_ERROR = "no_request_error"  # the workbook name of that check's message (Checks)
 
 
 def estimate_refs(layout: Layout) -> dict[str, str]:
@@ -95,7 +109,7 @@ def _row(wb, ws, layout: Layout, name: str, row: int, refs: dict, plugin: bool) 
     elif name in _OUTPUT:
         o = _OUTPUT[name]
         label, unit, how, style = o.label, o.unit, o.description, "Output"
-        formula = guarded(name, render(STEPS[name], refs))
+        formula = guarded(name, render(STEPS[name], refs), refs)
         if plugin:
             formula = plugin_formula(o.name, refs)
             label += " [plugin function]"
@@ -128,8 +142,26 @@ def overflow_message(name: str) -> str:
     return f"{name}: the result overflows; the inputs are too large to compute"
 
 
-def guarded(name: str, formula: str) -> str:
-    """An Estimate output: its formula when the Checks sheet accepts the inputs, else the
-    first failing check's message; an overflow (#NUM!, the only error left once the inputs
-    are accepted) shows formulas' overflow message."""
-    return f'=IF(inputs_ok,IFERROR({formula[1:]},"{overflow_message(name)}"),input_error)'
+def runs_a_request(refs: dict[str, str]) -> str:
+    """TRUE when a replica runs at least one request within the latency targets (always
+    under the FLOPs formula; formulas.serving.max_concurrency_per_replica). ``refs``:
+    placeholder -> cell for ``flops_model`` and ``concurrency_limit``."""
+    return f"OR({refs['flops_model']},{refs['concurrency_limit']}>=requests_per_inference)"
+
+
+def computed(name: str, formula: str, refs: dict[str, str], idle: str) -> str:
+    """Output ``name``'s ``formula`` (without "=") as the sheets show it once its inputs
+    are accepted: an overflow (#NUM!, the only error left) as formulas' overflow message,
+    and, for an output of :data:`NEED_A_REQUEST`, the text ``idle`` (formulas' message)
+    when a replica runs no request, instead of figures that assume it runs one. A check
+    that cannot be judged (an error) leaves the overflow to speak."""
+    text = f'IFERROR({formula},"{overflow_message(name)}")'
+    if name not in NEED_A_REQUEST:
+        return text
+    return f"IF(IFERROR({runs_a_request(refs)},TRUE),{text},{idle})"
+
+
+def guarded(name: str, formula: str, refs: dict[str, str]) -> str:
+    """An Estimate output: its formula (:func:`computed`) when the Checks sheet accepts the
+    inputs, else the first failing check's message."""
+    return f"=IF(inputs_ok,{computed(name, formula[1:], refs, NO_REQUEST_ERROR)},input_error)"

@@ -14,7 +14,7 @@ from xlplugin.formulas.vocabulary import OUTPUTS
 
 from . import styles
 from .checks_sheet import GROWTH_OK
-from .estimate_sheet import estimate_refs, overflow_message
+from .estimate_sheet import NO_REQUEST_ERROR, computed, estimate_refs
 from .excel_formulas import STEPS, descendants_in_excel, render
 from .layout import FLAG_COLUMN, PROJECTION_HEADER, Layout
 
@@ -48,11 +48,12 @@ def projection_formulas(layout: Layout, row: int) -> dict[str, str]:
             out[name] = render("{model_size_bytes}+{profile_storage_bytes}+" + window, refs)
         else:
             out[name] = render(STEPS[name], refs, inline=monthly_steps)
-    # Empty while the Checks refuse the inputs or the growth; an overflow says so, as on
-    # the Estimate.
+    # Empty while the Checks refuse the inputs or the growth; an overflow, or a replica
+    # that runs no request (the Estimate's: it does not move with the users), says so, as
+    # on the Estimate.
     guard = f"AND(inputs_ok,{GROWTH_OK})"
     return {
-        name: f'=IF({guard},IFERROR({formula[1:]},"{overflow_message(name)}"),"")'
+        name: f'=IF({guard},{computed(name, formula[1:], refs, NO_REQUEST_ERROR)},"")'
         for name, formula in out.items()
     }
 

@@ -27,8 +27,8 @@ from .checks_sheet import (
     price_check,
     shown_text,
 )
-from .estimate_sheet import empty_means_default, overflow_message
-from .excel_formulas import HELPER_LABELS, STEPS, render
+from .estimate_sheet import NEED_A_REQUEST, computed, empty_means_default
+from .excel_formulas import HELPER_LABELS, STEPS, descendants_in_excel, render
 from .inputs_sheet import (
     ACCEPTS_COLUMN,
     NAME_COLUMN,
@@ -129,18 +129,23 @@ def row_formulas(layout: Layout) -> dict[str, str]:
         f'=IFERROR(AND(ISNUMBER(MAX({_in_use_cells(layout)})),{cell["bad_input"]}=""),FALSE)'
     )
     formulas["message"] = f"={_message(layout, cell, refs)}"
-    for o in OUTPUTS:  # (once the inputs are accepted, the only error left is an overflow)
-        computed = f'IFERROR({formulas[o.name][1:]},"{overflow_message(o.name)}")'
-        formulas[o.name] = f'=IF({cell["message"]}="",{computed},{cell["message"]})'
-    # the outputs show the row's message when its inputs or its fit fail: a number is a
-    # result, if a replica runs a request within the targets (a check the row's message
-    # cannot make: it reads outputs that the message guards)
+    # The outputs show the row's message when its inputs or its fit fail. A replica that
+    # runs no request within the targets is a check the message cannot make (it reads
+    # outputs that the message guards): the outputs that need one say so themselves, one
+    # that none of the others feed with formulas' message and the others by naming its
+    # cell (no circular reference, even in a branch never taken: Excel would flag it).
+    first = next(n for n in _NEEDING if not any(n in descendants_in_excel(m) for m in _NEEDING))
+    idle = {first: concurrency_check(layout, refs)[1]}
+    for o in OUTPUTS:
+        shown = computed(o.name, formulas[o.name][1:], refs, idle.get(o.name, refs[first]))
+        formulas[o.name] = f'=IF({cell["message"]}="",{shown},{cell["message"]})'
     runs = concurrency_check(layout, refs)[0]
     formulas["ok"] = f"=IFERROR(AND(ISNUMBER({refs['total_usd_per_month']}),{runs}),FALSE)"
     return {name: formulas[name] for name in layout.scenario_column if name in formulas}
 
 
 _CHECK_COLUMNS = ("inputs_valid", "bad_input", "message")
+_NEEDING = [o.name for o in OUTPUTS if o.name in NEED_A_REQUEST]  # in column order
 
 
 def _in_use_cells(layout: Layout, absolute: bool = False) -> str:
