@@ -44,7 +44,9 @@ __all__ = [
     "missing",
     "number_array",
     "overflow",
+    "overflow_accepts",
     "roundup",
+    "seed_magnitudes",
     "take",
     "too_large",
     "valid",
@@ -676,8 +678,12 @@ def overflow(name: str | None, result, inputs: dict) -> EstimateError:
     if chosen is None:
         return EstimateError(f"{root}: the result overflows; the inputs are too large to compute")
     _, n, x = chosen
-    accepts = GPU_ACCEPTS if n == "gpu" else _bare(INPUT[n])
-    return OverflowInputError(n, row[n], accepts, root, x > typical.get(n, 1.0), index)
+    return OverflowInputError(n, row[n], overflow_accepts(n), root, x > typical.get(n, 1.0), index)
+
+
+def overflow_accepts(name: str) -> str:
+    """What input ``name`` accepts, as an overflow's message says it (no hint)."""
+    return GPU_ACCEPTS if name == "gpu" else _bare(INPUT[name])
 
 
 _ARRAYS = (np.ndarray, pd.Categorical)
@@ -773,6 +779,12 @@ def _fixes(graph, name: str, row: dict, changed: str) -> bool:
     except (EstimateError, ArithmeticError):
         return False
     return _all_finite(values[name])
+
+
+def seed_magnitudes() -> dict[str, float]:
+    """Each input's magnitude in the seed scenario, from which an overflow's input to
+    change is the farthest in powers of ten (inputs not listed: 1)."""
+    return dict(_typical())
 
 
 @functools.cache

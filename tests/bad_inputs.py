@@ -539,7 +539,7 @@ SOME_FACES = [
         {"dau": 1e308},
         overflows("dau", "1e+308", "a number > 0", "profile_storage_bytes", "smaller"),
         output="estimate",
-        faces=ONE_CELL,
+        faces=ONE_CELL | {"workbook"},  # the Estimate names the input as formulas does
     ),
     Case(
         "utilization-subnormal",
@@ -581,7 +581,7 @@ SOME_FACES = [
         {"params": 1e308},
         overflows("params", "1e+308", "a number >= 1,000", "model_size_bytes", "smaller"),
         output="estimate",
-        faces=ONE_CELL,
+        faces=ONE_CELL | {"workbook"},  # the Estimate names the input as formulas does
     ),
     Case(
         "measured-time-subnormal",
@@ -609,14 +609,14 @@ SOME_FACES = [
         {"peak_factor": 1e308},
         overflows("peak_factor", "1e+308", "a number >= 1", "peak_rps", "smaller"),
         output="estimate",
-        faces=ONE_CELL,
+        faces=ONE_CELL | {"workbook"},  # the Estimate names the input as formulas does
     ),
     Case(
         "price-at-the-float-limit",
         {"gpu_hourly_usd": 1e308},
         overflows("gpu_hourly_usd", "1e+308", "a number >= 0", "gpu_usd_per_month", "smaller"),
         output="estimate",
-        faces=ONE_CELL,
+        faces=ONE_CELL | {"workbook"},  # the Estimate names the input as formulas does
     ),
     Case(
         "users-underflow",  # requests per month underflow: their cost per 1,000 overflows

@@ -55,7 +55,7 @@ def _cell_can_hold(value) -> bool:
 def _applies(case) -> bool:
     return (
         "workbook" in case.faces
-        and case.output in INPUT.keys() | {o.name for o in OUTPUTS}
+        and case.output in INPUT.keys() | {o.name for o in OUTPUTS} | {"estimate"}
         and bool(case.inputs)
         and set(case.inputs) <= SHEET_INPUTS
         and all(_cell_can_hold(v) for v in case.inputs.values())
@@ -208,10 +208,11 @@ def test_case_on_the_workbook(case, recalculated):
         assert _comparable(message).startswith(_comparable(case.expected("workbook")))
     for name, got in outputs.items():
         assert not (isinstance(got, str) and got.startswith(("#", "Err:"))), (name, got)
-    if "overflows" in expected:  # the inputs are accepted; the outputs that overflow say so
-        assert _true(checks[f"B{GUARD_ROW}"].value)
-        assert outputs[expected.split(":")[0]] == expected
-        assert all(isinstance(got, str) for got in list(outputs.values())[-4:])
+    if OVERFLOWS in expected:  # the inputs are accepted; the outputs that overflow say so,
+        assert _true(checks[f"B{GUARD_ROW}"].value)  # naming the input to change
+        root = re.search(r"makes (\w+) overflow", expected).group(1)
+        assert outputs[root] == message
+        assert outputs["total_usd_per_month"] == message  # the first overflow on its way
     elif NO_REQUEST in expected:  # judged after the inputs (see concurrency_check): the
         assert _true(checks[f"B{GUARD_ROW}"].value)  # outputs that need a request say so
         assert outputs == _refused_one_by_one(case, message), outputs
@@ -272,6 +273,7 @@ def test_a_bad_scenarios_row_names_its_bad_input_not_numbers(tmp_path):
 _INPUT_MESSAGE = re.compile(r"^(\w+): got ")
 INHERITED = " (the Inputs sheet's value)"
 NO_REQUEST = "at least one request's KV cache within the latency targets"
+OVERFLOWS = "overflow (too large to compute)"
 
 
 def _refused_one_by_one(case, message: str) -> dict[str, object]:
@@ -316,6 +318,8 @@ def _one_inputs_value(case) -> bool:
     bad = _INPUT_MESSAGE.match(expected) if is_error else None
     if bad is None or bad.group(1) not in case.inputs or _replica_check(expected):
         return False  # not one input's own value: the rows judge their own results
+    if OVERFLOWS in expected:
+        return False  # a value in range whose result overflows: see the rows' own case
     inherited = default_scenarios()[bad.group(1)].isna().any()
     return inherited and case.inputs[bad.group(1)] not in ERROR_VALUES
 
@@ -394,6 +398,13 @@ def test_case_on_a_scenarios_row(case, scenario_rows):
         return
     bad = _INPUT_MESSAGE.match(expected)
     held = case.inputs.get(bad.group(1)) if bad else None
+    if OVERFLOWS in expected:  # the inputs hold; the outputs that overflow say so (a row
+        # gives formulas' general sentence, naming the output, not the input to change)
+        assert _true(row["inputs_valid"]) and _false(row["ok"]) and not row["message"], row
+        assert row["total_usd_per_month"] == (
+            "total_usd_per_month: the result overflows; the inputs are too large to compute"
+        )
+        return
     if NO_REQUEST in expected:  # the inputs hold; the outputs that need a request say so
         assert _true(row["inputs_valid"]) and _false(row["ok"]) and not row["message"], row
         assert row["gpu_count"] == row["total_usd_per_month"], row
@@ -493,3 +504,34 @@ def test_a_row_that_runs_no_request_within_its_targets_is_named(tmp_path):
     expected = _refused_one_by_one(case, str(refused.value))
     assert shown == expected
     assert {n for n, v in shown.items() if isinstance(v, str)} == set(NEED_A_REQUEST)
+
+
+def test_an_overflow_on_the_estimate_names_the_input_to_change(tmp_path):
+    """Inputs in range whose results overflow: the Estimate and its master message give
+    formulas' message, the first output on the way that overflows and the input to change
+    (of two extreme inputs, the farther from the seed), never #NUM! or the general
+    sentence."""
+    cases = [
+        {"dau": 1e300, "requests_per_user": 1e300},
+        {"profile_bytes": 1e308},
+        {"steps": 1e300},
+        {"dau": 1e308, "gpu_hourly_usd": 1e307},
+    ]
+    layout = Layout(len(default_scenarios()))
+    template = build_workbook(tmp_path / "t.xlsx")
+    paths = []
+    for number, case in enumerate(cases):
+        wb = openpyxl.load_workbook(template)
+        for name, value in case.items():
+            _write(wb["Inputs"], layout.input_row[name], value)
+        paths.append(tmp_path / f"case{number}.xlsx")
+        wb.save(paths[-1])
+    for case, path in zip(cases, recalculate_many(paths, tmp_path / "lo"), strict=True):
+        wb = openpyxl.load_workbook(path, data_only=True)
+        with pytest.raises(formulas.EstimateError) as refused:
+            formulas.estimate(**case)
+        message = wb["Checks"]["C3"].value
+        assert OVERFLOWS in message and _comparable(message) == _comparable(str(refused.value))
+        root = re.search(r"makes (\w+) overflow", message).group(1)
+        assert wb["Estimate"].cell(layout.estimate_row[root], 2).value == message
+        _no_error_values(wb, layout)

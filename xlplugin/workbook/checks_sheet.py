@@ -274,7 +274,10 @@ def _fits(layout: Layout, e: dict[str, str]) -> Check:
     # the weights' GPUs from their drivers: a number typed over that cell is the GPUs per
     # replica check's to find, not a reason to refuse the inputs
     weights = f"({render(STEPS['weights_gpus_per_replica'], e)[1:]})"
-    return Check(FITS_LABEL, *fit_check(layout, {**e, "weights_gpus_per_replica": weights}))
+    condition, message = fit_check(layout, {**e, "weights_gpus_per_replica": weights})
+    # A fit that cannot be judged (weights that overflow) leaves the outputs to say so,
+    # naming the input to change, as formulas does; a bad input fails its own row first.
+    return Check(FITS_LABEL, f"IFERROR({condition},TRUE)", message)
 
 
 def price_check(refs: dict[str, str]) -> tuple[str, str]:
@@ -334,7 +337,9 @@ def checks(layout: Layout) -> list[Check]:
     found.append(_fits(layout, e))
     found.append(_priced(e))
     found.append(_selected())
-    found.append(Check(CONCURRENCY_LABEL, *concurrency_check(layout, e)))
+    runs, idle = concurrency_check(layout, e)
+    # (a figure that overflows cannot be judged: the outputs name the input to change)
+    found.append(Check(CONCURRENCY_LABEL, f"IFERROR({runs},TRUE)", idle))
     growth = INPUT["dau_growth"]
     found.append(
         Check(

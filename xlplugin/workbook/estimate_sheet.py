@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import math
+
+from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 
-from xlplugin.formulas.graph import GRAPH
-from xlplugin.formulas.vocabulary import INPUT, OUTPUTS
+from xlplugin.formulas._arrays import overflow_accepts, seed_magnitudes
+from xlplugin.formulas.graph import GRAPH, depends_on
+from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUTS
 
 from . import styles
-from .excel_formulas import HELPER_LABELS, STEPS, descendants_in_excel, plugin_formula, render
+from .excel_formulas import (
+    HELPER_LABELS,
+    STEPS,
+    descendants_in_excel,
+    placeholders,
+    plugin_formula,
+    render,
+)
 from .inputs_sheet import DEFAULT_COLUMN
 from .layout import ESTIMATE_HEADER, FLAG_COLUMN, FLAG_ROW, Layout, absolute
 from .published import PUBLISHED, SEED_CITATION
@@ -83,6 +94,7 @@ def write_estimate(wb, ws, layout: Layout, variant: str) -> None:
         styles.section(ws, row, text, len(COLUMNS))
     for name, row in layout.estimate_row.items():
         _row(wb, ws, layout, name, row, refs, plugin)
+    write_overflow_workings(ws, layout)
     note = ws.cell(layout.estimate_last + 2, 1, f"Seed figures: {SEED_CITATION}.")
     note.style = "Note"
     styles.wrap(note)
@@ -109,7 +121,7 @@ def _row(wb, ws, layout: Layout, name: str, row: int, refs: dict, plugin: bool) 
     elif name in _OUTPUT:
         o = _OUTPUT[name]
         label, unit, how, style = o.label, o.unit, o.description, "Output"
-        formula = guarded(name, render(STEPS[name], refs), refs)
+        formula = guarded(name, render(STEPS[name], refs), refs, layout)
         if plugin:
             formula = plugin_formula(o.name, refs)
             label += " [plugin function]"
@@ -149,19 +161,216 @@ def runs_a_request(refs: dict[str, str]) -> str:
     return f"OR({refs['flops_model']},{refs['concurrency_limit']}>=requests_per_inference)"
 
 
-def computed(name: str, formula: str, refs: dict[str, str], idle: str) -> str:
+def computed(
+    name: str, formula: str, refs: dict[str, str], idle: str, overflow: str | None = None
+) -> str:
     """Output ``name``'s ``formula`` (without "=") as the sheets show it once its inputs
     are accepted: an overflow (#NUM!, the only error left) as formulas' overflow message,
     and, for an output of :data:`NEED_A_REQUEST`, the text ``idle`` (formulas' message)
     when a replica runs no request, instead of figures that assume it runs one. A check
-    that cannot be judged (an error) leaves the overflow to speak."""
-    text = f'IFERROR({formula},"{overflow_message(name)}")'
+    that cannot be judged (an error) leaves the overflow to speak. ``overflow``: the
+    overflow's text (an expression), if not formulas' general sentence."""
+    text = f"IFERROR({formula},{overflow or chr(34) + overflow_message(name) + chr(34)})"
     if name not in NEED_A_REQUEST:
         return text
     return f"IF(IFERROR({runs_a_request(refs)},TRUE),{text},{idle})"
 
 
-def guarded(name: str, formula: str, refs: dict[str, str]) -> str:
-    """An Estimate output: its formula (:func:`computed`) when the Checks sheet accepts the
-    inputs, else the first failing check's message."""
-    return f"=IF(inputs_ok,{computed(name, formula[1:], refs, NO_REQUEST_ERROR)},input_error)"
+def guarded(name: str, formula: str, refs: dict[str, str], layout: Layout) -> str:
+    """An Estimate output: its formula (:func:`computed`; an overflow names the input to
+    change) when the Checks sheet accepts the inputs, else the first failing check's
+    message."""
+    overflow = _overflow_text(layout, name, refs)
+    shown = computed(name, formula[1:], refs, NO_REQUEST_ERROR, overflow)
+    return f"=IF(inputs_ok,{shown},input_error)"
+
+
+# Overflow: which input to change --------------------------------------------------------
+# When a result overflows, formulas names the input to change (formulas._arrays.overflow): the
+# first output on the way that overflows (in vocabulary order), and of the inputs that output
+# is computed from, the one farthest from the seed's value in powers of ten (ties: the first
+# in vocabulary order), to be made "smaller" or "larger" as it lies above or below it.
+# (formulas first tries each candidate at its default, which a sheet cannot: where the
+# farthest input is not one that fixes the result, the two may differ.) Folded columns right
+# of the sheet (hidden, so not printed) work it out from the inputs in use: per input its
+# distance, name, what it accepts and the way to move it; per output a column holding the
+# distances of the inputs it is computed from and, below them, numbers only:
+#   the position of the farthest input (0: none is a number);
+#   "first": the position of the first output that overflows on the way to it, itself
+#     included (999: none; read from the cells of the outputs it is computed from, never
+#     its own, so that no formula refers to itself);
+#   "shown": that first output, read by the output's own text when it overflows;
+#   "input": the input that output names.
+OVERFLOW_FIRST = len(COLUMNS) + 2  # a column apart from the sheet
+OVERFLOW_LABELS = ("The seed's value", "Powers of ten from it", "Input", "Accepts", "Try a")
+_MEMBERS_FIRST = OVERFLOW_FIRST + len(OVERFLOW_LABELS)
+_POSITION_LABELS = (
+    "Position",
+    "Farthest input (position)",
+    "First output that overflows, itself included (999: none)",
+    "First output that overflows on the way, if this one does",
+    "The input it names (position)",
+)
+# Workbook names of the constants these formulas use (a formula types no number but 0).
+OVERFLOW_NAMED = {"no_overflow": 999, "not_a_distance": -1}
+
+
+def _overflow_column(offset: int) -> str:
+    return get_column_letter(OVERFLOW_FIRST + offset)
+
+
+def _member_column(name: str) -> str:
+    return get_column_letter(_MEMBERS_FIRST + list(_OUTPUT).index(name))
+
+
+def _input_rows(layout: Layout) -> tuple[int, int]:
+    rows = [layout.estimate_row[q.name] for q in INPUTS]
+    assert rows == list(range(rows[0], rows[0] + len(rows))), "the inputs in use: contiguous"
+    return rows[0], rows[-1]
+
+
+def _helper_row(layout: Layout, offset: int) -> int:
+    """The row of :data:`_POSITION_LABELS`' ``offset``-th figure, under the sheet's note."""
+    return layout.estimate_last + 4 + offset
+
+
+def _helper(layout: Layout, name: str, offset: int) -> str:
+    return f"${_member_column(name)}${_helper_row(layout, offset)}"
+
+
+def _inputs_range(layout: Layout, column: str) -> str:
+    first, last = _input_rows(layout)
+    return f"${column}${first}:${column}${last}"
+
+
+def _outputs_range(row: int) -> str:
+    return f"${_member_column(OUTPUTS[0].name)}${row}:${_member_column(OUTPUTS[-1].name)}${row}"
+
+
+def _seed_values() -> dict[str, float]:
+    """Each input's magnitude in the seed (1 where formulas has none), to 15 significant
+    digits: as a cell holds it (openpyxl writes no more)."""
+    typical = seed_magnitudes()
+    return {q.name: float(f"{typical.get(q.name, 1.0):.15g}") for q in INPUTS}
+
+
+def _overflow_text(layout: Layout, name: str, refs: dict[str, str]) -> str:
+    """What output ``name`` shows when it overflows: formulas' message naming the first
+    output on the way that overflows and the input to change, else (no input is a number)
+    formulas' general sentence for that output."""
+    shown, named = _helper(layout, name, 3), _helper(layout, name, 4)
+    output = f"INDEX({_outputs_range(ESTIMATE_HEADER)},{shown})"
+
+    def pick(column: str) -> str:
+        return f"INDEX({_inputs_range(layout, column)},{named})"
+
+    return (
+        f'IF({named}>0,{pick(_overflow_column(2))}&": got "&{pick("B")}&"; accepts "&'
+        f'{pick(_overflow_column(3))}&", but this value makes "&{output}&" overflow (too '
+        f'large to compute): try a "&{pick(_overflow_column(4))}&" value",{output}&'
+        '": the result overflows; the inputs are too large to compute")'
+    )
+
+
+def _nearest_outputs(name: str) -> list[str]:
+    """The outputs output ``name``'s template reads, directly or through steps that are not
+    outputs, in vocabulary order."""
+    found, todo, seen = set(), list(placeholders(STEPS[name])), set()
+    while todo:
+        step = todo.pop()
+        if step in seen:
+            continue
+        seen.add(step)
+        if step in _OUTPUT:
+            found.add(step)
+        elif step in STEPS:
+            todo.extend(placeholders(STEPS[step]))
+    return [o for o in _OUTPUT if o in found]
+
+
+def write_overflow_workings(ws, layout: Layout) -> None:
+    """The folded columns that name the input to change when a result overflows."""
+    typical = _seed_values()
+    labels = [*OVERFLOW_LABELS, *_OUTPUT]
+    for offset, label in enumerate(labels):
+        ws.cell(ESTIMATE_HEADER, OVERFLOW_FIRST + offset, label).style = "Headline 4"
+    for q in INPUTS:
+        row = layout.estimate_row[q.name]
+        value, seed = f"$B${row}", f"${_overflow_column(0)}${row}"
+        distance = f"IF(ISLOGICAL({value}),not_a_distance,ABS(LOG10(ABS({value}))-LOG10({seed})))"
+        way = f'IFERROR(IF(ABS({value})>{seed},"smaller","larger"),"")'
+        cells = (
+            typical[q.name],
+            f"=IFERROR({distance},not_a_distance)",
+            q.name,
+            overflow_accepts(q.name),
+            f"={way}",
+        )
+        for offset, content in enumerate(cells):
+            cell = ws.cell(row, OVERFLOW_FIRST + offset, content)
+            cell.style = "Calculation" if offset in (1, 4) else "Normal"
+    refs = estimate_refs(layout)
+    for position, o in enumerate(OUTPUTS, start=1):
+        column = _member_column(o.name)
+        for q in INPUTS:
+            if q.name in depends_on(o.name):
+                row = layout.estimate_row[q.name]
+                ws[f"{column}{row}"] = f"=${_overflow_column(1)}${row}"
+                ws[f"{column}{row}"].style = "Calculation"
+        members = _inputs_range(layout, column)
+        upstream = [_helper(layout, u, 2) for u in _nearest_outputs(o.name)]
+        on_the_way = ",".join([_helper(layout, o.name, 0), *upstream])
+        ws[f"{column}{_helper_row(layout, 0)}"] = position
+        for offset, formula in enumerate(
+            (
+                f"IF(MAX({members})>not_a_distance,MATCH(MAX({members}),{members},0),0)",
+                f"IF(ISNUMBER({refs[o.name]}),no_overflow,MIN({on_the_way}))",
+                f"MIN({on_the_way})",
+                f"INDEX({_outputs_range(_helper_row(layout, 1))},{_helper(layout, o.name, 3)})",
+            ),
+            start=1,
+        ):
+            cell = ws[f"{column}{_helper_row(layout, offset)}"]
+            cell.value, cell.style = f"={formula}", "Calculation"
+    for offset, label in enumerate(_POSITION_LABELS):
+        ws.cell(_helper_row(layout, offset), OVERFLOW_FIRST, label)
+    for offset in range(len(labels)):
+        dimension = ws.column_dimensions[get_column_letter(OVERFLOW_FIRST + offset)]
+        dimension.outlineLevel, dimension.hidden = 1, True
+    # folded (hidden) columns print as nothing: the pages stay the table and its charts
+    ws.column_dimensions[get_column_letter(OVERFLOW_FIRST + len(labels))].collapsed = True
+    for name, number in OVERFLOW_NAMED.items():
+        ws.parent.defined_names[name] = DefinedName(name, attr_text=f"{number:g}")
+
+
+def overflow_workings_values(layout: Layout, in_use: dict) -> dict[str, object]:
+    """The cached values of the overflow workings for the inputs in use ``in_use``, whose
+    outputs are all numbers."""
+    typical = _seed_values()
+    out: dict[str, object] = {}
+    distance = {}
+    for q in INPUTS:
+        row, value = layout.estimate_row[q.name], in_use.get(q.name)
+        size = typical[q.name]
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        number = number and math.isfinite(value)  # NaN: an optional input left empty
+        far = OVERFLOW_NAMED["not_a_distance"]
+        if number and value:
+            far = abs(math.log10(abs(value)) - math.log10(size))
+        distance[q.name] = far
+        out[f"{_overflow_column(1)}{row}"] = far
+        way = "smaller" if number and abs(value) > size else "larger"
+        out[f"{_overflow_column(4)}{row}"] = way if number else ""
+    names = [q.name for q in INPUTS]
+    for position, o in enumerate(OUTPUTS, start=1):
+        column = _member_column(o.name)
+        members = [n for n in names if n in depends_on(o.name)]
+        for n in members:
+            out[f"{column}{layout.estimate_row[n]}"] = distance[n]
+        most = max(distance[n] for n in members)
+        at = [i for i, n in enumerate(names, start=1) if n in members and distance[n] == most]
+        farthest = at[0] if most > OVERFLOW_NAMED["not_a_distance"] else 0
+        none = OVERFLOW_NAMED["no_overflow"]
+        for offset, value in enumerate((farthest, none, position, farthest), start=1):
+            out[f"{column}{_helper_row(layout, offset)}"] = value
+    return out

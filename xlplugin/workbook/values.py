@@ -19,6 +19,7 @@ from xlplugin.formulas.estimate import steps_table as estimate_table_steps
 from xlplugin.formulas.vocabulary import INPUT, INPUTS, PROJECTION_INPUTS
 
 from .checks_sheet import FIRST_CHECK_ROW, GUARD_ROW, checks, in_range
+from .estimate_sheet import overflow_workings_values
 from .excel_formulas import STEPS
 from .inputs_sheet import ACCEPTS_COLUMN, accepts_text
 from .layout import SCENARIO_ROW_ROW, Layout, in_use
@@ -126,6 +127,8 @@ def cached_values(layout: Layout) -> dict[str, dict[str, object]]:
     for name, row in layout.estimate_row.items():
         value = steps[name] if name in STEPS else base.iloc[0][name]
         estimate[f"B{row}"] = _cell(value)
+    used = {q.name: _cell(base.iloc[0][q.name]) for q in INPUTS}
+    estimate |= overflow_workings_values(layout, used)
     values["Checks"] = _checks(layout, steps)
     return values
 
