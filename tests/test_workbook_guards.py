@@ -118,15 +118,15 @@ def _write(ws, row: int, value, name: str = "", layout: Layout | None = None) ->
         cell.number_format = "General"
 
 
-@pytest.fixture(scope="module")
-def recalculated(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("guards")
+def _typed_over_inputs(folder, cases: list[dict]) -> tuple[Layout, list]:
+    """A built template with each case's values typed over its Inputs sheet, all
+    recalculated in one LibreOffice run: the layout and the workbooks' values, in order."""
     template = build_workbook(folder / "template.xlsx")
     layout = Layout(len(default_scenarios()))
     paths = []
-    for number, case in enumerate(WORKBOOK_CASES):
+    for number, case in enumerate(cases):
         wb = openpyxl.load_workbook(template)
-        for name, value in case.inputs.items():
+        for name, value in case.items():
             _write(wb["Inputs"], layout.input_row[name], value)
         paths.append(folder / f"case{number:03d}.xlsx")
         wb.save(paths[-1])
@@ -134,7 +134,13 @@ def recalculated(tmp_path_factory):
     done = recalculate_many(paths, folder / "lo")
     seconds = time.perf_counter() - start
     print(f"\nLibreOffice recalculated {len(done)} workbooks in {seconds:.1f} s")
-    books = [openpyxl.load_workbook(p, data_only=True) for p in done]
+    return layout, [openpyxl.load_workbook(p, data_only=True) for p in done]
+
+
+@pytest.fixture(scope="module")
+def recalculated(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("guards")
+    layout, books = _typed_over_inputs(folder, [case.inputs for case in WORKBOOK_CASES])
     return layout, dict(zip((c.id for c in WORKBOOK_CASES), books, strict=True))
 
 
@@ -437,17 +443,7 @@ def test_growth_and_overflow_show_messages_not_errors(tmp_path):
     """A refused growth rate empties the Projection (the Checks name it); an input so large
     that results overflow shows formulas' overflow sentence on the Projection and on every
     Scenarios row that takes it, as on the Estimate, never #NUM!."""
-    layout = Layout(len(default_scenarios()))
-    template = build_workbook(tmp_path / "t.xlsx")
-    paths = []
-    for name, value in (("dau_growth", -2), ("dau", 1e308)):
-        wb = openpyxl.load_workbook(template)
-        _write(wb["Inputs"], layout.input_row[name], value)
-        paths.append(tmp_path / f"{name}.xlsx")
-        wb.save(paths[-1])
-    growth, huge = (
-        openpyxl.load_workbook(p, data_only=True) for p in recalculate_many(paths, tmp_path / "lo")
-    )
+    layout, (growth, huge) = _typed_over_inputs(tmp_path, [{"dau_growth": -2}, {"dau": 1e308}])
     assert growth["Checks"]["C3"].value == "dau_growth: got -2; accepts a number in (-1, 10]"
     rows = range(layout.projection_first, layout.projection_last + 1)
     cells = [(r, c) for r in rows for c in list(layout.projection_column.values())[1:]]
@@ -517,17 +513,8 @@ def test_an_overflow_on_the_estimate_names_the_input_to_change(tmp_path):
         {"steps": 1e300},
         {"dau": 1e308, "gpu_hourly_usd": 1e307},
     ]
-    layout = Layout(len(default_scenarios()))
-    template = build_workbook(tmp_path / "t.xlsx")
-    paths = []
-    for number, case in enumerate(cases):
-        wb = openpyxl.load_workbook(template)
-        for name, value in case.items():
-            _write(wb["Inputs"], layout.input_row[name], value)
-        paths.append(tmp_path / f"case{number}.xlsx")
-        wb.save(paths[-1])
-    for case, path in zip(cases, recalculate_many(paths, tmp_path / "lo"), strict=True):
-        wb = openpyxl.load_workbook(path, data_only=True)
+    layout, books = _typed_over_inputs(tmp_path, cases)
+    for case, wb in zip(cases, books, strict=True):
         with pytest.raises(formulas.EstimateError) as refused:
             formulas.estimate(**case)
         message = wb["Checks"]["C3"].value
