@@ -334,9 +334,11 @@ def write_overflow_workings(ws, layout: Layout) -> None:
             cell.value, cell.style = f"={formula}", "Calculation"
     for offset, label in enumerate(_POSITION_LABELS):
         ws.cell(_helper_row(layout, offset), OVERFLOW_FIRST, label)
+    widths = (16, 12, 28, 44, 9) + (14,) * len(_OUTPUT)  # unfolded, each reads whole
     for offset in range(len(labels)):
         dimension = ws.column_dimensions[get_column_letter(OVERFLOW_FIRST + offset)]
         dimension.outlineLevel, dimension.hidden = 1, True
+        dimension.width = widths[offset]
     # folded (hidden) columns print as nothing: the pages stay the table and its charts
     ws.column_dimensions[get_column_letter(OVERFLOW_FIRST + len(labels))].collapsed = True
     for name, number in OVERFLOW_NAMED.items():
