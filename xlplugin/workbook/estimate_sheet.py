@@ -170,7 +170,8 @@ def computed(
     when a replica runs no request, instead of figures that assume it runs one. A check
     that cannot be judged (an error) leaves the overflow to speak. ``overflow``: the
     overflow's text (an expression), if not formulas' general sentence."""
-    text = f"IFERROR({formula},{overflow or chr(34) + overflow_message(name) + chr(34)})"
+    overflow = overflow or f'"{overflow_message(name)}"'
+    text = f"IFERROR({formula},{overflow})"
     if name not in NEED_A_REQUEST:
         return text
     return f"IF(IFERROR({runs_a_request(refs)},TRUE),{text},{idle})"
@@ -194,13 +195,12 @@ def guarded(name: str, formula: str, refs: dict[str, str], layout: Layout) -> st
 # farthest input is not one that fixes the result, the two may differ.) Folded columns right
 # of the sheet (hidden, so not printed) work it out from the inputs in use: per input its
 # distance, name, what it accepts and the way to move it; per output a column holding the
-# distances of the inputs it is computed from and, below them, numbers only:
-#   the position of the farthest input (0: none is a number);
-#   "first": the position of the first output that overflows on the way to it, itself
-#     included (999: none; read from the cells of the outputs it is computed from, never
-#     its own, so that no formula refers to itself);
-#   "shown": that first output, read by the output's own text when it overflows;
-#   "input": the input that output names.
+# distances of the inputs it is computed from and, below them, numbers only (rows of
+# _POSITION_LABELS): the output's position; the position of the farthest input (0: none is
+# a number); the first output that overflows on the way to it, itself included (999: none;
+# read from the cells of the outputs it is computed from and never its own, so that no
+# formula refers to itself); the first on the way if this one overflows, which the
+# output's own text reads; and the input that one names.
 OVERFLOW_FIRST = len(COLUMNS) + 2  # a column apart from the sheet
 OVERFLOW_LABELS = ("The seed's value", "Powers of ten from it", "Input", "Accepts", "Try a")
 _MEMBERS_FIRST = OVERFLOW_FIRST + len(OVERFLOW_LABELS)
