@@ -49,7 +49,8 @@ def projection(months=24, dau_growth=0.05, **inputs) -> pd.DataFrame:
     count = int(plan["months"])
     month = np.arange(1, count + 1, dtype=float)
     a = _inputs(inputs)
-    a["dau"] = a["dau"] * (1 + plan["dau_growth"]) ** (month - 1)
+    with np.errstate(over="ignore"):  # a month past a float's range: named by _compute
+        a["dau"] = a["dau"] * (1 + plan["dau_growth"]) ** (month - 1)
     r = _compute(a)
     # Stored bytes fill up month by month: the last retention_months months so far, not
     # a full window from the first month. What depends on them is computed again.

@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 from xlplugin.formulas import InvalidInputError
@@ -50,3 +52,14 @@ def test_retention_window_sums_recent_months():
 def test_bad_projection_inputs(kwargs, message):
     with pytest.raises(InvalidInputError, match=message):
         formulas.projection(**kwargs)
+
+
+def test_growth_past_a_float_is_an_error_naming_the_month_not_a_warning():
+    """Users that grow past the largest float by some month: the one-line error for that
+    month, and no RuntimeWarning from numpy on the way (a pure function stays quiet)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(InvalidInputError, match=r"^dau: got .* \(row 2\); .* overflow"):
+            formulas.projection(months=3, dau=1e304, dau_growth="100%")
+        with pytest.raises(InvalidInputError, match=r"\(row 6\); .*try a smaller value$"):
+            formulas.projection(months=36, dau=1e300, dau_growth="900%")
