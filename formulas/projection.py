@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._arrays import is_blank, take
+from ._arrays import is_blank, overflow_accepts, take
+from .errors import OverflowInputError
 from .estimate import _compute, _inputs
 from .vocabulary import INPUT
 
@@ -49,15 +50,32 @@ def projection(months=24, dau_growth=0.05, **inputs) -> pd.DataFrame:
     count = int(plan["months"])
     month = np.arange(1, count + 1, dtype=float)
     a = _inputs(inputs)
+    given = a["dau"]
     with np.errstate(over="ignore"):  # a month past a float's range: named by _compute
         a["dau"] = a["dau"] * (1 + plan["dau_growth"]) ** (month - 1)
-    r = _compute(a)
+    try:
+        r = _compute(a)
+    except OverflowInputError as error:
+        raise _as_given(error, given) from None
     # Stored bytes fill up month by month: the last retention_months months so far, not
     # a full window from the first month. What depends on them is computed again.
     retention = int(r["retention_months"])
     monthly = np.broadcast_to(r["storage_bytes_per_month"], month.shape)
     window = np.convolve(monthly, np.ones(retention))[:count] if retention else 0 * monthly
     retained = r["model_size_bytes"] + r["profile_storage_bytes"] + window
-    r = _compute(a, given={"retained_storage_bytes": retained})
+    try:
+        r = _compute(a, given={"retained_storage_bytes": retained})
+    except OverflowInputError as error:
+        raise _as_given(error, given) from None
     r["month"] = month.astype(int)
     return pd.DataFrame({c: np.broadcast_to(r[c], month.shape) for c in PROJECTION_COLUMNS})
+
+
+def _as_given(error: OverflowInputError, dau: float) -> OverflowInputError:
+    """An overflow in some month's row: named with the daily users the caller gave, not
+    that month's grown figure, which no one typed (the row is the month)."""
+    if error.name != "dau":
+        return error
+    return OverflowInputError(
+        "dau", dau, overflow_accepts("dau"), error.quantity, error.smaller, error.row
+    )
