@@ -21,13 +21,13 @@ import openpyxl
 import pandas as pd
 import pytest
 from guards import needs_soffice
-from test_workbook_guards import _comparable, _no_error_values, _write
+from test_workbook_guards import _comparable, _no_error_values, _typed_over_inputs, _write
 from xlplugin.formulas import catalog
 from xlplugin.formulas.vocabulary import INPUTS, OUTPUTS, Input
 
 from xlplugin import formulas
 from xlplugin.libreoffice import recalculate_many
-from xlplugin.workbook.build import build_workbook, default_scenarios
+from xlplugin.workbook.build import build_workbook
 from xlplugin.workbook.layout import Layout
 
 pytestmark = [pytest.mark.libreoffice, needs_soffice]
@@ -70,17 +70,8 @@ def _cases() -> list[dict]:
 
 @pytest.fixture(scope="module")
 def swept(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("sweep")
-    template = build_workbook(folder / "template.xlsx")
-    layout = Layout(len(default_scenarios()))
-    cases, paths = _cases(), []
-    for number, picks in enumerate(cases):
-        wb = openpyxl.load_workbook(template)
-        for name, value in picks.items():
-            _write(wb["Inputs"], layout.input_row[name], value)
-        paths.append(folder / f"case{number:03d}.xlsx")
-        wb.save(paths[-1])
-    books = [openpyxl.load_workbook(p, data_only=True) for p in recalculate_many(paths, folder)]
+    cases = _cases()
+    layout, books = _typed_over_inputs(tmp_path_factory.mktemp("sweep"), cases)
     return layout, list(zip(cases, books, strict=True))
 
 

@@ -311,9 +311,9 @@ def write_overflow_workings(ws, layout: Layout) -> None:
             cell.style = "Calculation" if offset in (1, 4) else "Normal"
     refs = estimate_refs(layout)
     for position, o in enumerate(OUTPUTS, start=1):
-        column = _member_column(o.name)
+        column, used = _member_column(o.name), set(depends_on(o.name))
         for q in INPUTS:
-            if q.name in depends_on(o.name):
+            if q.name in used:
                 row = layout.estimate_row[q.name]
                 ws[f"{column}{row}"] = f"=${_overflow_column(1)}${row}"
                 ws[f"{column}{row}"].style = "Calculation"
@@ -366,7 +366,8 @@ def overflow_workings_values(layout: Layout, in_use: dict) -> dict[str, object]:
     names = [q.name for q in INPUTS]
     for position, o in enumerate(OUTPUTS, start=1):
         column = _member_column(o.name)
-        members = [n for n in names if n in depends_on(o.name)]
+        used = set(depends_on(o.name))
+        members = [n for n in names if n in used]
         for n in members:
             out[f"{column}{layout.estimate_row[n]}"] = distance[n]
         most = max(distance[n] for n in members)
