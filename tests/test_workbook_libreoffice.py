@@ -242,6 +242,40 @@ def test_selector_shows_a_scenario_on_the_estimate(tmp_path):
     assert first == expected["gpu_count"]
 
 
+def test_a_row_added_under_the_table_can_be_shown_on_the_estimate(tmp_path):
+    """A row typed under the Scenarios table (Excel grows the table and fills its formulas
+    down) can be picked on the Inputs sheet and shown on the Estimate, and the checks pass:
+    the picker, its look-ups and the checks reach the rows a user may add."""
+    from openpyxl.formula.translate import Translator
+
+    scenarios = default_scenarios()
+    layout = Layout(len(scenarios))
+    wb = openpyxl.load_workbook(build_workbook(tmp_path / "t.xlsx"))
+    ws, last = wb["Scenarios"], layout.scenario_last
+    for column in range(1, ws.max_column + 1):
+        cell = ws.cell(last, column)
+        value = cell.value
+        if isinstance(value, str) and value.startswith("="):
+            value = Translator(value, cell.coordinate).translate_formula(
+                ws.cell(last + 1, column).coordinate
+            )
+        ws.cell(last + 1, column).value = value
+    ws.cell(last + 1, layout.scenario_column["scenario"]).value = "Added under the table"
+    ws.cell(last + 1, layout.scenario_column["dau"]).value = 2.5e7
+    table = ws.tables["ScenarioTable"]
+    table.ref = table.ref.replace(str(last), str(last + 1))
+    wb["Inputs"]["B4"] = "Added under the table"
+    wb.save(tmp_path / "added.xlsx")
+    engine = _recalculated(tmp_path / "added.xlsx", tmp_path)
+    added = scenarios.iloc[[-1]].assign(scenario="Added under the table", dau=2.5e7)
+    expected = formulas.estimate_table(scenario_inputs(added)).iloc[0]
+    assert engine["Inputs"]["B5"].value == len(scenarios) + 1
+    for name, got in _estimate_outputs(engine, layout).items():
+        assert _same(got, expected[name]), name
+    assert engine["Estimate"]["B3"].value == "Scenario: Added under the table"
+    assert _true(engine["Checks"]["B3"].value), engine["Checks"]["C3"].value
+
+
 def test_plugin_variant_does_not_ask_for_a_full_recalculation(tmp_path):
     """The plugin variant keeps its cached values on open where it can: no fullCalcOnLoad,
     and the calcId of current Excel (an older one makes Excel recalculate everything)."""

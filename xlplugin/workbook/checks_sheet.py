@@ -460,14 +460,14 @@ def _scenario_rows(layout: Layout) -> Check:
     """Every Scenarios row computes; the message names the first that does not and gives
     its own message (its bad input, a model that does not fit, or a result that
     overflows)."""
-    at = f"MATCH(FALSE,{_column_range(layout, 'ok')},0)"
-    message = f"INDEX({_column_range(layout, 'message')},{at})"
-    name = f"INDEX({_column_range(layout, 'scenario')},{at})"
+    at = f"MATCH(FALSE,{layout.scenario_range('ok')},0)"
+    message = f"INDEX({layout.scenario_range('message')},{at})"
+    name = f"INDEX({layout.scenario_range('scenario')},{at})"
     # inputs accepted and the model fits, but a result overflows (the total says so) or a
     # replica runs no request within the targets
-    total = f"INDEX({_column_range(layout, 'total_usd_per_month')},{at})"
+    total = f"INDEX({layout.scenario_range('total_usd_per_month')},{at})"
     refs = {
-        n: f"INDEX({_column_range(layout, n)},{at})"
+        n: f"INDEX({layout.scenario_range(n)},{at})"
         for n in ("flops_model", "concurrency_limit", "gpus_per_replica")
     }
     idle = concurrency_check(layout, refs)[1]
@@ -477,12 +477,6 @@ def _scenario_rows(layout: Layout) -> Check:
         f'"Scenarios row \'"&{name}&"\': "&IF({message}="",IF(ISNUMBER({total}),{idle},'
         f"{total}),{message})",
     )
-
-
-def _column_range(layout: Layout, name: str) -> str:
-    """A Scenarios column, bounded: the table and rows a user may add under it."""
-    letter = layout.scenario_letter(name)
-    return f"Scenarios!${letter}${layout.scenario_first}:${letter}${layout.scenario_last + 1000}"
 
 
 def in_range(q: Input, value: object) -> bool:

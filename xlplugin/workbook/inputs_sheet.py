@@ -124,7 +124,7 @@ def _selector(wb, ws, layout: Layout) -> None:
     _describe(ws, row, "Scenario shown on the Estimate", None, "name", "scenario", SELECTOR_NOTE)
     ws.cell(row, 2).style = "Input"
     ws.cell(row, 2).protection = styles.UNLOCKED
-    names = f"Scenarios!$A${layout.scenario_first}:$A${layout.scenario_last + 50}"
+    names = layout.scenario_range("scenario")
     check = DataValidation(
         type="list",
         formula1=names,

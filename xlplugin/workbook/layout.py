@@ -70,6 +70,11 @@ SERVING_FIRST = "inference_model"  # the first input of the serving model (vocab
 SCENARIO_RULES = ("number", "low", "low_excluded", "high", "high_excluded")
 SCENARIO_RULES_FIRST = 3
 SCENARIOS_HEADER = SCENARIO_RULES_FIRST + len(SCENARIO_RULES) + 2
+# Rows a user may add under the Scenarios table (Excel grows the table and fills its
+# formulas down): the scenario picker, its look-ups and the checks reach this far, so that
+# an added row can be picked and shown like the others. Bounded: a whole column makes some
+# engines hold a million rows.
+SCENARIO_ROWS_TO_ADD = 1000
 
 # How each sheet prints: pages across (None: actual size, as many pages as it takes), and
 # the rows and columns repeated on every page (header rows, the name column).
@@ -252,6 +257,7 @@ class Layout:
         self.scenario_column = {name: i for i, name in enumerate(names, start=1)}
         self.scenario_first = SCENARIOS_HEADER + 1
         self.scenario_last = SCENARIOS_HEADER + max(self.scenario_count, 1)
+        self.scenario_end = self.scenario_last + SCENARIO_ROWS_TO_ADD
 
     def _projection(self) -> None:
         self.projection_columns = _projection_columns()
@@ -312,14 +318,13 @@ class Layout:
         return absolute("Estimate", 2, self.estimate_row[name])
 
     def scenario_range(self, name: str) -> str:
-        """``Scenarios!$B$11:$B$19``: a Scenarios column over the table's rows, which INDEX
-        reads at a scenario's position in the table (``scenario_row``). Bounded: a whole
-        column makes some engines hold a million rows. The table's rows only: the rows
-        above hold the master flag, and a range over it would make every formula that
-        reads a scenario a precedent of the checks that read that formula's results, a
-        circular reference to Excel's dependency tree."""
+        """``Scenarios!$B$11:$B$1019``: a Scenarios column over the table's rows and the
+        rows a user may add under it, which INDEX reads at a scenario's position
+        (``scenario_row``). Not the rows above: they hold the master flag, and a range over
+        it would make every formula that reads a scenario a precedent of the checks that
+        read that formula's results, a circular reference to Excel's dependency tree."""
         letter = self.scenario_letter(name)
-        return f"Scenarios!${letter}${self.scenario_first}:${letter}${self.scenario_last}"
+        return f"Scenarios!${letter}${self.scenario_first}:${letter}${self.scenario_end}"
 
     def scenario_letter(self, name: str) -> str:
         return get_column_letter(self.scenario_column[name])
