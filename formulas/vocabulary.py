@@ -232,7 +232,9 @@ INPUTS: tuple[Input, ...] = (
         "fraction",
         1.0,
         "Utilization",
-        "Fraction of peak FLOP/s achieved (1 = theoretical; 0.3-0.6 is typical).",
+        "Fraction of peak FLOP/s achieved by the seed's FLOPs formula (inference_model "
+        "flops; 1 = theoretical, 0.3-0.6 is typical); the roofline uses compute_efficiency "
+        "and memory_bandwidth_efficiency instead.",
         _SEED + " (theoretical peak)",
         high=1.0,
     ),
@@ -260,9 +262,10 @@ INPUTS: tuple[Input, ...] = (
         "s",
         None,
         "Measured inference time",
-        "GPU-seconds per request, if measured; empty uses the FLOPs model.",
-        "FLOPs model unless measured",
-        blank="FLOPs model",
+        "GPU-seconds per request, if measured: replaces the inference model's figure; "
+        "empty: the inference model computes it.",
+        "the inference model unless measured",
+        blank="inference model",
     ),
     Input(
         "inference_model",
