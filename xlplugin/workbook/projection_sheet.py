@@ -24,6 +24,12 @@ _LABELS = {o.name: (o.label, o.unit) for o in OUTPUTS} | {
     "month": ("Month", "month"),
     "dau": ("Daily active users", "users/day"),
 }
+# A month's balance, growing until retention_months have passed: not the Estimate's
+# steady state, which a reader would otherwise compare it with.
+_LABELS["retained_storage_bytes"] = (
+    "Stored (with retention)",
+    _LABELS["retained_storage_bytes"][1],
+)
 
 
 def projection_formulas(layout: Layout, row: int) -> dict[str, str]:
