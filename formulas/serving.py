@@ -497,20 +497,26 @@ def step_seconds(
     return _max(given(reading, 0.0), computing)
 
 
-@quantity("s", "Time per output token or step", section="Serving", excel="{step_seconds}")
+@quantity(
+    "s", "Time per output token or step (roofline)", section="Serving", excel="{step_seconds}"
+)
 def tpot_seconds(step_seconds):
-    """One decode step with every request in flight (image models: one denoising step)."""
+    """One decode step with every request in flight (image models: one denoising step), by
+    the roofline whichever inference model counts the GPUs."""
+    # The seed's FLOPs formula and a measured time give GPU-seconds per request, not a
+    # latency: the latencies are the roofline's under every inference model.
     return step_seconds
 
 
 @quantity(
     "s",
-    "Time to first token or image",
+    "Time to first token or image (roofline)",
     section="Serving",
     excel="IF({image_model},{step_count}*{step_seconds},0)+{once_flops}/{replica_flops}",
 )
 def ttft_seconds(image_model, step_count, step_seconds, once_flops, replica_flops):
-    """The prefill (text, speech), or every denoising step and the VAE decode (image)."""
+    """The prefill (text, speech), or every denoising step and the VAE decode (image), by
+    the roofline whichever inference model counts the GPUs."""
     return pick(image_model, step_count * step_seconds, 0.0) + once_flops / replica_flops
 
 
