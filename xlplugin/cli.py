@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import difflib
 import io
 import json
 import math
@@ -254,13 +255,51 @@ def _vocabulary(args: argparse.Namespace) -> int:
 
 class OneLineParser(argparse.ArgumentParser):
     """argparse with its errors on one line (no usage block), status 2, as every other
-    error of the command line; its subcommands' parsers are of this class too."""
+    error of the command line; its subcommands' parsers are of this class too.
+
+    A flag is taken only in full: argparse's abbreviations would read ``--ttft`` as
+    ``--ttft-target-seconds`` today and refuse it as ambiguous once another flag shares the
+    prefix, so a script that worked breaks with a release."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+    def parse_known_args(self, args=None, namespace=None):
+        # Refused here, by the subcommand that was given them, not by the top parser (which
+        # would know neither its flags nor its --help); nothing calls this for leftovers.
+        namespace, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}{_suggestion(self, extras)}")
+        return namespace, extras
 
     def error(self, message: str):
         if "expected one argument" in message:  # "--dau -1e5": argparse takes it for a flag
             flag = message.split()[1].split("/")[0].rstrip(":")
             message += f" (a value starting with '-' goes with '=': {flag}=-5)"
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+_FLAG = re.compile(r"--?[A-Za-z][\w-]*")
+
+
+def _suggestion(parser: argparse.ArgumentParser, extras: list[str]) -> str:
+    """`` (did you mean --utilization?)`` for the first unknown flag like one of the parser's
+    (a prefix of some of them: those, in full), else nothing."""
+    # The flags as --help lists them (argparse keeps its actions private)
+    known = list(dict.fromkeys(re.findall(r"(?<![\w-])--[A-Za-z][\w-]*", parser.format_help())))
+    for given in extras:
+        flag = given.split("=", 1)[0]
+        if not _FLAG.fullmatch(flag):  # a value (0.4), not a flag
+            continue
+        prefixed = [k for k in known if k.startswith(flag)]
+        if len(prefixed) > 1:
+            return f" ({flag} could match {', '.join(prefixed)}: give one in full)"
+        if prefixed:
+            return f" (did you mean {prefixed[0]}? flags are not abbreviated)"
+        if close := difflib.get_close_matches(flag, known, n=3, cutoff=0.6):
+            return f" (did you mean {', '.join(close)}?)"
+    return ""
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -67,6 +67,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import errno
 import functools
 import gc
 import hashlib
@@ -78,6 +79,9 @@ import logging
 import os
 import re
 import signal
+import socket
+import ssl
+import stat
 import sys
 import tempfile
 import zipfile
@@ -102,6 +106,7 @@ __all__ = [
     "MIN_BODY_RATE",
     "BodyLimit",
     "LiteError",
+    "ServeError",
     "add_parser",
     "app",
     "call_problem",
@@ -135,6 +140,7 @@ def add_parser(subparsers) -> None:
     """Add the ``serve`` and ``lite`` subcommands to the ``xlplugin`` command line."""
     serve = subparsers.add_parser(
         "serve",
+        allow_abbrev=False,  # python -m xlplugin.serve's parser is argparse's own
         help="start xlwings Server with the Excel functions (needs the server extra)",
         description="Start xlwings Server with every Excel function of xlplugin. Excel loads "
         "it through the add-in manifest at /manifest.xml; Excel needs HTTPS, so pass a "
@@ -146,12 +152,16 @@ def add_parser(subparsers) -> None:
     )
     serve.add_argument(
         "--host",
+        action=Once,
         default="127.0.0.1",
         help="interface to listen on (default: 127.0.0.1, this machine only)",
     )
-    serve.add_argument("--port", type=_port, default=8000, help="port, 1 to 65535 (default: 8000)")
+    serve.add_argument(
+        "--port", action=Once, type=_port, default=8000, help="port, 1 to 65535 (default: 8000)"
+    )
     serve.add_argument(
         "--public-url",
+        action=Once,
         type=_public_url,
         default=None,
         help="scheme://host[:port] that Excel reaches the server at, for the URLs of the "
@@ -159,16 +169,18 @@ def add_parser(subparsers) -> None:
         "$XLPLUGIN_PUBLIC_URL, or the address the server listens on; never the request's "
         "Host header)",
     )
-    serve.add_argument("--ssl-certfile", help="TLS certificate (PEM) to serve HTTPS")
-    serve.add_argument("--ssl-keyfile", help="TLS private key (PEM) to serve HTTPS")
+    serve.add_argument("--ssl-certfile", action=Once, help="TLS certificate (PEM) to serve HTTPS")
+    serve.add_argument("--ssl-keyfile", action=Once, help="TLS private key (PEM) to serve HTTPS")
     serve.add_argument(
         "--workers",
+        action=Once,
         type=_positive,
         default=1,
         help="worker processes (uvicorn's --workers; default: 1)",
     )
     serve.add_argument(
         "--max-body-bytes",
+        action=Once,
         type=_positive,
         default=None,
         help="largest request body; larger ones get 413 (default: "
@@ -176,6 +188,7 @@ def add_parser(subparsers) -> None:
     )
     serve.add_argument(
         "--body-timeout",
+        action=Once,
         type=_seconds,
         default=None,
         help="seconds to wait for a request's headers or each piece of its body; slower "
@@ -184,6 +197,7 @@ def add_parser(subparsers) -> None:
     )
     serve.add_argument(
         "--max-cells",
+        action=Once,
         type=_positive,
         default=None,
         help="most cells in one argument or one result of an Excel function "
@@ -192,6 +206,7 @@ def add_parser(subparsers) -> None:
     serve.set_defaults(run=_serve)
     lite = subparsers.add_parser(
         "lite",
+        allow_abbrev=False,
         help="write main.py, requirements.txt and a wheel for xlwings Lite",
         description="Write what an xlwings Lite workbook needs to offer the Excel functions: "
         "main.py, requirements.txt and the xlplugin wheel. Host the wheel where the browser "
@@ -270,9 +285,18 @@ def _public_url(text: str) -> str:
 
 
 def _wheel_url(text: str) -> str:
-    if problem := wheel_url_problem(text):
+    # The file name too, here: found by write_lite, it was a ValueError's traceback.
+    if problem := wheel_url_problem(text) or _wheel_name_problem(text):
         raise argparse.ArgumentTypeError(problem)
     return text
+
+
+def _wheel_name_problem(url: str) -> str | None:
+    """requirements.txt would install a wheel other than the one written (or none)."""
+    name = _wheel_name()
+    if PurePosixPath(urlsplit(url).path).name != name:
+        return f"got {url!r}; accepts a URL ending in /{name}, the wheel written"
+    return None
 
 
 def wheel_url_problem(text: str) -> str | None:
@@ -774,6 +798,12 @@ def _serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    # Before the banner, the re-start and uvicorn: uvicorn finds these only once it has
+    # said where it serves, and answers with a traceback or several log lines (status 3).
+    if problem := _tls_problem(args.ssl_certfile, args.ssl_keyfile) or _listen_problem(
+        args.host, args.port
+    ):
+        raise ServeError(problem)
     xlwings = sys.modules.get("xlwings")
     main = getattr(sys.modules.get("__main__"), "__spec__", None)
     if (
@@ -849,6 +879,111 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+class ServeError(EstimateError):
+    """``xlplugin serve`` cannot start as asked (one line, naming the flag)."""
+
+
+_TLS_ACCEPTS = "a certificate (--ssl-certfile) and its private key (--ssl-keyfile), PEM files"
+
+
+def _tls_problem(certfile: str | None, keyfile: str | None) -> str | None:
+    """What keeps uvicorn from serving HTTPS with these files (None: nothing, or no TLS)."""
+    if certfile is None and keyfile is None:
+        return None
+    given = {"--ssl-certfile": certfile, "--ssl-keyfile": keyfile}
+    for flag, path in given.items():
+        if path is None:
+            other = next(f for f in given if f != flag)
+            return (
+                f"{other}: got {given[other]!r} without {flag}; accepts {_TLS_ACCEPTS}, "
+                "given together (or neither, for HTTP)"
+            )
+        if problem := _file_problem(path):
+            return f"{flag}: got {path!r}{problem}; accepts {_TLS_ACCEPTS}"
+    return _pair_problem(certfile, keyfile)
+
+
+def _file_problem(path: str) -> str | None:
+    """Why ``path`` cannot be read (``", which ..."``), without reading it: a pipe
+    (``<(cat key.pem)``) can be read once, and that once is uvicorn's."""
+    if not path.strip():
+        return ", an empty value"
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as error:
+        return f": {error.strerror or error}"
+    if stat.S_ISDIR(mode):
+        return ", a folder"
+    if not os.access(path, os.R_OK):
+        return ": cannot be read (permission denied)"
+    return None
+
+
+class _Encrypted(Exception):
+    """The key asks for a password: uvicorn asks for it on the terminal, as before."""
+
+
+def _encrypted():
+    raise _Encrypted
+
+
+def _pair_problem(certfile: str, keyfile: str) -> str | None:
+    """Whether the two regular files load as uvicorn loads them (a swapped or mismatched
+    pair was an SSL error after the banner)."""
+    flags = f"--ssl-certfile, --ssl-keyfile: got {certfile!r} and {keyfile!r}"
+    try:
+        if not all(stat.S_ISREG(os.stat(path).st_mode) for path in (certfile, keyfile)):
+            return None  # a pipe is read once: left to uvicorn
+        ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(certfile, keyfile, _encrypted)
+    except _Encrypted:
+        return None
+    except ssl.SSLError as error:
+        mismatch = error.reason == "KEY_VALUES_MISMATCH"
+        why = "the key is not the certificate's" if mismatch else "not read as PEM"
+        return (
+            f"{flags}, which do not load as a certificate and its key ({why}); "
+            f"accepts {_TLS_ACCEPTS}"
+        )
+    except OSError as error:  # removed or made unreadable since it was looked at
+        return f"{flags}, which cannot be read ({error.strerror or error}); accepts {_TLS_ACCEPTS}"
+    return None
+
+
+def _listen_problem(host: str, port: int) -> str | None:
+    """Why the server could not listen on ``host`` and ``port`` (None: it can), found by
+    binding each address as asyncio's create_server does (every address the host resolves
+    to, the port reusable from a closed connection's wait) and closing it again."""
+    try:
+        found = socket.getaddrinfo(
+            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )
+    except (OSError, UnicodeError) as error:
+        why = getattr(error, "strerror", None) or error
+        return f"--host: got {host!r} ({why}); accepts an address or name of this machine"
+    for family, kind, protocol, _, address in found:
+        with socket.socket(family, kind, protocol) as probe:
+            if os.name == "posix":  # as asyncio: elsewhere the option lets a port be taken
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:  # as asyncio: "::" and "0.0.0.0" can coexist
+                probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            try:
+                probe.bind(address)
+            except OSError as error:
+                return _bind_problem(host, port, error)
+    return None
+
+
+def _bind_problem(host: str, port: int, error: OSError) -> str:
+    if error.errno == errno.EADDRINUSE:
+        return (
+            f"--port: got {port}, which is in use on {host or 'every interface'} (another "
+            "server listens there); accepts a free port"
+        )
+    if error.errno == errno.EADDRNOTAVAIL:
+        return f"--host: got {host!r}, not an address of this machine; accepts one that is"
+    return f"--port: got {port}; cannot listen on it at {host!r}: {error.strerror or error}"
+
+
 def _stopped(signum, frame):
     raise SystemExit(128 + signum)
 
@@ -909,9 +1044,9 @@ def write_lite(directory: Path, url: str | None = None) -> list[Path]:
     each file whole or not at all (written aside, then renamed into place)."""
     if url is not None and (problem := wheel_url_problem(url)):
         raise ValueError(f"url: {problem}")
+    if url is not None and (problem := _wheel_name_problem(url)):
+        raise ValueError(f"url: {problem}")
     name = _wheel_name()
-    if url is not None and PurePosixPath(urlsplit(url).path).name != name:
-        raise ValueError(f"url: got {url!r}; accepts a URL ending in /{name}, the wheel written")
     directory.mkdir(parents=True, exist_ok=True)
     wheel = directory / name
     with atomic.replacing(wheel) as temporary:
@@ -980,10 +1115,14 @@ def _digest(data: bytes) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m xlplugin.serve [--host H] [--port P]``: the server alone."""
-    parser = argparse.ArgumentParser(prog="xlplugin")
+    parser = argparse.ArgumentParser(prog="xlplugin", allow_abbrev=False)
     add_parser(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["serve", *(sys.argv[1:] if argv is None else argv)])
-    return args.run(args)
+    try:
+        return args.run(args)
+    except EstimateError as error:  # checked again after the re-start: one line, as before it
+        print(f"xlplugin: error: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ matches the fingerprint stored at build time) is only overwritten with ``--force
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from xlplugin.formulas.errors import EstimateError
@@ -87,6 +88,8 @@ def run(args: argparse.Namespace) -> int:
     _given(args.output, "--output", "a path ending in .xlsx")
     _given(args.scenarios, "--scenarios", "a .csv or .xlsx scenario file")
     target = _destination(Path(args.output))
+    if args.scenarios is not None:
+        _not_the_scenario_file(target, Path(args.scenarios))
     check_overwrite(target, force=args.force)
     scenarios = None if args.scenarios is None else read_scenarios(args.scenarios)
     try:  # atomic: the old file stays whole until the new one replaces it
@@ -106,6 +109,23 @@ def _given(value: str | None, flag: str, accepts: str) -> None:
     than take it for the flag left out."""
     if value is not None and not value.strip():
         raise BuildError(f"{flag}: got an empty value; accepts {accepts}")
+
+
+def _not_the_scenario_file(target: Path, scenarios: Path) -> None:
+    """Refuse to write the workbook over the scenario file it is built from, --force or
+    not: the file would be read, then replaced by the template (``-o s.xlsx --scenarios
+    s.xlsx``, or the same file by another name: a link, ``./s.xlsx``)."""
+    try:
+        same = target.resolve() == scenarios.resolve() or (
+            target.exists() and scenarios.exists() and os.path.samefile(target, scenarios)
+        )
+    except (OSError, RuntimeError):  # a symlink loop, say: the read or the write says so
+        same = False
+    if same:
+        raise BuildError(
+            f"--output: got {str(target)!r}, the scenario file (--scenarios {str(scenarios)!r}); "
+            "accepts another path: the build would replace the scenarios with the template"
+        )
 
 
 def _destination(target: Path) -> Path:
