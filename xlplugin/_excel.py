@@ -111,6 +111,7 @@ Precision = Annotated[
         }
     },
 ]
+_FIELDS = frozenset(_GPUS.columns)
 GpuField = Literal[tuple(c for c in _GPUS.columns if c not in ("name", "aliases"))]
 if os.environ.get("XLPLUGIN_DROPDOWNS", "1") == "0":
     # xlwings declares a dropdown argument to Office.js as a single text cell; without
@@ -318,7 +319,9 @@ def _cell_by_cell(compute, size: int, first: formulas.EstimateError, whole, colu
 def _unreadable(columns: dict) -> dict:
     """The error of each cell of a number input whose value is not a number it accepts,
     by position: formulas reads an array's text in one pass and names no row for text it
-    cannot read. Each distinct value is read once."""
+    cannot read. Each distinct value is read once, and the reading stops at
+    MAX_BAD_CELLS + 1 errors: that many refuse the call as a whole whatever the rest holds,
+    and a range of a million distinct bad cells would otherwise cost a minute."""
     errors = {}
     for name, cells in columns.items():
         if name not in INPUT or INPUT[name].kind == "name" or cells.dtype != object:
@@ -336,6 +339,8 @@ def _unreadable(columns: dict) -> dict:
                     read[key] = error
             if read[key] is not None:
                 errors.setdefault(position, read[key])
+                if len(errors) > MAX_BAD_CELLS:
+                    return errors
     return errors
 
 
@@ -794,7 +799,7 @@ def _scenarios(rows: list) -> tuple[pd.DataFrame, np.ndarray]:
                     "naming an input in each column (dau, requests_per_user, params, gpu, ...)"
                 )
             continue
-        name = head.strip().lower() if isinstance(head, str) else head
+        name = _column_name(head) if isinstance(head, str) else head
         if column is not None:
             if empty.any():  # (once a column is full, no row is empty: not tested again)
                 empty &= np.isnan(column)
@@ -810,6 +815,16 @@ def _scenarios(rows: list) -> tuple[pd.DataFrame, np.ndarray]:
             )
         columns[name] = column
     return pd.DataFrame(columns, copy=False), empty  # the arrays are new: shared, not copied
+
+
+def _column_name(text: str) -> str:
+    """A header or field name as the vocabulary spells it, as a scenario file's header is
+    read ("Requests per user", "MEMORY-BYTES"). Imported here, on first use: the scenario
+    file reader brings openpyxl, which the functions need nowhere else (xlwings Lite loads
+    them on each start)."""
+    from xlplugin.scenario_file import column_name
+
+    return column_name(text)
 
 
 def _numbers(values: tuple) -> np.ndarray | None:
@@ -869,5 +884,7 @@ def _figure_or_message(gpu: object, field: object) -> object:
 def _figure(gpu: object, field: object) -> object:
     if blank(gpu) or blank(field):
         return ""
+    if isinstance(field, str) and (name := _column_name(field)) in _FIELDS:
+        field = name  # "MEMORY_BYTES", "memory bytes": the field's own name, any case
     value = formulas.gpu_spec(gpu, field)
     return "" if value is None else value

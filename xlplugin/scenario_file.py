@@ -14,6 +14,9 @@ treated as hostile until proven otherwise:
 * its styles part (``xl/styles.xml``, read whole by openpyxl, every cell format an
   object) is checked against its own limit, so that a small file cannot cost a minute
   and gigabytes in cell formats;
+* a merged range whose first cell holds a value is refused (the value shows in each of
+  its cells, which would read as empty), and merges are counted before openpyxl reads
+  them, each an object;
 * text cells hold only what XML can carry (the Scenarios sheet is XML);
 * numeric columns take numbers only (``100M`` and ``1MB`` as :mod:`formulas`
   reads them; ``-5`` is the number -5, then refused by validation), so text such
@@ -37,18 +40,20 @@ import io
 import math
 import numbers
 import os
+import posixpath
 import re
 import warnings
 import zipfile
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
+from xml.parsers import expat
 
 import numpy as np
 import pandas as pd
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import iterparse
-from openpyxl.utils import get_column_letter
+from defusedxml.ElementTree import fromstring, iterparse
+from openpyxl.utils import get_column_letter, range_boundaries
 
 from xlplugin import formulas
 from xlplugin.formulas._arrays import text_number, too_large
@@ -58,6 +63,7 @@ from xlplugin.formulas.vocabulary import INPUT, INPUTS
 __all__ = [
     "MAX_COLUMNS",
     "MAX_FILE_BYTES",
+    "MAX_MERGED_RANGES",
     "MAX_NAME_CHARS",
     "MAX_ROWS",
     "MAX_STYLES_BYTES",
@@ -66,6 +72,7 @@ __all__ = [
     "SCENARIO_COLUMN",
     "ScenarioFileError",
     "ScenarioLimitError",
+    "column_name",
     "read_scenarios",
 ]
 
@@ -78,6 +85,7 @@ MAX_ZIP_MEMBERS = 10_000  # .xlsx: members in the zip directory
 MAX_STYLES_BYTES = 20_000_000
 MAX_NAME_CHARS = 255  # a scenario name
 MAX_COLUMNS = 256  # columns a row may span (A to IV), blank cells included
+MAX_MERGED_RANGES = 10_000  # .xlsx: merged ranges on the sheet (Excel files hold a handful)
 SCENARIO_COLUMN = "scenario"
 
 _CSV, _XLSX = ".csv", ".xlsx"
@@ -97,6 +105,9 @@ _XML_TEXT = (
 _FORMAT_LITERAL = re.compile(r'"[^"]*"?|\\.|\[[^\]]*\]?|[_*].?')
 _FORMAT_TOKEN = re.compile(r'"[^"]*"?|\\.|\[[^\]]*\]?|;|[^"\\\[;]+|.')
 _CONDITION = re.compile(r"\[(<=|>=|<>|<|>|=)\s*(-?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)\]")
+# What the workbook's MATCH (which finds the scenario picked on the Inputs sheet) reads as
+# wildcards in a name: such a name could pick another scenario, or never be picked.
+_WILDCARD = re.compile(r"[*?~]")
 _NUMERIC = [q.name for q in INPUTS if q.kind != "name"]
 _COLUMNS = [SCENARIO_COLUMN] + [q.name for q in INPUTS]
 _FRACTION_COLUMNS = frozenset(q.name for q in INPUTS if q.unit.split("/")[0] == "fraction")
@@ -360,12 +371,127 @@ def _xlsx_cells(path: Path, file: str) -> tuple[list, Iterator[tuple[int, list]]
         if sheet is None:
             raise ScenarioFileError(file, "has no worksheet; expected scenarios on the first")
         sheet.reset_dimensions()  # never trust the stated used range: it may span 1M x 16K
+        merges = _merged_ranges(path, file)  # counted before openpyxl reads them
         rows = list(_sheet_rows(sheet, file))
     finally:
         book.close()
     if not rows:
         raise ScenarioFileError(file, "the first worksheet is empty; expected a header row")
+    _check_merges(file, merges, [values for _, values in rows])
     return rows[0][1], iter(rows[1:])
+
+
+def _merged_ranges(path: Path, file: str) -> list[str]:
+    """The ``ref`` of each merged range of the sheet, at most MAX_MERGED_RANGES of them.
+
+    openpyxl's read-only mode keeps no merges, though it reads them, as objects (about
+    0.4 KB and 8 us each: two million, in a 9 MB file, cost a gigabyte): so the sheet's
+    own XML, the part openpyxl reads the cells from, is read for them first."""
+    refs = []
+
+    def found(ref: str) -> None:
+        if len(refs) == MAX_MERGED_RANGES:
+            raise ScenarioLimitError(file, "merged cells", None, MAX_MERGED_RANGES, "ranges")
+        refs.append(ref)
+
+    try:
+        with zipfile.ZipFile(path) as package, package.open(_first_sheet(package)) as stream:
+            _each_merge(stream, found)
+    except EstimateError:
+        raise
+    except Exception as error:  # hostile input: any failure of the parse is the file's
+        raise _unreadable(file, error) from None
+    return refs
+
+
+_RELATIONSHIP = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+_SHEET = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}sheet"
+_SHEET_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def _first_sheet(package: zipfile.ZipFile) -> str:
+    """The part of the workbook's first worksheet (openpyxl's ``worksheets[0]``), found as
+    openpyxl finds it: the package's main part, its sheets in order, their relationships
+    (openpyxl's read-only sheet does not say which part it reads)."""
+    book = next(
+        t for kind, t in _relationships(package, "").values() if kind.endswith("/officeDocument")
+    )
+    targets = _relationships(package, book)
+    for sheet in _xml(package, book).iter(_SHEET):
+        kind, target = targets[sheet.get(_SHEET_ID)]
+        if kind.endswith("/worksheet"):
+            return target
+    raise ValueError("no worksheet")
+
+
+def _relationships(package: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
+    """Id -> (type, part) of a part's relationships ("" for the package's own)."""
+    folder, name = posixpath.split(part)
+    found = _xml(package, posixpath.join(folder, "_rels", f"{name}.rels"))
+    return {
+        r.get("Id"): (r.get("Type", ""), _target(folder, r.get("Target", "")))
+        for r in found.iter(_RELATIONSHIP)
+    }
+
+
+def _target(folder: str, target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join(folder, target))
+
+
+def _xml(package: zipfile.ZipFile, part: str):
+    """A small part's XML (the workbook and its relationships; sizes and DTDs checked)."""
+    return fromstring(package.read(part))
+
+
+def _check_merges(file: str, refs: list[str], rows: list[list]) -> None:
+    """Refuse a merged range whose first cell holds a value: the value shows in every cell
+    of it but is stored in the first only, so the others would read as empty (and take the
+    default). A merge of empty cells is formatting, and harmless."""
+    for ref in refs:
+        _check_merge(file, ref, rows)
+
+
+def _each_merge(stream, found) -> None:
+    """Call ``found(ref)`` for each ``<mergeCell>`` of a worksheet's XML (checked: no DTD,
+    its size bounded), streamed through expat: no tree is built, so memory stays flat
+    however long the sheet, and it costs a quarter of ElementTree's iterparse (about 0.5 s
+    for 100,000 rows)."""
+    parser = expat.ParserCreate(namespace_separator=" ")
+
+    def start(name: str, attributes: dict) -> None:
+        if name.rpartition(" ")[2] == "mergeCell":
+            found(attributes.get("ref", ""))
+
+    parser.StartElementHandler = start
+    parser.StartDoctypeDeclHandler = _refuse_dtd  # refused by _check_package already
+    parser.ParseFile(stream)
+
+
+def _refuse_dtd(*_) -> None:
+    raise ValueError("an XML DTD in a worksheet")
+
+
+def _check_merge(file: str, ref: str, rows: list[list]) -> None:
+    try:  # openpyxl has read the same refs, refusing any that is no range of cells
+        column, row, _, _ = range_boundaries(ref)
+    except (ValueError, TypeError):
+        column = row = None
+    if column is None or row is None:
+        raise ScenarioFileError(
+            file, f"is a damaged .xlsx workbook (merged cells {_shown(ref)} are no cell range)"
+        )
+    values = rows[row - 1] if row <= len(rows) else []
+    if column > len(values) or _blank(values[column - 1]):
+        return
+    first = f"{get_column_letter(column)}{row}"
+    raise ScenarioFileError(
+        file,
+        f"cells {ref.replace('$', '')} are merged; the value shown in each is held by {first} "
+        "only (the others would take the default); accepts one value per cell: unmerge them "
+        "and type each scenario's value",
+    )
 
 
 def _unreadable(file: str, error: Exception) -> ScenarioFileError:
@@ -540,7 +666,7 @@ def _header(file: str, header: list) -> list[str | None]:
         if _blank(raw):
             names.append(None)
             continue
-        name = re.sub(r"[\s\-]+", "_", str(raw).strip()).lower()
+        name = column_name(raw)
         if name not in _COLUMNS:
             raise ScenarioFileError(file, _unknown(str(raw)), 1, letter)
         if name in seen:
@@ -558,6 +684,13 @@ def _header(file: str, header: list) -> list[str | None]:
             "row 1 holds no column names; expected a header such as scenario,dau,requests_per_user",
         )
     return names
+
+
+def column_name(raw: object) -> str:
+    """A header as the vocabulary spells it: case, spaces and dashes ignored
+    ("Requests per user", "requests-per-user": ``requests_per_user``). The Excel function
+    SCENARIOS reads its header row with it too, so that both faces take the same headers."""
+    return re.sub(r"[\s\-]+", "_", str(raw).strip()).lower()
 
 
 def _unknown(raw: str) -> str:
@@ -611,9 +744,20 @@ def _name_text(file: str, row: int, value: object) -> str:
         raise ScenarioLimitError(
             file, f"row {row}, column {SCENARIO_COLUMN}", len(text), MAX_NAME_CHARS, "characters"
         )
+    if wildcard := _WILDCARD.search(text):
+        raise ScenarioFileError(file, _wildcard_name(text, wildcard.group()), row, SCENARIO_COLUMN)
     # Verbatim, however it starts (the Scenarios sheet stores it as text), except that a
     # carriage return becomes a line feed, as any XML reader would turn it anyway.
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _wildcard_name(text: str, wildcard: str) -> str:
+    bare = re.sub(" {2,}", " ", _WILDCARD.sub("", text)).strip()
+    such = f", such as {_shown(bare)}" if bare else ""
+    return (
+        f"got {_shown(text)}, holding {wildcard!r}; accepts a name without *, ? or ~{such} "
+        "(the workbook finds the scenario picked with MATCH, which reads them as wildcards)"
+    )
 
 
 def _number(file: str, row: int, spec, value: object) -> float:
@@ -644,25 +788,41 @@ def _got(name: str, value: object, accepts: str) -> str:
 
 def _scenario_names(file: str, names: pd.Series, rows: list[int]) -> list[str]:
     """Each row's name; a row without one is "Scenario N" (N its place), or the next N
-    no row of the file is named, so that a made-up name never clashes with a given one."""
+    no row of the file is named, so that a made-up name never clashes with a given one.
+
+    Names are told apart as the workbook tells them apart: its MATCH ignores case, so
+    "Plan" and "plan" would both pick the first of them."""
     out, seen = [], {}
-    given = {name for name in names if not _blank(name)}
+    given = {_match_key(name) for name in names if not _blank(name)}
     for index, (name, row) in enumerate(zip(names, rows, strict=True), start=1):
         text = name
         if _blank(name):
             number = index
-            while (text := f"Scenario {number}") in given or text in seen:
+            while (key := _match_key(text := f"Scenario {number}")) in given or key in seen:
                 number += 1
-        if text in seen:
-            raise ScenarioFileError(
-                file,
-                f"scenario name {_shown(text)} repeats row {seen[text]}; accepts each name once",
-                row,
-                SCENARIO_COLUMN,
-            )
-        seen[text] = row
+        key = _match_key(text)
+        if key in seen:
+            earlier, at = seen[key]
+            raise ScenarioFileError(file, _repeated_name(text, earlier, at), row, SCENARIO_COLUMN)
+        seen[key] = text, row
         out.append(text)
     return out
+
+
+def _match_key(name: str) -> str:
+    # casefold, not lower: it errs towards refusing two names a spreadsheet might still
+    # tell apart ("Straße", "STRASSE"), never towards letting one pick the other.
+    return name.casefold()
+
+
+def _repeated_name(text: str, earlier: str, at: int) -> str:
+    if text == earlier:
+        return f"scenario name {_shown(text)} repeats row {at}; accepts each name once"
+    return (
+        f"scenario name {_shown(text)} differs from {_shown(earlier)} (row {at}) only in "
+        "case; accepts names that differ in more than case (the workbook finds the scenario "
+        "picked with MATCH, which ignores case: either would show the first); rename one"
+    )
 
 
 def _validate(file: str, frame: pd.DataFrame, present: list[str], rows: list[int]) -> None:
