@@ -74,7 +74,7 @@ def is_blank(value: object) -> bool:
 
 
 # What ``gpu`` accepts: a name from the catalogue, or a GPU's peak FLOP/s as a number.
-GPU_ACCEPTS = "a catalogue name or a FLOP/s number > 0"
+GPU_ACCEPTS = f"a catalogue name or a FLOP/s number >= {INPUT['gpu'].low:,.0f}"
 _LARGEST = f"{sys.float_info.max:.2g}"  # 1.8e+308
 
 
@@ -145,7 +145,7 @@ def text_number(name: str, text: str) -> float:
     the input's range is checked; else the one-line error, with the parser's suggestion
     where it is one the input accepts."""
     spec = INPUT[name]
-    unit = "B" if spec.unit.startswith("B") else ""
+    unit = "B" if spec.unit.startswith("B") else "s" if spec.unit == "s" else ""
     if spec.name not in _PERCENT_OK and _percent(text):  # 5 % of users, of bytes?
         raise InvalidInputError(spec.name, str(text), spec.accepts + _NO_PERCENT)
     try:

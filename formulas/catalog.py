@@ -28,6 +28,7 @@ __all__ = [
     "gpu_names",
     "gpu_row",
     "gpu_spec",
+    "gpu_spelt_by",
     "gpus",
     "model_names",
     "model_preset",
@@ -299,6 +300,12 @@ def _scalar_gpu(value: str) -> tuple[list[float], float, float] | None:
     call: how it reads depends on the caller's culture (in de-DE, "1.500T" is refused)."""
     name = _gpu_name(value)
     return _gpu_figures(name) if name else None
+
+
+def gpu_spelt_by(number: float) -> str | None:
+    """The GPU whose name or alias a whole number spells (4090: RTX4090), else None."""
+    x = float(number)
+    return _gpu_name(str(int(x))) if x.is_integer() and abs(x) < 1e16 else None
 
 
 def _gpu_name(value: object) -> str | None:

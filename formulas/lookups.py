@@ -10,6 +10,7 @@ that the workbook can show them (and cache their values), but nothing else needs
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
@@ -17,6 +18,7 @@ from . import catalog
 from ._arrays import GPU_ACCEPTS, first, given
 from .errors import InvalidInputError
 from .graph import quantity
+from .vocabulary import INPUT
 
 __all__ = [
     "bytes_per_param_used",
@@ -94,15 +96,30 @@ def catalog_flops(gpu, precision):
     return flops
 
 
+_LEAST_FLOPS = INPUT["gpu"].low
+
+
 def check_flops(flops, gpu) -> None:
-    """A GPU given as a number must be a positive, finite FLOP/s (an infinite one would
-    make inference take no time at all)."""
-    if type(flops) is float and 0 < flops < math.inf:  # one cell, the usual case
+    """A GPU given as a number must be a finite FLOP/s of at least 1e12 (an infinite one
+    would make inference take no time at all; a smaller one is a unit slip, 312 for 312T,
+    or a name typed as a number, 4090)."""
+    if type(flops) is float and _LEAST_FLOPS <= flops < math.inf:  # one cell, the usual case
         return
-    bad = np.logical_not((flops > 0) & (flops < math.inf))
+    bad = np.logical_not((flops >= _LEAST_FLOPS) & (flops < math.inf))
     if np.any(bad):
-        row, (value,) = first(bad, flops)
-        raise InvalidInputError("gpu", value, GPU_ACCEPTS, row)
+        row, (value, given_as) = first(bad, flops, gpu)
+        raise InvalidInputError("gpu", value, GPU_ACCEPTS + _flops_hint(given_as), row)
+
+
+def _flops_hint(gpu) -> str:
+    """ "(did you mean RTX4090?)" for 4090 given as a number, which is also a name's alias;
+    "(did you mean 312T?)" for 312, a figure in TFLOP/s."""
+    if isinstance(gpu, bool) or not isinstance(gpu, numbers.Real):
+        return ""
+    name = catalog.gpu_spelt_by(gpu)
+    if name:
+        return f" (did you mean {name}?)"
+    return f" (did you mean {gpu:g}T?)" if 1 <= gpu < 1e5 else ""  # a TFLOP/s figure
 
 
 @quantity(

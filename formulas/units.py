@@ -36,6 +36,9 @@ BYTES_PER_GB = 1e9
 # "128.2%" 1.282, as a spreadsheet reads them (0.7 / 100 is 0.006999999999999999).
 _COUNT = {"": 0, "K": 3, "M": 6, "B": 9, "G": 9, "T": 12, "%": -2}
 _BYTES = {"B": 0, "KB": 3, "MB": 6, "GB": 9, "TB": 12, "PB": 15}
+# Times: seconds, or milliseconds and microseconds as written. Not the count table: there
+# "10m" would be ten million seconds, where a person typing it meant 10 ms (or minutes).
+_SECONDS = {"": 0, "S": 0, "MS": -3, "US": -6}
 _SUFFIX_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz%")
 _NON_FINITE = frozenset({"inf", "infinity", "nan"})
 
@@ -118,7 +121,8 @@ def parse_quantity(text: str, name: str = "value", unit: str = "") -> float:
         Input name used in the error message.
     unit : str
         ``"B"`` when the quantity is a size in bytes, so that ``B`` means byte
-        rather than billion.
+        rather than billion; ``"s"`` when it is a time: ``"50ms"``, ``"0.05s"`` (no count
+        suffix: ``"10m"`` is refused, not read as ten million seconds).
 
     Returns
     -------
@@ -156,7 +160,7 @@ def parse_quantity(text: str, name: str = "value", unit: str = "") -> float:
     elif problem == "underscore":
         accepts += ", with an underscore only between two digits as in 1_000"
     elif problem == "syntax":
-        accepts += _point_group_hint(s, unit) or _group_hint(s, unit)
+        accepts += _point_group_hint(s, unit) or _group_hint(s, unit) or _time_hint(s, unit)
     raise InvalidInputError(name, text, accepts)
 
 
@@ -191,6 +195,15 @@ def _group_hint(s: str, unit: str) -> str:
     number = re.sub(f"[{_GROUP_MARKS}]", "", grouped.group(0)).replace(",", ".")
     guess = number + s[grouped.end() :]
     return f" (did you mean {guess}?)" if _read(guess, unit)[0] is not None else ""
+
+
+def _time_hint(s: str, unit: str) -> str:
+    """``(did you mean 10ms?)`` for a time written "10m": milli, as a person typing it
+    most likely meant (the count table's mega would be ten million seconds)."""
+    number, suffix, problem = _scan(s)
+    if unit != "s" or problem or suffix != "m":
+        return ""
+    return f" (did you mean {number}ms?)"
 
 
 def _separator_ambiguous(s: str) -> bool:
@@ -237,7 +250,7 @@ def _read(s: str, unit: str) -> tuple[float | None, str]:
         sign = 1 if s[:1] in ("+", "-") else 0
         return None, "finite" if s[sign:].lower() in _NON_FINITE else problem
     suffix = suffix.upper()
-    table = _BYTES if unit == "B" and suffix.endswith("B") else _COUNT
+    table = _SECONDS if unit == "s" else _BYTES if unit == "B" and suffix.endswith("B") else _COUNT
     if suffix not in table:
         return None, "syntax"
     mantissa, _, exponent = number.replace(",", "").replace("_", "").lower().partition("e")
@@ -348,6 +361,8 @@ def _accepts(unit: str, finite: bool = False) -> str:
     what = "a finite " if finite else "a "
     if unit == "B":
         return what + "size in bytes such as 1000, 10KB, 1MB, 16.2GB (decimal SI)"
+    if unit == "s":
+        return what + "time in seconds such as 0.05, 0.05s or 50ms"
     return what + "number such as 100, 1.5K, 100M, 8.1B, 2T or 90%"
 
 

@@ -72,10 +72,16 @@ class Input:
             left, right = "(" if self.low_open else "[", ")" if self.high_open else "]"
             text = f"{what} in {left}{self.low:g}, {self.high:g}{right}"
         elif self.low is not None:
-            text = f"{what} {'>' if self.low_open else '>='} {self.low:,g}"
+            text = f"{what} {'>' if self.low_open else '>='} {_bound(self.low)}"
         else:
             text = what
         return text + (f" {self.hint}" if self.hint else "")
+
+
+def _bound(x: float) -> str:
+    """A bound as people write it: 1,000 and 1,000,000,000,000 in digits (as a sheet's
+    ``&`` writes them, less the commas), 0.5 as is."""
+    return f"{int(x):,}" if float(x).is_integer() else f"{x:,g}"
 
 
 _SEED = "seed document"
@@ -119,6 +125,10 @@ INPUTS: tuple[Input, ...] = (
         "Accelerator from the catalogue (A100, H100, H200, L4, MI300X, TPU-v6e, ...).",
         _SEED + " (NVIDIA A100, 312 TFLOPS dense FP16)",
         kind="name",
+        # Given as a number, its peak FLOP/s: as gpu_flops, below 1e12 is a unit slip (or a
+        # name typed as a number: 4090).
+        low=1e12,
+        low_open=False,
     ),
     Input(
         "precision",
@@ -198,6 +208,10 @@ INPUTS: tuple[Input, ...] = (
         "GPU peak FLOP/s",
         "Dense peak FLOP/s per GPU; empty takes the catalogue's for the precision.",
         "catalogue (vendor datasheets)",
+        # The catalogue's least is 65e12 (T4, FP16): below 1e12 is a unit slip.
+        low=1e12,
+        low_open=False,
+        hint="(below 1e12 looks like TFLOP/s typed as units: write 312T)",
     ),
     Input(
         "gpu_memory_bytes",
@@ -206,6 +220,9 @@ INPUTS: tuple[Input, ...] = (
         "GPU memory",
         "Memory per GPU; empty takes the catalogue's.",
         "catalogue (vendor datasheets)",
+        low=1e9,
+        low_open=False,
+        hint="(below 1e9 looks like gigabytes typed as units: write 80GB)",
     ),
     Input(
         "usable_memory_fraction",
@@ -460,6 +477,9 @@ INPUTS: tuple[Input, ...] = (
         "GPU memory bandwidth",
         "Memory bandwidth per GPU; empty takes the catalogue's.",
         "catalogue (vendor datasheets)",
+        low=1e9,
+        low_open=False,
+        hint="(below 1e9 looks like TB/s or GB/s typed as units: write 3.35TB)",
     ),
     Input(
         "tensor_parallel",

@@ -117,12 +117,11 @@ def test_the_matrix_grew_and_its_ids_stay_unique():
     ("inputs", "name", "way"),
     [
         ({"utilization": 1e-320}, "utilization", "larger"),
-        ({"gpu_flops": 1e-320}, "gpu_flops", "larger"),
-        ({"gpu_flops": 5e-324}, "gpu_flops", "larger"),
+        ({"compute_efficiency": 1e-320}, "compute_efficiency", "larger"),
+        ({"compute_efficiency": 5e-324}, "compute_efficiency", "larger"),
         ({"params": 1e308}, "params", "smaller"),
-        ({"gpu": 1e-320, "gpu_hourly_usd": 2.745}, "gpu", "larger"),
+        ({"memory_bandwidth_efficiency": 1e-320}, "memory_bandwidth_efficiency", "larger"),
         ({"measured_inference_seconds": 1e-320}, "measured_inference_seconds", "larger"),
-        ({"gpu_memory_bytes": 1e-320}, "gpu_memory_bytes", "larger"),
         ({"usable_memory_fraction": 1e-320}, "usable_memory_fraction", "larger"),
         ({"dau": 1e308}, "dau", "smaller"),
         ({"dau": 1e-320}, "dau", "larger"),
@@ -132,7 +131,7 @@ def test_the_matrix_grew_and_its_ids_stay_unique():
         ({"response_bytes": 1e308}, "response_bytes", "smaller"),
         # two extreme inputs: the one whose default lets the result be computed
         ({"dau": 1e-3, "utilization": 1e-320}, "utilization", "larger"),
-        ({"params": 1e4, "gpu_flops": 1e-320}, "gpu_flops", "larger"),
+        ({"params": 1e4, "compute_efficiency": 1e-320}, "compute_efficiency", "larger"),
     ],
 )
 def test_an_overflow_names_the_input_to_change(inputs, name, way):
@@ -170,8 +169,8 @@ def test_the_per_output_functions_raise_no_arithmetic_error(call):
 
 
 def test_the_excel_functions_answer_an_overflow_with_its_message():
-    one = _excel_error(functions.gpu_count, 1e8, 10, 8.1e9, gpu_flops=1e-320)  # one-cell path
-    assert one.startswith("gpu_flops: got 1e-320; accepts a number > 0, but")
+    one = _excel_error(functions.gpu_count, 1e8, 10, 8.1e9, compute_efficiency=1e-320)
+    assert one.startswith("compute_efficiency: got 1e-320; accepts a number in (0, 1], but")
     # the usual call (the core, no argument binding) names the input as formulas does
     for args in ((1e8, 10, 1e308, "A100"), (1e300, 1e300, 8.1e9, "A100")):
         try:
@@ -181,30 +180,32 @@ def test_the_excel_functions_answer_an_overflow_with_its_message():
         else:
             raise AssertionError(f"{args} did not overflow")
     # in a spilled column, the cell that overflows holds the message; the other computes
-    [[good], [bad]] = functions.gpu_count([[1e8], [2e8]], 10, 8.1e9, gpu_flops=[[1e15], [1e-320]])
-    assert good == int(formulas.gpu_count(1e8, 10, 8.1e9, gpu_flops=1e15))
-    assert bad.startswith("#VALUE! gpu_flops: got 1e-320; accepts a number > 0, but")
-    many = _excel_error(functions.estimate, 1e8, 10, 8.1e9, gpu_flops=5e-324)
-    assert many.startswith("gpu_flops: got 5e-324; accepts a number > 0, but")
+    [[good], [bad]] = functions.gpu_count(
+        [[1e8], [2e8]], 10, 8.1e9, compute_efficiency=[[0.5], [1e-320]]
+    )
+    assert good == int(formulas.gpu_count(1e8, 10, 8.1e9, compute_efficiency=0.5))
+    assert bad.startswith("#VALUE! compute_efficiency: got 1e-320; accepts a number in (0, 1], but")
+    many = _excel_error(functions.estimate, 1e8, 10, 8.1e9, compute_efficiency=5e-324)
+    assert many.startswith("compute_efficiency: got 5e-324; accepts a number in (0, 1], but")
 
 
 def test_an_overflow_in_a_table_names_its_row():
     frame = pd.DataFrame({"dau": [1e8, 2e8, 1e308], "utilization": [0.5, 0.5, 0.5]})
     message = _error(formulas.estimate_table, frame)
     assert message.startswith("dau: got 1e+308 (row 3); accepts a number > 0, but this value")
-    arrays = _error(formulas.estimate, gpu_flops=np.array([1e15, 1e-320, 1e-320]))
-    assert arrays.startswith("gpu_flops: got 1e-320 (row 2); accepts a number > 0, but")
+    arrays = _error(formulas.estimate, compute_efficiency=np.array([0.5, 1e-320, 1e-320]))
+    assert arrays.startswith("compute_efficiency: got 1e-320 (row 2); accepts a number in (0, 1]")
 
 
 def test_the_command_line_answers_an_overflow_in_one_line_without_a_traceback():
     done = subprocess.run(
-        [sys.executable, "-m", "xlplugin.cli", "estimate", "--gpu-flops", "1e-320"],
+        [sys.executable, "-m", "xlplugin.cli", "estimate", "--compute-efficiency", "1e-320"],
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert done.returncode == 2 and "Traceback" not in done.stderr
-    assert done.stderr.startswith("xlplugin: error: gpu_flops: got 1e-320; accepts")
+    assert done.stderr.startswith("xlplugin: error: compute_efficiency: got 1e-320; accepts")
     assert done.stderr.count("\n") == 1
 
 
@@ -244,7 +245,8 @@ def test_a_gpu_array_holding_a_huge_int_is_refused_by_row():
 def test_an_infinite_gpu_is_refused(gpu):
     message = _error(formulas.estimate, gpu=gpu, gpu_hourly_usd=2.745)
     assert (
-        message.startswith("gpu: got inf") and "a catalogue name or a FLOP/s number > 0" in message
+        message.startswith("gpu: got inf")
+        and "a catalogue name or a FLOP/s number >= 1,000,000,000,000" in message
     )
     assert _error(formulas.inference_seconds, 8.1e9, gpu=gpu).startswith("gpu: got inf")
 
@@ -274,8 +276,8 @@ def test_memory_too_small_to_compute_is_not_one_gpu():
     assert _arrays.roundup(math.inf) == math.inf
     assert list(_arrays.roundup(np.array([math.inf, 2.5]))) == [math.inf, 3.0]
     assert math.isnan(_arrays.roundup(math.nan))
-    message = _error(formulas.gpus_per_replica, 8.1e9, gpu_memory_bytes=1e-320)
-    assert message.startswith("gpu_memory_bytes: got 1e-320; accepts a number > 0, but")
+    message = _error(formulas.gpus_per_replica, 8.1e9, usable_memory_fraction=1e-320)
+    assert message.startswith("usable_memory_fraction: got 1e-320; accepts a number in (0, 1]")
 
 
 def test_at_least_one_keeps_nan_and_larger_counts():
@@ -406,7 +408,10 @@ def test_the_one_cell_check_stays_one_comparison(monkeypatch):
         (["--dau", ""], "--dau: got an empty value; accepts a number > 0"),
         (["--dau="], "--dau: got an empty value; accepts a number > 0"),
         (["--gpu", "  "], "--gpu: got an empty value; accepts a catalogue name"),
-        (["--gpu-flops", ""], "--gpu-flops: got an empty value; accepts a number > 0"),
+        (
+            ["--gpu-flops", ""],
+            "--gpu-flops: got an empty value; accepts a number >= 1,000,000,000,000",
+        ),
         (["--model", ""], "--model: got an empty value; accepts a model preset name"),
     ],
 )

@@ -622,7 +622,7 @@ def test_any_number_grouped_by_another_mark_is_suggested_as_itself(n, mark, suff
 
 
 # GPU text written as a number: the parser's refusal, not close names -----------------------
-GPU_ACCEPTS = "accepts a catalogue name or a FLOP/s number > 0"
+GPU_ACCEPTS = "accepts a catalogue name or a FLOP/s number >= 1,000,000,000,000"
 
 
 def _gpu_error(**inputs) -> InvalidInputError:

@@ -143,7 +143,7 @@ def input_test(layout: Layout, q: Input, value: str) -> str:
     elif q.kind == "name" and q.name != "gpu":
         test = f"ISNUMBER(MATCH({value},{catalog_list(q)},0))"
     elif q.name == "gpu":
-        test = f"IF(ISNUMBER({value}),{value}>{low},ISNUMBER(MATCH({value},catalog_gpu_name,0)))"
+        test = f"IF(ISNUMBER({value}),{value}>={low},ISNUMBER(MATCH({value},catalog_gpu_name,0)))"
     else:
         parts = [f"ISNUMBER({value})"]
         if q.low is not None:
@@ -179,7 +179,7 @@ def _shown(layout: Layout, q: Input, value: str) -> str:
 def flops_accepts(layout: Layout) -> str:
     """What a number given as the GPU accepts: formulas.inference.check_flops's message."""
     low = _inputs_cell(layout, INPUT["gpu"], LOW_COLUMN)
-    return f'"a catalogue name or a FLOP/s number > "&{low}'
+    return f'"a catalogue name or a FLOP/s number >= "&{low}'
 
 
 def _input_message(layout: Layout, q: Input, value: str) -> str:
@@ -491,7 +491,7 @@ def in_range(q: Input, value: object) -> bool:
         return str(value).upper() in {n.upper() for n in catalog.precision_names()}
     if q.name == "gpu":
         if isinstance(value, int | float):
-            return value > q.low
+            return value >= q.low
         return str(value).upper() in {n.upper() for n in catalog.gpu_names()}
     ok = q.low is None or (value > q.low if q.low_open else value >= q.low)
     ok &= q.high is None or (value < q.high if q.high_open else value <= q.high)

@@ -176,7 +176,7 @@ def _input_row(wb, ws, layout: Layout, q: Input, locked: bool = False) -> None:
         if bound is not None and (q.kind != "name" or q.name == "gpu"):  # GPU: as FLOP/s
             shown = ws.cell(row, column, bound)
             shown.style = "Note"
-            shown.number_format = styles.bound_format(sign)
+            shown.number_format = styles.bound_format(sign, bound)
     if q.default is not None:
         ws.cell(row, DEFAULT_COLUMN, q.default).style = "Note"
         ws.cell(row, DEFAULT_COLUMN).number_format = cell.number_format
@@ -258,7 +258,7 @@ def input_validation(q: Input, cells: str) -> DataValidation:
         )
         if q.name == "gpu":
             error = (
-                "GPU accepts a Catalog name, or a peak FLOP/s number > 0. "
+                f"GPU accepts a Catalog name, or a peak FLOP/s number ≥ {q.low:,.0f}. "
                 "Yes keeps what you typed; No lets you change it."
             )
         check = DataValidation(
@@ -284,7 +284,8 @@ def _accepts_plain(q: Input) -> str:
     if q.kind == "name":
         if choices(q):
             return "one of " + ", ".join(choices(q))
-        return "a Catalog name" + (" or a peak FLOP/s number > 0" if q.name == "gpu" else "")
+        flops = f" or a peak FLOP/s number ≥ {q.low:,.0f}" if q.name == "gpu" else ""
+        return "a Catalog name" + flops
     what = "a whole number" if q.integer else "a number"
     if q.low is not None and q.high is not None:
         left, right = "(" if q.low_open else "[", ")" if q.high_open else "]"

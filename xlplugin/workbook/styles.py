@@ -146,8 +146,12 @@ def number_format(unit: str) -> str:
     return _FORMATS.get(unit, "#,##0")
 
 
-def bound_format(sign: str) -> str:
-    """A bound cell shows its comparison with the number: ``> 0``, ``≥ 0``, ``≤ 1``."""
+def bound_format(sign: str, bound: float = 0.0) -> str:
+    """A bound cell shows its comparison with the number: ``> 0``, ``≥ 0``, ``≤ 1``; a
+    bound of a million or more with an exponent (``≥ 1E+12``), which General would write
+    in 13 digits, too wide for the column (LibreOffice then shows ###)."""
+    if abs(bound) >= 1e6:
+        return f'"{sign} "0E+00'
     return f'"{sign} "General;"{sign} -"General'
 
 
