@@ -235,6 +235,19 @@ def test_case_on_the_workbook(case, recalculated):
         assert set(outputs.values()) == {message}  # every output: readable text
 
 
+def test_every_sheet_says_why_its_flag_is_red(recalculated):
+    """Beside the master flag on every sheet, the first failing check's message, in full
+    (an output cell shows only its start); nothing where every check holds."""
+    from xlplugin.workbook.layout import why_cells
+
+    _, books = recalculated
+    bad, good = books["negative"], books["zero-where-allowed"]
+    assert bad["Checks"]["C3"].value == "dau: got -5; accepts a number > 0"
+    for sheet, ref in why_cells().items():
+        assert bad[sheet][ref].value == bad["Checks"]["C3"].value, sheet
+        assert good[sheet][ref].value in ("", None), sheet
+
+
 def test_a_bad_scenarios_row_names_its_bad_input_not_numbers(tmp_path):
     """A bad cell typed over a Scenarios row (validation bypassed, as by a paste): the row's
     message is formulas' own message for that input, and every output shows it."""

@@ -8,7 +8,7 @@ from openpyxl.workbook.defined_name import DefinedName
 import xlplugin
 
 from . import styles
-from .layout import FLAG_COLUMN, PRINT
+from .layout import FLAG_COLUMN, PRINT, WHY_CELL
 from .published import SEED_CITATION
 
 __all__ = ["BUILD_DATE_CELL", "write_about"]
@@ -58,8 +58,9 @@ _USE = (
         "every check on the Checks sheet holds and FALSE (red) when one fails: an input out "
         "of range, a model that does not fit in GPU memory, or two independent routes to a "
         "figure (total cost and its parts, stored bytes and what is stored per day, GPUs and "
-        "peak demand) that disagree. The Checks sheet names the first failure; an output "
-        "that a failure leaves without meaning shows that message instead of a figure.",
+        "peak demand) that disagree. The first failure's message shows beside the flag on "
+        "every sheet and on the Checks sheet; an output that a failure leaves without "
+        "meaning shows that message instead of a figure.",
     ),
     (
         "Sensitivity",
@@ -139,7 +140,7 @@ def write_about(wb, ws, variant: str, build_date: str) -> None:
         if variant == "native"
         else "Plugin variant: the Estimate calls the xlplugin Excel functions.",
     )
-    styles.master_flag(ws, FLAG_COLUMN["About"])
+    styles.master_flag(ws, FLAG_COLUMN["About"], why=WHY_CELL["About"])
     row = 4
     for label, text in _USE:
         if variant == "plugin":

@@ -40,7 +40,7 @@ from .charts import add_charts
 from .checks_sheet import write_checks
 from .estimate_sheet import write_estimate
 from .inputs_sheet import write_inputs
-from .layout import SHEETS, Layout, flag_cells
+from .layout import SHEETS, Layout, flag_cells, why_cells
 from .projection_sheet import write_projection
 from .scenarios_sheet import default_scenarios, write_scenarios
 from .sensitivity_sheet import sensitivity_values, write_sensitivity
@@ -133,6 +133,8 @@ def _cached_values(layout: Layout) -> dict[str, dict[str, object]]:
     values["Sensitivity"] = sensitivity_values(layout)  # the sheets' presentation hook:
     for sheet, ref in flag_cells().items():  # the Sensitivity sheet, each master flag
         values.setdefault(sheet, {})[ref] = 1  # TRUE, as a master flag holds it
+    for sheet, ref in why_cells().items():  # and beside it, why not (no check fails)
+        values[sheet][ref] = ""
     return values
 
 

@@ -26,6 +26,7 @@ __all__ = [
     "absolute",
     "flag_cells",
     "in_use",
+    "why_cells",
 ]
 
 SHEETS = (
@@ -53,10 +54,23 @@ FLAG_COLUMN = {
 FLAG_ROW = {"Estimate": 3}
 
 
+# Where a sheet says why its flag is red: right of the flag, except on About, whose flag
+# is in its last column (a cell beyond it would widen the printed page): under the title.
+WHY_CELL = {"About": "A3"}
+
+
 def flag_cells() -> dict[str, str]:
     """Sheet -> the cell of its "All checks pass" flag (``=master_check``)."""
     return {
         sheet: f"{get_column_letter(column + 1)}{FLAG_ROW.get(sheet, 1)}"
+        for sheet, column in FLAG_COLUMN.items()
+    }
+
+
+def why_cells() -> dict[str, str]:
+    """Sheet -> the cell beside its flag that shows the first failing check's message."""
+    return {
+        sheet: WHY_CELL.get(sheet, f"{get_column_letter(column + 2)}{FLAG_ROW.get(sheet, 1)}")
         for sheet, column in FLAG_COLUMN.items()
     }
 

@@ -283,9 +283,11 @@ def master_flag_rules(ws, ref: str) -> None:
 MASTER_FLAG = "master_check+0"  # TRUE/FALSE as 1/0: see FLAG_FORMAT
 
 
-def master_flag(ws, column: int, row: int = 1) -> str:
-    """ "All checks pass" and the master flag at (row, column) on a sheet's title row;
-    returns the flag's cell."""
+def master_flag(ws, column: int, row: int = 1, why: str | None = None) -> str:
+    """ "All checks pass" and the master flag at (row, column) on a sheet's title row, and
+    right of it, when a check fails, the first failing check's message (so that a red flag
+    says why on every sheet, in full: an output cell shows only its start); returns the
+    flag's cell. ``why``: the message's cell, if not right of the flag."""
     label = ws.cell(row, column, FLAG_LABEL)
     label.font = Font(bold=True, color="1F3864")
     label.alignment = Alignment(horizontal="right", vertical="center")
@@ -294,6 +296,10 @@ def master_flag(ws, column: int, row: int = 1) -> str:
     cell.number_format = FLAG_FORMAT
     cell.alignment = Alignment(horizontal="center", vertical="center")
     master_flag_rules(ws, cell.coordinate)
+    message = ws[why] if why else ws.cell(row, column + 2)
+    message.value = '=IF(master_check,"",check_message)'
+    message.style = "Calculation"
+    message.alignment = Alignment(horizontal="left", vertical="center")
     return cell.coordinate
 
 
