@@ -96,6 +96,18 @@ def test_pandas_reads_the_table_with_the_documented_header(large):
     assert (frame["gpu_count"] > 0).all()
 
 
+def test_scenario_charts_say_they_show_the_first_rows(large):
+    """A chart of scenarios draws the first 30: its title says so, not 'by scenario' alone."""
+    book = openpyxl.load_workbook(large[0])
+    titles = []
+    for chart in book["Estimate"]._charts:  # (openpyxl lists a read sheet's charts so)
+        if chart.title is not None:
+            titles.append("".join(r.t for p in chart.title.tx.rich.p for r in (p.r or [])))
+    scenario_titles = [t for t in titles if "by scenario" in t]
+    assert len(scenario_titles) == 2
+    assert all(t.endswith(f"(the first 30 of {COUNT:,} scenarios)") for t in scenario_titles)
+
+
 def test_large_fingerprint_and_rows(large):
     path, scenarios = large
     assert stored_fingerprint(path) == content_fingerprint(path)

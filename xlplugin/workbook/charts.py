@@ -80,7 +80,8 @@ def _cost_breakdown(ws, layout: Layout):
 
 
 def _scenario_gpus(ws, layout: Layout, last: int):
-    chart = _sized(BarChart(), "GPUs by scenario", "GPUs", styles.number_format("GPUs"))
+    title = "GPUs by scenario" + _which(layout, last)
+    chart = _sized(BarChart(), title, "GPUs", styles.number_format("GPUs"))
     chart.type = "bar"
     column = layout.scenario_column["gpu_count"]
     chart.add_data(Reference(ws, min_col=column, min_row=layout.scenario_first, max_row=last))
@@ -92,6 +93,14 @@ def _scenario_gpus(ws, layout: Layout, last: int):
     return chart
 
 
+def _which(layout: Layout, last: int) -> str:
+    """The title's " (the first 30 of 10,000 scenarios)" where it shows only some, else ""."""
+    shown = last - layout.scenario_first + 1
+    if shown >= layout.scenario_count:
+        return ""
+    return f" (the first {shown} of {layout.scenario_count:,} scenarios)"
+
+
 def _scenario_height(count: int) -> float:
     """Tall enough for every scenario's name on the axis (cm)."""
     return min(20.0, max(_SIZE["height"], 0.9 * count + 3))
@@ -100,7 +109,7 @@ def _scenario_height(count: int) -> float:
 def _scenario_costs(ws, layout: Layout, last: int):
     chart = _sized(
         BarChart(),
-        "Cost per month by scenario",
+        "Cost per month by scenario" + _which(layout, last),
         "Cost per month",
         AXIS_FORMATS["USD/month"],
     )

@@ -22,7 +22,7 @@ from .excel_formulas import (
 )
 from .inputs_sheet import DEFAULT_COLUMN
 from .layout import ESTIMATE_HEADER, FLAG_COLUMN, FLAG_ROW, Layout, absolute
-from .published import PUBLISHED, SEED_CITATION
+from .published import PUBLISHED, ROUNDED, SEED_CITATION
 
 __all__ = [
     "NEED_A_REQUEST",
@@ -137,7 +137,7 @@ def _row(wb, ws, layout: Layout, name: str, row: int, refs: dict, plugin: bool) 
     if name in PUBLISHED:
         seed = ws.cell(row, 4, PUBLISHED[name][0])
         seed.style = "Note"
-        seed.number_format = cell.number_format
+        seed.number_format = ROUNDED.get(name, cell.number_format)
     for column in range(1, len(COLUMNS) + 1):  # after the styles, which set their own
         ws.cell(row, column).alignment = styles.text_alignment(
             "center", wrap_text=column in (1, 6), indent=column in _INDENTED

@@ -8,7 +8,7 @@ the Estimate does not, so the two agree to the seed's precision.
 
 from __future__ import annotations
 
-__all__ = ["PUBLISHED", "SEED_CITATION"]
+__all__ = ["PUBLISHED", "ROUNDED", "SEED_CITATION"]
 
 SEED_CITATION = (
     'Seed document: "Deploying the System Design of a Text-to-Image Generation '
@@ -27,4 +27,12 @@ PUBLISHED: dict[str, tuple[float, str]] = {
     "flops_gpu_count": (61, "61 GPUs (its FLOPs formula)"),
     "ingress_bits_per_second": (185e6, "≈ 185 Mbit/s ingress"),
     "egress_bits_per_second": (92.6e9, "≈ 92.6 Gbit/s egress"),
+}
+# The figures the seed gives as rounded ("≈"), shown at its precision and with its sign: in
+# the Estimate's format, 11,574 would read 11,574.0 beside the model's 11,574.1, a
+# difference a reader would take for a disagreement.
+ROUNDED: dict[str, str] = {
+    "trps": '"≈ "#,##0',
+    "ingress_bits_per_second": '"≈ "0,," Mbit/s"',
+    "egress_bits_per_second": '"≈ "0.0,,," Gbit/s"',
 }

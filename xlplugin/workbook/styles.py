@@ -120,7 +120,8 @@ _FORMATS = {
     "USD/GB-month": "$#,##0.0000",
     "USD/GB": "$#,##0.0000",
     "USD/1k requests": "$#,##0.000",
-    "requests/s": "[<10]0.000;#,##0.0",  # 0.031 per GPU reads as such, not 0.0
+    # 0.0876 per GPU reads as such (three figures, as the command line prints it), not 0.0
+    "requests/s": "[<1]0.0000;[<10]0.000;#,##0.0",
     "requests/user/day": "#,##0.0",
     "B/parameter": "0.0",
     "days": "0.0",
@@ -131,7 +132,7 @@ _FORMATS = {
     "FLOP/request": _scaled(((3, "GFLOP"), (4, "TFLOP"), (5, "PFLOP")), ".0"),
     "FLOP/step": _scaled(((3, "GFLOP"), (4, "TFLOP"), (5, "PFLOP")), ".0"),
     "s/request": '[<1]0.00000" s";#,##0.00" s"',
-    "outputs/s": "[<10]0.000;#,##0.0",
+    "outputs/s": "[<1]0.0000;[<10]0.000;#,##0.0",
     "tokens/request": "#,##0",
     "USD/1M outputs": "$#,##0.00",
     "row": "0",
