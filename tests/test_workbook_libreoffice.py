@@ -286,6 +286,21 @@ def test_plugin_variant_does_not_ask_for_a_full_recalculation(tmp_path):
     assert native.fullCalcOnLoad
 
 
+def test_plugin_variant_without_the_add_in_says_so_not_overflow(tmp_path):
+    """Recalculated where the xlplugin functions do not exist, the Estimate's outputs are
+    #NAME?: the Projection's months that read them say the add-in is missing, not that the
+    inputs are too large to compute."""
+    layout = Layout(len(default_scenarios()))
+    built = build_workbook(tmp_path / "plugin.xlsx", variant="plugin")
+    engine = _recalculated(built, tmp_path)
+    column = layout.projection_column["gpu_count"]
+    months = {
+        engine["Projection"].cell(row, column).value
+        for row in range(layout.projection_first, layout.projection_last + 1)
+    }
+    assert months == {"gpu_count: the Estimate's outputs need the xlplugin add-in (see About)"}
+
+
 def test_plugin_variant_names_no_cell_after_an_excel_function(tmp_path):
     """A workbook name equal to a function hides it: GPU_COUNT( reads as the name gpu_count
     (LibreOffice: Err:509 on load, the saved value lost). The native variant, which calls no

@@ -228,7 +228,7 @@ def _workbook(layout: Layout, variant: str, build_date: str, names: pd.Series | 
     write_catalog(wb, wb["Catalog"], layout)
     write_estimate(wb, wb["Estimate"], layout, variant)
     columns = write_scenarios(wb["Scenarios"], layout, names)
-    write_projection(wb["Projection"], layout)
+    write_projection(wb["Projection"], layout, plugin=variant == "plugin")
     write_sensitivity(wb, wb["Sensitivity"], layout)
     write_checks(wb, wb["Checks"], layout)
     add_charts(wb, layout)

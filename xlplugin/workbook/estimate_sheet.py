@@ -32,6 +32,7 @@ __all__ = [
     "empty_means_default",
     "estimate_refs",
     "guarded",
+    "overflow_message",
     "runs_a_request",
     "write_estimate",
 ]

@@ -14,7 +14,7 @@ from xlplugin.formulas.vocabulary import OUTPUTS
 
 from . import styles
 from .checks_sheet import GROWTH_OK
-from .estimate_sheet import NO_REQUEST_ERROR, computed, estimate_refs
+from .estimate_sheet import NO_REQUEST_ERROR, computed, estimate_refs, overflow_message
 from .excel_formulas import STEPS, descendants_in_excel, render
 from .layout import FLAG_COLUMN, PROJECTION_HEADER, Layout
 
@@ -32,8 +32,9 @@ _LABELS["retained_storage_bytes"] = (
 )
 
 
-def projection_formulas(layout: Layout, row: int) -> dict[str, str]:
-    """Column name -> formula of one month's row."""
+def projection_formulas(layout: Layout, row: int, plugin: bool = False) -> dict[str, str]:
+    """Column name -> formula of one month's row. ``plugin``: the Estimate's outputs call
+    the xlplugin functions, so a month that reads one says so where they are missing."""
     refs = {name: f"Estimate!{ref}" for name, ref in estimate_refs(layout).items()}
     start = refs["dau"]
     letter = layout.projection_letter
@@ -58,13 +59,24 @@ def projection_formulas(layout: Layout, row: int) -> dict[str, str]:
     # that runs no request (the Estimate's: it does not move with the users), says so, as
     # on the Estimate.
     guard = f"AND(inputs_ok,{GROWTH_OK})"
-    return {
-        name: f'=IF({guard},{computed(name, formula[1:], refs, NO_REQUEST_ERROR)},"")'
+    shown = {
+        name: computed(name, formula[1:], refs, NO_REQUEST_ERROR, _overflow(name, formula, plugin))
         for name, formula in out.items()
     }
+    return {name: f'=IF({guard},{text},"")' for name, text in shown.items()}
 
 
-def write_projection(ws, layout: Layout) -> None:
+def _overflow(name: str, formula: str, plugin: bool) -> str | None:
+    """What a month shows for an error: formulas' overflow sentence (None: computed's own),
+    or, in the plugin variant, that the add-in is missing where an output it reads is
+    #NAME? (ERROR.TYPE 5: Excel or LibreOffice without the functions), not an overflow."""
+    if not plugin:
+        return None
+    missing = f'"{name}: the Estimate\'s outputs need the xlplugin add-in (see About)"'
+    return f'IF(ERROR.TYPE({formula[1:]})=5,{missing},"{overflow_message(name)}")'
+
+
+def write_projection(ws, layout: Layout, plugin: bool = False) -> None:
     styles.title(
         ws,
         f"Projection: {layout.projection_months} months",
@@ -88,7 +100,7 @@ def write_projection(ws, layout: Layout) -> None:
     for month in range(1, layout.projection_months + 1):
         row = layout.projection_first + month - 1
         ws.cell(row, 1, month).alignment = Alignment(horizontal="center")
-        for name, formula in projection_formulas(layout, row).items():
+        for name, formula in projection_formulas(layout, row, plugin).items():
             cell = ws.cell(row, layout.projection_column[name], formula)
             cell.style = "Calculation"
             cell.number_format = styles.number_format(_LABELS[name][1])
