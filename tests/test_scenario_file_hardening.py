@@ -4,11 +4,13 @@ cells whose value shows in cells that do not hold it."""
 from __future__ import annotations
 
 import io
+import re
 import tracemalloc
 import zipfile
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from guards import no_hang
 
@@ -182,3 +184,22 @@ def test_the_merge_reader_builds_no_tree():
         tracemalloc.stop()
     assert found == ["C1:D1"]
     assert peak < len(xml) // 10, peak
+
+
+@pytest.mark.parametrize(
+    ("names", "says"),
+    [
+        (["Plan", "plan"], "differs from 'Plan' (row 1) only in case"),
+        (["Plan", "Plan"], "repeats row 1"),
+        (["A*", "B"], "holding '*'"),
+    ],
+)
+def test_a_table_built_from_python_is_held_to_the_same_names(tmp_path, names, says):
+    """build_workbook(scenarios=DataFrame) bypasses the file reader: its names are checked
+    all the same, before anything is written."""
+    from xlplugin.workbook.build import build_workbook
+
+    target = tmp_path / "t.xlsx"
+    with pytest.raises(ScenarioFileError, match=re.escape(says)):
+        build_workbook(target, pd.DataFrame({"scenario": names, "dau": [1e8, 2e8]}))
+    assert not target.exists() and not list(tmp_path.iterdir())

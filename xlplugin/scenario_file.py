@@ -74,6 +74,7 @@ __all__ = [
     "ScenarioLimitError",
     "column_name",
     "read_scenarios",
+    "refuse_names_alike",
 ]
 
 MAX_FILE_BYTES = 50_000_000  # 50 MB on disk
@@ -807,6 +808,27 @@ def _scenario_names(file: str, names: pd.Series, rows: list[int]) -> list[str]:
         seen[key] = text, row
         out.append(text)
     return out
+
+
+def refuse_names_alike(names: Iterable, what: str = "scenarios") -> None:
+    """Refuse the names of a scenario table that the workbook could not tell apart (as
+    :func:`read_scenarios` does for a file): two equal but for case, or one holding a
+    wildcard; blank names are the builder's to make. Raises :class:`ScenarioFileError`
+    naming ``what`` and the row (from 1)."""
+    seen: dict[str, tuple[str, int]] = {}
+    for row, name in enumerate(names, start=1):
+        if _blank(name):
+            continue
+        text = str(name)
+        if wildcard := _WILDCARD.search(text):
+            raise ScenarioFileError(
+                what, _wildcard_name(text, wildcard.group()), row, SCENARIO_COLUMN
+            )
+        key = _match_key(text)
+        if key in seen:
+            earlier, at = seen[key]
+            raise ScenarioFileError(what, _repeated_name(text, earlier, at), row, SCENARIO_COLUMN)
+        seen[key] = text, row
 
 
 def _match_key(name: str) -> str:

@@ -83,7 +83,9 @@ def build_workbook(
         one is killed) and renamed onto it when complete.
     scenarios : pandas.DataFrame, optional
         A ``scenario`` name column and vocabulary input columns, one scenario per row
-        (validated by the caller); blank cells take the Inputs sheet's value. None: the
+        (validated by the caller, but for the names: two equal but for case, or one with
+        ``*``, ``?`` or ``~``, are refused, as the workbook could not tell them apart);
+        blank cells take the Inputs sheet's value. None: the
         preloaded :func:`default_scenarios`. At most :data:`MAX_SCENARIOS` rows.
     variant : {"native", "plugin"}
         "plugin": the Estimate's outputs call the xlplugin Excel functions.
@@ -102,6 +104,10 @@ def build_workbook(
         raise ValueError(
             f"scenarios: got {len(scenarios):,} rows; accepts at most {MAX_SCENARIOS:,}"
         )
+    if "scenario" in scenarios:  # a table made in Python: checked as a file's names are
+        from xlplugin.scenario_file import refuse_names_alike
+
+        refuse_names_alike(scenarios["scenario"])
     scenarios = canonical_names(scenarios.reset_index(drop=True))
     build_date = build_date or _dt.date.today().isoformat()
     layout = Layout(len(scenarios))
