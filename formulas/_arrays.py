@@ -281,6 +281,8 @@ def _scalar(spec: Input, x: float, percent: bool, given: object = None) -> float
     if accepts:
         if x == 0 and _below_floats(given):
             shown, accepts = given, f"{accepts} (it is below the smallest float, 5e-324: 0)"
+        elif percent and isinstance(given, str):  # "45%" as typed, not 0.45
+            shown = given
         else:
             shown = given if math.isinf(x) and not isinstance(given, float | int) else x
         raise InvalidInputError(spec.name, shown, accepts)
@@ -305,8 +307,16 @@ def _problem(spec: Input, x: float, percent: bool) -> str:
             return f"{spec.accepts} (did you mean {_show(x)}%?)"
         return spec.accepts
     if x > 1 and not percent and spec.name in _FRACTIONS:
-        return f"{_FRACTIONS[spec.name]} (did you mean {_show(x)}%?)"
+        return f"{_FRACTIONS[spec.name]} (did you mean {_percentages(x)}?)"
     return ""
+
+
+def _percentages(x: float) -> str:
+    """What a plain number above 1 given for a fraction may have meant: "20%" for 20, and
+    for 1.5 also "150%" (a fraction written as a ratio: 1.5 times, 150 % headroom)."""
+    if x < 5:  # (5: 5 % more users a month, hardly 500 %)
+        return f"{_show(x)}% or {_show(round(x * 100, 12))}%"
+    return f"{_show(x)}%"
 
 
 # Inputs a percentage may give (a fraction, or a ratio: a peak 250 % of the average).

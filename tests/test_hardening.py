@@ -357,8 +357,11 @@ def test_each_fraction_refuses_a_plain_percentage():
         "utilization: got 150; accepts a number in (0, 1]"
     )
     assert _error(formulas.estimate, utilization="150%") == (
-        "utilization: got 1.5; accepts a number in (0, 1]"
+        "utilization: got '150%'; accepts a number in (0, 1]"  # as typed, not 1.5
     )
+    # a fraction that may exceed 1 only as a percentage: 1.5 may be 1.5 % or 150 %
+    assert _error(formulas.estimate, headroom=1.5).endswith("(did you mean 1.5% or 150%?)")
+    assert _error(formulas.estimate, headroom=20).endswith("(did you mean 20%?)")
 
 
 def test_monthly_growth_is_a_fraction_too():

@@ -221,7 +221,7 @@ def test_the_section_of_a_format_that_shows_the_value_decides(tmp_path, number_f
 def test_a_percent_sign_that_does_not_scale_is_not_a_percent_format(tmp_path, number_format):
     """Quoted or escaped, a % is shown as it is and the cell is the number shown."""
     message = error_of(percent_xlsx(tmp_path, "headroom", 1.5, number_format))
-    assert message.endswith("(did you mean 1.5%?)")
+    assert message.endswith("(did you mean 1.5% or 150%?)")
 
 
 @pytest.mark.libreoffice
