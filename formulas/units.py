@@ -180,9 +180,10 @@ def _number(value: object, name: str, unit: str) -> float:
     raise InvalidInputError(name, value, _accepts(unit, finite=True))
 
 
-# Thousands separators other cultures write (fr-FR a narrow no-break space, de-CH an
-# apostrophe): never a decimal mark, so the number they group is suggested, not guessed.
-_GROUP_MARKS = " \u00a0\u202f'\u2019"
+# Thousands separators other cultures write (fr-FR a narrow no-break space, typeset tables a
+# thin space, de-CH an apostrophe): never a decimal mark, so the number they group is
+# suggested, not guessed.
+_GROUP_MARKS = " \u00a0\u2009\u202f'\u2019"
 _GROUPED = re.compile(rf"[+-]?[1-9]\d{{0,2}}(?:[{_GROUP_MARKS}]\d{{3}}(?!\d))+(?:[.,]\d+)?")
 
 

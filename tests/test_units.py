@@ -166,6 +166,7 @@ COMMA = "a comma only between groups of three digits"
         ("1 500", "", "1500", None),  # a space: fr-FR, sv-SE, ...
         ("1\u00a0500", "", "1500", None),  # a no-break space, as Excel writes it in fr-FR
         ("1\u202f500 000", "", "1500000", None),  # a narrow no-break space
+        ("1\u2009500", "", "1500", None),  # a thin space, as typeset tables write it
         ("1'500", "", "1500", None),  # de-CH
         ("-1\u2019500.25", "", "-1500.25", None),
         ("1 500K", "", "1500K", None),
@@ -608,7 +609,7 @@ def test_a_cell_of_an_array_that_does_not_read_names_its_row():
 @settings(max_examples=200, deadline=None)
 @given(
     st.integers(1_000, 10**15),
-    st.sampled_from([" ", "\u00a0", "\u202f", "'", "\u2019"]),
+    st.sampled_from([" ", "\u00a0", "\u2009", "\u202f", "'", "\u2019"]),
     st.sampled_from(["", "K", "M", " GB"]),
 )
 def test_any_number_grouped_by_another_mark_is_suggested_as_itself(n, mark, suffix):
