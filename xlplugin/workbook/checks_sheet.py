@@ -564,10 +564,15 @@ def write_checks(wb, ws, layout: Layout) -> list[str]:
         wb.defined_names[name] = DefinedName(name, attr_text=absolute("Checks", *ref))
     styles.flag_rules(ws, f"B3:B{last}")
     styles.widths(ws, (74, 11, 66))
+    # Tall enough for the message a failure shows beside the label, which the row cannot
+    # grow to when it appears: an input's ("dau: got -5; accepts ...") runs about as long
+    # as its label; the others (fit, consistency, a Scenarios row) to about three lines.
     for row in range(FIRST_CHECK_ROW, last + 1):
-        styles.fit_height(ws, row, {1: ws.cell(row, 1).value})
+        label = ws.cell(row, 1).value
+        least = 1 if str(label).startswith("Input in range") else 3
+        styles.fit_height(ws, row, {1: label, 3: label}, minimum=least)
     for row in (3, GUARD_ROW):
-        styles.fit_height(ws, row, {1: ws.cell(row, 1).value})
+        styles.fit_height(ws, row, {1: ws.cell(row, 1).value}, minimum=3)
     styles.wrap_subtitle(ws, 3)
     ws.freeze_panes = ws.cell(FIRST_CHECK_ROW, 1)
     ws.print_title_rows = f"{CHECKS_HEADER}:{CHECKS_HEADER}"
