@@ -203,7 +203,8 @@ def test_print_settings(book):
         fit = PRINT[ws.title].get("fit_width")
         if fit:
             assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
-            assert int(setup.fitToWidth) == fit and int(setup.fitToHeight) == 0, ws.title
+            tall = PRINT[ws.title].get("fit_height", 0)
+            assert int(setup.fitToWidth) == fit and int(setup.fitToHeight) == tall, ws.title
         header, footer = ws.oddHeader, ws.oddFooter
         assert header.center.text == "&A" and "2026-02-03" in header.right.text
         assert "Version" in header.right.text and "&P" in footer.right.text

@@ -93,7 +93,7 @@ SCENARIO_ROWS_TO_ADD = 1000
 # How each sheet prints: pages across (None: actual size, as many pages as it takes), and
 # the rows and columns repeated on every page (header rows, the name column).
 PRINT = {
-    "About": {"fit_width": 1},
+    "About": {"fit_width": 1, "fit_height": 1},  # one page, the plugin variant's longer text too
     "Inputs": {"fit_width": 1, "title_rows": "7:7"},
     "Catalog": {"fit_width": 2, "title_columns": "A:A", "order": "overThenDown"},
     # Sheets with charts also have page breaks before them, which keep each chart whole.

@@ -310,6 +310,7 @@ def print_setup(
     *,
     landscape: bool = True,
     fit_width: int | None = 1,
+    fit_height: int = 0,
     title_rows: str | None = None,
     title_columns: str | None = None,
     scale: int | str = 100,
@@ -318,13 +319,14 @@ def print_setup(
     version: str = "",
     build_date: str = "",
 ) -> None:
-    """Print settings: orientation, fit to ``fit_width`` pages across (as many down as it
-    takes; None: actual size), rows and columns repeated on every page, and a header and
-    footer naming the workbook, the sheet, the version, the build date and the page."""
+    """Print settings: orientation, fit to ``fit_width`` pages across and ``fit_height``
+    down (0: as many as it takes; ``fit_width`` None: actual size), rows and columns
+    repeated on every page, and a header and footer naming the workbook, the sheet, the
+    version, the build date and the page."""
     setup = ws.page_setup
     setup.orientation = "landscape" if landscape else "portrait"
     if fit_width:
-        setup.fitToWidth, setup.fitToHeight = fit_width, 0
+        setup.fitToWidth, setup.fitToHeight = fit_width, fit_height
         ws.sheet_properties.pageSetUpPr.fitToPage = True
     else:  # a fixed scale: Excel ignores manual page breaks on a sheet fitted to pages
         setup.scale = _width_scale(ws) if scale == "auto" else scale
