@@ -145,7 +145,8 @@ def text_number(name: str, text: str) -> float:
     the input's range is checked; else the one-line error, with the parser's suggestion
     where it is one the input accepts."""
     spec = INPUT[name]
-    unit = "B" if spec.unit.startswith("B") else "s" if spec.unit == "s" else ""
+    base = spec.unit.split("/")[0]  # "s/request" is a time too
+    unit = "B" if base.startswith("B") else "s" if base == "s" else ""
     if spec.name not in _PERCENT_OK and _percent(text):  # 5 % of users, of bytes?
         raise InvalidInputError(spec.name, str(text), spec.accepts + _NO_PERCENT)
     try:
@@ -164,12 +165,17 @@ def _parser_hint(spec: Input, parsed: str, unit: str) -> str:
     match = _GUESS.search(parsed)
     if not match:
         return ""
-    guess = match.group(1)
+    kept = [g for g in match.group(1).split(" or ") if _acceptable(spec, g, unit)]
+    return f" (did you mean {' or '.join(kept)}?)" if kept else ""
+
+
+def _acceptable(spec: Input, guess: str, unit: str) -> bool:
+    """Whether text the parser suggests reads as a value ``spec`` accepts."""
     try:
         x = parse_quantity(guess, spec.name, unit)
     except InvalidInputError:
-        return ""
-    return "" if _problem(spec, x, guess.rstrip().endswith("%")) else f" (did you mean {guess}?)"
+        return False
+    return not _problem(spec, x, guess.rstrip().endswith("%"))
 
 
 def gpu_text_error(text: str) -> InvalidInputError | None:

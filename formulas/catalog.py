@@ -141,6 +141,8 @@ def gpu_spec(gpu: str, field: str) -> object:
         A column of :func:`gpus` (e.g. ``"fp16_flops"`` [FLOP/s], ``"memory_bytes"`` [B],
         ``"hourly_usd"`` [USD/h], ``"price_source"``).
     """
+    if isinstance(gpu, numbers.Real) and not isinstance(gpu, bool):
+        gpu = gpu_spelt_by(gpu) or gpu  # 4090 as Excel sends a typed 4090: 4090.0
     row = _read("gpus").loc[_canonical("gpus", "gpu", gpu)]
     if field not in row.index:
         raise UnknownNameError("field", field, [c for c in row.index if c != "aliases"])
@@ -305,7 +307,7 @@ def _scalar_gpu(value: str) -> tuple[list[float], float, float] | None:
 def gpu_spelt_by(number: float) -> str | None:
     """The GPU whose name or alias a whole number spells (4090: RTX4090), else None."""
     x = float(number)
-    return _gpu_name(str(int(x))) if x.is_integer() and abs(x) < 1e16 else None
+    return _gpu_name(str(int(x))) if x.is_integer() and 0 < x < 1e16 else None
 
 
 def _gpu_name(value: object) -> str | None:

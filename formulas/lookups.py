@@ -18,6 +18,7 @@ from . import catalog
 from ._arrays import GPU_ACCEPTS, first, given
 from .errors import InvalidInputError
 from .graph import quantity
+from .units import parse_quantity
 from .vocabulary import INPUT
 
 __all__ = [
@@ -114,6 +115,11 @@ def check_flops(flops, gpu) -> None:
 def _flops_hint(gpu) -> str:
     """ "(did you mean RTX4090?)" for 4090 given as a number, which is also a name's alias;
     "(did you mean 312T?)" for 312, a figure in TFLOP/s."""
+    if isinstance(gpu, str):  # "312" from the command line or a CSV: as the number
+        try:
+            gpu = parse_quantity(gpu)
+        except InvalidInputError:
+            return ""
     if isinstance(gpu, bool) or not isinstance(gpu, numbers.Real):
         return ""
     name = catalog.gpu_spelt_by(gpu)

@@ -38,8 +38,8 @@ _COUNT = {"": 0, "K": 3, "M": 6, "B": 9, "G": 9, "T": 12, "%": -2}
 _BYTES = {"B": 0, "KB": 3, "MB": 6, "GB": 9, "TB": 12, "PB": 15}
 # Times: seconds, or milliseconds and microseconds as written. Not the count table: there
 # "10m" would be ten million seconds, where a person typing it meant 10 ms (or minutes).
-_SECONDS = {"": 0, "S": 0, "MS": -3, "US": -6}
-_SUFFIX_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz%")
+_SECONDS = {"": 0, "S": 0, "MS": -3, "US": -6, "\u039cS": -6}  # (µs and μs upper-case to ΜS)
+_SUFFIX_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz%\u00b5\u03bc")
 _NON_FINITE = frozenset({"inf", "infinity", "nan"})
 
 # Longest text read, after stripping surrounding whitespace. Every float as repr() or Excel
@@ -199,12 +199,13 @@ def _group_hint(s: str, unit: str) -> str:
 
 
 def _time_hint(s: str, unit: str) -> str:
-    """``(did you mean 10ms?)`` for a time written "10m": milli, as a person typing it
-    most likely meant (the count table's mega would be ten million seconds)."""
+    """``(did you mean 10ms or 600s?)`` for a time written "10m": milliseconds or minutes
+    (the count table's mega would be ten million seconds)."""
     number, suffix, problem = _scan(s)
-    if unit != "s" or problem or suffix != "m":
+    if unit != "s" or problem or suffix.upper() != "M":
         return ""
-    return f" (did you mean {number}ms?)"
+    minutes = float(number.replace(",", "").replace("_", "")) * 60
+    return f" (did you mean {number}ms or {minutes:g}s?)"
 
 
 def _separator_ambiguous(s: str) -> bool:

@@ -6,6 +6,7 @@ workbook defined names and, upper-cased, Excel functions.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "Input",
     "input_names",
     "output_names",
+    "spelt_name",
 ]
 
 
@@ -114,7 +116,7 @@ INPUTS: tuple[Input, ...] = (
         _SEED,
         low=1_000,
         low_open=False,
-        hint="(below 1,000 looks like billions typed as units: write 8.1B)",
+        hint="(below 1,000 looks like billions typed as units: write 8.1E9)",
         required=True,
     ),
     Input(
@@ -211,7 +213,7 @@ INPUTS: tuple[Input, ...] = (
         # The catalogue's least is 65e12 (T4, FP16): below 1e12 is a unit slip.
         low=1e12,
         low_open=False,
-        hint="(below 1e12 looks like TFLOP/s typed as units: write 312T)",
+        hint="(below 1e12 looks like TFLOP/s typed as units: write 312E12)",
     ),
     Input(
         "gpu_memory_bytes",
@@ -222,7 +224,7 @@ INPUTS: tuple[Input, ...] = (
         "catalogue (vendor datasheets)",
         low=1e9,
         low_open=False,
-        hint="(below 1e9 looks like gigabytes typed as units: write 80GB)",
+        hint="(below 1e9 looks like gigabytes typed as units: write 80E9)",
     ),
     Input(
         "usable_memory_fraction",
@@ -479,7 +481,7 @@ INPUTS: tuple[Input, ...] = (
         "catalogue (vendor datasheets)",
         low=1e9,
         low_open=False,
-        hint="(below 1e9 looks like TB/s or GB/s typed as units: write 3.35TB)",
+        hint="(below 1e9 looks like TB/s or GB/s typed as units: write 3.35E12)",
     ),
     Input(
         "tensor_parallel",
@@ -638,6 +640,13 @@ PROJECTION_INPUTS: tuple[Input, ...] = (
 )
 
 INPUT = {q.name: q for q in INPUTS + PROJECTION_INPUTS}
+
+
+def spelt_name(text: object) -> str:
+    """A name as the vocabulary spells it, case, spaces and dashes ignored ("Requests per
+    user", "requests-per-user": ``requests_per_user``): how a scenario file's header, the
+    Excel function SCENARIOS' header row and GPU_SPEC's field are read alike."""
+    return re.sub(r"[\s\-]+", "_", str(text).strip()).lower()
 
 
 def input_names() -> list[str]:

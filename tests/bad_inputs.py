@@ -168,7 +168,7 @@ CASES = [
         "billions-as-units",
         {"params": 8.1},
         "params: got 8.1; accepts a number >= 1,000 "
-        "(below 1,000 looks like billions typed as units: write 8.1B)",
+        "(below 1,000 looks like billions typed as units: write 8.1E9)",
     ),
     Case(
         "utilization-above-one",
@@ -304,7 +304,7 @@ CASES = [
         "decimal-comma-suggesting-a-bad-value",  # 8.1 is refused too: no suggestion
         {"params": "8,1"},
         "params: got '8,1'; accepts a number >= 1,000 (below 1,000 looks like billions typed "
-        "as units: write 8.1B)",
+        "as units: write 8.1E9)",
     ),
 ]
 
@@ -561,7 +561,7 @@ SOME_FACES = [
         "gpu-flops-in-tflops",
         {"gpu_flops": 312},
         f"gpu_flops: got 312; accepts {FLOPS_ACCEPTS} "
-        "(below 1e12 looks like TFLOP/s typed as units: write 312T)",
+        "(below 1e12 looks like TFLOP/s typed as units: write 312E12)",
         output="estimate",
         faces=ONE_CELL,
     ),
@@ -590,14 +590,14 @@ SOME_FACES = [
         "gpu-memory-in-gb",
         {"gpu_memory_bytes": 80},
         "gpu_memory_bytes: got 80; accepts a number >= 1,000,000,000 "
-        "(below 1e9 looks like gigabytes typed as units: write 80GB)",
+        "(below 1e9 looks like gigabytes typed as units: write 80E9)",
         output="estimate",
         faces=ONE_CELL,
     ),
     Case(
         "time-in-minutes-or-milliseconds",  # "m" is no count suffix for a time
         {"tpot_target_seconds": "10m"},
-        "tpot_target_seconds: got '10m'; accepts a number > 0 (did you mean 10ms?)",
+        "tpot_target_seconds: got '10m'; accepts a number > 0 (did you mean 10ms or 600s?)",
         output="estimate",
         faces=ONE_CELL,
     ),

@@ -238,3 +238,43 @@ def test_build_refuses_to_write_over_its_scenario_file(scenario_book, capsys, ou
 def test_build_from_a_scenario_file_to_another_path_still_works(scenario_book, capsys):
     assert main(["build", "-o", "out.xlsx", "--scenarios", "s.xlsx"]) == 0
     assert capsys.readouterr().out == "wrote out.xlsx (1 scenario, native variant)\n"
+
+
+def test_an_unknown_flag_before_the_command_is_named_not_a_missing_command(capsys):
+    err = refused(capsys, ["--hlep"])
+    assert "unrecognized arguments: --hlep (did you mean --help?)" in err
+
+
+@needs_server
+def test_serve_names_the_host_when_the_address_cannot_be_bound(capsys, started, monkeypatch):
+    """EINVAL (a link-local IPv6 address without its %scope) is the host's, not the port's."""
+    import errno
+    import socket
+
+    def invalid(self, address):
+        raise OSError(errno.EINVAL, "Invalid argument")
+
+    monkeypatch.setattr(socket.socket, "bind", invalid)
+    err = refused(capsys, ["serve", "--host", "127.0.0.1", "--port", "18752"])
+    assert "--host: got '127.0.0.1', which this machine cannot listen on" in err
+    assert started == []
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["--tpot-target-seconds", "10m"], "(did you mean 10ms or 600s?)"),
+        (["--modality", "speech", "--audio-seconds", "2m"], "(did you mean 2ms or 120s?)"),
+        (["--gpu", "312"], "(did you mean 312T?)"),
+        (["--params", "8.1"], "write 8.1E9)"),
+    ],
+)
+def test_a_unit_slip_on_the_command_line_gets_what_to_write(capsys, argv, says):
+    assert refused(capsys, ["estimate", *argv]).rstrip().endswith(says)
+
+
+def test_times_read_seconds_and_milliseconds_on_the_command_line(capsys):
+    assert main(["estimate", "--modality", "speech", "--audio-seconds", "30000ms"]) == 0
+    with_ms = capsys.readouterr().out
+    assert main(["estimate", "--modality", "speech", "--audio-seconds", "30"]) == 0
+    assert capsys.readouterr().out == with_ms

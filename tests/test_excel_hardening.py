@@ -3,6 +3,10 @@ GPU_SPEC read names as the other faces do."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
+
 import pytest
 import xlwings
 
@@ -80,3 +84,35 @@ def test_gpu_spec_reads_a_field_in_any_case(field):
 def test_gpu_spec_names_an_unknown_field_as_typed():
     message = message_of(lambda: functions.gpu_spec("H100", "Colour"))
     assert message.startswith("field: got 'Colour'; accepts one of")
+
+
+def test_the_functions_need_nothing_lite_does_not_install():
+    """xlwings Lite installs numpy and pandas with the wheel: every Excel function, GPU_SPEC
+    and SCENARIOS included, runs without openpyxl and defusedxml (the scenario file
+    reader's)."""
+    code = textwrap.dedent("""
+        import sys
+
+        class Absent:
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] in ("openpyxl", "defusedxml"):
+                    raise ModuleNotFoundError(name)
+
+        sys.meta_path.insert(0, Absent())
+        from xlplugin import functions
+        assert functions.gpu_spec("A100", "MEMORY_BYTES") == [[40e9]]
+        rows = functions.scenarios([["dau", "requests per user", "params"], [1e8, 10, 8.1e9]])
+        assert rows[1][rows[0].index("gpu_count")] > 0
+        assert functions.gpu_count(1e8, 10, 8.1e9)[0][0] > 0
+        print("ok")
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "ok", done.stderr
+
+
+def test_gpu_spec_reads_a_typed_4090_as_the_name_it_spells():
+    """Excel sends a typed 4090 as 4090.0: GPU_SPEC takes names only, so it is the RTX 4090,
+    in-process and as the server receives it alike."""
+    memory = formulas.gpu_spec("RTX4090", "memory_bytes")
+    assert functions.gpu_spec(4090, "memory_bytes") == [[memory]]
+    assert functions.gpu_spec(4090.0, "memory_bytes") == [[memory]]

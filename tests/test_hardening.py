@@ -459,7 +459,7 @@ def test_the_parsers_suggestion_is_kept(inputs, message):
 
 
 def test_a_suggestion_the_input_would_refuse_is_left_out():
-    assert _error(formulas.estimate, params="8,1").endswith("write 8.1B)")
+    assert _error(formulas.estimate, params="8,1").endswith("write 8.1E9)")
     assert _error(formulas.estimate, params="8,1B").endswith("(did you mean 8.1B?)")
     assert _error(formulas.estimate, utilization="1,5") == (
         "utilization: got '1,5'; accepts a number in (0, 1]"

@@ -703,3 +703,28 @@ def test_a_decimal_is_a_number():
     for value in (Decimal("Infinity"), Decimal("sNaN"), Decimal("NaN")):
         with pytest.raises(InvalidInputError, match="accepts a finite number"):
             parse_quantity(value, "x")
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("0.05", 0.05),
+        ("0.05s", 0.05),
+        ("50ms", 0.05),
+        ("50 MS", 0.05),
+        ("500 µs", 5e-4),
+        ("500μs", 5e-4),
+        ("500us", 5e-4),
+        ("1.5s", 1.5),
+    ],
+)
+def test_a_time_reads_seconds_and_their_fractions(text, seconds):
+    assert parse_quantity(text, "ttft_target_seconds", "s") == pytest.approx(seconds, rel=1e-15)
+    # what format_quantity prints reads back
+    assert parse_quantity(format_quantity(seconds, "s"), "t", "s") == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize("text", ["10m", "10M", "1K", "2B"])
+def test_a_time_takes_no_count_suffix(text):
+    with pytest.raises(InvalidInputError):
+        parse_quantity(text, "ttft_target_seconds", "s")

@@ -32,7 +32,7 @@ from xlplugin._collector import collector_paused
 from xlplugin.formulas import catalog
 from xlplugin.formulas._arrays import finite, valid, validated
 from xlplugin.formulas.errors import MissingInputError
-from xlplugin.formulas.vocabulary import INPUT, OUTPUT
+from xlplugin.formulas.vocabulary import INPUT, OUTPUT, spelt_name
 
 __all__ = [
     "ARG_OPTIONS",
@@ -799,7 +799,7 @@ def _scenarios(rows: list) -> tuple[pd.DataFrame, np.ndarray]:
                     "naming an input in each column (dau, requests_per_user, params, gpu, ...)"
                 )
             continue
-        name = _column_name(head) if isinstance(head, str) else head
+        name = spelt_name(head) if isinstance(head, str) else head
         if column is not None:
             if empty.any():  # (once a column is full, no row is empty: not tested again)
                 empty &= np.isnan(column)
@@ -815,16 +815,6 @@ def _scenarios(rows: list) -> tuple[pd.DataFrame, np.ndarray]:
             )
         columns[name] = column
     return pd.DataFrame(columns, copy=False), empty  # the arrays are new: shared, not copied
-
-
-def _column_name(text: str) -> str:
-    """A header or field name as the vocabulary spells it, as a scenario file's header is
-    read ("Requests per user", "MEMORY-BYTES"). Imported here, on first use: the scenario
-    file reader brings openpyxl, which the functions need nowhere else (xlwings Lite loads
-    them on each start)."""
-    from xlplugin.scenario_file import column_name
-
-    return column_name(text)
 
 
 def _numbers(values: tuple) -> np.ndarray | None:
@@ -884,7 +874,7 @@ def _figure_or_message(gpu: object, field: object) -> object:
 def _figure(gpu: object, field: object) -> object:
     if blank(gpu) or blank(field):
         return ""
-    if isinstance(field, str) and (name := _column_name(field)) in _FIELDS:
+    if isinstance(field, str) and (name := spelt_name(field)) in _FIELDS:
         field = name  # "MEMORY_BYTES", "memory bytes": the field's own name, any case
     value = formulas.gpu_spec(gpu, field)
     return "" if value is None else value

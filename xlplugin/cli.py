@@ -389,7 +389,13 @@ def _main(argv: list[str] | None) -> int:
     # for it, not a traceback: 10⁹ and × are in the help and the vocabulary.
     with contextlib.suppress(AttributeError, ValueError):
         sys.stdout.reconfigure(errors="backslashreplace")
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    given = sys.argv[1:] if argv is None else argv
+    first = given[0].split("=", 1)[0] if given else ""
+    if first.startswith("-") and first not in ("-h", "--help"):
+        # argparse would answer "the following arguments are required: command"
+        parser.error(f"unrecognized arguments: {given[0]}{_suggestion(parser, given[:1])}")
+    args = parser.parse_args(argv)
     try:
         with (
             _stopping_on_sigterm(),

@@ -58,7 +58,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from xlplugin import formulas
 from xlplugin.formulas._arrays import text_number, too_large
 from xlplugin.formulas.errors import EstimateError, InvalidInputError
-from xlplugin.formulas.vocabulary import INPUT, INPUTS
+from xlplugin.formulas.vocabulary import INPUT, INPUTS, spelt_name
 
 __all__ = [
     "MAX_COLUMNS",
@@ -72,7 +72,6 @@ __all__ = [
     "SCENARIO_COLUMN",
     "ScenarioFileError",
     "ScenarioLimitError",
-    "column_name",
     "read_scenarios",
     "refuse_names_alike",
 ]
@@ -667,7 +666,7 @@ def _header(file: str, header: list) -> list[str | None]:
         if _blank(raw):
             names.append(None)
             continue
-        name = column_name(raw)
+        name = spelt_name(raw)
         if name not in _COLUMNS:
             raise ScenarioFileError(file, _unknown(str(raw)), 1, letter)
         if name in seen:
@@ -685,13 +684,6 @@ def _header(file: str, header: list) -> list[str | None]:
             "row 1 holds no column names; expected a header such as scenario,dau,requests_per_user",
         )
     return names
-
-
-def column_name(raw: object) -> str:
-    """A header as the vocabulary spells it: case, spaces and dashes ignored
-    ("Requests per user", "requests-per-user": ``requests_per_user``). The Excel function
-    SCENARIOS reads its header row with it too, so that both faces take the same headers."""
-    return re.sub(r"[\s\-]+", "_", str(raw).strip()).lower()
 
 
 def _unknown(raw: str) -> str:

@@ -981,7 +981,11 @@ def _bind_problem(host: str, port: int, error: OSError) -> str:
         )
     if error.errno == errno.EADDRNOTAVAIL:
         return f"--host: got {host!r}, not an address of this machine; accepts one that is"
-    return f"--port: got {port}; cannot listen on it at {host!r}: {error.strerror or error}"
+    if error.errno == errno.EACCES:  # a port below 1024 without the right to it
+        return f"--port: got {port}; cannot listen on it at {host!r}: {error.strerror or error}"
+    # Anything else is the address's (EINVAL: a link-local IPv6 address without %scope)
+    why = error.strerror or error
+    return f"--host: got {host!r}, which this machine cannot listen on ({why}); accepts one it can"
 
 
 def _stopped(signum, frame):
