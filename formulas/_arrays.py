@@ -249,7 +249,7 @@ def number_array(name: str, value: object) -> float | np.ndarray:
         array = array.reshape(raw.shape)
         if name in _FRACTIONS:
             percent = np.array([_percent(v) for v in cells], dtype=bool).reshape(raw.shape)
-    _check(spec, array, percent)
+    _check(spec, array, percent, raw)
     return array.item() if array.ndim == 0 else array
 
 
@@ -382,9 +382,10 @@ def _bad(spec: Input, x: np.ndarray) -> np.ndarray:
     return bad
 
 
-def _check(spec: Input, array: np.ndarray, percent: np.ndarray | None = None) -> None:
+def _check(spec: Input, array: np.ndarray, percent: np.ndarray | None = None, raw=None) -> None:
     """Refuse the first value of ``array`` that ``spec`` does not accept (``percent``: where
-    it was text written with %, for a fraction)."""
+    it was text written with %, for a fraction; ``raw``: the cells it was read from, so
+    that "45%" is shown as typed, not as 0.45)."""
     bad = _bad(spec, array)
     if spec.name in _FRACTIONS:
         bad = bad | ((array > 1) if percent is None else (array > 1) & ~percent)
@@ -393,7 +394,9 @@ def _check(spec: Input, array: np.ndarray, percent: np.ndarray | None = None) ->
         x = array.ravel()[index].item()
         written = percent is not None and bool(percent.ravel()[index])
         accepts = _problem(spec, x, written) or spec.accepts
-        raise InvalidInputError(spec.name, x, accepts, index)
+        typed = None if raw is None else raw.ravel()[index]
+        shown = str(typed) if isinstance(typed, str) and _percent(typed) else x
+        raise InvalidInputError(spec.name, shown, accepts, index)
 
 
 # A tuple, not ``str | float | ...``: a union in isinstance is built anew on each call.

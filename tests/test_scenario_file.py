@@ -163,7 +163,8 @@ def test_an_xlsx_percent_cell_is_the_text_excel_shows_and_reads_back_exactly(tmp
 
 def test_an_xlsx_percent_above_an_upper_bound_is_refused_without_a_wrong_hint(tmp_path):
     message = error_of(percent_xlsx(tmp_path, "utilization", 1.5))
-    assert message == "pct.xlsx row 2, column utilization: got 1.5; accepts a number in (0, 1]"
+    # shown as the cell shows it, not as the fraction it holds
+    assert message == "pct.xlsx row 2, column utilization: got '150%'; accepts a number in (0, 1]"
     message = error_of(percent_xlsx(tmp_path, "headroom", 1e307))  # 1E+309 %, read exactly
     assert message.startswith("pct.xlsx row 2, column headroom: got 1e+307; accepts a number")
     assert message.endswith("makes gpu_count overflow (too large to compute): try a smaller value")
