@@ -81,7 +81,10 @@ def _cost_breakdown(ws, layout: Layout):
 
 def _scenario_gpus(ws, layout: Layout, last: int):
     title = "GPUs by scenario" + _which(layout, last)
-    chart = _sized(BarChart(), title, "GPUs", styles.number_format("GPUs"))
+    chart = _sized(BarChart(), title, "GPUs (log scale)", styles.number_format("GPUs"))
+    # Scenarios span orders of magnitude (the seed's 61 GPUs, 10x users' millions): on a
+    # linear axis the small ones draw no bar at all.
+    chart.y_axis.scaling.logBase = 10
     chart.type = "bar"
     column = layout.scenario_column["gpu_count"]
     chart.add_data(Reference(ws, min_col=column, min_row=layout.scenario_first, max_row=last))
