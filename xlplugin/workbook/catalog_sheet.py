@@ -221,7 +221,7 @@ def write_catalog(wb, ws, layout: Layout) -> None:
         styles.fit_height(ws, header, texts, size=_HEADER_SIZE)
     for row, texts in heights.items():
         styles.fit_height(ws, row, texts, size=_TEXT_SIZE)
-    styles.wrap_subtitle(ws, 6)
+    styles.wrap_subtitle(ws, 6, first=2)  # column A prints on every page
     ws.freeze_panes = "B4"
     ws.protection.sheet = True
 

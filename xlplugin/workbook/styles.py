@@ -164,17 +164,22 @@ def title(ws, text: str, subtitle: str = "") -> None:
         ws["A2"].style = "Explanatory Text"
 
 
-def wrap_subtitle(ws, columns: int) -> None:
+def wrap_subtitle(ws, columns: int, first: int = 1) -> None:
     """Merge the subtitle (A2) over the first ``columns`` columns and wrap it there, the row
     as tall as it needs (call once the widths are set): it prints whole, not cut at the
-    page's edge."""
+    page's edge. ``first`` > 1 moves it right, out of a column repeated on every printed
+    page (which would print a cut piece of it beside each page's rows)."""
+    if first > 1:
+        moved = ws.cell(2, first, ws["A2"].value)
+        moved.style, ws["A2"].value = ws["A2"].style, None
     width = sum(
-        ws.column_dimensions[get_column_letter(c)].width or 8.43 for c in range(1, columns + 1)
+        ws.column_dimensions[get_column_letter(c)].width or 8.43 for c in range(first, columns + 1)
     )
-    if columns > 1:  # (a merge of one cell is no merge: Excel repairs it)
-        ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=columns)
-    ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
-    ws.row_dimensions[2].height = LINE_HEIGHT * lines(ws["A2"].value, width) + 2
+    if columns > first:  # (a merge of one cell is no merge: Excel repairs it)
+        ws.merge_cells(start_row=2, start_column=first, end_row=2, end_column=columns)
+    cell = ws.cell(2, first)
+    cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.row_dimensions[2].height = LINE_HEIGHT * lines(cell.value, width) + 2
 
 
 def header(ws, row: int, labels, first_column: int = 1) -> None:
