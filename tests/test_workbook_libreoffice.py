@@ -299,6 +299,12 @@ def test_plugin_variant_without_the_add_in_says_so_not_overflow(tmp_path):
         for row in range(layout.projection_first, layout.projection_last + 1)
     }
     assert months == {"gpu_count: the Estimate's outputs need the xlplugin add-in (see About)"}
+    # every column, those that read the Estimate through another month's cell included
+    for name in layout.projection_columns[2:]:
+        column = layout.projection_column[name]
+        for row in range(layout.projection_first, layout.projection_last + 1):
+            value = engine["Projection"].cell(row, column).value
+            assert not isinstance(value, str) or "need the xlplugin add-in" in value, value
 
 
 def test_plugin_variant_names_no_cell_after_an_excel_function(tmp_path):

@@ -311,7 +311,7 @@ PAGES = {
     "Scenarios": 14,
     "Projection": 1,
     "Sensitivity": 2,
-    "Checks": 3,  # rows tall enough for the message a failure shows
+    "Checks": 4,  # rows tall enough for the message a failure shows
 }
 
 

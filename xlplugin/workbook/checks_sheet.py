@@ -565,14 +565,15 @@ def write_checks(wb, ws, layout: Layout) -> list[str]:
     styles.flag_rules(ws, f"B3:B{last}")
     styles.widths(ws, (74, 11, 66))
     # Tall enough for the message a failure shows beside the label, which the row cannot
-    # grow to when it appears: an input's ("dau: got -5; accepts ...") runs about as long
-    # as its label; the others (fit, consistency, a Scenarios row) to about three lines.
+    # grow to when it appears: an input's ("dau: got -5; accepts ...") runs to its label
+    # and the value shown (~45 characters more); the others (fit, consistency, a Scenarios
+    # row) to about three.
     for row in range(FIRST_CHECK_ROW, last + 1):
-        label = ws.cell(row, 1).value
-        least = 1 if str(label).startswith("Input in range") else 3
-        styles.fit_height(ws, row, {1: label, 3: label}, minimum=least)
+        label = str(ws.cell(row, 1).value)
+        least = 1 if label.startswith("Input in range") else 3
+        styles.fit_height(ws, row, {1: label, 3: label + " xxxxxxxxxx" * 4}, minimum=least)
     for row in (3, GUARD_ROW):
-        styles.fit_height(ws, row, {1: ws.cell(row, 1).value}, minimum=3)
+        styles.fit_height(ws, row, {1: ws.cell(row, 1).value}, minimum=4)
     styles.wrap_subtitle(ws, 3)
     ws.freeze_panes = ws.cell(FIRST_CHECK_ROW, 1)
     ws.print_title_rows = f"{CHECKS_HEADER}:{CHECKS_HEADER}"

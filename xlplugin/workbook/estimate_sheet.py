@@ -96,6 +96,8 @@ def write_estimate(wb, ws, layout: Layout, variant: str) -> None:
     for name, row in layout.estimate_row.items():
         _row(wb, ws, layout, name, row, refs, plugin)
     write_overflow_workings(ws, layout)
+    steps = [r for n, r in layout.estimate_row.items() if n not in INPUT and n not in _OUTPUT]
+    styles.hidden_when(ws, f"B{min(steps)}:B{max(steps)}", "NOT(inputs_ok)")
     note = ws.cell(layout.estimate_last + 2, 1, f"Seed figures: {SEED_CITATION}.")
     note.style = "Note"
     styles.wrap(note)

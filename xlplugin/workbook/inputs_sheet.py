@@ -74,7 +74,7 @@ def write_inputs(wb, ws, layout: Layout) -> None:
         "Inputs",
         "Orange (Input-style) cells are inputs: change them. Everything else is "
         "calculated or fixed. Values are in base units (bytes, seconds, USD), shown scaled "
-        "(GB, ms, $k); an empty optional input takes the catalogue's figure.",
+        "(GB, Gbit/s, $k); an empty optional input takes the catalogue's figure.",
     )
     styles.master_flag(ws, FLAG_COLUMN["Inputs"])
     _selector(wb, ws, layout)
@@ -110,7 +110,8 @@ def write_inputs(wb, ws, layout: Layout) -> None:
                 "top", wrap_text=column in (1, 5, ACCEPTS_COLUMN), indent=column in _INDENTED
             )
         texts = {1: ws.cell(row, 1).value, 5: ws.cell(row, 5).value}
-        texts[ACCEPTS_COLUMN] = accepts.get(row, ws.cell(row, ACCEPTS_COLUMN).value)
+        # (a word's worth of room more: the sheet draws its bounds wider than counted)
+        texts[ACCEPTS_COLUMN] = f"{accepts.get(row, ws.cell(row, ACCEPTS_COLUMN).value)} xxxxxx"
         styles.fit_height(ws, row, texts)
     ws.row_dimensions[INPUTS_HEADER].height = 30  # two-line headers
     styles.wrap_subtitle(ws, 8)

@@ -60,20 +60,23 @@ def projection_formulas(layout: Layout, row: int, plugin: bool = False) -> dict[
     # on the Estimate.
     guard = f"AND(inputs_ok,{GROWTH_OK})"
     shown = {
-        name: computed(name, formula[1:], refs, NO_REQUEST_ERROR, _overflow(name, formula, plugin))
+        name: computed(name, formula[1:], refs, NO_REQUEST_ERROR, _overflow(name, refs, plugin))
         for name, formula in out.items()
     }
     return {name: f'=IF({guard},{text},"")' for name, text in shown.items()}
 
 
-def _overflow(name: str, formula: str, plugin: bool) -> str | None:
+def _overflow(name: str, refs: dict[str, str], plugin: bool) -> str | None:
     """What a month shows for an error: formulas' overflow sentence (None: computed's own),
-    or, in the plugin variant, that the add-in is missing where an output it reads is
-    #NAME? (ERROR.TYPE 5: Excel or LibreOffice without the functions), not an overflow."""
+    or, in the plugin variant, that the add-in is missing where the Estimate's outputs are
+    #NAME? (ERROR.TYPE 5: Excel or LibreOffice without the functions), not an overflow. (A
+    month's cell may read that error through another month's cell, as #VALUE!: the
+    Estimate's first output is what tells.)"""
     if not plugin:
         return None
-    missing = f'"{name}: the Estimate\'s outputs need the xlplugin add-in (see About)"'
-    return f'IF(ERROR.TYPE({formula[1:]})=5,{missing},"{overflow_message(name)}")'
+    missing = f"IFERROR(ERROR.TYPE({refs['model_size_bytes']})=5,FALSE)"
+    text = f'"{name}: the Estimate\'s outputs need the xlplugin add-in (see About)"'
+    return f'IF({missing},{text},"{overflow_message(name)}")'
 
 
 def write_projection(ws, layout: Layout, plugin: bool = False) -> None:
@@ -82,7 +85,8 @@ def write_projection(ws, layout: Layout, plugin: bool = False) -> None:
         f"Projection: {layout.projection_months} months",
         "Daily users grow by the Inputs sheet's monthly rate from the Estimate's "
         "value; every other input is the Estimate's. Stored bytes keep the last "
-        "retention_months months of interactions.",
+        "retention_months months of interactions, so storage and total costs grow to the "
+        "Estimate's, which are at that steady state, only once retention_months have passed.",
     )
     styles.master_flag(ws, FLAG_COLUMN["Projection"])
     ws["A3"], ws["B3"] = "Monthly DAU growth", "=dau_growth"

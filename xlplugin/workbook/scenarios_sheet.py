@@ -371,6 +371,8 @@ def _outline_level(name: str) -> int:
 
 
 def _width(name: str) -> int:
+    if name == "message":  # a row's reason ("dau: got -5 (the Inputs sheet's value); ...")
+        return 64
     return 24 if _unit(name).startswith(("B", "FLOP")) else 16
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 
-from openpyxl.formatting.rule import CellIsRule
+from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
@@ -282,6 +282,18 @@ def flag_rules(ws, ref: str, true: str = "TRUE", false: str = "FALSE") -> None:
     )
 
 
+def hidden_when(ws, ref: str, condition: str) -> None:
+    """Calculation cells ``ref`` drawn in their own fill's colour while ``condition`` holds:
+    the steps between refused inputs and the outputs' messages compute nothing meaningful
+    (#VALUE! from a message, or figures of a bad input), and a reader should not read them."""
+    ws.conditional_formatting.add(
+        ref, FormulaRule(formula=[condition], font=Font(color=CALCULATION_FILL))
+    )
+
+
+CALCULATION_FILL = "F2F2F2"  # the built-in style Calculation's fill
+
+
 def master_flag_rules(ws, ref: str) -> None:
     flag_rules(ws, ref, true="1", false="0")
 
@@ -305,7 +317,11 @@ def master_flag(ws, column: int, row: int = 1, why: str | None = None) -> str:
     message = ws[why] if why else ws.cell(row, column + 2)
     message.value = '=IF(master_check,"",check_message)'
     message.style = "Calculation"
-    message.alignment = Alignment(horizontal="left", vertical="center")
+    # Wrapped in its cell: text running on past the sheet's last column would widen the
+    # printed range, and every page would print smaller to fit it.
+    message.alignment = Alignment(horizontal="left", vertical="top", wrap_text=not why)
+    if not why:  # two lines of it show (the whole of it is on the Checks sheet)
+        ws.row_dimensions[row].height = LINE_HEIGHT * 2 + 3
     return cell.coordinate
 
 
