@@ -248,6 +248,20 @@ def test_every_sheet_says_why_its_flag_is_red(recalculated):
         assert good[sheet][ref].value in ("", None), sheet
 
 
+def test_one_bad_input_fails_its_own_check_only(recalculated):
+    """The fit, the price, the outputs and the routes to them are judged once the inputs
+    hold: a refused input is its own red check, not six restating it (and the Scenarios
+    rows that take its value, which the rows check names)."""
+    from xlplugin.workbook.checks_sheet import FIRST_CHECK_ROW
+
+    _, books = recalculated
+    checks = books["negative"]["Checks"]
+    rows = range(FIRST_CHECK_ROW, checks.max_row + 1)
+    failing = [checks.cell(r, 1).value for r in rows if _false(checks.cell(r, 2).value)]
+    assert len(failing) == 2 and "(dau)" in failing[0], failing
+    assert failing[1].startswith("Every Scenarios row"), failing
+
+
 def test_a_bad_scenarios_row_names_its_bad_input_not_numbers(tmp_path):
     """A bad cell typed over a Scenarios row (validation bypassed, as by a paste): the row's
     message is formulas' own message for that input, and every output shows it."""

@@ -334,8 +334,10 @@ def checks(layout: Layout) -> list[Check]:
         )
         for q in INPUTS
     ]
-    found.append(_fits(layout, e))
-    found.append(_priced(e))
+    # The fit and the price read the inputs: judged once those hold (a memory of 80 bytes
+    # is the input's failure, not a model 380,017,245 GPUs cannot hold).
+    inputs_hold = f"AND(B{FIRST_CHECK_ROW}:B{FIRST_CHECK_ROW + len(INPUTS) - 1})"
+    found += [_once(inputs_hold, check) for check in (_fits(layout, e), _priced(e))]
     found.append(_selected())
     runs, idle = concurrency_check(layout, e)
     # (a figure that overflows cannot be judged: the outputs name the input to change)
@@ -356,16 +358,27 @@ def checks(layout: Layout) -> list[Check]:
         )
     )
     found += [_swings(layout, side) for side in ("low", "high")]
+    # The outputs and the routes to them: judged once the inputs are accepted (else the
+    # outputs hold the inputs' message, and each would restate the failure).
     found.append(
-        Check(
-            OUTPUTS_LABEL,
-            f"AND({','.join(f'ISNUMBER({r})' for r in outputs)})",
-            _first_text(outputs),
+        _once(
+            "inputs_ok",
+            Check(
+                OUTPUTS_LABEL,
+                f"AND({','.join(f'ISNUMBER({r})' for r in outputs)})",
+                _first_text(outputs),
+            ),
         )
     )
-    found += [c.check for c in consistency_checks(layout)]
+    found += [_once("inputs_ok", c.check) for c in consistency_checks(layout)]
     found.append(_scenario_rows(layout))
     return found
+
+
+def _once(condition: str, check: Check) -> Check:
+    """``check``, holding (not judged) until ``condition`` does (IF, not OR: OR passes on
+    the error a message read as a number makes)."""
+    return Check(check.label, f"IF({condition},{check.formula},TRUE)", check.message)
 
 
 def _swings(layout: Layout, side: str) -> Check:
