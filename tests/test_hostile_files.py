@@ -16,8 +16,9 @@ import openpyxl
 import pytest
 from defusedxml import DefusedXmlException
 from guards import no_hang
+from scenario_files import error_of
 
-from xlplugin import formulas, scenario_file
+from xlplugin import scenario_file
 from xlplugin.scenario_file import (
     MAX_COLUMNS,
     MAX_FILE_BYTES,
@@ -37,15 +38,6 @@ LAUGHS = (
     )
     + "]>\n"
 )
-
-
-def error_of(path: Path, kind=ScenarioFileError) -> str:
-    with no_hang(10), pytest.raises(kind) as caught:
-        read_scenarios(path)
-    message = str(caught.value)
-    assert "\n" not in message and message.startswith(path.name)
-    assert isinstance(caught.value, formulas.EstimateError)
-    return message
 
 
 def good_xlsx(path: Path) -> Path:

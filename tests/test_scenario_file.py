@@ -10,6 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from guards import needs_soffice
+from scenario_files import error_of, write_csv, write_xlsx
 from xlplugin.formulas.vocabulary import INPUTS
 
 from xlplugin import formulas
@@ -18,31 +19,6 @@ from xlplugin.workbook.build import build_workbook
 from xlplugin.workbook.layout import SCENARIOS_HEADER
 
 COLUMNS = ["scenario"] + [q.name for q in INPUTS]
-
-
-def write_csv(folder: Path, text: str, name: str = "scenarios.csv", bom: bool = False) -> Path:
-    path = folder / name
-    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
-    return path
-
-
-def write_xlsx(folder: Path, rows: list[list], name: str = "scenarios.xlsx") -> Path:
-    book = openpyxl.Workbook()
-    for row in rows:
-        book.active.append(row)
-    path = folder / name
-    book.save(path)
-    return path
-
-
-def error_of(path: Path) -> str:
-    with pytest.raises(ScenarioFileError) as caught:
-        read_scenarios(path)
-    message = str(caught.value)
-    assert "\n" not in message
-    assert message.startswith(path.name)
-    assert isinstance(caught.value, formulas.EstimateError)
-    return message
 
 
 # Good files -----------------------------------------------------------------------------

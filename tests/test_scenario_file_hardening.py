@@ -9,40 +9,14 @@ import tracemalloc
 import zipfile
 from pathlib import Path
 
-import openpyxl
 import pandas as pd
 import pytest
 from guards import no_hang
+from scenario_files import error_of, write_csv, write_xlsx
 
-from xlplugin import formulas, scenario_file
+from xlplugin import scenario_file
 from xlplugin.scenario_file import ScenarioFileError, read_scenarios
 from xlplugin.workbook.scenarios_sheet import default_scenarios
-
-
-def write_csv(folder: Path, text: str, name: str = "scenarios.csv") -> Path:
-    path = folder / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def write_xlsx(folder: Path, rows: list[list], merged: tuple[str, ...] = ()) -> Path:
-    book = openpyxl.Workbook()
-    for row in rows:
-        book.active.append(row)
-    for cells in merged:
-        book.active.merge_cells(cells)
-    path = folder / "scenarios.xlsx"
-    book.save(path)
-    return path
-
-
-def error_of(path: Path) -> str:
-    with no_hang(10), pytest.raises(ScenarioFileError) as caught:
-        read_scenarios(path)
-    message = str(caught.value)
-    assert "\n" not in message and message.startswith(path.name)
-    assert isinstance(caught.value, formulas.EstimateError)
-    return message
 
 
 # Names the workbook's MATCH cannot tell apart -------------------------------------------
