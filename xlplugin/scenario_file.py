@@ -737,8 +737,7 @@ def _name_text(file: str, row: int, value: object) -> str:
         raise ScenarioLimitError(
             file, f"row {row}, column {SCENARIO_COLUMN}", len(text), MAX_NAME_CHARS, "characters"
         )
-    if wildcard := _WILDCARD.search(text):
-        raise ScenarioFileError(file, _wildcard_name(text, wildcard.group()), row, SCENARIO_COLUMN)
+    _refuse_wildcard(file, row, text)
     # Verbatim, however it starts (the Scenarios sheet stores it as text), except that a
     # carriage return becomes a line feed, as any XML reader would turn it anyway.
     return text.replace("\r\n", "\n").replace("\r", "\n")
@@ -793,13 +792,24 @@ def _scenario_names(file: str, names: pd.Series, rows: list[int]) -> list[str]:
             number = index
             while (key := _match_key(text := f"Scenario {number}")) in given or key in seen:
                 number += 1
-        key = _match_key(text)
-        if key in seen:
-            earlier, at = seen[key]
-            raise ScenarioFileError(file, _repeated_name(text, earlier, at), row, SCENARIO_COLUMN)
-        seen[key] = text, row
+        _note_name(file, row, text, seen)
         out.append(text)
     return out
+
+
+def _refuse_wildcard(file: str, row: int, text: str) -> None:
+    if wildcard := _WILDCARD.search(text):
+        raise ScenarioFileError(file, _wildcard_name(text, wildcard.group()), row, SCENARIO_COLUMN)
+
+
+def _note_name(file: str, row: int, text: str, seen: dict[str, tuple[str, int]]) -> None:
+    """Record a row's name in ``seen``, refusing one the workbook cannot tell from an
+    earlier row's."""
+    key = _match_key(text)
+    if key in seen:
+        earlier, at = seen[key]
+        raise ScenarioFileError(file, _repeated_name(text, earlier, at), row, SCENARIO_COLUMN)
+    seen[key] = text, row
 
 
 def refuse_names_alike(names: Iterable, what: str = "scenarios") -> None:
@@ -812,15 +822,8 @@ def refuse_names_alike(names: Iterable, what: str = "scenarios") -> None:
         if _blank(name):
             continue
         text = str(name)
-        if wildcard := _WILDCARD.search(text):
-            raise ScenarioFileError(
-                what, _wildcard_name(text, wildcard.group()), row, SCENARIO_COLUMN
-            )
-        key = _match_key(text)
-        if key in seen:
-            earlier, at = seen[key]
-            raise ScenarioFileError(what, _repeated_name(text, earlier, at), row, SCENARIO_COLUMN)
-        seen[key] = text, row
+        _refuse_wildcard(what, row, text)
+        _note_name(what, row, text, seen)
 
 
 def _match_key(name: str) -> str:
