@@ -34,7 +34,6 @@ from .units import parse_quantity
 from .vocabulary import INPUT, Input
 
 __all__ = [
-    "GPU_ACCEPTS",
     "at_least_one",
     "finite",
     "first",
@@ -73,15 +72,13 @@ def is_blank(value: object) -> bool:
     return False
 
 
-# What ``gpu`` accepts: a name from the catalogue, or a GPU's peak FLOP/s as a number.
-GPU_ACCEPTS = f"a catalogue name or a FLOP/s number >= {INPUT['gpu'].low:,.0f}"
 _LARGEST = f"{sys.float_info.max:.2g}"  # 1.8e+308
 
 
 def too_large(name: str, value: object, row: int | None = None) -> InvalidInputError:
     """The error for a number too large for a float (a Python int of 309 digits or more)."""
     spec = INPUT[name]
-    accepts = GPU_ACCEPTS if name == "gpu" else _bare(spec)
+    accepts = _bare(spec)
     return InvalidInputError(
         name, value, f"{accepts}, at most {_LARGEST} (a larger one cannot be computed)", row
     )
@@ -134,7 +131,7 @@ def _real(value: numbers.Real | Decimal, name: str) -> float:
     except OverflowError:
         raise too_large(name, value) from None
     if x is None:
-        accepts = GPU_ACCEPTS if name == "gpu" else INPUT[name].accepts
+        accepts = INPUT[name].accepts
         raise InvalidInputError(name, value, accepts)
     return x
 
@@ -187,10 +184,10 @@ def gpu_text_error(text: str) -> InvalidInputError | None:
     try:
         parse_quantity(text, "gpu")
     except AmbiguousInputError as error:
-        return AmbiguousInputError("gpu", text, GPU_ACCEPTS, error.culture, error.readings)
+        return AmbiguousInputError("gpu", text, INPUT["gpu"].accepts, error.culture, error.readings)
     except InvalidInputError as error:
         hint = _parser_hint(INPUT["gpu"], error.accepts, "")
-        return InvalidInputError("gpu", text, GPU_ACCEPTS + hint) if hint else None
+        return InvalidInputError("gpu", text, INPUT["gpu"].accepts + hint) if hint else None
     return None
 
 
@@ -415,7 +412,7 @@ def name_array(value: object, name: str = "gpu") -> object:
         return value
     if isinstance(value, numbers.Real | Decimal):  # (after the usual cells: an ABC is slow)
         return _real(value, name)
-    accepts = GPU_ACCEPTS if name == "gpu" else INPUT[name].accepts
+    accepts = INPUT[name].accepts
     raw = _cells(value, name, accepts).astype(object, copy=False)
     kinds = set(map(type, raw.ravel()))
     odd = {t for t in kinds if not issubclass(t, _NAME_CELLS)}
@@ -702,7 +699,7 @@ def overflow(name: str | None, result, inputs: dict) -> EstimateError:
 
 def overflow_accepts(name: str) -> str:
     """What input ``name`` accepts, as an overflow's message says it (no hint)."""
-    return GPU_ACCEPTS if name == "gpu" else _bare(INPUT[name])
+    return _bare(INPUT[name])
 
 
 _ARRAYS = (np.ndarray, pd.Categorical)
@@ -1083,7 +1080,7 @@ def blanks_filled(column: pd.Series, spec: Input, required: bool = False) -> tup
         codes, uniques = _codes(column)
     except TypeError:  # a list or a dict in a cell, Decimal('sNaN'): unhashable, no value
         row = next(i for i, v in enumerate(column) if not _hashable(v))
-        accepts = GPU_ACCEPTS if spec.name == "gpu" else spec.accepts
+        accepts = spec.accepts
         raise InvalidInputError(spec.name, column.iloc[row], accepts, row) from None
     blanks = [is_blank(u) for u in uniques]
     if required and any(blanks):

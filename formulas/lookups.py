@@ -15,7 +15,7 @@ import numbers
 import numpy as np
 
 from . import catalog
-from ._arrays import GPU_ACCEPTS, first, given
+from ._arrays import first, given
 from .errors import InvalidInputError
 from .graph import quantity
 from .units import parse_quantity
@@ -109,7 +109,7 @@ def check_flops(flops, gpu) -> None:
     bad = np.logical_not((flops >= _LEAST_FLOPS) & (flops < math.inf))
     if np.any(bad):
         row, (value, given_as) = first(bad, flops, gpu)
-        raise InvalidInputError("gpu", value, GPU_ACCEPTS + _flops_hint(given_as), row)
+        raise InvalidInputError("gpu", value, INPUT["gpu"].accepts + _flops_hint(given_as), row)
 
 
 def _flops_hint(gpu) -> str:

@@ -68,7 +68,11 @@ class Input:
     def accepts(self) -> str:
         """What the input accepts, in words, for error messages."""
         if self.kind == "name":
-            return f"one of {', '.join(self.choices)}" if self.choices else "a catalogue name"
+            if self.choices:
+                return f"one of {', '.join(self.choices)}"
+            if self.low is not None:  # gpu: a name, or the peak FLOP/s it stands for
+                return f"a catalogue name or a FLOP/s number >= {_bound(self.low)}"
+            return "a catalogue name"
         what = "a whole number" if self.integer else "a number"
         if self.low is not None and self.high is not None:
             left, right = "(" if self.low_open else "[", ")" if self.high_open else "]"
