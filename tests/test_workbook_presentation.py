@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import zipfile
 
 import openpyxl
 import pytest
@@ -23,8 +24,16 @@ from xlplugin.formulas.vocabulary import INPUT, INPUTS
 from xlplugin.libreoffice import to_pdf
 from xlplugin.workbook.about_sheet import BUILD_DATE_CELL
 from xlplugin.workbook.build import build_workbook, default_scenarios
+from xlplugin.workbook.charts import AXIS_FORMATS, unlinked_label_formats
 from xlplugin.workbook.inputs_sheet import HIGH_COLUMN, LOW_COLUMN, input_validation
-from xlplugin.workbook.layout import PRINT, SHEETS, Layout, flag_cells
+from xlplugin.workbook.layout import (
+    PRINT,
+    SCENARIOS_HEADER,
+    SHEETS,
+    Layout,
+    flag_cells,
+    why_cells,
+)
 from xlplugin.workbook.styles import BOOLEAN, FLAG_FORMAT, LEGEND, number_format
 
 LEGEND_STYLES = {style for style, _ in LEGEND}
@@ -97,12 +106,17 @@ def test_the_legend_samples_are_the_styles_used(book):
             samples[row[0].style] = row[1].value
     assert set(samples) == LEGEND_STYLES
     used = set()
+    flag_reasons = {(sheet, ref) for sheet, ref in why_cells().items()}
     for sheet in book.worksheets:
         if sheet.title in ("Scenarios", "About"):
             continue
         for row in sheet.iter_rows():
             for cell in row:
-                if isinstance(cell.value, str) and cell.value.startswith("="):
+                if (sheet.title, cell.coordinate) in flag_reasons:
+                    # The red flag's reason, in the flag's red, with no box round it.
+                    assert cell.style == "Normal" and cell.font.color.rgb.endswith("9C0006")
+                    assert not cell.border.left.style and cell.fill.fill_type is None
+                elif isinstance(cell.value, str) and cell.value.startswith("="):
                     used.add(cell.style)
                     assert cell.style in LEGEND_STYLES, (sheet.title, cell.coordinate, cell.style)
     assert {"Calculation", "Output", "Linked Cell", "Check Cell"} <= used
@@ -231,6 +245,9 @@ def test_about_says_how_each_sheet_prints(book):
         else:
             assert f"the {ws.title} sheet at {int(setup.scale)} %" in text, ws.title
             assert ws.title not in fitted
+    # A block of scenarios prints its inputs and then its outputs, before the next block.
+    assert book["Scenarios"].page_setup.pageOrder == "overThenDown"
+    assert "columns take, across then down" in text
 
 
 def _lines(ws, cell) -> int:
@@ -300,6 +317,62 @@ def test_charts_lie_inside_the_print_area(book):
             assert row - 1 <= last_row, (ws.title, row - 1, ws.print_area)
             checked += 1
     assert checked >= 1  # the Sensitivity sheet's tornado
+
+
+def test_a_chart_page_starts_with_an_empty_row(book):
+    """Each row of Estimate charts starts a printed page, one empty row below the break: a
+    chart anchored on the page's first row printed its top border at the foot of the page
+    before."""
+    ws = book["Estimate"]
+    breaks = {b.id for b in ws.row_breaks.brk}
+    anchors = {chart.anchor._from.row + 1 for chart in ws._charts}
+    starts = sorted(row for row in anchors if row - 2 in breaks)
+    assert len(starts) == 2, (anchors, breaks)  # the pie and GPUs, then the costs
+    for row in starts:
+        assert not any(cell.value for cell in ws[row - 1]), row
+
+
+def test_the_pie_shows_shares_that_add_up(built):
+    """The pie's percentages to a tenth, in a format of their own (not the cells', which
+    LibreOffice takes when ``sourceLinked`` is missing): 96 % + 4 % + 1 % printed 101 %."""
+    with zipfile.ZipFile(built) as package:
+        charts = [package.read(n) for n in package.namelist() if n.startswith("xl/charts/")]
+    labels = [re.findall(rb"<dLbls><numFmt [^>]*>", xml) for xml in charts]
+    assert [found for found in labels if found] == [
+        [b'<dLbls><numFmt formatCode="0.0%" sourceLinked="0" />']
+    ]
+
+
+def test_label_formats_change_in_chart_parts_only():
+    xml = b'<c:dLbls><c:numFmt formatCode="0%"/><c:showVal val="1"/></c:dLbls>'
+    assert unlinked_label_formats("xl/charts/chart7.xml", xml) == (
+        b'<c:dLbls><c:numFmt formatCode="0%" sourceLinked="0" /><c:showVal val="1"/></c:dLbls>'
+    )
+    assert unlinked_label_formats("xl/worksheets/sheet1.xml", xml) == xml
+    axis = b'<numFmt formatCode="0" sourceLinked="0" />'  # an axis's: as it is
+    assert unlinked_label_formats("xl/charts/chart1.xml", axis) == axis
+
+
+def test_cost_axes_read_in_billions_millions_or_dollars():
+    sections = AXIS_FORMATS["USD/month"].split(";")
+    assert [s.split("]")[0] for s in sections[:2]] == ["[>=1E9", "[>=1E6"]
+    assert sections[0].endswith(',,,"B"') and sections[1].endswith(',,"M"')
+    assert "," not in sections[2].replace("#,##0", "")  # under a million: whole dollars
+
+
+def test_scenario_columns_are_captioned_in_plain_words(book, layout):
+    """Above each snake_case header, which formulas and readers use, its name in words and
+    its unit, whole on its row."""
+    ws = book["Scenarios"]
+    row = SCENARIOS_HEADER - 1
+    captions = {}
+    for name, column in layout.scenario_column.items():
+        captions[name] = ws.cell(row, column).value
+        assert column == 1 or (captions[name] and "_" not in captions[name]), name
+        assert not _cut(ws, ws.cell(row, column)), (name, captions[name])
+    assert captions["dau"] == f"{INPUT['dau'].label} (users/day)"
+    assert captions["retained_storage_bytes"].endswith("(B)")
+    assert ws.row_dimensions[row].height >= 3 * 15
 
 
 # Pages the sheets print on, on US letter (LibreOffice's default here).

@@ -27,6 +27,7 @@ def _printing() -> str:
     ]
     scaled = [
         f"the {sheet} sheet at {how['scale']} % on as many pages as its columns take"
+        + (", across then down" if how.get("order") == "overThenDown" else "")
         for sheet, how in PRINT.items()
         if how.get("fit_width") is None and how.get("scale")
     ]

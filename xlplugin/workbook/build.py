@@ -33,7 +33,7 @@ except ImportError:  # et_xmlfile: a failed write is an OSError already
 import xlplugin
 from xlplugin._collector import collector_paused
 
-from . import atomic
+from . import atomic, charts
 from .about_sheet import BUILD_DATE_CELL, write_about
 from .catalog_sheet import write_catalog
 from .charts import add_charts
@@ -219,6 +219,7 @@ def _write_package(small, temporary: Path, values, body: Body, before, after) ->
             body,
             cell_text,
             {_CUSTOM_PART: fingerprinted},
+            charts.unlinked_label_formats,
         )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.pagebreak import Break
@@ -191,7 +190,7 @@ def write_catalog(wb, ws, layout: Layout) -> None:
         styles.header(ws, header, list(frame.columns))
         indented = _beside_numbers(frame)
         for column in range(1, len(frame.columns) + 1):
-            ws.cell(header, column).font = Font(bold=True, color="FFFFFF", size=_HEADER_SIZE)
+            ws.cell(header, column).font = styles.font(_HEADER_SIZE, bold=True, color="FFFFFF")
         for offset, record in enumerate(frame.itertuples(index=False), start=1):
             for column, value in enumerate(record, start=1):
                 label = frame.columns[column - 1]
@@ -203,7 +202,7 @@ def write_catalog(wb, ws, layout: Layout) -> None:
                     "top", wrap_text=label in _WRAPPED, indent=label in indented
                 )
                 if label in _WRAPPED:  # long texts a size smaller: rows half as tall
-                    cell.font = Font(size=_TEXT_SIZE)
+                    cell.font = styles.font(_TEXT_SIZE)
                     heights.setdefault(cell.row, {})[column] = cell.value
         ref = f"A{header}:{get_column_letter(len(frame.columns))}{last}"
         table = Table(displayName=name, ref=ref)

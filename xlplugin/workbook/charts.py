@@ -9,6 +9,8 @@ formats as the cells.
 
 from __future__ import annotations
 
+import re
+
 from openpyxl.chart import BarChart, LineChart, PieChart, Reference
 from openpyxl.chart.data_source import NumFmt
 from openpyxl.chart.label import DataLabelList
@@ -18,12 +20,19 @@ from openpyxl.worksheet.pagebreak import Break
 from . import styles
 from .layout import Layout
 
-__all__ = ["MAX_SCENARIOS", "SERIES_LABELS", "add_charts", "tornado"]
+__all__ = ["MAX_SCENARIOS", "SERIES_LABELS", "add_charts", "tornado", "unlinked_label_formats"]
 
 MAX_SCENARIOS = 30
 SIGNED_USD_MILLIONS = '+$#,##0.00,,"M";-$#,##0.00,,"M";$0"M"'
 # Value axes: round steps, so fewer decimals than the cells.
-AXIS_FORMATS = {"B": '#,##0,,,,," PB"', "USD/month": '$#,##0.0,,"M"'}
+# Dollars past a billion in $B ("$9.0B", not "$9,000.0M"), and under a million in whole
+# dollars, so that a small scenario's axis does not read $0.0M at every step.
+AXIS_FORMATS = {
+    "B": '#,##0,,,,," PB"',
+    "USD/month": '[>=1E9]$#,##0.0,,,"B";[>=1E6]$#,##0.0,,"M";$#,##0',
+}
+# The pie's shares to a tenth of a percent: whole percents rounded apart can sum to 101%.
+SHARE_FORMAT = "0.0%"
 _SIZE = {"width": 16, "height": 8}
 # Legend entries in plain words, by quantity.
 SERIES_LABELS = {
@@ -45,7 +54,9 @@ def add_charts(wb, layout: Layout) -> None:
     rows = round(_scenario_height(last - layout.scenario_first + 1) / 0.5) + 2  # 0.5 cm a row
     estimate.add_chart(_scenario_costs(scenarios, layout, last), f"A{below + max(17, rows)}")
     # Each row of charts on a page of its own when printed: a chart is never cut in two.
-    for row in (below - 1, below + max(17, rows) - 1):
+    # The break leaves an empty row above the charts: a chart anchored on the page's first
+    # row prints its top border at the foot of the page before.
+    for row in (below - 2, below + max(17, rows) - 2):
         estimate.row_breaks.append(Break(id=row))
     below = layout.projection_last + 3
     projection.add_chart(_projection_storage(projection, layout), f"A{below}")
@@ -75,6 +86,7 @@ def _cost_breakdown(ws, layout: Layout):
     labels = DataLabelList()
     labels.showPercent, labels.showVal, labels.showCatName = True, False, False
     labels.showSerName = labels.showLegendKey = False
+    labels.numFmt = SHARE_FORMAT
     chart.dataLabels = labels
     return chart
 
@@ -195,3 +207,19 @@ def tornado(ws, layout: Layout):
     count = layout.sorted_last - first + 1
     chart.width, chart.height = 26, max(11.0, 0.9 * count + 3)  # a line for every input
     return chart
+
+
+# openpyxl writes a data label's number format as a bare ``formatCode`` (its DataLabelList
+# holds the format as a string); without ``sourceLinked="0"`` LibreOffice takes the
+# source cells' format instead, and the pie's shares show as whole percents. XlsxWriter
+# writes the attribute (``<c:numFmt formatCode="0.0%" sourceLinked="0"/>``).
+_LABEL_FORMAT = re.compile(rb'(<(?:\w+:)?dLbls><(?:\w+:)?numFmt formatCode="[^"]*") ?/>')
+_CHART_PART = re.compile(r"xl/charts/chart\d+\.xml")
+
+
+def unlinked_label_formats(part: str, data: bytes) -> bytes:
+    """A package part with its charts' data-label formats marked as not linked to the
+    source cells (every other part as it is)."""
+    if not _CHART_PART.fullmatch(part):
+        return data
+    return _LABEL_FORMAT.sub(rb'\1 sourceLinked="0" />', data)

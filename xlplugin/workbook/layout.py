@@ -98,9 +98,12 @@ PRINT = {
     "Catalog": {"fit_width": 2, "title_columns": "A:A", "order": "overThenDown"},
     # Sheets with charts also have page breaks before them, which keep each chart whole.
     "Estimate": {"fit_width": 1, "title_rows": "5:5"},
+    # Across, then down: a block of rows prints its inputs, then its outputs, before the
+    # next block (down first, 10,000 scenarios print every input page before any output).
     "Scenarios": {
         "fit_width": None,
         "scale": 60,
+        "order": "overThenDown",
         "title_rows": f"{SCENARIOS_HEADER - 2}:{SCENARIOS_HEADER}",
         "title_columns": "A:A",
     },

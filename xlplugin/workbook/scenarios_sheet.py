@@ -341,6 +341,9 @@ def write_scenarios(ws, layout: Layout, scenario_names: pd.Series | None = None)
     # scenario shows its figure, not ####; each column at least as wide as its header name,
     # which has no space to wrap at.
     styles.widths(ws, [32] + [max(_width(n), len(n) + 2) for n in names[1:]])
+    row = SCENARIOS_HEADER - 1  # the captions
+    texts = {c: ws.cell(row, c).value for c in range(2, len(names) + 1)}
+    styles.fit_height(ws, row, texts, size=ws.cell(row, 2).font.sz or 11)
     given = () if scenario_names is None else scenario_names.dropna().astype(str)
     styles.fit_width(ws, 1, [max(given, key=len, default="")], most=_WIDEST_NAME)
     styles.wrap_subtitle(ws, 1)
@@ -405,6 +408,37 @@ def _workings(layout: Layout) -> set[str]:
 _IN_USE_OF = {in_use(q.name): q.name for q in INPUTS}
 
 
+# The check columns' captions: what each tells about its row.
+_CHECK_CAPTIONS = {
+    "inputs_valid": "Inputs accepted",
+    "ok": "Estimate computed",
+    "message": "Why not (the first refused input)",
+    "bad_input": "Refused input",
+}
+
+
+def _caption(name: str) -> str:
+    """A column's name in plain words and its unit, above its snake_case header: "Model
+    size (B)". The header itself stays the vocabulary's name, which formulas and readers
+    use."""
+    if name == "scenario":
+        return ""
+    if name in _CHECK_CAPTIONS:
+        return _CHECK_CAPTIONS[name]
+    base = _IN_USE_OF.get(name, name)
+    if base in INPUT and base not in STEPS:
+        label = INPUT[base].label
+    elif base in HELPER_LABELS:
+        label = HELPER_LABELS[base][0]
+    else:
+        label = _OUTPUT_LABELS[base]
+    unit = _unit(name)
+    return f"{label} ({unit})" if unit else label
+
+
+_OUTPUT_LABELS = {o.name: o.label for o in OUTPUTS}
+
+
 def _unit(name: str) -> str:
     name = _IN_USE_OF.get(name, name)
     if name in INPUT and name not in STEPS:
@@ -429,7 +463,9 @@ def _headers(ws, layout: Layout) -> None:
     for name, column in layout.scenario_column.items():
         if name in groups:
             ws.cell(SCENARIOS_HEADER - 2, column, groups[name]).style = "Headline 4"
-        ws.cell(SCENARIOS_HEADER - 1, column, _unit(name)).style = "Explanatory Text"
+        caption = ws.cell(SCENARIOS_HEADER - 1, column, _caption(name) or None)
+        caption.style = "Explanatory Text"
+        styles.wrap(caption, "bottom")
     styles.header(ws, SCENARIOS_HEADER, list(layout.scenario_column))
 
 

@@ -67,6 +67,7 @@ def write_package(
     body: Body,
     on_cell_text: Callable[[str], None],
     last_parts: Mapping[str, Callable[[bytes, list[zipfile.ZipInfo]], bytes]],
+    rewrite: Callable[[str, bytes], bytes] = lambda name, data: data,
 ) -> None:
     """Copy the package ``source`` to ``destination`` (a path or binary file), every part
     compressed, with the formula cells of ``cached`` given their values and ``body`` rows
@@ -75,7 +76,7 @@ def write_package(
     ``on_cell_text`` receives the fingerprint text of each body cell, row by row; the parts
     of ``last_parts`` (part name -> function of its bytes and of the members written so
     far) are written last, after every row has been seen (the fingerprints go into
-    docProps/custom.xml).
+    docProps/custom.xml); every other part passes through ``rewrite`` (its name and bytes).
     """
     parts = worksheet_parts(source)
     for title in (*cached, body.sheet):
@@ -105,7 +106,9 @@ def write_package(
                 output.compresslevel = COMPRESS_LEVEL
                 continue
             data = patched.get(info.filename)
-            _copy(output, info, source.read(info) if data is None else data)
+            if data is None:
+                data = rewrite(info.filename, source.read(info))
+            _copy(output, info, data)
         for info in deferred:
             data = last_parts[info.filename](source.read(info), list(output.infolist()))
             _copy(output, info, data)

@@ -57,9 +57,18 @@ TAB = {
     "Sensitivity": "70AD47",
     "Checks": "C00000",
 }
+
+
+def font(size: float = 11, **attributes) -> Font:
+    """A cell font in the workbook's body face (Calibri, the theme's minor font), as Excel
+    and XlsxWriter write one: a font without a name is drawn in the reader's fallback face
+    (LibreOffice: a serif)."""
+    return Font(name="Calibri", family=2, scheme="minor", size=size, **attributes)
+
+
 HEADER_FILL = PatternFill("solid", fgColor="1F3864")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-SECTION_FONT = Font(bold=True, size=12, color="1F3864")
+HEADER_FONT = font(bold=True, color="FFFFFF")
+SECTION_FONT = font(12, bold=True, color="1F3864")
 SECTION_FILL = PatternFill("solid", fgColor="D9E1F2")
 # Excel's "Good" and "Bad" colours: dark text on a pale fill, readable in both states.
 GOOD_FILL, GOOD_FONT = PatternFill("solid", fgColor="C6EFCE"), Font(bold=True, color="006100")
@@ -307,7 +316,7 @@ def master_flag(ws, column: int, row: int = 1, why: str | None = None) -> str:
     says why on every sheet, in full: an output cell shows only its start); returns the
     flag's cell. ``why``: the message's cell, if not right of the flag."""
     label = ws.cell(row, column, FLAG_LABEL)
-    label.font = Font(bold=True, color="1F3864")
+    label.font = font(bold=True, color="1F3864")
     label.alignment = Alignment(horizontal="right", vertical="center")
     cell = ws.cell(row, column + 1, f"={MASTER_FLAG}")
     cell.style = "Check Cell"
@@ -316,7 +325,8 @@ def master_flag(ws, column: int, row: int = 1, why: str | None = None) -> str:
     master_flag_rules(ws, cell.coordinate)
     message = ws[why] if why else ws.cell(row, column + 2)
     message.value = '=IF(master_check,"",check_message)'
-    message.style = "Calculation"
+    # Part of the flag, in its red: no box, so that a passing workbook shows nothing here.
+    message.font = font(bold=True, color=BAD_FONT.color)
     # Wrapped in its cell: text running on past the sheet's last column would widen the
     # printed range, and every page would print smaller to fit it.
     message.alignment = Alignment(horizontal="left", vertical="top", wrap_text=not why)
