@@ -123,10 +123,10 @@ def calibration_table(**efficiencies) -> pd.DataFrame:
     rows = []
     for _, row in _read("measurements").iterrows():
         inputs = measurement_inputs(row)
-        if inputs is None:
-            continue
-        result = estimate(**inputs, **efficiencies)
-        predicted = _predicted(row, result)
+        # A point the roofline cannot be asked about stays in the table, saying why.
+        predicted = (
+            math.nan if inputs is None else _predicted(row, estimate(**inputs, **efficiencies))
+        )
         rows.append(
             {
                 "case": row["case"],
@@ -140,7 +140,7 @@ def calibration_table(**efficiencies) -> pd.DataFrame:
                 "measured": float(row["value"]),
                 "predicted": predicted,
                 "ratio": predicted / float(row["value"]),
-                "excluded": _excluded(row),
+                "excluded": _unstated(row) if inputs is None else _excluded(row),
                 "source": row["source"],
                 "as_of": row["as_of"],
             }
@@ -148,7 +148,16 @@ def calibration_table(**efficiencies) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _unstated(row) -> str:
+    """Why a measurement gives the roofline too little to predict it."""
+    needed = (("precision", "precision"), ("mean prompt and output lengths", "input_tokens"))
+    missing = [what for what, column in needed if row[column] != row[column]]  # NaN: empty
+    return f"the source states no {' and no '.join(missing)}: nothing to predict"
+
+
 def _shape(row) -> str:
+    if row["input_tokens"] != row["input_tokens"] and row["modality"] != "image":
+        return "not stated"
     if row["modality"] == "image":
         return f"{int(row['width'])}x{int(row['height'])}, {int(row['steps'])} steps"
     return f"{int(row['input_tokens'])} in / {int(row['output_tokens'])} out"
@@ -164,6 +173,14 @@ def summary(table: pd.DataFrame) -> dict:
         "geometric_mean": math.exp(sum(math.log(b) for b in both) / len(both)),
         "worst": max(both),
     }
+
+
+def _text(x: object) -> str:
+    return "" if x != x else str(x)  # NaN: an empty cell
+
+
+def _figure(x: float, spec: str) -> str:
+    return "—" if math.isnan(x) else format(x, spec)
 
 
 def calibration_markdown() -> str:
@@ -183,8 +200,9 @@ def calibration_markdown() -> str:
         elif r.metric == "seconds_per_image":
             unit = "s per image"
         lines.append(
-            f"| {r.model} | {r.gpu} × {r.gpus} | {r.precision} | {r.shape} | "
-            f"{r.measured:,.4g} {unit} | {r.predicted:,.4g} | {r.ratio:.2f} | "
+            f"| {r.model} | {r.gpu} × {r.gpus} | {_text(r.precision)} | {r.shape} | "
+            f"{r.measured:,.4g} {unit} | {_figure(r.predicted, ',.4g')} | "
+            f"{_figure(r.ratio, '.2f')} | "
             f"{'yes' if not r.excluded else 'no: ' + r.excluded} |"
         )
     lines.append("")

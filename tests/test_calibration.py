@@ -53,3 +53,23 @@ def test_the_seed_model_is_measured_and_fits(table):
     seed = table[(table["model"] == "SD3.5-Large") & (table["excluded"] == "")]
     assert len(seed) >= 2
     assert seed["ratio"].between(0.5, 1.25).all(), seed[["case", "ratio"]]
+
+
+def test_no_measurement_is_dropped_silently(table):
+    """Every row of measurements.csv is in the table; one the roofline cannot be asked about
+    (MLPerf's Llama 2 70B: no precision, no mean lengths in the source) says what is missing
+    and is not in the fit."""
+    from importlib import resources
+
+    import pandas as pd
+
+    path = resources.files("xlplugin.formulas").joinpath("data/measurements.csv")
+    with path.open(encoding="utf-8") as f:
+        cases = pd.read_csv(f)["case"]
+    assert list(table["case"]) == list(cases)
+    unasked = table[table["predicted"].isna()]
+    assert len(unasked) >= 1 and unasked["ratio"].isna().all()
+    assert unasked["excluded"].str.startswith("the source states no ").all()
+    mlperf = unasked[unasked["case"].str.startswith("mlperf41-llama-2-70b-8xh100")]
+    assert "precision" in mlperf["excluded"].iloc[0]
+    assert "mean prompt and output lengths" in mlperf["excluded"].iloc[0]

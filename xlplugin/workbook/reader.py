@@ -1,7 +1,7 @@
 """Read the Scenarios table of a built workbook back: ``read_scenarios``.
 
 The table's header (sheet row :data:`~.layout.SCENARIOS_HEADER`, under the title, the
-hidden rule rows, the column groups and the units) holds the vocabulary names, so a
+hidden rule rows, the column groups and the captions) holds the vocabulary names, so a
 reader keys every column by them. With pandas alone::
 
     pandas.read_excel(path, sheet_name="Scenarios", header=SCENARIOS_HEADER - 1)
