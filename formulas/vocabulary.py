@@ -53,6 +53,7 @@ class Input:
     blank: str = "catalogue"  # what an empty value (default None) stands for, in words
     choices: tuple[str, ...] = ()  # the words a name input takes, if not catalogue names
     plain_above_one: bool = False  # a fraction may be a plain number above 1 (see above)
+    number_unit: str = ""  # a name input that also takes a number: its unit (gpu: FLOP/s)
 
     @property
     def default_text(self) -> str:
@@ -70,8 +71,8 @@ class Input:
         if self.kind == "name":
             if self.choices:
                 return f"one of {', '.join(self.choices)}"
-            if self.low is not None:  # gpu: a name, or the peak FLOP/s it stands for
-                return f"a catalogue name or a FLOP/s number >= {_bound(self.low)}"
+            if self.number_unit:  # gpu: a name, or the peak FLOP/s it stands for
+                return f"a catalogue name or a {self.number_unit} number >= {_bound(self.low)}"
             return "a catalogue name"
         what = "a whole number" if self.integer else "a number"
         if self.low is not None and self.high is not None:
@@ -133,6 +134,7 @@ INPUTS: tuple[Input, ...] = (
         kind="name",
         # Given as a number, its peak FLOP/s: as gpu_flops, below 1e12 is a unit slip (or a
         # name typed as a number: 4090).
+        number_unit="FLOP/s",
         low=1e12,
         low_open=False,
     ),

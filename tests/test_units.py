@@ -626,6 +626,18 @@ def test_any_number_grouped_by_another_mark_is_suggested_as_itself(n, mark, suff
 GPU_ACCEPTS = "accepts a catalogue name or a FLOP/s number >= 1,000,000,000,000"
 
 
+def test_only_gpu_among_the_names_takes_a_number():
+    """A name input says what it accepts; gpu alone may also be given as a number (its peak
+    FLOP/s), and says so (precision once said "or a FLOP/s number >= 0")."""
+    from xlplugin.formulas.vocabulary import INPUT, INPUTS
+
+    names = {q.name: q.accepts for q in INPUTS if q.kind == "name"}
+    assert names.pop("gpu") == GPU_ACCEPTS.removeprefix("accepts ")
+    assert names["precision"] == names["kv_precision"] == "a catalogue name"
+    assert all("number" not in text for text in names.values()), names
+    assert INPUT["modality"].accepts == "one of text, image, speech"
+
+
 def _gpu_error(**inputs) -> InvalidInputError:
     from xlplugin import formulas
 

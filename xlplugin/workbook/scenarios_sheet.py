@@ -343,7 +343,7 @@ def write_scenarios(ws, layout: Layout, scenario_names: pd.Series | None = None)
     styles.widths(ws, [32] + [max(_width(n), len(n) + 2) for n in names[1:]])
     row = SCENARIOS_HEADER - 1  # the captions
     texts = {c: ws.cell(row, c).value for c in range(2, len(names) + 1)}
-    styles.fit_height(ws, row, texts, size=ws.cell(row, 2).font.sz or 11)
+    styles.fit_height(ws, row, texts)
     given = () if scenario_names is None else scenario_names.dropna().astype(str)
     styles.fit_width(ws, 1, [max(given, key=len, default="")], most=_WIDEST_NAME)
     styles.wrap_subtitle(ws, 1)

@@ -255,26 +255,35 @@ LINE_HEIGHT = 15  # points per line of 11-point text
 
 def lines(text: object, width: float, size: float = 11) -> int:
     """Lines a text takes wrapped in a column ``width`` wide (characters of "0" of 11-point
-    text; text runs about 1.15 characters to one "0", a little less with margins), in
-    ``size``-point text."""
-    per_line = max(int(width * 1.15 * 11 / size) - 1, 1)
-    words, count, used = str(text or "").split(), 1, 0
-    for word in words:
-        size = len(word)
-        if used and used + 1 + size > per_line:
-            count, used = count + 1, 0
-        used += size + (1 if used else 0)
+    text), in ``size``-point text: a digit or a capital is about as wide as a "0", other
+    characters run about 1.15 to one (a bound's run of digits wrapped a line early)."""
+    per_line = max(width * 11 / size - 1, 1)  # less the cell's margins
+    count, used = 1, 0.0
+    for word in str(text or "").split():
+        wide = sum(1 if c.isdigit() or c.isupper() else _NARROW for c in word)
+        if used and used + _NARROW + wide > per_line:
+            count, used = count + 1, 0.0
+        used += wide + (_NARROW if used else 0)
         while used > per_line:  # a word longer than the line breaks where it must
             count, used = count + 1, used - per_line
     return count
 
 
-def fit_height(ws, row: int, texts: dict[int, object], minimum: int = 1, size: float = 11) -> None:
-    """Set a row's height to fit its wrapped texts (column -> text) in ``size``-point text:
-    Excel and LibreOffice do not grow rows to fit text in files they open."""
-    width = {c: ws.column_dimensions[get_column_letter(c)].width or 8.43 for c in texts}
-    count = max([minimum, *(lines(t, width[c], size) for c, t in texts.items())])
-    height = LINE_HEIGHT * size / 11 * count + (3 if count > 1 else 0)
+_NARROW = 1 / 1.15  # a lower-case letter, a space or a sign, in widths of "0"
+
+
+def fit_height(
+    ws, row: int, texts: dict[int, object], minimum: int = 1, size: float | None = None
+) -> None:
+    """Set a row's height to fit its wrapped texts (column -> text), each in its cell's font
+    size (``size``: in that size instead): Excel and LibreOffice do not grow rows to fit
+    text in files they open. (Note and Explanatory Text, built-in styles, are 12-point.)"""
+    height = LINE_HEIGHT * minimum + (3 if minimum > 1 else 0)
+    for column, text in texts.items():
+        points = size or ws.cell(row, column).font.sz or 11
+        width = ws.column_dimensions[get_column_letter(column)].width or 8.43
+        count = lines(text, width, points)
+        height = max(height, LINE_HEIGHT * points / 11 * count + (3 if count > 1 else 0))
     ws.row_dimensions[row].height = max(height, LINE_HEIGHT)
 
 
