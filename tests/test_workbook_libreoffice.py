@@ -15,7 +15,7 @@ from xlplugin.formulas.vocabulary import INPUTS, OUTPUTS
 from xlplugin import formulas
 from xlplugin.libreoffice import recalculate
 from xlplugin.workbook.build import build_workbook, default_scenarios
-from xlplugin.workbook.layout import Layout
+from xlplugin.workbook.layout import Layout, why_cells
 from xlplugin.workbook.values import canonical_names, projection_frame, scenario_inputs
 
 pytestmark = [pytest.mark.libreoffice, needs_soffice]
@@ -305,6 +305,11 @@ def test_plugin_variant_without_the_add_in_says_so_not_overflow(tmp_path):
         for row in range(layout.projection_first, layout.projection_last + 1):
             value = engine["Projection"].cell(row, column).value
             assert not isinstance(value, str) or "need the xlplugin add-in" in value, value
+    # and every sheet's red flag says why, naming the add-in (it said "Fails: Every output
+    # is a number")
+    for sheet, ref in why_cells().items():
+        why = engine[sheet][ref].value
+        assert why.startswith("The Estimate's outputs show #NAME?") and "add-in" in why, sheet
 
 
 def test_plugin_variant_names_no_cell_after_an_excel_function(tmp_path):

@@ -63,6 +63,12 @@ FITS_LABEL = (
     "<= max GPUs per replica)"
 )
 OUTPUTS_LABEL = "Every output is a number"
+# #NAME? (ERROR.TYPE 5) in the outputs: the plugin variant opened without its add-in (in the
+# native one, an engine without a function the formulas use).
+NO_FUNCTIONS = (
+    "\"The Estimate's outputs show #NAME?: functions this program does not have (the plugin "
+    'variant needs the xlplugin add-in: see About)"'
+)
 CONCURRENCY_LABEL = (
     "A replica runs at least one request within the latency targets (the roofline's "
     "requests side by side >= 1)"
@@ -366,7 +372,8 @@ def checks(layout: Layout) -> list[Check]:
             Check(
                 OUTPUTS_LABEL,
                 f"AND({','.join(f'ISNUMBER({r})' for r in outputs)})",
-                _first_text(outputs),
+                f"IF(IFERROR(ERROR.TYPE({outputs[0]})=5,FALSE),{NO_FUNCTIONS},"
+                f"{_first_text(outputs)})",
             ),
         )
     )
