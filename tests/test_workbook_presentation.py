@@ -355,7 +355,7 @@ def test_label_formats_change_in_chart_parts_only():
 
 def test_cost_axes_read_in_billions_millions_or_dollars():
     sections = AXIS_FORMATS["USD/month"].split(";")
-    assert [s.split("]")[0] for s in sections[:2]] == ["[>=1E9", "[>=1E6"]
+    assert [s.split("]")[0] for s in sections[:2]] == ["[>=1E9", "[>=1E5"]
     assert sections[0].endswith(',,,"B"') and sections[1].endswith(',,"M"')
     assert "," not in sections[2].replace("#,##0", "")  # under a million: whole dollars
 

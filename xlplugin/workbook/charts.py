@@ -25,11 +25,12 @@ __all__ = ["MAX_SCENARIOS", "SERIES_LABELS", "add_charts", "tornado", "unlinked_
 MAX_SCENARIOS = 30
 SIGNED_USD_MILLIONS = '+$#,##0.00,,"M";-$#,##0.00,,"M";$0"M"'
 # Value axes: round steps, so fewer decimals than the cells.
-# Dollars past a billion in $B ("$9.0B", not "$9,000.0M"), and under a million in whole
-# dollars, so that a small scenario's axis does not read $0.0M at every step.
+# Dollars past a billion in $B ("$9.0B", not "$9,000.0M"), from $100,000 in $M ("$0.5M"
+# beside "$1.0M"), and below that in whole dollars, so that a small scenario's axis does
+# not read $0.0M at every step.
 AXIS_FORMATS = {
     "B": '#,##0,,,,," PB"',
-    "USD/month": '[>=1E9]$#,##0.0,,,"B";[>=1E6]$#,##0.0,,"M";$#,##0',
+    "USD/month": '[>=1E9]$#,##0.0,,,"B";[>=1E5]$#,##0.0,,"M";$#,##0',
 }
 # The pie's shares to a tenth of a percent: whole percents rounded apart can sum to 101%.
 SHARE_FORMAT = "0.0%"
