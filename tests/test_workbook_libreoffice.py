@@ -310,6 +310,9 @@ def test_plugin_variant_without_the_add_in_says_so_not_overflow(tmp_path):
     for sheet, ref in why_cells().items():
         why = engine[sheet][ref].value
         assert why.startswith("The Estimate's outputs show #NAME?") and "add-in" in why, sheet
+    # the native variant types no number but 0 and no ERROR.TYPE: its checks stay as they were
+    native = openpyxl.load_workbook(build_workbook(tmp_path / "native.xlsx"))["Checks"]
+    assert not any("ERROR.TYPE" in str(c.value) for row in native.iter_rows() for c in row)
 
 
 def test_plugin_variant_names_no_cell_after_an_excel_function(tmp_path):

@@ -237,7 +237,7 @@ def _workbook(layout: Layout, variant: str, build_date: str, names: pd.Series | 
     columns = write_scenarios(wb["Scenarios"], layout, names)
     write_projection(wb["Projection"], layout, plugin=variant == "plugin")
     write_sensitivity(wb, wb["Sensitivity"], layout)
-    write_checks(wb, wb["Checks"], layout)
+    write_checks(wb, wb["Checks"], layout, plugin=variant == "plugin")
     add_charts(wb, layout)
     finish_sheets(wb, xlplugin.__version__, build_date)  # print settings, Scenarios' flag
     wb.calculation = _calculation(variant)

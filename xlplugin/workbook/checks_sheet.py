@@ -63,11 +63,10 @@ FITS_LABEL = (
     "<= max GPUs per replica)"
 )
 OUTPUTS_LABEL = "Every output is a number"
-# #NAME? (ERROR.TYPE 5) in the outputs: the plugin variant opened without its add-in (in the
-# native one, an engine without a function the formulas use).
+# The plugin variant opened without its add-in: its outputs show #NAME?.
 NO_FUNCTIONS = (
-    "\"The Estimate's outputs show #NAME?: functions this program does not have (the plugin "
-    'variant needs the xlplugin add-in: see About)"'
+    "\"The Estimate's outputs show #NAME?: they call the xlplugin functions, and the add-in "
+    'that has them is not loaded (see About)"'
 )
 CONCURRENCY_LABEL = (
     "A replica runs at least one request within the latency targets (the roofline's "
@@ -327,8 +326,9 @@ def _selected() -> Check:
     )
 
 
-def checks(layout: Layout) -> list[Check]:
-    """Every check, in sheet order."""
+def checks(layout: Layout, plugin: bool = False) -> list[Check]:
+    """Every check, in sheet order (``plugin``: the plugin variant's, whose outputs call
+    the add-in's functions)."""
     e = estimate_refs(layout)
     e = {name: f"Estimate!{ref}" for name, ref in e.items()}
     outputs = [e[o.name] for o in OUTPUTS]
@@ -372,14 +372,19 @@ def checks(layout: Layout) -> list[Check]:
             Check(
                 OUTPUTS_LABEL,
                 f"AND({','.join(f'ISNUMBER({r})' for r in outputs)})",
-                f"IF(IFERROR(ERROR.TYPE({outputs[0]})=5,FALSE),{NO_FUNCTIONS},"
-                f"{_first_text(outputs)})",
+                _no_add_in(outputs[0], _first_text(outputs)) if plugin else _first_text(outputs),
             ),
         )
     )
     found += [_once("inputs_ok", c.check) for c in consistency_checks(layout)]
     found.append(_scenario_rows(layout))
     return found
+
+
+def _no_add_in(output: str, otherwise: str) -> str:
+    """The plugin variant's outputs check message: #NAME? (ERROR.TYPE 5) in an output is the
+    add-in missing, as on its Projection; else ``otherwise``."""
+    return f"IF(IFERROR(ERROR.TYPE({output})=5,FALSE),{NO_FUNCTIONS},{otherwise})"
 
 
 def _once(condition: str, check: Check) -> Check:
@@ -523,7 +528,7 @@ def flag_rules(ws, ref: str) -> None:
     styles.flag_rules(ws, ref)
 
 
-def write_checks(wb, ws, layout: Layout) -> list[str]:
+def write_checks(wb, ws, layout: Layout, plugin: bool = False) -> list[str]:
     """Write the sheet; return the cell of each check, in order."""
     styles.title(
         ws,
@@ -534,7 +539,7 @@ def write_checks(wb, ws, layout: Layout) -> list[str]:
     )
     styles.header(ws, CHECKS_HEADER, ("Check", "Holds", "Message when it fails"))
     cells = []
-    found = checks(layout)
+    found = checks(layout, plugin)
     for offset, check in enumerate(found):
         row = FIRST_CHECK_ROW + offset
         styles.wrap(ws.cell(row, 1, check.label))
