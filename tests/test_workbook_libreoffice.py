@@ -15,6 +15,7 @@ from xlplugin.formulas.vocabulary import INPUTS, OUTPUTS
 from xlplugin import formulas
 from xlplugin.libreoffice import recalculate
 from xlplugin.workbook.build import build_workbook, default_scenarios
+from xlplugin.workbook.checks_sheet import FIRST_CHECK_ROW
 from xlplugin.workbook.layout import Layout, why_cells
 from xlplugin.workbook.values import canonical_names, projection_frame, scenario_inputs
 
@@ -310,6 +311,14 @@ def test_plugin_variant_without_the_add_in_says_so_not_overflow(tmp_path):
     for sheet, ref in why_cells().items():
         why = engine[sheet][ref].value
         assert why.startswith("The Estimate's outputs show #NAME?") and "add-in" in why, sheet
+    # one cause, one red check: the routes to a figure wait for the outputs to be numbers
+    checks = engine["Checks"]
+    failing = [
+        checks.cell(row, 1).value
+        for row in range(FIRST_CHECK_ROW, checks.max_row + 1)
+        if checks.cell(row, 2).value is False
+    ]
+    assert failing == ["Every output is a number"], failing
     # the native variant types no number but 0 and no ERROR.TYPE: its checks stay as they were
     native = openpyxl.load_workbook(build_workbook(tmp_path / "native.xlsx"))["Checks"]
     assert not any("ERROR.TYPE" in str(c.value) for row in native.iter_rows() for c in row)

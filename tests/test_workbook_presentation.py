@@ -34,7 +34,7 @@ from xlplugin.workbook.layout import (
     flag_cells,
     why_cells,
 )
-from xlplugin.workbook.styles import BOOLEAN, FLAG_FORMAT, LEGEND, number_format
+from xlplugin.workbook.styles import BOOLEAN, FLAG_FORMAT, LEGEND, lines, number_format
 
 LEGEND_STYLES = {style for style, _ in LEGEND}
 SCENARIOS = "Scenarios"  # its writer decides how rows are added to its table
@@ -358,6 +358,57 @@ def test_cost_axes_read_in_billions_millions_or_dollars():
     assert [s.split("]")[0] for s in sections[:2]] == ["[>=1E9", "[>=1E5"]
     assert sections[0].endswith(',,,"B"') and sections[1].endswith(',,"M"')
     assert "," not in sections[2].replace("#,##0", "")  # under a million: whole dollars
+
+
+def test_gpu_bars_say_their_count(book):
+    """On a log axis a bar's length understates ratios: each GPU bar carries its value."""
+    [chart] = [
+        c
+        for c in book["Estimate"]._charts
+        if getattr(c, "y_axis", None) and c.y_axis.scaling.logBase == 10
+    ]
+    assert chart.series[0].tx.v == "GPUs"
+    assert chart.dataLabels.showVal and not chart.dataLabels.showPercent
+
+
+def test_messages_in_figure_cells_stay_in_their_cells(book, layout):
+    """A message where a figure goes is right-aligned like the figures, so that it is cut at
+    its neighbour: left-aligned, the Projection's last column ran past the table (printed
+    smaller) and the Sensitivity base case ran under its neighbour's label."""
+    projection = book["Projection"]
+    for column in layout.projection_column.values():
+        if column > 1:
+            cell = projection.cell(layout.projection_first, column)
+            assert cell.alignment.horizontal == "right", cell.coordinate
+    sensitivity = book["Sensitivity"]
+    assert {sensitivity[ref].alignment.horizontal for ref in ("C3", "C4")} == {"right"}
+
+
+def test_names_typed_beside_numbers_stand_apart(book, layout):
+    """Scenarios: "8.1 bn" then "A100" read as "8.1 bnA100" without an indent."""
+    ws = book["Scenarios"]
+    for q in INPUTS:
+        if q.kind == "name":
+            cell = ws.cell(layout.scenario_last, layout.scenario_column[q.name])
+            assert cell.alignment.indent >= 1 and cell.alignment.horizontal == "left", q.name
+
+
+def test_about_says_what_the_defaults_reproduce(book):
+    """The defaults are the seed's workload sized by the roofline; the seed's own figures
+    stand beside them (About said "Inputs reproduce the seed estimate" above 132,117 GPUs
+    against the seed's 61)."""
+    about = book["About"]
+    [text] = [about.cell(r, 2).value for r in range(1, 40) if about.cell(r, 1).value == "Defaults"]
+    assert "roofline" in text and "(its FLOPs formula: 61 GPUs)" in text
+    assert '"Seed (as published)" reproduces every figure the seed states' in text
+    assert "Inputs reproduce the seed estimate" not in text
+
+
+def test_a_long_word_wraps_onto_more_lines_than_its_length_fills():
+    """A URL breaks at a / or a -, not at the cell's edge: its lines are not full."""
+    # 108 narrow characters fill 2.9 lines of a 24-wide column of 8-point text, end to end
+    assert lines("a" * 108, 24, 8) == 4
+    assert lines("a " * 54, 24, 8) == 3  # the same in words: three full lines
 
 
 def test_scenario_columns_are_captioned_in_plain_words(book, layout):

@@ -6,12 +6,17 @@ from openpyxl.styles import Alignment
 from openpyxl.workbook.defined_name import DefinedName
 
 import xlplugin
+from xlplugin.formulas import estimate
 
 from . import styles
 from .layout import FLAG_COLUMN, PRINT, WHY_CELL
 from .published import SEED_CITATION
+from .scenarios_sheet import SEED_SCENARIO
 
 __all__ = ["BUILD_DATE_CELL", "write_about"]
+
+# The seed's own GPU count, by its FLOPs formula, as the Estimate's Seed figure column shows.
+_SEED_GPUS = f"{estimate(inference_model='flops')['gpu_count']:,.0f}"
 
 
 _WORDS = {2: "two", 3: "three", 4: "four"}
@@ -85,7 +90,12 @@ _USE = (
     ),
     (
         "Defaults",
-        "Inputs reproduce the seed estimate. " + SEED_CITATION + ". GPU figures "
+        "The inputs are the seed document's workload; the Estimate sizes it with the "
+        "roofline (compute, memory bandwidth and memory: what a real deployment needs) and "
+        f"shows the seed's own figures beside it (its FLOPs formula: {_SEED_GPUS} GPUs); the "
+        f'Scenarios row "{SEED_SCENARIO}" reproduces every figure the seed states. '
+        + SEED_CITATION
+        + ". GPU figures "
         "and prices: vendor datasheets and dated cloud price pages (Catalog sheet, each row with "
         "its source and date). Storage and egress prices: AWS S3 and data-transfer pricing.",
     ),

@@ -365,7 +365,9 @@ def checks(layout: Layout, plugin: bool = False) -> list[Check]:
     )
     found += [_swings(layout, side) for side in ("low", "high")]
     # The outputs and the routes to them: judged once the inputs are accepted (else the
-    # outputs hold the inputs' message, and each would restate the failure).
+    # outputs hold the inputs' message, and each would restate the failure); the routes,
+    # once the outputs are numbers too (the plugin variant without its add-in: #NAME?).
+    outputs_hold = f"AND(inputs_ok,$B${FIRST_CHECK_ROW + len(found)})"
     found.append(
         _once(
             "inputs_ok",
@@ -376,7 +378,7 @@ def checks(layout: Layout, plugin: bool = False) -> list[Check]:
             ),
         )
     )
-    found += [_once("inputs_ok", c.check) for c in consistency_checks(layout)]
+    found += [_once(outputs_hold, c.check) for c in consistency_checks(layout)]
     found.append(_scenario_rows(layout))
     return found
 

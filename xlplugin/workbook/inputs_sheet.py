@@ -358,7 +358,8 @@ def _number_text(x: float) -> str:
 
 def _accepts_parts(q: Input, row: int) -> list[tuple[str, object]]:
     """The accepts text as pieces: ("text", str) or ("cell", (column, bound value))."""
-    if q.kind == "name":
+    if q.kind == "name":  # (gpu's FLOP/s floor: its Lower bound cell and input message;
+        # the text stays formulas' message for an unknown name, which the checks quote)
         return [("text", name_choices(q))]
     what = "a whole number" if q.integer else "a number"
     low, high = (LOW_COLUMN, q.low), (HIGH_COLUMN, q.high)

@@ -108,6 +108,10 @@ def write_projection(ws, layout: Layout, plugin: bool = False) -> None:
             cell = ws.cell(row, layout.projection_column[name], formula)
             cell.style = "Calculation"
             cell.number_format = styles.number_format(_LABELS[name][1])
+            # A month's message (a refused input, the add-in missing) is text: right-aligned
+            # like the figures, it is cut at its neighbour, not run out past the table's
+            # last column, which widened the printed range and shrank the page.
+            cell.alignment = Alignment(horizontal="right")
     styles.widths(ws, [10] + [19 if _LABELS[n][1].startswith("B") else 14 for n in names[1:]])
     styles.wrap_subtitle(ws, 8)
     ws.freeze_panes = ws.cell(layout.projection_first, 2)

@@ -40,6 +40,7 @@ from .styles import UNLOCKED
 __all__ = ["ROW", "ScenarioColumns", "default_scenarios", "row_formulas", "write_scenarios"]
 
 _ROW = "\u00a7"  # stands for the row number in a column's formula template
+SEED_SCENARIO = "Seed (as published)"  # the row that reproduces the seed's every figure
 _SEED = {
     "dau": 100e6,
     "requests_per_user": 10,
@@ -81,7 +82,7 @@ def default_scenarios() -> pd.DataFrame:
     """The preloaded scenarios: the seed as published (the FLOPs formula) and its workload
     under the roofline, a planning case and its variations, and a chat service."""
     rows = [
-        {"scenario": "Seed (as published)", **_SEED, "inference_model": "flops"},
+        {"scenario": SEED_SCENARIO, **_SEED, "inference_model": "flops"},
         {"scenario": "Seed workload, roofline", **_SEED, "inference_model": "roofline"},
         {"scenario": "Planning (A100)", **_PLANNING},
         {"scenario": "Planning H100", **_PLANNING, "gpu": "H100"},
@@ -332,6 +333,8 @@ def write_scenarios(ws, layout: Layout, scenario_names: pd.Series | None = None)
         elif name in workings:
             cell.style = "Calculation"
         cell.number_format = styles.number_format(_unit(name))
+        if name in INPUT and INPUT[name].kind == "name":  # "8.1 bn" then "A100", not "bnA100"
+            cell.alignment = styles.text_alignment("bottom", indent=True)
         if name not in templates:  # inputs and names: typed by the user
             cell.protection = UNLOCKED
     _table(ws, layout, templates)

@@ -229,6 +229,7 @@ def write_sensitivity(wb, ws, layout: Layout) -> None:
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
         cell = ws.cell(row, 3, f"=Estimate!{estimate_refs(layout)[ref]}")
         cell.style, cell.number_format = "Linked Cell", styles.number_format(unit)
+        cell.alignment = Alignment(horizontal="right")  # a message: cut, not run into E3
     swing = ws.cell(3, 5, "Swing when low or high is empty")
     swing.alignment = Alignment(horizontal="right")
     link = ws.cell(3, 6, f"={SWING_NAME}")

@@ -264,12 +264,14 @@ def lines(text: object, width: float, size: float = 11) -> int:
         if used and used + _NARROW + wide > per_line:
             count, used = count + 1, 0.0
         used += wide + (_NARROW if used else 0)
-        while used > per_line:  # a word longer than the line breaks where it must
-            count, used = count + 1, used - per_line
+        while used > per_line:  # a word longer than the line breaks where it can (a URL
+            # at a / or a -), so each of its lines holds less than a full one
+            count, used = count + 1, used - per_line * _BROKEN
     return count
 
 
 _NARROW = 1 / 1.15  # a lower-case letter, a space or a sign, in widths of "0"
+_BROKEN = 0.8  # the share of a line a word broken across lines fills
 
 
 def fit_height(
