@@ -411,6 +411,24 @@ def test_a_long_word_wraps_onto_more_lines_than_its_length_fills():
     assert lines("a " * 54, 24, 8) == 3  # the same in words: three full lines
 
 
+def test_fixed_figures_are_notes_not_calculations(book, layout):
+    """The constants the formulas use and the Projection's months are fixed figures, not
+    formulas: the legend's Note, locked (they were drawn as Calculation: a formula)."""
+    from xlplugin.workbook.excel_formulas import CONSTANTS
+
+    inputs = book["Inputs"]
+    for name in [c.name for c in CONSTANTS] + ["months"]:
+        cell = inputs.cell(layout.input_row[name], 2)
+        assert cell.style == "Note" and cell.protection.locked, name
+
+
+def test_the_costs_print_together(book, layout):
+    ws = book["Estimate"]
+    [cost] = [row for row, title in layout.estimate_sections if title == "Cost"]
+    assert cost - 1 in {b.id for b in ws.row_breaks.brk}
+    assert ws["B3"].alignment.wrap_text  # the scenario shown, on the flag row's two lines
+
+
 def test_scenario_columns_are_captioned_in_plain_words(book, layout):
     """Above each snake_case header, which formulas and readers use, its name in words and
     its unit, whole on its row."""

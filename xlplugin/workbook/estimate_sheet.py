@@ -6,6 +6,7 @@ import math
 
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.pagebreak import Break
 
 from xlplugin.formulas._arrays import overflow_accepts, seed_magnitudes
 from xlplugin.formulas.graph import GRAPH, depends_on
@@ -88,11 +89,14 @@ def write_estimate(wb, ws, layout: Layout, variant: str) -> None:
         ('=IF(ISNUMBER(scenario_row),"Scenario: "&scenario,"Inputs sheet values")'),
     )
     ws["B3"].style = "Calculation"
+    styles.wrap(ws["B3"])  # a scenario's name: on the flag row's two lines, not past the box
     styles.master_flag(ws, FLAG_COLUMN["Estimate"], FLAG_ROW["Estimate"])
     styles.header(ws, ESTIMATE_HEADER, COLUMNS)
     refs = estimate_refs(layout)
     for row, text in layout.estimate_sections:
         styles.section(ws, row, text, len(COLUMNS))
+        if text == "Cost":  # the costs print together, on the page after the bandwidth
+            ws.row_breaks.append(Break(id=row - 1))
     for name, row in layout.estimate_row.items():
         _row(wb, ws, layout, name, row, refs, plugin)
     write_overflow_workings(ws, layout)

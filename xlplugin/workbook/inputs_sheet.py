@@ -93,7 +93,7 @@ def write_inputs(wb, ws, layout: Layout) -> None:
     for c in CONSTANTS:
         row = layout.input_row[c.name]
         _describe(ws, row, c.label, c.value, c.unit, c.name, c.source)
-        ws.cell(row, 2).style = "Calculation"
+        ws.cell(row, 2).style = "Note"  # a fixed reference figure (the legend's Note)
         ws.cell(row, 2).number_format = "#,##0"
         _name(wb, c.name, absolute("Inputs", 2, row))
     styles.widths(ws, WIDTHS)
@@ -165,7 +165,7 @@ def _input_row(wb, ws, layout: Layout, q: Input, locked: bool = False) -> None:
         note += f" The Projection sheet has {layout.projection_months} rows: rebuild to change."
     _describe(ws, row, q.label, value, q.unit, q.name, note)
     cell = ws.cell(row, 2)
-    cell.style = "Calculation" if locked else "Input"
+    cell.style = "Note" if locked else "Input"  # fixed: a reference figure, not a formula
     cell.number_format = styles.number_format(q.unit)
     if not locked:
         cell.protection = styles.UNLOCKED
