@@ -34,7 +34,14 @@ from xlplugin.workbook.layout import (
     flag_cells,
     why_cells,
 )
-from xlplugin.workbook.styles import BOOLEAN, FLAG_FORMAT, LEGEND, lines, number_format
+from xlplugin.workbook.styles import (
+    BOOLEAN,
+    CALCULATION_FILL,
+    FLAG_FORMAT,
+    LEGEND,
+    lines,
+    number_format,
+)
 
 LEGEND_STYLES = {style for style, _ in LEGEND}
 SCENARIOS = "Scenarios"  # its writer decides how rows are added to its table
@@ -427,6 +434,35 @@ def test_the_costs_print_together(book, layout):
     [cost] = [row for row, title in layout.estimate_sections if title == "Cost"]
     assert cost - 1 in {b.id for b in ws.row_breaks.brk}
     assert ws["B3"].alignment.wrap_text  # the scenario shown, on the flag row's two lines
+
+
+def test_figures_of_refused_inputs_are_drawn_blank(book, layout):
+    """Under a refused input, the Estimate's steps and the Sensitivity's swings and impacts
+    are drawn in their fill's colour (they showed #VALUE!, "$0.0k" ranked 1 to 17 and an
+    empty tornado): the red flag's reason beside them says why."""
+    from openpyxl.utils.cell import range_boundaries
+
+    def hidden(ws) -> set[tuple[int, int]]:
+        cells = set()
+        for formatting in ws.conditional_formatting:
+            for rule in formatting.rules:
+                if rule.formula == ["NOT(inputs_ok)"]:
+                    assert rule.dxf.font.color.rgb.endswith(CALCULATION_FILL)
+                    for ref in str(formatting.sqref).split():
+                        c1, r1, c2, r2 = range_boundaries(ref)
+                        cells |= {(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
+        return cells
+
+    sensitivity = hidden(book["Sensitivity"])
+    for row in layout.sensitivity_row.values():
+        for column, number in layout.sensitivity_column.items():
+            assert ((row, number) in sensitivity) == (column not in ("label", "name", "base"))
+    for row in range(layout.sorted_first, layout.sorted_last + 1):
+        for column, number in layout.sorted_column.items():
+            assert ((row, number) in sensitivity) == (column != "rank"), (row, column)
+    estimate = hidden(book["Estimate"])
+    assert (layout.estimate_row["catalog_flops"], 2) in estimate
+    assert (layout.estimate_row["gpu_count"], 2) not in estimate  # an output: its message
 
 
 def test_scenario_columns_are_captioned_in_plain_words(book, layout):

@@ -251,6 +251,16 @@ def write_sensitivity(wb, ws, layout: Layout) -> None:
             cell = ws.cell(row, layout.sorted_column[column], formula)
             cell.style = "Calculation"
             cell.number_format = _sorted_format(column)
+    # Under a refused input every swing and impact is of nothing (a message, or the bad
+    # value): drawn blank, as the Estimate's steps are, beside the red flag's reason.
+    table = [c for n, c in layout.sensitivity_column.items() if n not in ("label", "name", "base")]
+    sorted_ = [c for n, c in layout.sorted_column.items() if n != "rank"]
+    for first, last, columns in (
+        (min(layout.sensitivity_row.values()), max(layout.sensitivity_row.values()), table),
+        (layout.sorted_first, layout.sorted_last, sorted_),
+    ):
+        ref = f"{get_column_letter(min(columns))}{first}:{get_column_letter(max(columns))}{last}"
+        styles.hidden_when(ws, ref, "NOT(inputs_ok)")
     styles.widths(ws, (26, 30, 17, 17, 17, 17, 17, 17, 12, 12, 9))
     styles.fit_width(ws, 1, [ws.cell(row, 1).value for row in layout.sensitivity_row.values()])
     ws.row_dimensions[SENSITIVITY_HEADER].height = 45
