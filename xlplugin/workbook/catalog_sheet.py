@@ -49,7 +49,7 @@ _SHORT = {"ModelArchitectures": "Architectures"}
 _UNITS = {
     "fp16_flops": "FLOP/s",
     "fp8_flops": "FLOP/s",
-    "int8_ops": "FLOP/s",
+    "int8_ops": "OP/s",  # integer operations, not floating-point (the datasheets' TOPS)
     "memory_bytes": "B",
     "memory_bandwidth_bytes_per_second": "B/s",
     "tdp_watts": "W",

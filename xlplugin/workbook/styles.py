@@ -122,6 +122,7 @@ _FORMATS = {
     "B/s": _scaled(_BYTES_LARGE, ".00", "/s"),
     "bit/s": _scaled(((1, "kbit"), (2, "Mbit"), (3, "Gbit")), ".0", "/s"),
     "FLOP/s": _scaled(((4, "TFLOP"), (5, "PFLOP")), ".0", "/s"),
+    "OP/s": _scaled(((4, "TOP"), (5, "POP")), ".0", "/s"),  # integer operations (INT8)
     "parameters": _scaled(((2, "M"), (3, "bn")), ".0"),
     "requests/month": _scaled(((2, "M"), (3, "bn")), ".0"),
     "USD/month": '[<1000000]$#,##0.0,"k";$#,##0.00,,"M"',
