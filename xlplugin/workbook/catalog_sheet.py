@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.pagebreak import Break
@@ -189,8 +190,13 @@ def write_catalog(wb, ws, layout: Layout) -> None:
             labels.setdefault(column, []).append(label)
         styles.header(ws, header, list(frame.columns))
         indented = _beside_numbers(frame)
-        for column in range(1, len(frame.columns) + 1):
+        for column, label in enumerate(frame.columns, start=1):
             ws.cell(header, column).font = styles.font(_HEADER_SIZE, bold=True, color="FFFFFF")
+            if pd.api.types.is_numeric_dtype(frame[label]):  # over its right-aligned numbers
+                for cell in (ws.cell(header, column), ws.cell(header - 1, column)):
+                    cell.alignment = Alignment(
+                        horizontal="right", vertical="center", wrap_text=True
+                    )
         for offset, record in enumerate(frame.itertuples(index=False), start=1):
             for column, value in enumerate(record, start=1):
                 label = frame.columns[column - 1]
