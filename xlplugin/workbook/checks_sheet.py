@@ -64,9 +64,9 @@ FITS_LABEL = (
 )
 OUTPUTS_LABEL = "Every output is a number"
 # The plugin variant opened without its add-in: its outputs show #NAME?.
+# (Short: beside the flag two lines of it show.)
 NO_FUNCTIONS = (
-    "\"The Estimate's outputs show #NAME?: they call the xlplugin functions, and the add-in "
-    'that has them is not loaded (see About)"'
+    '"The Estimate\'s outputs show #NAME?: the xlplugin add-in is not loaded (see About)"'
 )
 CONCURRENCY_LABEL = (
     "A replica runs at least one request within the latency targets (the roofline's "
