@@ -113,6 +113,14 @@ def write_estimate(wb, ws, layout: Layout, variant: str) -> None:
         styles.fit_width(ws, column, [ws.cell(row, column).value for row in rows], indent=1)
     for row in rows:
         styles.fit_height(ws, row, {1: ws.cell(row, 1).value, 6: ws.cell(row, 6).value})
+    # An output's message ("requests_per_user: got -3; accepts ...") wraps where its row has
+    # the lines for it; in a one-line row it starts with the input's name (numbers do not
+    # wrap either way).
+    for name in _OUTPUT:
+        row = layout.estimate_row[name]
+        if (ws.row_dimensions[row].height or styles.LINE_HEIGHT) > styles.LINE_HEIGHT:
+            cell = ws.cell(row, 2)
+            cell.alignment = styles.text_alignment("center", wrap_text=True)
     styles.wrap_subtitle(ws, len(COLUMNS))
     ws.freeze_panes = ws.cell(ESTIMATE_HEADER + 1, 2)
     ws.print_title_rows = f"{ESTIMATE_HEADER}:{ESTIMATE_HEADER}"
