@@ -19,7 +19,7 @@ import openpyxl
 import pytest
 from guards import needs_soffice
 from openpyxl.chart.series import SeriesLabel
-from xlplugin.formulas.vocabulary import INPUT, INPUTS
+from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUTS
 
 from xlplugin.libreoffice import to_pdf
 from xlplugin.workbook.about_sheet import BUILD_DATE_CELL
@@ -463,6 +463,19 @@ def test_figures_of_refused_inputs_are_drawn_blank(book, layout):
     estimate = hidden(book["Estimate"])
     assert (layout.estimate_row["catalog_flops"], 2) in estimate
     assert (layout.estimate_row["gpu_count"], 2) not in estimate  # an output: its message
+
+
+def test_an_outputs_message_wraps_where_its_row_has_room(book, layout):
+    """A refused input's message in an output cell: whole in a row of several lines, its
+    start (the input's name) in a one-line row."""
+    ws = book["Estimate"]
+    tall = 0
+    for o in OUTPUTS:
+        row = layout.estimate_row[o.name]
+        lines_ = (ws.row_dimensions[row].height or 15) > 15
+        assert bool(ws.cell(row, 2).alignment.wrap_text) == lines_, o.name
+        tall += lines_
+    assert 0 < tall < len(OUTPUTS)
 
 
 def test_scenario_columns_are_captioned_in_plain_words(book, layout):
