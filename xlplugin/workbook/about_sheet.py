@@ -121,11 +121,13 @@ _PLUGIN_PROTECTION = (
 _PLUGIN_USE = {
     "Formulas": "The Estimate's outputs call the xlplugin Excel functions (=GPU_COUNT(...), "
     "=TOTAL_USD_PER_MONTH(...), ...): they are NOT native formulas and need the xlplugin "
-    "add-in (xlwings Lite or xlwings Server; classic xlwings on Windows). Without it, Excel "
-    "shows the figures saved in the file until it recalculates them, then #NAME?; "
-    "LibreOffice keeps them. Every other figure is a native Excel formula. Inputs are "
-    "workbook names equal to their vocabulary names; outputs are not, since such a name "
-    "would hide the function of the same name. To share the model, send the native variant.",
+    "add-in (xlwings Lite: the files `xlplugin lite` writes; xlwings Server: `xlplugin "
+    "serve`; classic xlwings on Windows: see the README). Without it, Excel shows the "
+    "figures saved in the file until it recalculates them, then #NAME?; LibreOffice keeps "
+    "them unless set to recalculate on load. Every other figure is a native Excel formula. "
+    "Inputs are workbook names equal to their vocabulary names; outputs are not, since such "
+    "a name would hide the function of the same name. To share the model, send the native "
+    "variant.",
     "Engine": "The functions run the xlplugin Python package (formulas), the model the "
     "native variant's formulas follow; the figures saved in the file were computed by it "
     "when the workbook was built.",
