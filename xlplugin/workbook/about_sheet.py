@@ -6,17 +6,16 @@ from openpyxl.styles import Alignment
 from openpyxl.workbook.defined_name import DefinedName
 
 import xlplugin
-from xlplugin.formulas import estimate
 
 from . import styles
 from .layout import FLAG_COLUMN, PRINT, WHY_CELL
-from .published import SEED_CITATION
+from .published import PUBLISHED, SEED_CITATION
 from .scenarios_sheet import SEED_SCENARIO
 
 __all__ = ["BUILD_DATE_CELL", "write_about"]
 
 # The seed's own GPU count, by its FLOPs formula, as the Estimate's Seed figure column shows.
-_SEED_GPUS = f"{estimate(inference_model='flops')['gpu_count']:,.0f}"
+_SEED_GPUS = f"{PUBLISHED['flops_gpu_count'][0]:,.0f}"
 
 
 _WORDS = {2: "two", 3: "three", 4: "four"}

@@ -84,12 +84,19 @@ def _cost_breakdown(ws, layout: Layout):
     chart.add_data(Reference(ws, min_col=2, min_row=first, max_row=last))
     chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
     chart.series[0].tx = SeriesLabel(v="Cost per month")
-    labels = DataLabelList()
-    labels.showPercent, labels.showVal, labels.showCatName = True, False, False
-    labels.showSerName = labels.showLegendKey = False
-    labels.numFmt = SHARE_FORMAT
-    chart.dataLabels = labels
+    chart.dataLabels = _labels(showPercent=True)
+    chart.dataLabels.numFmt = SHARE_FORMAT
     return chart
+
+
+def _labels(**shown: bool) -> DataLabelList:
+    """Data labels showing what ``shown`` names (showVal, showPercent), nothing else."""
+    labels = DataLabelList()
+    labels.showVal = labels.showPercent = labels.showCatName = False
+    labels.showSerName = labels.showLegendKey = False
+    for name, show in shown.items():
+        setattr(labels, name, show)
+    return labels
 
 
 def _scenario_gpus(ws, layout: Layout, last: int):
@@ -108,11 +115,8 @@ def _scenario_gpus(ws, layout: Layout, last: int):
     chart.height = _scenario_height(last - layout.scenario_first + 1)
     # On a log axis a bar's length understates ratios (61 GPUs against 132,117 draws as
     # about 1 to 4): each bar says its count, in the cells' format.
-    labels = DataLabelList()
-    labels.showVal, labels.dLblPos = True, "outEnd"
-    labels.showPercent = labels.showCatName = labels.showSerName = False
-    labels.showLegendKey = False
-    chart.dataLabels = labels
+    chart.dataLabels = _labels(showVal=True)
+    chart.dataLabels.dLblPos = "outEnd"
     return chart
 
 

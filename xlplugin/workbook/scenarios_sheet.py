@@ -424,34 +424,27 @@ def _caption(name: str) -> str:
     """A column's name in plain words and its unit, above its snake_case header: "Model
     size (B)". The header itself stays the vocabulary's name, which formulas and readers
     use."""
-    if name == "scenario":
-        return ""
-    if name in _CHECK_CAPTIONS:
-        return _CHECK_CAPTIONS[name]
-    base = _IN_USE_OF.get(name, name)
-    if base in INPUT and base not in STEPS:
-        label = INPUT[base].label
-    elif base in HELPER_LABELS:
-        label = HELPER_LABELS[base][0]
-    else:
-        label = _OUTPUT_LABELS[base]
-    unit = _unit(name)
-    return f"{label} ({unit})" if unit else label
-
-
-_OUTPUT_LABELS = {o.name: o.label for o in OUTPUTS}
+    label, unit = _described(name)
+    return f"{label} ({unit})" if unit and name not in _CHECK_CAPTIONS else label
 
 
 def _unit(name: str) -> str:
+    return _described(name)[1]
+
+
+_OUTPUT = {o.name: o for o in OUTPUTS}
+
+
+def _described(name: str) -> tuple[str, str]:
+    """A column's label in words and its unit (an input in use as its input's)."""
     name = _IN_USE_OF.get(name, name)
     if name in INPUT and name not in STEPS:
-        return INPUT[name].unit
+        return INPUT[name].label, INPUT[name].unit
     if name in HELPER_LABELS:
-        return HELPER_LABELS[name][1]
-    if name in ("bad_input", "message"):
-        return "text"
-    output = {o.name: o for o in OUTPUTS}.get(name)
-    return output.unit if output else ""
+        return HELPER_LABELS[name]
+    if name in _OUTPUT:
+        return _OUTPUT[name].label, _OUTPUT[name].unit
+    return _CHECK_CAPTIONS.get(name, ""), "text" if name in ("bad_input", "message") else ""
 
 
 def _headers(ws, layout: Layout) -> None:
