@@ -27,6 +27,7 @@ from xlplugin.workbook.build import build_workbook, default_scenarios
 from xlplugin.workbook.charts import AXIS_FORMATS, unlinked_label_formats
 from xlplugin.workbook.inputs_sheet import HIGH_COLUMN, LOW_COLUMN, input_validation
 from xlplugin.workbook.layout import (
+    CATALOG_TABLES,
     PRINT,
     SCENARIOS_HEADER,
     SHEETS,
@@ -248,7 +249,8 @@ def test_about_says_how_each_sheet_prints(book):
         if fits and int(setup.fitToWidth) == 1:
             assert ws.title in fitted, ws.title
         elif fits:
-            assert f"the {ws.title} prints {words[int(setup.fitToWidth)]} pages wide" in text
+            wide = f"{words[int(setup.fitToWidth)]} pages wide"
+            assert re.search(rf"the {ws.title} sheet (prints )?{wide}", text), ws.title
         else:
             assert f"the {ws.title} sheet at {int(setup.scale)} %" in text, ws.title
             assert ws.title not in fitted
@@ -497,7 +499,8 @@ def test_scenario_columns_are_captioned_in_plain_words(book, layout):
 PAGES = {
     "About": 1,
     "Inputs": 4,
-    "Catalog": 12,
+    "Catalog": 6,
+    "Models": 8,
     "Estimate": 6,
     "Scenarios": 14,
     "Projection": 1,
@@ -539,6 +542,8 @@ def test_every_page_prints_with_content(built, tmp_path):
         assert f"Page {page} of {pages}" in body, page
         words = len(body.split()) - 15  # less the header's and the footer's words
         assert words >= 8, (page, sheet, body)  # no blank page
+        if sheet in CATALOG_TABLES:  # each page's rows under their table's header
+            assert re.search(r"^name\b", body, re.MULTILINE), (page, sheet, body)
         text += body + "\n"
     for sheet, most in PAGES.items():
         assert 1 <= counts[sheet] <= most, (sheet, counts)

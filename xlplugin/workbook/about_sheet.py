@@ -25,7 +25,7 @@ def _printing() -> str:
     """How the sheets print, as layout.PRINT sets it up."""
     fitted = [sheet for sheet, how in PRINT.items() if how.get("fit_width") == 1]
     across = [
-        f"the {sheet} prints {_WORDS.get(how['fit_width'], how['fit_width'])} pages wide"
+        f"the {sheet} sheet {_WORDS.get(how['fit_width'], how['fit_width'])} pages wide"
         for sheet, how in PRINT.items()
         if (how.get("fit_width") or 1) > 1
     ]
@@ -35,11 +35,15 @@ def _printing() -> str:
         for sheet, how in PRINT.items()
         if how.get("fit_width") is None and how.get("scale")
     ]
+    first, *others = across + scaled
+    printed = first.replace(" sheet ", " sheet prints ", 1)
+    if others:
+        printed = ", ".join([printed, *others[:-1]]) + f" and {others[-1]}"
     return (
         "Every sheet prints landscape with the workbook, the sheet, the version, the build "
         "date and the page number (page x of y) in its header and footer. "
         f"{', '.join(fitted[:-1])} and {fitted[-1]} fit the page width; "
-        f"{' and '.join(across + scaled)}; wide tables repeat their header rows and name "
+        f"{printed}; wide tables repeat their header rows and name "
         "column on every page."
     )
 

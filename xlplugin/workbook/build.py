@@ -35,7 +35,7 @@ from xlplugin._collector import collector_paused
 
 from . import atomic, charts
 from .about_sheet import BUILD_DATE_CELL, write_about
-from .catalog_sheet import write_catalog
+from .catalog_sheet import write_catalog, write_models
 from .charts import add_charts
 from .checks_sheet import write_checks
 from .estimate_sheet import write_estimate
@@ -233,6 +233,7 @@ def _workbook(layout: Layout, variant: str, build_date: str, names: pd.Series | 
     write_about(wb, wb["About"], variant, build_date)
     write_inputs(wb, wb["Inputs"], layout)
     write_catalog(wb, wb["Catalog"], layout)
+    write_models(wb, wb["Models"], layout)
     write_estimate(wb, wb["Estimate"], layout, variant)
     columns = write_scenarios(wb["Scenarios"], layout, names)
     write_projection(wb["Projection"], layout, plugin=variant == "plugin")

@@ -1,4 +1,5 @@
-"""The Catalog sheet: GPUs, precisions, compute units and model presets as Excel tables."""
+"""The reference sheets: precisions, compute units and GPUs (Catalog) and model presets
+(Models), as Excel tables."""
 
 from __future__ import annotations
 
@@ -8,15 +9,14 @@ import pandas as pd
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
-from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from xlplugin.formulas import catalog
 
 from . import styles
-from .layout import COMPUTE_UNITS, FLAG_COLUMN, GPU_UNIT_COLUMNS, Layout
+from .layout import CATALOG_TABLES, COMPUTE_UNITS, FLAG_COLUMN, GPU_UNIT_COLUMNS, Layout
 
-__all__ = ["write_catalog"]
+__all__ = ["write_catalog", "write_models"]
 
 _TITLES = {
     "gpus": (
@@ -36,16 +36,10 @@ _TITLES = {
     ),
     "models": (
         "Models",
-        "Model presets: parameters, precision and steps per request, with "
-        "sources (formulas/data/models.csv). Copy a preset to the Inputs.",
-    ),
-    "architectures": (
-        "ModelArchitectures",
-        "The same presets' architecture: layers, attention, image and audio sizes, with "
-        "sources (formulas/data/models.csv).",
+        "What a request takes (parameters, precision, steps, sizes) and the architecture "
+        "(layers, attention, image and audio sizes), each with its source and date.",
     ),
 }
-_SHORT = {"ModelArchitectures": "Architectures"}
 # Units of the numeric columns: they show scaled, as on the other sheets.
 _UNITS = {
     "fp16_flops": "FLOP/s",
@@ -104,15 +98,8 @@ _ORDER = {
         "stored_bytes_per_request",
         "active_params",
         "text_encoder_params",
-        "aliases",
-        "as_of",
-    ),
-    "architectures": (
-        "name",
         "backbone",
         "guidance_passes",
-        "architecture_as_of",
-        "architecture_source",
         "layers",
         "attention_heads",
         "kv_heads",
@@ -125,6 +112,10 @@ _ORDER = {
         "patch_size",
         "unet_flops_per_pixel",
         "audio_seconds",
+        "aliases",
+        "as_of",
+        "architecture_as_of",
+        "architecture_source",
     ),
 }
 _WIDTHS = (17, 12, 10, 24, 72, 14, 14, 14, 14, 14, 10, 18, 26, 11, 26, 10, 11)
@@ -142,26 +133,30 @@ _WRAPPED = {
 }
 
 
-def _frames():
+# Widths of the Models sheet's text columns (its numbers widen to their headers).
+_MODEL_WIDTHS = {
+    "name": 17,
+    "modality": 12,
+    "precision": 10,
+    "source": 24,
+    "notes": 72,
+    "aliases": 18,
+    "architecture_source": 26,
+}
+
+
+def _frames() -> dict[str, pd.DataFrame]:
     units = [{"compute": key, "gpu_column": column} for key, column in COMPUTE_UNITS]
     return {
         "gpus": catalog.gpus(),
         "precisions": catalog.precisions(),
         "units": pd.DataFrame(units),
-        **_models(catalog.models()),
+        "models": catalog.models(),
     }
 
 
-def _models(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """The model presets as two tables, each as wide as the GPU table at most: what a
-    workload takes (the columns of :data:`_ORDER`), and the architecture figures (the
-    rest, new columns included), both by name."""
-    main = [c for c in _ORDER["models"] if c in frame.columns]
-    rest = [c for c in frame.columns if c not in main]
-    return {"models": frame[main], "architectures": frame[["name", *rest]]}
-
-
 def write_catalog(wb, ws, layout: Layout) -> None:
+    """The Catalog sheet: the precisions, the compute units and the GPUs."""
     styles.title(
         ws,
         "Catalog",
@@ -169,59 +164,49 @@ def write_catalog(wb, ws, layout: Layout) -> None:
         "files). To add a GPU or a precision, unprotect the sheet and insert a table row "
         "above a table's last row: the catalog_* names and the Inputs lists grow with it.",
     )
-    styles.master_flag(ws, FLAG_COLUMN["Catalog"])
+    _write_tables(wb, ws, layout, _WIDTHS)
+
+
+def write_models(wb, ws, layout: Layout) -> None:
+    """The Models sheet: the model presets, one row each, with their architecture."""
+    styles.title(
+        ws,
+        "Models",
+        "Presets to copy to the Inputs sheet; the formulas do not look them up (the "
+        "Python package reads the same CSV file, formulas/data/models.csv).",
+    )
+    columns = _ordered("models", list(catalog.models().columns))
+    _write_tables(wb, ws, layout, tuple(_MODEL_WIDTHS.get(c, 10) for c in columns))
+
+
+def _write_tables(wb, ws, layout: Layout, widths: tuple[int, ...]) -> None:
+    """The sheet's tables (layout.CATALOG_TABLES), each under its title and units; the last
+    one's header and units repeat on every printed page it runs on to."""
+    styles.master_flag(ws, FLAG_COLUMN[ws.title])
+    frames = _frames()
     heights: dict[int, dict[int, object]] = {}
     labels: dict[int, list[str]] = {}  # each column's headers and units, over the tables
-    for key, frame in _frames().items():
-        frame = frame.reset_index(drop=True)
+    for key in CATALOG_TABLES[ws.title]:
+        frame = frames[key].reset_index(drop=True)
         frame = frame[_ordered(key, list(frame.columns))]
         header, last = layout.catalog_rows[key]
-        name, note = _TITLES[key]
-        # The models and their architectures each start a page: the models' header would
-        # otherwise end the page before its first (tall) row, alone.
-        if key in ("models", "architectures"):
-            ws.row_breaks.append(Break(id=header - 3))
-        shown = _SHORT.get(name, name)  # short: the name column repeats on every page
-        ws.cell(header - 2, 1, shown).style = "Headline 3"
-        ws.cell(header - 2, 2, note).style = "Explanatory Text"
+        _write_table(ws, key, frame, header, heights)
         for column, label in enumerate(frame.columns, start=1):
-            unit = ws.cell(header - 1, column, _UNITS.get(label, ""))
-            unit.style = "Explanatory Text"
             labels.setdefault(column, []).append(label)
-        styles.header(ws, header, list(frame.columns))
-        indented = _beside_numbers(frame)
-        for column, label in enumerate(frame.columns, start=1):
-            ws.cell(header, column).font = styles.font(_HEADER_SIZE, bold=True, color="FFFFFF")
-            if pd.api.types.is_numeric_dtype(frame[label]):  # over its right-aligned numbers
-                for cell in (ws.cell(header, column), ws.cell(header - 1, column)):
-                    cell.alignment = Alignment(
-                        horizontal="right", vertical="center", wrap_text=True
-                    )
-        for offset, record in enumerate(frame.itertuples(index=False), start=1):
-            for column, value in enumerate(record, start=1):
-                label = frame.columns[column - 1]
-                cell = ws.cell(header + offset, column, _plain(value))
-                cell.number_format = (
-                    styles.number_format(_UNITS[label]) if label in _UNITS else "General"
-                )
-                cell.alignment = styles.text_alignment(
-                    "top", wrap_text=label in _WRAPPED, indent=label in indented
-                )
-                if label in _WRAPPED:  # long texts a size smaller: rows half as tall
-                    cell.font = styles.font(_TEXT_SIZE)
-                    heights.setdefault(cell.row, {})[column] = cell.value
         ref = f"A{header}:{get_column_letter(len(frame.columns))}{last}"
-        table = Table(displayName=name, ref=ref)
+        table = Table(displayName=_TITLES[key][0], ref=ref)
         table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
         ws.add_table(table)
         _names(wb, key, list(frame.columns), header, last)
-    styles.widths(ws, _WIDTHS)
+    ws.print_title_rows = f"{header - 1}:{header}"  # the last table's units and header
+    styles.widths(ws, widths)
     for column, names in labels.items():  # a header on one line, its unit above it too
         # (to _WIDEST: the sheet prints two pages wide, and a column as wide as
         # memory_bandwidth_bytes_per_second would shrink every other; that one wraps)
         styles.fit_width(ws, column, names, size=_HEADER_SIZE, bold=True, most=_WIDEST)
         styles.fit_width(ws, column, [_UNITS.get(n, "") for n in names])
-    for header, _ in layout.catalog_rows.values():  # as tall as its wrapped headers
+    for key in CATALOG_TABLES[ws.title]:  # as tall as its wrapped headers
+        header = layout.catalog_rows[key][0]
         texts = {c.column: c.value for c in ws[header] if c.value}
         styles.fit_height(ws, header, texts, size=_HEADER_SIZE)
     for row, texts in heights.items():
@@ -229,6 +214,35 @@ def write_catalog(wb, ws, layout: Layout) -> None:
     styles.wrap_subtitle(ws, 6, first=2)  # column A prints on every page
     ws.freeze_panes = "B4"
     ws.protection.sheet = True
+
+
+def _write_table(ws, key: str, frame: pd.DataFrame, header: int, heights: dict) -> None:
+    """One table's title, units, header and rows; its wrapped texts' rows in ``heights``."""
+    name, note = _TITLES[key]
+    ws.cell(header - 2, 1, name).style = "Headline 3"
+    ws.cell(header - 2, 2, note).style = "Explanatory Text"
+    for column, label in enumerate(frame.columns, start=1):
+        ws.cell(header - 1, column, _UNITS.get(label, "")).style = "Explanatory Text"
+    styles.header(ws, header, list(frame.columns))
+    indented = _beside_numbers(frame)
+    for column, label in enumerate(frame.columns, start=1):
+        ws.cell(header, column).font = styles.font(_HEADER_SIZE, bold=True, color="FFFFFF")
+        if pd.api.types.is_numeric_dtype(frame[label]):  # over its right-aligned numbers
+            for cell in (ws.cell(header, column), ws.cell(header - 1, column)):
+                cell.alignment = Alignment(horizontal="right", vertical="center", wrap_text=True)
+    for offset, record in enumerate(frame.itertuples(index=False), start=1):
+        for column, value in enumerate(record, start=1):
+            label = frame.columns[column - 1]
+            cell = ws.cell(header + offset, column, _plain(value))
+            cell.number_format = (
+                styles.number_format(_UNITS[label]) if label in _UNITS else "General"
+            )
+            cell.alignment = styles.text_alignment(
+                "top", wrap_text=label in _WRAPPED, indent=label in indented
+            )
+            if label in _WRAPPED:  # long texts a size smaller: rows half as tall
+                cell.font = styles.font(_TEXT_SIZE)
+                heights.setdefault(cell.row, {})[column] = cell.value
 
 
 def _beside_numbers(frame: pd.DataFrame) -> set[str]:

@@ -17,6 +17,7 @@ from xlplugin.formulas.vocabulary import INPUTS, OUTPUTS, PROJECTION_INPUTS
 from .excel_formulas import CONSTANTS, HELPERS, STEPS, descendants_in_excel, placeholders
 
 __all__ = [
+    "CATALOG_TABLES",
     "FLAG_COLUMN",
     "IN_USE",
     "PRINT",
@@ -33,6 +34,7 @@ SHEETS = (
     "About",
     "Inputs",
     "Catalog",
+    "Models",
     "Estimate",
     "Scenarios",
     "Projection",
@@ -46,6 +48,7 @@ FLAG_COLUMN = {
     "About": 3,
     "Inputs": 9,
     "Catalog": 5,
+    "Models": 5,
     "Estimate": 4,
     "Scenarios": 3,
     "Projection": 7,
@@ -95,7 +98,9 @@ SCENARIO_ROWS_TO_ADD = 1000
 PRINT = {
     "About": {"fit_width": 1, "fit_height": 1},  # one page, the plugin variant's longer text too
     "Inputs": {"fit_width": 1, "title_rows": "7:7"},
+    # The reference sheets repeat their last table's header (catalog_sheet.py).
     "Catalog": {"fit_width": 2, "title_columns": "A:A", "order": "overThenDown"},
+    "Models": {"fit_width": 3, "title_columns": "A:A", "order": "overThenDown"},
     # Sheets with charts also have page breaks before them, which keep each chart whole.
     "Estimate": {"fit_width": 1, "title_rows": "5:5"},
     # Across, then down: a block of rows prints its inputs, then its outputs, before the
@@ -110,6 +115,16 @@ PRINT = {
     "Projection": {"fit_width": 1, "title_rows": "5:6", "title_columns": "A:A"},
     "Sensitivity": {"fit_width": 1},
     "Checks": {"fit_width": 1, "title_rows": "5:5"},
+}
+
+# The reference tables, by sheet. A sheet repeats one range of rows on every printed page:
+# its last table's header, whose rows run on past a page (the tables above it are short).
+CATALOG_TABLES = {"Catalog": ("precisions", "units", "gpus"), "Models": ("models",)}
+_CATALOG_SIZES = {
+    "precisions": lambda: len(catalog.precision_names()),
+    "units": lambda: len(COMPUTE_UNITS),
+    "gpus": lambda: len(catalog.gpu_names()),
+    "models": lambda: len(catalog.model_names()),
 }
 
 # Inputs sheet
@@ -284,16 +299,12 @@ class Layout:
         self.projection_last = self.projection_first + self.projection_months - 1
 
     def _catalog(self) -> None:
-        row = 5  # each table: its title, a units row, then the table (header and rows)
-        for table, size in (
-            ("gpus", len(catalog.gpu_names())),
-            ("precisions", len(catalog.precision_names())),
-            ("units", len(COMPUTE_UNITS)),
-            ("models", len(catalog.model_names())),
-            ("architectures", len(catalog.model_names())),
-        ):
-            self.catalog_rows[table] = (row, row + size)
-            row += size + 4
+        for tables in CATALOG_TABLES.values():
+            row = 5  # each table: its title, a units row, then the table (header and rows)
+            for table in tables:
+                size = _CATALOG_SIZES[table]()
+                self.catalog_rows[table] = (row, row + size)
+                row += size + 4
 
     def _sensitivity(self) -> None:
         self.sensitivity_column = {n: i for i, n in enumerate(SENSITIVITY_COLUMNS, start=1)}

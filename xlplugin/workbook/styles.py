@@ -51,6 +51,7 @@ TAB = {
     "About": "1F3864",
     "Inputs": "FFC000",
     "Catalog": "808080",
+    "Models": "808080",
     "Estimate": "2F75B5",
     "Scenarios": "70AD47",
     "Projection": "70AD47",
