@@ -112,8 +112,10 @@ class AmbiguousInputError(InvalidInputError):
         self.culture, self.readings = culture, readings
         # A name the caller made up ("visit-example-com") is not repeated back to it.
         where = culture if _office_culture(culture) else "the caller's culture"
+        # (no culture: an Excel function called in-process, where Excel's is not handed on)
+        where = f"in {where}, " if culture else "in a culture not known here, "
         self.note = (  # the message's last parenthesis, without its parentheses
-            f"in {where}, {str(value).strip()!r} could be {readings[0]} or {readings[1]}: "
+            f"{where}{str(value).strip()!r} could be {readings[0]} or {readings[1]}: "
             "write one of those"
         )
         super().__init__(name, value, f"{accepts} ({self.note})", row)

@@ -303,6 +303,22 @@ def test_bad_input_is_a_value_error_naming_the_argument():
     assert text == "dau: got 'abc'; accepts a number > 0"
 
 
+def test_in_process_text_that_reads_two_ways_is_refused():
+    """In-process (xlwings Lite, classic xlwings) Excel's culture is not handed on: a German
+    "1,500M" (1.5 million) read as 1.5 billion was 1,000 times too many GPUs. Text that a
+    decimal-comma culture reads otherwise is refused naming both readings; the rest reads."""
+    for text, readings in (("1,500M", "1500M or 1.5M"), ("1.500", "1500 or 1.5")):
+        assert message_of(lambda text=text: call("gpu_count", text, 10, 8.1e9)) == (
+            f"dau: got {text!r}; accepts a number > 0 (in a culture not known here, {text!r} "
+            f"could be {readings}: write one of those)"
+        )
+    assert call("gpu_count", "1.5M", 10, 8.1e9) == call("gpu_count", 1.5e6, 10, 8.1e9)
+    assert call("gpu_count", "1,500,000", 10, 8.1e9) == call("gpu_count", 1.5e6, 10, 8.1e9)
+    rows = call("scenarios", [["dau"], ["1,500"], ["1.5K"]])
+    assert rows[1][0].startswith("#VALUE! dau: got '1,500'; accepts a number > 0 (in a culture")
+    assert rows[2][rows[0].index("gpu_count")] == formulas.gpu_count(1500, 10, 8.1e9)
+
+
 def test_the_raised_error_keeps_its_class():
     # Callers in Python catch what formulas raises; xlwings Server catches an XlwingsError.
     with pytest.raises(formulas.UnknownNameError) as caught:

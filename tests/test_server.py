@@ -161,7 +161,14 @@ def test_serve_reads_text_numbers_in_the_callers_culture(server):
         )
     expected = formulas.gpu_count(1500, 10, 8.1e9)
     assert post("en-US", "gpu_count", "1,500", 10, "8.1B").json()["result"] == [[expected]]
-    assert post(None, "gpu_count", "1,500", 10, "8.1B").json()["result"] == [[expected]]
+    # A call without a culture (not from Excel) or naming none reads text as where the
+    # culture is not known: what reads two ways is refused.
+    for culture in (None, "", "de DE"):
+        response = post(culture, "gpu_count", "1,500", 10, "8.1B")
+        assert response.status_code == 400 and "in a culture not known here" in response.text
+    assert post(None, "gpu_count", "1,500,000", 10, "8.1B").json()["result"] == [
+        [formulas.gpu_count(1.5e6, 10, 8.1e9)]
+    ]
     assert post("de-DE", "gpu_count", 1500.0, 10, "8.1B").json()["result"] == [[expected]]
     # In a table only the ambiguous row is refused; unambiguous text computes.
     rows = post("de-DE", "scenarios", [["dau"], ["1,500,000"], ["1,500"]]).json()["result"]

@@ -29,7 +29,7 @@ import xlwings as xw
 
 from xlplugin import _xlwings_shortcut, formulas
 from xlplugin._collector import collector_paused
-from xlplugin.formulas import catalog
+from xlplugin.formulas import catalog, units
 from xlplugin.formulas._arrays import finite, valid, validated
 from xlplugin.formulas.errors import MissingInputError
 from xlplugin.formulas.vocabulary import INPUT, OUTPUT, spelt_name
@@ -344,6 +344,24 @@ def _unreadable(columns: dict) -> dict:
     return errors
 
 
+def in_callers_culture(handler):
+    """``handler`` reading text numbers in the caller's culture where the call has one
+    (xlwings Server's calls: xlplugin serve), else as text whose culture is not known: a
+    text that a decimal-comma culture reads otherwise ("1,500", "1.500") is refused with
+    both readings. In-process, xlwings Lite and classic xlwings do not hand Excel's
+    culture on, and a German "1,500M" read as 1.5 billion would be 1,000 times too many."""
+
+    @functools.wraps(handler)
+    def call(*args):
+        if units.culture_given():
+            return handler(*args)
+        with units.reading_culture(units.UNKNOWN_CULTURE):
+            return handler(*args)
+
+    return call
+
+
+@in_callers_culture
 def output(function, args: dict) -> list[list]:
     """Cells of one output of the estimate for an Excel function's arguments."""
     plan = function.plan
@@ -647,6 +665,7 @@ def _plain(name: str, value: object) -> object:
     return value
 
 
+@in_callers_culture
 def estimate_rows(args: dict) -> list[list]:
     """ESTIMATE: one row per quantity (inputs as resolved, then outputs): name, value, unit."""
     try:
@@ -675,6 +694,7 @@ def _shown(value: object) -> str:
     return "an empty cell" if blank(value) else f"the single cell {value!r}"
 
 
+@in_callers_culture
 def scenario_rows(table: object) -> list[list]:
     """SCENARIOS: a header row of output names, then every output for each scenario row."""
     with collector_paused():  # 10,000 rows are 10,000 new lists: no walks while made

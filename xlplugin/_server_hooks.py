@@ -37,7 +37,7 @@ from starlette.responses import Response
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from xlplugin._excel import PRE_ENCODED, PreEncoded
-from xlplugin.formulas.units import reading_culture
+from xlplugin.formulas.units import UNKNOWN_CULTURE, is_culture_name, reading_culture
 from xlplugin.serve import BODY_TIMEOUT, PARSED_CALL, read_json
 
 try:  # optional: the server extra recommends it
@@ -286,7 +286,7 @@ def _fast_call_route() -> None:
         # ambiguous rather than read as 1500.
         token = PRE_ENCODED.set(orjson is not None)
         try:
-            with reading_culture(data.get("culture_info_name")):  # not a name: no culture
+            with reading_culture(_culture(data.get("culture_info_name"))):
                 answer = await original(
                     current_user=current_user, redis_client=redis_client, data=data
                 )
@@ -545,3 +545,9 @@ class HeaderDeadline(AutoHTTPProtocol):
             return  # upgraded to a WebSocket, which is not ours to time
         if self.cycle is cycle and (cycle is None or cycle.response_complete):
             self.transport.close()
+
+
+def _culture(name: object) -> str:
+    """The call's culture as Office.js names it; a call without one (not from Excel), or
+    with text that names none, reads text as where the culture is not known."""
+    return name if is_culture_name(name) else UNKNOWN_CULTURE
