@@ -15,6 +15,7 @@ import json
 import math
 import os
 import random
+import re
 import socket
 import subprocess
 import sys
@@ -295,6 +296,34 @@ def test_the_call_is_read_as_the_standard_library_reads_it():
         serve.read_json(b"[1,]")
     with pytest.raises(ValueError, match="got NaN, which JSON does not allow"):
         serve.read_json(b"[NaN]")
+
+
+@pytest.mark.parametrize(
+    "number", ["1e400", "-1E+400", "1e-400", "17976931348623159e292", "9" * 400 + ".5"]
+)
+def test_a_number_beyond_a_float_is_not_json_we_read(number):
+    """orjson and the standard library read 1e400 as infinity and 1e-400 as 0: such a call
+    is refused as it is read, as NaN and Infinity are, and never reaches a function."""
+    shown = number if len(number) <= 30 else number[:27] + "..."
+    with pytest.raises(ValueError, match=f"got the number {re.escape(shown)}, beyond the range"):
+        serve.read_json(f'{{"args": [[[{number}]]]}}'.encode())
+    call = json.dumps(payload("gpu_count", [1e8, 10.0, 8.1e9])).replace("100000000.0", number)
+    assert serve.call_problem(call.encode()).startswith(
+        f"request body: not valid JSON (got the number {shown}, beyond the range of a float)"
+    )
+    # In range, an exponent of three digits reads as the float it is; so does text.
+    assert serve.read_json(b'[1e308, 1.5e-300, 0.0e-400, "e-400"]') == [
+        1e308,
+        1.5e-300,
+        0.0,
+        "e-400",
+    ]
+
+
+def test_a_long_json_error_is_cut_at_a_word():
+    problem = serve.call_problem(b'{"func_name": 1' + b"0" * 5000 + b"}")
+    reason = problem.split("not valid JSON (")[1].split(");")[0]
+    assert reason.endswith("...") and len(reason) <= 120 and reason[:-3] == reason[:-3].rstrip()
 
 
 @pytest.mark.parametrize(

@@ -812,6 +812,8 @@ def test_any_cell_over_http_is_formulas_answer_or_its_refusal(hardened):
         ["--public-url", "ftp://excel.example.org"],
         ["--workers", "0"],
         ["--body-timeout", "-1"],
+        ["--body-timeout", "1e-300"],  # too short for any request: every one dropped
+        ["--body-timeout", "0.5"],
     ],
 )
 def test_bad_serve_options_are_one_line_and_status_2(args):
@@ -825,6 +827,42 @@ def test_bad_serve_options_are_one_line_and_status_2(args):
     assert done.returncode == 2, (args, done.stderr)
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and args[0] in lines[0] and repr(args[1]) in lines[0], done.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["serve", "--port", "9" * 100_000],
+        ["serve", "--host", "h" * 100_000, "--port", "8799"],
+        ["serve", "--public-url", "https://" + "x" * 100_000],
+        ["lite", "--url", "https://" + "x" * 100_000 + ".whl"],
+    ],
+)
+def test_a_long_bad_option_is_not_echoed_whole(args, tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "xlplugin.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=clean_env(),
+        cwd=tmp_path,
+    )
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1, done.stderr[:300]
+    assert len(lines[0]) < 400 and "..." in lines[0] and args[1] in lines[0], lines[0]
+
+
+def test_a_wheel_url_with_a_port_out_of_range_is_refused(tmp_path):
+    url = "https://x:99999/" + serve._wheel_name()
+    done = subprocess.run(
+        [sys.executable, "-m", "xlplugin.cli", "lite", "--url", url, "-o", str(tmp_path / "l")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=clean_env(),
+    )
+    assert done.returncode == 2 and f"--url: got {url!r}; accepts" in done.stderr
+    assert not (tmp_path / "l").exists()
 
 
 def _manifest_urls(client, **headers) -> set[str]:

@@ -6,7 +6,14 @@ import argparse
 
 from xlplugin.formulas import units
 
-__all__ = ["Once", "culture_option"]
+__all__ = ["Once", "culture_option", "shown"]
+
+
+def shown(text: str, most: int = 60) -> str:
+    """A value as an error message repeats it: quoted and escaped (one line), and cut where
+    long (a 100 KB argument is not echoed back whole)."""
+    text = repr(text)
+    return text if len(text) <= most else text[: most - 3] + "..."
 
 
 class Once(argparse.Action):
@@ -19,7 +26,8 @@ class Once(argparse.Action):
         if self.dest in given and given[self.dest] != value:
             before = given[self.dest]
             parser.error(
-                f"argument {option_string}: given twice ({before!r} and {value!r}); give it once"
+                f"argument {option_string}: given twice ({shown(before)} and {shown(value)}); "
+                "give it once"
             )
         given[self.dest] = value
         setattr(namespace, self.dest, value)
@@ -41,6 +49,6 @@ def culture_option(parser: argparse.ArgumentParser) -> None:
 def _culture(text: str) -> str:
     if not units.is_culture_name(text):
         raise argparse.ArgumentTypeError(
-            f"got {text!r}; accepts a culture name such as de-DE or en-US"
+            f"got {shown(text)}; accepts a culture name such as de-DE or en-US"
         )
     return text.strip()

@@ -76,6 +76,7 @@ import inspect
 import itertools
 import json
 import logging
+import math
 import os
 import re
 import signal
@@ -91,7 +92,7 @@ from urllib.parse import urlsplit
 
 import xlplugin
 from xlplugin.formulas.errors import EstimateError
-from xlplugin.options import Once
+from xlplugin.options import Once, shown
 from xlplugin.workbook import atomic
 
 try:  # optional: the server extra recommends it
@@ -235,7 +236,7 @@ def _positive(text: str) -> int:
     except ValueError:
         value = 0
     if value < 1:
-        raise argparse.ArgumentTypeError(f"got {text!r}; accepts a whole number >= 1")
+        raise argparse.ArgumentTypeError(f"got {shown(text)}; accepts a whole number >= 1")
     return value
 
 
@@ -245,7 +246,9 @@ def _port(text: str) -> int:
     except ValueError:
         value = 0
     if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"got {text!r}; accepts a whole number from 1 to 65535")
+        raise argparse.ArgumentTypeError(
+            f"got {shown(text)}; accepts a whole number from 1 to 65535"
+        )
     return value
 
 
@@ -254,8 +257,10 @@ def _seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         value = 0.0
-    if not 0 < value <= 3600:  # also refuses NaN
-        raise argparse.ArgumentTypeError(f"got {text!r}; accepts seconds above 0, up to 3600")
+    # Below a second, a client across a network cannot send its headers in time: every
+    # request would be dropped unanswered.
+    if not 1 <= value <= 3600:  # also refuses NaN
+        raise argparse.ArgumentTypeError(f"got {shown(text)}; accepts seconds from 1 to 3600")
     return value
 
 
@@ -275,11 +280,11 @@ def _public_url(text: str) -> str:
         or parts.query
         or parts.fragment
     ):
-        raise argparse.ArgumentTypeError(f"got {text!r}; {accepts}")
+        raise argparse.ArgumentTypeError(f"got {shown(text)}; {accepts}")
     try:
         host = parts.hostname.encode("idna").decode("ascii")
     except UnicodeError:
-        raise argparse.ArgumentTypeError(f"got {text!r}; {accepts}") from None
+        raise argparse.ArgumentTypeError(f"got {shown(text)}; {accepts}") from None
     host = f"[{host}]" if ":" in host else host
     return f"{parts.scheme.lower()}://{host}" + (f":{port}" if port else "")
 
@@ -295,14 +300,18 @@ def _wheel_name_problem(url: str) -> str | None:
     """requirements.txt would install a wheel other than the one written (or none)."""
     name = _wheel_name()
     if PurePosixPath(urlsplit(url).path).name != name:
-        return f"got {url!r}; accepts a URL ending in /{name}, the wheel written"
+        return f"got {shown(url)}; accepts a URL ending in /{name}, the wheel written"
     return None
 
 
 def wheel_url_problem(text: str) -> str | None:
     """What is wrong with the wheel's URL, one line of requirements.txt (None: nothing): a
     line break or a space in it would add a line of its own (``--index-url``, a package)."""
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 (ValueError when out of range: https://x:99999/...)
+    except ValueError:
+        parts = urlsplit("")
     if (
         text.isascii()
         and text.isprintable()
@@ -312,7 +321,7 @@ def wheel_url_problem(text: str) -> str | None:
         and parts.path.endswith(".whl")
     ):
         return None
-    return f"got {text!r}; accepts an http:// or https:// URL of the .whl file, without spaces"
+    return f"got {shown(text)}; accepts an http:// or https:// URL of the .whl file, without spaces"
 
 
 def _limit(environ: dict, name: str, default: int) -> int:
@@ -532,25 +541,51 @@ def _is_json(kind: bytes | None) -> bool:
     )
 
 
-# A run of 19 digits, found in one pass in C: every digit made "0", everything else " ".
-_DIGITS_AS_ZEROS = bytes(48 if 48 <= i <= 57 else 32 for i in range(256))
+# A run of 19 digits, or an exponent of three digits, found in one pass in C: every digit
+# made "0", "e" and "E" an "e", everything else " " (a sign too: "e-400" is "e 000").
+_DIGITS_AS_ZEROS = bytes(48 if 48 <= i <= 57 else 101 if i in (69, 101) else 32 for i in range(256))
 _LONG_DIGITS = b"0" * 19
+_LONG_EXPONENTS = (b"e000", b"e 000")
 
 
 def read_json(body: bytes):
-    """A request's JSON, strictly (no NaN or Infinity; ValueError if it is not JSON): by
-    orjson where installed (a 10,000-row call: 8 ms against the standard library's 17.5
-    here), and by the standard library where orjson refuses it (its error messages name
-    the problem) or where a run of 19 digits may be an integer beyond 64 bits (which
-    orjson reads as a float, the standard library as the integer it is)."""
-    if _orjson is not None and _LONG_DIGITS not in body.translate(_DIGITS_AS_ZEROS):
-        try:
-            return _orjson.loads(body)
-        except ValueError:
-            pass
+    """A request's JSON, strictly (no NaN or Infinity, no number beyond a float's range;
+    ValueError if it is not JSON): by orjson where installed (a 10,000-row call: 8 ms
+    against the standard library's 17.5 here), and by the standard library where orjson
+    refuses it (its error messages name the problem), where a run of 19 digits may be an
+    integer beyond 64 bits (which orjson reads as a float, the standard library as the
+    integer it is), and where an exponent of three digits may take a number beyond a
+    float's range (both read 1e400 as infinity, and 1e-400 as 0)."""
+    if _orjson is not None:
+        shape = body.translate(_DIGITS_AS_ZEROS)
+        if _LONG_DIGITS not in shape and not any(e in shape for e in _LONG_EXPONENTS):
+            try:
+                return _orjson.loads(body)
+            except ValueError:
+                pass
     # UTF-8 and nothing else, as orjson reads (the standard library would also take UTF-16,
     # UTF-32, a byte-order mark and encoded surrogates): a UnicodeDecodeError is a ValueError
-    return json.loads(body.decode("utf-8"), parse_constant=_no_constant)
+    return json.loads(
+        body.decode("utf-8"), parse_constant=_no_constant, parse_float=_float_in_range
+    )
+
+
+def _shortened(text: str, most: int = 120) -> str:
+    """``text`` cut at a word boundary to at most ``most`` characters, "..." where cut."""
+    if len(text) <= most:
+        return text
+    return text[: most - 3].rsplit(" ", 1)[0] + "..."
+
+
+def _float_in_range(text: str) -> float:
+    """A JSON number with a fraction or an exponent, as a float; ValueError where the float
+    would be infinite, or 0 for a number that is not."""
+    value = float(text)
+    mantissa = text.lower().partition("e")[0]
+    if math.isinf(value) or (value == 0 and mantissa.strip("-0.")):
+        shown = text if len(text) <= 30 else f"{text[:27]}..."
+        raise ValueError(f"got the number {shown}, beyond the range of a float")
+    return value
 
 
 def _no_constant(name: str):
@@ -611,9 +646,9 @@ def _check_call(body: bytes, served: dict) -> tuple[str | None, dict | None, boo
         data = read_json(body)
     except (ValueError, RecursionError) as error:
         reason = (
-            str(error).splitlines()[0][:120]
+            _shortened(str(error).splitlines()[0])
             if isinstance(error, ValueError)
-            else "nested too deeply"
+            else ("nested too deeply")
         )
         return f"request body: not valid JSON ({reason}); {accepts}", None, False
     if not isinstance(data, dict):
@@ -899,7 +934,7 @@ def _tls_problem(certfile: str | None, keyfile: str | None) -> str | None:
                 "given together (or neither, for HTTP)"
             )
         if problem := _file_problem(path):
-            return f"{flag}: got {path!r}{problem}; accepts {_TLS_ACCEPTS}"
+            return f"{flag}: got {shown(path)}{problem}; accepts {_TLS_ACCEPTS}"
     return _pair_problem(certfile, keyfile)
 
 
@@ -930,7 +965,7 @@ def _encrypted():
 def _pair_problem(certfile: str, keyfile: str) -> str | None:
     """Whether the two regular files load as uvicorn loads them (a swapped or mismatched
     pair was an SSL error after the banner)."""
-    flags = f"--ssl-certfile, --ssl-keyfile: got {certfile!r} and {keyfile!r}"
+    flags = f"--ssl-certfile, --ssl-keyfile: got {shown(certfile)} and {shown(keyfile)}"
     try:
         if not all(stat.S_ISREG(os.stat(path).st_mode) for path in (certfile, keyfile)):
             return None  # a pipe is read once: left to uvicorn
@@ -959,7 +994,7 @@ def _listen_problem(host: str, port: int) -> str | None:
         )
     except (OSError, UnicodeError) as error:
         why = getattr(error, "strerror", None) or error
-        return f"--host: got {host!r} ({why}); accepts an address or name of this machine"
+        return f"--host: got {shown(host)} ({why}); accepts an address or name of this machine"
     for family, kind, protocol, _, address in found:
         with socket.socket(family, kind, protocol) as probe:
             if os.name == "posix":  # as asyncio: elsewhere the option lets a port be taken
@@ -980,12 +1015,17 @@ def _bind_problem(host: str, port: int, error: OSError) -> str:
             "server listens there); accepts a free port"
         )
     if error.errno == errno.EADDRNOTAVAIL:
-        return f"--host: got {host!r}, not an address of this machine; accepts one that is"
+        return f"--host: got {shown(host)}, not an address of this machine; accepts one that is"
     if error.errno == errno.EACCES:  # a port below 1024 without the right to it
-        return f"--port: got {port}; cannot listen on it at {host!r}: {error.strerror or error}"
+        return (
+            f"--port: got {port}; cannot listen on it at {shown(host)}: {error.strerror or error}"
+        )
     # Anything else is the address's (EINVAL: a link-local IPv6 address without %scope)
     why = error.strerror or error
-    return f"--host: got {host!r}, which this machine cannot listen on ({why}); accepts one it can"
+    return (
+        f"--host: got {shown(host)}, which this machine cannot listen on ({why}); "
+        "accepts one it can"
+    )
 
 
 def _stopped(signum, frame):
