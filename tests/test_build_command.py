@@ -94,8 +94,17 @@ def test_bad_scenarios_exit_2_with_one_line_and_write_nothing(folder, capsys):
 @pytest.mark.parametrize(
     ("output", "message"),
     [
-        ("out.xls", "out.xls: expected a path ending in .xlsx"),
-        ("missing/out.xlsx", "missing/out.xlsx: the folder missing does not exist"),
+        ("out.xls", "--output: got 'out.xls'; accepts a path ending in .xlsx"),
+        (
+            "missing/out.xlsx",
+            "--output: got 'missing/out.xlsx'; accepts a path in a folder that exists "
+            "('missing' does not)",
+        ),
+        (
+            "a" * 5000 + ".xlsx",
+            f"--output: got '{'a' * 49}...{'a' * 21}.xlsx'; accepts a path this system can "
+            "write (File name too long)",
+        ),
     ],
 )
 def test_bad_destination(folder, capsys, output, message):
@@ -105,7 +114,16 @@ def test_bad_destination(folder, capsys, output, message):
 def test_destination_that_is_a_folder(folder, capsys):
     (folder / "dir.xlsx").mkdir()
     status, _, err = run(capsys, "-o", "dir.xlsx")
-    assert status == 2 and "dir.xlsx: is a folder" in err
+    assert status == 2 and "--output: got 'dir.xlsx', a folder; accepts a file path" in err
+
+
+def test_a_scenario_file_that_is_not_there_is_named_with_its_flag(folder, capsys):
+    status, out, err = run(capsys, "-o", "out.xlsx", "--scenarios", "absent.csv")
+    assert (status, out, sorted(p.name for p in folder.iterdir())) == (2, "", [])
+    assert err == (
+        "xlplugin: error: --scenarios: got 'absent.csv'; accepts a .csv or .xlsx scenario "
+        "file that exists\n"
+    )
 
 
 @pytest.mark.parametrize(

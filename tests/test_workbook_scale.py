@@ -32,7 +32,7 @@ from xlplugin.workbook.build import (
     stored_fingerprint,
 )
 from xlplugin.workbook.excel_formulas import STEPS
-from xlplugin.workbook.layout import SCENARIOS_HEADER, Layout
+from xlplugin.workbook.layout import SCENARIOS_HEADER, SHEETS, Layout
 from xlplugin.workbook.values import canonical_names, scenario_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -113,7 +113,8 @@ def test_large_fingerprint_and_rows(large):
     assert stored_fingerprint(path) == content_fingerprint(path)
     layout = Layout(len(scenarios))
     with zipfile.ZipFile(path) as package:
-        sheet = package.read("xl/worksheets/sheet5.xml").decode()
+        # openpyxl names each sheet's part by its position
+        sheet = package.read(f"xl/worksheets/sheet{SHEETS.index('Scenarios') + 1}.xml").decode()
     last = get_letter(len(layout.scenario_column))
     assert f'<dimension ref="A1:{last}{layout.scenario_last}"/>' in sheet
     assert sheet.count("<row ") == SCENARIOS_HEADER + COUNT

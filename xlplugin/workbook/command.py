@@ -91,11 +91,15 @@ def run(args: argparse.Namespace) -> int:
     if args.scenarios is not None:
         _not_the_scenario_file(target, Path(args.scenarios))
     check_overwrite(target, force=args.force)
-    scenarios = None if args.scenarios is None else read_scenarios(args.scenarios)
+    scenarios = (
+        None if args.scenarios is None else read_scenarios(_scenario_file(Path(args.scenarios)))
+    )
     try:  # atomic: the old file stays whole until the new one replaces it
         build_workbook(target, scenarios, variant=args.variant)
     except OSError as error:
-        raise BuildError(f"{target}: cannot write: {error.strerror or error}") from None
+        raise BuildError(
+            f"{_path(target)[1:-1]}: cannot write: {error.strerror or error}"
+        ) from None
     if scenarios is None:
         count = "the default scenarios"
     else:
@@ -129,13 +133,40 @@ def _not_the_scenario_file(target: Path, scenarios: Path) -> None:
 
 
 def _destination(target: Path) -> Path:
+    got = f"--output: got {_path(target)}"
     if target.suffix.lower() != ".xlsx":
-        raise BuildError(f"{target}: expected a path ending in .xlsx")
-    if target.is_dir():
-        raise BuildError(f"{target}: is a folder; expected a file path ending in .xlsx")
-    if not target.parent.is_dir():
-        raise BuildError(f"{target}: the folder {target.parent} does not exist")
+        raise BuildError(f"{got}; accepts a path ending in .xlsx")
+    try:
+        folder, parent = target.is_dir(), target.parent.is_dir()
+    except OSError as error:  # a name too long for the file system, say
+        raise BuildError(
+            f"{got}; accepts a path this system can write ({error.strerror or error})"
+        ) from None
+    if folder:
+        raise BuildError(f"{got}, a folder; accepts a file path ending in .xlsx")
+    if not parent:
+        raise BuildError(
+            f"{got}; accepts a path in a folder that exists ({_path(target.parent)} does not)"
+        )
     return target
+
+
+def _scenario_file(path: Path) -> Path:
+    try:
+        found = path.exists()
+    except OSError:
+        found = False
+    if not found:
+        raise BuildError(
+            f"--scenarios: got {_path(path)}; accepts a .csv or .xlsx scenario file that exists"
+        )
+    return path
+
+
+def _path(path: Path, most: int = 80) -> str:
+    """A path as a message shows it: quoted, escaped, cut in the middle where long."""
+    text = repr(str(path))
+    return text if len(text) <= most else f"{text[: most - 30]}...{text[-27:]}"
 
 
 EDITED = "was edited or saved again since it was built"
@@ -191,5 +222,7 @@ def write_atomically(target: Path, write) -> Path:
         with atomic.replacing(target) as temporary:
             write(temporary)
     except OSError as error:
-        raise BuildError(f"{target}: cannot write: {error.strerror or error}") from None
+        raise BuildError(
+            f"{_path(target)[1:-1]}: cannot write: {error.strerror or error}"
+        ) from None
     return target
