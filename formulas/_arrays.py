@@ -292,12 +292,16 @@ def _scalar(spec: Input, x: float, percent: bool, given: object = None) -> float
     return x
 
 
+_SUFFIX = re.compile(r"[\sA-Za-z\u00b5\u03bc%]+$")
+
+
 def _below_floats(given: object) -> bool:
     """Whether a value that reads as 0 was not 0: a number or text below the smallest float."""
-    if isinstance(given, str):
+    if isinstance(given, str):  # the number before any suffix ("1e-330K", "1e-400 %")
+        number = _SUFFIX.sub("", given.strip()).replace(",", "").replace("_", "")
         try:
-            return Decimal(given.strip()) != 0
-        except ArithmeticError:  # text with a suffix or a %: not a plain number
+            return Decimal(number) != 0
+        except ArithmeticError:  # not a plain number
             return False
     return given is not None and not isinstance(given, float) and given != 0
 

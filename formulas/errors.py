@@ -72,8 +72,10 @@ class UnknownNameError(InvalidInputError):
 
         self.choices = list(choices)
         # Close spellings of text only: True is no misspelt "Trainium2", nor 1 of "FP16".
+        # Compared in lower case: "DAU" is close to dau, "ınt8" to INT8.
+        keys = {str(c).lower(): c for c in reversed(self.choices)}  # the first of equals
         close = (
-            difflib.get_close_matches(value, self.choices, n=3, cutoff=0.4)
+            [keys[k] for k in difflib.get_close_matches(value.lower(), list(keys), 3, 0.4)]
             if isinstance(value, str)
             else []
         )

@@ -190,6 +190,9 @@ def parse_quantity(text: str, name: str = "value", unit: str = "") -> float:
         accepts += ", with an underscore only between two digits as in 1_000"
     elif problem == "syntax":
         accepts += _point_group_hint(s, unit) or _group_hint(s, unit) or _time_hint(s, unit)
+    elif problem == "bits":
+        suffix = _scan(s)[1]
+        accepts += f" (did you mean {s[: -len(suffix)]}{suffix.upper()}?)"  # B: bytes, b: bits
     raise InvalidInputError(name, text, accepts)
 
 
@@ -274,16 +277,20 @@ def _both_readings(s: str) -> tuple[str, str]:
 def _read(s: str, unit: str) -> tuple[float | None, str]:
     """(value, "") for stripped text that reads as a finite quantity, else (None, problem).
 
-    The problem is "comma", "underscore", "finite" or "syntax".
+    The problem is "comma", "underscore", "finite", "bits" (a byte suffix written as bits
+    are, an upper-case prefix or none before a lower-case b: "1Gb", "1b") or "syntax".
     """
     number, suffix, problem = _scan(s)
     if problem:
         sign = 1 if s[:1] in ("+", "-") else 0
         return None, "finite" if s[sign:].lower() in _NON_FINITE else problem
-    suffix = suffix.upper()
+    written, suffix = suffix, suffix.upper()
     table = _SECONDS if unit == "s" else _BYTES if unit == "B" and suffix.endswith("B") else _COUNT
     if suffix not in table:
         return None, "syntax"
+    # "1Gb" and "1b" are written as bits are ("1gb", all lower-case, is a careless GB)
+    if table is _BYTES and written.endswith("b") and written[:-1] == written[:-1].upper():
+        return None, "bits"
     mantissa, _, exponent = number.replace(",", "").replace("_", "").lower().partition("e")
     try:  # one correctly rounded conversion of the decimal the text writes
         x = float(f"{mantissa}e{int(exponent or 0) + table[suffix]}")

@@ -7,6 +7,7 @@ workbook defined names and, upper-cased, Excel functions.
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass
 
 __all__ = [
@@ -330,6 +331,8 @@ INPUTS: tuple[Input, ...] = (
         "Tokens generated per request (text, speech): at least one (a cost per output "
         "token needs one).",
         "assumption: a chat answer of about 375 words",
+        low=1.0,
+        low_open=False,
     ),
     Input(
         "image_width",
@@ -648,11 +651,15 @@ PROJECTION_INPUTS: tuple[Input, ...] = (
 INPUT = {q.name: q for q in INPUTS + PROJECTION_INPUTS}
 
 
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
 def spelt_name(text: object) -> str:
     """A name as the vocabulary spells it, case, spaces and dashes ignored ("Requests per
     user", "requests-per-user": ``requests_per_user``): how a scenario file's header, the
     Excel function SCENARIOS' header row and GPU_SPEC's field are read alike."""
-    return re.sub(r"[\s\-]+", "_", str(text).strip()).lower()
+    # ASCII letters only: str.lower() makes the Kelvin sign a "k" ("\u212av_heads")
+    return re.sub(r"[\s\-]+", "_", str(text).strip()).translate(_ASCII_LOWER)
 
 
 def input_names() -> list[str]:

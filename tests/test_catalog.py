@@ -70,6 +70,27 @@ def test_unknown_gpu_suggests_close_names():
         formulas.gpu_spec("H10", "memory_bytes")
 
 
+@pytest.mark.parametrize(
+    ("canonical", "look_alike", "guess"),
+    [
+        (catalog.canonical_gpu, "l40\u017f", "L40S"),  # a long s, which upper-cases to S
+        (catalog.canonical_precision, "\u0131nt8", "INT8"),  # a dotless i: I in upper case
+        (catalog.canonical_model, "\u017fdxl", "SDXL"),
+    ],
+)
+def test_a_look_alike_name_is_refused_with_the_name_it_resembles(canonical, look_alike, guess):
+    """Names are matched in ASCII case only: text that upper-cases into a catalogue name
+    without spelling it is not taken for it, and the name it resembles is suggested."""
+    with pytest.raises(UnknownNameError, match=rf"did you mean {guess}\b"):
+        canonical(look_alike)
+    assert canonical(guess.lower()) == guess
+
+
+def test_an_unknown_name_in_another_case_suggests_the_name():
+    with pytest.raises(UnknownNameError, match=r"\(did you mean dau\?\)$"):
+        formulas.estimate_table(pd.DataFrame({"DAU": [1e8]}))
+
+
 def test_precisions_and_models():
     assert dict(
         zip(catalog.precisions()["name"], catalog.precisions()["bytes_per_param"], strict=True)

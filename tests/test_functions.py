@@ -629,6 +629,21 @@ def test_gpu_spec_reads_the_catalogue():
     assert unknown.startswith("#VALUE! gpu: got 'H900'; accepts one of")
 
 
+def test_gpu_spec_refuses_a_range_of_many_unknown_names():
+    """As the other functions' tables: up to MAX_BAD_CELLS bad cells hold their messages,
+    more refuse the call with the first (a million were a 200 MB answer)."""
+    most = _excel.MAX_BAD_CELLS
+    names = [["A100"]] + [["H900"]] * most
+    cells = call("gpu_spec", names, "memory_bytes")
+    assert cells[0] == [40e9] and all(c[0].startswith("#VALUE! gpu: got 'H900'") for c in cells[1:])
+    message = message_of(lambda: call("gpu_spec", [*names, ["H900"]], "memory_bytes"))
+    assert message.startswith("gpu: got 'H900'; accepts one of")
+    fields = [[f"colour{i}" for i in range(1000)]]
+    assert message_of(lambda: call("gpu_spec", "A100", fields)).startswith(
+        "field: got 'colour0'; accepts one of"
+    )
+
+
 def test_results_are_json_for_the_http_answer():
     for name in NAMES:
         json.dumps(call_with(name, {"dau": [[1e8], [None]]}), allow_nan=False)

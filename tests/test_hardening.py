@@ -812,11 +812,14 @@ def test_a_blank_projection_plan_takes_its_defaults():
 
 def test_a_request_that_generates_nothing_is_refused_as_such():
     """output_tokens 0 divided a text model's cost per output token by zero, and the error
-    blamed params or dau."""
-    assert _error(formulas.estimate, modality="text", output_tokens=0) == (
-        "output_tokens: got 0; accepts a number > 0"
-    )
-    assert formulas.estimate(modality="text", output_tokens=0.5)["gpu_count"] > 0
+    blamed params or dau; 1e-300 gave a cost of 4.6e301 USD per million tokens. A request
+    makes one token at least (a mean such as 1.5 is a mean)."""
+    for tokens in (0, 1e-300, 0.5):
+        assert _error(formulas.estimate, modality="text", output_tokens=tokens) == (
+            f"output_tokens: got {tokens!r}; accepts a number >= 1"
+        )
+    assert formulas.estimate(modality="text", output_tokens=1)["gpu_count"] > 0
+    assert formulas.estimate(modality="text", output_tokens=1.5)["gpu_count"] > 0
 
 
 def test_arrays_that_stretch_past_the_limit_are_refused_at_once():

@@ -754,3 +754,18 @@ def test_a_time_reads_seconds_and_their_fractions(text, seconds):
 def test_a_time_takes_no_count_suffix(text):
     with pytest.raises(InvalidInputError):
         parse_quantity(text, "ttft_target_seconds", "s")
+
+
+@pytest.mark.parametrize(
+    ("text", "guess"),
+    [("1Gb", "1GB"), ("3.35Tb", "3.35TB"), ("1Kb", "1KB"), ("100b", "100B"), ("2 Mb", "2 MB")],
+)
+def test_a_size_written_as_bits_are_is_refused_with_the_bytes(text, guess):
+    """An upper-case prefix before a lower-case b (or a b alone) is how bits are written:
+    read as bytes, "1Gb" would be eight times too much. "1gb" stays a careless GB."""
+    with pytest.raises(InvalidInputError) as error:
+        parse_quantity(text, "response_bytes", "B")
+    assert str(error.value).endswith(f"(did you mean {guess}?)")
+    assert parse_quantity(guess, "response_bytes", "B") > 0
+    if text.lower() != text:  # "1gb", all lower-case
+        assert parse_quantity(text.lower(), "x", "B") == parse_quantity(guess, "x", "B")

@@ -871,8 +871,24 @@ def spec_cells(gpu: object, field: object) -> list[list]:
             return [[_figure(gpus.item(), fields.item())]]
     except formulas.EstimateError as error:
         return _refused(error)
-    # In a range, an unknown name is that cell's message; the other cells look up.
-    return np.frompyfunc(functools.cache(_figure_or_message), 2, 1)(gpus, fields).tolist()
+    # In a range, an unknown name is that cell's message; the other cells look up. More
+    # than MAX_BAD_CELLS such cells refuse the call, as in the other functions' tables (a
+    # million of them were a 200 MB answer).
+    looked_up, bad = functools.cache(_figure_or_error), []
+
+    def figure(gpu: object, field: object) -> object:
+        value = looked_up(gpu, field)
+        if not isinstance(value, formulas.EstimateError):
+            return value
+        bad.append(value)
+        if len(bad) > MAX_BAD_CELLS:
+            raise bad[0]
+        return _message(value)
+
+    try:
+        return np.frompyfunc(figure, 2, 1)(gpus, fields).tolist()
+    except formulas.EstimateError as error:
+        return _refused(error)
 
 
 def _names(name: str, value: object) -> np.ndarray:
@@ -884,11 +900,11 @@ def _names(name: str, value: object) -> np.ndarray:
     return np.array(value, dtype=object)
 
 
-def _figure_or_message(gpu: object, field: object) -> object:
+def _figure_or_error(gpu: object, field: object) -> object:
     try:
         return _figure(gpu, field)
     except formulas.EstimateError as error:
-        return _message(error)
+        return error
 
 
 def _figure(gpu: object, field: object) -> object:

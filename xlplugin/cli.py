@@ -116,10 +116,13 @@ def _person(name: str, value: float) -> str:
 
 
 def _text(result: dict) -> str:
-    gpu = result["gpu"] if isinstance(result["gpu"], str) else f"{result['gpu']:.4g} FLOP/s"
+    precision = formulas.catalog.canonical_precision(result["precision"])
+    gpu = f"{result['gpu_flops']:.4g} FLOP/s"  # a GPU given as its FLOP/s
+    with contextlib.suppress(formulas.EstimateError):  # else the catalogue's name, as typed
+        gpu = formulas.catalog.canonical_gpu(result["gpu"])  # in any spelling ("h100 sxm")
     lines = [
         f"Estimate for {result['dau']:,.0f} daily users x {result['requests_per_user']:g} "
-        f"requests, {result['params'] / 1e9:.4g}B parameters ({result['precision']}) on {gpu}",
+        f"requests, {result['params'] / 1e9:.4g}B parameters ({precision}) on {gpu}",
         f"Each request: {_shape(result)}; "
         f"{formulas.format_quantity(result['request_bytes'], 'B')} in, "
         f"{formulas.format_quantity(result['response_bytes'], 'B')} out, "
