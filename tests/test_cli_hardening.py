@@ -278,3 +278,13 @@ def test_times_read_seconds_and_milliseconds_on_the_command_line(capsys):
     with_ms = capsys.readouterr().out
     assert main(["estimate", "--modality", "speech", "--audio-seconds", "30"]) == 0
     assert capsys.readouterr().out == with_ms
+
+
+def test_a_choice_is_read_in_any_ascii_case(capsys):
+    """``--format JSON`` is ``--format json``, as Excel reads names; a look-alike letter is
+    not (a long ſ is no s)."""
+    assert main(["estimate", "--format", "JSON", "--compact"]) == 0
+    upper = capsys.readouterr().out
+    assert main(["estimate", "--format", "json", "--compact"]) == 0
+    assert capsys.readouterr().out == upper
+    assert "--format: invalid choice: 'jſon'" in refused(capsys, ["estimate", "--format", "JſON"])

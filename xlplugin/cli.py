@@ -18,7 +18,7 @@ try:  # numpy and pandas take about half a second to load: Ctrl-C then is a stop
     from xlplugin import formulas
     from xlplugin.formulas import catalog, units
     from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUT, OUTPUTS
-    from xlplugin.options import Once, culture_option
+    from xlplugin.options import Once, choice, culture_option
 except KeyboardInterrupt:
     print("xlplugin: interrupted", file=sys.stderr)
     raise SystemExit(128 + signal.SIGINT) from None
@@ -315,6 +315,7 @@ def _parser() -> argparse.ArgumentParser:
     est.add_argument(
         "--format",
         action=Once,
+        type=choice,
         choices=("text", "json", "csv"),
         default="text",
         help="text for people (default); json: one object, every input as used and every "
@@ -325,10 +326,14 @@ def _parser() -> argparse.ArgumentParser:
     culture_option(est)
     est.set_defaults(run=_estimate)
     gpus = sub.add_parser("gpus", help="list the GPU catalogue")
-    gpus.add_argument("--format", action=Once, choices=("text", "json", "csv"), default="text")
+    gpus.add_argument(
+        "--format", action=Once, type=choice, choices=("text", "json", "csv"), default="text"
+    )
     gpus.set_defaults(run=_gpus)
     vocab = sub.add_parser("vocabulary", help="list every input and output with its unit")
-    vocab.add_argument("--format", action=Once, choices=("markdown", "json"), default="markdown")
+    vocab.add_argument(
+        "--format", action=Once, type=choice, choices=("markdown", "json"), default="markdown"
+    )
     vocab.set_defaults(run=_vocabulary)
     for module in _extensions():
         module.add_parser(sub)

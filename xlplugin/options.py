@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import string
 
 from xlplugin.formulas import units
 
-__all__ = ["Once", "culture_option", "shown"]
+__all__ = ["Once", "choice", "culture_option", "shown"]
 
 
 def shown(text: str, most: int = 60) -> str:
@@ -14,6 +15,15 @@ def shown(text: str, most: int = 60) -> str:
     long (a 100 KB argument is not echoed back whole)."""
     text = repr(text)
     return text if len(text) <= most else text[: most - 3] + "..."
+
+
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def choice(text: str) -> str:
+    """A choice flag's value in any case, as Excel reads names (``--format JSON``); ASCII
+    letters only, so that no look-alike letter becomes one of the choices."""
+    return text.translate(_ASCII_LOWER)
 
 
 class Once(argparse.Action):

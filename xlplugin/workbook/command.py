@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 from xlplugin.formulas.errors import EstimateError
-from xlplugin.options import Once, culture_option
+from xlplugin.options import Once, choice, culture_option
 
 from ..scenario_file import read_scenarios
 from . import atomic
@@ -68,6 +68,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument(
         "--variant",
         action=Once,
+        type=choice,
         choices=VARIANTS,
         default="native",
         help="native: Excel formulas only; plugin: outputs call the "
