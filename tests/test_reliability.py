@@ -311,6 +311,10 @@ def test_a_number_beyond_a_float_is_not_json_we_read(number):
     assert serve.call_problem(call.encode()).startswith(
         f"request body: not valid JSON (got the number {shown}, beyond the range of a float)"
     )
+    # Past the first few "e"s of a call (text, keys), the rest is scanned whole.
+    many = f'{{"x": "{"e" * 100}", "args": [[[{number}]]]}}'.encode()
+    with pytest.raises(ValueError, match="beyond the range of a float"):
+        serve.read_json(many)
     # In range, an exponent of three digits reads as the float it is; so does text.
     assert serve.read_json(b'[1e308, 1.5e-300, 0.0e-400, "e-400"]') == [
         1e308,

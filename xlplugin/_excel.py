@@ -344,21 +344,12 @@ def _unreadable(columns: dict) -> dict:
     return errors
 
 
-def in_callers_culture(handler):
-    """``handler`` reading text numbers in the caller's culture where the call has one
-    (xlwings Server's calls: xlplugin serve), else as text whose culture is not known: a
-    text that a decimal-comma culture reads otherwise ("1,500", "1.500") is refused with
-    both readings. In-process, xlwings Lite and classic xlwings do not hand Excel's
-    culture on, and a German "1,500M" read as 1.5 billion would be 1,000 times too many."""
-
-    @functools.wraps(handler)
-    def call(*args):
-        if units.culture_given():
-            return handler(*args)
-        with units.reading_culture(units.UNKNOWN_CULTURE):
-            return handler(*args)
-
-    return call
+# Text numbers are read in the caller's culture where the call has one (xlwings Server's
+# calls: xlplugin serve), else as text whose culture is not known: text that a decimal-comma
+# culture reads otherwise ("1,500", "1.500") is refused with both readings. In-process,
+# xlwings Lite and classic xlwings do not hand Excel's culture on, and a German "1,500M"
+# read as 1.5 billion would be 1,000 times too many.
+in_callers_culture = units.unknown_culture_by_default
 
 
 @in_callers_culture

@@ -541,11 +541,26 @@ def _is_json(kind: bytes | None) -> bool:
     )
 
 
-# A run of 19 digits, or an exponent of three digits, found in one pass in C: every digit
-# made "0", "e" and "E" an "e", everything else " " (a sign too: "e-400" is "e 000").
+# A run of 19 digits, or an exponent of three digits, found in C: every digit made "0", "e"
+# and "E" an "e", signs dropped ("e-400" is "e000"), everything else " ".
 _DIGITS_AS_ZEROS = bytes(48 if 48 <= i <= 57 else 101 if i in (69, 101) else 32 for i in range(256))
+_SIGNS = b"+-"
 _LONG_DIGITS = b"0" * 19
-_LONG_EXPONENTS = (b"e000", b"e 000")
+_LONG_EXPONENT = b"e000"
+
+
+def _long_exponent(shape: bytes, looked_at: int = 32) -> bool:
+    """Whether ``shape`` holds an exponent of three digits: the first few "e"s (an Excel
+    call's keys have a handful) looked at one by one, each found in C; past them, one scan
+    of the rest (a scan of the whole for "e000" took 0.6 ms of a 10,000-row call)."""
+    i = shape.find(b"e")
+    for _ in range(looked_at):
+        if i < 0:
+            return False
+        if shape[i + 1 : i + 4] == b"000":
+            return True
+        i = shape.find(b"e", i + 1)
+    return i >= 0 and _LONG_EXPONENT in shape[i:]
 
 
 def read_json(body: bytes):
@@ -557,8 +572,8 @@ def read_json(body: bytes):
     integer it is), and where an exponent of three digits may take a number beyond a
     float's range (both read 1e400 as infinity, and 1e-400 as 0)."""
     if _orjson is not None:
-        shape = body.translate(_DIGITS_AS_ZEROS)
-        if _LONG_DIGITS not in shape and not any(e in shape for e in _LONG_EXPONENTS):
+        shape = body.translate(_DIGITS_AS_ZEROS, _SIGNS)
+        if _LONG_DIGITS not in shape and not _long_exponent(shape):
             try:
                 return _orjson.loads(body)
             except ValueError:
