@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import locale
 import string
 
 from xlplugin.formulas import units
@@ -57,8 +58,14 @@ def culture_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _culture(text: str) -> str:
-    if not units.is_culture_name(text):
+    # A language the C library knows (Python's locale table): "xx" or a typo ("ed-DE")
+    # would otherwise be read as a decimal-comma culture, silently.
+    language = text.strip().replace("_", "-").split("-")[0].translate(_ASCII_LOWER)
+    if not units.is_culture_name(text) or language not in _LANGUAGES:
         raise argparse.ArgumentTypeError(
             f"got {shown(text)}; accepts a culture name such as de-DE or en-US"
         )
     return text.strip()
+
+
+_LANGUAGES = frozenset(name.partition("_")[0].partition(".")[0] for name in locale.locale_alias)
