@@ -8,7 +8,6 @@ import functools
 import math
 import numbers
 import re
-import string
 from decimal import Decimal
 from importlib import resources
 
@@ -18,6 +17,7 @@ import pandas as pd
 from ._arrays import _float_of, _percent, gpu_text_error
 from .errors import InvalidInputError, UnknownNameError
 from .units import parse_quantity
+from .vocabulary import ascii_lower
 
 __all__ = [
     "GPU_FIELDS",
@@ -54,15 +54,10 @@ _COMPUTE_COLUMNS = ("fp16_flops", "fp8_flops", "int8_ops")
 _COMPUTE_INDEX = {"fp16": 0, "fp8": 1, "int8": 2}
 
 
-# Upper-cases ASCII letters only: str.upper() makes a dotless "ı" an I and a long "ſ" an S,
-# so that look-alike text ("l40ſ") would name a GPU it does not spell. Catalogue names are
-# ASCII; other letters stay as they are, and the name is refused with the close ones.
-_ASCII_UPPER = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)
-
-
 def _key(name: object) -> str:
-    """Spelling-insensitive key: 'H100 SXM', 'h100-sxm' and 'H100_SXM' are the same."""
-    return re.sub(r"[\s_\-.]", "", str(name)).translate(_ASCII_UPPER)
+    """Spelling-insensitive key: 'H100 SXM', 'h100-sxm' and 'H100_SXM' are the same. Case
+    is ignored in ASCII letters only: "l40ſ" is no spelling of the L40S."""
+    return ascii_lower(re.sub(r"[\s_\-.]", "", str(name)))
 
 
 @functools.cache

@@ -13,7 +13,7 @@ import numbers
 import re
 from decimal import Decimal
 
-from .errors import AmbiguousInputError, InvalidInputError
+from .errors import _LANGUAGES, AmbiguousInputError, InvalidInputError
 
 __all__ = [
     "BITS_PER_BYTE",
@@ -24,6 +24,7 @@ __all__ = [
     "culture_given",
     "format_quantity",
     "is_culture_name",
+    "is_known_culture",
     "parse_quantity",
     "reading_culture",
     "unknown_culture_by_default",
@@ -84,6 +85,14 @@ _CULTURE_NAME = re.compile(r"[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8}){0,4}")
 def is_culture_name(text: object) -> bool:
     """Whether ``text`` is a culture name as Office and BCP 47 write them (``"de-DE"``)."""
     return isinstance(text, str) and _CULTURE_NAME.fullmatch(text.strip()) is not None
+
+
+def is_known_culture(text: object) -> bool:
+    """Whether ``text`` is a culture name whose language the C library knows (Python's
+    locale table): not "xx", nor a typo such as "ed-DE"."""
+    if not is_culture_name(text):
+        return False
+    return text.strip().replace("_", "-").split("-")[0].lower() in _LANGUAGES
 
 
 def _writes_decimal_comma(culture: str) -> bool:

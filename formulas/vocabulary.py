@@ -15,6 +15,7 @@ __all__ = [
     "OUTPUTS",  # noqa: F822 (from the graph, by __getattr__)
     "PROJECTION_INPUTS",
     "Input",
+    "ascii_lower",
     "input_names",
     "output_names",
     "spelt_name",
@@ -654,12 +655,18 @@ INPUT = {q.name: q for q in INPUTS + PROJECTION_INPUTS}
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 
+def ascii_lower(text: str) -> str:
+    """``text`` with its ASCII letters in lower case and every other letter as it is:
+    str.lower() makes the Kelvin sign a "k", and str.upper() a dotless "ı" an I and a long
+    "ſ" an S, so that look-alike text would match a name it does not spell."""
+    return text.translate(_ASCII_LOWER)
+
+
 def spelt_name(text: object) -> str:
     """A name as the vocabulary spells it, case, spaces and dashes ignored ("Requests per
     user", "requests-per-user": ``requests_per_user``): how a scenario file's header, the
     Excel function SCENARIOS' header row and GPU_SPEC's field are read alike."""
-    # ASCII letters only: str.lower() makes the Kelvin sign a "k" ("\u212av_heads")
-    return re.sub(r"[\s\-]+", "_", str(text).strip()).translate(_ASCII_LOWER)
+    return ascii_lower(re.sub(r"[\s\-]+", "_", str(text).strip()))
 
 
 def input_names() -> list[str]:

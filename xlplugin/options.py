@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import locale
-import string
 
 from xlplugin.formulas import units
+from xlplugin.formulas.vocabulary import ascii_lower
 
 __all__ = ["Once", "choice", "culture_option", "shown"]
 
@@ -18,13 +17,10 @@ def shown(text: str, most: int = 60) -> str:
     return text if len(text) <= most else text[: most - 3] + "..."
 
 
-_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
-
-
 def choice(text: str) -> str:
     """A choice flag's value in any case, as Excel reads names (``--format JSON``); ASCII
     letters only, so that no look-alike letter becomes one of the choices."""
-    return text.translate(_ASCII_LOWER)
+    return ascii_lower(text)
 
 
 class Once(argparse.Action):
@@ -58,14 +54,9 @@ def culture_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _culture(text: str) -> str:
-    # A language the C library knows (Python's locale table): "xx" or a typo ("ed-DE")
-    # would otherwise be read as a decimal-comma culture, silently.
-    language = text.strip().replace("_", "-").split("-")[0].translate(_ASCII_LOWER)
-    if not units.is_culture_name(text) or language not in _LANGUAGES:
+    # "xx" or a typo ("ed-DE") would otherwise be read as a decimal-comma culture, silently
+    if not units.is_known_culture(text):
         raise argparse.ArgumentTypeError(
             f"got {shown(text)}; accepts a culture name such as de-DE or en-US"
         )
     return text.strip()
-
-
-_LANGUAGES = frozenset(name.partition("_")[0].partition(".")[0] for name in locale.locale_alias)

@@ -663,7 +663,7 @@ def _check_call(body: bytes, served: dict) -> tuple[str | None, dict | None, boo
         reason = (
             _shortened(str(error).splitlines()[0])
             if isinstance(error, ValueError)
-            else ("nested too deeply")
+            else "nested too deeply"
         )
         return f"request body: not valid JSON ({reason}); {accepts}", None, False
     if not isinstance(data, dict):
