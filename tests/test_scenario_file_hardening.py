@@ -9,6 +9,7 @@ import tracemalloc
 import zipfile
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 from guards import no_hang
@@ -20,7 +21,11 @@ from xlplugin.workbook.scenarios_sheet import default_scenarios
 
 
 # Names the workbook's MATCH cannot tell apart -------------------------------------------
-@pytest.mark.parametrize(("first", "second"), [("Plan", "plan"), ("Été", "ÉTÉ")])
+# ("ı", "I"): casefold keeps a dotless i apart from I, LibreOffice's MATCH does not (the
+# Estimate picked as "I" showed the other scenario's figures); likewise a long s.
+@pytest.mark.parametrize(
+    ("first", "second"), [("Plan", "plan"), ("Été", "ÉTÉ"), ("ı", "I"), ("I", "ı"), ("ſ", "S")]
+)
 def test_names_equal_but_for_case_are_refused_naming_both_rows(tmp_path, first, second):
     message = error_of(write_csv(tmp_path, f"scenario,dau\n{first},1M\nOther,2M\n{second},3M\n"))
     assert message.startswith(
@@ -177,3 +182,37 @@ def test_a_table_built_from_python_is_held_to_the_same_names(tmp_path, names, sa
     with pytest.raises(ScenarioFileError, match=re.escape(says)):
         build_workbook(target, pd.DataFrame({"scenario": names, "dau": [1e8, 2e8]}))
     assert not target.exists() and not list(tmp_path.iterdir())
+
+
+# Which worksheet ----------------------------------------------------------------------------
+def _two_sheets(folder, hidden: bool, active: int):
+    book = openpyxl.Workbook()
+    first = book.active
+    first.title = "Old"
+    first.append(["scenario", "dau"])
+    first.append(["Plan", 1e8])
+    second = book.create_sheet("Current")
+    second.append(["scenario", "dau"])
+    second.append(["Plan", 3e8])
+    first.sheet_state = "hidden" if hidden else "visible"
+    book.active = active
+    path = folder / "scenarios.xlsx"
+    book.save(path)
+    return path
+
+
+def test_a_hidden_first_worksheet_is_refused(tmp_path):
+    """The scenarios are read from the first worksheet: hidden, its rows were built into
+    the workbook without a word."""
+    message = error_of(_two_sheets(tmp_path, hidden=True, active=1))
+    assert message == (
+        "scenarios.xlsx: the first worksheet, 'Old', is hidden; scenarios are read from "
+        "the first worksheet: unhide it, or move the scenarios' sheet first"
+    )
+
+
+def test_a_workbook_open_on_another_sheet_is_refused(tmp_path):
+    message = error_of(_two_sheets(tmp_path, hidden=False, active=1))
+    assert "opens on worksheet 'Current', but scenarios are read from the first" in message
+    frame = read_scenarios(_two_sheets(tmp_path, hidden=False, active=0))
+    assert list(frame["dau"]) == [1e8]

@@ -7,6 +7,7 @@ server tests skip when xlwings Server is not installed; in CI (CI=true) they mus
 
 import concurrent.futures
 import contextlib
+import gzip
 import importlib.util
 import itertools
 import json
@@ -206,6 +207,23 @@ def test_a_body_that_is_not_json_is_415_and_never_echoed(client):
     response = client.get("/xlwings/alert", params={"prompt": marker})
     assert response.status_code == 422 and marker not in response.text
     assert response.text.count("\n") == 1 and "input" not in response.text
+
+
+@pytest.mark.server
+@needs_server
+def test_a_compressed_body_is_415_naming_the_encoding(client):
+    """A gzip body was read as text ("'utf-8' codec can't decode byte 0x8b"), and a plain
+    one labelled gzip was taken as it came."""
+    body = json.dumps(office_js_request("gpu_count", SEED)).encode()
+    for coding, content in (("gzip", gzip.compress(body)), ("br", body), ("GZIP", body)):
+        response = _post(client, content, **{"content-encoding": coding})
+        assert response.status_code == 415, (coding, response.text)
+        assert response.text == (
+            f"content-encoding: got {coding!r}; accepts identity (an uncompressed body, "
+            "as Excel sends)\n"
+        )
+        assert response.headers["access-control-allow-origin"] == ORIGIN
+    assert _post(client, body, **{"content-encoding": "identity"}).status_code == 200
 
 
 @pytest.mark.server
@@ -811,6 +829,8 @@ def test_any_cell_over_http_is_formulas_answer_or_its_refusal(hardened):
         ["--public-url", "https://excel.example.org/path"],
         ["--public-url", "ftp://excel.example.org"],
         ["--workers", "0"],
+        ["--workers", "1000"],  # took the host's memory, and every process on it
+        ["--host", ""],  # an unset $HOST: uvicorn listened on every interface
         ["--body-timeout", "-1"],
         ["--body-timeout", "1e-300"],  # too short for any request: every one dropped
         ["--body-timeout", "0.5"],

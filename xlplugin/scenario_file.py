@@ -370,6 +370,7 @@ def _xlsx_cells(path: Path, file: str) -> tuple[list, Iterator[tuple[int, list]]
         sheet = book.worksheets[0] if book.worksheets else None
         if sheet is None:
             raise ScenarioFileError(file, "has no worksheet; expected scenarios on the first")
+        _refuse_unseen_first(file, book, sheet)
         sheet.reset_dimensions()  # never trust the stated used range: it may span 1M x 16K
         merges = _merged_ranges(path, file)  # counted before openpyxl reads them
         rows = list(_sheet_rows(sheet, file))
@@ -379,6 +380,27 @@ def _xlsx_cells(path: Path, file: str) -> tuple[list, Iterator[tuple[int, list]]
         raise ScenarioFileError(file, "the first worksheet is empty; expected a header row")
     _check_merges(file, merges, [values for _, values in rows])
     return rows[0][1], iter(rows[1:])
+
+
+def _refuse_unseen_first(file: str, book, sheet) -> None:
+    """Refuse a workbook whose first worksheet, the one read, is not the one its user sees:
+    hidden, or another sheet open. Built from a hidden sheet's rows, a workbook said
+    nothing of it."""
+    name = _shown(sheet.title)
+    if sheet.sheet_state != "visible":
+        raise ScenarioFileError(
+            file,
+            f"the first worksheet, {name}, is hidden; scenarios are read from the first "
+            "worksheet: unhide it, or move the scenarios' sheet first",
+        )
+    shown = book.active
+    if shown is not None and shown.title != sheet.title:
+        raise ScenarioFileError(
+            file,
+            f"opens on worksheet {_shown(shown.title)}, but scenarios are read from the "
+            f"first worksheet, {name}: move {_shown(shown.title)} first, or save the file "
+            f"with {name} open",
+        )
 
 
 def _merged_ranges(path: Path, file: str) -> list[str]:
@@ -785,7 +807,7 @@ def _scenario_names(file: str, names: pd.Series, rows: list[int]) -> list[str]:
     Names are told apart as the workbook tells them apart: its MATCH ignores case, so
     "Plan" and "plan" would both pick the first of them."""
     out, seen = [], {}
-    given = {_match_key(name) for name in names if not _blank(name)}
+    given = set().union(*(_match_keys(str(name)) for name in names if not _blank(name)))
     for index, (name, row) in enumerate(zip(names, rows, strict=True), start=1):
         text = name
         if _blank(name):
@@ -805,11 +827,13 @@ def _refuse_wildcard(file: str, row: int, text: str) -> None:
 def _note_name(file: str, row: int, text: str, seen: dict[str, tuple[str, int]]) -> None:
     """Record a row's name in ``seen``, refusing one the workbook cannot tell from an
     earlier row's."""
-    key = _match_key(text)
-    if key in seen:
-        earlier, at = seen[key]
-        raise ScenarioFileError(file, _repeated_name(text, earlier, at), row, SCENARIO_COLUMN)
-    seen[key] = text, row
+    keys = _match_keys(text)
+    for key in keys:
+        if key in seen:
+            earlier, at = seen[key]
+            raise ScenarioFileError(file, _repeated_name(text, earlier, at), row, SCENARIO_COLUMN)
+    for key in keys:
+        seen[key] = text, row
 
 
 def refuse_names_alike(names: Iterable, what: str = "scenarios") -> None:
@@ -830,6 +854,13 @@ def _match_key(name: str) -> str:
     # casefold, not lower: it errs towards refusing two names a spreadsheet might still
     # tell apart ("Straße", "STRASSE"), never towards letting one pick the other.
     return name.casefold()
+
+
+def _match_keys(name: str) -> set[str]:
+    """The name as each way of ignoring case reads it: casefold alone keeps "ı" (dotless
+    i) apart from "I", which LibreOffice's MATCH takes for one (its upper case is "I"), so
+    the scenario picked as "I" showed the other's figures."""
+    return {_match_key(name), _match_key(name.upper()), _match_key(name.lower())}
 
 
 def _repeated_name(text: str, earlier: str, at: int) -> str:

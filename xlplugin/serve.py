@@ -154,6 +154,7 @@ def add_parser(subparsers) -> None:
     serve.add_argument(
         "--host",
         action=Once,
+        type=_host,
         default="127.0.0.1",
         help="interface to listen on (default: 127.0.0.1, this machine only)",
     )
@@ -175,9 +176,10 @@ def add_parser(subparsers) -> None:
     serve.add_argument(
         "--workers",
         action=Once,
-        type=_positive,
+        type=_workers,
         default=1,
-        help="worker processes (uvicorn's --workers; default: 1)",
+        help=f"worker processes (uvicorn's --workers; default: 1; at most {MAX_WORKERS}, "
+        f"{WORKERS_PER_CORE} per CPU core)",
     )
     serve.add_argument(
         "--max-body-bytes",
@@ -228,6 +230,35 @@ def add_parser(subparsers) -> None:
         f"({_wheel_name()}), for requirements.txt",
     )
     lite.set_defaults(run=_lite)
+
+
+# Each worker is a process of its own, ~100 MB once it has loaded xlwings, pandas and the
+# catalogue: --workers 1000 took the 24 GB of a 2-core host and every process on it with
+# it. More workers than cores only queue for them; a few per core cover requests waiting
+# on the network.
+WORKERS_PER_CORE = 4
+MAX_WORKERS = WORKERS_PER_CORE * (os.cpu_count() or 1)
+
+
+def _workers(text: str) -> int:
+    value = _positive(text)
+    if value > MAX_WORKERS:
+        raise argparse.ArgumentTypeError(
+            f"got {shown(text)}; accepts a whole number from 1 to {MAX_WORKERS} "
+            f"({WORKERS_PER_CORE} per CPU core here: each worker is a process of ~100 MB)"
+        )
+    return value
+
+
+def _host(text: str) -> str:
+    # Empty (an unset $HOST), uvicorn listens on every interface: the opposite of the
+    # default. Every interface is there to ask for, by name.
+    if not text.strip():
+        raise argparse.ArgumentTypeError(
+            f"got {shown(text)}; accepts an interface's address or name (127.0.0.1, this "
+            "machine only; 0.0.0.0, every interface)"
+        )
+    return text
 
 
 def _positive(text: str) -> int:
@@ -436,6 +467,17 @@ class BodyLimit:
             if not _is_json(kind := self._header(scope, b"content-type")):
                 return await self._answer(
                     send, 415, f"content-type: got {_media_type(kind)}; accepts application/json"
+                )
+            # A compressed body was read as text ("'utf-8' codec can't decode byte 0x8b"),
+            # and a plain one labelled gzip taken as it was: say what is accepted.
+            coding = self._header(scope, b"content-encoding")
+            if coding is not None and coding.strip().lower() not in (b"", b"identity"):
+                shown_coding = shown(coding.decode("latin-1"))
+                return await self._answer(
+                    send,
+                    415,
+                    f"content-encoding: got {shown_coding}; accepts identity (an "
+                    "uncompressed body, as Excel sends)",
                 )
             problem, data, renamed = _check_call(body, _served(self.module))
             if problem:
