@@ -24,7 +24,7 @@ from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUTS
 from xlplugin.libreoffice import to_pdf
 from xlplugin.workbook.about_sheet import BUILD_DATE_CELL
 from xlplugin.workbook.build import build_workbook, default_scenarios
-from xlplugin.workbook.charts import AXIS_FORMATS, unlinked_label_formats
+from xlplugin.workbook.charts import AXIS_FORMATS, CHARTS_FIRST_ROW, unlinked_label_formats
 from xlplugin.workbook.inputs_sheet import HIGH_COLUMN, LOW_COLUMN, input_validation
 from xlplugin.workbook.layout import (
     CATALOG_TABLES,
@@ -329,16 +329,23 @@ def test_charts_lie_inside_the_print_area(book):
 
 
 def test_a_chart_page_starts_with_an_empty_row(book):
-    """Each row of Estimate charts starts a printed page, one empty row below the break: a
-    chart anchored on the page's first row printed its top border at the foot of the page
-    before."""
-    ws = book["Estimate"]
+    """Each row of charts on the Charts sheet starts a printed page (the first under the
+    sheet's title), one empty row below the break: a chart anchored on the page's first
+    row printed its top border at the foot of the page before."""
+    ws = book["Charts"]
     breaks = {b.id for b in ws.row_breaks.brk}
     anchors = {chart.anchor._from.row + 1 for chart in ws._charts}
     starts = sorted(row for row in anchors if row - 2 in breaks)
-    assert len(starts) == 2, (anchors, breaks)  # the pie and GPUs, then the costs
+    assert len(starts) == 1, (anchors, breaks)  # the costs; the pie and GPUs on page 1
+    assert min(anchors) == CHARTS_FIRST_ROW and not breaks & set(range(CHARTS_FIRST_ROW))
     for row in starts:
         assert not any(cell.value for cell in ws[row - 1]), row
+
+
+def test_no_chart_prints_under_a_table_header(book):
+    """The Estimate's pages are its table: its header row repeats on each, and printed
+    above its charts it headed no rows."""
+    assert not book["Estimate"]._charts and len(book["Charts"]._charts) == 3
 
 
 def test_the_pie_shows_shares_that_add_up(built):
@@ -373,7 +380,7 @@ def test_gpu_bars_say_their_count(book):
     """On a log axis a bar's length understates ratios: each GPU bar carries its value."""
     [chart] = [
         c
-        for c in book["Estimate"]._charts
+        for c in book["Charts"]._charts
         if getattr(c, "y_axis", None) and c.y_axis.scaling.logBase == 10
     ]
     assert chart.series[0].tx.v == "GPUs"
@@ -444,18 +451,25 @@ def test_figures_of_refused_inputs_are_drawn_blank(book, layout):
     empty tornado): the red flag's reason beside them says why."""
     from openpyxl.utils.cell import range_boundaries
 
-    def hidden(ws) -> set[tuple[int, int]]:
+    from xlplugin.workbook.sensitivity_sheet import NO_BASE_CASE
+
+    def hidden(ws, condition="NOT(inputs_ok)") -> set[tuple[int, int]]:
         cells = set()
         for formatting in ws.conditional_formatting:
             for rule in formatting.rules:
-                if rule.formula == ["NOT(inputs_ok)"]:
+                if rule.formula == [condition]:
                     assert rule.dxf.font.color.rgb.endswith(CALCULATION_FILL)
                     for ref in str(formatting.sqref).split():
                         c1, r1, c2, r2 = range_boundaries(ref)
                         cells |= {(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
         return cells
 
-    sensitivity = hidden(book["Sensitivity"])
+    # and where the base case is no figure (the plugin variant without its add-in)
+    assert "NOT(inputs_ok)" in NO_BASE_CASE and "ISNUMBER($C$3)" in NO_BASE_CASE
+    assert book["Sensitivity"]["C3"].value == "=Estimate!$B$" + str(
+        layout.estimate_row["total_usd_per_month"]
+    )
+    sensitivity = hidden(book["Sensitivity"], NO_BASE_CASE)
     for row in layout.sensitivity_row.values():
         for column, number in layout.sensitivity_column.items():
             assert ((row, number) in sensitivity) == (column not in ("label", "name", "base"))
@@ -501,7 +515,8 @@ PAGES = {
     "Inputs": 4,
     "Catalog": 6,
     "Models": 8,
-    "Estimate": 6,
+    "Estimate": 4,
+    "Charts": 2,
     "Scenarios": 14,
     "Projection": 1,
     "Sensitivity": 2,

@@ -22,7 +22,7 @@ def test_the_xlsx_holds_six_charts(tmp_path):
     built = build_workbook(tmp_path / "t.xlsx")
     with zipfile.ZipFile(built) as package:
         charts = [n for n in package.namelist() if re.match(r"xl/charts/chart\d+\.xml$", n)]
-    assert len(charts) == 6  # Estimate 3, Projection 2, Sensitivity 1 (the tornado)
+    assert len(charts) == 6  # Charts 3, Projection 2, Sensitivity 1 (the tornado)
 
 
 @pytest.mark.skipif(

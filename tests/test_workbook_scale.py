@@ -100,7 +100,7 @@ def test_scenario_charts_say_they_show_the_first_rows(large):
     """A chart of scenarios draws the first 30: its title says so, not 'by scenario' alone."""
     book = openpyxl.load_workbook(large[0])
     titles = []
-    for chart in book["Estimate"]._charts:  # (openpyxl lists a read sheet's charts so)
+    for chart in book["Charts"]._charts:  # (openpyxl lists a read sheet's charts so)
         if chart.title is not None:
             titles.append("".join(r.t for p in chart.title.tx.rich.p for r in (p.r or [])))
     scenario_titles = [t for t in titles if "by scenario" in t]

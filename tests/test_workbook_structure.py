@@ -286,7 +286,7 @@ def test_plugin_variant_calls_the_functions(tmp_path):
 
 
 def test_charts_present(book):
-    assert len(book["Estimate"]._charts) == 3
+    assert len(book["Charts"]._charts) == 3
     assert len(book["Projection"]._charts) == 2
 
 

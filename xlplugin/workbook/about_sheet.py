@@ -57,7 +57,7 @@ _USE = (
     (
         "How to use it",
         "1. Change the Input-style (orange) cells on Inputs (the Models sheet has presets of "
-        "common models to copy). 2. Read the Estimate. "
+        "common models to copy). 2. Read the Estimate, and its Charts. "
         "3. Compare cases on Scenarios (one row each; add rows under the table). "
         "4. Pick a scenario on Inputs to show it on the Estimate. 5. See growth on Projection "
         "and what moves the cost most on Sensitivity.",
@@ -188,7 +188,8 @@ def write_about(wb, ws, variant: str, build_date: str) -> None:
             styles.master_flag_rules(ws, sample.coordinate)
         if style == "Input":
             sample.protection = styles.UNLOCKED  # as every input is
-        ws.cell(row, 2, text)
+        # set off from the sample's right-aligned figure ("100,000,000Input: ...")
+        ws.cell(row, 2, text).alignment = Alignment(horizontal="left", indent=1)
     row += 2
     assert row == _VERSION_ROW, row
     for label, value in (

@@ -14,7 +14,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from xlplugin.formulas import catalog
 
 from . import styles
-from .layout import CATALOG_TABLES, COMPUTE_UNITS, FLAG_COLUMN, GPU_UNIT_COLUMNS, Layout
+from .layout import CATALOG_TABLES, COMPUTE_UNITS, FLAG_COLUMN, GPU_UNIT_COLUMNS, WHY_SPAN, Layout
 
 __all__ = ["write_catalog", "write_models"]
 
@@ -121,7 +121,7 @@ _ORDER = {
 _WIDTHS = (17, 12, 10, 24, 72, 14, 14, 14, 14, 14, 10, 18, 26, 11, 26, 10, 11)
 _TEXT_SIZE = 8
 _HEADER_SIZE = 9
-_WIDEST = 22  # the widest a header widens its column to
+_WIDEST = 22  # the widest a short text widens its column to (a longer one wraps)
 _WRAPPED = {
     "price_source",
     "notes",
@@ -182,10 +182,11 @@ def write_models(wb, ws, layout: Layout) -> None:
 def _write_tables(wb, ws, layout: Layout, widths: tuple[int, ...]) -> None:
     """The sheet's tables (layout.CATALOG_TABLES), each under its title and units; the last
     one's header and units repeat on every printed page it runs on to."""
-    styles.master_flag(ws, FLAG_COLUMN[ws.title])
+    styles.master_flag(ws, FLAG_COLUMN[ws.title], span=WHY_SPAN[ws.title])
     frames = _frames()
     heights: dict[int, dict[int, object]] = {}
     labels: dict[int, list[str]] = {}  # each column's headers and units, over the tables
+    values: dict[int, list[str]] = {}  # each column's short texts ("transformer", not cut)
     for key in CATALOG_TABLES[ws.title]:
         frame = frames[key].reset_index(drop=True)
         frame = frame[_ordered(key, list(frame.columns))]
@@ -193,6 +194,8 @@ def _write_tables(wb, ws, layout: Layout, widths: tuple[int, ...]) -> None:
         _write_table(ws, key, frame, header, heights)
         for column, label in enumerate(frame.columns, start=1):
             labels.setdefault(column, []).append(label)
+            if label not in _WRAPPED and not pd.api.types.is_numeric_dtype(frame[label]):
+                values.setdefault(column, []).extend(str(v) for v in frame[label].dropna())
         ref = f"A{header}:{get_column_letter(len(frame.columns))}{last}"
         table = Table(displayName=_TITLES[key][0], ref=ref)
         table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
@@ -201,10 +204,12 @@ def _write_tables(wb, ws, layout: Layout, widths: tuple[int, ...]) -> None:
     ws.print_title_rows = f"{header - 1}:{header}"  # the last table's units and header
     styles.widths(ws, widths)
     for column, names in labels.items():  # a header on one line, its unit above it too
-        # (to _WIDEST: the sheet prints two pages wide, and a column as wide as
-        # memory_bandwidth_bytes_per_second would shrink every other; that one wraps)
-        styles.fit_width(ws, column, names, size=_HEADER_SIZE, bold=True, most=_WIDEST)
+        # (a space wider than it, so that a right-aligned header does not run into the next
+        # one: "spec_as_ofconfidence"; a name has no space to wrap at, and wrapped it broke
+        # mid-word: "memory_bandwidth_bytes_pe / r_second")
+        styles.fit_width(ws, column, names, size=_HEADER_SIZE, bold=True, indent=1)
         styles.fit_width(ws, column, [_UNITS.get(n, "") for n in names])
+        styles.fit_width(ws, column, values.get(column, []), most=_WIDEST)
     for key in CATALOG_TABLES[ws.title]:  # as tall as its wrapped headers
         header = layout.catalog_rows[key][0]
         texts = {c.column: c.value for c in ws[header] if c.value}
@@ -230,6 +235,11 @@ def _write_table(ws, key: str, frame: pd.DataFrame, header: int, heights: dict) 
         if pd.api.types.is_numeric_dtype(frame[label]):  # over its right-aligned numbers
             for cell in (ws.cell(header, column), ws.cell(header - 1, column)):
                 cell.alignment = Alignment(horizontal="right", vertical="center", wrap_text=True)
+        elif label in indented:  # set off from the right-aligned header on its left, as
+            # its cells are from the numbers ("spec_as_ofconfidence")
+            ws.cell(header, column).alignment = Alignment(
+                horizontal="left", vertical="center", wrap_text=True, indent=1
+            )
     for offset, record in enumerate(frame.itertuples(index=False), start=1):
         for column, value in enumerate(record, start=1):
             label = frame.columns[column - 1]

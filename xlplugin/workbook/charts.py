@@ -1,5 +1,5 @@
-"""Charts: cost breakdown and scenarios on the Estimate, storage and cost on the Projection,
-the tornado on the Sensitivity sheet.
+"""Charts: cost breakdown and scenarios on a sheet of their own (Charts), storage and cost
+on the Projection, the tornado on the Sensitivity sheet.
 
 Charts read formula cells, so they draw from the cached values until Excel recalculates.
 A scenario chart shows at most the first ``MAX_SCENARIOS`` rows. Axes and legends are in
@@ -18,7 +18,7 @@ from openpyxl.chart.series import SeriesLabel
 from openpyxl.worksheet.pagebreak import Break
 
 from . import styles
-from .layout import Layout
+from .layout import FLAG_COLUMN, WHY_SPAN, Layout
 
 __all__ = ["MAX_SCENARIOS", "SERIES_LABELS", "add_charts", "tornado", "unlinked_label_formats"]
 
@@ -46,22 +46,50 @@ SERIES_LABELS = {
 }
 
 
+# The Charts sheet: its charts from this row, the second of each row from this column.
+CHARTS_FIRST_ROW = 5
+_SECOND_COLUMN = "J"  # 9 columns of _CHART_COLUMN_WIDTH (1.98 cm) right of the first's 16 cm
+_CHART_COLUMN_WIDTH = 10
+
+
 def add_charts(wb, layout: Layout) -> None:
-    estimate, scenarios, projection = wb["Estimate"], wb["Scenarios"], wb["Projection"]
-    below = layout.estimate_last + 4
-    estimate.add_chart(_cost_breakdown(estimate, layout), f"A{below}")
-    last = min(layout.scenario_last, layout.scenario_first + MAX_SCENARIOS - 1)
-    estimate.add_chart(_scenario_gpus(scenarios, layout, last), f"D{below}")
+    """The Charts sheet (a sheet of its own: under the Estimate's table, each printed page
+    of charts repeated the table's header row), the Projection's charts."""
+    sheet, scenarios, projection = wb["Charts"], wb["Scenarios"], wb["Projection"]
+    _heading(sheet, layout)
+    below = CHARTS_FIRST_ROW
+    sheet.add_chart(_cost_breakdown(wb["Estimate"], layout), f"A{below}")
+    last = _last_shown(layout)
+    sheet.add_chart(_scenario_gpus(scenarios, layout, last), f"{_SECOND_COLUMN}{below}")
     rows = round(_scenario_height(last - layout.scenario_first + 1) / 0.5) + 2  # 0.5 cm a row
-    estimate.add_chart(_scenario_costs(scenarios, layout, last), f"A{below + max(17, rows)}")
+    sheet.add_chart(_scenario_costs(scenarios, layout, last), f"A{below + max(17, rows)}")
     # Each row of charts on a page of its own when printed: a chart is never cut in two.
     # The break leaves an empty row above the charts: a chart anchored on the page's first
     # row prints its top border at the foot of the page before.
-    for row in (below - 2, below + max(17, rows) - 2):
-        estimate.row_breaks.append(Break(id=row))
+    sheet.row_breaks.append(Break(id=below + max(17, rows) - 2))
     below = layout.projection_last + 3
     projection.add_chart(_projection_storage(projection, layout), f"A{below}")
     projection.add_chart(_projection_cost(projection, layout), f"H{below}")
+
+
+def _heading(ws, layout: Layout) -> None:
+    """The Charts sheet's title, what it shows, and the master flag."""
+    styles.title(
+        ws,
+        "Charts",
+        "The Estimate's cost per month by part, then GPUs and cost per month for each "
+        "scenario of the Scenarios table" + _which(layout, _last_shown(layout)) + ". "
+        "Growth over time is on the Projection, what moves the cost most on Sensitivity.",
+    )
+    last = FLAG_COLUMN["Charts"] + 1 + WHY_SPAN["Charts"]
+    styles.widths(ws, (_CHART_COLUMN_WIDTH,) * last)  # where the charts' anchors fall
+    styles.master_flag(ws, FLAG_COLUMN["Charts"], span=WHY_SPAN["Charts"])
+    styles.wrap_subtitle(ws, FLAG_COLUMN["Charts"] - 1)
+    ws.protection.sheet = True
+
+
+def _last_shown(layout: Layout) -> int:
+    return min(layout.scenario_last, layout.scenario_first + MAX_SCENARIOS - 1)
 
 
 def _sized(chart, title: str, y_title: str = "", y_format: str | None = None):
@@ -137,7 +165,7 @@ def _scenario_costs(ws, layout: Layout, last: int):
     chart = _sized(
         BarChart(),
         "Cost per month by scenario" + _which(layout, last),
-        "Cost per month",
+        "Cost per month (USD)",
         AXIS_FORMATS["USD/month"],
     )
     chart.type, chart.grouping, chart.overlap = "bar", "stacked", 100
@@ -191,7 +219,7 @@ def _projection_cost(ws, layout: Layout):
             "total_usd_per_month",
         ],
         "Cost per month",
-        "Cost per month",
+        "Cost per month (USD)",
         "USD/month",
     )
 
@@ -202,7 +230,7 @@ def tornado(ws, layout: Layout):
     chart = _sized(
         BarChart(),
         "Change in total cost per month at each input's low and high value",
-        "Change from the base case",
+        "Change from the base case (USD per month)",
         '+$#,##0.0,,"M";-$#,##0.0,,"M";$0"M"',
     )
     chart.type, chart.grouping, chart.overlap, chart.gapWidth = "bar", "clustered", 100, 40

@@ -82,6 +82,12 @@ def write_estimate(wb, ws, layout: Layout, variant: str) -> None:
         "variant NEEDS THE PLUGIN; without it they show #NAME?."
         if plugin
         else "Every figure is a native Excel formula of the inputs in use (bottom)."
+    ) + (
+        # The two GPU counts side by side differ by orders of magnitude: say why up front.
+        " GPUs are sized by the inference model (by default the roofline: compute, memory "
+        "bandwidth and memory, what a real deployment needs); the seed document's FLOPs "
+        "formula, shown below them, assumes every peak FLOP used and no memory traffic, "
+        "and can give far fewer."
     )
     styles.title(ws, "Estimate" + (" (plugin variant)" if plugin else ""), subtitle)
     ws["A3"], ws["B3"] = (
@@ -354,7 +360,7 @@ def write_overflow_workings(ws, layout: Layout) -> None:
         dimension = ws.column_dimensions[get_column_letter(OVERFLOW_FIRST + offset)]
         dimension.outlineLevel, dimension.hidden = 1, True
         dimension.width = widths[offset]
-    # folded (hidden) columns print as nothing: the pages stay the table and its charts
+    # folded (hidden) columns print as nothing: the pages stay the table
     ws.column_dimensions[get_column_letter(OVERFLOW_FIRST + len(labels))].collapsed = True
     for name, number in OVERFLOW_NAMED.items():
         ws.parent.defined_names[name] = DefinedName(name, attr_text=f"{number:g}")

@@ -20,6 +20,7 @@ from .layout import (
     SWING_DEFAULT,
     SWING_NAME,
     SWUNG,
+    WHY_SPAN,
     Layout,
     absolute,
 )
@@ -76,7 +77,7 @@ def write_inputs(wb, ws, layout: Layout) -> None:
         "calculated or fixed. Values are in base units (bytes, seconds, USD), shown scaled "
         "(GB, Gbit/s, $k); an empty optional input takes the catalogue's figure.",
     )
-    styles.master_flag(ws, FLAG_COLUMN["Inputs"])
+    styles.master_flag(ws, FLAG_COLUMN["Inputs"], span=WHY_SPAN["Inputs"])
     _selector(wb, ws, layout)
     styles.header(ws, INPUTS_HEADER, COLUMNS)
     for q in INPUTS:

@@ -36,6 +36,7 @@ SHEETS = (
     "Catalog",
     "Models",
     "Estimate",
+    "Charts",
     "Scenarios",
     "Projection",
     "Sensitivity",
@@ -46,15 +47,27 @@ SHEETS = (
 # Checks sheet has the master flag itself at the top (B3).
 FLAG_COLUMN = {
     "About": 3,
-    "Inputs": 9,
+    "Inputs": 6,
     "Catalog": 5,
     "Models": 5,
     "Estimate": 4,
+    "Charts": 11,
     "Scenarios": 3,
     "Projection": 7,
     "Sensitivity": 6,
 }
 FLAG_ROW = {"Estimate": 3}
+# How many columns the message beside a flag spans (merged), so that its two lines hold a
+# sentence: one narrow column showed "The Estimate's / outputs show / #NAME?: the".
+WHY_SPAN = {
+    "Inputs": 4,
+    "Charts": 6,
+    "Catalog": 4,
+    "Models": 4,
+    "Scenarios": 3,
+    "Projection": 4,
+    "Sensitivity": 4,
+}
 
 
 # Where a sheet says why its flag is red: right of the flag, except on About, whose flag
@@ -101,8 +114,9 @@ PRINT = {
     # The reference sheets repeat their last table's header (catalog_sheet.py).
     "Catalog": {"fit_width": 2, "title_columns": "A:A", "order": "overThenDown"},
     "Models": {"fit_width": 3, "title_columns": "A:A", "order": "overThenDown"},
-    # Sheets with charts also have page breaks before them, which keep each chart whole.
     "Estimate": {"fit_width": 1, "title_rows": "5:5"},
+    # Sheets with charts also have page breaks before them, which keep each chart whole.
+    "Charts": {"fit_width": 1},
     # Across, then down: a block of rows prints its inputs, then its outputs, before the
     # next block (down first, 10,000 scenarios print every input page before any output).
     "Scenarios": {

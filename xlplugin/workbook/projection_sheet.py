@@ -16,7 +16,7 @@ from . import styles
 from .checks_sheet import GROWTH_OK
 from .estimate_sheet import NO_REQUEST_ERROR, computed, estimate_refs, overflow_message
 from .excel_formulas import STEPS, descendants_in_excel, render
-from .layout import FLAG_COLUMN, PROJECTION_HEADER, Layout
+from .layout import FLAG_COLUMN, PROJECTION_HEADER, WHY_SPAN, Layout
 
 __all__ = ["projection_formulas", "write_projection"]
 
@@ -75,7 +75,9 @@ def _overflow(name: str, refs: dict[str, str], plugin: bool) -> str | None:
     if not plugin:
         return None
     missing = f"IFERROR(ERROR.TYPE({refs['model_size_bytes']})=5,FALSE)"
-    text = f'"{name}: the Estimate\'s outputs need the xlplugin add-in (see About)"'
+    # Short enough for the month's column (the sentence, cut, read "in (see About)"); the
+    # red flag's message beside the title says the rest.
+    text = '"needs add-in"'
     return f'IF({missing},{text},"{overflow_message(name)}")'
 
 
@@ -88,7 +90,7 @@ def write_projection(ws, layout: Layout, plugin: bool = False) -> None:
         "retention_months months of interactions, so storage and total costs grow to the "
         "Estimate's, which are at that steady state, only once retention_months have passed.",
     )
-    styles.master_flag(ws, FLAG_COLUMN["Projection"])
+    styles.master_flag(ws, FLAG_COLUMN["Projection"], span=WHY_SPAN["Projection"])
     ws["A3"], ws["B3"] = "Monthly DAU growth", "=dau_growth"
     ws["B3"].style, ws["B3"].number_format = "Linked Cell", "0.0%"
     styles.wrap(ws["A3"], "center")  # the Month column is narrow: two lines

@@ -50,6 +50,7 @@ from .layout import (
     SENSITIVITY_HEADER,
     SWING_DEFAULT,
     SWING_NAME,
+    WHY_SPAN,
     Layout,
     absolute,
 )
@@ -87,6 +88,8 @@ _SORTED_HEADERS = {
     "gpus_high": "GPUs at high",
 }
 BASE_COST, BASE_GPUS = "C3", "C4"
+# When the swings mean nothing: a refused input, or no base case to swing from.
+NO_BASE_CASE = f"OR(NOT(inputs_ok),NOT(ISNUMBER(${BASE_COST[0]}${BASE_COST[1:]})))"
 WORKINGS_TITLE = (
     "Workings: each case's steps, every one from its own template (on screen, not printed)"
 )
@@ -220,7 +223,7 @@ def write_sensitivity(wb, ws, layout: Layout) -> None:
         "efficiencies are the roofline's, and an image transformer's work follows its layers "
         "and width, not its parameter count.",
     )
-    styles.master_flag(ws, FLAG_COLUMN["Sensitivity"])
+    styles.master_flag(ws, FLAG_COLUMN["Sensitivity"], span=WHY_SPAN["Sensitivity"])
     for row, label, ref, unit in (
         (3, "Base case: total cost per month", "total_usd_per_month", "USD/month"),
         (4, "Base case: GPUs", "gpu_count", "GPUs"),
@@ -252,7 +255,9 @@ def write_sensitivity(wb, ws, layout: Layout) -> None:
             cell.style = "Calculation"
             cell.number_format = _sorted_format(column)
     # Under a refused input every swing and impact is of nothing (a message, or the bad
-    # value): drawn blank, as the Estimate's steps are, beside the red flag's reason.
+    # value): drawn blank, as the Estimate's steps are, beside the red flag's reason. So
+    # where the base case is no figure (the plugin variant without its add-in: #NAME?),
+    # whose impacts would all read $0.0k, as if no input moved the cost.
     table = [c for n, c in layout.sensitivity_column.items() if n not in ("label", "name", "base")]
     sorted_ = [c for n, c in layout.sorted_column.items() if n != "rank"]
     for first, last, columns in (
@@ -260,7 +265,7 @@ def write_sensitivity(wb, ws, layout: Layout) -> None:
         (layout.sorted_first, layout.sorted_last, sorted_),
     ):
         ref = f"{get_column_letter(min(columns))}{first}:{get_column_letter(max(columns))}{last}"
-        styles.hidden_when(ws, ref, "NOT(inputs_ok)")
+        styles.hidden_when(ws, ref, NO_BASE_CASE)
     styles.widths(ws, (26, 30, 17, 17, 17, 17, 17, 17, 12, 12, 9))
     styles.fit_width(ws, 1, [ws.cell(row, 1).value for row in layout.sensitivity_row.values()])
     ws.row_dimensions[SENSITIVITY_HEADER].height = 45

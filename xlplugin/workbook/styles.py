@@ -53,6 +53,7 @@ TAB = {
     "Catalog": "808080",
     "Models": "808080",
     "Estimate": "2F75B5",
+    "Charts": "2F75B5",
     "Scenarios": "70AD47",
     "Projection": "70AD47",
     "Sensitivity": "70AD47",
@@ -323,11 +324,12 @@ def master_flag_rules(ws, ref: str) -> None:
 MASTER_FLAG = "master_check+0"  # TRUE/FALSE as 1/0: see FLAG_FORMAT
 
 
-def master_flag(ws, column: int, row: int = 1, why: str | None = None) -> str:
+def master_flag(ws, column: int, row: int = 1, why: str | None = None, span: int = 1) -> str:
     """ "All checks pass" and the master flag at (row, column) on a sheet's title row, and
     right of it, when a check fails, the first failing check's message (so that a red flag
     says why on every sheet, in full: an output cell shows only its start); returns the
-    flag's cell. ``why``: the message's cell, if not right of the flag."""
+    flag's cell. ``why``: the message's cell, if not right of the flag; ``span``: how many
+    columns the message right of the flag spans."""
     label = ws.cell(row, column, FLAG_LABEL)
     label.font = font(bold=True, color="1F3864")
     label.alignment = Alignment(horizontal="right", vertical="center")
@@ -343,6 +345,13 @@ def master_flag(ws, column: int, row: int = 1, why: str | None = None) -> str:
     # Wrapped in its cell: text running on past the sheet's last column would widen the
     # printed range, and every page would print smaller to fit it.
     message.alignment = Alignment(horizontal="left", vertical="top", wrap_text=not why)
+    if span > 1:
+        ws.merge_cells(
+            start_row=row,
+            start_column=message.column,
+            end_row=row,
+            end_column=message.column + span - 1,
+        )
     if not why:  # two lines of it show (the whole of it is on the Checks sheet)
         ws.row_dimensions[row].height = LINE_HEIGHT * 2 + 3
     return cell.coordinate
@@ -415,7 +424,7 @@ def _width_scale(ws) -> int:
 def finish_sheets(wb, version: str, build_date: str) -> None:
     """Print settings of every sheet (:data:`~xlplugin.workbook.layout.PRINT`), and the
     master flag on the title row of the sheets whose writers do not place it (Scenarios)."""
-    from .layout import FLAG_COLUMN, PRINT
+    from .layout import FLAG_COLUMN, PRINT, WHY_SPAN
 
     for ws in wb.worksheets:
         print_setup(
@@ -427,4 +436,4 @@ def finish_sheets(wb, version: str, build_date: str) -> None:
         )
     scenarios = wb["Scenarios"] if "Scenarios" in wb.sheetnames else None
     if scenarios is not None and scenarios.cell(1, FLAG_COLUMN["Scenarios"] + 1).value is None:
-        master_flag(scenarios, FLAG_COLUMN["Scenarios"])
+        master_flag(scenarios, FLAG_COLUMN["Scenarios"], span=WHY_SPAN["Scenarios"])
