@@ -26,7 +26,7 @@ import pandas as pd
 
 from . import catalog
 from ._arrays import first, given, is_blank, roundup
-from .errors import DoesNotFitError, UnknownNameError
+from .errors import DoesNotFitError, InvalidInputError, UnknownNameError, _show
 from .graph import (
     ATTENTION_MATMULS,
     AUDIO_WINDOW_SECONDS,
@@ -185,7 +185,25 @@ def active_params_used(active_params, params, image_model, layers, attention_wid
     # own, and each block's modulation is computed once per image, not per token: SD3.5
     # Large's tokens use 2.7 B of its 8.1 B parameters (measurements.csv, ortpr22986 rows).
     path = BLOCK_PARAMS_PER_WIDTH_SQUARED * layers * attention_width * attention_width
+    at_most("active_params", active_params, "params", params, ACTIVE_AT_MOST)
     return given(active_params, pick(image_model, _min(params, path), params))
+
+
+# Inputs bounded by another input: beyond it, the model is not one that exists (8.03T
+# active parameters typed for 8.03B took 1,694 GPUs to 1,471,058).
+ACTIVE_AT_MOST = "the parameters each token computes with are some of the model's"
+KV_AT_MOST = "grouped-query attention shares each key/value head among query heads"
+
+
+def at_most(name: str, value, bound_name: str, bound, why: str) -> None:
+    """Refuse ``value`` (input ``name``) beyond ``bound`` (input ``bound_name``); an empty
+    value (NaN, None) is not judged."""
+    if value is None:
+        return
+    bad = value > bound  # NaN compares False
+    if bad is True or bad is np.True_ or (bad is not False and np.any(bad)):
+        row, (got, most) = first(bad, value, bound)
+        raise InvalidInputError(name, got, f"a number <= {bound_name} ({_show(most)}): {why}", row)
 
 
 @quantity("dimensions", "Attention width", excel="{attention_heads}*{head_dim}")
@@ -306,9 +324,12 @@ def kv_bytes_per_element(kv_precision, bytes_per_param_used):
     section="Serving",
     excel="IF({image_model},0,{kv_tensors}*{layers}*{kv_heads}*{head_dim}*{kv_bytes_per_element})",
 )
-def kv_cache_bytes_per_token(image_model, layers, kv_heads, head_dim, kv_bytes_per_element):
+def kv_cache_bytes_per_token(
+    image_model, layers, kv_heads, head_dim, kv_bytes_per_element, attention_heads
+):
     """Keys and values of one token in every layer: 2 × layers × KV heads × head
     dimension × bytes per element (none for image models)."""
+    at_most("kv_heads", kv_heads, "attention_heads", attention_heads, KV_AT_MOST)
     cache = KV_TENSORS * layers * kv_heads * head_dim * kv_bytes_per_element
     return pick(image_model, 0.0 * cache, cache)
 

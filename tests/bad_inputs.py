@@ -199,6 +199,20 @@ CASES = [
         "tensor_parallel: got 8; accepts enough GPUs per replica for the weights and at least "
         "one request's KV cache within the latency targets",
     ),
+    # Inputs bounded by another: a model that cannot exist (8.03T active parameters typed
+    # for 8.03B took 1,694 GPUs to 1,471,058; 80 KV heads for 32 query heads, 10x the cache)
+    Case(
+        "kv-heads-beyond-attention-heads",
+        {"kv_heads": 80, "attention_heads": 32},
+        "kv_heads: got 80; accepts a number <= attention_heads (32): grouped-query attention "
+        "shares each key/value head among query heads",
+    ),
+    Case(
+        "active-params-beyond-params",
+        {"active_params": 8.1e12},
+        "active_params: got 8100000000000; accepts a number <= params (8100000000): the "
+        "parameters each token computes with are some of the model's",
+    ),
     Case("replica-split-given", {"tensor_parallel": 4}, 64.0),  # 16 replicas of 4 GPUs
     # past 2**53 every float is whole and ROUNDUP's 15 digits move the count a few units
     Case("gpus-past-exact-integers", {"steps": 1e17}, 6.009615384615385e16),

@@ -29,6 +29,7 @@ import pandas as pd
 import pytest
 from bad_inputs import CASES, MATRIX, Case
 from guards import needs_soffice
+from xlplugin.formulas.serving import ACTIVE_AT_MOST, KV_AT_MOST
 from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUTS
 
 from xlplugin import formulas
@@ -336,7 +337,11 @@ def _refused_one_by_one(case, message: str) -> dict[str, object]:
 def _replica_check(message: str) -> bool:
     """formulas' checks of the inputs together: the model fits a replica, tensor_parallel is
     within max_gpus_per_replica (a row's fit check, not one input's)."""
-    return "a model that fits" in message or "(max_gpus_per_replica)" in message
+    return (
+        "a model that fits" in message
+        or "(max_gpus_per_replica)" in message
+        or any(why in message for why in (ACTIVE_AT_MOST, KV_AT_MOST))  # one bounds another
+    )
 
 
 def _inherits(scenarios, layout: Layout, row: int, names) -> bool:

@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 
 from xlplugin.formulas import catalog
+from xlplugin.formulas.serving import ACTIVE_AT_MOST, KV_AT_MOST
 from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUTS, Input
 
 from . import styles
@@ -60,7 +61,8 @@ FIRST_CHECK_ROW = CHECKS_HEADER + 1
 GUARD_ROW = 4  # inputs_ok and input_error
 FITS_LABEL = (
     "The model fits in GPU memory (the GPUs its weights need, and tensor_parallel if given, "
-    "<= max GPUs per replica)"
+    "<= max GPUs per replica) and is one that can exist (KV heads <= attention heads, "
+    "active parameters <= parameters)"
 )
 OUTPUTS_LABEL = "Every output is a number"
 # The plugin variant opened without its add-in: its outputs show #NAME?.
@@ -227,10 +229,12 @@ def _figure(x: str) -> str:
 def fit_check(layout: Layout, refs: dict[str, str]) -> tuple[str, str]:
     """(condition, message) of formulas' checks that a replica holds the model: the
     weights' GPUs within max_gpus_per_replica (formulas.inference's DoesNotFitError), then
-    tensor_parallel, if given, within it too. ``refs``: placeholder -> cell for
+    kv_heads within attention_heads and active_params within params, then tensor_parallel,
+    if given, within it too. ``refs``: placeholder -> cell for
     ``weights_gpus_per_replica``, ``tensor_parallel``, ``max_gpus_per_replica``,
-    ``params``, ``text_encoder_params``, ``image_model``, ``held_weights_bytes`` and
-    ``gpu`` (none of them an output, which a guard may turn into this message)."""
+    ``params``, ``text_encoder_params``, ``image_model``, ``held_weights_bytes``, ``gpu``,
+    ``kv_heads``, ``attention_heads`` and ``active_params`` (none of them an output, which
+    a guard may turn into this message)."""
     need, most, split = (
         refs[n] for n in ("weights_gpus_per_replica", "max_gpus_per_replica", "tensor_parallel")
     )
@@ -254,8 +258,28 @@ def fit_check(layout: Layout, refs: dict[str, str]) -> tuple[str, str]:
         f'{names["tensor_parallel"]}&": got "&{split}&"; accepts a whole number in ["'
         f'&{low}&", "&{most}&"] (max_gpus_per_replica)"'
     )
-    condition = f'AND({need}<={most},OR({split}="",{split}<={most}))'
-    return condition, f"IF({need}>{most},{weights},{parallel})"
+    # inputs bounded by another input, in the order formulas judges them: after the
+    # weights' fit, before tensor_parallel (formulas.serving.at_most)
+    bounded = [
+        (refs[n], refs[bound], n, bound, why)
+        for n, bound, why in (
+            ("kv_heads", "attention_heads", KV_AT_MOST),
+            ("active_params", "params", ACTIVE_AT_MOST),
+        )
+    ]
+    beyond = [f"AND(ISNUMBER({v}),{v}>{b})" for v, b, *_ in bounded]
+    message = parallel
+    for (value, bound, name, bound_name, why), over in reversed(
+        list(zip(bounded, beyond, strict=True))
+    ):
+        text = (
+            f'"{name}: got "&{_number_or_text(value)}&"; accepts a number <= {bound_name} ("'
+            f'&{bound}&"): {why}"'
+        )
+        message = f"IF({over},{text},{message})"
+    within = ",".join(f"IF(ISNUMBER({v}),{v}<={b},TRUE)" for v, b, *_ in bounded)
+    condition = f'AND({need}<={most},{within},OR({split}="",{split}<={most}))'
+    return condition, f"IF({need}>{most},{weights},{message})"
 
 
 def concurrency_check(layout: Layout, refs: dict[str, str]) -> tuple[str, str]:
