@@ -544,6 +544,14 @@ def test_scenarios_errors_name_the_column_or_fill_the_bad_rows():
     assert unknown.startswith("column: got 'gpuz'; accepts one of scenario, dau")
     headless = message_of(lambda: call("scenarios", [["dau", None], [1e8, 5]]))
     assert headless.startswith("table: column 2 has values but no header")
+    # an error cell as a header: named as one (it read "got '#value!' (did you mean dau?)")
+    for error in ("#VALUE!", {"type": "Error", "basicValue": "#N/A"}):
+        shown = error if isinstance(error, str) else error["basicValue"]
+        erring = message_of(lambda error=error: call("scenarios", [["dau", error], [1e8, 5]]))
+        assert erring == (
+            f"table: column 2's header is the error value {shown!r}; accepts a header row "
+            "naming an input in each column (dau, requests_per_user, params, gpu, ...)"
+        )
     table = [["dau", "gpu"], [1e8, "A100"], [-1, "H100"], ["2e8", "H999"], ["3e8", "H200"]]
     header, seed, negative, unknown_gpu, last = call("scenarios", table)
     assert header == NAMES

@@ -81,6 +81,26 @@ ARG_OPTIONS = (
     {"convert": "raw"} if OFFICE_JS else {"convert": "default", "ndim": 2, "err_to_str": True}
 )
 ERROR = "#VALUE!"
+# What an error cell reads as (Office.js sends its text; classic xlwings' err_to_str too).
+ERROR_VALUES = frozenset(
+    [
+        "#N/A",
+        "#VALUE!",
+        "#REF!",
+        "#DIV/0!",
+        "#NUM!",
+        "#NAME?",
+        "#NULL!",
+        "#SPILL!",
+        "#CALC!",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#CONNECT!",
+        "#BUSY!",
+        "#UNKNOWN!",
+        "#GETTING_DATA",
+    ]
+)
 
 try:  # xlwings Lite (Pyodide >= 0.28) passes JavaScript's null inside ranges as JsNull
     from pyodide.ffi import JsNull
@@ -810,6 +830,14 @@ def _scenarios(rows: list) -> tuple[pd.DataFrame, np.ndarray]:
                     "naming an input in each column (dau, requests_per_user, params, gpu, ...)"
                 )
             continue
+        if isinstance(head, str) and head.upper() in ERROR_VALUES:
+            # (read as a name, it was lower-cased and matched: "got '#value!' (did you mean
+            # dau?)")
+            raise formulas.EstimateError(
+                f"table: column {i + 1}'s header is the error value {head!r}; accepts a "
+                "header row naming an input in each column (dau, requests_per_user, params, "
+                "gpu, ...)"
+            )
         name = spelt_name(head) if isinstance(head, str) else head
         if column is not None:
             if empty.any():  # (once a column is full, no row is empty: not tested again)
