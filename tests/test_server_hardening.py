@@ -486,16 +486,31 @@ def test_what_is_not_http_gets_a_one_line_400_with_the_security_headers(client, 
     normal = _post(client, office_js_request("gpu_count", SEED))
     security = {n: normal.headers[n] for n in SHARED_HEADERS if n.startswith(("x-", "cross"))}
     assert security["x-content-type-options"] == "nosniff"
+    origin = f"Origin: {ORIGIN}\r\n".encode()
     for request in (
         b"FOO / HTTP/1.1\r\nHost: x\r\n\r\n",
         b"POST " + CALL.encode() + b" HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
         b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + b"\x00" * 40,  # TLS, to plain HTTP
+        # from a browser page on an allowed origin: its CORS headers too, or the page sees
+        # a CORS failure instead of the message
+        b"POST "
+        + CALL.encode()
+        + b" HTTP/1.1\r\nHost: x\r\n"
+        + origin
+        + b"Content-Length: x\r\n\r\n",
     ):
         head, _, body = _raw_answer(hardened, request).partition(b"\r\n\r\n")
         assert head.startswith(b"HTTP/1.1 400"), (request[:20], head[:200])
         fields = _fields(head)
         assert {n: fields.get(n) for n in security} == security, request[:20]
         assert body.count(b"\n") == 1 and body.endswith(b"\n"), body
+        if origin in request:
+            assert fields["access-control-allow-origin"] == ORIGIN and fields["vary"] == "Origin"
+        else:
+            assert "access-control-allow-origin" not in fields
+    elsewhere = b"FOO / HTTP/1.1\r\nHost: x\r\nOrigin: https://evil.example\r\n\r\n"
+    head = _raw_answer(hardened, elsewhere).partition(b"\r\n\r\n")[0]
+    assert head.startswith(b"HTTP/1.1 400") and b"access-control-allow" not in head.lower()
 
 
 @pytest.mark.server
@@ -504,11 +519,14 @@ def test_headers_beyond_the_limit_get_431(hardened):
     from xlplugin._server_hooks import MAX_HEADER_BYTES
 
     big = b"x-padding: " + b"a" * 1000 + b"\r\n"
-    request = b"GET /manifest.xml HTTP/1.1\r\nHost: x\r\n" + big * 300 + b"\r\n"
+    origin = f"Origin: {ORIGIN}\r\n".encode()
+    request = b"GET /manifest.xml HTTP/1.1\r\nHost: x\r\n" + origin + big * 300 + b"\r\n"
     assert len(request) > MAX_HEADER_BYTES * 4
     head, _, body = _raw_answer(hardened, request).partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 431"), head[:200]
     assert _fields(head)["x-content-type-options"] == "nosniff"
+    # (the Origin header came before the limit: the answer can be read by its page)
+    assert _fields(head)["access-control-allow-origin"] == ORIGIN
     limit = f"{MAX_HEADER_BYTES:,}"
     assert body == f"request headers: more than {limit} bytes; accepts at most {limit}\n".encode()
     # headers within the limit: served

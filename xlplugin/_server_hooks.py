@@ -22,7 +22,8 @@ Everything that depends on their internals is here, pinned to the versions in :d
 :class:`HeaderDeadline` is uvicorn's HTTP protocol with the limits it lacks: uvicorn closes
 an idle keep-alive connection, but waits forever for the headers of a request (a connection
 that sends nothing, or half a request line) and for a client to read its answer, takes
-headers of any size, and answers what is not HTTP without the security headers.
+headers of any size, and answers what is not HTTP without the security headers (or the
+CORS headers a page on an allowed origin needs to read the answer).
 """
 
 import functools
@@ -166,6 +167,34 @@ def security_headers() -> tuple[tuple[bytes, bytes], ...]:
     )
     found |= settings.custom_headers
     return tuple((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in found.items())
+
+
+# An Origin header in headers the parser never reached (beyond the limit in one read).
+_ORIGIN_LINE = re.compile(rb"\r\n[Oo][Rr][Ii][Gg][Ii][Nn][ \t]*:[ \t]*([^\r\n]*?)[ \t]*\r\n")
+
+
+@functools.cache
+def _cors_origins() -> tuple[frozenset, bool]:
+    """The origins xlwings Server's CORS layer allows (its settings), and whether all."""
+    from xlwings_server.config import settings
+
+    origins = list(settings.cors_allow_origins or ())
+    return frozenset(o.encode("latin-1") for o in origins if o != "*"), "*" in origins
+
+
+def cors_headers(origin: bytes | None) -> tuple[tuple[bytes, bytes], ...]:
+    """The CORS headers xlwings Server's CORS layer (Starlette's, allow_credentials off)
+    puts on an answer to a request from ``origin``: an answer of uvicorn's own (a
+    request it cannot parse, headers beyond the limit) had none, so that a browser showed
+    a CORS failure instead of the message."""
+    allowed, every = _cors_origins()
+    if origin is None:  # (as that layer: a request without one passes it untouched)
+        return ()
+    if every:
+        return ((b"access-control-allow-origin", b"*"),)
+    if origin in allowed:
+        return (b"access-control-allow-origin", origin), (b"vary", b"Origin")
+    return ()
 
 
 # What a browser asks a preflight to allow: a list of header names (tokens, RFC 9110).
@@ -381,6 +410,7 @@ class HeaderDeadline(AutoHTTPProtocol):
     _parsed = 0  # bytes of the request line and headers the parser has read
     _cycles: tuple | list = ()  # each connection its own list (connection_made)
     _refusal = None  # an answer of ours that waits for the requests before it (pipelined)
+    _origin = None  # the Origin header of the request being parsed, once read
 
     def connection_made(self, transport) -> None:
         if _NOT_INVALID not in self.logger.filters:  # once uvicorn's logging is set up
@@ -400,11 +430,13 @@ class HeaderDeadline(AutoHTTPProtocol):
         starts = self._idle and not self._in_headers
         if starts or self._in_headers:
             if starts:
-                self._streamed, self._tail = 0, b""
+                self._streamed, self._tail, self._origin = 0, b"", None
             end = self._headers_end(data)
             self._streamed += len(data) if end < 0 else end
             if self._streamed > MAX_HEADER_BYTES:
                 self._in_headers = self._idle = False
+                if found := _ORIGIN_LINE.search(data, 0, MAX_HEADER_BYTES):  # unparsed yet
+                    self._origin = found[1]
                 return self._too_large()
             self._tail = (self._tail + data[-3:])[-3:] if end < 0 else b""
         self._counted_start = starts
@@ -429,6 +461,7 @@ class HeaderDeadline(AutoHTTPProtocol):
             self._streamed, self._tail = 0, b""  # later reads are counted from here
         self._counted_start = False
         self._idle, self._in_headers, self._parsed = False, True, 0
+        self._origin = None
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
@@ -440,6 +473,8 @@ class HeaderDeadline(AutoHTTPProtocol):
 
     def on_header(self, name: bytes, value: bytes) -> None:
         super().on_header(name, value)
+        if name.lower() == b"origin":  # for the CORS headers of an answer of our own
+            self._origin = value
         self._count(len(name) + len(value) + 4)  # ": " and the line break
 
     def _count(self, size: int) -> None:
@@ -480,7 +515,11 @@ class HeaderDeadline(AutoHTTPProtocol):
         security headers, the connection closed."""
         body = message.encode("ascii", "replace") + b"\n"
         lines = [b"HTTP/1.1 " + status]
-        headers = (*self.server_state.default_headers, *security_headers())
+        headers = (
+            *self.server_state.default_headers,
+            *security_headers(),
+            *cors_headers(self._origin),
+        )
         lines += [name + b": " + value for name, value in headers]
         lines += [
             b"content-type: text/plain; charset=utf-8",
