@@ -66,7 +66,9 @@ _USE = (
         "Checks",
         'The master flag "All checks pass", at the top of every sheet, is TRUE (green) when '
         "every check on the Checks sheet holds and FALSE (red) when one fails: an input out "
-        "of range, a model that does not fit in GPU memory, or two independent routes to a "
+        "of range, a model that does not fit in GPU memory or cannot exist (more KV heads "
+        "than attention heads, more active parameters than parameters), or two independent "
+        "routes to a "
         "figure (total cost and its parts, stored bytes and what is stored per day, GPUs and "
         "peak demand) that disagree. The first failure's message shows beside the flag on "
         "every sheet and on the Checks sheet; an output that a failure leaves without "
