@@ -53,7 +53,7 @@ COLUMNS = (
 )
 NAME_COLUMN, LOW_COLUMN, HIGH_COLUMN, DEFAULT_COLUMN, ACCEPTS_COLUMN = 4, 6, 7, 8, 9
 SWING_LOW_COLUMN, SWING_HIGH_COLUMN = 10, 11
-WIDTHS = (30, 15, 17, 26, 42, 9, 9, 12, 28, 12, 12)
+WIDTHS = (30, 15, 17, 26, 42, 14, 9, 12, 28, 12, 12)  # F: "≥ 1.0 TFLOP/s"
 # Text columns right of a column of numbers: a space apart (styles.text_alignment).
 _INDENTED = (COLUMNS.index("Unit") + 1, NAME_COLUMN, ACCEPTS_COLUMN)
 SELECTOR_NOTE = (
@@ -178,7 +178,9 @@ def _input_row(wb, ws, layout: Layout, q: Input, locked: bool = False) -> None:
         if bound is not None and (q.kind != "name" or q.name == "gpu"):  # GPU: as FLOP/s
             shown = ws.cell(row, column, bound)
             shown.style = "Note"
-            shown.number_format = styles.bound_format(sign, bound)
+            # (the GPU's bound is a FLOP/s number)
+            unit = "FLOP/s" if q.name == "gpu" else q.unit
+            shown.number_format = styles.bound_format(sign, bound, unit)
     if q.default is not None:
         ws.cell(row, DEFAULT_COLUMN, q.default).style = "Note"
         ws.cell(row, DEFAULT_COLUMN).number_format = cell.number_format

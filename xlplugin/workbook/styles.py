@@ -14,6 +14,7 @@ the scale by magnitude.
 from __future__ import annotations
 
 import math
+import re
 
 from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
@@ -159,13 +160,39 @@ def number_format(unit: str) -> str:
     return _FORMATS.get(unit, "#,##0")
 
 
-def bound_format(sign: str, bound: float = 0.0) -> str:
+def bound_format(sign: str, bound: float = 0.0, unit: str = "") -> str:
     """A bound cell shows its comparison with the number: ``> 0``, ``≥ 0``, ``≤ 1``; a
-    bound of a million or more with an exponent (``≥ 1E+12``), which General would write
-    in 13 digits, too wide for the column (LibreOffice then shows ###)."""
+    bound of a million or more scaled as its input's cells are (``≥ 1.0 TFLOP/s``, ``≥ 1.00
+    GB``), or where the unit has no scale with an exponent (``≥ 1E+12``): General would
+    write 13 digits, too wide for the column (LibreOffice then shows ###)."""
     if abs(bound) >= 1e6:
-        return f'"{sign} "0E+00'
+        scaled = _section(number_format(unit), bound) if unit else None
+        return f'"{sign} "{scaled}' if scaled else f'"{sign} "0E+00'
     return f'"{sign} "General;"{sign} -"General'
+
+
+_CONDITION = re.compile(r"^\[(<=|>=|<|>|=)([-0-9.E+]+)\]")
+
+
+def _section(code: str, value: float) -> str | None:
+    """The section of number format ``code`` that shows ``value``, its condition dropped:
+    None for a format without a scale (no section holds a thousands comma)."""
+    for section in code.split(";"):
+        found = _CONDITION.match(section)
+        if found:
+            op, limit = found[1], float(found[2])
+            holds = {
+                "<": value < limit,
+                "<=": value <= limit,
+                ">": value > limit,
+                ">=": value >= limit,
+                "=": value == limit,
+            }[op]
+            if not holds:
+                continue
+            section = section[found.end() :]
+        return section if ",," in section or '," ' in section else None
+    return None
 
 
 def title(ws, text: str, subtitle: str = "") -> None:
