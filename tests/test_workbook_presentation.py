@@ -19,6 +19,7 @@ import openpyxl
 import pytest
 from guards import needs_soffice
 from openpyxl.chart.series import SeriesLabel
+from openpyxl.utils import get_column_letter
 from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUTS
 
 from xlplugin.libreoffice import to_pdf
@@ -178,6 +179,17 @@ def test_every_input_refuses_what_it_does_not_accept(book, layout):
     assert fraction.type == "custom" and ">0" in fraction.formula1 and "<=1" in fraction.formula1
     assert found[f"B{layout.input_row['retention_months']}"].type == "whole"
     assert "catalog_gpu_name" in book.defined_names  # the list grows with the table's rows
+
+
+def test_scenario_checks_look_like_every_check(book, layout):
+    """A row's checks green when TRUE, red when FALSE, down the whole table (they were
+    plain text beside the green and red checks of every other sheet)."""
+    ws = book["Scenarios"]
+    for name in ("inputs_valid", "ok"):
+        letter = get_column_letter(layout.scenario_column[name])
+        ref = f"{letter}{layout.scenario_first}:{letter}{layout.scenario_last}"
+        rules = [r for f in ws.conditional_formatting if str(f.sqref) == ref for r in f.rules]
+        assert {tuple(r.formula) for r in rules} == {("TRUE",), ("FALSE",)}, name
 
 
 def test_bounds_show_open_and_closed(book, layout):

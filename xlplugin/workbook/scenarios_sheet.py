@@ -339,6 +339,9 @@ def write_scenarios(ws, layout: Layout, scenario_names: pd.Series | None = None)
             cell.protection = UNLOCKED
     _table(ws, layout, templates)
     _validate(ws, layout)
+    for name in ("inputs_valid", "ok"):  # green TRUE, red FALSE, as every check
+        letter = get_column_letter(layout.scenario_column[name])
+        styles.flag_rules(ws, f"{letter}{first}:{letter}{layout.scenario_last}")
     # Bytes and FLOP/s show scaled, but past their largest prefix they grow digits
     # ("1,000,000.00 PB/month" for 10**21 bytes): wider than the rest, so that an extreme
     # scenario shows its figure, not ####; each column at least as wide as its header name,
