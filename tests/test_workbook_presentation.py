@@ -577,6 +577,8 @@ def test_every_page_prints_with_content(built, tmp_path):
     for shown in ("450.00 PB", "1.25 PB/day", "16.20 GB", "92.6 Gbit/s", "185.2 Mbit/s"):
         assert shown in text, shown
     assert "$11.97M" in text and "0.00519 s" in text
+    # an input the roofline does not read (utilization) changes nothing, in words
+    assert "no change" in text
     # bounds in their input's units, not "≥ 1E+12"
     assert "≥ 1.0 TFLOP/s" in text and "≥ 1.00 GB" in text and "≥ 1E+" not in text
     # The Estimate's logical steps as Excel shows them, not as 1 and 0.
