@@ -22,7 +22,9 @@ _TITLES = {
     "gpus": (
         "GPUs",
         "Accelerators: dense peak rates, memory and on-demand price per GPU-hour, "
-        "each with its source and date (formulas/data/gpus.csv).",
+        "each with its source and date (formulas/data/gpus.csv). confidence: P, read "
+        "from the vendor's own page; S2, the vendor's figure in 2 or more independent "
+        "copies; S1, in one.",
     ),
     "precisions": (
         "Precisions",
@@ -210,6 +212,8 @@ def _write_tables(wb, ws, layout: Layout, widths: tuple[int, ...]) -> None:
         styles.fit_width(ws, column, names, size=_HEADER_SIZE, bold=True, indent=1)
         styles.fit_width(ws, column, [_UNITS.get(n, "") for n in names])
         styles.fit_width(ws, column, values.get(column, []), most=_WIDEST)
+    for key in CATALOG_TABLES[ws.title]:  # a long note wrapped over the first columns
+        _wrap_note(ws, layout.catalog_rows[key][0] - 2)
     for key in CATALOG_TABLES[ws.title]:  # as tall as its wrapped headers
         header = layout.catalog_rows[key][0]
         texts = {c.column: c.value for c in ws[header] if c.value}
@@ -219,6 +223,27 @@ def _write_tables(wb, ws, layout: Layout, widths: tuple[int, ...]) -> None:
     styles.wrap_subtitle(ws, 6, first=2)  # column A prints on every page
     ws.freeze_panes = "B4"
     ws.protection.sheet = True
+
+
+_NOTE_COLUMNS = 4  # a table's note spans these columns from B: on the first printed page
+
+
+def _wrap_note(ws, row: int) -> None:
+    """A table's note beside its name, merged over :data:`_NOTE_COLUMNS` columns and
+    wrapped there when it is longer than they are wide: left to run on, the GPUs' note
+    (with its key to the confidence column) was cut at the printed page's edge."""
+    note = ws.cell(row, 2)
+    last = 1 + _NOTE_COLUMNS
+    width = sum(
+        ws.column_dimensions[get_column_letter(c)].width or 8.43 for c in range(2, last + 1)
+    )
+    size = note.font.sz or 11
+    count = styles.lines(note.value, width, size)
+    if count < 2:
+        return
+    ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=last)
+    note.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.row_dimensions[row].height = styles.LINE_HEIGHT * size / 11 * count + 3
 
 
 def _write_table(ws, key: str, frame: pd.DataFrame, header: int, heights: dict) -> None:
