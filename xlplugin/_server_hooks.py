@@ -170,7 +170,7 @@ def security_headers() -> tuple[tuple[bytes, bytes], ...]:
 
 
 # An Origin header in headers the parser never reached (beyond the limit in one read).
-_ORIGIN_LINE = re.compile(rb"\r\n[Oo][Rr][Ii][Gg][Ii][Nn][ \t]*:[ \t]*([^\r\n]*?)[ \t]*\r\n")
+_ORIGIN_LINE = re.compile(rb"\r\norigin[ \t]*:[ \t]*([^\r\n]*?)[ \t]*\r\n", re.IGNORECASE)
 
 
 @functools.cache

@@ -59,6 +59,7 @@ from xlplugin import formulas
 from xlplugin.formulas._arrays import text_number, too_large
 from xlplugin.formulas.errors import EstimateError, InvalidInputError
 from xlplugin.formulas.vocabulary import INPUT, INPUTS, spelt_name
+from xlplugin.number_formats import section_for, sections
 
 __all__ = [
     "MAX_COLUMNS",
@@ -103,8 +104,6 @@ _XML_TEXT = (
 # What a number format shows as it is: quoted text, an escaped character, [Red] or
 # [>100], and the character after _ (a space as wide) or * (a fill).
 _FORMAT_LITERAL = re.compile(r'"[^"]*"?|\\.|\[[^\]]*\]?|[_*].?')
-_FORMAT_TOKEN = re.compile(r'"[^"]*"?|\\.|\[[^\]]*\]?|;|[^"\\\[;]+|.')
-_CONDITION = re.compile(r"\[(<=|>=|<>|<|>|=)\s*(-?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)\]")
 # What the workbook's MATCH (which finds the scenario picked on the Inputs sheet) reads as
 # wildcards in a name: such a name could pick another scenario, or never be picked.
 _WILDCARD = re.compile(r"[*?~]")
@@ -584,45 +583,7 @@ def _is_percent_format(number_format: object, value: float) -> bool:
     conditions: "[>=100]0;0%" shows 0.5 as 50%, "[<1]0%;0" shows 5 as 5)."""
     if not isinstance(number_format, str) or "%" not in number_format:
         return False
-    return "%" in _FORMAT_LITERAL.sub("", _section(_sections(number_format), value))
-
-
-def _sections(number_format: str) -> list[str]:
-    """A format's sections: split at each ; that is not quoted, escaped or bracketed."""
-    sections, current = [], ""
-    for token in _FORMAT_TOKEN.findall(number_format):
-        if token == ";":
-            sections.append(current)
-            current = ""
-        else:
-            current += token
-    return [*sections, current]
-
-
-def _section(sections: list[str], value: float) -> str:
-    conditions = [_CONDITION.search(s) for s in sections[:2]]
-    if any(conditions):
-        for section, condition in zip(sections[:2], conditions, strict=False):
-            if condition is None or _holds(condition, value):
-                return section
-        return sections[2] if len(sections) > 2 else sections[-1]
-    if value < 0 and len(sections) > 1:
-        return sections[1]
-    if value == 0 and len(sections) > 2:
-        return sections[2]
-    return sections[0]
-
-
-def _holds(condition: re.Match, value: float) -> bool:
-    operator, number = condition.group(1), float(condition.group(2))
-    return {
-        "<": value < number,
-        "<=": value <= number,
-        ">": value > number,
-        ">=": value >= number,
-        "=": value == number,
-        "<>": value != number,
-    }[operator]
+    return "%" in _FORMAT_LITERAL.sub("", section_for(sections(number_format), value))
 
 
 def _letter(cell) -> str:

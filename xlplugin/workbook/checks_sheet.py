@@ -260,24 +260,19 @@ def fit_check(layout: Layout, refs: dict[str, str]) -> tuple[str, str]:
     )
     # inputs bounded by another input, in the order formulas judges them: after the
     # weights' fit, before tensor_parallel (formulas.serving.at_most)
-    bounded = [
-        (refs[n], refs[bound], n, bound, why)
-        for n, bound, why in (
-            ("kv_heads", "attention_heads", KV_AT_MOST),
-            ("active_params", "params", ACTIVE_AT_MOST),
-        )
-    ]
-    beyond = [f"AND(ISNUMBER({v}),{v}>{b})" for v, b, *_ in bounded]
+    bounded = (
+        ("kv_heads", "attention_heads", KV_AT_MOST),
+        ("active_params", "params", ACTIVE_AT_MOST),
+    )
     message = parallel
-    for (value, bound, name, bound_name, why), over in reversed(
-        list(zip(bounded, beyond, strict=True))
-    ):
+    for name, bound_name, why in reversed(bounded):
+        value, bound = refs[name], refs[bound_name]
         text = (
             f'"{name}: got "&{_number_or_text(value)}&"; accepts a number <= {bound_name} ("'
             f'&{bound}&"): {why}"'
         )
-        message = f"IF({over},{text},{message})"
-    within = ",".join(f"IF(ISNUMBER({v}),{v}<={b},TRUE)" for v, b, *_ in bounded)
+        message = f"IF(AND(ISNUMBER({value}),{value}>{bound}),{text},{message})"
+    within = ",".join(f"IF(ISNUMBER({refs[n]}),{refs[n]}<={refs[b]},TRUE)" for n, b, _ in bounded)
     condition = f'AND({need}<={most},{within},OR({split}="",{split}<={most}))'
     return condition, f"IF({need}>{most},{weights},{message})"
 

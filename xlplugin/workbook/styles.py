@@ -14,12 +14,13 @@ the scale by magnitude.
 from __future__ import annotations
 
 import math
-import re
 
 from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
+
+from xlplugin.number_formats import CONDITION, section_for, sections
 
 __all__ = [
     "BOOLEAN",
@@ -171,28 +172,11 @@ def bound_format(sign: str, bound: float = 0.0, unit: str = "") -> str:
     return f'"{sign} "General;"{sign} -"General'
 
 
-_CONDITION = re.compile(r"^\[(<=|>=|<|>|=)([-0-9.E+]+)\]")
-
-
 def _section(code: str, value: float) -> str | None:
     """The section of number format ``code`` that shows ``value``, its condition dropped:
-    None for a format without a scale (no section holds a thousands comma)."""
-    for section in code.split(";"):
-        found = _CONDITION.match(section)
-        if found:
-            op, limit = found[1], float(found[2])
-            holds = {
-                "<": value < limit,
-                "<=": value <= limit,
-                ">": value > limit,
-                ">=": value >= limit,
-                "=": value == limit,
-            }[op]
-            if not holds:
-                continue
-            section = section[found.end() :]
-        return section if ",," in section or '," ' in section else None
-    return None
+    None for a format without a scale (no thousands comma to scale by)."""
+    shown = CONDITION.sub("", section_for(sections(code), value), count=1)
+    return shown if ",," in shown or '," ' in shown else None
 
 
 def title(ws, text: str, subtitle: str = "") -> None:
