@@ -363,7 +363,8 @@ def _bad_scalar(spec: Input, x: float) -> bool:
         return spec.default is not None  # NaN in an optional input means "not given"
     if math.isinf(x):
         return True
-    if spec.low is not None and (x <= spec.low if spec.low_open else x < spec.low):
+    below = spec.low is not None and (x <= spec.low if spec.low_open else x < spec.low)
+    if below and not (spec.zero_allowed and x == 0):
         return True
     if spec.high is not None and (x >= spec.high if spec.high_open else x > spec.high):
         return True
@@ -375,7 +376,8 @@ def _bad(spec: Input, x: np.ndarray) -> np.ndarray:
     # NaN in an optional input means "not given" (an empty cell): the catalogue decides.
     bad = np.isinf(x) if spec.default is None else ~np.isfinite(x)
     if spec.low is not None:
-        bad |= x <= spec.low if spec.low_open else x < spec.low
+        below = x <= spec.low if spec.low_open else x < spec.low
+        bad |= below & (x != 0) if spec.zero_allowed else below
     if spec.high is not None:
         bad |= x >= spec.high if spec.high_open else x > spec.high
     if spec.integer:

@@ -31,6 +31,9 @@ class Input:
     ``None`` means "taken from the catalogue" (or, for ``measured_inference_seconds``, "use the
     FLOPs model").
 
+    ``zero_allowed``: exactly 0 is accepted too, below ``low`` (a part a model may not have,
+    whose small values are a slip: 4.7 text-encoder parameters meant 4.7 billion).
+
     A fraction (unit ``fraction`` or ``fraction/...``) given as a plain number above 1 is
     refused as ambiguous (``20``: 20 % or 2,000 %?) unless ``plain_above_one``; text with
     ``%`` ("150%") is always taken as written.
@@ -56,6 +59,12 @@ class Input:
     choices: tuple[str, ...] = ()  # the words a name input takes, if not catalogue names
     plain_above_one: bool = False  # a fraction may be a plain number above 1 (see above)
     number_unit: str = ""  # a name input that also takes a number: its unit (gpu: FLOP/s)
+    zero_allowed: bool = False  # 0 is accepted below ``low`` (see above)
+
+    def __post_init__(self):
+        # (the workbook's row checks count 0 as below the bound it is let through under)
+        if self.zero_allowed and not (self.low or 0) > 0:
+            raise ValueError(f"{self.name}: zero_allowed needs a lower bound above 0")
 
     @property
     def default_text(self) -> str:
@@ -82,6 +91,7 @@ class Input:
             text = f"{what} in {left}{self.low:g}, {self.high:g}{right}"
         elif self.low is not None:
             text = f"{what} {'>' if self.low_open else '>='} {_bound(self.low)}"
+            text = f"0 or {text}" if self.zero_allowed else text
         else:
             text = what
         return text + (f" {self.hint}" if self.hint else "")
@@ -462,7 +472,10 @@ INPUTS: tuple[Input, ...] = (
         "backbone (held, not run at each step); not used by text and speech models.",
         "SD3.5 Large: CLIP-L 123,650,304 + CLIP-G 694,659,840 + T5-XXL encoder "
         "4,762,310,656 (its text_encoder, _2, _3 config.json; our arithmetic)",
+        low=1_000,
         low_open=False,
+        zero_allowed=True,  # none: 0; 1 to 999 are billions typed as units
+        hint="(below 1,000 looks like billions typed as units: write 4.7E9)",
     ),
     Input(
         "kv_precision",

@@ -171,6 +171,13 @@ CASES = [
         "(below 1,000 looks like billions typed as units: write 8.1E9)",
     ),
     Case(
+        "text-encoder-billions-as-units",  # 0 (no text encoder) is accepted, 4.7 is not
+        {"text_encoder_params": 4.7},
+        "text_encoder_params: got 4.7; accepts 0 or a number >= 1,000 "
+        "(below 1,000 looks like billions typed as units: write 4.7E9)",
+    ),
+    Case("no-text-encoder", {"text_encoder_params": 0}, 61.0),
+    Case(
         "utilization-above-one",
         {"utilization": 1.5},
         "utilization: got 1.5; accepts a number in (0, 1]",

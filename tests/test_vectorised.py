@@ -246,3 +246,14 @@ def test_a_bad_cell_before_a_blank_one_is_refused_first():
         formulas.gpu_count([-5, None], 10, 8.1e9)
     with pytest.raises(formulas.MissingInputError, match=r"^dau: missing \(required\) \(row 1\)"):
         formulas.gpu_count([None, -5], 10, 8.1e9)
+
+
+def test_no_text_encoder_is_zero_and_a_few_parameters_are_refused_in_arrays():
+    """text_encoder_params takes 0 (none) or 1,000 and more, element by element: 0 holds
+    only the backbone in memory; 4.7 (billions typed as units) is refused at its row.
+    On a 24 GB L4, SD3.5 Large's 16.2 GB of weights fit one GPU; with its 11.2 GB of
+    encoders they take two."""
+    replica = formulas.estimate(text_encoder_params=np.array([0.0, 5.58e9]), gpu="L4")
+    assert list(replica["gpus_per_replica"]) == [1, 2]
+    with pytest.raises(formulas.InvalidInputError, match=r"got 4\.7 \(row 2\); accepts 0 or"):
+        formulas.estimate(text_encoder_params=np.array([0.0, 4.7]))

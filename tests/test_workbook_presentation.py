@@ -579,6 +579,8 @@ def test_every_page_prints_with_content(built, tmp_path):
     assert "$11.97M" in text and "0.00519 s" in text
     # an input the roofline does not read (utilization) changes nothing, in words
     assert "no change" in text
+    # an impact of cents reads in dollars and cents, not "$0.0k" as if it were nothing
+    assert "$0.0k" not in text and "$0.19" in text
     # bounds in their input's units, not "≥ 1E+12"
     assert "≥ 1.0 TFLOP/s" in text and "≥ 1.00 GB" in text and "≥ 1E+" not in text
     # The Estimate's logical steps as Excel shows them, not as 1 and 0.

@@ -148,11 +148,11 @@ def test_formulas_type_no_numbers_and_use_portable_functions(book):
                 assert token.value[:-1] in ALLOWED, (title, cell.coordinate, token.value)
             if token.type == "OPERAND" and token.subtype == "NUMBER":
                 # Only 0 is allowed: ROUNDUP's digits, MATCH's match type, a count > 0,
-                # TRUE/FALSE made a number (+0).
+                # TRUE/FALSE made a number (+0), a test for zero (=0: "0 or >= 1,000").
                 after = tokens[i - 1]
                 assert token.value == "0" and (
                     after.type == "SEP"
-                    or (after.type == "OPERATOR-INFIX" and after.value in (">", "+"))
+                    or (after.type == "OPERATOR-INFIX" and after.value in (">", "+", "="))
                 ), (
                     title,
                     cell.coordinate,
@@ -214,6 +214,22 @@ def test_pandas_reads_numbers(built):
     frame = pd.read_excel(built, sheet_name="Scenarios", header=SCENARIOS_HEADER - 1)
     assert (frame["gpu_count"] > 0).all()
     assert frame.loc[0, "gpu_count"] == 61
+
+
+def test_the_reader_finds_the_header_a_row_higher_and_refuses_a_sheet_without_one(built, tmp_path):
+    """Builds before the zero_allowed rule row had the header one row higher: the reader
+    finds it there too; a sheet without the header is refused in one line."""
+    from xlplugin.workbook import read_scenarios
+
+    book = openpyxl.load_workbook(built)
+    book["Scenarios"].delete_rows(rule_rows()["zero_allowed"])
+    book.save(older := tmp_path / "older.xlsx")
+    frame = read_scenarios(older)
+    assert list(frame["scenario"]) == list(read_scenarios(built)["scenario"])
+    book["Scenarios"]["A10"] = "Scenario"
+    book.save(bad := tmp_path / "bad.xlsx")
+    with pytest.raises(ValueError, match=r"no Scenarios row among the first \d+ starts with"):
+        read_scenarios(bad)
 
 
 def test_seed_figures_beside_outputs(cached):

@@ -20,12 +20,23 @@ from openpyxl.worksheet.pagebreak import Break
 from . import styles
 from .layout import FLAG_COLUMN, WHY_SPAN, Layout
 
-__all__ = ["MAX_SCENARIOS", "SERIES_LABELS", "add_charts", "tornado", "unlinked_label_formats"]
+__all__ = [
+    "MAX_SCENARIOS",
+    "SERIES_LABELS",
+    "SIGNED_USD_MILLIONS",
+    "USD_IMPACT",
+    "add_charts",
+    "tornado",
+    "unlinked_label_formats",
+]
 
 MAX_SCENARIOS = 30
 # A change of cost; none at all (an input the model in use does not read) in words: it
 # read "$0M" in the changes and "$0.0k" in the impact beside them.
 SIGNED_USD_MILLIONS = '+$#,##0.00,,"M";-$#,##0.00,,"M";"no change"'
+# An impact (never negative): $M, $k, and below $1,000 in dollars and cents, so that a
+# storage price's few cents a month do not read "$0.0k" like an input that moves nothing.
+USD_IMPACT = '[>=1000000]$#,##0.00,,"M";[>=1000]$#,##0.0,"k";$#,##0.00'
 # Value axes: round steps, so fewer decimals than the cells.
 # Dollars past a billion in $B ("$9.0B", not "$9,000.0M"), from $100,000 in $M ("$0.5M"
 # beside "$1.0M"), and below that in whole dollars, so that a small scenario's axis does

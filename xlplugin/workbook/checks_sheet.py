@@ -154,7 +154,8 @@ def input_test(layout: Layout, q: Input, value: str) -> str:
     else:
         parts = [f"ISNUMBER({value})"]
         if q.low is not None:
-            parts.append(f"{value}{'>' if q.low_open else '>='}{low}")
+            above = f"{value}{'>' if q.low_open else '>='}{low}"
+            parts.append(f"OR({value}=0,{above})" if q.zero_allowed else above)
         if q.high is not None:
             parts.append(f"{value}{'<' if q.high_open else '<='}{high}")
         if q.integer:
@@ -540,6 +541,7 @@ def in_range(q: Input, value: object) -> bool:
             return value >= q.low
         return str(value).upper() in {n.upper() for n in catalog.gpu_names()}
     ok = q.low is None or (value > q.low if q.low_open else value >= q.low)
+    ok |= q.zero_allowed and value == 0
     ok &= q.high is None or (value < q.high if q.high_open else value <= q.high)
     return ok and (not q.integer or float(value).is_integer())
 

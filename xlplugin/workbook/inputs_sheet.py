@@ -83,6 +83,9 @@ def write_inputs(wb, ws, layout: Layout) -> None:
     for q in INPUTS:
         _input_row(wb, ws, layout, q)
     styles.section(ws, layout.serving_section, "Serving model", len(COLUMNS))
+    # The workload's rows fill the first page: the serving model's heading opens the next
+    # (it printed alone at the foot of the first).
+    ws.row_breaks.append(Break(id=layout.serving_section - 1))
     styles.section(ws, layout.projection_section, "Projection and sensitivity", len(COLUMNS))
     for q in PROJECTION_INPUTS:
         _input_row(wb, ws, layout, q, locked=q.name == "months")
@@ -172,7 +175,7 @@ def _input_row(wb, ws, layout: Layout, q: Input, locked: bool = False) -> None:
         cell.protection = styles.UNLOCKED
         ws.add_data_validation(input_validation(q, cell.coordinate))
     for column, bound, sign in (
-        (LOW_COLUMN, q.low, ">" if q.low_open else "≥"),
+        (LOW_COLUMN, q.low, ("0 or " if q.zero_allowed else "") + (">" if q.low_open else "≥")),
         (HIGH_COLUMN, q.high, "<" if q.high_open else "≤"),
     ):
         if bound is not None and (q.kind != "name" or q.name == "gpu"):  # GPU: as FLOP/s
@@ -295,7 +298,8 @@ def _accepts_plain(q: Input) -> str:
         left, right = "(" if q.low_open else "[", ")" if q.high_open else "]"
         return f"{what} in {left}{q.low:,g}, {q.high:,g}{right}"
     if q.low is not None:
-        return f"{what} {'>' if q.low_open else '≥'} {q.low:,g}"
+        zero = "0 or " if q.zero_allowed else ""
+        return f"{zero}{what} {'>' if q.low_open else '≥'} {q.low:,g}"
     if q.high is not None:
         return f"{what} {'<' if q.high_open else '≤'} {q.high:,g}"
     return what
@@ -320,6 +324,9 @@ def _rule(q: Input, first: str) -> dict:
         if q.integer:
             tests.append(f"INT({first})={first}")
         return {"type": "custom", "formula1": f"AND({','.join(tests)})"}
+    if low is not None and q.zero_allowed:
+        above = f"{first}{'>' if q.low_open else '>='}{low:g}"
+        return {"type": "custom", "formula1": f"AND(ISNUMBER({first}),OR({first}=0,{above}))"}
     if low is not None:
         operator = "greaterThan" if q.low_open else "greaterThanOrEqual"
         return {"type": kind, "operator": operator, "formula1": f"{low:g}"}
@@ -375,7 +382,8 @@ def _accepts_parts(q: Input, row: int) -> list[tuple[str, object]]:
             ("text", ")" if q.high_open else "]"),
         ]
     elif q.low is not None:
-        parts = [("text", f"{what} {'>' if q.low_open else '>='} "), ("cell", low)]
+        zero = "0 or " if q.zero_allowed else ""
+        parts = [("text", f"{zero}{what} {'>' if q.low_open else '>='} "), ("cell", low)]
     elif q.high is not None:
         parts = [("text", f"{what} {'<' if q.high_open else '<='} "), ("cell", high)]
     else:

@@ -97,7 +97,7 @@ SERVING_FIRST = "inference_model"  # the first input of the serving model (vocab
 
 # Scenarios sheet: the title, hidden rows holding what each input column accepts (one rule
 # a row, read by every row's input check at once), the column groups, the units, the header.
-SCENARIO_RULES = ("number", "low", "low_excluded", "high", "high_excluded")
+SCENARIO_RULES = ("number", "low", "low_excluded", "zero_allowed", "high", "high_excluded")
 SCENARIO_RULES_FIRST = 3
 SCENARIOS_HEADER = SCENARIO_RULES_FIRST + len(SCENARIO_RULES) + 2
 # Rows a user may add under the Scenarios table (Excel grows the table and fills its

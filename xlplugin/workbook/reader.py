@@ -6,7 +6,8 @@ reader keys every column by them. With pandas alone::
 
     pandas.read_excel(path, sheet_name="Scenarios", header=SCENARIOS_HEADER - 1)
 
-(``header`` counts from 0: row 10 of the sheet is ``header=9``). Both read the cached
+(``header`` counts from 0: row 11 of the sheet is ``header=10``; builds before 0.1.0's
+zero_allowed rule row put it on row 10, which ``read_scenarios`` finds too). Both read the cached
 values: the numbers as built, or as last saved by the application that recalculated them.
 """
 
@@ -57,9 +58,8 @@ def read_scenarios(path: str | os.PathLike[str]) -> pd.DataFrame:
     try:
         if _SHEET not in wb.sheetnames:
             raise ValueError(f"{os.fspath(path)}: no {_SHEET} sheet; expected an xlplugin build")
-        rows = wb[_SHEET].iter_rows(min_row=SCENARIOS_HEADER, values_only=True)
-        header = next(rows, ())
-        names = _names(path, header)
+        rows = wb[_SHEET].iter_rows(values_only=True)
+        names = _names(path, _header(rows))
         width = len(names)
         body = [row[:width] for row in rows if any(v is not None for v in row[:width])]
     finally:
@@ -70,6 +70,21 @@ def read_scenarios(path: str | os.PathLike[str]) -> pd.DataFrame:
     return frame
 
 
+# Builds put the header at SCENARIOS_HEADER; earlier versions had fewer rule rows above it.
+_HEADER_SEARCH = SCENARIOS_HEADER + 10
+
+
+def _header(rows) -> tuple:
+    """The first row whose first cell is "scenario" (left in ``rows`` are the table's),
+    within the first rows; else the row a build puts the header on, for the message."""
+    for number, row in enumerate(rows, start=1):
+        if row and row[0] == "scenario":
+            return row
+        if number >= _HEADER_SEARCH:
+            break
+    return ()
+
+
 def _names(path, header) -> list[str]:
     names = []
     for value in header:
@@ -78,8 +93,8 @@ def _names(path, header) -> list[str]:
         names.append(str(value))
     if not names or names[0] != "scenario":
         raise ValueError(
-            f"{os.fspath(path)}: {_SHEET} row {SCENARIOS_HEADER} does not start with "
-            "'scenario'; expected the table header of an xlplugin build"
+            f"{os.fspath(path)}: no {_SHEET} row among the first {_HEADER_SEARCH} starts "
+            "with 'scenario'; expected the table header of an xlplugin build"
         )
     return names
 

@@ -186,7 +186,8 @@ def _bad_input(layout: Layout) -> str:
     cells = _in_use_cells(layout, absolute=True)
     rule = {name: f"${a}${row}:${b}${row}" for name, row in rule_rows().items()}
     wrong = (
-        f"({cells}<{rule['low']})+{rule['low_excluded']}*({cells}={rule['low']})"
+        f"({cells}<{rule['low']})-{rule['zero_allowed']}*({cells}=0)"  # (0 is below low)
+        f"+{rule['low_excluded']}*({cells}={rule['low']})"
         f"+({cells}>{rule['high']})+{rule['high_excluded']}*({cells}={rule['high']})"
         f"+ISLOGICAL({cells})"
     )  # text is greater than any number: text in a number column is above its bound.
@@ -221,6 +222,7 @@ def _rules(q) -> dict[str, float]:
         "number": int(q.kind != "name"),
         "low": -_LARGEST if q.low is None else q.low,
         "low_excluded": int(q.low is not None and q.low_open),
+        "zero_allowed": int(q.zero_allowed),
         "high": _LARGEST if q.high is None else q.high,
         "high_excluded": int(q.high is not None and q.high_open),
     }
@@ -231,6 +233,7 @@ _RULE_LABELS = {
     "number": "Rule: a number column (1) or a name column (0)",
     "low": "Rule: lower bound",
     "low_excluded": "Rule: lower bound excluded (1) or allowed (0)",
+    "zero_allowed": "Rule: 0 allowed below the lower bound (1) or not (0)",
     "high": "Rule: upper bound",
     "high_excluded": "Rule: upper bound excluded (1) or allowed (0)",
 }

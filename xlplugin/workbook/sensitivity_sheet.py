@@ -34,7 +34,7 @@ from xlplugin.formulas.graph import GRAPH
 from xlplugin.formulas.vocabulary import INPUT
 
 from . import styles
-from .charts import SIGNED_USD_MILLIONS, tornado
+from .charts import SIGNED_USD_MILLIONS, USD_IMPACT, tornado
 from .checks_sheet import concurrency_check, fit_check, input_test
 from .estimate_sheet import estimate_refs
 from .excel_formulas import STEPS, descendants_in_excel, render
@@ -308,7 +308,9 @@ def _workings(ws, layout: Layout) -> None:
 def _format(column: str, unit: str) -> str:
     if column in ("base", "low", "high"):
         return styles.number_format(unit)
-    if column in ("cost_low", "cost_high", "impact"):
+    if column == "impact":
+        return USD_IMPACT
+    if column in ("cost_low", "cost_high"):
         return styles.number_format("USD/month")
     if column in ("gpus_low", "gpus_high"):
         return styles.number_format("GPUs")
@@ -322,7 +324,7 @@ def _sorted_format(column: str) -> str:
     if column in ("low_delta", "high_delta"):
         return SIGNED_USD_MILLIONS
     if column == "impact":
-        return styles.number_format("USD/month")
+        return USD_IMPACT
     if column in ("gpus_low", "gpus_high"):
         return styles.number_format("GPUs")
     return "General"
