@@ -529,7 +529,7 @@ PAGES = {
     "Models": 8,
     "Estimate": 4,
     "Charts": 2,
-    "Scenarios": 14,
+    "Scenarios": 9,  # the inputs no scenario sets folded
     "Projection": 1,
     "Sensitivity": 2,
     "Checks": 4,  # rows tall enough for the message a failure shows

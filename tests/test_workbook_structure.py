@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from openpyxl.formula import Tokenizer
 from openpyxl.utils.cell import coordinate_to_tuple
-from xlplugin.formulas.vocabulary import INPUTS, OUTPUTS
+from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUTS
 
 from xlplugin import formulas
 from xlplugin.workbook.build import (
@@ -285,10 +285,20 @@ def test_scenario_workings_start_folded(built):
     collapsed = [n for n in names if columns.get(layout.scenario_column[n], {}).get("collapsed")]
     in_use = [n for n in names if n.endswith("_in_use")]
     steps = [n for n in names if level[n] == 1]
+    # the inputs no scenario sets fold too (level 1), each run of them with its + after it
+    frame = default_scenarios()
+    unset = {q.name for q in INPUTS if q.name not in frame or frame[q.name].isna().all()}
+    assert "gpu_hourly_usd" in unset and "dau" not in unset and len(unset) > 20
+    assert {n for n in names if level[n] == 1 and n in INPUT} == unset
+    steps = [n for n in steps if n not in unset]
     assert len(in_use) == len(INPUTS) and {level[n] for n in in_use} == {2}
     assert "compute_unit" in steps and "gpu_count" not in steps and len(steps) > 30
-    assert hidden == set(in_use) | set(steps)
-    assert collapsed == [steps[0], OUTPUTS[0].name]  # after the level-2, then the level-1 group
+    assert hidden == set(in_use) | set(steps) | unset
+    after_unset = [
+        names[i + 1] for i, n in enumerate(names) if n in unset and names[i + 1] not in unset
+    ]
+    after_in_use = names[names.index(in_use[-1]) + 1]
+    assert collapsed == [*after_unset[:-1], after_in_use, OUTPUTS[0].name]
     assert names.index(steps[-1]) + 1 == names.index(OUTPUTS[0].name)
 
 

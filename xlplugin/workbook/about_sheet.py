@@ -58,7 +58,8 @@ _USE = (
         "How to use it",
         "1. Change the Input-style (orange) cells on Inputs (the Models sheet has presets of "
         "common models to copy). 2. Read the Estimate, and its Charts. "
-        "3. Compare cases on Scenarios (one row each; add rows under the table). "
+        "3. Compare cases on Scenarios (one row each; add rows under the table; the + "
+        "buttons above it show the inputs no row sets yet). "
         "4. Pick a scenario on Inputs to show it on the Estimate. 5. See growth on Projection "
         "and what moves the cost most on Sensitivity.",
     ),

@@ -116,7 +116,7 @@ def build_workbook(
         # Every value first: a scenario formulas refuses stops the build here.
         values = _cached_values(layout)
         body_values = scenario_values(scenarios)
-        wb, columns = _workbook(layout, variant, build_date, scenarios.get("scenario"))
+        wb, columns = _workbook(layout, variant, build_date, scenarios)
         wb.custom_doc_props.append(StringProperty(name=FINGERPRINT_PROPERTY, value=_PENDING))
         wb.custom_doc_props.append(StringProperty(name=PARTS_PROPERTY, value=_PENDING_PARTS))
         small = _saved(wb)
@@ -223,7 +223,7 @@ def _write_package(small, temporary: Path, values, body: Body, before, after) ->
         )
 
 
-def _workbook(layout: Layout, variant: str, build_date: str, names: pd.Series | None):
+def _workbook(layout: Layout, variant: str, build_date: str, scenarios: pd.DataFrame):
     wb = openpyxl.Workbook()
     wb.active.title = SHEETS[0]
     for title in SHEETS[1:]:
@@ -235,7 +235,7 @@ def _workbook(layout: Layout, variant: str, build_date: str, names: pd.Series | 
     write_catalog(wb, wb["Catalog"], layout)
     write_models(wb, wb["Models"], layout)
     write_estimate(wb, wb["Estimate"], layout, variant)
-    columns = write_scenarios(wb["Scenarios"], layout, names)
+    columns = write_scenarios(wb["Scenarios"], layout, scenarios)
     write_projection(wb["Projection"], layout, plugin=variant == "plugin")
     write_sensitivity(wb, wb["Sensitivity"], layout)
     write_checks(wb, wb["Checks"], layout, plugin=variant == "plugin")

@@ -304,12 +304,14 @@ class ScenarioColumns:
 ROW = _ROW
 
 
-def write_scenarios(ws, layout: Layout, scenario_names: pd.Series | None = None) -> ScenarioColumns:
+def write_scenarios(ws, layout: Layout, scenarios: pd.DataFrame | None = None) -> ScenarioColumns:
     """Write everything of the Scenarios sheet but its rows: title, headers, the table,
     validation, protection, and one row of styled empty cells (row ``scenario_first``),
     whose styles :mod:`.stream` reads back from the saved sheet and gives every row. The
-    name column is as wide as the longest of ``scenario_names`` (the rows') needs,
-    up to 48."""
+    name column is as wide as the longest of the ``scenarios``' names needs, up to 48;
+    the inputs none of them sets start folded, like the workings."""
+    scenario_names = None if scenarios is None else scenarios.get("scenario")
+    unset = unset_inputs(scenarios)
     # The sentence is a named constant: written once, not in every row.
     ws.parent.defined_names[BAD_ROW_NAME] = DefinedName(BAD_ROW_NAME, attr_text=f'"{BAD_ROW}"')
     ws.parent.defined_names[NO_BAD_COLUMN] = DefinedName(NO_BAD_COLUMN, attr_text=str(_PAST_LAST))
@@ -323,7 +325,7 @@ def write_scenarios(ws, layout: Layout, scenario_names: pd.Series | None = None)
         "typed under the table adds a row.",
     )
     _write_rules(ws, layout)
-    _headers(ws, layout)
+    _headers(ws, layout, unset)
     templates = row_formulas(layout)
     names = tuple(layout.scenario_column)
     first = layout.scenario_first
@@ -362,11 +364,12 @@ def write_scenarios(ws, layout: Layout, scenario_names: pd.Series | None = None)
             dimension.protection = UNLOCKED
         # The workings start folded, so that each scenario's outputs stand beside its
         # inputs on screen and on paper: the look-ups and steps under the outline's +,
-        # the inputs in use a group inside them. The column after a folded group carries
-        # its button (collapsed), as Excel writes it.
-        dimension.outlineLevel = _outline_level(name)
-        dimension.hidden = name in workings
-        if column > 1 and _outline_level(names[column - 2]) > dimension.outlineLevel:
+        # the inputs in use a group inside them; so do the inputs no row sets (a few
+        # scenarios printed 14 pages across, most of their inputs empty columns). The
+        # column after a folded group carries its button (collapsed), as Excel writes it.
+        dimension.outlineLevel = _outline_level(name, unset)
+        dimension.hidden = name in workings or name in unset
+        if column > 1 and _outline_level(names[column - 2], unset) > dimension.outlineLevel:
             dimension.collapsed = True
     ws.column_dimensions.max_outline = 2  # the sheet's outline depth, written before its columns
     _protect(ws)
@@ -374,12 +377,30 @@ def write_scenarios(ws, layout: Layout, scenario_names: pd.Series | None = None)
     return ScenarioColumns(names, templates, first, layout.scenario_last)
 
 
-def _outline_level(name: str) -> int:
+def _outline_level(name: str, unset: frozenset[str] = frozenset()) -> int:
     """The column's depth in the sheet's outline: 2 for an input in use, 1 for another
-    working (look-ups, steps), 0 for the rest."""
+    working (look-ups, steps) and an input no row sets, 0 for the rest."""
     if name in _IN_USE_OF:
         return 2
-    return 1 if name in HELPER_LABELS else 0
+    return 1 if name in HELPER_LABELS or name in unset else 0
+
+
+def unset_inputs(scenarios: pd.DataFrame | None) -> frozenset[str]:
+    """The inputs that no scenario of ``scenarios`` gives a value (None: the defaults'),
+    which every row takes from the Inputs sheet: their columns start folded. With no
+    rows, none: an empty table shows every input it can take."""
+    scenarios = default_scenarios() if scenarios is None else scenarios
+    if not len(scenarios):
+        return frozenset()
+    return frozenset(
+        q.name for q in INPUTS if q.name not in scenarios or not _any_given(scenarios[q.name])
+    )
+
+
+def _any_given(column: pd.Series) -> bool:
+    """Whether a scenario fills this column: a value that is not empty, NaN or blank text
+    (stopping at the first, so that 100,000 rows cost one look in the usual case)."""
+    return any(not (isinstance(v, str) and not v.strip()) for v in column.dropna())
 
 
 def _width(name: str) -> int:
@@ -453,10 +474,12 @@ def _described(name: str) -> tuple[str, str]:
     return _CHECK_CAPTIONS.get(name, ""), "text" if name in ("bad_input", "message") else ""
 
 
-def _headers(ws, layout: Layout) -> None:
+def _headers(ws, layout: Layout, unset: frozenset[str] = frozenset()) -> None:
+    shown = next((q.name for q in INPUTS if q.name not in unset), INPUTS[0].name)
     groups = {
         "scenario": "Scenario",
-        INPUTS[0].name: "Inputs (empty = Inputs sheet value)",
+        # over the first input shown: those no row sets are under the + buttons
+        shown: "Inputs (empty = Inputs sheet value" + ("; + shows the rest)" if unset else ")"),
         in_use(INPUTS[0].name): "Inputs in use",
         next(iter(HELPER_LABELS)): "Catalogue look-ups",
         OUTPUTS[0].name: "Outputs",
