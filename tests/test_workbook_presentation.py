@@ -20,6 +20,7 @@ import pytest
 from guards import needs_soffice
 from openpyxl.chart.series import SeriesLabel
 from openpyxl.utils import get_column_letter
+from xlplugin.formulas import catalog
 from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUTS
 
 from xlplugin.libreoffice import to_pdf
@@ -526,7 +527,7 @@ PAGES = {
     "About": 1,
     "Inputs": 4,
     "Catalog": 6,
-    "Models": 8,
+    "Models": 7,  # the table 3 pages across, the notes 4 pages under it
     "Estimate": 4,
     "Charts": 2,
     "Scenarios": 9,  # the inputs no scenario sets folded
@@ -562,6 +563,7 @@ def test_every_page_prints_with_content(built, tmp_path):
     pages = int(re.search(r"Pages:\s+(\d+)", info.stdout)[1])
     counts = dict.fromkeys(SHEETS, 0)
     text = ""
+    noted = {name: 0 for name in catalog.model_names()}  # notes pages naming each preset
     for page in range(1, pages + 1):
         body = _pdftotext(pdf, page)
         sheet = re.search(HEADER, body)[1]
@@ -569,11 +571,19 @@ def test_every_page_prints_with_content(built, tmp_path):
         assert f"Page {page} of {pages}" in body, page
         words = len(body.split()) - 15  # less the header's and the footer's words
         assert words >= 8, (page, sheet, body)  # no blank page
-        if sheet in CATALOG_TABLES:  # each page's rows under their table's header
-            assert re.search(r"^name\b", body, re.MULTILINE), (page, sheet, body)
+        if sheet in CATALOG_TABLES:  # each page's rows under their table's header, or
+            # the presets' notes under the Models table, each beside its preset's name
+            notes = sheet == "Models" and set(body.splitlines()) & set(catalog.model_names())
+            assert re.search(r"^name\b", body, re.MULTILINE) or notes, (page, sheet, body)
+            if notes and not re.search(r"^Models$", body, re.MULTILINE):  # not the table
+                for name in notes:
+                    noted[name] += 1
         text += body + "\n"
     for sheet, most in PAGES.items():
         assert 1 <= counts[sheet] <= most, (sheet, counts)
+    # each preset's note prints whole on one page (cut at the page's edge, the rest of its
+    # lines printed on a second page beside its name again)
+    assert set(noted.values()) == {1}, noted
     for shown in ("450.00 PB", "1.25 PB/day", "16.20 GB", "92.6 Gbit/s", "185.2 Mbit/s"):
         assert shown in text, shown
     assert "$11.97M" in text and "0.00519 s" in text

@@ -14,7 +14,14 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from xlplugin.formulas import catalog
 
 from . import styles
-from .layout import CATALOG_TABLES, COMPUTE_UNITS, FLAG_COLUMN, GPU_UNIT_COLUMNS, WHY_SPAN, Layout
+from .layout import (
+    CATALOG_TABLES,
+    COMPUTE_UNITS,
+    FLAG_COLUMN,
+    GPU_UNIT_COLUMNS,
+    WHY_SPAN,
+    Layout,
+)
 
 __all__ = ["write_catalog", "write_models"]
 
@@ -177,13 +184,70 @@ def write_models(wb, ws, layout: Layout) -> None:
         "Presets to copy to the Inputs sheet; the formulas do not look them up (the "
         "Python package reads the same CSV file, formulas/data/models.csv).",
     )
-    columns = _ordered("models", list(catalog.models().columns))
-    _write_tables(wb, ws, layout, tuple(_MODEL_WIDTHS.get(c, 10) for c in columns))
+    columns = [c for c in _ordered("models", list(catalog.models().columns)) if c != "notes"]
+    widths = tuple(_MODEL_WIDTHS.get(c, 10) for c in columns)
+    # (the table, notes aside, is one printed page tall: no header to repeat, and one
+    # repeated would print over the notes too)
+    _write_tables(wb, ws, layout, widths, leave_out={"notes"}, repeat_header=False)
+    _write_model_notes(ws, layout, len(columns))
 
 
-def _write_tables(wb, ws, layout: Layout, widths: tuple[int, ...]) -> None:
-    """The sheet's tables (layout.CATALOG_TABLES), each under its title and units; the last
-    one's header and units repeat on every printed page it runs on to."""
+def _one_page_columns(ws, columns: int) -> int:
+    """How many columns from A print on one page at full size. A print area that takes no
+    more pages than the sheet is fitted to is not shrunk (LibreOffice fits each area on
+    its own): the notes must fit one page as they are, or they print cut in two.
+    Measured in its PDF, LibreOffice prints a column about as many points wide as Excel
+    gives it pixels (4/3 of Excel's width): columns that fit at that size fit in both."""
+    used, count = 0.0, 0
+    for column in range(1, columns + 1):
+        used += styles.column_pixels(ws.column_dimensions[get_column_letter(column)].width)
+        if used > styles.PRINTABLE_INCHES * 72:
+            break
+        count += 1
+    return count
+
+
+def _write_model_notes(ws, layout: Layout, columns: int) -> None:
+    """The presets' notes (how each figure was found: a paragraph each) in a block under
+    the table, each merged over the first page's columns. In the table, a column 72 wide,
+    they made every row 10 to 25 lines tall on each of the pages across. The table and the
+    notes are two print areas: each prints on pages of its own, the notes one page across
+    (:func:`_one_page_columns`)."""
+    last = layout.catalog_rows["models"][1]
+    title, head = last + 2, last + 3
+    span = _one_page_columns(ws, columns) - 1  # less A, the names
+    ws.cell(title, 1, "Notes").style = "Headline 3"
+    note = "How each preset's figures were found: model cards, configs and our arithmetic."
+    ws.cell(title, 2, note).style = "Explanatory Text"
+    styles.header(ws, head, ["name", "notes"])
+    end = get_column_letter(1 + span)
+    ws.merge_cells(f"B{head}:{end}{head}")
+    width = sum(ws.column_dimensions[get_column_letter(c)].width for c in range(2, 2 + span))
+    models = catalog.models()
+    notes = zip(models["name"], models["notes"], strict=True)
+    for row, (name, text) in enumerate(notes, start=head + 1):
+        ws.cell(row, 1, name).alignment = styles.text_alignment("top")
+        cell = ws.cell(row, 2, None if pd.isna(text) else text)
+        cell.font = styles.font(_TEXT_SIZE)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.merge_cells(f"B{row}:{end}{row}")
+        count = styles.lines(cell.value, width, _TEXT_SIZE)
+        ws.row_dimensions[row].height = styles.LINE_HEIGHT * _TEXT_SIZE / 11 * count + 3
+    table_end = get_column_letter(columns)
+    ws.print_area = [f"A1:{table_end}{last}", f"A{title}:{end}{head + len(models)}"]
+
+
+def _write_tables(
+    wb,
+    ws,
+    layout: Layout,
+    widths: tuple[int, ...],
+    leave_out: set[str] = frozenset(),
+    repeat_header: bool = True,
+) -> None:
+    """The sheet's tables (layout.CATALOG_TABLES), each under its title and units, less the
+    columns ``leave_out``; the last one's header and units repeat on every printed page it
+    runs on to."""
     styles.master_flag(ws, FLAG_COLUMN[ws.title], span=WHY_SPAN[ws.title])
     frames = _frames()
     heights: dict[int, dict[int, object]] = {}
@@ -191,7 +255,7 @@ def _write_tables(wb, ws, layout: Layout, widths: tuple[int, ...]) -> None:
     values: dict[int, list[str]] = {}  # each column's short texts ("transformer", not cut)
     for key in CATALOG_TABLES[ws.title]:
         frame = frames[key].reset_index(drop=True)
-        frame = frame[_ordered(key, list(frame.columns))]
+        frame = frame[[c for c in _ordered(key, list(frame.columns)) if c not in leave_out]]
         header, last = layout.catalog_rows[key]
         _write_table(ws, key, frame, header, heights)
         for column, label in enumerate(frame.columns, start=1):
@@ -203,7 +267,8 @@ def _write_tables(wb, ws, layout: Layout, widths: tuple[int, ...]) -> None:
         table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
         ws.add_table(table)
         _names(wb, key, list(frame.columns), header, last)
-    ws.print_title_rows = f"{header - 1}:{header}"  # the last table's units and header
+    if repeat_header:
+        ws.print_title_rows = f"{header - 1}:{header}"  # the last table's units and header
     styles.widths(ws, widths)
     for column, names in labels.items():  # a header on one line, its unit above it too
         # (a space wider than it, so that a right-aligned header does not run into the next

@@ -426,10 +426,14 @@ def _width_scale(ws) -> int:
             for ref in str(ws.print_area).split(",")
         )
     pixels = sum(
-        7 * (ws.column_dimensions[get_column_letter(c)].width or 8.43) + 5
-        for c in range(1, last + 1)
+        column_pixels(ws.column_dimensions[get_column_letter(c)].width) for c in range(1, last + 1)
     )
     return max(10, min(100, int(100 * PRINTABLE_INCHES * 96 / pixels)))
+
+
+def column_pixels(width: float | None) -> float:
+    """A column's width in pixels at 96 dpi, as Excel sizes a width in characters."""
+    return 7 * (width or 8.43) + 5
 
 
 def finish_sheets(wb, version: str, build_date: str) -> None:
