@@ -53,10 +53,26 @@ class InvalidInputError(EstimateError):
         What the input accepts, in words.
     row : int, optional
         Zero-based position of the value in an array input.
+    relative : bool, default False
+        Whether what it accepts depends on other inputs (``kv_heads`` at most
+        ``attention_heads``; weights that fit the GPU): a single value may then be right
+        for some cells of a range and wrong for others.
     """
 
-    def __init__(self, name: str, value: object, accepts: str, row: int | None = None):
+    relative = False
+
+    def __init__(
+        self,
+        name: str,
+        value: object,
+        accepts: str,
+        row: int | None = None,
+        *,
+        relative: bool | None = None,
+    ):
         self.name, self.value, self.accepts, self.row = name, value, accepts, row
+        if relative is not None:
+            self.relative = relative
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -132,7 +148,10 @@ class MissingInputError(InvalidInputError):
 
 
 class DoesNotFitError(InvalidInputError):
-    """The model's weights need more GPUs than one replica may have."""
+    """The model's weights need more GPUs than one replica may have (on this GPU, at this
+    precision: :attr:`relative`)."""
+
+    relative = True
 
 
 class OverflowInputError(InvalidInputError):

@@ -203,7 +203,8 @@ def at_most(name: str, value, bound_name: str, bound, why: str) -> None:
     bad = value > bound  # NaN compares False
     if bad is True or bad is np.True_ or (bad is not False and np.any(bad)):
         row, (got, most) = first(bad, value, bound)
-        raise InvalidInputError(name, got, f"a number <= {bound_name} ({_show(most)}): {why}", row)
+        accepts = f"a number <= {bound_name} ({_show(most)}): {why}"
+        raise InvalidInputError(name, got, accepts, row, relative=True)
 
 
 @quantity("dimensions", "Attention width", excel="{attention_heads}*{head_dim}")

@@ -416,6 +416,21 @@ RANGE_CASES = [
         faces=RANGES,
     ),
     Case("boolean-in-range", {"dau": [[1e8], [True]]}, [[61], ["dau: got True"]], faces=RANGES),
+    # A single value right beside some cells of a range and wrong beside others fails those
+    # cells only (the whole spill was refused: 300B does not fit 8 x A100, but 8 x H200).
+    Case(
+        "fits-some-gpus-of-a-range",
+        {"params": "300B", "gpu": [["A100", "H200"]]},
+        [["params: got 300000000000; accepts a model that fits in 8 GPUs", 705]],
+        faces=RANGES,
+    ),
+    Case(
+        "kv-heads-beside-a-range-of-attention-heads",
+        {"modality": "text", "kv_heads": 8, "attention_heads": [[32], [4]]},
+        [[77824], ["kv_heads: got 8; accepts a number <= attention_heads (4)"]],
+        output="kv_cache_bytes_per_token",
+        faces=RANGES,
+    ),
     Case(  # JSON's integers have no bound: one beyond a float is its own cell's message
         "huge-int-in-range",
         {"dau": [[1e8, 10**400]]},

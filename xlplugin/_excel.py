@@ -401,13 +401,15 @@ def _output_by_cell(plan: _Plan, inputs: dict, shape: tuple, holes, first) -> li
     """Cells of an output for ranges in which some cells fail: their messages there, the
     other cells computed. A bad single-cell argument fails every cell: the whole call; one
     that overflows only with some cells of a range (1e308 requests a user, for 2e8 users
-    but not for 1) fails those cells only."""
+    but not for 1), or is wrong only beside some of them (300B fits 8 x H200, not 8 x
+    A100; 8 KV heads for 32 attention heads, not for 4), fails those cells only."""
     ranges = {name for name, value in inputs.items() if isinstance(value, np.ndarray)}
 
     def whole(error: formulas.EstimateError) -> bool:
         name = getattr(error, "name", None)
         overflow = isinstance(error, formulas.OverflowInputError)
-        return name in inputs and name not in ranges and not overflow
+        beside = getattr(error, "relative", False) and bool(ranges)
+        return name in inputs and name not in ranges and not overflow and not beside
 
     if whole(first):
         return _refused(first)
