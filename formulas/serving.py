@@ -323,16 +323,28 @@ def kv_bytes_per_element(kv_precision, bytes_per_param_used):
     "B/token",
     "KV cache per token",
     section="Serving",
-    excel="IF({image_model},0,{kv_tensors}*{layers}*{kv_heads}*{head_dim}*{kv_bytes_per_element})",
+    excel="IF({image_model},0,{kv_tensors}*{layers}*{kv_heads_used}*{head_dim}"
+    "*{kv_bytes_per_element})",
 )
-def kv_cache_bytes_per_token(
-    image_model, layers, kv_heads, head_dim, kv_bytes_per_element, attention_heads
-):
+def kv_cache_bytes_per_token(image_model, layers, kv_heads_used, head_dim, kv_bytes_per_element):
     """Keys and values of one token in every layer: 2 × layers × KV heads × head
     dimension × bytes per element (none for image models)."""
-    at_most("kv_heads", kv_heads, "attention_heads", attention_heads, KV_AT_MOST)
-    cache = KV_TENSORS * layers * kv_heads * head_dim * kv_bytes_per_element
+    cache = KV_TENSORS * layers * kv_heads_used * head_dim * kv_bytes_per_element
     return pick(image_model, 0.0 * cache, cache)
+
+
+@quantity(
+    "heads",
+    "KV heads used",
+    excel="IF(ISNUMBER({kv_heads}),{kv_heads},{attention_heads})",
+    resolves="kv_heads",
+)
+def kv_heads_used(kv_heads, attention_heads):
+    """Key/value heads per layer: as given (grouped-query attention, at most the attention
+    heads), else one per attention head."""
+    # (a default of its own, SD3.5 Large's 38, refused attention_heads 32 typed alone)
+    at_most("kv_heads", kv_heads, "attention_heads", attention_heads, KV_AT_MOST)
+    return given(kv_heads, attention_heads)
 
 
 @quantity(

@@ -435,11 +435,14 @@ INPUTS: tuple[Input, ...] = (
     Input(
         "kv_heads",
         "heads",
-        38,
+        None,
         "KV heads",
-        "Key/value heads per layer (fewer than attention heads with grouped-query attention).",
-        "SD3.5 Large: no grouped-query attention",
+        "Key/value heads per layer (fewer than attention heads with grouped-query "
+        "attention); empty: one per attention head.",
+        "no grouped-query attention, as in SD3.5 Large; presets give theirs (Llama 3.1 8B: "
+        "8 of 32)",
         integer=True,
+        blank="attention_heads",
     ),
     Input(
         "head_dim",

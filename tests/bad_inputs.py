@@ -177,6 +177,12 @@ CASES = [
         "(below 1,000 looks like billions typed as units: write 4.7E9)",
     ),
     Case("no-text-encoder", {"text_encoder_params": 0}, 61.0),
+    Case(  # kv_heads empty: one per attention head (a default of 38 refused 32 typed alone)
+        "kv-heads-follow-attention-heads",
+        {"modality": "text", "attention_heads": 32},
+        2 * 38 * 32 * 64 * 2,  # K and V x layers x heads x head_dim x FP16 bytes
+        "kv_cache_bytes_per_token",
+    ),
     Case(
         "utilization-above-one",
         {"utilization": 1.5},

@@ -359,6 +359,7 @@ def test_a_malformed_call_is_a_one_line_400():
         b'{"func_name": "gpu_count", "args": 5}': "args: got a JSON number; accepts a JSON object",
         b'{"func_name": "gpu_count", "args": [[[1]]]}': "args: got 1 arguments; accepts 3 to "
         f"{len(formulas.graph.depends_on('gpu_count'))} for GPU_COUNT (required: dau, ",
+        b'{"func_name": "trps", "args": [[[1]]]}': "args: got 1 arguments; accepts 2 for TRPS",
         b'{"func_name": "GPU_COUNT", "args": [[[1]], [[1]], [[1]]]}': "version: got nothing;",
         b"[" * 100_000 + b"]" * 100_000: "request body: not valid JSON (",
     }

@@ -732,8 +732,8 @@ def _check_call(body: bytes, served: dict) -> tuple[str | None, dict | None, boo
     required = [p.name for p in parameters if p.default is p.empty]
     if not len(required) <= len(args) <= len(parameters):
         return (
-            f"args: got {len(args)} arguments; accepts {len(required)} to {len(parameters)} "
-            f"for {name.upper()} (required: {', '.join(required) or 'none'})",
+            f"args: got {len(args)} arguments; accepts {_between(len(required), len(parameters))}"
+            f" for {name.upper()} (required: {', '.join(required) or 'none'})",
             None,
             False,
         )
@@ -1228,3 +1228,8 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _between(least: int, most: int) -> str:
+    """How many arguments a function takes: "2", or "3 to 44"."""
+    return str(least) if least == most else f"{least} to {most}"
