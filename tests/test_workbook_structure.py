@@ -228,8 +228,33 @@ def test_the_reader_finds_the_header_a_row_higher_and_refuses_a_sheet_without_on
     assert list(frame["scenario"]) == list(read_scenarios(built)["scenario"])
     book["Scenarios"]["A10"] = "Scenario"
     book.save(bad := tmp_path / "bad.xlsx")
-    with pytest.raises(ValueError, match=r"no Scenarios row among the first \d+ starts with"):
+    with pytest.raises(ValueError, match=r"Scenarios has no row starting with 'scenario'"):
         read_scenarios(bad)
+
+
+def test_the_reader_refuses_a_header_it_would_misread(built, tmp_path):
+    """An empty or repeated header cell is named (read past, the columns after it were
+    dropped, or read under the first name); a "scenario" typed over the title is not
+    taken for the header; a file that is no workbook is refused in one line."""
+    from xlplugin.workbook import read_scenarios
+
+    header = SCENARIOS_HEADER
+    for cell, value, message in (
+        (f"B{header}", None, rf"Scenarios!B{header} is empty in the table's header"),
+        (f"C{header}", "dau", rf"Scenarios!C{header} repeats 'dau' \(B{header}\)"),
+    ):
+        book = openpyxl.load_workbook(built)
+        book["Scenarios"][cell] = value
+        book.save(edited := tmp_path / f"{cell}.xlsx")
+        with pytest.raises(ValueError, match=message):
+            read_scenarios(edited)
+    book = openpyxl.load_workbook(built)
+    book["Scenarios"]["A3"] = "scenario"
+    book.save(typed := tmp_path / "typed.xlsx")
+    assert list(read_scenarios(typed)["scenario"]) == list(read_scenarios(built)["scenario"])
+    (text := tmp_path / "plan.xlsx").write_text("scenario,dau\nA,1\n")
+    with pytest.raises(ValueError, match=r"plan.xlsx: not an .xlsx workbook \(.*\); expected"):
+        read_scenarios(text)
 
 
 def test_seed_figures_beside_outputs(cached):

@@ -13,12 +13,16 @@ values: the numbers as built, or as last saved by the application that recalcula
 
 from __future__ import annotations
 
+import itertools
 import numbers
 import os
+import zipfile
 
 import numpy as np
 import openpyxl
 import pandas as pd
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
 
 from .layout import SCENARIOS_HEADER
 
@@ -52,14 +56,15 @@ def read_scenarios(path: str | os.PathLike[str]) -> pd.DataFrame:
     Raises
     ------
     ValueError
-        If the workbook has no Scenarios sheet or its header is not where it belongs.
+        If the file is not an .xlsx workbook, has no Scenarios sheet, or its table's header
+        is missing, has an empty cell or repeats a name.
     """
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    wb = _open(path)
     try:
         if _SHEET not in wb.sheetnames:
             raise ValueError(f"{os.fspath(path)}: no {_SHEET} sheet; expected an xlplugin build")
-        rows = wb[_SHEET].iter_rows(values_only=True)
-        names = _names(path, _header(rows))
+        number, header, rows = _header(wb[_SHEET].iter_rows(values_only=True))
+        names = _names(path, number, header)
         width = len(names)
         body = [row[:width] for row in rows if any(v is not None for v in row[:width])]
     finally:
@@ -74,29 +79,58 @@ def read_scenarios(path: str | os.PathLike[str]) -> pd.DataFrame:
 _HEADER_SEARCH = SCENARIOS_HEADER + 10
 
 
-def _header(rows) -> tuple:
-    """The first row whose first cell is "scenario" (left in ``rows`` are the table's),
-    within the first rows; else the row a build puts the header on, for the message."""
-    for number, row in enumerate(rows, start=1):
-        if row and row[0] == "scenario":
-            return row
-        if number >= _HEADER_SEARCH:
-            break
-    return ()
-
-
-def _names(path, header) -> list[str]:
-    names = []
-    for value in header:
-        if value is None:
-            break
-        names.append(str(value))
-    if not names or names[0] != "scenario":
+def _open(path):
+    """The workbook at ``path``, read only; a file that is not one is refused in a line."""
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except FileNotFoundError:
+        raise
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise ValueError(
-            f"{os.fspath(path)}: no {_SHEET} row among the first {_HEADER_SEARCH} starts "
-            "with 'scenario'; expected the table header of an xlplugin build"
+            f"{os.fspath(path)}: not an .xlsx workbook ({reason}); expected an xlplugin build"
+        ) from None
+
+
+def _header(rows) -> tuple[int, tuple, object]:
+    """The header's row number and cells, and the rows after it (from ``rows``): the row a
+    build puts it on if it starts with "scenario", else the nearest above it that does (an
+    earlier build's), else the first below, within the first rows; (0, (), rows) if none.
+    A "scenario" typed higher up, over the title, is not taken for it."""
+    first = list(itertools.islice(rows, _HEADER_SEARCH))
+    found = [i for i, row in enumerate(first, start=1) if row and row[0] == "scenario"]
+    if not found:
+        return 0, (), rows
+    above = [n for n in found if n <= SCENARIOS_HEADER]
+    number = max(above) if above else found[0]
+    return number, first[number - 1], itertools.chain(first[number:], rows)
+
+
+def _names(path, number: int, header: tuple) -> list[str]:
+    """The table's column names: the header's cells up to its last; one left empty or
+    repeated is refused, naming its cell (read past it, the columns after it were
+    dropped, or read under the first name)."""
+    where = f"{os.fspath(path)}: {_SHEET}"
+    if not number:
+        raise ValueError(
+            f"{where} has no row starting with 'scenario' among its first {_HEADER_SEARCH}; "
+            "expected the table header of an xlplugin build"
         )
-    return names
+    cells = list(header)
+    while cells and cells[-1] is None:
+        cells.pop()
+    seen: dict[str, str] = {}
+    for column, value in enumerate(cells, start=1):
+        cell = f"{get_column_letter(column)}{number}"
+        if value is None or not str(value).strip():
+            raise ValueError(f"{where}!{cell} is empty in the table's header; expected a name")
+        if str(value) in seen:
+            raise ValueError(
+                f"{where}!{cell} repeats {str(value)!r} ({seen[str(value)]}) in the table's "
+                "header; expected each name once"
+            )
+        seen[str(value)] = cell
+    return list(seen)
 
 
 def _column(values: pd.Series) -> pd.Series:
