@@ -41,15 +41,16 @@ class Once(argparse.Action):
 
 
 def culture_option(parser: argparse.ArgumentParser) -> None:
-    """``--culture``: text numbers read as a user in that culture writes them."""
+    """``--culture``: the culture text numbers were written in, for what may read two ways."""
     parser.add_argument(
         "--culture",
         metavar="NAME",
         action=Once,
         type=_culture,
-        help="read text numbers as they are written in this culture, as Excel names it: "
-        "in de-DE, fr-FR and other decimal-comma cultures, '1,500' and '1.500' are refused "
-        "as read two ways (default: a decimal point and thousands commas)",
+        help="the culture, as Excel names it, that text numbers were written in; they are "
+        "read with a decimal point and thousands commas, and in de-DE, fr-FR and other "
+        "decimal-comma cultures '1,500' and '1.500' are refused as read two ways (a "
+        "decimal comma, '0,25', is refused everywhere with the number to write: 0.25)",
     )
 
 
