@@ -977,12 +977,14 @@ def _steps_not_finite_by_design() -> frozenset[str]:
 
 @functools.cache
 def _steps_unknown_for_flops() -> frozenset[str]:
-    """Steps not finite for the seed scenario with its GPU given as its FLOP/s, besides the
+    """Steps not finite for the seed scenario with its GPU given as its FLOP/s (and the
+    seed's FLOPs formula, under which that GPU is accepted), besides the
     seed's own (:func:`_steps_not_finite_by_design`): those of the GPU's memory, bandwidth
     and price, which a number does not tell (NaN: unknown, where the catalogue decides)."""
     from . import graph
 
-    values = {**_ROW_DEFAULTS, "gpu": _typical()["gpu"]}
+    # (under the seed's formula: the roofline refuses a GPU without its memory figures)
+    values = {**_ROW_DEFAULTS, "gpu": _typical()["gpu"], "inference_model": "flops"}
     with np.errstate(all="ignore"):
         for q in graph.steps():
             if all(n in values for n in q.inputs):  # not after a step that refused it

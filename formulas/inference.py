@@ -253,6 +253,9 @@ def gpus_per_replica(
     flops_model,
     image_model,
     max_gpus_per_replica,
+    gpu_memory_bytes_used,
+    gpu_memory_bandwidth_used,
+    gpu,
 ):
     """GPUs one replica spans: tensor_parallel, at least the weights' need; empty, what the
     weights and a full batch need in memory and time (text, speech: 1, 2, 4, 8...; the FLOPs
@@ -264,6 +267,7 @@ def gpus_per_replica(
         raise InvalidInputError(
             "tensor_parallel", tp, f"a whole number in [1, {int(most)}] (max_gpus_per_replica)", row
         )
+    _check_memory_known(flops_model, gpu_memory_bytes_used, gpu_memory_bandwidth_used, gpu)
     # A language or speech model's replica splits its attention heads (tensor parallelism):
     # 1, 2, 4, 8... GPUs. An image pipeline spreads its parts over as many as it needs.
     batch = _max(batch_gpus_per_replica, latency_gpus_per_replica)
@@ -273,6 +277,36 @@ def gpus_per_replica(
     sized = pick(flops_model, weights_gpus_per_replica, _max(weights_gpus_per_replica, whole))
     chosen = tensor_parallel == tensor_parallel  # NaN (empty): sized as above
     return pick(chosen, _max(given(tensor_parallel, 1.0), weights_gpus_per_replica), sized)
+
+
+# What the roofline needs of a GPU that the catalogue may not have (a GPU given as FLOP/s):
+# without them, any model fitted one GPU and reading the weights took no time.
+MEMORY_FIGURES = (
+    ("gpu_memory_bytes", "memory in bytes > 0"),
+    ("gpu_memory_bandwidth", "memory bandwidth in B/s > 0"),
+)
+
+
+def _check_memory_known(flops_model, memory, bandwidth, gpu) -> None:
+    """The roofline needs the GPU's memory and bandwidth: given, or the catalogue's."""
+    for (name, what), figure in zip(MEMORY_FIGURES, (memory, bandwidth), strict=True):
+        if type(figure) is float and figure == figure:
+            continue  # one cell, known: the usual case, without numpy's cost
+        missing = np.logical_and(np.logical_not(flops_model), np.isnan(figure))
+        if np.any(missing):
+            row, (named,) = first(missing, gpu)
+            # (a number as a sheet's & shows it, so that the workbook's message is the same)
+            shown = repr(named) if isinstance(named, str) else f"{named:.15g}".upper()
+            raise InvalidInputError(name, None, memory_accepts(what, shown), row)
+
+
+def memory_accepts(what: str, shown: str) -> str:
+    """What a missing GPU memory figure accepts, in words, the GPU as ``shown`` (the
+    workbook's checks splice in the cell's)."""
+    return (
+        f"a GPU {what} for the roofline (the catalogue has none for gpu {shown}: give it, or "
+        'inference_model "flops")'
+    )
 
 
 def _log(x, base: float):

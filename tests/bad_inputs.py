@@ -190,7 +190,33 @@ CASES = [
     ),
     Case("utilization-zero", {"utilization": 0}, "utilization: got 0; accepts a number in (0, 1]"),
     Case("unknown-gpu", {"gpu": "H900"}, "gpu: got 'H900'; accepts one of A100, A100-80GB"),
-    Case("gpu-as-flops", {"gpu": 312e12, "gpu_hourly_usd": 2.745}, 61.0),
+    Case(  # (with its memory figures: the workbook's roofline scenarios take this GPU too)
+        "gpu-as-flops",
+        {
+            "gpu": 312e12,
+            "gpu_hourly_usd": 2.745,
+            "gpu_memory_bytes": 80e9,
+            "gpu_memory_bandwidth": 2.039e12,
+        },
+        61.0,
+    ),
+    Case(  # its memory and bandwidth are unknown: the roofline took them as unlimited
+        "gpu-as-flops-under-the-roofline",
+        {"gpu": 312e12, "gpu_hourly_usd": 2.745, "inference_model": "roofline"},
+        "gpu_memory_bytes: got None; accepts a GPU memory in bytes > 0 for the roofline (the "
+        "catalogue has none for gpu",
+    ),
+    Case(
+        "gpu-as-flops-with-its-memory-only",
+        {
+            "gpu": 312e12,
+            "gpu_hourly_usd": 2.745,
+            "inference_model": "roofline",
+            "gpu_memory_bytes": 80e9,
+        },
+        "gpu_memory_bandwidth: got None; accepts a GPU memory bandwidth in B/s > 0 for the "
+        "roofline (the catalogue has none for gpu",
+    ),
     Case(
         "negative-gpu-flops",
         {"gpu": -1e15},

@@ -54,8 +54,9 @@ def test_gpu_without_price_asks_for_one():
         r"in USD per GPU-hour >= 0 \(the catalogue has "
         r"no price for gpu 1e\+15\)",
     ):
-        formulas.estimate(gpu=1e15)
-    assert formulas.estimate(gpu=1e15, gpu_hourly_usd=2.0)["gpu_usd_per_month"] > 0
+        formulas.estimate(gpu=1e15, inference_model="flops")
+    priced = formulas.estimate(gpu=1e15, gpu_hourly_usd=2.0, inference_model="flops")
+    assert priced["gpu_usd_per_month"] > 0
 
 
 def test_unknown_input_name():

@@ -222,10 +222,12 @@ def test_numbers_may_be_text_with_si_suffixes():
 
 
 def test_gpu_also_accepts_flops():
-    assert call("gpu_count", 1e8, 10, 8.1e9, 312e12) == [
-        [int(formulas.gpu_count(1e8, 10, 8.1e9, 312e12))]
-    ]
-    assert call("qps_per_gpu", 8.1e9, "312T") == call("qps_per_gpu", 8.1e9, "A100")
+    """The seed's formula needs only a GPU's FLOP/s (the roofline also its memory and
+    bandwidth, which a number does not carry: tests/bad_inputs.py)."""
+    flops = {"gpu": 312e12, "inference_model": "flops"}
+    assert call_with("gpu_count", flops) == [[int(formulas.gpu_count(1e8, 10, 8.1e9, **flops))]]
+    named = call_with("qps_per_gpu", {"gpu": "A100", "inference_model": "flops"})
+    assert call_with("qps_per_gpu", {"gpu": "312T", "inference_model": "flops"}) == named
 
 
 @settings(max_examples=60, deadline=None)
@@ -440,9 +442,10 @@ def test_whole_numbers_beyond_int64_spill_as_the_numbers_they_are():
     alone = formulas.gpu_count(1e25, 10, 8.1e9)
     [[huge], [seed]] = call("gpu_count", [[1e25], [1e8]], 10, 8.1e9)
     assert huge == alone > 2**63 and seed == SEED_GPUS
-    [[slow_gpu], [a100]] = call("gpu_count", 1e25, 10, 8.1e9, [[1e12], ["A100"]])
-    assert slow_gpu == formulas.gpu_count(1e25, 10, 8.1e9, 1e12) > 2**63
-    assert a100 == alone
+    flops = {"inference_model": "flops"}  # (a GPU given as FLOP/s has no memory figures)
+    [[slow_gpu], [a100]] = call_with("gpu_count", {"dau": 1e25, "gpu": [[1e12], ["A100"]], **flops})
+    assert slow_gpu == formulas.gpu_count(1e25, 10, 8.1e9, 1e12, **flops) > 2**63
+    assert a100 == formulas.gpu_count(1e25, 10, 8.1e9, **flops)
 
 
 @pytest.mark.parametrize("column", ["gpu", "precision", "kv_precision", "modality"])
@@ -656,7 +659,9 @@ def test_results_are_json_for_the_http_answer():
     for name in NAMES:
         json.dumps(call_with(name, {"dau": [[1e8], [None]]}), allow_nan=False)
     json.dumps(call("estimate"), allow_nan=False)
-    rows = call_with("estimate", {"gpu": 312e12, "gpu_hourly_usd": 2.745})
+    rows = call_with(
+        "estimate", {"gpu": 312e12, "gpu_hourly_usd": 2.745, "inference_model": "flops"}
+    )
     assert ["gpu_memory_bytes", "", "B"] in rows  # unknown for a GPU given as FLOP/s
     json.dumps(rows, allow_nan=False)
     json.dumps(call("scenarios", [["dau"], [1e8], [None]]), allow_nan=False)

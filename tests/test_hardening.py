@@ -661,10 +661,12 @@ def test_a_cell_of_a_range_answers_as_the_single_cell(output, name, value, conte
 
 def test_an_overflow_in_a_range_is_refused_at_its_cell_not_answered_zero():
     gpus = np.array(["A100", 1e308], dtype=object)
-    message = _error(formulas.inference_seconds, params=8.1e9, gpu=gpus, tensor_parallel=2)
+    # (the seed's formula: the roofline needs memory figures a FLOP/s number does not carry)
+    known = {"tensor_parallel": 2, "inference_model": "flops"}
+    message = _error(formulas.inference_seconds, params=8.1e9, gpu=gpus, **known)
     assert message.startswith("gpu: got 1e+308 (row 2); accepts a catalogue name or a FLOP/s")
-    [[good], [bad]] = functions.inference_seconds(8.1e9, [["A100"], [1e308]], tensor_parallel=2)
-    assert good == formulas.inference_seconds(params=8.1e9, tensor_parallel=2)
+    [[good], [bad]] = functions.inference_seconds(8.1e9, [["A100"], [1e308]], **known)
+    assert good == formulas.inference_seconds(params=8.1e9, **known)
     assert bad.startswith("#VALUE! gpu: got 1e+308; accepts")
 
 
@@ -760,7 +762,7 @@ def test_a_file_name_with_a_line_break_stays_on_one_line(tmp_path):
 
 def test_unknown_figures_are_null_in_json_and_empty_in_csv():
     """A GPU given as FLOP/s has no memory: NaN, which is not JSON (strict readers refuse it)."""
-    flags = ["estimate", "--gpu", "312T", "--gpu-hourly-usd", "2"]
+    flags = ["estimate", "--gpu", "312T", "--gpu-hourly-usd", "2", "--inference-model", "flops"]
     done = _cli(*flags, "--format", "json")
 
     def refuse(constant):
@@ -845,13 +847,19 @@ def test_series_on_different_indexes_are_refused_not_paired_by_position():
 def test_the_estimate_says_what_a_gpu_given_as_flops_leaves_unknown():
     """Its memory counts as holding any model (a 1T-parameter model on one GPU) and its
     bandwidth as instant: said in the printout, not left for the reader to find."""
-    done = _cli("estimate", "--gpu", "312T", "--gpu-hourly-usd", "2")
+    flops = ("--gpu", "312T", "--gpu-hourly-usd", "2", "--inference-model", "flops")
+    done = _cli("estimate", *flops)
     assert "Unknown for this GPU: memory (the weights taken to fit one GPU) and memory" in (
         done.stdout
     )
-    known = _cli("estimate", "--gpu", "312T", "--gpu-hourly-usd", "2", "--gpu-memory-bytes", "80GB")
+    known = _cli("estimate", *flops, "--gpu-memory-bytes", "80GB")
     assert "Unknown for this GPU: memory bandwidth" in known.stdout
     assert "Unknown" not in _cli("estimate").stdout
+    # the roofline, which needs both, refuses instead of taking them as unlimited
+    roofline = _cli("estimate", *flops[:4], "--gpu-memory-bytes", "80GB")
+    assert roofline.returncode == 2 and roofline.stderr.startswith(
+        "xlplugin: error: gpu_memory_bandwidth: got None; accepts a GPU memory bandwidth"
+    )
 
 
 # A GPU given as FLOP/s: its memory, bandwidth and price are unknown by design ------------
@@ -860,12 +868,14 @@ def test_the_estimate_says_what_a_gpu_given_as_flops_leaves_unknown():
 
 
 def test_a_range_with_a_gpu_given_as_flops_is_not_computed_cell_by_cell(monkeypatch):
-    alone = formulas.gpu_count(1e8, 10, 8.1e9, gpu=1e15)
+    alone = formulas.gpu_count(1e8, 10, 8.1e9, gpu=1e15, inference_model="flops")
     cells = []
     computed_alone = _arrays._element
     monkeypatch.setattr(_arrays, "_element", lambda *a: cells.append(a) or computed_alone(*a))
     for gpu in (1e15, np.full(1_000, 1e15), np.array(["1e15", 1e15] * 500, dtype=object)):
-        result = formulas.gpu_count(np.full(1_000, 1e8), 10, 8.1e9, gpu=gpu)
+        result = formulas.gpu_count(
+            np.full(1_000, 1e8), 10, 8.1e9, gpu=gpu, inference_model="flops"
+        )
         assert (result == alone).all()
     assert not cells
 
@@ -933,9 +943,10 @@ def test_a_nan_of_any_number_type_takes_the_default(nan):
     "gpu", [Decimal("989e12"), Fraction(989 * 10**12), np.float64(989e12), np.int64(989 * 10**12)]
 )
 def test_a_gpu_given_as_a_number_of_any_type_is_its_flops(gpu):
-    expected = formulas.gpu_count(1e8, 10, 8.1e9, gpu=989e12)
-    assert formulas.gpu_count(1e8, 10, 8.1e9, gpu=gpu) == expected
+    expected = formulas.gpu_count(1e8, 10, 8.1e9, gpu=989e12, inference_model="flops")
+    assert formulas.gpu_count(1e8, 10, 8.1e9, gpu=gpu, inference_model="flops") == expected
     frame = pd.DataFrame({"gpu": [gpu, "H100"], "gpu_hourly_usd": [2.0, None]})
+    frame["inference_model"] = "flops"
     table = formulas.estimate_table(frame)
     assert (
         table["gpu_count"][0]

@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 
 from xlplugin.formulas import catalog
+from xlplugin.formulas.inference import MEMORY_FIGURES, memory_accepts
 from xlplugin.formulas.serving import ACTIVE_AT_MOST, KV_AT_MOST
 from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUTS, Input
 
@@ -59,10 +60,10 @@ __all__ = [
 
 FIRST_CHECK_ROW = CHECKS_HEADER + 1
 GUARD_ROW = 4  # inputs_ok and input_error
-FITS_LABEL = (
-    "The model fits in GPU memory (the GPUs its weights need, and tensor_parallel if given, "
-    "<= max GPUs per replica) and is one that can exist (KV heads <= attention heads, "
-    "active parameters <= parameters)"
+FITS_LABEL = (  # (within its row's four lines of message: a longer one printed a 5th page)
+    "The model fits in GPU memory (its weights' GPUs, tensor_parallel if given, <= max GPUs "
+    "per replica; the roofline knows the GPU memory and bandwidth) and can exist (KV heads "
+    "<= attention heads, active params <= params)"
 )
 OUTPUTS_LABEL = "Every output is a number"
 # The plugin variant opened without its add-in: its outputs show #NAME?.
@@ -265,7 +266,9 @@ def fit_check(layout: Layout, refs: dict[str, str]) -> tuple[str, str]:
         ("kv_heads", "attention_heads", KV_AT_MOST),
         ("active_params", "params", ACTIVE_AT_MOST),
     )
-    message = parallel
+    known, unknown = _memory_known(refs)
+    over = f"AND(ISNUMBER({split}),{split}>{most})"
+    message = f"IF({over},{parallel},{unknown})"
     for name, bound_name, why in reversed(bounded):
         value, bound = refs[name], refs[bound_name]
         text = (
@@ -274,8 +277,28 @@ def fit_check(layout: Layout, refs: dict[str, str]) -> tuple[str, str]:
         )
         message = f"IF(AND(ISNUMBER({value}),{value}>{bound}),{text},{message})"
     within = ",".join(f"IF(ISNUMBER({refs[n]}),{refs[n]}<={refs[b]},TRUE)" for n, b, _ in bounded)
-    condition = f'AND({need}<={most},{within},OR({split}="",{split}<={most}))'
+    condition = f'AND({need}<={most},{within},OR({split}="",{split}<={most}),{known})'
     return condition, f"IF({need}>{most},{weights},{message})"
+
+
+def _memory_known(refs: dict[str, str]) -> tuple[str, str]:
+    """(condition, message): under the roofline, the GPU's memory and bandwidth are known,
+    given or the catalogue's (formulas.inference: a GPU given as FLOP/s has neither). The
+    message is written once, the missing figure picked inside it (a Scenarios row's message
+    formula stays within its length)."""
+    memory, bandwidth = refs["gpu_memory_bytes_used"], refs["gpu_memory_bandwidth_used"]
+    (first, first_what), (second, second_what) = MEMORY_FIGURES
+    pick = f"ISNUMBER({memory})"
+    accepts = memory_accepts("\x01", "\x00").replace('"', '""')
+    before, rest = accepts.split("\x01")
+    middle, after = rest.split("\x00")
+    text = (
+        f'IF({pick},"{second}","{first}")&": got None; accepts {before}"'
+        f'&IF({pick},"{second_what}","{first_what}")&"{middle}"'
+        f'&{_number_or_text(refs["gpu"])}&"{after}"'
+    )
+    known = f"OR({refs['flops_model']},AND({pick},ISNUMBER({bandwidth})))"
+    return known, text
 
 
 def concurrency_check(layout: Layout, refs: dict[str, str]) -> tuple[str, str]:
