@@ -15,6 +15,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.table import Table, TableColumn, TableFormula, TableStyleInfo
 
+from xlplugin.formulas._arrays import is_blank
 from xlplugin.formulas.catalog import model_preset
 from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUTS
 
@@ -400,7 +401,7 @@ def unset_inputs(scenarios: pd.DataFrame | None) -> frozenset[str]:
 def _any_given(column: pd.Series) -> bool:
     """Whether a scenario fills this column: a value that is not empty, NaN or blank text
     (stopping at the first, so that 100,000 rows cost one look in the usual case)."""
-    return any(not (isinstance(v, str) and not v.strip()) for v in column.dropna())
+    return any(not is_blank(v) for v in column.dropna())
 
 
 def _width(name: str) -> int:
