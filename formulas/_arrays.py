@@ -28,6 +28,7 @@ from .errors import (
     LimitError,
     MissingInputError,
     OverflowInputError,
+    Position,
     _show,
 )
 from .units import parse_quantity
@@ -234,7 +235,7 @@ def number_array(name: str, value: object) -> float | np.ndarray:
             array = raw.astype(float, copy=False)
         if raw.dtype.itemsize > 8 and (beyond := np.isinf(array) & np.isfinite(raw)).any():
             row = int(np.argmax(beyond.ravel()))
-            raise too_large(name, raw.ravel()[row], row)
+            raise too_large(name, raw.ravel()[row], Position(row, raw.shape))
     elif raw.dtype.kind == "b":
         raise InvalidInputError(name, raw.flat[0].item() if raw.size else raw, spec.accepts)
     else:
@@ -242,7 +243,7 @@ def number_array(name: str, value: object) -> float | np.ndarray:
         try:
             array = np.array([_to_float(v, name) for v in cells], dtype=float)
         except InvalidInputError:
-            raise _first_unread(cells, name) from None
+            raise _first_unread(cells, name, raw.shape) from None
         array = array.reshape(raw.shape)
         if name in _FRACTIONS:
             percent = np.array([_percent(v) for v in cells], dtype=bool).reshape(raw.shape)
@@ -258,14 +259,14 @@ def _no_bool(value: list | tuple, name: str, accepts: str) -> None:
             raise InvalidInputError(name, cell, accepts, row)
 
 
-def _first_unread(cells: np.ndarray, name: str) -> InvalidInputError:
+def _first_unread(cells: np.ndarray, name: str, shape: tuple = ()) -> InvalidInputError:
     """The error of the first cell of ``cells`` that does not read as a number, naming its
     row as a number out of range does (found again only once a cell has failed)."""
     for row, value in enumerate(cells):
         try:
             _to_float(value, name)
         except InvalidInputError as error:
-            return _at_row(error, row)
+            return _at_row(error, Position(row, shape))
     raise AssertionError("no cell failed")  # pragma: no cover - called after one did
 
 
@@ -399,7 +400,7 @@ def _check(spec: Input, array: np.ndarray, percent: np.ndarray | None = None, ra
         accepts = _problem(spec, x, written) or spec.accepts
         typed = None if raw is None else raw.ravel()[index]
         shown = str(typed) if isinstance(typed, str) and _percent(typed) else x
-        raise InvalidInputError(spec.name, shown, accepts, index)
+        raise InvalidInputError(spec.name, shown, accepts, Position(index, array.shape))
 
 
 # A tuple, not ``str | float | ...``: a union in isinstance is built anew on each call.
@@ -448,7 +449,7 @@ def _as_floats(raw: np.ndarray, numeric: set, name: str) -> np.ndarray:
             try:
                 out[row] = _real(cell, name)
             except InvalidInputError as error:
-                raise _at_row(error, row) from None
+                raise _at_row(error, Position(row, raw.shape)) from None
     return out.reshape(raw.shape)
 
 
@@ -635,7 +636,7 @@ def first(mask, *values):
     """Position of the first true element of ``mask`` and each value's element there."""
     if np.ndim(mask) == 0:
         return None, [v.item() if isinstance(v, np.ndarray) else v for v in values]
-    index = int(np.argmax(np.ravel(mask)))
+    index = Position(int(np.argmax(np.ravel(mask))), np.shape(mask))
     picked = [
         np.broadcast_to(np.asarray(v, dtype=object), np.shape(mask)).ravel()[index] for v in values
     ]
@@ -682,7 +683,7 @@ def overflow(name: str | None, result, inputs: dict) -> EstimateError:
         index = None
         if shape:
             bad = ~np.isfinite(np.broadcast_to(np.asarray(result, dtype=float), shape)).ravel()
-            index = int(np.argmax(bad))
+            index = Position(int(np.argmax(bad)), shape)
         row = dict(_ROW_DEFAULTS)
         row.update({n: _element(v, shape, index) for n, v in inputs.items() if n in row})
         names = (name,) if name else tuple(q.name for q in graph.outputs())
@@ -955,7 +956,7 @@ def array_result(core, checked: dict):
         try:
             flat[index] = finite(name, core(**row), row)
         except InvalidInputError as error:
-            _at_row(error, index)
+            _at_row(error, Position(index, shape))
             raise
     return result
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ._arrays import _float_of, _percent, gpu_text_error
-from .errors import InvalidInputError, UnknownNameError
+from .errors import InvalidInputError, Position, UnknownNameError
 from .units import parse_quantity
 from .vocabulary import ascii_lower
 
@@ -221,7 +221,7 @@ def _named(table: str, argument: str, value: object, codes, i: int) -> str:
 def _at_first_row(error: InvalidInputError, codes, i: int) -> InvalidInputError:
     """``error`` naming the first row of distinct value ``i`` (codes of an array)."""
     if np.ndim(codes):
-        error.row = int(np.argmax(np.ravel(codes) == i))
+        error.row = Position(int(np.argmax(np.ravel(codes) == i)), np.shape(codes))
         error.args = (str(error),)
     return error
 

@@ -19,6 +19,7 @@ __all__ = [
     "LimitError",
     "MissingInputError",
     "OverflowInputError",
+    "Position",
     "UnknownNameError",
 ]
 
@@ -34,6 +35,29 @@ def _show(value: object) -> str:
     if "\n" in text:  # one line: an array's repr spans several (text's escapes its own)
         text = " ".join(text.split())
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+class Position(int):
+    """A zero-based position in an array, flattened, that knows the array's shape: a message
+    then names a 2-D array's (an Excel range's) row and column, not the flat index."""
+
+    shape: tuple[int, ...] = ()
+
+    def __new__(cls, index: int, shape: tuple[int, ...] = ()):
+        position = super().__new__(cls, index)
+        position.shape = tuple(shape)
+        return position
+
+
+def _where(row: int | None) -> str:
+    """ " (row 3)", " (column 3)" or " (row 2, column 3)" for a zero-based position."""
+    if row is None:
+        return ""
+    shape = getattr(row, "shape", ())
+    if len(shape) != 2 or shape[1] == 1:  # one row per position (a column: its rows)
+        return f" (row {row + 1})"
+    r, c = divmod(int(row), shape[1])
+    return f" (column {c + 1})" if shape[0] == 1 else f" (row {r + 1}, column {c + 1})"
 
 
 class EstimateError(ValueError):
@@ -76,7 +100,9 @@ class InvalidInputError(EstimateError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        where = "" if self.row is None else f" (row {self.row + 1})"
+        where = _where(self.row)
+        if self.value is None:  # not "got None" (Python's word): an empty cell, a column
+            return f"{self.name}: missing{where}; accepts {self.accepts}"  # left out
         return f"{self.name}: got {_show(self.value)}{where}; accepts {self.accepts}"
 
 
@@ -143,7 +169,7 @@ class MissingInputError(InvalidInputError):
     """A required input given blank (None, NaN, empty text: an empty cell)."""
 
     def __str__(self) -> str:
-        where = "" if self.row is None else f" (row {self.row + 1})"
+        where = _where(self.row)
         return f"{self.name}: missing (required){where}; accepts {self.accepts}"
 
 

@@ -26,7 +26,7 @@ import pandas as pd
 
 from . import catalog
 from ._arrays import first, given, is_blank, roundup
-from .errors import DoesNotFitError, InvalidInputError, UnknownNameError, _show
+from .errors import DoesNotFitError, InvalidInputError, Position, UnknownNameError, _show
 from .graph import (
     ATTENTION_MATMULS,
     AUDIO_WINDOW_SECONDS,
@@ -72,7 +72,9 @@ def is_(value, choice: str, name: str, choices: tuple[str, ...]):
 
 def _first(codes, i: int) -> int | None:
     """Where distinct value ``i`` first stands: a row of an array, none of one cell."""
-    return int(np.argmax(np.ravel(codes) == i)) if np.ndim(codes) else None
+    if not np.ndim(codes):
+        return None
+    return Position(int(np.argmax(np.ravel(codes) == i)), np.shape(codes))
 
 
 def _word(value, name: str, choices: tuple[str, ...], row: int | None) -> str:

@@ -203,7 +203,7 @@ CASES = [
     Case(  # its memory and bandwidth are unknown: the roofline took them as unlimited
         "gpu-as-flops-under-the-roofline",
         {"gpu": 312e12, "gpu_hourly_usd": 2.745, "inference_model": "roofline"},
-        "gpu_memory_bytes: got None; accepts a GPU memory in bytes > 0 for the roofline (the "
+        "gpu_memory_bytes: missing; accepts a GPU memory in bytes > 0 for the roofline (the "
         "catalogue has none for gpu",
     ),
     Case(
@@ -214,7 +214,7 @@ CASES = [
             "inference_model": "roofline",
             "gpu_memory_bytes": 80e9,
         },
-        "gpu_memory_bandwidth: got None; accepts a GPU memory bandwidth in B/s > 0 for the "
+        "gpu_memory_bandwidth: missing; accepts a GPU memory bandwidth in B/s > 0 for the "
         "roofline (the catalogue has none for gpu",
     ),
     Case(
@@ -305,7 +305,7 @@ CASES = [
     Case(
         "gpu-without-price",
         {"gpu": "RTX4090"},
-        "gpu_hourly_usd: got None; accepts a price in USD per GPU-hour >= 0 (the catalogue "
+        "gpu_hourly_usd: missing; accepts a price in USD per GPU-hour >= 0 (the catalogue "
         "has no price for gpu 'RTX4090')",
         "total_usd_per_month",
     ),

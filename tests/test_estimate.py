@@ -50,7 +50,7 @@ def test_neutral_realism_keeps_the_seed():
 def test_gpu_without_price_asks_for_one():
     with pytest.raises(
         InvalidInputError,
-        match=r"^gpu_hourly_usd: got None; accepts a price "
+        match=r"^gpu_hourly_usd: missing; accepts a price "
         r"in USD per GPU-hour >= 0 \(the catalogue has "
         r"no price for gpu 1e\+15\)",
     ):

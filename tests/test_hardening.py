@@ -795,7 +795,7 @@ def test_unknown_figures_are_null_in_json_and_empty_in_csv():
         (lambda: formulas.gpu_count(1e8, 10, 8.1e9, precision=[["FP8", [1]]]), "precision: got"),
         (lambda: formulas.estimate_table(pd.DataFrame({"dau": [1e8, [1, 2]]})), "dau: got [1, 2]"),
         (lambda: formulas.estimate_table({"dau": [1e8]}), "table: got {'dau': [100000000.0]}"),
-        (lambda: formulas.estimate_table(None), "table: got None; accepts a pandas DataFrame"),
+        (lambda: formulas.estimate_table(None), "table: missing; accepts a pandas DataFrame"),
         (
             lambda: formulas.gpu_count(1e8, 10, 8e9, text_encoder_params=1e300),
             "text_encoder_params: got 1e+300; accepts a model that fits in 8 GPUs: 2e+291 GB",
@@ -858,7 +858,7 @@ def test_the_estimate_says_what_a_gpu_given_as_flops_leaves_unknown():
     # the roofline, which needs both, refuses instead of taking them as unlimited
     roofline = _cli("estimate", *flops[:4], "--gpu-memory-bytes", "80GB")
     assert roofline.returncode == 2 and roofline.stderr.startswith(
-        "xlplugin: error: gpu_memory_bandwidth: got None; accepts a GPU memory bandwidth"
+        "xlplugin: error: gpu_memory_bandwidth: missing; accepts a GPU memory bandwidth"
     )
 
 

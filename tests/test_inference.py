@@ -50,7 +50,7 @@ def test_gpus_per_replica_from_memory():
     assert formulas.gpus_per_replica(70e9, "H200", "FP8", **text) == 1
     # a GPU given as FLOP/s has no memory: the seed's formula counts one GPU, the roofline asks
     assert formulas.gpus_per_replica(70e9, 1e15, **text, inference_model="flops") == 1
-    with pytest.raises(formulas.InvalidInputError, match=r"^gpu_memory_bytes: got None; "):
+    with pytest.raises(formulas.InvalidInputError, match=r"^gpu_memory_bytes: missing; "):
         formulas.gpus_per_replica(70e9, 1e15, **text)
     assert formulas.gpus_per_replica(70e9, "A100", **{**text, "tensor_parallel": 6}) == 6
 

@@ -438,10 +438,11 @@ NOT_QUANTITIES = [
 def test_a_value_that_is_not_text_or_a_finite_number_is_refused_by_name(value, shown):
     with pytest.raises(InvalidInputError) as error:
         parse_quantity(value, "dau")
+    got = "missing" if value is None else f"got {shown}"  # not Python's word for nothing
     assert str(error.value) == (
-        f"dau: got {shown}; accepts a finite number such as 100, 1.5K, 100M, 8.1B, 2T or 90%"
+        f"dau: {got}; accepts a finite number such as 100, 1.5K, 100M, 8.1B, 2T or 90%"
     )
-    with pytest.raises(InvalidInputError, match=r"^x: got None; accepts a finite size in bytes"):
+    with pytest.raises(InvalidInputError, match=r"^x: missing; accepts a finite size in bytes"):
         parse_quantity(None, "x", "B")
     with pytest.raises(InvalidInputError, match=r"^value: got object\(\); accepts a finite"):
         parse_quantity(_Odd())

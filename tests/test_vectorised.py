@@ -257,3 +257,26 @@ def test_no_text_encoder_is_zero_and_a_few_parameters_are_refused_in_arrays():
     assert list(replica["gpus_per_replica"]) == [1, 2]
     with pytest.raises(formulas.InvalidInputError, match=r"got 4\.7 \(row 2\); accepts 0 or"):
         formulas.estimate(text_encoder_params=np.array([0.0, 4.7]))
+
+
+@pytest.mark.parametrize(
+    ("inputs", "where"),
+    [
+        ({"dau": [1e6, -1]}, "(row 2)"),  # a list: its rows
+        ({"dau": [[1e6], [-1]]}, "(row 2)"),  # a column range
+        ({"dau": [[1e6, -1, 3]]}, "(column 2)"),  # a row range: not "row 2"
+        ({"dau": [[1e6, 2], [3, -1]]}, "(row 2, column 2)"),  # not the flat "row 4"
+        ({"dau": [["1", "x"]]}, "(column 2)"),  # text that is no number
+        ({"gpu": [["A100", "H100x"]]}, "(column 2)"),  # a name the catalogue lacks
+        ({"params": [[8e9, 1e13]]}, "(column 2)"),  # a check of the computation
+        # broadcast: a column of KV heads against a row of attention heads
+        (
+            {"modality": "text", "kv_heads": [[8], [9]], "attention_heads": [8, 16]},
+            "(row 2, column 1)",
+        ),
+    ],
+)
+def test_a_bad_cell_of_a_two_dimensional_array_is_named_by_row_and_column(inputs, where):
+    with pytest.raises(formulas.InvalidInputError) as error:
+        formulas.estimate(**inputs)
+    assert f" {where}; accepts " in str(error.value)

@@ -293,7 +293,7 @@ def _memory_known(refs: dict[str, str]) -> tuple[str, str]:
     before, rest = accepts.split("\x01")
     middle, after = rest.split("\x00")
     text = (
-        f'IF({pick},"{second}","{first}")&": got None; accepts {before}"'
+        f'IF({pick},"{second}","{first}")&": missing; accepts {before}"'
         f'&IF({pick},"{second_what}","{first_what}")&"{middle}"'
         f'&{_number_or_text(refs["gpu"])}&"{after}"'
     )
@@ -334,7 +334,7 @@ def price_check(refs: dict[str, str]) -> tuple[str, str]:
     ``gpu_hourly_usd_used``."""
     shown = _number_or_text(refs["gpu"])
     message = (
-        '"gpu_hourly_usd: got None; accepts a price in USD per GPU-hour >= 0 (the catalogue '
+        '"gpu_hourly_usd: missing; accepts a price in USD per GPU-hour >= 0 (the catalogue '
         f'has no price for gpu "&{shown}&")"'
     )
     return f"ISNUMBER({refs['gpu_hourly_usd_used']})", message
