@@ -435,11 +435,32 @@ def _fmin(a: float, b: float) -> float:
 
 @quantity(
     "requests",
-    "Concurrency limit",
-    excel="MIN({max_batch_used},"
-    "IF(AND(ISNUMBER({gpu_memory_bytes_used}),{sequence_bytes}),"
+    "Requests the memory holds per replica",
+    excel="IF(AND(ISNUMBER({gpu_memory_bytes_used}),{sequence_bytes}),"
     "ROUNDDOWN(({gpus_per_replica}*{gpu_memory_bytes_used}*{usable_memory_fraction}"
-    "-{held_weights_bytes})/{sequence_bytes},0),{max_batch_used}),"
+    "-{held_weights_bytes})/{sequence_bytes},0),{max_batch_used})",
+)
+def memory_concurrency(
+    max_batch_used,
+    gpus_per_replica,
+    gpu_memory_bytes_used,
+    usable_memory_fraction,
+    held_weights_bytes,
+    sequence_bytes,
+):
+    """The KV caches that a replica's memory left by the weights holds (may be below one);
+    max_batch where there is no KV cache or the memory is unknown."""
+    # Where the limit does not apply the division is made harmless first.
+    kept = (gpu_memory_bytes_used == gpu_memory_bytes_used) & (sequence_bytes > 0)
+    free = gpus_per_replica * pick(kept, gpu_memory_bytes_used, 0.0) * usable_memory_fraction
+    memory = _rounddown((free - held_weights_bytes) / pick(kept, sequence_bytes, 1.0))
+    return pick(kept, memory, max_batch_used)
+
+
+@quantity(
+    "requests",
+    "Concurrency limit",
+    excel="MIN({max_batch_used},{memory_concurrency},"
     "IF(ISNUMBER({step_seconds_allowed}),ROUNDDOWN(MIN({step_seconds_allowed}*{replica_flops}"
     "/{step_flops},IF(AND(ISNUMBER({replica_bandwidth}),{step_bytes}),"
     "({step_seconds_allowed}*{replica_bandwidth}-{model_size_bytes})/{step_bytes},"
@@ -447,12 +468,8 @@ def _fmin(a: float, b: float) -> float:
 )
 def concurrency_limit(
     max_batch_used,
-    gpus_per_replica,
-    gpu_memory_bytes_used,
-    usable_memory_fraction,
-    held_weights_bytes,
+    memory_concurrency,
     model_size_bytes,
-    sequence_bytes,
     step_seconds_allowed,
     replica_flops,
     replica_bandwidth,
@@ -462,12 +479,8 @@ def concurrency_limit(
     """Requests a replica may run side by side: max_batch, what memory left by the weights
     holds of their KV caches, and what the latency targets allow (may be below one); a step
     reads the model's weights (model_size_bytes), not an image pipeline's text encoders."""
-    # Where a limit does not apply (no KV cache, unknown memory or bandwidth, no target)
-    # it is max_batch; the divisions there are made harmless first.
-    kept = (gpu_memory_bytes_used == gpu_memory_bytes_used) & (sequence_bytes > 0)
-    free = gpus_per_replica * pick(kept, gpu_memory_bytes_used, 0.0) * usable_memory_fraction
-    memory = _rounddown((free - held_weights_bytes) / pick(kept, sequence_bytes, 1.0))
-    by_memory = pick(kept, memory, max_batch_used)
+    # Where a limit does not apply (no bandwidth, no target) it is max_batch; the divisions
+    # there are made harmless first.
     timed = step_seconds_allowed == step_seconds_allowed
     allowed = pick(timed, step_seconds_allowed, 0.0)
     read = (replica_bandwidth == replica_bandwidth) & (step_bytes > 0)
@@ -475,7 +488,7 @@ def concurrency_limit(
     by_reading = (allowed * bandwidth - model_size_bytes) / pick(read, step_bytes, 1.0)
     by_computing = allowed * replica_flops / step_flops
     by_latency = _rounddown(_min(by_computing, pick(read, by_reading, max_batch_used)))
-    return _min(_min(max_batch_used, by_memory), pick(timed, by_latency, max_batch_used))
+    return _min(_min(max_batch_used, memory_concurrency), pick(timed, by_latency, max_batch_used))
 
 
 def _rounddown(x):
@@ -489,7 +502,21 @@ def _rounddown(x):
     section="Serving",
     excel="MAX({requests_per_inference},{concurrency_limit})",
 )
-def max_concurrency_per_replica(concurrency_limit, flops_model, gpus_per_replica):
+def max_concurrency_per_replica(
+    concurrency_limit,
+    flops_model,
+    gpus_per_replica,
+    tensor_parallel,
+    memory_concurrency,
+    speech_model,
+    input_tokens,
+    audio_seconds,
+    output_tokens,
+    prefill_tokens,
+    tpot_target_seconds,
+    ttft_target_seconds,
+    step_seconds_allowed,
+):
     """Requests one replica runs side by side (at least one): max_batch, the KV caches its
     memory holds and what the latency targets allow."""
     if type(concurrency_limit) is float:  # one cell
@@ -499,16 +526,67 @@ def max_concurrency_per_replica(concurrency_limit, flops_model, gpus_per_replica
     else:
         short = np.logical_and(np.logical_not(flops_model), concurrency_limit < 1)
     if np.any(short):
-        row, (tp,) = first(short, gpus_per_replica)
-        raise DoesNotFitError(
-            "tensor_parallel",
-            tp,
-            "enough GPUs per replica for the weights and at least one request's KV cache "
-            "within the latency targets (raise tensor_parallel, relax ttft_target_seconds "
-            "or tpot_target_seconds, or shorten the request)",
-            row,
+        row, cells = first(
+            short,
+            gpus_per_replica,
+            tensor_parallel,
+            memory_concurrency,
+            speech_model,
+            input_tokens,
+            audio_seconds,
+            output_tokens,
+            prefill_tokens,
+            tpot_target_seconds,
+            ttft_target_seconds,
+            step_seconds_allowed,
         )
+        raise no_request(*cells, row)
     return _max(concurrency_limit, float(REQUESTS_PER_INFERENCE))
+
+
+NO_REQUEST = (
+    "enough GPUs per replica for the weights and at least one request's KV cache within "
+    "the latency targets (raise tensor_parallel, relax ttft_target_seconds or "
+    "tpot_target_seconds, or shorten the request)"
+)
+MORE_GPUS = "give tensor_parallel more GPUs, up to max_gpus_per_replica"
+
+
+def no_request(
+    gpus,
+    tensor_parallel,
+    memory,
+    speech,
+    input_tokens,
+    audio_seconds,
+    output_tokens,
+    prefill_tokens,
+    tpot,
+    ttft,
+    allowed,
+    row=None,
+) -> DoesNotFitError:
+    """The error of a replica that runs no request, naming what to change: tensor_parallel
+    where it was given; else, chosen here, the request where its KV cache does not fit
+    (its longer part), or the latency target that the step cannot meet."""
+    if not is_blank(tensor_parallel):
+        return DoesNotFitError("tensor_parallel", tensor_parallel, NO_REQUEST, row)
+    if memory < REQUESTS_PER_INFERENCE:
+        if output_tokens > prefill_tokens:
+            name, value = "output_tokens", output_tokens
+        else:
+            name, value = (
+                ("audio_seconds", audio_seconds) if speech else ("input_tokens", input_tokens)
+            )
+        accepts = "a request whose KV cache fits beside the weights on"
+        return DoesNotFitError(
+            name, value, f"{accepts} {_show(gpus)} GPUs (shorten the request, or {MORE_GPUS})", row
+        )
+    name, value = (
+        ("tpot_target_seconds", tpot) if tpot == allowed else ("ttft_target_seconds", ttft)
+    )
+    accepts = f"a time that {_show(gpus)} GPUs per replica meet with one request"
+    return DoesNotFitError(name, value, f"{accepts} (relax it, or {MORE_GPUS})", row)
 
 
 @quantity(

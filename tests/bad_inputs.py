@@ -232,11 +232,35 @@ CASES = [
         {"text_encoder_params": 2e12},
         "text_encoder_params: got 2000000000000; accepts a model that fits in 8 GPUs",
     ),
+    # A replica that runs no request: tensor_parallel chosen, so the target or the request
+    # is named (tensor_parallel, blamed for all three, was never typed)
     Case(
         "no-request-within-the-targets",
         {"tpot_target_seconds": 1e-4, "inference_model": "roofline"},
-        "tensor_parallel: got 8; accepts enough GPUs per replica for the weights and at least "
+        "tpot_target_seconds: got 0.0001; accepts a time that 8 GPUs per replica meet with "
+        "one request (relax it, or give tensor_parallel more GPUs, up to max_gpus_per_replica)",
+    ),
+    Case(
+        "no-image-within-the-target",
+        {"ttft_target_seconds": 0.01, "inference_model": "roofline"},
+        "ttft_target_seconds: got 0.01; accepts a time that 8 GPUs per replica meet with one",
+    ),
+    Case(
+        "no-request-within-the-targets-on-the-gpus-given",
+        {"tpot_target_seconds": 1e-4, "inference_model": "roofline", "tensor_parallel": 2},
+        "tensor_parallel: got 2; accepts enough GPUs per replica for the weights and at least "
         "one request's KV cache within the latency targets",
+    ),
+    Case(
+        "prompt-beyond-the-memory",
+        {"modality": "text", "input_tokens": 1e9, "inference_model": "roofline"},
+        "input_tokens: got 1000000000; accepts a request whose KV cache fits beside the "
+        "weights on 8 GPUs (shorten the request, or give tensor_parallel more GPUs",
+    ),
+    Case(
+        "answer-beyond-the-memory",  # the longer part of the request is named
+        {"modality": "text", "output_tokens": 1e9, "inference_model": "roofline"},
+        "output_tokens: got 1000000000; accepts a request whose KV cache fits beside the",
     ),
     # Inputs bounded by another: a model that cannot exist (8.03T active parameters typed
     # for 8.03B took 1,694 GPUs to 1,471,058; 80 KV heads for 32 query heads, 10x the cache)

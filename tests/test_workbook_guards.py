@@ -220,7 +220,7 @@ def test_case_on_the_workbook(case, recalculated):
         root = re.search(r"makes (\w+) overflow", expected).group(1)
         assert outputs[root] == message
         assert outputs["total_usd_per_month"] == message  # the first overflow on its way
-    elif NO_REQUEST in expected:  # judged after the inputs (see concurrency_check): the
+    elif no_request(expected):  # judged after the inputs (see concurrency_check): the
         assert _true(checks[f"B{GUARD_ROW}"].value)  # outputs that need a request say so
         assert outputs == _refused_one_by_one(case, message), outputs
         projection = wb["Projection"]  # every month: the same replicas, the same refusal
@@ -306,7 +306,19 @@ def test_a_bad_scenarios_row_names_its_bad_input_not_numbers(tmp_path):
 
 _INPUT_MESSAGE = re.compile(r"^(\w+): got ")
 INHERITED = " (the Inputs sheet's value)"
-NO_REQUEST = "at least one request's KV cache within the latency targets"
+# formulas.serving.no_request's three messages: tensor_parallel, the request, the target
+_NO_REQUEST = (
+    "at least one request's KV cache within the latency targets",
+    "KV cache fits beside the weights on",
+    "GPUs per replica meet with one request",
+)
+
+
+def no_request(message: str) -> bool:
+    """Whether ``message`` says that a replica runs no request within the targets."""
+    return any(text in message for text in _NO_REQUEST)
+
+
 OVERFLOWS = "overflow (too large to compute)"
 
 
@@ -356,8 +368,8 @@ def _one_inputs_value(case) -> bool:
     bad = _INPUT_MESSAGE.match(expected) if is_error else None
     if bad is None or bad.group(1) not in case.inputs or _replica_check(expected):
         return False  # not one input's own value: the rows judge their own results
-    if OVERFLOWS in expected:
-        return False  # a value in range whose result overflows: see the rows' own case
+    if OVERFLOWS in expected or no_request(expected):
+        return False  # a value in range whose results fail: see the rows' own case
     inherited = default_scenarios()[bad.group(1)].isna().any()
     return inherited and case.inputs[bad.group(1)] not in ERROR_VALUES
 
@@ -443,7 +455,7 @@ def test_case_on_a_scenarios_row(case, scenario_rows):
             "total_usd_per_month: the result overflows; the inputs are too large to compute"
         )
         return
-    if NO_REQUEST in expected:  # the inputs hold; the outputs that need a request say so
+    if no_request(expected):  # the inputs hold; the outputs that need a request say so
         assert _true(row["inputs_valid"]) and _false(row["ok"]) and not row["message"], row
         assert row["gpu_count"] == row["total_usd_per_month"], row
         assert _comparable(row["gpu_count"]) == _comparable(expected), (row, expected)

@@ -120,7 +120,7 @@ def test_scenarios_rows_agree_with_formulas(tmp_path):
     row formulas accepts is ok with formulas' figures; a row it refuses is not ok and
     names formulas' first refusal (a replica that runs no request within the targets is
     judged by the ok column only; see checks_sheet.concurrency_check)."""
-    from test_workbook_guards import NO_REQUEST
+    from test_workbook_guards import no_request
 
     rng = random.Random(SEED + 1)
     rows = []
@@ -151,7 +151,7 @@ def test_scenarios_rows_agree_with_formulas(tmp_path):
         if isinstance(expected, str):
             refused += 1
             assert cells["ok"] in (False, 0), (picks, expected)
-            if NO_REQUEST in expected:
+            if no_request(expected):
                 assert not cells["message"], (picks, cells)
             elif "overflow" not in expected:
                 assert _fit_prefix(cells["message"] or "") == _fit_prefix(expected), (picks, cells)

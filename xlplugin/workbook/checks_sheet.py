@@ -19,11 +19,11 @@ from openpyxl.workbook.defined_name import DefinedName
 
 from xlplugin.formulas import catalog
 from xlplugin.formulas.inference import MEMORY_FIGURES, memory_accepts
-from xlplugin.formulas.serving import ACTIVE_AT_MOST, KV_AT_MOST
+from xlplugin.formulas.serving import ACTIVE_AT_MOST, KV_AT_MOST, MORE_GPUS, NO_REQUEST
 from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUTS, Input
 
 from . import styles
-from .estimate_sheet import NO_REQUEST_ERROR, estimate_refs, runs_a_request
+from .estimate_sheet import IDLE_OUTPUT, NO_REQUEST_ERROR, estimate_refs, runs_a_request
 from .excel_formulas import STEPS, render
 from .inputs_sheet import (
     ACCEPTS_COLUMN,
@@ -304,18 +304,37 @@ def _memory_known(refs: dict[str, str]) -> tuple[str, str]:
 def concurrency_check(layout: Layout, refs: dict[str, str]) -> tuple[str, str]:
     """(condition, message) of formulas' check that a roofline replica runs a request at
     all (formulas.serving.max_concurrency_per_replica): its memory left by the weights
-    holds one request's KV cache, and its speed one within the targets. ``refs``:
-    placeholder -> cell for ``flops_model``, ``concurrency_limit``, ``gpus_per_replica``.
+    holds one request's KV cache, and its speed one within the targets. The message names
+    what to change as formulas.serving.no_request does. ``refs``: placeholder -> cell for
+    ``flops_model``, ``concurrency_limit`` and the inputs and steps that message reads.
     Not part of ``inputs_ok``: those cells follow from outputs it guards, so a failure
     turns the master flag red and leaves the figures, which assume one request, shown."""
-    name = _inputs_cell(layout, INPUT["tensor_parallel"], NAME_COLUMN)
-    message = (
-        f'{name}&": got "&{refs["gpus_per_replica"]}&"; accepts enough GPUs per replica for '
-        "the weights and at least one request's KV cache within the latency targets (raise "
-        "tensor_parallel, relax ttft_target_seconds or tpot_target_seconds, or shorten the "
-        'request)"'
+    r = refs
+    names = (
+        "tensor_parallel",
+        "input_tokens",
+        "audio_seconds",
+        "output_tokens",
+        "tpot_target_seconds",
+        "ttft_target_seconds",
     )
-    return runs_a_request(refs), message
+    got = {n: f'{_inputs_cell(layout, INPUT[n], NAME_COLUMN)}&": got "&{r[n]}' for n in names}
+    split, gpus = r["tensor_parallel"], r["gpus_per_replica"]
+    given = f'{got["tensor_parallel"]}&"; accepts {NO_REQUEST}"'
+    request = (
+        f"IF({r['output_tokens']}>{r['prefill_tokens']},{got['output_tokens']},"
+        f"IF({r['speech_model']},{got['audio_seconds']},{got['input_tokens']}))"
+        f'&"; accepts a request whose KV cache fits beside the weights on "&{gpus}'
+        f'&" GPUs (shorten the request, or {MORE_GPUS})"'
+    )
+    target = (
+        f"IF({r['tpot_target_seconds']}={r['step_seconds_allowed']},"
+        f"{got['tpot_target_seconds']},{got['ttft_target_seconds']})"
+        f'&"; accepts a time that "&{gpus}&" GPUs per replica meet with one request '
+        f'(relax it, or {MORE_GPUS})"'
+    )
+    chosen = f"IF({r['memory_concurrency']}<requests_per_inference,{request},{target})"
+    return runs_a_request(refs), f"IF(ISNUMBER({split}),{given},{chosen})"
 
 
 def _fits(layout: Layout, e: dict[str, str]) -> Check:
@@ -536,11 +555,8 @@ def _scenario_rows(layout: Layout) -> Check:
     # inputs accepted and the model fits, but a result overflows (the total says so) or a
     # replica runs no request within the targets
     total = f"INDEX({layout.scenario_range('total_usd_per_month')},{at})"
-    refs = {
-        n: f"INDEX({layout.scenario_range(n)},{at})"
-        for n in ("flops_model", "concurrency_limit", "gpus_per_replica")
-    }
-    idle = concurrency_check(layout, refs)[1]
+    # the row's own message for it, where its outputs show it
+    idle = f"INDEX({layout.scenario_range(IDLE_OUTPUT)},{at})"
     return Check(
         SCENARIOS_LABEL,
         f"ISNA({at})",

@@ -46,6 +46,14 @@ _OUTPUT = {o.name: o for o in OUTPUTS}
 # The outputs computed from what a replica runs at once: formulas refuses each of them when
 # a roofline replica runs no request within the latency targets, and computes the others.
 NEED_A_REQUEST = frozenset(o.name for o in OUTPUTS) & descendants_in_excel("concurrency_limit")
+# The one of them that none of the others feeds: where a Scenarios row shows that message
+# (the others name its cell; no circular reference, even in a branch never taken).
+IDLE_OUTPUT = next(
+    o.name
+    for o in OUTPUTS
+    if o.name in NEED_A_REQUEST
+    and not any(o.name in descendants_in_excel(m) for m in NEED_A_REQUEST)
+)
 NO_REQUEST_ERROR = "no_request_error"  # the workbook name of that check's message (Checks)
 
 

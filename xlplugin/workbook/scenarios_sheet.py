@@ -28,8 +28,8 @@ from .checks_sheet import (
     price_check,
     shown_text,
 )
-from .estimate_sheet import NEED_A_REQUEST, computed, empty_means_default
-from .excel_formulas import HELPER_LABELS, STEPS, descendants_in_excel, render
+from .estimate_sheet import IDLE_OUTPUT, computed, empty_means_default
+from .excel_formulas import HELPER_LABELS, STEPS, render
 from .inputs_sheet import (
     ACCEPTS_COLUMN,
     NAME_COLUMN,
@@ -136,7 +136,7 @@ def row_formulas(layout: Layout) -> dict[str, str]:
     # outputs that the message guards): the outputs that need one say so themselves, one
     # that none of the others feed with formulas' message and the others by naming its
     # cell (no circular reference, even in a branch never taken: Excel would flag it).
-    first = next(n for n in _NEEDING if not any(n in descendants_in_excel(m) for m in _NEEDING))
+    first = IDLE_OUTPUT
     idle = {first: concurrency_check(layout, refs)[1]}
     for o in OUTPUTS:
         shown = computed(o.name, formulas[o.name][1:], refs, idle.get(o.name, refs[first]))
@@ -147,7 +147,6 @@ def row_formulas(layout: Layout) -> dict[str, str]:
 
 
 _CHECK_COLUMNS = ("inputs_valid", "bad_input", "message")
-_NEEDING = [o.name for o in OUTPUTS if o.name in NEED_A_REQUEST]  # in column order
 
 
 def _in_use_cells(layout: Layout, absolute: bool = False) -> str:
