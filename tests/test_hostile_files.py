@@ -162,6 +162,18 @@ def test_a_lying_directory_cannot_inflate_a_member(tmp_path):
             "is not UTF-8 text (byte 0xE9 at offset 16)",
         ),
         ("scenarios.csv", "scenario,dau\nA,1\n".encode("utf-16"), "is UTF-16 text; expected UTF-8"),
+        # without a byte-order mark, by where the NUL bytes fall; UTF-32's BOM starts as
+        # UTF-16's does
+        *(
+            ("scenarios.csv", "scenario,dau\nA,1\n".encode(codec), f"is {wide} text; expected")
+            for codec, wide in [
+                ("utf-16-le", "UTF-16"),
+                ("utf-16-be", "UTF-16"),
+                ("utf-32", "UTF-32"),
+                ("utf-32-le", "UTF-32"),
+                ("utf-32-be", "UTF-32"),
+            ]
+        ),
         ("scenarios.txt", b"scenario,dau\nA,1\n", "is a .txt file; expected a .csv or .xlsx"),
         ("scenarios", b"scenario,dau\nA,1\n", "is a file without an extension"),
         ("scenarios.xls", b"x", "is a .xls file; expected a .csv or .xlsx"),
@@ -350,6 +362,15 @@ def test_overlong_scenario_name(tmp_path):
     path = tmp_path / "long.csv"
     path.write_text("scenario,dau\n" + "x" * 300 + ",1\n")
     assert "row 2, column scenario: got 300 characters" in error_of(path, ScenarioLimitError)
+
+
+def test_a_scenario_name_is_counted_as_excel_counts_characters(tmp_path):
+    """Excel counts UTF-16 units (LEN, MATCH's 255-character lookup): an emoji is two."""
+    path = tmp_path / "emoji.csv"
+    path.write_text("scenario,dau\n" + "\U0001f680" * 128 + ",1\n", encoding="utf-8")
+    assert "row 2, column scenario: got 256 characters" in error_of(path, ScenarioLimitError)
+    path.write_text("scenario,dau\n" + "\U0001f680" * 127 + "x,1\n", encoding="utf-8")
+    assert read_scenarios(path)["scenario"].tolist() == ["\U0001f680" * 127 + "x"]
 
 
 # The build command in a real process -----------------------------------------------------

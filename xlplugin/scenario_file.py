@@ -84,7 +84,7 @@ MAX_ZIP_MEMBERS = 10_000  # .xlsx: members in the zip directory
 # .xlsx: xl/styles.xml uncompressed. openpyxl reads it whole, every cell format an object:
 # about 3 s and 130 MB per 10 MB. Excel's own cap of 64,000 cell formats fits in a few MB.
 MAX_STYLES_BYTES = 20_000_000
-MAX_NAME_CHARS = 255  # a scenario name
+MAX_NAME_CHARS = 255  # a scenario name, as Excel counts characters (UTF-16 units)
 MAX_COLUMNS = 256  # columns a row may span (A to IV), blank cells included
 MAX_MERGED_RANGES = 10_000  # .xlsx: merged ranges on the sheet (Excel files hold a handful)
 SCENARIO_COLUMN = "scenario"
@@ -92,6 +92,7 @@ SCENARIO_COLUMN = "scenario"
 _CSV, _XLSX = ".csv", ".xlsx"
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, or an encrypted .xlsx
+_UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")  # before UTF-16's: LE starts alike
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _STYLES_PART = "xl/styles.xml"  # where openpyxl reads the styles, whatever the rels say
 # What XML 1.0 cannot carry (C0 controls but tab, LF and CR; surrogates; U+FFFE, U+FFFF),
@@ -253,6 +254,24 @@ def _csv_body(records, file: str) -> Iterator[tuple[int, list]]:
         yield row, record
 
 
+def _wide_encoding(data: bytes) -> str | None:
+    """ "UTF-32" or "UTF-16" for text in either, by its byte-order mark or, without one, by
+    where its NUL bytes fall in the first 256 bytes (ASCII text: every other byte, or three
+    bytes of four); None for anything else."""
+    if data.startswith(_UTF32_BOMS):
+        return "UTF-32"
+    if data.startswith(_UTF16_BOMS):
+        return "UTF-16"
+    head = data[: len(data[:256]) // 4 * 4]
+    if not head or not head.strip(b"\x00"):
+        return None
+    for width, ascii_at in ((4, (0, 3)), (2, (0, 1))):  # little- then big-endian
+        for at in ascii_at:
+            if all(b == 0 for i, b in enumerate(head) if i % width != at):
+                return f"UTF-{8 * width}"
+    return None
+
+
 def _csv_text(data: bytes, file: str) -> str:
     if data.startswith(_ZIP_MAGIC):
         raise ScenarioFileError(
@@ -260,9 +279,10 @@ def _csv_text(data: bytes, file: str) -> str:
             "is a zip file (an .xlsx workbook?), not CSV text; "
             "expected UTF-8 CSV text (or name it .xlsx)",
         )
-    if data.startswith(_UTF16_BOMS):
+    encoding = _wide_encoding(data)
+    if encoding:
         raise ScenarioFileError(
-            file, "is UTF-16 text; expected UTF-8 CSV text (in Excel: Save As 'CSV UTF-8')"
+            file, f"is {encoding} text; expected UTF-8 CSV text (in Excel: Save As 'CSV UTF-8')"
         )
     if b"\x00" in data:
         raise ScenarioFileError(file, "holds binary data (NUL bytes); expected UTF-8 CSV text")
@@ -716,9 +736,11 @@ def _name_text(file: str, row: int, value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = value if isinstance(value, str) else str(value)
-    if len(text) > MAX_NAME_CHARS:
+    # counted as Excel counts them (LEN, MATCH's 255): in UTF-16 units, an emoji two
+    units = len(text.encode("utf-16-le")) // 2
+    if units > MAX_NAME_CHARS:
         raise ScenarioLimitError(
-            file, f"row {row}, column {SCENARIO_COLUMN}", len(text), MAX_NAME_CHARS, "characters"
+            file, f"row {row}, column {SCENARIO_COLUMN}", units, MAX_NAME_CHARS, "characters"
         )
     _refuse_wildcard(file, row, text)
     # Verbatim, however it starts (the Scenarios sheet stores it as text), except that a
