@@ -883,16 +883,30 @@ def vectorised(core):
     def passed(args: tuple, kwargs: dict) -> dict:
         """The arguments given, by name (``signature.bind`` without its cost)."""
         if len(args) > len(names) or not kwargs.keys() <= known:
-            signature.bind(*args, **kwargs)  # raises the usual TypeError
+            wrong_call(args, kwargs)
         given = kwargs  # this call's own dict
         if args:
             given = dict(zip(names, args, strict=False))
             if not kwargs.keys().isdisjoint(given):
-                signature.bind(*args, **kwargs)
+                wrong_call(args, kwargs)
             given.update(kwargs)
         if not given.keys() >= required:
-            signature.bind(*args, **kwargs)
+            wrong_call(args, kwargs)
         return given
+
+    def wrong_call(args: tuple, kwargs: dict) -> None:
+        """The usual TypeError, naming the function, and an unknown keyword first with
+        what the function takes (bind names a missing argument before it)."""
+        unknown = [k for k in kwargs if k not in known]
+        if unknown:
+            takes = ", ".join(names)
+            message = f"got an unexpected keyword argument {unknown[0]!r}; accepts {takes}"
+        else:
+            try:
+                signature.bind(*args, **kwargs)
+            except TypeError as error:
+                message = str(error)
+        raise TypeError(f"{core.__name__}() {message}") from None
 
     def unblanked(given: dict) -> dict:
         """``given`` without blank values (None, NaN, empty text): an optional input takes

@@ -457,6 +457,8 @@ def format_quantity(value: float, unit: str, digits: int = 4) -> str:
     """
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return str(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InvalidInputError("value", value, f"a number in {unit}")
     if unit == "USD":
         return f"USD {value:,.2f}" if abs(value) < 1000 else f"USD {value:,.0f}"
     if unit == "s":

@@ -771,3 +771,11 @@ def test_a_size_written_as_bits_are_is_refused_with_the_bytes(text, guess):
     assert parse_quantity(guess, "response_bytes", "B") > 0
     if text.lower() != text:  # "1gb", all lower-case
         assert parse_quantity(text.lower(), "x", "B") == parse_quantity(guess, "x", "B")
+
+
+def test_format_quantity_refuses_a_value_that_is_no_number():
+    with pytest.raises(InvalidInputError, match=r"^value: got 'x'; accepts a number in B$"):
+        format_quantity("x", "B")
+    with pytest.raises(InvalidInputError, match=r"^value: got True; "):
+        format_quantity(True, "B")
+    assert format_quantity(np.float64(3e9), "B") == "3 GB"

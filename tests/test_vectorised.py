@@ -280,3 +280,22 @@ def test_a_bad_cell_of_a_two_dimensional_array_is_named_by_row_and_column(inputs
     with pytest.raises(formulas.InvalidInputError) as error:
         formulas.estimate(**inputs)
     assert f" {where}; accepts " in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: formulas.model_size_bytes(dau=1e8),  # an input it does not take
+            "model_size_bytes() got an unexpected keyword argument 'dau'; accepts params, "
+            "precision, bytes_per_param",
+        ),
+        (lambda: formulas.gpu_count(), "gpu_count() missing a required argument: 'dau'"),
+        (lambda: formulas.gpu_count(1e8, dau=1e8), "gpu_count() multiple values for argument"),
+        (lambda: formulas.model_size_bytes(*range(9)), "model_size_bytes() too many positional"),
+    ],
+)
+def test_a_wrong_call_names_the_function(call, message):
+    with pytest.raises(TypeError) as error:
+        call()
+    assert str(error.value).startswith(message)
