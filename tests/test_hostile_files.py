@@ -321,7 +321,7 @@ def test_a_csv_row_wider_than_the_column_limit(tmp_path, name, text, row):
     path = tmp_path / name
     path.write_text(text)
     assert error_of(path, ScenarioLimitError) == (
-        f"{name}: row {row}: got 20,001 columns; accepts at most {MAX_COLUMNS} columns"
+        f"{name} row {row}: got 20,001 columns; accepts at most {MAX_COLUMNS} columns"
     )
 
 
@@ -331,7 +331,7 @@ def test_an_xlsx_column_beyond_the_limit_is_refused_not_dropped(tmp_path):
     book.active.cell(1, 302, "steps"), book.active.cell(2, 302, 10)
     book.save(tmp_path / "wide.xlsx")
     assert error_of(tmp_path / "wide.xlsx", ScenarioLimitError) == (
-        f"wide.xlsx: row 1: got 302 columns; accepts at most {MAX_COLUMNS} columns"
+        f"wide.xlsx row 1: got 302 columns; accepts at most {MAX_COLUMNS} columns"
     )
 
 
@@ -361,14 +361,18 @@ def test_a_whole_number_beyond_any_float_is_named(tmp_path, column):
 def test_overlong_scenario_name(tmp_path):
     path = tmp_path / "long.csv"
     path.write_text("scenario,dau\n" + "x" * 300 + ",1\n")
-    assert "row 2, column scenario: got 300 characters" in error_of(path, ScenarioLimitError)
+    assert "long.csv row 2, column scenario: got 300 characters" in error_of(
+        path, ScenarioLimitError
+    )
 
 
 def test_a_scenario_name_is_counted_as_excel_counts_characters(tmp_path):
     """Excel counts UTF-16 units (LEN, MATCH's 255-character lookup): an emoji is two."""
     path = tmp_path / "emoji.csv"
     path.write_text("scenario,dau\n" + "\U0001f680" * 128 + ",1\n", encoding="utf-8")
-    assert "row 2, column scenario: got 256 characters" in error_of(path, ScenarioLimitError)
+    assert "emoji.csv row 2, column scenario: got 256 characters" in error_of(
+        path, ScenarioLimitError
+    )
     path.write_text("scenario,dau\n" + "\U0001f680" * 127 + "x,1\n", encoding="utf-8")
     assert read_scenarios(path)["scenario"].tolist() == ["\U0001f680" * 127 + "x"]
 

@@ -134,10 +134,21 @@ def _escaped(name: str) -> str:
 class ScenarioLimitError(ScenarioFileError):
     """A scenario file larger than a stated limit (bytes, rows, zip members)."""
 
-    def __init__(self, file: str, what: str, size: int | None, limit: int, unit: str):
+    def __init__(
+        self,
+        file: str,
+        what: str,
+        size: int | None,
+        limit: int,
+        unit: str,
+        row: int | None = None,
+        column: str | None = None,
+    ):
         self.size, self.limit, self.unit = size, limit, unit
         got = f"more than {limit:,}" if size is None else f"{size:,}"
-        super().__init__(file, f"{what}: got {got} {unit}; accepts at most {limit:,} {unit}")
+        detail = f"got {got} {unit}; accepts at most {limit:,} {unit}"
+        # a cell's or a row's limit where a cell's other errors stand: "f.csv row 2, ..."
+        super().__init__(file, detail if row else f"{what}: {detail}", row, column)
 
 
 def read_scenarios(path: str | os.PathLike[str]) -> pd.DataFrame:
@@ -560,7 +571,7 @@ def _sheet_rows(sheet, file: str) -> Iterator[tuple[int, list]]:
 def _check_width(file: str, row: int, width: int) -> None:
     """Refuse a row wider than MAX_COLUMNS before any work per column."""
     if width > MAX_COLUMNS:
-        raise ScenarioLimitError(file, f"row {row}", width, MAX_COLUMNS, "columns")
+        raise ScenarioLimitError(file, "columns", width, MAX_COLUMNS, "columns", row)
 
 
 def _trimmed(values: list) -> list:
@@ -740,7 +751,7 @@ def _name_text(file: str, row: int, value: object) -> str:
     units = len(text.encode("utf-16-le")) // 2
     if units > MAX_NAME_CHARS:
         raise ScenarioLimitError(
-            file, f"row {row}, column {SCENARIO_COLUMN}", units, MAX_NAME_CHARS, "characters"
+            file, "characters", units, MAX_NAME_CHARS, "characters", row, SCENARIO_COLUMN
         )
     _refuse_wildcard(file, row, text)
     # Verbatim, however it starts (the Scenarios sheet stores it as text), except that a
