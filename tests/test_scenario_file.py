@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import math
 import re
 import zipfile
@@ -446,3 +447,13 @@ def test_a_made_up_name_never_clashes_with_a_given_one(tmp_path):
     frame = read_scenarios(path)
     assert list(frame["scenario"]) == ["Scenario 2", "Scenario 1", "Scenario 3"]
     assert list(frame["dau"]) == [5.0, 6.0, 7.0]
+
+
+def test_a_logical_name_reads_as_excel_shows_it_and_a_date_is_refused(tmp_path):
+    path = write_xlsx(tmp_path, [["scenario", "dau"], [True, 1e6], [False, 2e6]])
+    assert read_scenarios(path)["scenario"].tolist() == ["TRUE", "FALSE"]  # not "True"
+    dated = write_xlsx(tmp_path, [["scenario", "dau"], [datetime.date(2024, 1, 1), 1e6]])
+    assert error_of(dated) == (  # not "2024-01-01 00:00:00", which no cell showed
+        "scenarios.xlsx row 2, column scenario: got a date or time (2024-01-01 00:00:00); "
+        "accepts a name as text (format the cell as Text)"
+    )

@@ -35,6 +35,7 @@ header is row 1) and the column.
 from __future__ import annotations
 
 import csv
+import datetime
 import difflib
 import io
 import math
@@ -746,6 +747,16 @@ def _value(file: str, row: int, name: str, value: object) -> object:
 def _name_text(file: str, row: int, value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
+    if isinstance(value, bool):  # as Excel shows it, not Python's True
+        value = "TRUE" if value else "FALSE"
+    if isinstance(value, datetime.date | datetime.time | datetime.timedelta):
+        # shown as its cell's format shows it, which a name read here cannot follow
+        raise ScenarioFileError(
+            file,
+            f"got a date or time ({value}); accepts a name as text (format the cell as Text)",
+            row,
+            SCENARIO_COLUMN,
+        )
     text = value if isinstance(value, str) else str(value)
     # counted as Excel counts them (LEN, MATCH's 255): in UTF-16 units, an emoji two
     units = len(text.encode("utf-16-le")) // 2
