@@ -591,6 +591,10 @@ def test_every_page_prints_with_content(built, tmp_path):
     assert "no change" in text
     # an impact of cents reads in dollars and cents, not "$0.0k" as if it were nothing
     assert "$0.0k" not in text and "$0.19" in text
+    # and a change of cents in the sorted table, or of thousands, in its own scale (a
+    # conditional number format), not "-$0.00M"
+    assert "$0.00M" not in text
+    assert {"-$0.09", "+$0.09", "-$375.0k", "+$375.0k"} <= set(text.split())
     # bounds in their input's units, not "≥ 1E+12"
     assert "≥ 1.0 TFLOP/s" in text and "≥ 1.00 GB" in text and "≥ 1E+" not in text
     # The Estimate's logical steps as Excel shows them, not as 1 and 0.

@@ -24,6 +24,7 @@ __all__ = [
     "MAX_SCENARIOS",
     "SERIES_LABELS",
     "SIGNED_USD_MILLIONS",
+    "SIGNED_USD_SMALLER",
     "USD_IMPACT",
     "add_charts",
     "tornado",
@@ -34,6 +35,12 @@ MAX_SCENARIOS = 30
 # A change of cost; none at all (an input the model in use does not read) in words: it
 # read "$0M" in the changes and "$0.0k" in the impact beside them.
 SIGNED_USD_MILLIONS = '+$#,##0.00,,"M";-$#,##0.00,,"M";"no change"'
+# The same below $1M and below $1,000, by conditional formatting (a number format has two
+# conditions, not enough for two signs and three scales): a change of cents read "-$0.00M".
+SIGNED_USD_SMALLER = (
+    (1_000, '+$#,##0.00;-$#,##0.00;"no change"'),
+    (1_000_000, '+$#,##0.0,"k";-$#,##0.0,"k";"no change"'),
+)
 # An impact (never negative): $M, $k, and below $1,000 in dollars and cents, so that a
 # storage price's few cents a month do not read "$0.0k" like an input that moves nothing.
 USD_IMPACT = '[>=1000000]$#,##0.00,,"M";[>=1000]$#,##0.0,"k";$#,##0.00'

@@ -34,7 +34,7 @@ from xlplugin.formulas.graph import GRAPH
 from xlplugin.formulas.vocabulary import INPUT
 
 from . import styles
-from .charts import SIGNED_USD_MILLIONS, USD_IMPACT, tornado
+from .charts import SIGNED_USD_MILLIONS, SIGNED_USD_SMALLER, USD_IMPACT, tornado
 from .checks_sheet import concurrency_check, fit_check, input_test
 from .estimate_sheet import estimate_refs
 from .excel_formulas import STEPS, descendants_in_excel, render
@@ -266,6 +266,9 @@ def write_sensitivity(wb, ws, layout: Layout) -> None:
     ):
         ref = f"{get_column_letter(min(columns))}{first}:{get_column_letter(max(columns))}{last}"
         styles.hidden_when(ws, ref, NO_BASE_CASE)
+    low, high = (get_column_letter(layout.sorted_column[c]) for c in ("low_delta", "high_delta"))
+    deltas = f"{low}{layout.sorted_first}:{high}{layout.sorted_last}"
+    styles.scaled_when_smaller(ws, deltas, SIGNED_USD_SMALLER)
     styles.widths(ws, (26, 30, 17, 17, 17, 17, 17, 17, 12, 12, 9))
     styles.fit_width(ws, 1, [ws.cell(row, 1).value for row in layout.sensitivity_row.values()])
     ws.row_dimensions[SENSITIVITY_HEADER].height = 45

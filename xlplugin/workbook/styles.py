@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import math
 
-from openpyxl.formatting.rule import CellIsRule, FormulaRule
+from openpyxl.formatting.rule import CellIsRule, FormulaRule, Rule
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.styles.differential import DifferentialStyle
+from openpyxl.styles.numbers import NumberFormat
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 
@@ -314,6 +316,27 @@ def flag_rules(ws, ref: str, true: str = "TRUE", false: str = "FALSE") -> None:
     ws.conditional_formatting.add(
         ref, CellIsRule(operator="equal", formula=[true], fill=GOOD_FILL, font=GOOD_FONT)
     )
+
+
+def scaled_when_smaller(ws, ref: str, formats: tuple[tuple[float, str], ...]) -> None:
+    """Cells ``ref`` in each format of ``formats`` (bound, number format; smallest bound
+    first) while their absolute value is below its bound: the first that holds applies.
+    Excel and LibreOffice both take a number format from a conditional format."""
+    first = ref.split(":")[0].replace("$", "")
+    for bound, code in formats:
+        style = DifferentialStyle(numFmt=NumberFormat(_format_id(code), code))
+        rule = Rule(type="expression", dxf=style, formula=[f"ABS({first})<{bound}"])
+        rule.stopIfTrue = True
+        ws.conditional_formatting.add(ref, rule)
+
+
+def _format_id(code: str) -> int:
+    """The id of a conditional format's number format: one per format code, above the
+    ids openpyxl gives the cells' own formats (from 164) so that none is taken twice."""
+    return _CONDITIONAL_FORMAT_IDS.setdefault(code, 1000 + len(_CONDITIONAL_FORMAT_IDS))
+
+
+_CONDITIONAL_FORMAT_IDS: dict[str, int] = {}
 
 
 def hidden_when(ws, ref: str, condition: str) -> None:
