@@ -455,10 +455,18 @@ def format_quantity(value: float, unit: str, digits: int = 4) -> str:
     str
         e.g. ``"37.5 PB"``, ``"92.59 Gbit/s"``, ``"5.192 ms"``, ``"USD 1,234,567"``.
     """
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+    if value is None:
         return str(value)
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real | Decimal):
         raise InvalidInputError("value", value, f"a number in {unit}")
+    try:  # one kind of number from here (a Fraction, a Decimal, numpy's)
+        value = float(value)
+    except OverflowError:  # an int of 400 digits
+        raise InvalidInputError("value", value, f"a finite number in {unit}") from None
+    if not math.isfinite(value):
+        return str(value)
+    if isinstance(digits, bool) or not isinstance(digits, int) or digits < 1:
+        raise InvalidInputError("digits", digits, "a whole number >= 1")
     if unit == "USD":
         return f"USD {value:,.2f}" if abs(value) < 1000 else f"USD {value:,.0f}"
     if unit == "s":

@@ -174,6 +174,16 @@ def test_a_lying_directory_cannot_inflate_a_member(tmp_path):
                 ("utf-32-be", "UTF-32"),
             ]
         ),
+        # text beyond Latin-1 (no NUL byte in every other place): decoded to be named
+        *(
+            ("scenarios.csv", "scenario,dau\n東京 €,1\n".encode(codec), f"is {wide} text;")
+            for codec, wide in [("utf-16-le", "UTF-16"), ("utf-32-be", "UTF-32")]
+        ),
+        (  # a surrogate pair cut at the 256th byte
+            "scenarios.csv",
+            ("s,dau\n" + "x" * 124 + "🚀,1\n").encode("utf-16-le"),
+            "is UTF-16 text;",
+        ),
         ("scenarios.txt", b"scenario,dau\nA,1\n", "is a .txt file; expected a .csv or .xlsx"),
         ("scenarios", b"scenario,dau\nA,1\n", "is a file without an extension"),
         ("scenarios.xls", b"x", "is a .xls file; expected a .csv or .xlsx"),

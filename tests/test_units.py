@@ -1,6 +1,7 @@
 import math
 import time
 from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -779,3 +780,9 @@ def test_format_quantity_refuses_a_value_that_is_no_number():
     with pytest.raises(InvalidInputError, match=r"^value: got True; "):
         format_quantity(True, "B")
     assert format_quantity(np.float64(3e9), "B") == "3 GB"
+    # any kind of number, as the rest of formulas takes it; one too large for a float refused
+    assert format_quantity(Decimal("1.5"), "B") == format_quantity(Fraction(3, 2), "B") == "1.5 B"
+    with pytest.raises(InvalidInputError, match=r"^value: got 1e\+400; accepts a finite number"):
+        format_quantity(10**400, "USD")
+    with pytest.raises(InvalidInputError, match=r"^digits: got 'x'; accepts a whole number"):
+        format_quantity(1.0, "B", digits="x")

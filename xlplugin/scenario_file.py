@@ -267,21 +267,28 @@ def _csv_body(records, file: str) -> Iterator[tuple[int, list]]:
 
 
 def _wide_encoding(data: bytes) -> str | None:
-    """ "UTF-32" or "UTF-16" for text in either, by its byte-order mark or, without one, by
-    where its NUL bytes fall in the first 256 bytes (ASCII text: every other byte, or three
-    bytes of four); None for anything else."""
+    """ "UTF-32" or "UTF-16" for text in either: by its byte-order mark, or, without one
+    (NUL bytes in text that UTF-8 would not have), where the first 256 bytes decode as
+    one of them to text with a comma or a line break and no control characters."""
     if data.startswith(_UTF32_BOMS):
         return "UTF-32"
     if data.startswith(_UTF16_BOMS):
         return "UTF-16"
-    head = data[: len(data[:256]) // 4 * 4]
-    if not head or not head.strip(b"\x00"):
+    if b"\x00" not in data:
         return None
-    for width, ascii_at in ((4, (0, 3)), (2, (0, 1))):  # little- then big-endian
-        for at in ascii_at:
-            if all(b == 0 for i, b in enumerate(head) if i % width != at):
-                return f"UTF-{8 * width}"
+    head = data[: len(data[:256]) // 4 * 4]
+    for codec in ("utf-32-le", "utf-32-be", "utf-16-le", "utf-16-be"):
+        for part in (head, head[:-2]):  # (the cut may split a UTF-16 surrogate pair)
+            try:
+                text = part.decode(codec)
+            except UnicodeDecodeError:
+                continue
+            if ("," in text or "\n" in text) and not _CONTROL.search(text):
+                return codec[:6].upper()
     return None
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _csv_text(data: bytes, file: str) -> str:
@@ -758,16 +765,18 @@ def _name_text(file: str, row: int, value: object) -> str:
             SCENARIO_COLUMN,
         )
     text = value if isinstance(value, str) else str(value)
-    # counted as Excel counts them (LEN, MATCH's 255): in UTF-16 units, an emoji two
+    # Verbatim, however it starts (the Scenarios sheet stores it as text), except that a
+    # carriage return becomes a line feed, as any XML reader would turn it anyway.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # counted as stored, as Excel counts them (LEN, MATCH's 255): in UTF-16 units, an
+    # emoji two
     units = len(text.encode("utf-16-le")) // 2
     if units > MAX_NAME_CHARS:
         raise ScenarioLimitError(
             file, "characters", units, MAX_NAME_CHARS, "characters", row, SCENARIO_COLUMN
         )
     _refuse_wildcard(file, row, text)
-    # Verbatim, however it starts (the Scenarios sheet stores it as text), except that a
-    # carriage return becomes a line feed, as any XML reader would turn it anyway.
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
 
 
 def _wildcard_name(text: str, wildcard: str) -> str:
