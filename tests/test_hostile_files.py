@@ -181,7 +181,7 @@ def test_a_lying_directory_cannot_inflate_a_member(tmp_path):
         ),
         (  # a surrogate pair cut at the 256th byte
             "scenarios.csv",
-            ("s,dau\n" + "x" * 124 + "🚀,1\n").encode("utf-16-le"),
+            ("s,dau\n" + "x" * 121 + "🚀,1\n").encode("utf-16-le"),
             "is UTF-16 text;",
         ),
         ("scenarios.txt", b"scenario,dau\nA,1\n", "is a .txt file; expected a .csv or .xlsx"),
