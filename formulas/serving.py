@@ -506,6 +506,7 @@ def max_concurrency_per_replica(
     concurrency_limit,
     flops_model,
     gpus_per_replica,
+    max_gpus_per_replica,
     tensor_parallel,
     memory_concurrency,
     speech_model,
@@ -529,6 +530,7 @@ def max_concurrency_per_replica(
         row, cells = first(
             short,
             gpus_per_replica,
+            max_gpus_per_replica,
             tensor_parallel,
             memory_concurrency,
             speech_model,
@@ -550,10 +552,13 @@ NO_REQUEST = (
     "tpot_target_seconds, or shorten the request)"
 )
 MORE_GPUS = "give tensor_parallel more GPUs, up to max_gpus_per_replica"
+WIDER = "raise max_gpus_per_replica"  # a replica as wide as it may be
+WIDER_GIVEN = "raise max_gpus_per_replica and tensor_parallel"
 
 
 def no_request(
     gpus,
+    most,
     tensor_parallel,
     memory,
     speech,
@@ -567,10 +572,13 @@ def no_request(
     row=None,
 ) -> DoesNotFitError:
     """The error of a replica that runs no request, naming what to change: tensor_parallel
-    where it was given; else, chosen here, the request where its KV cache does not fit
-    (its longer part), or the latency target that the step cannot meet."""
-    if not is_blank(tensor_parallel):
+    where it was given below max_gpus_per_replica; else the request where its KV cache
+    does not fit (its longer part), or the latency target that the step cannot meet, with
+    the way to more GPUs per replica that is left."""
+    given = not is_blank(tensor_parallel)
+    if given and gpus < most:
         return DoesNotFitError("tensor_parallel", tensor_parallel, NO_REQUEST, row)
+    more = (WIDER_GIVEN if given else WIDER) if gpus >= most else MORE_GPUS
     if memory < REQUESTS_PER_INFERENCE:
         if output_tokens > prefill_tokens:
             name, value = "output_tokens", output_tokens
@@ -580,13 +588,13 @@ def no_request(
             )
         accepts = "a request whose KV cache fits beside the weights on"
         return DoesNotFitError(
-            name, value, f"{accepts} {_show(gpus)} GPUs (shorten the request, or {MORE_GPUS})", row
+            name, value, f"{accepts} {_show(gpus)} GPUs (shorten the request, or {more})", row
         )
     name, value = (
         ("tpot_target_seconds", tpot) if tpot == allowed else ("ttft_target_seconds", ttft)
     )
     accepts = f"a time that {_show(gpus)} GPUs per replica meet with one request"
-    return DoesNotFitError(name, value, f"{accepts} (relax it, or {MORE_GPUS})", row)
+    return DoesNotFitError(name, value, f"{accepts} (relax it, or {more})", row)
 
 
 @quantity(

@@ -238,7 +238,13 @@ CASES = [
         "no-request-within-the-targets",
         {"tpot_target_seconds": 1e-4, "inference_model": "roofline"},
         "tpot_target_seconds: got 0.0001; accepts a time that 8 GPUs per replica meet with "
-        "one request (relax it, or give tensor_parallel more GPUs, up to max_gpus_per_replica)",
+        "one request (relax it, or raise max_gpus_per_replica)",  # sized to the most already
+    ),
+    Case(  # tensor_parallel given at the most: raising it alone would be refused
+        "no-request-within-the-targets-on-the-most-gpus-given",
+        {"tpot_target_seconds": 1e-4, "inference_model": "roofline", "tensor_parallel": 8},
+        "tpot_target_seconds: got 0.0001; accepts a time that 8 GPUs per replica meet with "
+        "one request (relax it, or raise max_gpus_per_replica and tensor_parallel)",
     ),
     Case(
         "no-image-within-the-target",
@@ -255,7 +261,7 @@ CASES = [
         "prompt-beyond-the-memory",
         {"modality": "text", "input_tokens": 1e9, "inference_model": "roofline"},
         "input_tokens: got 1000000000; accepts a request whose KV cache fits beside the "
-        "weights on 8 GPUs (shorten the request, or give tensor_parallel more GPUs",
+        "weights on 8 GPUs (shorten the request, or raise max_gpus_per_replica)",
     ),
     Case(
         "answer-beyond-the-memory",  # the longer part of the request is named

@@ -19,7 +19,14 @@ from openpyxl.workbook.defined_name import DefinedName
 
 from xlplugin.formulas import catalog
 from xlplugin.formulas.inference import MEMORY_FIGURES, memory_accepts
-from xlplugin.formulas.serving import ACTIVE_AT_MOST, KV_AT_MOST, MORE_GPUS, NO_REQUEST
+from xlplugin.formulas.serving import (
+    ACTIVE_AT_MOST,
+    KV_AT_MOST,
+    MORE_GPUS,
+    NO_REQUEST,
+    WIDER,
+    WIDER_GIVEN,
+)
 from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUTS, Input
 
 from . import styles
@@ -319,22 +326,24 @@ def concurrency_check(layout: Layout, refs: dict[str, str]) -> tuple[str, str]:
         "ttft_target_seconds",
     )
     got = {n: f'{_inputs_cell(layout, INPUT[n], NAME_COLUMN)}&": got "&{r[n]}' for n in names}
-    split, gpus = r["tensor_parallel"], r["gpus_per_replica"]
+    split, gpus, most = r["tensor_parallel"], r["gpus_per_replica"], r["max_gpus_per_replica"]
     given = f'{got["tensor_parallel"]}&"; accepts {NO_REQUEST}"'
+    wider = f'IF(ISNUMBER({split}),"{WIDER_GIVEN}","{WIDER}")'
+    more = f'IF({gpus}>={most},{wider},"{MORE_GPUS}")'
     request = (
         f"IF({r['output_tokens']}>{r['prefill_tokens']},{got['output_tokens']},"
         f"IF({r['speech_model']},{got['audio_seconds']},{got['input_tokens']}))"
         f'&"; accepts a request whose KV cache fits beside the weights on "&{gpus}'
-        f'&" GPUs (shorten the request, or {MORE_GPUS})"'
+        f'&" GPUs (shorten the request, or "&{more}&")"'
     )
     target = (
         f"IF({r['tpot_target_seconds']}={r['step_seconds_allowed']},"
         f"{got['tpot_target_seconds']},{got['ttft_target_seconds']})"
         f'&"; accepts a time that "&{gpus}&" GPUs per replica meet with one request '
-        f'(relax it, or {MORE_GPUS})"'
+        f'(relax it, or "&{more}&")"'
     )
     chosen = f"IF({r['memory_concurrency']}<requests_per_inference,{request},{target})"
-    return runs_a_request(refs), f"IF(ISNUMBER({split}),{given},{chosen})"
+    return runs_a_request(refs), f"IF(AND(ISNUMBER({split}),{gpus}<{most}),{given},{chosen})"
 
 
 def _fits(layout: Layout, e: dict[str, str]) -> Check:
