@@ -230,14 +230,15 @@ def number_array(name: str, value: object) -> float | np.ndarray:
     percent = None
     if raw.dtype.kind in "fiu":
         if isinstance(value, list | tuple):  # numpy reads True among numbers as 1
-            _no_bool(value, name, spec.accepts)
+            _no_bool(value, name, spec.accepts, raw.shape)
         with np.errstate(over="ignore"):  # a long double beyond a float: refused below
             array = raw.astype(float, copy=False)
         if raw.dtype.itemsize > 8 and (beyond := np.isinf(array) & np.isfinite(raw)).any():
             row = int(np.argmax(beyond.ravel()))
             raise too_large(name, raw.ravel()[row], Position(row, raw.shape))
     elif raw.dtype.kind == "b":
-        raise InvalidInputError(name, raw.flat[0].item() if raw.size else raw, spec.accepts)
+        at = Position(0, raw.shape) if raw.ndim else None  # (the first cell, True or False)
+        raise InvalidInputError(name, raw.flat[0].item() if raw.size else raw, spec.accepts, at)
     else:
         cells = raw.ravel()
         try:
@@ -251,12 +252,13 @@ def number_array(name: str, value: object) -> float | np.ndarray:
     return array.item() if array.ndim == 0 else array
 
 
-def _no_bool(value: list | tuple, name: str, accepts: str) -> None:
-    """Refuse True or False in a list (or a list of rows) of numbers, naming its row."""
+def _no_bool(value: list | tuple, name: str, accepts: str, shape: tuple = ()) -> None:
+    """Refuse True or False in a list (or a list of rows, of ``shape``) of numbers, naming
+    its position."""
     cells = itertools.chain.from_iterable(v if isinstance(v, list | tuple) else (v,) for v in value)
     for row, cell in enumerate(cells):
         if isinstance(cell, bool | np.bool_):
-            raise InvalidInputError(name, cell, accepts, row)
+            raise InvalidInputError(name, cell, accepts, Position(row, shape))
 
 
 def _first_unread(cells: np.ndarray, name: str, shape: tuple = ()) -> InvalidInputError:
@@ -426,7 +428,8 @@ def name_array(value: object, name: str = "gpu") -> object:
     if odd:  # a list, a dict, a complex number: no name (and unhashable, for look-ups)
         index = next(i for i, v in enumerate(raw.ravel()) if type(v) in odd)
         cell = raw.ravel()[index]
-        raise InvalidInputError(name, cell, accepts, index if raw.ndim else None)
+        at = Position(index, raw.shape) if raw.ndim else None
+        raise InvalidInputError(name, cell, accepts, at)
     if raw.ndim and (numeric := set(filter(_other_number, kinds))):
         raw = _as_floats(raw, numeric, name)
     return raw.item() if raw.ndim == 0 else raw
@@ -720,7 +723,8 @@ def _huge_int(inputs: dict) -> InvalidInputError | None:
         cells = np.ravel(np.asarray(value, dtype=object)) if isinstance(value, _ARRAYS) else [value]
         for i, v in enumerate(cells):
             if _beyond_float(v):
-                return too_large(n, v, i if isinstance(value, _ARRAYS) else None)
+                at = Position(i, np.shape(value)) if isinstance(value, _ARRAYS) else None
+                return too_large(n, v, at)
     return None
 
 
@@ -1055,13 +1059,23 @@ def unblanked_cells(name: str, value: object, required: bool = False) -> object:
     try:
         filled, blank = blanks_filled(pd.Series(cells), spec, required)
     except MissingInputError as error:
-        if error.row:  # a bad cell before the blank one fails first, as alone
-            number_array(name, cells[: error.row])
-        raise
+        try:
+            if error.row:  # a bad cell before the blank one fails first, as alone
+                number_array(name, cells[: error.row])
+        except InvalidInputError as earlier:
+            raise _in_shape(earlier, raw.shape) from None
+        raise _in_shape(error, raw.shape) from None
     if not blank:
         return value
     filled = np.asarray(filled).reshape(raw.shape)
     return pd.Series(filled, index=value.index) if isinstance(value, pd.Series) else filled
+
+
+def _in_shape(error: InvalidInputError, shape: tuple) -> InvalidInputError:
+    """``error`` of a flattened array's cell, its position in the array's own ``shape``."""
+    if error.row is not None:
+        _at_row(error, Position(int(error.row), shape))
+    return error
 
 
 def _any_blank(cells: np.ndarray) -> bool:
@@ -1074,8 +1088,8 @@ def _any_blank(cells: np.ndarray) -> bool:
         return False
     try:
         distinct = set(cells.tolist())
-    except TypeError:
-        return False
+    except TypeError:  # an unhashable cell (a dict): each cell looked at
+        distinct = cells.tolist()
     return any(map(is_blank, distinct))
 
 

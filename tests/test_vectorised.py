@@ -299,3 +299,27 @@ def test_a_wrong_call_names_the_function(call, message):
     with pytest.raises(TypeError) as error:
         call()
     assert str(error.value).startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("inputs", "message"),
+    [  # the paths that flatten an array first: blanks, True among numbers, odd cells
+        ({"dau": [[1e6, 2e6], [None, 3e6]]}, "dau: missing (required) (row 2, column 1)"),
+        ({"dau": [[1e6, None, 3e6]]}, "dau: missing (required) (column 2)"),
+        ({"dau": [[1e6, 2e6], [-5, None]]}, "dau: got -5 (row 2, column 1)"),
+        ({"dau": [[1e6, "abc"], [3e6, None]]}, "dau: got 'abc' (row 1, column 2)"),
+        ({"dau": [[1e6, 2e6], [True, 3e6]]}, "dau: got True (row 2, column 1)"),
+        (
+            {"gpu": np.array([["A100", "H100"], ["A100", {}]], dtype=object)},
+            "gpu: got {} (row 2, column 2)",
+        ),
+        ({"gpu": np.array([["A100", 10**400]], dtype=object)}, "gpu: got 1e+400 (column 2)"),
+        ({"dau": np.array([True, False])}, "dau: got True (row 1)"),
+        # an optional input's blank is its default: the odd cell after it is the one named
+        ({"tensor_parallel": [None, {}]}, "tensor_parallel: got {} (row 2)"),
+    ],
+)
+def test_a_bad_cell_is_named_where_it_stands_on_every_path(inputs, message):
+    with pytest.raises(formulas.InvalidInputError) as error:
+        formulas.gpu_count(**{"dau": 1e6, "requests_per_user": 10, "params": 8e9, **inputs})
+    assert str(error.value).startswith(message + "; accepts ")
