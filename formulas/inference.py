@@ -200,7 +200,7 @@ def batch_step_seconds(
     "GPUs",
     "Speed the latency targets need, in GPUs",
     excel="MAX(IF(ISNUMBER({tpot_target_seconds}),{batch_step_seconds}/{tpot_target_seconds},0),"
-    "IF(AND(ISNUMBER({ttft_target_seconds}),{image_model}),({step_count}*{batch_step_seconds}"
+    "IF(ISNUMBER({ttft_target_seconds}),(IF({image_model},{step_count}*{batch_step_seconds},0)"
     "+{once_flops}/({gpu_flops_used}*{compute_efficiency}))/{ttft_target_seconds},0))",
 )
 def latency_gpus_needed(
@@ -213,13 +213,14 @@ def latency_gpus_needed(
     gpu_flops_used,
     compute_efficiency,
 ):
-    """A full batch's step over tpot_target_seconds and, for an image, its steps and decode
-    over ttft_target_seconds, on one GPU: how many GPUs' worth of speed the targets ask for
-    (a fraction where one GPU is fast enough; 0 without targets)."""
+    """A full batch's step over tpot_target_seconds, and the work before the first token or
+    image over ttft_target_seconds (the prefill; an image's steps and decode), on one GPU:
+    how many GPUs' worth of speed the targets ask for (a fraction where one GPU is fast
+    enough; 0 without targets)."""
     by_step = given(batch_step_seconds / given(tpot_target_seconds, math.nan), 0.0)
-    image = batch_step_seconds * step_count + once_flops / (gpu_flops_used * compute_efficiency)
-    by_image = given(image / given(ttft_target_seconds, math.nan), 0.0)
-    return _max(by_step, pick(image_model, by_image, 0.0))
+    steps = pick(image_model, batch_step_seconds * step_count, 0.0)
+    first = steps + once_flops / (gpu_flops_used * compute_efficiency)
+    return _max(by_step, given(first / given(ttft_target_seconds, math.nan), 0.0))
 
 
 @quantity(

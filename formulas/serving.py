@@ -407,23 +407,31 @@ def replica_bandwidth(
     "IF(ISNUMBER({tpot_target_seconds}),MIN({tpot_target_seconds},"
     "({ttft_target_seconds}-{once_flops}/{replica_flops})/{step_count}),"
     "({ttft_target_seconds}-{once_flops}/{replica_flops})/{step_count}),"
-    'IF(ISNUMBER({tpot_target_seconds}),{tpot_target_seconds},""))',
+    "IF(AND(ISNUMBER({ttft_target_seconds}),{once_flops}/{replica_flops}>{ttft_target_seconds}),"
+    '0,IF(ISNUMBER({tpot_target_seconds}),{tpot_target_seconds},"")))',
 )
 def step_seconds_allowed(
     image_model, ttft_target_seconds, tpot_target_seconds, once_flops, replica_flops, step_count
 ):
     """The longest a step may take: the time per output token target, and for images the
-    time-to-image target less the VAE decode, shared by the steps (none: no limit)."""
+    time-to-image target less the VAE decode, shared by the steps (none: no limit). For
+    text and speech, whose first token follows the prefill alone, none at all (0) where
+    the prefill misses the time-to-first-token target: the replica runs no request."""
     tpot = given(tpot_target_seconds, math.nan)
     ttft = given(ttft_target_seconds, math.nan)
+    prefill = once_flops / replica_flops
     if isinstance(image_model, bool):  # one cell: only the branch taken (a text model's
         # steps may be 0: a prompt read, nothing generated)
-        by_image = (ttft - once_flops / replica_flops) / step_count if image_model else math.nan
+        if image_model:
+            by_first = (ttft - prefill) / step_count
+        else:
+            by_first = pick(prefill > ttft, 0.0, math.nan)  # (an array, with arrays given)
     else:
-        by_image = pick(image_model, (ttft - once_flops / replica_flops) / step_count, math.nan)
-    if isinstance(tpot, float) and isinstance(by_image, float):  # one cell
-        return _fmin(tpot, by_image)
-    return np.fmin(tpot, by_image)  # NaN (no target) gives way to the other
+        late = pick(prefill > ttft, 0.0, math.nan)
+        by_first = pick(image_model, (ttft - prefill) / step_count, late)
+    if isinstance(tpot, float) and isinstance(by_first, float):  # one cell
+        return _fmin(tpot, by_first)
+    return np.fmin(tpot, by_first)  # NaN (no target) gives way to the other
 
 
 def _fmin(a: float, b: float) -> float:

@@ -257,6 +257,12 @@ CASES = [
         "tensor_parallel: got 2; accepts enough GPUs per replica for the weights and at least "
         "one request's KV cache within the latency targets",
     ),
+    Case(  # a text model's first token follows its prefill, which 8 GPUs cannot make in 1 ms
+        "no-first-token-within-the-target",
+        {"modality": "text", "ttft_target_seconds": 1e-3, "inference_model": "roofline"},
+        "ttft_target_seconds: got 0.001; accepts a time that 8 GPUs per replica meet with "
+        "one request (relax it, or raise max_gpus_per_replica)",
+    ),
     Case(
         "prompt-beyond-the-memory",
         {"modality": "text", "input_tokens": 1e9, "inference_model": "roofline"},

@@ -205,3 +205,17 @@ def test_an_image_transformer_computes_with_one_modality_s_weights():
     )
     used = steps_table(frame)["active_params_used"].tolist()
     assert used == [12 * 38 * 2432**2, 1e9, 5e9, 8.1e9]
+
+
+def test_a_first_token_target_sizes_a_text_replica_or_is_refused():
+    """A text model's time to first token is its prefill: the target widens the replica
+    until the prefill meets it, and names itself where the widest cannot."""
+    llama = formulas.model_preset("Llama-3.1-8B")
+    free = formulas.estimate(**llama)
+    held = formulas.estimate(**llama, ttft_target_seconds=free["ttft_seconds"] / 3)
+    assert held["gpus_per_replica"] > free["gpus_per_replica"]
+    assert held["ttft_seconds"] <= free["ttft_seconds"] / 3
+    loose = formulas.estimate(**llama, ttft_target_seconds=free["ttft_seconds"] * 2)
+    assert loose["gpu_count"] == free["gpu_count"]  # a target met already changes nothing
+    with pytest.raises(formulas.DoesNotFitError, match=r"^ttft_target_seconds: got 1e-06; "):
+        formulas.estimate(**formulas.model_preset("Whisper-large-v3"), ttft_target_seconds=1e-6)
