@@ -11,6 +11,8 @@ import locale
 import math
 import re
 
+import numpy as np
+
 __all__ = [
     "AmbiguousInputError",
     "DoesNotFitError",
@@ -54,6 +56,9 @@ def _where(row: int | None) -> str:
     if row is None:
         return ""
     shape = getattr(row, "shape", ())
+    if len(shape) > 2:  # no rows and columns: each index, from 1
+        index = [int(i) + 1 for i in np.unravel_index(int(row), shape)]
+        return f" (position {', '.join(map(str, index))})"
     if len(shape) != 2 or shape[1] == 1:  # one row per position (a column: its rows)
         return f" (row {row + 1})"
     r, c = divmod(int(row), shape[1])
