@@ -266,6 +266,7 @@ def test_no_text_encoder_is_zero_and_a_few_parameters_are_refused_in_arrays():
         ({"dau": [[1e6], [-1]]}, "(row 2)"),  # a column range
         ({"dau": [[1e6, -1, 3]]}, "(column 2)"),  # a row range: not "row 2"
         ({"dau": [[1e6, 2], [3, -1]]}, "(row 2, column 2)"),  # not the flat "row 4"
+        ({"dau": [[[1e6, 2], [3, 4]], [[5, 6], [7, -1]]]}, "(position 2, 2, 2)"),  # 3-D
         ({"dau": [["1", "x"]]}, "(column 2)"),  # text that is no number
         ({"gpu": [["A100", "H100x"]]}, "(column 2)"),  # a name the catalogue lacks
         ({"params": [[8e9, 1e13]]}, "(column 2)"),  # a check of the computation
