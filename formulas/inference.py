@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from ._arrays import at_least_one, first, given, roundup
-from .errors import DoesNotFitError, InvalidInputError
+from .errors import DoesNotFitError, InvalidInputError, _show
 from .graph import REQUESTS_PER_INFERENCE, TENSOR_PARALLEL_STEP, quantity
 from .serving import _max, _min, pick
 
@@ -30,6 +30,7 @@ __all__ = [
     "latency_gpus_needed",
     "latency_gpus_per_replica",
     "qps_per_gpu",
+    "tensor_parallel_limit",
     "weights_gpus_per_replica",
 ]
 
@@ -91,6 +92,39 @@ def held_weights_bytes(image_model, params, text_encoder_params, bytes_per_param
 
 @quantity(
     "GPUs",
+    "Most GPUs per replica the model splits over",
+    excel="IF({image_model},{max_gpus_per_replica},GCD({attention_heads},{tensor_parallel_step}"
+    "^ROUNDDOWN(LOG({max_gpus_per_replica},{tensor_parallel_step}),0)))",
+)
+def tensor_parallel_limit(image_model, attention_heads, max_gpus_per_replica):
+    """The widest replica: an image pipeline's, max_gpus_per_replica (it spreads its
+    parts); a language or speech model's, the largest of 1, 2, 4, 8... GPUs within
+    max_gpus_per_replica that divides attention_heads, since tensor parallelism gives each
+    GPU an equal share of the heads (vLLM refuses a size that does not divide them:
+    Whisper's 20 heads split over 4 GPUs, not 8)."""
+    widest = float(TENSOR_PARALLEL_STEP) ** -roundup(
+        -_log(max_gpus_per_replica, TENSOR_PARALLEL_STEP)
+    )  # ROUNDDOWN as spreadsheets round: LOG(2^29, 2) is 28.999999999999996
+    return pick(image_model, max_gpus_per_replica, _power_dividing(attention_heads, widest))
+
+
+def _power_dividing(heads, widest):
+    """GCD(heads, widest) for ``widest`` a power of two: halved until it divides heads
+    (empty heads, an image model's, give 1)."""
+    if type(heads) is float and type(widest) is float:
+        while widest > 1 and math.fmod(heads, widest) != 0:  # NaN: != 0
+            widest /= 2
+        return widest
+    heads, widest = np.broadcast_arrays(np.asarray(heads, float), np.asarray(widest, float))
+    widest = widest.copy()
+    with np.errstate(invalid="ignore"):
+        while (halve := (widest > 1) & (np.fmod(heads, widest) != 0)).any():
+            widest[halve] /= 2
+    return widest
+
+
+@quantity(
+    "GPUs",
     "GPUs to hold the weights",
     excel="IF(ISNUMBER({gpu_memory_bytes_used}),MAX({one_gpu},ROUNDUP({held_weights_bytes}"
     "/({gpu_memory_bytes_used}*{usable_memory_fraction}),0)),{gpus_if_memory_unknown})",
@@ -99,25 +133,30 @@ def weights_gpus_per_replica(
     held_weights_bytes,
     gpu_memory_bytes_used,
     usable_memory_fraction,
+    tensor_parallel_limit,
     max_gpus_per_replica,
+    attention_heads,
     params,
     text_encoder_params,
     image_model,
     gpu,
 ):
-    """GPUs needed to hold the weights in usable memory (at least one)."""
+    """GPUs needed to hold the weights in usable memory (at least one); more than
+    tensor_parallel_limit is refused."""
     # Unknown memory (a GPU given as FLOP/s, NaN) counts as one GPU; weights so small that
     # their share of a GPU underflows to 0 still take one.
     share = held_weights_bytes / (gpu_memory_bytes_used * usable_memory_fraction)
     need = given(_max(1.0, roundup(share)), 1.0)
-    bad = need > max_gpus_per_replica
+    bad = need > tensor_parallel_limit
     if bad is True or (bad is not False and np.any(bad)):
         bad = np.logical_and(bad, np.isfinite(need))  # infinity: an overflow, named later
     if bad is True or (bad is not False and np.any(bad)):
-        row, (n, most, p, t, image, w, g) = first(
+        row, (n, most, max_gpus, heads, p, t, image, w, g) = first(
             bad,
             need,
+            tensor_parallel_limit,
             max_gpus_per_replica,
+            attention_heads,
             params,
             text_encoder_params,
             image_model,
@@ -129,11 +168,22 @@ def weights_gpus_per_replica(
             name,
             value,
             f"a model that fits in {int(most)} GPUs: {_count(w / 1e9)} GB of weights need "
-            f"{_count(n)} x {g} (choose a larger GPU, a smaller precision or raise "
-            "max_gpus_per_replica)",
+            f"{_count(n)} x {g} ({_larger(most, max_gpus, heads)})",
             row,
         )
     return need
+
+
+RAISE_MAX = "choose a larger GPU, a smaller precision or raise max_gpus_per_replica"
+HEADS_BOUND = "choose a larger GPU or a smaller precision: attention_heads ("
+
+
+def _larger(most, max_gpus, heads) -> str:
+    """How to hold the weights when they need more than ``most`` GPUs: where the attention
+    heads keep the replica narrower than ``max_gpus`` allows, they say so."""
+    if most * TENSOR_PARALLEL_STEP <= max_gpus:
+        return f"{HEADS_BOUND}{_show(heads)}) split evenly over at most {int(most)}"
+    return RAISE_MAX
 
 
 def _count(n: float) -> str:
@@ -236,48 +286,84 @@ def latency_gpus_per_replica(latency_gpus_needed, parallel_efficiency, max_gpus_
     return _min(max_gpus_per_replica, _max(1.0, roundup(latency_gpus_needed / spread)))
 
 
+# The weights' GPUs; a language or speech model's in 1, 2, 4, 8... (gpus_per_replica's least)
+_LEAST = (
+    "IF({image_model},{weights_gpus_per_replica},{tensor_parallel_step}"
+    "^ROUNDUP(LOG({weights_gpus_per_replica},{tensor_parallel_step}),0))"
+)
+
+
 @quantity(
     "GPUs",
     "GPUs per replica",
     section="Inference",
-    excel="IF(ISNUMBER({tensor_parallel}),MAX({tensor_parallel},{weights_gpus_per_replica}),"
-    "IF({flops_model},{weights_gpus_per_replica},MAX({weights_gpus_per_replica},"
-    "MIN({max_gpus_per_replica},IF({image_model},MAX({batch_gpus_per_replica},"
-    "{latency_gpus_per_replica}),{tensor_parallel_step}^ROUNDUP(LOG(MAX({weights_gpus_per_replica},"
-    "{batch_gpus_per_replica},{latency_gpus_per_replica}),{tensor_parallel_step}),0))))))",
+    excel=f"IF(ISNUMBER({{tensor_parallel}}),MAX({{tensor_parallel}},{_LEAST}),"
+    f"IF({{flops_model}},{_LEAST},"
+    "MAX({weights_gpus_per_replica},MIN({tensor_parallel_limit},IF({image_model},"
+    "MAX({batch_gpus_per_replica},{latency_gpus_per_replica}),{tensor_parallel_step}"
+    "^ROUNDUP(LOG(MAX({weights_gpus_per_replica},{batch_gpus_per_replica},"
+    "{latency_gpus_per_replica}),{tensor_parallel_step}),0))))))",
 )
 def gpus_per_replica(
     tensor_parallel,
     weights_gpus_per_replica,
     batch_gpus_per_replica,
     latency_gpus_per_replica,
+    tensor_parallel_limit,
     flops_model,
     image_model,
+    attention_heads,
     max_gpus_per_replica,
     gpu_memory_bytes_used,
     gpu_memory_bandwidth_used,
     gpu,
 ):
     """GPUs one replica spans: tensor_parallel, at least the weights' need; empty, what the
-    weights and a full batch need in memory and time (text, speech: 1, 2, 4, 8...; the FLOPs
-    formula: the weights')."""
+    weights and a full batch need in memory and time (text, speech: 1, 2, 4, 8... dividing
+    the heads; the FLOPs formula: weights)."""
     tensor_parallel = given(tensor_parallel, math.nan)  # empty: None in one cell, NaN in a table
+    _check_split(tensor_parallel, max_gpus_per_replica, image_model, attention_heads)
+    _check_memory_known(flops_model, gpu_memory_bytes_used, gpu_memory_bandwidth_used, gpu)
+    # A language or speech model's replica splits its attention heads (tensor parallelism):
+    # 1, 2, 4, 8... GPUs. An image pipeline spreads its parts over as many as it needs.
+    batch = _max(batch_gpus_per_replica, latency_gpus_per_replica)
+    need = _max(weights_gpus_per_replica, batch)
+    whole = _min(tensor_parallel_limit, pick(image_model, batch, _split(need)))
+    # the weights' GPUs, for a language or speech model a split of its heads (the limit is
+    # one, at least as large): the seed's formula's replica, and the least of a given one
+    least = pick(image_model, weights_gpus_per_replica, _split(weights_gpus_per_replica))
+    sized = pick(flops_model, least, _max(weights_gpus_per_replica, whole))
+    chosen = tensor_parallel == tensor_parallel  # NaN (empty): sized as above
+    return pick(chosen, _max(given(tensor_parallel, 1.0), least), sized)
+
+
+def _split(gpus):
+    """The fewest of 1, 2, 4, 8... GPUs that is at least ``gpus``."""
+    return float(TENSOR_PARALLEL_STEP) ** roundup(_log(gpus, TENSOR_PARALLEL_STEP))
+
+
+UNEVEN = "tensor parallelism gives each GPU an equal share of the heads"
+
+
+def _check_split(tensor_parallel, max_gpus_per_replica, image_model, attention_heads) -> None:
+    """A given tensor_parallel: at most max_gpus_per_replica, and for a language or speech
+    model a divisor of attention_heads (vLLM refuses 3 GPUs for 32 heads)."""
     bad = tensor_parallel > max_gpus_per_replica
     if bad is True or (bad is not False and np.any(bad)):
         row, (tp, most) = first(bad, tensor_parallel, max_gpus_per_replica)
         raise InvalidInputError(
             "tensor_parallel", tp, f"a whole number in [1, {int(most)}] (max_gpus_per_replica)", row
         )
-    _check_memory_known(flops_model, gpu_memory_bytes_used, gpu_memory_bandwidth_used, gpu)
-    # A language or speech model's replica splits its attention heads (tensor parallelism):
-    # 1, 2, 4, 8... GPUs. An image pipeline spreads its parts over as many as it needs.
-    batch = _max(batch_gpus_per_replica, latency_gpus_per_replica)
-    need = _max(weights_gpus_per_replica, batch)
-    split = float(TENSOR_PARALLEL_STEP) ** roundup(_log(need, TENSOR_PARALLEL_STEP))
-    whole = _min(max_gpus_per_replica, pick(image_model, batch, split))
-    sized = pick(flops_model, weights_gpus_per_replica, _max(weights_gpus_per_replica, whole))
-    chosen = tensor_parallel == tensor_parallel  # NaN (empty): sized as above
-    return pick(chosen, _max(given(tensor_parallel, 1.0), weights_gpus_per_replica), sized)
+    if type(tensor_parallel) is float and tensor_parallel != tensor_parallel:
+        return  # one cell, empty: the usual case, without numpy's cost
+    with np.errstate(invalid="ignore"):  # NaN (empty) leaves NaN, which is not > 0
+        uneven = np.logical_and(
+            np.logical_not(image_model), np.fmod(attention_heads, tensor_parallel) > 0
+        )
+    if np.any(uneven):
+        row, (tp, heads) = first(uneven, tensor_parallel, attention_heads)
+        accepts = f"a divisor of attention_heads ({_show(heads)}): {UNEVEN}"
+        raise InvalidInputError("tensor_parallel", tp, accepts, row, relative=True)
 
 
 # What the roofline needs of a GPU that the catalogue may not have (a GPU given as FLOP/s):

@@ -36,6 +36,7 @@ from .graph import (
     KV_TENSORS,
     MEAN_OUTPUT_SHARE,
     REQUESTS_PER_INFERENCE,
+    TENSOR_PARALLEL_STEP,
     TEXT_MAX_BATCH,
     quantity,
 )
@@ -515,6 +516,7 @@ def max_concurrency_per_replica(
     flops_model,
     gpus_per_replica,
     max_gpus_per_replica,
+    tensor_parallel_limit,
     tensor_parallel,
     memory_concurrency,
     speech_model,
@@ -539,6 +541,7 @@ def max_concurrency_per_replica(
             short,
             gpus_per_replica,
             max_gpus_per_replica,
+            tensor_parallel_limit,
             tensor_parallel,
             memory_concurrency,
             speech_model,
@@ -562,11 +565,13 @@ NO_REQUEST = (
 MORE_GPUS = "give tensor_parallel more GPUs, up to max_gpus_per_replica"
 WIDER = "raise max_gpus_per_replica"  # a replica as wide as it may be
 WIDER_GIVEN = "raise max_gpus_per_replica and tensor_parallel"
+LARGER = "choose a larger GPU"  # as wide as the attention heads split
 
 
 def no_request(
     gpus,
     most,
+    limit,
     tensor_parallel,
     memory,
     speech,
@@ -580,13 +585,15 @@ def no_request(
     row=None,
 ) -> DoesNotFitError:
     """The error of a replica that runs no request, naming what to change: tensor_parallel
-    where it was given below max_gpus_per_replica; else the request where its KV cache
-    does not fit (its longer part), or the latency target that the step cannot meet, with
-    the way to more GPUs per replica that is left."""
+    where it was given below the widest replica (``limit``, tensor_parallel_limit); else
+    the request where its KV cache does not fit (its longer part), or the latency target
+    that the step cannot meet, with the way to more GPUs per replica that is left (none
+    beyond the split of the attention heads, within max_gpus_per_replica ``most``)."""
     given = not is_blank(tensor_parallel)
-    if given and gpus < most:
+    if given and gpus < limit:
         return DoesNotFitError("tensor_parallel", tensor_parallel, NO_REQUEST, row)
-    more = (WIDER_GIVEN if given else WIDER) if gpus >= most else MORE_GPUS
+    wider = LARGER if limit * TENSOR_PARALLEL_STEP <= most else WIDER_GIVEN if given else WIDER
+    more = wider if gpus >= limit else MORE_GPUS
     if memory < REQUESTS_PER_INFERENCE:
         if output_tokens > prefill_tokens:
             name, value = "output_tokens", output_tokens

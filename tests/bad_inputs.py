@@ -259,15 +259,46 @@ CASES = [
     ),
     Case(  # a text model's first token follows its prefill, which 8 GPUs cannot make in 1 ms
         "no-first-token-within-the-target",
-        {"modality": "text", "ttft_target_seconds": 1e-3, "inference_model": "roofline"},
+        {
+            "modality": "text",
+            "attention_heads": 32,
+            "ttft_target_seconds": 1e-3,
+            "inference_model": "roofline",
+        },
         "ttft_target_seconds: got 0.001; accepts a time that 8 GPUs per replica meet with "
         "one request (relax it, or raise max_gpus_per_replica)",
     ),
     Case(
         "prompt-beyond-the-memory",
-        {"modality": "text", "input_tokens": 1e9, "inference_model": "roofline"},
+        {
+            "modality": "text",
+            "attention_heads": 32,
+            "input_tokens": 1e9,
+            "inference_model": "roofline",
+        },
         "input_tokens: got 1000000000; accepts a request whose KV cache fits beside the "
         "weights on 8 GPUs (shorten the request, or raise max_gpus_per_replica)",
+    ),
+    # A language model's replica splits its attention heads evenly (vLLM refuses 3 GPUs for
+    # 32 heads): SD3.5's 38 heads, the default, split over 1 or 2 GPUs only
+    Case(
+        "no-first-token-within-the-heads-split",
+        {"modality": "text", "ttft_target_seconds": 1e-3, "inference_model": "roofline"},
+        "ttft_target_seconds: got 0.001; accepts a time that 2 GPUs per replica meet with "
+        "one request (relax it, or choose a larger GPU)",
+    ),
+    Case(
+        "fits-in-no-split-of-the-heads",
+        {"modality": "text", "params": 70e9, "gpu": "A100"},
+        "params: got 70000000000; accepts a model that fits in 2 GPUs: 140 GB of weights "
+        "need 4 x A100 (choose a larger GPU or a smaller precision: attention_heads (38) "
+        "split evenly over at most 2)",
+    ),
+    Case(
+        "replica-split-uneven",
+        {"modality": "text", "attention_heads": 32, "tensor_parallel": 3},
+        "tensor_parallel: got 3; accepts a divisor of attention_heads (32): tensor "
+        "parallelism gives each GPU an equal share of the heads",
     ),
     Case(
         "answer-beyond-the-memory",  # the longer part of the request is named
@@ -288,7 +319,8 @@ CASES = [
         "active_params: got 8100000000000; accepts a number <= params (8100000000): the "
         "parameters each token computes with are some of the model's",
     ),
-    Case("replica-split-given", {"tensor_parallel": 4}, 64.0),  # 16 replicas of 4 GPUs
+    # 16 replicas of 4 GPUs: an image pipeline spreads its parts, not its 38 heads
+    Case("replica-split-given", {"tensor_parallel": 4}, 64.0),
     # past 2**53 every float is whole and ROUNDUP's 15 digits move the count a few units
     Case("gpus-past-exact-integers", {"steps": 1e17}, 6.009615384615385e16),
     Case(

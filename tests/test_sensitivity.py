@@ -30,6 +30,7 @@ REL = 1e-9
 PORTABLE = FORMULAE
 ADDED = {"IF", "IFERROR", "ISNUMBER", "INDEX", "MATCH", "ROUND", "MIN", "MAX", "ABS", "AND"}
 ADDED |= {"SUMPRODUCT", "LARGE", "INT", "OR"}  # a case's checks: INT, OR
+ADDED |= {"MOD"}  # a given tensor_parallel divides the attention heads
 
 
 @pytest.fixture(scope="module")

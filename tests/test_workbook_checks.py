@@ -92,3 +92,28 @@ def test_an_unknown_scenario_shown_is_refused_and_a_known_one_shown(tmp_path):
     assert unknown["Estimate"].cell(gpus, 2).value == message
     assert _true(known["Checks"]["B3"].value), known["Checks"]["C3"].value
     assert isinstance(known["Estimate"].cell(gpus, 2).value, int | float)
+
+
+@pytest.mark.libreoffice
+@needs_soffice
+def test_a_replica_that_does_not_split_the_heads_fails_its_check(tmp_path):
+    """A language model's GPUs per replica divide its attention heads (Llama 3.1 8B: 32):
+    3 GPUs typed over the figure, within every other bound, fail the check; 4 hold."""
+    from xlplugin.workbook.checks_sheet import REPLICA_LABEL
+    from xlplugin.workbook.layout import SELECTOR_ROW
+
+    layout = Layout(len(default_scenarios()))
+    built = build_workbook(tmp_path / "t.xlsx")
+    row = FIRST_CHECK_ROW + [c.label for c in checks(layout)].index(REPLICA_LABEL)
+    paths = []
+    for gpus in (3, 4):
+        wb = openpyxl.load_workbook(built)
+        wb["Inputs"].cell(SELECTOR_ROW, 2).value = "LLM chat (Llama 3.1 8B, H100 FP8)"
+        wb["Estimate"].cell(layout.estimate_row["gpus_per_replica"], 2).value = gpus
+        paths.append(tmp_path / f"g{gpus}.xlsx")
+        wb.save(paths[-1])
+    three, four = (
+        openpyxl.load_workbook(p, data_only=True) for p in recalculate_many(paths, tmp_path / "out")
+    )
+    assert _false(three["Checks"].cell(row, 2).value)
+    assert _true(four["Checks"].cell(row, 2).value)

@@ -29,6 +29,7 @@ import pandas as pd
 import pytest
 from bad_inputs import CASES, MATRIX, Case
 from guards import needs_soffice
+from xlplugin.formulas.inference import UNEVEN
 from xlplugin.formulas.serving import ACTIVE_AT_MOST, KV_AT_MOST
 from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUTS
 
@@ -348,11 +349,11 @@ def _refused_one_by_one(case, message: str) -> dict[str, object]:
 
 def _replica_check(message: str) -> bool:
     """formulas' checks of the inputs together: the model fits a replica, tensor_parallel is
-    within max_gpus_per_replica (a row's fit check, not one input's)."""
+    within max_gpus_per_replica and splits the heads (a row's fit check, not one input's)."""
     return (
         "a model that fits" in message
         or "(max_gpus_per_replica)" in message
-        or any(why in message for why in (ACTIVE_AT_MOST, KV_AT_MOST))  # one bounds another
+        or any(why in message for why in (ACTIVE_AT_MOST, KV_AT_MOST, UNEVEN))
     )
 
 

@@ -58,8 +58,10 @@ ALLOWED = {
     "ABS",
     "SUMPRODUCT",
     "LARGE",
-    # A replica's tensor-parallel size: a power of two.
+    # A replica's tensor-parallel size: a power of two that divides the attention heads.
     "LOG",
+    "GCD",
+    "MOD",
     # A figure in a message, rounded to significant digits as formulas writes it.
     "LOG10",
     # The Scenarios rows' check: which input a row gets wrong.
@@ -323,8 +325,12 @@ def test_scenario_workings_start_folded(built):
         names[i + 1] for i, n in enumerate(names) if n in unset and names[i + 1] not in unset
     ]
     after_in_use = names[names.index(in_use[-1]) + 1]
-    assert collapsed == [*after_unset[:-1], after_in_use, OUTPUTS[0].name]
-    assert names.index(steps[-1]) + 1 == names.index(OUTPUTS[0].name)
+    # the fit's message, a working of the row's message, folds after the outputs
+    assert collapsed == [*after_unset[:-1], after_in_use, OUTPUTS[0].name, "inputs_valid"]
+    assert steps[-1] == "fit_message" and names.index("fit_message") + 1 == names.index(
+        "inputs_valid"
+    )
+    assert names.index(steps[-2]) + 1 == names.index(OUTPUTS[0].name)
 
 
 def test_plugin_variant_calls_the_functions(tmp_path):

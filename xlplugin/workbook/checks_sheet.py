@@ -18,10 +18,17 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 
 from xlplugin.formulas import catalog
-from xlplugin.formulas.inference import MEMORY_FIGURES, memory_accepts
+from xlplugin.formulas.inference import (
+    HEADS_BOUND,
+    MEMORY_FIGURES,
+    RAISE_MAX,
+    UNEVEN,
+    memory_accepts,
+)
 from xlplugin.formulas.serving import (
     ACTIVE_AT_MOST,
     KV_AT_MOST,
+    LARGER,
     MORE_GPUS,
     NO_REQUEST,
     WIDER,
@@ -68,9 +75,9 @@ __all__ = [
 FIRST_CHECK_ROW = CHECKS_HEADER + 1
 GUARD_ROW = 4  # inputs_ok and input_error
 FITS_LABEL = (  # (within its row's four lines of message: a longer one printed a 5th page)
-    "The model fits in GPU memory (its weights' GPUs, tensor_parallel if given, <= max GPUs "
-    "per replica; the roofline knows the GPU memory and bandwidth) and can exist (KV heads "
-    "<= attention heads, active params <= params)"
+    "The model fits in GPU memory (weights' GPUs, tensor_parallel if given: <= max GPUs per "
+    "replica, an even split of the heads; memory and bandwidth known) and can exist (KV "
+    "heads <= attention heads, active params <= params)"
 )
 OUTPUTS_LABEL = "Every output is a number"
 # The plugin variant opened without its add-in: its outputs show #NAME?.
@@ -97,9 +104,9 @@ GPUS_LABEL = (
     "whole replicas, with no replica to spare"
 )
 REPLICA_LABEL = (
-    "GPUs per replica: whole, at least what the weights need (recomputed from memory) and "
-    "tensor_parallel if given, at most max_gpus_per_replica; under the FLOPs formula exactly "
-    "the larger of the two"
+    "GPUs per replica: whole, at least the weights' need (recomputed from memory) and "
+    "tensor_parallel if given, at most max_gpus_per_replica, dividing the heads; by the FLOPs "
+    "formula the larger of the two"
 )
 PROJECTION_LABEL = "Projection month 1 (its own route from daily users) needs the Estimate's GPUs"
 SCENARIOS_LABEL = "Every Scenarios row calculates and fits (its ok column)"
@@ -237,35 +244,51 @@ def _figure(x: str) -> str:
 
 def fit_check(layout: Layout, refs: dict[str, str]) -> tuple[str, str]:
     """(condition, message) of formulas' checks that a replica holds the model: the
-    weights' GPUs within max_gpus_per_replica (formulas.inference's DoesNotFitError), then
+    weights' GPUs within tensor_parallel_limit (formulas.inference's DoesNotFitError), then
     kv_heads within attention_heads and active_params within params, then tensor_parallel,
-    if given, within it too. ``refs``: placeholder -> cell for
-    ``weights_gpus_per_replica``, ``tensor_parallel``, ``max_gpus_per_replica``,
-    ``params``, ``text_encoder_params``, ``image_model``, ``held_weights_bytes``, ``gpu``,
-    ``kv_heads``, ``attention_heads`` and ``active_params`` (none of them an output, which
-    a guard may turn into this message)."""
-    need, most, split = (
-        refs[n] for n in ("weights_gpus_per_replica", "max_gpus_per_replica", "tensor_parallel")
+    if given, within max_gpus_per_replica and, for a language or speech model, a divisor
+    of attention_heads. ``refs``: placeholder -> cell for ``weights_gpus_per_replica``,
+    ``tensor_parallel_limit``, ``tensor_parallel``, ``max_gpus_per_replica``, ``params``,
+    ``text_encoder_params``, ``image_model``, ``held_weights_bytes``, ``gpu``, ``kv_heads``,
+    ``attention_heads`` and ``active_params`` (none of them an output, which a guard may
+    turn into this message)."""
+    need, limit, most, split, heads, image = (
+        refs[n]
+        for n in (
+            "weights_gpus_per_replica",
+            "tensor_parallel_limit",
+            "max_gpus_per_replica",
+            "tensor_parallel",
+            "attention_heads",
+            "image_model",
+        )
     )
     names = {
         n: _inputs_cell(layout, INPUT[n], NAME_COLUMN)
         for n in ("params", "text_encoder_params", "tensor_parallel")
     }
     # like formulas, it names the text encoder when an image model's encoder is the larger
-    encoder = f"AND({refs['image_model']},{refs['text_encoder_params']}>{refs['params']})"
+    encoder = f"AND({image},{refs['text_encoder_params']}>{refs['params']})"
     name = f"IF({encoder},{names['text_encoder_params']},{names['params']})"
     value = f"IF({encoder},{refs['text_encoder_params']},{refs['params']})"
     gb = _figure(f"{refs['held_weights_bytes']}/bytes_per_gb")
+    larger = (  # formulas.inference._larger: the heads, where they keep the replica narrower
+        f'IF({limit}*tensor_parallel_step<={most},"{HEADS_BOUND}"&{heads}'
+        f'&") split evenly over at most "&{limit},"{RAISE_MAX}")'
+    )
     weights = (
         f'{name}&": got "&{value}&"; accepts a model that fits in "'
-        f'&{most}&" GPUs: "&{gb}'
-        f'&" GB of weights need "&{_figure(need)}&" x "&{refs["gpu"]}'
-        '&" (choose a larger GPU, a smaller precision or raise max_gpus_per_replica)"'
+        f'&{limit}&" GPUs: "&{gb}'
+        f'&" GB of weights need "&{_figure(need)}&" x "&{refs["gpu"]}&" ("&{larger}&")"'
     )
     low = _inputs_cell(layout, INPUT["tensor_parallel"], LOW_COLUMN)
     parallel = (
         f'{names["tensor_parallel"]}&": got "&{split}&"; accepts a whole number in ["'
         f'&{low}&", "&{most}&"] (max_gpus_per_replica)"'
+    )
+    uneven = (
+        f'{names["tensor_parallel"]}&": got "&{split}&"; accepts a divisor of attention_heads ("'
+        f'&{heads}&"): {UNEVEN}"'
     )
     # inputs bounded by another input, in the order formulas judges them: after the
     # weights' fit, before tensor_parallel (formulas.serving.at_most)
@@ -275,7 +298,10 @@ def fit_check(layout: Layout, refs: dict[str, str]) -> tuple[str, str]:
     )
     known, unknown = _memory_known(refs)
     over = f"AND(ISNUMBER({split}),{split}>{most})"
-    message = f"IF({over},{parallel},{unknown})"
+    # (IF, not OR: OR would evaluate MOD of an empty tensor_parallel, or of an image model's
+    # empty heads, to an error)
+    divides = f"IF(ISNUMBER({split}),IF({image},TRUE,MOD({heads},{split})=0),TRUE)"
+    message = f"IF({over},{parallel},IF({divides},{unknown},{uneven}))"
     for name, bound_name, why in reversed(bounded):
         value, bound = refs[name], refs[bound_name]
         text = (
@@ -284,8 +310,9 @@ def fit_check(layout: Layout, refs: dict[str, str]) -> tuple[str, str]:
         )
         message = f"IF(AND(ISNUMBER({value}),{value}>{bound}),{text},{message})"
     within = ",".join(f"IF(ISNUMBER({refs[n]}),{refs[n]}<={refs[b]},TRUE)" for n, b, _ in bounded)
-    condition = f'AND({need}<={most},{within},OR({split}="",{split}<={most}),{known})'
-    return condition, f"IF({need}>{most},{weights},{message})"
+    given = f'OR({split}="",AND({split}<={most},{divides}))'
+    condition = f"AND({need}<={limit},{within},{given},{known})"
+    return condition, f"IF({need}>{limit},{weights},{message})"
 
 
 def _memory_known(refs: dict[str, str]) -> tuple[str, str]:
@@ -327,9 +354,11 @@ def concurrency_check(layout: Layout, refs: dict[str, str]) -> tuple[str, str]:
     )
     got = {n: f'{_inputs_cell(layout, INPUT[n], NAME_COLUMN)}&": got "&{r[n]}' for n in names}
     split, gpus, most = r["tensor_parallel"], r["gpus_per_replica"], r["max_gpus_per_replica"]
+    limit = r["tensor_parallel_limit"]
     given = f'{got["tensor_parallel"]}&"; accepts {NO_REQUEST}"'
     wider = f'IF(ISNUMBER({split}),"{WIDER_GIVEN}","{WIDER}")'
-    more = f'IF({gpus}>={most},{wider},"{MORE_GPUS}")'
+    wider = f'IF({limit}*tensor_parallel_step<={most},"{LARGER}",{wider})'
+    more = f'IF({gpus}>={limit},{wider},"{MORE_GPUS}")'
     request = (
         f"IF({r['output_tokens']}>{r['prefill_tokens']},{got['output_tokens']},"
         f"IF({r['speech_model']},{got['audio_seconds']},{got['input_tokens']}))"
@@ -343,7 +372,7 @@ def concurrency_check(layout: Layout, refs: dict[str, str]) -> tuple[str, str]:
         f'(relax it, or "&{more}&")"'
     )
     chosen = f"IF({r['memory_concurrency']}<requests_per_inference,{request},{target})"
-    return runs_a_request(refs), f"IF(AND(ISNUMBER({split}),{gpus}<{most}),{given},{chosen})"
+    return runs_a_request(refs), f"IF(AND(ISNUMBER({split}),{gpus}<{limit}),{given},{chosen})"
 
 
 def _fits(layout: Layout, e: dict[str, str]) -> Check:
@@ -525,6 +554,11 @@ def consistency_checks(layout: Layout) -> list[Consistency]:
     month = f"Projection!{layout.projection_letter('gpu_count')}{layout.projection_first}"
     split, most, per = e["tensor_parallel"], e["max_gpus_per_replica"], e["gpus_per_replica"]
     weights = render(STEPS["weights_gpus_per_replica"], e)[1:]
+    image, step = e["image_model"], "tensor_parallel_step"
+    # a language or speech model's replica splits its heads: a divisor of them, and by the
+    # FLOPs formula its weights' GPUs in 1, 2, 4, 8...
+    divides = f"IF({image},TRUE,MOD({e['attention_heads']},{per})=0)"
+    least = f"IF({image},{weights},{step}^ROUNDUP(LOG({weights},{step}),0))"
     found = [
         (TOTAL_LABEL, routes("total_usd_per_month", set(costs)), ("total_usd_per_month", *costs)),
         (
@@ -542,8 +576,8 @@ def consistency_checks(layout: Layout) -> list[Consistency]:
         (
             REPLICA_LABEL,
             f'AND(INT({per})={per},{per}>={weights},{per}<={most},OR({split}="",{per}>={split}),'
-            f"OR(NOT({e['flops_model']}),{per}=IF(ISNUMBER({split}),MAX({split},{weights}),"
-            f"{weights})))",
+            f"{divides},OR(NOT({e['flops_model']}),{per}=IF(ISNUMBER({split}),"
+            f"MAX({split},{least}),{least})))",
             ("gpus_per_replica", "weights_gpus_per_replica"),
         ),
         (PROJECTION_LABEL, f"{month}={e['gpu_count']}", ("gpu_count",)),

@@ -299,7 +299,7 @@ class Layout:
     def _scenarios(self) -> None:
         names = ["scenario"] + [q.name for q in INPUTS] + [in_use(q.name) for q in INPUTS]
         names += list(HELPERS) + [o.name for o in OUTPUTS]
-        names += ["inputs_valid", "ok", "message", "bad_input"]
+        names += ["fit_message", "inputs_valid", "ok", "message", "bad_input"]
         self.scenario_column = {name: i for i, name in enumerate(names, start=1)}
         self.scenario_first = SCENARIOS_HEADER + 1
         self.scenario_last = SCENARIOS_HEADER + max(self.scenario_count, 1)

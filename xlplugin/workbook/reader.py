@@ -30,7 +30,7 @@ __all__ = ["SCENARIOS_HEADER", "read_scenarios"]
 
 _SHEET = "Scenarios"
 # Empty when the row is right: "" rather than NaN.
-_TEXT = ("message", "bad_input")
+_TEXT = ("message", "bad_input", "fit_message")
 
 
 def read_scenarios(path: str | os.PathLike[str]) -> pd.DataFrame:
@@ -49,7 +49,8 @@ def read_scenarios(path: str | os.PathLike[str]) -> pd.DataFrame:
         input (NaN where the row's cell is empty, meaning the Inputs sheet's value), each
         input as the row uses it (``dau_in_use``, ...), the catalogue look-ups and other
         intermediate steps, every output, and the checks ``inputs_valid``, ``ok``,
-        ``message`` and ``bad_input`` (the first input the row gets wrong). Columns of
+        ``message``, ``bad_input`` (the first input the row gets wrong) and
+        ``fit_message`` (why its model does not fit, where its inputs hold). Columns of
         numbers only are float; a column that also holds text (an output showing a row's
         message) keeps its values as they are.
 

@@ -130,7 +130,8 @@ def row_formulas(layout: Layout) -> dict[str, str]:
     formulas["inputs_valid"] = (
         f'=IFERROR(AND(ISNUMBER(MAX({_in_use_cells(layout)})),{cell["bad_input"]}=""),FALSE)'
     )
-    formulas["message"] = f"={_message(layout, cell, refs)}"
+    formulas["fit_message"] = f"={_fit_message(layout, cell, refs)}"
+    formulas["message"] = f"={_message(layout, cell)}"
     # The outputs show the row's message when its inputs or its fit fail. A replica that
     # runs no request within the targets is a check the message cannot make (it reads
     # outputs that the message guards): the outputs that need one say so themselves, one
@@ -146,7 +147,7 @@ def row_formulas(layout: Layout) -> dict[str, str]:
     return {name: formulas[name] for name in layout.scenario_column if name in formulas}
 
 
-_CHECK_COLUMNS = ("inputs_valid", "bad_input", "message")
+_CHECK_COLUMNS = ("inputs_valid", "bad_input", "message", "fit_message")
 
 
 def _in_use_cells(layout: Layout, absolute: bool = False) -> str:
@@ -249,13 +250,23 @@ def _write_rules(ws, layout: Layout) -> None:
         ws.row_dimensions[row].outlineLevel = 1
 
 
-def _message(layout: Layout, cell: dict[str, str], refs: dict[str, str]) -> str:
+def _fit_message(layout: Layout, cell: dict[str, str], refs: dict[str, str]) -> str:
+    """formulas' message when the row's inputs hold but the model does not fit
+    (:func:`~.checks_sheet.fit_check`) or the GPU has no price; "" otherwise. A column of
+    its own, so that the row's message stays short enough to read."""
+    fits, misfit = fit_check(layout, refs)
+    priced, unpriced = price_check(refs)
+    # a fit that cannot be judged (an error) leaves the outputs to show their own
+    fitted = f'IFERROR(IF({fits},IF({priced},"",{unpriced}),{misfit}),"")'
+    return f'IF({cell["inputs_valid"]},{fitted},"")'
+
+
+def _message(layout: Layout, cell: dict[str, str]) -> str:
     """formulas' one-line error for the first input the row uses wrongly, e.g.
     ``dau: got -5; accepts a number > 0`` (the Accepts text from the Inputs sheet), with
     "(the Inputs sheet's value)" when the row's own cell is empty; the general sentence
-    when the row is wrong some other way (an error value); formulas' message when the
-    model does not fit (:func:`~.checks_sheet.fit_check`) or the GPU has no price; "" when
-    the row computes."""
+    when the row is wrong some other way (an error value); the fit's message
+    (:func:`_fit_message`) when its inputs hold; "" when the row computes."""
     rows = [layout.input_row[q.name] for q in INPUTS]
     columns = [layout.scenario_column[q.name] for q in INPUTS]
     a, b = get_column_letter(min(columns)), get_column_letter(max(columns))
@@ -270,11 +281,7 @@ def _message(layout: Layout, cell: dict[str, str], refs: dict[str, str]) -> str:
     # a number given as the GPU is its FLOP/s, which accepts what a number does
     accepts = f'IF(AND({name}="gpu",ISNUMBER({value})),{flops_accepts(layout)},{accepts})'
     text = f'{name}&": got "&{shown}&{inherited}&"; accepts "&{accepts}'
-    fits, misfit = fit_check(layout, refs)
-    priced, unpriced = price_check(refs)
-    # a fit that cannot be judged (an error) leaves the outputs to show their own
-    fitted = f'IFERROR(IF({fits},IF({priced},"",{unpriced}),{misfit}),"")'
-    return f"IF({cell['inputs_valid']},{fitted},IFERROR({text},{BAD_ROW_NAME}))"
+    return f"IF({cell['inputs_valid']},{cell['fit_message']},IFERROR({text},{BAD_ROW_NAME}))"
 
 
 def _span(column: int, first: int, last: int) -> str:
@@ -379,10 +386,11 @@ def write_scenarios(ws, layout: Layout, scenarios: pd.DataFrame | None = None) -
 
 def _outline_level(name: str, unset: frozenset[str] = frozenset()) -> int:
     """The column's depth in the sheet's outline: 2 for an input in use, 1 for another
-    working (look-ups, steps) and an input no row sets, 0 for the rest."""
+    working (look-ups, steps, the fit's message) and an input no row sets, 0 for the
+    rest."""
     if name in _IN_USE_OF:
         return 2
-    return 1 if name in HELPER_LABELS or name in unset else 0
+    return 1 if name in HELPER_LABELS or name in unset or name == "fit_message" else 0
 
 
 def unset_inputs(scenarios: pd.DataFrame | None) -> frozenset[str]:
@@ -404,7 +412,8 @@ def _any_given(column: pd.Series) -> bool:
 
 
 def _width(name: str) -> int:
-    if name == "message":  # a row's reason ("dau: got -5 (the Inputs sheet's value); ...")
+    # a row's reason ("dau: got -5 (the Inputs sheet's value); ...")
+    if name in ("message", "fit_message"):
         return 64
     return 24 if _unit(name).startswith(("B", "FLOP")) else 16
 
@@ -431,7 +440,7 @@ def _validate(ws, layout: Layout) -> None:
 def _workings(layout: Layout) -> set[str]:
     """Columns that only carry a row's intermediate steps: the inputs in use, the
     catalogue look-ups and other steps that are not outputs."""
-    names = {in_use(q.name) for q in INPUTS} | set(HELPER_LABELS)
+    names = {in_use(q.name) for q in INPUTS} | set(HELPER_LABELS) | {"fit_message"}
     return names & set(layout.scenario_column)
 
 
@@ -444,6 +453,7 @@ _CHECK_CAPTIONS = {
     "ok": "Estimate computed",
     "message": "Why not (the first refused input)",
     "bad_input": "Refused input",
+    "fit_message": "Why the model does not fit",
 }
 
 
@@ -471,7 +481,10 @@ def _described(name: str) -> tuple[str, str]:
         return HELPER_LABELS[name]
     if name in _OUTPUT:
         return _OUTPUT[name].label, _OUTPUT[name].unit
-    return _CHECK_CAPTIONS.get(name, ""), "text" if name in ("bad_input", "message") else ""
+    return _CHECK_CAPTIONS.get(name, ""), "text" if name in _TEXT_COLUMNS else ""
+
+
+_TEXT_COLUMNS = ("bad_input", "message", "fit_message")
 
 
 def _headers(ws, layout: Layout, unset: frozenset[str] = frozenset()) -> None:

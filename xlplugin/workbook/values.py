@@ -140,6 +140,7 @@ VALID_ROW = {
     "ok": True,
     "message": "",
     "bad_input": "",
+    "fit_message": "",
 }
 
 
