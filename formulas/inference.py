@@ -97,11 +97,10 @@ def held_weights_bytes(image_model, params, text_encoder_params, bytes_per_param
     "^ROUNDDOWN(LOG({max_gpus_per_replica},{tensor_parallel_step}),0)))",
 )
 def tensor_parallel_limit(image_model, attention_heads, max_gpus_per_replica):
-    """The widest replica: an image pipeline's, max_gpus_per_replica (it spreads its
-    parts); a language or speech model's, the largest of 1, 2, 4, 8... GPUs within
-    max_gpus_per_replica that divides attention_heads, since tensor parallelism gives each
-    GPU an equal share of the heads (vLLM refuses a size that does not divide them:
-    Whisper's 20 heads split over 4 GPUs, not 8)."""
+    """The widest replica: an image pipeline's, max_gpus_per_replica; a language or
+    speech model's, the most of 1, 2, 4, 8... GPUs within it that divides attention_heads."""
+    # Tensor parallelism gives each GPU an equal share of the heads, and vLLM refuses a size
+    # that does not divide them: Whisper's 20 heads split over 4 GPUs, not 8.
     widest = float(TENSOR_PARALLEL_STEP) ** -roundup(
         -_log(max_gpus_per_replica, TENSOR_PARALLEL_STEP)
     )  # ROUNDDOWN as spreadsheets round: LOG(2^29, 2) is 28.999999999999996
