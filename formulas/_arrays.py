@@ -1117,8 +1117,10 @@ def blanks_filled(column: pd.Series, spec: Input, required: bool = False) -> tup
         codes, uniques = _codes(column)
     except TypeError:  # a list or a dict in a cell, Decimal('sNaN'): unhashable, no value
         row = next(i for i, v in enumerate(column) if not _hashable(v))
-        accepts = spec.accepts
-        raise InvalidInputError(spec.name, column.iloc[row], accepts, row) from None
+        blank = np.array([is_blank(v) for v in column.iloc[:row]], dtype=bool)
+        if required and blank.any():  # a required input's blank before it fails first
+            raise _missing(spec, column, blank) from None
+        raise InvalidInputError(spec.name, column.iloc[row], spec.accepts, row) from None
     blanks = [is_blank(u) for u in uniques]
     if required and any(blanks):
         raise _missing(spec, column, np.isin(codes, np.flatnonzero(blanks)))

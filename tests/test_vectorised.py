@@ -318,6 +318,11 @@ def test_a_wrong_call_names_the_function(call, message):
         ({"dau": np.array([True, False])}, "dau: got True (row 1)"),
         # an optional input's blank is its default: the odd cell after it is the one named
         ({"tensor_parallel": [None, {}]}, "tensor_parallel: got {} (row 2)"),
+        # a required input's blank fails where it stands: before an odd cell after it, as
+        # before text after it
+        ({"dau": [None, {}]}, "dau: missing (required) (row 1)"),
+        ({"dau": [[1e6, None], [{}, 2e6]]}, "dau: missing (required) (row 1, column 2)"),
+        ({"dau": [{}, None]}, "dau: got {} (row 1)"),
     ],
 )
 def test_a_bad_cell_is_named_where_it_stands_on_every_path(inputs, message):
