@@ -16,6 +16,7 @@ __all__ = [
     "PROJECTION_INPUTS",
     "Input",
     "ascii_lower",
+    "bound_text",
     "input_names",
     "output_names",
     "spelt_name",
@@ -83,23 +84,23 @@ class Input:
             if self.choices:
                 return f"one of {', '.join(self.choices)}"
             if self.number_unit:  # gpu: a name, or the peak FLOP/s it stands for
-                return f"a catalogue name or a {self.number_unit} number >= {_bound(self.low)}"
+                return f"a catalogue name or a {self.number_unit} number >= {bound_text(self.low)}"
             return "a catalogue name"
         what = "a whole number" if self.integer else "a number"
         if self.low is not None and self.high is not None:
             left, right = "(" if self.low_open else "[", ")" if self.high_open else "]"
             text = f"{what} in {left}{self.low:g}, {self.high:g}{right}"
         elif self.low is not None:
-            text = f"{what} {'>' if self.low_open else '>='} {_bound(self.low)}"
+            text = f"{what} {'>' if self.low_open else '>='} {bound_text(self.low)}"
             text = f"0 or {text}" if self.zero_allowed else text
         else:
             text = what
         return text + (f" {self.hint}" if self.hint else "")
 
 
-def _bound(x: float) -> str:
-    """A bound as people write it: 1,000 and 1,000,000,000,000 in digits (as a sheet's
-    ``&`` writes them, less the commas), 0.5 as is."""
+def bound_text(x: float) -> str:
+    """A bound as people write it: whole ones with thousands separators (1,000; the
+    workbook's FIXED writes them alike), others as they are (0.5)."""
     return f"{int(x):,}" if float(x).is_integer() else f"{x:,g}"
 
 

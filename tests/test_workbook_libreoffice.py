@@ -72,6 +72,20 @@ def test_every_formula_cell_matches_its_cached_value(tmp_path):
     assert count > 500
 
 
+def test_the_accepts_column_reads_as_formulas_writes_it(tmp_path):
+    """Recalculated, each input's Accepts cell is formulas' own text, bounds with their
+    thousands separators ("a number >= 1,000", not "1000"): the messages the workbook
+    builds from it read as formulas' do."""
+    from xlplugin.workbook.inputs_sheet import ACCEPTS_COLUMN
+
+    layout = Layout(len(default_scenarios()))
+    ws = _recalculated(build_workbook(tmp_path / "t.xlsx"), tmp_path)["Inputs"]
+    shown = {q.name: ws.cell(layout.input_row[q.name], ACCEPTS_COLUMN).value for q in INPUTS}
+    numbers = [q for q in INPUTS if q.kind != "name"]
+    assert {q.name: shown[q.name] for q in numbers} == {q.name: q.accepts for q in numbers}
+    assert shown["params"].startswith("a number >= 1,000 ")
+
+
 def test_estimate_scenarios_and_projection_match_formulas(tmp_path):
     scenarios = default_scenarios()
     layout = Layout(len(scenarios))

@@ -62,8 +62,10 @@ ALLOWED = {
     "LOG",
     "GCD",
     "MOD",
-    # A figure in a message, rounded to significant digits as formulas writes it.
+    # A figure in a message, rounded to significant digits as formulas writes it; a bound
+    # with thousands separators.
     "LOG10",
+    "FIXED",
     # The Scenarios rows' check: which input a row gets wrong.
     "ISTEXT",
     "COLUMN",

@@ -8,7 +8,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.pagebreak import Break
 
 from xlplugin.formulas import catalog
-from xlplugin.formulas.vocabulary import INPUTS, PROJECTION_INPUTS, Input
+from xlplugin.formulas.vocabulary import INPUTS, PROJECTION_INPUTS, Input, bound_text
 
 from . import styles
 from .excel_formulas import CONSTANTS
@@ -361,13 +361,9 @@ def name_choices(q: Input) -> str:
     return "one of " + ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
 
 
-def _number_text(x: float) -> str:
-    """A number as ``&`` turns it into text in Excel and LibreOffice (for the bounds)."""
-    return repr(int(x)) if float(x).is_integer() else repr(float(x))
-
-
 def _accepts_parts(q: Input, row: int) -> list[tuple[str, object]]:
-    """The accepts text as pieces: ("text", str) or ("cell", (column, bound value))."""
+    """The accepts text as pieces: ("text", str), or ("cell", (column, bound value)) of a
+    range, or ("bound", (column, bound value)) alone."""
     if q.kind == "name":  # (gpu's FLOP/s floor: its Lower bound cell and input message;
         # the text stays formulas' message for an unknown name, which the checks quote)
         return [("text", name_choices(q))]
@@ -381,11 +377,11 @@ def _accepts_parts(q: Input, row: int) -> list[tuple[str, object]]:
             ("cell", high),
             ("text", ")" if q.high_open else "]"),
         ]
-    elif q.low is not None:
-        zero = "0 or " if q.zero_allowed else ""
-        parts = [("text", f"{zero}{what} {'>' if q.low_open else '>='} "), ("cell", low)]
+    elif q.low is not None:  # a bound alone with its thousands separators, as formulas
+        zero = "0 or " if q.zero_allowed else ""  # writes it (in a range, "[0, 1200]")
+        parts = [("text", f"{zero}{what} {'>' if q.low_open else '>='} "), ("bound", low)]
     elif q.high is not None:
-        parts = [("text", f"{what} {'<' if q.high_open else '<='} "), ("cell", high)]
+        parts = [("text", f"{what} {'<' if q.high_open else '<='} "), ("bound", high)]
     else:
         parts = [("text", what)]
     if q.hint:
@@ -398,16 +394,24 @@ def accepts_formula(q: Input, row: int) -> str:
     Lower bound and Upper bound cells (so editing a bound edits the messages too)."""
     pieces = []
     for kind, value in _accepts_parts(q, row):
-        if kind == "cell":
-            pieces.append(f"{get_column_letter(value[0])}{row}")
+        cell = f"{get_column_letter(value[0])}{row}" if kind != "text" else ""
+        if kind == "bound":  # a whole one with thousands separators, as formulas writes it
+            pieces.append(f'IF(INT({cell})={cell},FIXED({cell},0),{cell}&"")')
+        elif kind == "cell":
+            pieces.append(cell)
         else:
             pieces.append('"' + value.replace('"', '""') + '"')
     return "=" + "&".join(pieces)
 
 
 def accepts_text(q: Input) -> str:
-    """What :func:`accepts_formula` shows (the cached value): ``Input.accepts``, except that
-    a bound of 1,000 or more has no thousands separator (``&`` writes plain digits)."""
+    """What :func:`accepts_formula` shows (the cached value): ``Input.accepts``."""
     return "".join(
-        value if kind == "text" else _number_text(value[1]) for kind, value in _accepts_parts(q, 0)
+        value if kind == "text" else bound_text(value[1]) if kind == "bound" else _g(value[1])
+        for kind, value in _accepts_parts(q, 0)
     )
+
+
+def _g(x: float) -> str:
+    """A range's bound as ``&`` writes it in Excel and LibreOffice, and formulas with ``g``."""
+    return f"{x:g}"
