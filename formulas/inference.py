@@ -16,7 +16,7 @@ import numpy as np
 from ._arrays import at_least_one, first, given, roundup
 from .errors import DoesNotFitError, InvalidInputError, _show
 from .graph import REQUESTS_PER_INFERENCE, TENSOR_PARALLEL_STEP, quantity
-from .serving import _max, _min, pick
+from .serving import _max, _min, heads_bind, pick
 
 __all__ = [
     "batch_gpus_per_replica",
@@ -180,7 +180,7 @@ HEADS_BOUND = "choose a larger GPU or a smaller precision: attention_heads ("
 def _larger(most, max_gpus, heads) -> str:
     """How to hold the weights when they need more than ``most`` GPUs: where the attention
     heads keep the replica narrower than ``max_gpus`` allows, they say so."""
-    if most * TENSOR_PARALLEL_STEP <= max_gpus:
+    if heads_bind(most, max_gpus):
         return f"{HEADS_BOUND}{_show(heads)}) split evenly over at most {int(most)}"
     return RAISE_MAX
 
@@ -285,8 +285,9 @@ def latency_gpus_per_replica(latency_gpus_needed, parallel_efficiency, max_gpus_
     return _min(max_gpus_per_replica, _max(1.0, roundup(latency_gpus_needed / spread)))
 
 
-# The weights' GPUs; a language or speech model's in 1, 2, 4, 8... (gpus_per_replica's least)
-_LEAST = (
+# The weights' GPUs; a language or speech model's in 1, 2, 4, 8... (gpus_per_replica's least,
+# and the workbook's check of it)
+WEIGHTS_SPLIT = (
     "IF({image_model},{weights_gpus_per_replica},{tensor_parallel_step}"
     "^ROUNDUP(LOG({weights_gpus_per_replica},{tensor_parallel_step}),0))"
 )
@@ -296,8 +297,8 @@ _LEAST = (
     "GPUs",
     "GPUs per replica",
     section="Inference",
-    excel=f"IF(ISNUMBER({{tensor_parallel}}),MAX({{tensor_parallel}},{_LEAST}),"
-    f"IF({{flops_model}},{_LEAST},"
+    excel=f"IF(ISNUMBER({{tensor_parallel}}),MAX({{tensor_parallel}},{WEIGHTS_SPLIT}),"
+    f"IF({{flops_model}},{WEIGHTS_SPLIT},"
     "MAX({weights_gpus_per_replica},MIN({tensor_parallel_limit},IF({image_model},"
     "MAX({batch_gpus_per_replica},{latency_gpus_per_replica}),{tensor_parallel_step}"
     "^ROUNDUP(LOG(MAX({weights_gpus_per_replica},{batch_gpus_per_replica},"

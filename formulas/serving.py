@@ -568,6 +568,13 @@ WIDER_GIVEN = "raise max_gpus_per_replica and tensor_parallel"
 LARGER = "choose a larger GPU"  # as wide as the attention heads split
 
 
+def heads_bind(limit, most) -> bool:
+    """Whether the attention heads, not ``most`` (max_gpus_per_replica), keep a language or
+    speech model's replica at ``limit`` GPUs (tensor_parallel_limit): twice as many would
+    still be within ``most``."""
+    return limit * TENSOR_PARALLEL_STEP <= most
+
+
 def no_request(
     gpus,
     most,
@@ -592,7 +599,7 @@ def no_request(
     given = not is_blank(tensor_parallel)
     if given and gpus < limit:
         return DoesNotFitError("tensor_parallel", tensor_parallel, NO_REQUEST, row)
-    wider = LARGER if limit * TENSOR_PARALLEL_STEP <= most else WIDER_GIVEN if given else WIDER
+    wider = LARGER if heads_bind(limit, most) else WIDER_GIVEN if given else WIDER
     more = wider if gpus >= limit else MORE_GPUS
     if memory < REQUESTS_PER_INFERENCE:
         if output_tokens > prefill_tokens:

@@ -23,6 +23,7 @@ from xlplugin.formulas.inference import (
     MEMORY_FIGURES,
     RAISE_MAX,
     UNEVEN,
+    WEIGHTS_SPLIT,
     memory_accepts,
 )
 from xlplugin.formulas.serving import (
@@ -273,7 +274,7 @@ def fit_check(layout: Layout, refs: dict[str, str]) -> tuple[str, str]:
     value = f"IF({encoder},{refs['text_encoder_params']},{refs['params']})"
     gb = _figure(f"{refs['held_weights_bytes']}/bytes_per_gb")
     larger = (  # formulas.inference._larger: the heads, where they keep the replica narrower
-        f'IF({limit}*tensor_parallel_step<={most},"{HEADS_BOUND}"&{heads}'
+        f'IF({_heads_bind(limit, most)},"{HEADS_BOUND}"&{heads}'
         f'&") split evenly over at most "&{limit},"{RAISE_MAX}")'
     )
     weights = (
@@ -313,6 +314,12 @@ def fit_check(layout: Layout, refs: dict[str, str]) -> tuple[str, str]:
     given = f'OR({split}="",AND({split}<={most},{divides}))'
     condition = f"AND({need}<={limit},{within},{given},{known})"
     return condition, f"IF({need}>{limit},{weights},{message})"
+
+
+def _heads_bind(limit: str, most: str) -> str:
+    """formulas.serving.heads_bind: the heads, not max_gpus_per_replica, keep the replica at
+    tensor_parallel_limit."""
+    return f"{limit}*tensor_parallel_step<={most}"
 
 
 def _memory_known(refs: dict[str, str]) -> tuple[str, str]:
@@ -357,7 +364,7 @@ def concurrency_check(layout: Layout, refs: dict[str, str]) -> tuple[str, str]:
     limit = r["tensor_parallel_limit"]
     given = f'{got["tensor_parallel"]}&"; accepts {NO_REQUEST}"'
     wider = f'IF(ISNUMBER({split}),"{WIDER_GIVEN}","{WIDER}")'
-    wider = f'IF({limit}*tensor_parallel_step<={most},"{LARGER}",{wider})'
+    wider = f'IF({_heads_bind(limit, most)},"{LARGER}",{wider})'
     more = f'IF({gpus}>={limit},{wider},"{MORE_GPUS}")'
     request = (
         f"IF({r['output_tokens']}>{r['prefill_tokens']},{got['output_tokens']},"
@@ -554,11 +561,10 @@ def consistency_checks(layout: Layout) -> list[Consistency]:
     month = f"Projection!{layout.projection_letter('gpu_count')}{layout.projection_first}"
     split, most, per = e["tensor_parallel"], e["max_gpus_per_replica"], e["gpus_per_replica"]
     weights = render(STEPS["weights_gpus_per_replica"], e)[1:]
-    image, step = e["image_model"], "tensor_parallel_step"
     # a language or speech model's replica splits its heads: a divisor of them, and by the
     # FLOPs formula its weights' GPUs in 1, 2, 4, 8...
-    divides = f"IF({image},TRUE,MOD({e['attention_heads']},{per})=0)"
-    least = f"IF({image},{weights},{step}^ROUNDUP(LOG({weights},{step}),0))"
+    divides = f"IF({e['image_model']},TRUE,MOD({e['attention_heads']},{per})=0)"
+    least = render(WEIGHTS_SPLIT, {**e, "weights_gpus_per_replica": f"({weights})"})[1:]
     found = [
         (TOTAL_LABEL, routes("total_usd_per_month", set(costs)), ("total_usd_per_month", *costs)),
         (
