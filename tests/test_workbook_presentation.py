@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import zipfile
 
+import bad_inputs
 import openpyxl
 import pytest
 from guards import needs_soffice
@@ -23,7 +24,9 @@ from openpyxl.utils import get_column_letter
 from xlplugin.formulas import catalog
 from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUTS
 
+from xlplugin import formulas
 from xlplugin.libreoffice import to_pdf
+from xlplugin.workbook import checks_sheet
 from xlplugin.workbook.about_sheet import BUILD_DATE_CELL
 from xlplugin.workbook.build import build_workbook, default_scenarios
 from xlplugin.workbook.charts import AXIS_FORMATS, CHARTS_FIRST_ROW, unlinked_label_formats
@@ -505,6 +508,40 @@ def test_an_outputs_message_wraps_where_its_row_has_room(book, layout):
         assert bool(ws.cell(row, 2).alignment.wrap_text) == lines_, o.name
         tall += lines_
     assert 0 < tall < len(OUTPUTS)
+
+
+def test_checks_rows_hold_the_longest_messages_whole(book):
+    """A failing check's message prints whole where the rows cannot grow to it: the rows
+    that show the estimate's own messages (the master flag, the Estimate's inputs, the fit,
+    a replica that runs no request, the Scenarios rows) hold every refusal of the bad-input
+    matrix, after the longest preloaded scenario's name. (A fit message in the Scenarios
+    rows' check printed its fourth line cut, in a row of three.)"""
+    ws = book["Checks"]
+    names = [ws.cell(row, 1).value for row in range(1, ws.max_row + 1)]
+    longest = max(default_scenarios()["scenario"], key=len)
+    messages = []
+    for case in bad_inputs.MATRIX:
+        if "workbook" in case.faces:
+            try:
+                formulas.estimate(**case.inputs)
+            except formulas.EstimateError as error:
+                messages.append(str(error))
+    assert len(messages) > 40 and any("split evenly" in m for m in messages)
+    in_rows = [f"Scenarios row '{longest}': {m}" for m in messages]
+    shown = {
+        3: in_rows,  # the master flag: the first failing check's message
+        4: messages,  # the Estimate's inputs
+        1 + names.index(checks_sheet.FITS_LABEL): messages,
+        1 + names.index(checks_sheet.CONCURRENCY_LABEL): messages,
+        1 + names.index(checks_sheet.SCENARIOS_LABEL): in_rows,
+    }
+    width = ws.column_dimensions["C"].width / 1.1  # the message is bold
+    for row, texts in shown.items():
+        size = ws.cell(row, 3).font.sz
+        assert ws.cell(row, 3).font.b
+        room = ws.row_dimensions[row].height
+        most = max(texts, key=lambda text: lines(text, width, size))
+        assert 15 * size / 11 * lines(most, width, size) <= room, (row, most)
 
 
 def test_scenario_columns_are_captioned_in_plain_words(book, layout):

@@ -111,6 +111,16 @@ REPLICA_LABEL = (
 )
 PROJECTION_LABEL = "Projection month 1 (its own route from daily users) needs the Estimate's GPUs"
 SCENARIOS_LABEL = "Every Scenarios row calculates and fits (its ok column)"
+# The longest message the estimate writes (a replica that runs no request on the
+# tensor_parallel given), and as the Scenarios rows' check shows it, after a scenario's
+# name (here 37 characters): the rows that show them are tall enough to print them whole.
+_LONGEST_MESSAGE = f"tensor_parallel: got 16; accepts {NO_REQUEST}"
+_LONGEST_ROW_MESSAGE = f"Scenarios row 'Planning H100 FP8, 1024x1024, 10x DAU': {_LONGEST_MESSAGE}"
+_LONGEST = {
+    FITS_LABEL: _LONGEST_MESSAGE,
+    CONCURRENCY_LABEL: _LONGEST_MESSAGE,
+    SCENARIOS_LABEL: _LONGEST_ROW_MESSAGE,
+}
 GROWTH_LABEL = (
     f"Input in range: {INPUT['dau_growth'].label} (dau_growth) accepts "
     f"{INPUT['dau_growth'].accepts}"
@@ -699,17 +709,19 @@ def write_checks(wb, ws, layout: Layout, plugin: bool = False) -> list[str]:
     ):
         wb.defined_names[name] = DefinedName(name, attr_text=absolute("Checks", *ref))
     styles.flag_rules(ws, f"B3:B{last}")
-    styles.widths(ws, (74, 11, 66))
+    styles.widths(ws, (62, 9, 80))
     # Tall enough for the message a failure shows beside the label, which the row cannot
     # grow to when it appears: an input's ("dau: got -5; accepts ...") runs to its label
-    # and the value shown (~45 characters more); the others (fit, consistency, a Scenarios
-    # row) to about three.
+    # and the value shown (~45 characters more); the others (consistency) to about three;
+    # a model that does not fit, a replica that runs no request and a Scenarios row to the
+    # longest the estimate writes.
     for row in range(FIRST_CHECK_ROW, last + 1):
         label = str(ws.cell(row, 1).value)
         least = 1 if label.startswith("Input in range") else 3
-        styles.fit_height(ws, row, {1: label, 3: label + " xxxxxxxxxx" * 4}, minimum=least)
-    for row in (3, GUARD_ROW):
-        styles.fit_height(ws, row, {1: ws.cell(row, 1).value}, minimum=4)
+        shown = _LONGEST.get(label, label + " xxxxxxxxxx" * 4)
+        styles.fit_height(ws, row, {1: label, 3: shown}, minimum=least)
+    for row, shown in ((3, _LONGEST_ROW_MESSAGE), (GUARD_ROW, _LONGEST_MESSAGE)):
+        styles.fit_height(ws, row, {1: ws.cell(row, 1).value, 3: shown}, minimum=3)
     styles.wrap_subtitle(ws, 3)
     ws.freeze_panes = ws.cell(FIRST_CHECK_ROW, 1)
     ws.print_title_rows = f"{CHECKS_HEADER}:{CHECKS_HEADER}"

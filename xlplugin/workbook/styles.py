@@ -231,7 +231,7 @@ def text_width(text: object, size: float = 11, bold: bool = False) -> float:
     A character each, a tenth more in bold, and the cell's margins: snake_case names and
     units are about as wide as "0"s in Calibri, and LibreOffice without Calibri's metric
     twin (Carlito) draws DejaVu Sans, wider still."""
-    return len(str(text)) * size / 11 * (1.1 if bold else 1.0) + 2
+    return len(str(text)) * size / 11 * (_BOLD if bold else 1.0) + 2
 
 
 def fit_width(
@@ -287,6 +287,7 @@ def lines(text: object, width: float, size: float = 11) -> int:
 
 
 _NARROW = 1 / 1.15  # a lower-case letter, a space or a sign, in widths of "0"
+_BOLD = 1.1  # bold text is about a tenth wider (as text_width counts it)
 _BROKEN = 0.8  # the share of a line a word broken across lines fills
 
 
@@ -294,13 +295,15 @@ def fit_height(
     ws, row: int, texts: dict[int, object], minimum: int = 1, size: float | None = None
 ) -> None:
     """Set a row's height to fit its wrapped texts (column -> text), each in its cell's font
-    size (``size``: in that size instead): Excel and LibreOffice do not grow rows to fit
-    text in files they open. (Note and Explanatory Text, built-in styles, are 12-point.)"""
+    size (``size``: in that size instead), a tenth wider in bold: Excel and LibreOffice do
+    not grow rows to fit text in files they open. (Note and Explanatory Text, built-in
+    styles, are 12-point.)"""
     height = LINE_HEIGHT * minimum + (3 if minimum > 1 else 0)
     for column, text in texts.items():
-        points = size or ws.cell(row, column).font.sz or 11
+        font = ws.cell(row, column).font
+        points = size or font.sz or 11
         width = ws.column_dimensions[get_column_letter(column)].width or 8.43
-        count = lines(text, width, points)
+        count = lines(text, width / (_BOLD if font.b else 1), points)
         height = max(height, LINE_HEIGHT * points / 11 * count + (3 if count > 1 else 0))
     ws.row_dimensions[row].height = max(height, LINE_HEIGHT)
 
