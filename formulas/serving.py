@@ -374,6 +374,20 @@ def sequence_bytes(kv_cache_bytes_per_token, prefill_tokens, output_tokens):
 
 
 @quantity(
+    "copies",
+    "KV-cache copies per replica",
+    excel="MAX({gpus_per_replica},{kv_heads_used})/{kv_heads_used}",
+)
+def kv_cache_copies(gpus_per_replica, kv_heads_used):
+    """Copies of each KV head a replica holds: 1, or GPUs ÷ KV heads where the GPUs
+    outnumber them (vLLM gives each GPU at least one)."""
+    # (vLLM's ModelConfig.get_num_kv_heads: max(1, kv_heads // tensor_parallel_size) per
+    # GPU; a replica sized from memory counts each head once, as the sizing cannot know
+    # its own width beforehand)
+    return _max(gpus_per_replica, kv_heads_used) / kv_heads_used
+
+
+@quantity(
     "FLOP/s",
     "Achieved FLOP/s per replica",
     excel="{gpus_per_replica}*{gpu_flops_used}*{compute_efficiency}"
@@ -447,7 +461,7 @@ def _fmin(a: float, b: float) -> float:
     "Requests the memory holds per replica",
     excel="IF(AND(ISNUMBER({gpu_memory_bytes_used}),{sequence_bytes}),"
     "ROUNDDOWN(({gpus_per_replica}*{gpu_memory_bytes_used}*{usable_memory_fraction}"
-    "-{held_weights_bytes})/{sequence_bytes},0),{max_batch_used})",
+    "-{held_weights_bytes})/({sequence_bytes}*{kv_cache_copies}),0),{max_batch_used})",
 )
 def memory_concurrency(
     max_batch_used,
@@ -456,13 +470,15 @@ def memory_concurrency(
     usable_memory_fraction,
     held_weights_bytes,
     sequence_bytes,
+    kv_cache_copies,
 ):
-    """The KV caches that a replica's memory left by the weights holds (may be below one);
-    max_batch where there is no KV cache or the memory is unknown."""
+    """The KV caches (and copies) that a replica's memory left by the weights holds (may
+    be below one); max_batch where there is no KV cache or the memory is unknown."""
     # Where the limit does not apply the division is made harmless first.
     kept = (gpu_memory_bytes_used == gpu_memory_bytes_used) & (sequence_bytes > 0)
     free = gpus_per_replica * pick(kept, gpu_memory_bytes_used, 0.0) * usable_memory_fraction
-    memory = _rounddown((free - held_weights_bytes) / pick(kept, sequence_bytes, 1.0))
+    held = pick(kept, sequence_bytes, 1.0) * kv_cache_copies
+    memory = _rounddown((free - held_weights_bytes) / held)
     return pick(kept, memory, max_batch_used)
 
 
@@ -472,8 +488,8 @@ def memory_concurrency(
     excel="MIN({max_batch_used},{memory_concurrency},"
     "IF(ISNUMBER({step_seconds_allowed}),ROUNDDOWN(MIN({step_seconds_allowed}*{replica_flops}"
     "/{step_flops},IF(AND(ISNUMBER({replica_bandwidth}),{step_bytes}),"
-    "({step_seconds_allowed}*{replica_bandwidth}-{model_size_bytes})/{step_bytes},"
-    "{max_batch_used})),0),{max_batch_used}))",
+    "({step_seconds_allowed}*{replica_bandwidth}-{model_size_bytes})/({step_bytes}"
+    "*{kv_cache_copies}),{max_batch_used})),0),{max_batch_used}))",
 )
 def concurrency_limit(
     max_batch_used,
@@ -484,6 +500,7 @@ def concurrency_limit(
     replica_bandwidth,
     step_flops,
     step_bytes,
+    kv_cache_copies,
 ):
     """Requests a replica may run side by side: max_batch, what memory left by the weights
     holds of their KV caches, and what the latency targets allow (may be below one); a step
@@ -494,7 +511,9 @@ def concurrency_limit(
     allowed = pick(timed, step_seconds_allowed, 0.0)
     read = (replica_bandwidth == replica_bandwidth) & (step_bytes > 0)
     bandwidth = pick(read, replica_bandwidth, 0.0)
-    by_reading = (allowed * bandwidth - model_size_bytes) / pick(read, step_bytes, 1.0)
+    by_reading = (allowed * bandwidth - model_size_bytes) / (
+        pick(read, step_bytes, 1.0) * kv_cache_copies
+    )
     by_computing = allowed * replica_flops / step_flops
     by_latency = _rounddown(_min(by_computing, pick(read, by_reading, max_batch_used)))
     return _min(_min(max_batch_used, memory_concurrency), pick(timed, by_latency, max_batch_used))
@@ -623,20 +642,22 @@ def no_request(
     "s",
     "Time per step",
     excel="MAX(IF(ISNUMBER({replica_bandwidth}),({model_size_bytes}"
-    "+{max_concurrency_per_replica}*{step_bytes})/{replica_bandwidth},0),"
+    "+{max_concurrency_per_replica}*{step_bytes}*{kv_cache_copies})/{replica_bandwidth},0),"
     "{max_concurrency_per_replica}*{step_flops}/{replica_flops})",
 )
 def step_seconds(
     model_size_bytes,
     max_concurrency_per_replica,
     step_bytes,
+    kv_cache_copies,
     replica_bandwidth,
     step_flops,
     replica_flops,
 ):
     """The longer of reading the weights and the KV caches, and computing the step for
     every request in flight."""
-    reading = (model_size_bytes + max_concurrency_per_replica * step_bytes) / replica_bandwidth
+    caches = max_concurrency_per_replica * step_bytes * kv_cache_copies
+    reading = (model_size_bytes + caches) / replica_bandwidth
     computing = max_concurrency_per_replica * step_flops / replica_flops
     return _max(given(reading, 0.0), computing)
 

@@ -78,6 +78,27 @@ def test_an_empty_tensor_parallel_sizes_the_replica_for_a_full_batch():
     assert formulas.gpus_per_replica(8.1e9, "A100") == 1
 
 
+def test_gpus_beyond_the_kv_heads_hold_copies_of_them():
+    """Each GPU of a replica holds at least one KV head of each layer (vLLM's
+    get_num_kv_heads: max(1, kv_heads // tensor_parallel_size) per GPU): Llama 3.1 405B's
+    8 KV heads over 16 GPUs are held twice, so a request's KV cache takes twice the memory
+    and twice the reading that it takes over 8."""
+    llama = {**formulas.model_preset("Llama-3.1-405B"), "gpu": "H100", "precision": "FP8"}
+    long = {**llama, "input_tokens": 32_000, "max_gpus_per_replica": 16}
+    t = steps_table(pd.DataFrame([{**long, "tensor_parallel": tp} for tp in (8, 16)]))
+    assert t["kv_cache_copies"].tolist() == [1, 2]
+    free = t["gpus_per_replica"] * 80e9 * 0.9 - t["held_weights_bytes"]
+    held = t["sequence_bytes"] * [1, 2]
+    assert t["memory_concurrency"].tolist() == np.floor(free / held).tolist()
+    assert 1 <= t["max_concurrency_per_replica"].max() < 256  # the memory binds
+    reading = t["model_size_bytes"] + t["max_concurrency_per_replica"] * t["step_bytes"] * [1, 2]
+    assert t["step_seconds"].tolist() == pytest.approx((reading / t["replica_bandwidth"]).tolist())
+    # Within the KV heads, one copy: Llama 3.1 70B's 8 over 4 or 8 GPUs.
+    seventy = {**formulas.model_preset("Llama-3.1-70B"), "gpu": "H100"}
+    steps = steps_table(pd.DataFrame([{**seventy, "tensor_parallel": tp} for tp in (4, 8)]))
+    assert steps["kv_cache_copies"].tolist() == [1, 1]
+
+
 LANGUAGE_MODELS = (
     "Llama-3.1-8B",
     "Llama-3.1-70B",

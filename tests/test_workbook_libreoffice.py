@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from guards import needs_soffice
 from xlplugin.formulas import catalog
+from xlplugin.formulas.estimate import steps_table
 from xlplugin.formulas.vocabulary import INPUTS, OUTPUTS
 
 from xlplugin import formulas
@@ -190,6 +191,21 @@ def test_random_scenarios_match_formulas(tmp_path):
     assert scenarios["precision"].nunique() >= 4
     layout = Layout(len(scenarios))
     wb = _recalculated(build_workbook(tmp_path / "r.xlsx", scenarios), tmp_path)
+    _assert_scenarios(wb, layout, scenarios)
+
+
+def test_kv_head_copies_match_formulas(tmp_path):
+    """Replicas wider than their KV heads hold copies of them (the random rows seldom make
+    one): recalculated, the rows' requests in flight, step times and GPUs are formulas'."""
+    wide = {**formulas.model_preset("Llama-3.1-405B"), "gpu": "H100", "precision": "FP8"}
+    wide |= {"input_tokens": 32_000, "max_gpus_per_replica": 16}
+    rows = [{**wide, "scenario": f"405B on {tp} GPUs", "tensor_parallel": tp} for tp in (8, 16)]
+    sized = {**formulas.model_preset("Llama-3.1-70B"), "gpu": "L4", "max_gpus_per_replica": 16}
+    scenarios = pd.DataFrame([*rows, {**sized, "scenario": "70B sized on L4"}])
+    steps = steps_table(scenario_inputs(scenarios.drop(columns="scenario")))
+    assert steps["kv_cache_copies"].tolist() == [1, 2, 2]
+    layout = Layout(len(scenarios))
+    wb = _recalculated(build_workbook(tmp_path / "c.xlsx", scenarios), tmp_path)
     _assert_scenarios(wb, layout, scenarios)
 
 

@@ -142,6 +142,7 @@ _FORMATS = {
     "B/parameter": "0.0",
     "days": "0.0",
     "GPUs": "#,##0",
+    "copies": "#,##0.00",
     "B/token": _scaled(_BYTES_SMALL, ".0"),
     "B/step": _scaled(_BYTES_SMALL, ".0"),
     "B/element": "0.0",
