@@ -382,8 +382,8 @@ def kv_cache_copies(gpus_per_replica, kv_heads_used):
     """Copies of each KV head a replica holds: 1, or GPUs ÷ KV heads where the GPUs
     outnumber them (vLLM gives each GPU at least one)."""
     # (vLLM's ModelConfig.get_num_kv_heads: max(1, kv_heads // tensor_parallel_size) per
-    # GPU; a replica sized from memory counts each head once, as the sizing cannot know
-    # its own width beforehand)
+    # GPU. The replica's sizing counts each head once: past the KV heads, a wider replica
+    # holds more copies and so fewer requests per GPU, not more.)
     return _max(gpus_per_replica, kv_heads_used) / kv_heads_used
 
 
