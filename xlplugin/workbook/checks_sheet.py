@@ -709,7 +709,7 @@ def write_checks(wb, ws, layout: Layout, plugin: bool = False) -> list[str]:
     ):
         wb.defined_names[name] = DefinedName(name, attr_text=absolute("Checks", *ref))
     styles.flag_rules(ws, f"B3:B{last}")
-    styles.widths(ws, (62, 9, 80))
+    styles.widths(ws, (68, 9, 80))
     # Tall enough for the message a failure shows beside the label, which the row cannot
     # grow to when it appears: an input's ("dau: got -5; accepts ...") runs to its label
     # and the value shown (~45 characters more); the others (consistency) to about three;
