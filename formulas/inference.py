@@ -90,21 +90,38 @@ def held_weights_bytes(image_model, params, text_encoder_params, bytes_per_param
     return pick(image_model, params + text_encoder_params, params) * bytes_per_param_used
 
 
+# The widest split in 1, 2, 4, 8... GPUs within max_gpus_per_replica.
+WIDEST = "{tensor_parallel_step}^ROUNDDOWN(LOG({max_gpus_per_replica},{tensor_parallel_step}),0)"
+
+
 @quantity(
     "GPUs",
     "Most GPUs per replica the model splits over",
-    excel="IF({image_model},{max_gpus_per_replica},GCD({attention_heads},{tensor_parallel_step}"
-    "^ROUNDDOWN(LOG({max_gpus_per_replica},{tensor_parallel_step}),0)))",
+    excel=f"IF({{image_model}},{{max_gpus_per_replica}},GCD({{attention_heads}},{WIDEST},"
+    f"IF(MOD({WIDEST},{{kv_heads_used}}),{{kv_heads_used}},0)))",
 )
-def tensor_parallel_limit(image_model, attention_heads, max_gpus_per_replica):
+def tensor_parallel_limit(image_model, attention_heads, kv_heads_used, max_gpus_per_replica):
     """The widest replica: an image pipeline's, max_gpus_per_replica; a language or
-    speech model's, the most of 1, 2, 4, 8... GPUs within it that divides attention_heads."""
-    # Tensor parallelism gives each GPU an equal share of the heads, and vLLM refuses a size
-    # that does not divide them: Whisper's 20 heads split over 4 GPUs, not 8.
+    speech model's, the most of 1, 2, 4, 8... GPUs within it that split its heads as vLLM
+    does."""
+    # Tensor parallelism gives each GPU an equal share of the attention heads (vLLM refuses
+    # a size that does not divide them: Whisper's 20 heads split over 4 GPUs, not 8) and of
+    # the KV heads, or a copy of one (QKVParallelLinear: Phi-3-medium's 10 split over 2, not
+    # 4; vllm-project/vllm#5951, 2024-06-28). So a split divides attention_heads, and divides
+    # kv_heads or is a multiple of them: KV heads that divide the widest split allow every
+    # split of the attention heads; others, only the splits that divide them.
     widest = float(TENSOR_PARALLEL_STEP) ** -roundup(
         -_log(max_gpus_per_replica, TENSOR_PARALLEL_STEP)
     )  # ROUNDDOWN as spreadsheets round: LOG(2^29, 2) is 28.999999999999996
-    return pick(image_model, max_gpus_per_replica, _power_dividing(attention_heads, widest))
+    split = _power_dividing(attention_heads, widest)
+    if type(widest) is float and type(kv_heads_used) is float:  # one cell
+        if math.fmod(widest, kv_heads_used) != 0:  # (an image model's NaN: not taken)
+            split = _power_dividing(kv_heads_used, split)
+    else:
+        with np.errstate(invalid="ignore"):
+            copied = np.fmod(widest, kv_heads_used) == 0
+        split = pick(copied, split, _power_dividing(kv_heads_used, split))
+    return pick(image_model, max_gpus_per_replica, split)
 
 
 def _power_dividing(heads, widest):
@@ -135,6 +152,7 @@ def weights_gpus_per_replica(
     tensor_parallel_limit,
     max_gpus_per_replica,
     attention_heads,
+    kv_heads_used,
     params,
     text_encoder_params,
     image_model,
@@ -150,12 +168,13 @@ def weights_gpus_per_replica(
     if bad is True or (bad is not False and np.any(bad)):
         bad = np.logical_and(bad, np.isfinite(need))  # infinity: an overflow, named later
     if bad is True or (bad is not False and np.any(bad)):
-        row, (n, most, max_gpus, heads, p, t, image, w, g) = first(
+        row, (n, most, max_gpus, heads, kv, p, t, image, w, g) = first(
             bad,
             need,
             tensor_parallel_limit,
             max_gpus_per_replica,
             attention_heads,
+            kv_heads_used,
             params,
             text_encoder_params,
             image_model,
@@ -167,22 +186,24 @@ def weights_gpus_per_replica(
             name,
             value,
             f"a model that fits in {int(most)} GPUs: {_count(w / 1e9)} GB of weights need "
-            f"{_count(n)} x {g} ({_larger(most, max_gpus, heads)})",
+            f"{_count(n)} x {g} ({_larger(most, max_gpus, heads, kv)})",
             row,
         )
     return need
 
 
 RAISE_MAX = "choose a larger GPU, a smaller precision or raise max_gpus_per_replica"
-HEADS_BOUND = "choose a larger GPU or a smaller precision: attention_heads ("
+HEADS_BOUND = "choose a larger GPU or a smaller precision: "
 
 
-def _larger(most, max_gpus, heads) -> str:
+def _larger(most, max_gpus, heads, kv) -> str:
     """How to hold the weights when they need more than ``most`` GPUs: where the attention
-    heads keep the replica narrower than ``max_gpus`` allows, they say so."""
-    if heads_bind(most, max_gpus):
-        return f"{HEADS_BOUND}{_show(heads)}) split evenly over at most {int(most)}"
-    return RAISE_MAX
+    heads, or the KV heads, keep the replica narrower than ``max_gpus`` allows, they say so."""
+    if not heads_bind(most, max_gpus):
+        return RAISE_MAX
+    # the heads would split over twice as many: the KV heads bind (tensor_parallel_limit)
+    name, n = ("kv_heads", kv) if heads % (most * 2) == 0 else ("attention_heads", heads)
+    return f"{HEADS_BOUND}{name} ({_show(n)}) split evenly over at most {int(most)}"
 
 
 def _count(n: float) -> str:
@@ -313,6 +334,7 @@ def gpus_per_replica(
     flops_model,
     image_model,
     attention_heads,
+    kv_heads_used,
     max_gpus_per_replica,
     gpu_memory_bytes_used,
     gpu_memory_bandwidth_used,
@@ -322,7 +344,7 @@ def gpus_per_replica(
     weights and a full batch need in memory and time (text, speech: 1, 2, 4, 8... dividing
     the heads; the FLOPs formula: weights)."""
     tensor_parallel = given(tensor_parallel, math.nan)  # empty: None in one cell, NaN in a table
-    _check_split(tensor_parallel, max_gpus_per_replica, image_model, attention_heads)
+    _check_split(tensor_parallel, max_gpus_per_replica, image_model, attention_heads, kv_heads_used)
     _check_memory_known(flops_model, gpu_memory_bytes_used, gpu_memory_bandwidth_used, gpu)
     # A language or speech model's replica splits its attention heads (tensor parallelism):
     # 1, 2, 4, 8... GPUs. An image pipeline spreads its parts over as many as it needs.
@@ -343,11 +365,13 @@ def _split(gpus):
 
 
 UNEVEN = "tensor parallelism gives each GPU an equal share of the heads"
+KV_UNEVEN = "tensor parallelism gives each GPU an equal share of the KV heads, or a copy of one"
 
 
-def _check_split(tensor_parallel, max_gpus_per_replica, image_model, attention_heads) -> None:
+def _check_split(tensor_parallel, max_gpus_per_replica, image_model, heads, kv_heads) -> None:
     """A given tensor_parallel: at most max_gpus_per_replica, and for a language or speech
-    model a divisor of attention_heads (vLLM refuses 3 GPUs for 32 heads)."""
+    model a divisor of the attention heads (vLLM refuses 3 GPUs for 32 heads) and a divisor
+    or a multiple of the KV heads (4 GPUs for Phi-3-medium's 10)."""
     bad = tensor_parallel > max_gpus_per_replica
     if bad is True or (bad is not False and np.any(bad)):
         row, (tp, most) = first(bad, tensor_parallel, max_gpus_per_replica)
@@ -357,12 +381,17 @@ def _check_split(tensor_parallel, max_gpus_per_replica, image_model, attention_h
     if type(tensor_parallel) is float and tensor_parallel != tensor_parallel:
         return  # one cell, empty: the usual case, without numpy's cost
     with np.errstate(invalid="ignore"):  # NaN (empty) leaves NaN, which is not > 0
-        uneven = np.logical_and(
-            np.logical_not(image_model), np.fmod(attention_heads, tensor_parallel) > 0
+        uneven = np.fmod(heads, tensor_parallel) > 0
+        unshared = (np.fmod(kv_heads, tensor_parallel) > 0) & (
+            np.fmod(tensor_parallel, kv_heads) > 0
         )
-    if np.any(uneven):
-        row, (tp, heads) = first(uneven, tensor_parallel, attention_heads)
-        accepts = f"a divisor of attention_heads ({_show(heads)}): {UNEVEN}"
+    wrong = np.logical_and(np.logical_not(image_model), uneven | unshared)
+    if np.any(wrong):
+        row, (tp, n, kv, heads_wrong) = first(wrong, tensor_parallel, heads, kv_heads, uneven)
+        if heads_wrong:
+            accepts = f"a divisor of attention_heads ({_show(n)}): {UNEVEN}"
+        else:
+            accepts = f"a divisor or a multiple of kv_heads ({_show(kv)}): {KV_UNEVEN}"
         raise InvalidInputError("tensor_parallel", tp, accepts, row, relative=True)
 
 

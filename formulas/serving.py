@@ -588,9 +588,9 @@ LARGER = "choose a larger GPU"  # as wide as the attention heads split
 
 
 def heads_bind(limit, most) -> bool:
-    """Whether the attention heads, not ``most`` (max_gpus_per_replica), keep a language or
-    speech model's replica at ``limit`` GPUs (tensor_parallel_limit): twice as many would
-    still be within ``most``."""
+    """Whether the heads (attention or KV), not ``most`` (max_gpus_per_replica), keep a
+    language or speech model's replica at ``limit`` GPUs (tensor_parallel_limit): twice as
+    many would still be within ``most``."""
     return limit * TENSOR_PARALLEL_STEP <= most
 
 

@@ -515,9 +515,10 @@ INPUTS: tuple[Input, ...] = (
         "GPUs",
         None,
         "Tensor parallel GPUs",
-        "GPUs per replica (at least what the weights need; text, speech: dividing "
-        "attention_heads); empty: enough for the weights, a full batch's KV caches and the "
-        "latency targets (text, speech: 1, 2, 4, 8...), up to max_gpus_per_replica.",
+        "GPUs per replica (at least what the weights need; text, speech: a divisor of "
+        "attention_heads, and of kv_heads or a multiple); empty: enough for the weights, a "
+        "full batch's KV caches and the latency targets (1, 2, 4, 8...), to "
+        "max_gpus_per_replica.",
         "within 11 % of the best of 1 to 8 GPUs per replica over the catalogue's language and "
         "speech models (tests/test_inference.py)",
         low=1,

@@ -300,6 +300,21 @@ CASES = [
         "tensor_parallel: got 3; accepts a divisor of attention_heads (32): tensor "
         "parallelism gives each GPU an equal share of the heads",
     ),
+    # ... and each GPU an equal share of the KV heads or a copy of one (QKVParallelLinear):
+    # Phi-3-medium's 10 KV heads split over 1, 2, 5, 10 or 20 GPUs, not 4 (vLLM #5951)
+    Case(
+        "replica-split-across-kv-heads",
+        {"modality": "text", "attention_heads": 40, "kv_heads": 10, "tensor_parallel": 4},
+        "tensor_parallel: got 4; accepts a divisor or a multiple of kv_heads (10): tensor "
+        "parallelism gives each GPU an equal share of the KV heads, or a copy of one",
+    ),
+    Case(
+        "fits-in-no-split-of-the-kv-heads",
+        {"modality": "text", "params": 70e9, "gpu": "A100", "attention_heads": 40, "kv_heads": 10},
+        "params: got 70000000000; accepts a model that fits in 2 GPUs: 140 GB of weights "
+        "need 4 x A100 (choose a larger GPU or a smaller precision: kv_heads (10) "
+        "split evenly over at most 2)",
+    ),
     Case(
         "answer-beyond-the-memory",  # the longer part of the request is named
         {"modality": "text", "output_tokens": 1e9, "inference_model": "roofline"},

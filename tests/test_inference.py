@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from xlplugin.formulas import DoesNotFitError
+from xlplugin.formulas import DoesNotFitError, InvalidInputError
 from xlplugin.formulas.estimate import steps_table
 
 from xlplugin import formulas
@@ -68,14 +68,45 @@ def test_an_empty_tensor_parallel_sizes_the_replica_for_a_full_batch():
     # At most max_gpus_per_replica, in a split of the heads: 4 of 5, and of 38 heads 2.
     assert formulas.gpus_per_replica(70e9, "A100", max_gpus_per_replica=5, **text) == 4
     assert formulas.gpus_per_replica(20e9, "A100", **{**text, "attention_heads": 38}) == 2
-    limit = formulas.inference.tensor_parallel_limit  # (image_model, heads, max GPUs)
-    assert limit(False, 20.0, 8.0) == 4 and limit(False, 38.0, 64.0) == 2  # Whisper, SD3.5's
-    assert limit(False, 64.0, 2.0**29) == 64 and limit(True, 38.0, 5.0) == 5
-    assert limit(np.array([True, False]), np.array([np.nan, 40.0]), 8.0).tolist() == [8, 8]
+    limit = formulas.inference.tensor_parallel_limit  # (image_model, heads, KV heads, max)
+    assert limit(False, 20.0, 20.0, 8.0) == 4 and limit(False, 38.0, 38.0, 64.0) == 2
+    assert limit(False, 64.0, 8.0, 2.0**29) == 64 and limit(True, 38.0, 38.0, 5.0) == 5
+    image_and_text = (np.array([True, False]), np.array([np.nan, 40.0]), np.array([np.nan, 8.0]))
+    assert limit(*image_and_text, 8.0).tolist() == [8, 8]
     # The seed's FLOPs formula has no batch: the weights alone.
     assert formulas.gpus_per_replica(70e9, "A100", inference_model="flops", **text) == 4
     # An image model keeps no KV cache: the weights (and its text encoders) alone.
     assert formulas.gpus_per_replica(8.1e9, "A100") == 1
+
+
+def test_the_kv_heads_bound_the_split_as_vllm_does():
+    """vLLM gives each GPU an equal share of the KV heads or a copy of one
+    (QKVParallelLinear): Phi-3-medium's 40 attention heads split over 8 GPUs, but its 10 KV
+    heads over 1, 2, 5 or 10 and multiples of 10 (vllm-project/vllm#5951: 4 GPUs refused)."""
+    phi = {"modality": "text", "attention_heads": 40, "kv_heads": 10, "max_gpus_per_replica": 64}
+    limit = formulas.inference.tensor_parallel_limit
+    assert limit(False, 40.0, 10.0, 8.0) == 2 and limit(False, 40.0, 10.0, 64.0) == 2
+    # KV heads in a power of two allow every split of the attention heads: held, or copied.
+    assert limit(False, 128.0, 8.0, 64.0) == 64 and limit(False, 28.0, 4.0, 8.0) == 4
+    assert limit(False, 64.0, 1.0, 8.0) == 8 and limit(False, 48.0, 6.0, 8.0) == 2
+    table = limit(False, np.array([40.0, 128.0, 24.0]), np.array([10.0, 8.0, 12.0]), 16.0)
+    assert table.tolist() == [2, 16, 4]
+    for tp in (2, 5, 40):
+        assert formulas.gpus_per_replica(14e9, "H100", tensor_parallel=tp, **phi) == tp
+    for tp in (4, 8):
+        with pytest.raises(InvalidInputError) as refused:
+            formulas.gpus_per_replica(14e9, "H100", tensor_parallel=tp, **phi)
+        assert str(refused.value) == (
+            f"tensor_parallel: got {tp}; accepts a divisor or a multiple of kv_heads (10): "
+            "tensor parallelism gives each GPU an equal share of the KV heads, or a copy of one"
+        )
+    # Weights that need 3 GPUs do not fit in the 2 the KV heads allow, and the message says so.
+    with pytest.raises(DoesNotFitError, match=r"kv_heads \(10\) split evenly over at most 2\)$"):
+        formulas.gpus_per_replica(100e9, "H100", **phi)
+    with pytest.raises(
+        DoesNotFitError, match=r"attention_heads \(20\) split evenly over at most 4"
+    ):
+        formulas.gpus_per_replica(60e9, "L4", **{**phi, "attention_heads": 20, "kv_heads": 20})
 
 
 def test_gpus_beyond_the_kv_heads_hold_copies_of_them():

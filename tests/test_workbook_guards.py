@@ -29,7 +29,7 @@ import pandas as pd
 import pytest
 from bad_inputs import CASES, MATRIX, Case
 from guards import needs_soffice
-from xlplugin.formulas.inference import UNEVEN
+from xlplugin.formulas.inference import KV_UNEVEN, UNEVEN
 from xlplugin.formulas.serving import ACTIVE_AT_MOST, KV_AT_MOST
 from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUTS
 
@@ -353,7 +353,7 @@ def _replica_check(message: str) -> bool:
     return (
         "a model that fits" in message
         or "(max_gpus_per_replica)" in message
-        or any(why in message for why in (ACTIVE_AT_MOST, KV_AT_MOST, UNEVEN))
+        or any(why in message for why in (ACTIVE_AT_MOST, KV_AT_MOST, UNEVEN, KV_UNEVEN))
     )
 
 

@@ -209,6 +209,30 @@ def test_kv_head_copies_match_formulas(tmp_path):
     _assert_scenarios(wb, layout, scenarios)
 
 
+def test_kv_heads_that_bound_the_split_match_formulas(tmp_path):
+    """KV heads that are not a power of two keep the replica to their divisors (the GCD
+    with them in tensor_parallel_limit): Phi-3-medium's shape, 40 heads and 10 KV heads,
+    sized over 2 GPUs or given 5; Qwen2.5-7B's, 28 and 4, over 4; recalculated, as
+    formulas."""
+    phi = {"modality": "text", "params": 14e9, "attention_heads": 40, "kv_heads": 10}
+    phi |= {"layers": 40, "gpu": "L4", "max_gpus_per_replica": 16}
+    qwen = {"modality": "text", "params": 7.6e9, "attention_heads": 28, "kv_heads": 4}
+    qwen |= {"layers": 28, "gpu": "T4", "max_gpus_per_replica": 8, "tpot_target_seconds": 0.05}
+    scenarios = pd.DataFrame(
+        [
+            {**phi, "scenario": "40 heads, 10 KV, sized"},
+            {**phi, "scenario": "40 heads, 10 KV, on 5", "tensor_parallel": 5},
+            {**qwen, "scenario": "28 heads, 4 KV, sized"},
+        ]
+    )
+    steps = steps_table(scenario_inputs(scenarios.drop(columns="scenario")))
+    assert steps["tensor_parallel_limit"].tolist() == [2, 2, 4]
+    assert steps["gpus_per_replica"].tolist() == [2, 5, 4]
+    layout = Layout(len(scenarios))
+    wb = _recalculated(build_workbook(tmp_path / "k.xlsx", scenarios), tmp_path)
+    _assert_scenarios(wb, layout, scenarios)
+
+
 def test_every_check_holds_for_valid_scenarios_shown_on_the_estimate(tmp_path):
     """A check that fails a valid scenario is as wrong as one that passes a bad one: each of
     these random scenarios, which formulas accepts, shown on the Estimate in turn, passes

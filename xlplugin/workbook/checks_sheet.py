@@ -20,6 +20,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from xlplugin.formulas import catalog
 from xlplugin.formulas.inference import (
     HEADS_BOUND,
+    KV_UNEVEN,
     MEMORY_FIGURES,
     RAISE_MAX,
     UNEVEN,
@@ -248,22 +249,23 @@ def _figure(x: str) -> str:
     2E+291 where formulas writes 20,011 and 2e+291)."""
     power = f"INT(LOG10({x}))"
     return (
-        f"IF({x}<figure_whole_from,ROUND({x},figure_small_digits-{power}),"
-        f"IF({x}<figure_powers_from,ROUND({x},0),ROUND({x},figure_large_digits-{power})))"
+        f"ROUND({x},IF({x}<figure_whole_from,figure_small_digits-{power},"
+        f"IF({x}<figure_powers_from,0,figure_large_digits-{power})))"
     )
 
 
-def fit_check(layout: Layout, refs: dict[str, str]) -> tuple[str, str]:
+def fit_check(layout: Layout, refs: dict[str, str], fitted: str | None = None) -> tuple[str, str]:
     """(condition, message) of formulas' checks that a replica holds the model: the
     weights' GPUs within tensor_parallel_limit (formulas.inference's DoesNotFitError), then
     kv_heads within attention_heads and active_params within params, then tensor_parallel,
-    if given, within max_gpus_per_replica and, for a language or speech model, a divisor
-    of attention_heads. ``refs``: placeholder -> cell for ``weights_gpus_per_replica``,
+    if given, within max_gpus_per_replica and, for a language or speech model, a split of
+    its heads (:func:`splits`). ``refs``: placeholder -> cell for ``weights_gpus_per_replica``,
     ``tensor_parallel_limit``, ``tensor_parallel``, ``max_gpus_per_replica``, ``params``,
     ``text_encoder_params``, ``image_model``, ``held_weights_bytes``, ``gpu``, ``kv_heads``,
-    ``attention_heads`` and ``active_params`` (none of them an output, which a guard may
-    turn into this message)."""
-    need, limit, most, split, heads, image = (
+    ``kv_heads_used``, ``attention_heads`` and ``active_params`` (none of them an output,
+    which a guard may turn into this message). ``fitted``, if given, is what the message
+    says where the model fits, so that the message alone tells (one condition fewer)."""
+    need, limit, most, split, heads, kv, image = (
         refs[n]
         for n in (
             "weights_gpus_per_replica",
@@ -271,6 +273,7 @@ def fit_check(layout: Layout, refs: dict[str, str]) -> tuple[str, str]:
             "max_gpus_per_replica",
             "tensor_parallel",
             "attention_heads",
+            "kv_heads_used",
             "image_model",
         )
     )
@@ -283,8 +286,14 @@ def fit_check(layout: Layout, refs: dict[str, str]) -> tuple[str, str]:
     name = f"IF({encoder},{names['text_encoder_params']},{names['params']})"
     value = f"IF({encoder},{refs['text_encoder_params']},{refs['params']})"
     gb = _figure(f"{refs['held_weights_bytes']}/bytes_per_gb")
-    larger = (  # formulas.inference._larger: the heads, where they keep the replica narrower
-        f'IF({_heads_bind(limit, most)},"{HEADS_BOUND}"&{heads}'
+    # formulas.inference._larger: the heads, where they keep the replica narrower (the KV
+    # heads where the attention heads would split over twice as many)
+    bound = (
+        f'IF(MOD({heads},{limit}*tensor_parallel_step),"attention_heads ("&{heads},'
+        f'"kv_heads ("&{kv})'
+    )
+    larger = (
+        f'IF({_heads_bind(limit, most)},"{HEADS_BOUND}"&{bound}'
         f'&") split evenly over at most "&{limit},"{RAISE_MAX}")'
     )
     weights = (
@@ -298,8 +307,10 @@ def fit_check(layout: Layout, refs: dict[str, str]) -> tuple[str, str]:
         f'&{low}&", "&{most}&"] (max_gpus_per_replica)"'
     )
     uneven = (
-        f'{names["tensor_parallel"]}&": got "&{split}&"; accepts a divisor of attention_heads ("'
-        f'&{heads}&"): {UNEVEN}"'
+        f'{names["tensor_parallel"]}&": got "&{split}&"; accepts a divisor "'
+        f"&IF(MOD({heads},{split}),"
+        f'"of attention_heads ("&{heads}&"): {UNEVEN}",'
+        f'"or a multiple of kv_heads ("&{kv}&"): {KV_UNEVEN}")'
     )
     # inputs bounded by another input, in the order formulas judges them: after the
     # weights' fit, before tensor_parallel (formulas.serving.at_most)
@@ -311,7 +322,9 @@ def fit_check(layout: Layout, refs: dict[str, str]) -> tuple[str, str]:
     over = f"AND(ISNUMBER({split}),{split}>{most})"
     # (IF, not OR: OR would evaluate MOD of an empty tensor_parallel, or of an image model's
     # empty heads, to an error)
-    divides = f"IF(ISNUMBER({split}),IF({image},TRUE,MOD({heads},{split})=0),TRUE)"
+    divides = f"IF(ISNUMBER({split}),IF({image},TRUE,{splits(heads, kv, split)}),TRUE)"
+    if fitted is not None:
+        unknown = f"IF({known},{fitted},{unknown})"
     message = f"IF({over},{parallel},IF({divides},{unknown},{uneven}))"
     for name, bound_name, why in reversed(bounded):
         value, bound = refs[name], refs[bound_name]
@@ -324,6 +337,13 @@ def fit_check(layout: Layout, refs: dict[str, str]) -> tuple[str, str]:
     given = f'OR({split}="",AND({split}<={most},{divides}))'
     condition = f"AND({need}<={limit},{within},{given},{known})"
     return condition, f"IF({need}>{limit},{weights},{message})"
+
+
+def splits(heads: str, kv: str, gpus: str) -> str:
+    """TRUE where ``gpus`` split a language or speech model's heads as vLLM allows (formulas.
+    inference._check_split): a divisor of the attention heads, and a divisor or a multiple
+    of the KV heads."""
+    return f"AND(MOD({heads},{gpus})=0,OR(MOD({kv},{gpus})=0,MOD({gpus},{kv})=0))"
 
 
 def _heads_bind(limit: str, most: str) -> str:
@@ -571,9 +591,9 @@ def consistency_checks(layout: Layout) -> list[Consistency]:
     month = f"Projection!{layout.projection_letter('gpu_count')}{layout.projection_first}"
     split, most, per = e["tensor_parallel"], e["max_gpus_per_replica"], e["gpus_per_replica"]
     weights = render(STEPS["weights_gpus_per_replica"], e)[1:]
-    # a language or speech model's replica splits its heads: a divisor of them, and by the
+    # a language or speech model's replica splits its heads as vLLM allows, and by the
     # FLOPs formula its weights' GPUs in 1, 2, 4, 8...
-    divides = f"IF({e['image_model']},TRUE,MOD({e['attention_heads']},{per})=0)"
+    divides = f"IF({e['image_model']},TRUE,{splits(e['attention_heads'], e['kv_heads_used'], per)})"
     least = render(WEIGHTS_SPLIT, {**e, "weights_gpus_per_replica": f"({weights})"})[1:]
     found = [
         (TOTAL_LABEL, routes("total_usd_per_month", set(costs)), ("total_usd_per_month", *costs)),

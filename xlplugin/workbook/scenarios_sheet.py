@@ -254,11 +254,10 @@ def _fit_message(layout: Layout, cell: dict[str, str], refs: dict[str, str]) -> 
     """formulas' message when the row's inputs hold but the model does not fit
     (:func:`~.checks_sheet.fit_check`) or the GPU has no price; "" otherwise. A column of
     its own, so that the row's message stays short enough to read."""
-    fits, misfit = fit_check(layout, refs)
     priced, unpriced = price_check(refs)
+    _, message = fit_check(layout, refs, fitted=f'IF({priced},"",{unpriced})')
     # a fit that cannot be judged (an error) leaves the outputs to show their own
-    fitted = f'IFERROR(IF({fits},IF({priced},"",{unpriced}),{misfit}),"")'
-    return f'IF({cell["inputs_valid"]},{fitted},"")'
+    return f'IF({cell["inputs_valid"]},IFERROR({message},""),"")'
 
 
 def _message(layout: Layout, cell: dict[str, str]) -> str:
