@@ -519,8 +519,8 @@ INPUTS: tuple[Input, ...] = (
         "attention_heads, and of kv_heads or a multiple); empty: enough for the weights, a "
         "full batch's KV caches and the latency targets (1, 2, 4, 8...), to "
         "max_gpus_per_replica.",
-        "within 11 % of the best of 1 to 8 GPUs per replica over the catalogue's language and "
-        "speech models (tests/test_inference.py)",
+        "within 11 % of the best of 1, 2, 4 or 8 GPUs per replica over the catalogue's "
+        "language and speech models (tests/test_inference.py)",
         low=1,
         low_open=False,
         integer=True,

@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from xlplugin.formulas import DoesNotFitError, InvalidInputError
+from xlplugin.formulas import DoesNotFitError, InvalidInputError, catalog
 from xlplugin.formulas.estimate import steps_table
 
 from xlplugin import formulas
@@ -130,13 +130,8 @@ def test_gpus_beyond_the_kv_heads_hold_copies_of_them():
     assert steps["kv_cache_copies"].tolist() == [1, 1]
 
 
-LANGUAGE_MODELS = (
-    "Llama-3.1-8B",
-    "Llama-3.1-70B",
-    "Llama-3.1-405B",
-    "Llama-3.2-1B",
-    "Llama-3.2-3B",
-    "Mixtral-8x7B",
+LANGUAGE_MODELS = tuple(
+    name for name in catalog.model_names() if catalog.model_preset(name)["modality"] == "text"
 )
 
 
@@ -160,15 +155,17 @@ def test_an_empty_tensor_parallel_sizes_the_replica_for_the_latency_targets():
 def test_the_sized_replica_needs_about_the_fewest_gpus(tpot):
     """Over every catalogue language and speech model on every GPU it fits, with or without
     a latency target, the empty tensor_parallel needs at most 11 % more GPUs than the best of
-    1 to 8 GPUs per replica (the cost of parallel_efficiency, 0.9, where one GPU would have
-    done), and far fewer than the fewest GPUs that hold the weights in a split of the heads
-    (Llama 3.1 70B on H100 PCIe: 13x)."""
+    1, 2, 4 or 8 GPUs per replica (the cost of parallel_efficiency, 0.9, where one GPU would
+    have done), and far fewer than the fewest GPUs that hold the weights in a split of the
+    heads (Llama 3.1 70B on H100 PCIe: 13x). Sizes that are not a power of two, which pack
+    no 8-GPU server, are left to a given tensor_parallel (test_a_split_of_five_is_given)."""
     checked, worst, gain, rescued = 0, 1.0, 1.0, 0
+    assert "Mixtral-8x7B" in LANGUAGE_MODELS and "Phi-4" in LANGUAGE_MODELS
     for model in (*LANGUAGE_MODELS, "Whisper-large-v3"):
         preset = {**formulas.model_preset(model), "tpot_target_seconds": tpot}
         for gpu in formulas.gpu_names():
             counts = {}
-            for tp in (None, *range(1, 9)):
+            for tp in (None, 1, 2, 4, 8):
                 try:
                     estimate = formulas.estimate(**preset, gpu=gpu, tensor_parallel=tp)
                     counts[tp] = estimate["gpu_count"]
@@ -188,6 +185,17 @@ def test_the_sized_replica_needs_about_the_fewest_gpus(tpot):
         assert gain > 13 and rescued == 0
     else:
         assert gain > 8 and rescued > 10
+
+
+def test_a_split_of_five_is_given():
+    """Phi-4's 10 KV heads keep a sized replica to 1 or 2 GPUs; 5, which vLLM accepts, is
+    taken when given, and on an L4 (24 GB) holds a full batch where 2 GPUs hold a quarter
+    of one: 46 % fewer GPUs in all."""
+    phi = {**formulas.model_preset("Phi-4"), "gpu": "L4"}
+    sized, five = formulas.estimate(**phi), formulas.estimate(**phi, tensor_parallel=5)
+    assert sized["gpus_per_replica"] == 2 and five["gpus_per_replica"] == 5
+    assert five["gpu_count"] < 0.6 * sized["gpu_count"]
+    assert five["max_concurrency_per_replica"] == 256 > 3 * sized["max_concurrency_per_replica"]
 
 
 def test_an_image_pipeline_holds_its_text_encoders_beside_its_backbone():
