@@ -107,8 +107,8 @@ GPUS_LABEL = (
 )
 REPLICA_LABEL = (
     "GPUs per replica: whole, at least the weights' need (recomputed from memory) and "
-    "tensor_parallel if given, at most max_gpus_per_replica, dividing the heads; by the FLOPs "
-    "formula the larger of the two"
+    "tensor_parallel if given, at most max_gpus_per_replica, splitting the heads as vLLM "
+    "does; by the FLOPs formula the larger of the two"
 )
 PROJECTION_LABEL = "Projection month 1 (its own route from daily users) needs the Estimate's GPUs"
 SCENARIOS_LABEL = "Every Scenarios row calculates and fits (its ok column)"
