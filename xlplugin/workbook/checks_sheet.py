@@ -259,7 +259,7 @@ def fit_check(layout: Layout, refs: dict[str, str], fitted: str | None = None) -
     weights' GPUs within tensor_parallel_limit (formulas.inference's DoesNotFitError), then
     kv_heads within attention_heads and active_params within params, then tensor_parallel,
     if given, within max_gpus_per_replica and, for a language or speech model, a split of
-    its heads (:func:`splits`). ``refs``: placeholder -> cell for ``weights_gpus_per_replica``,
+    its heads (:func:`_splits`). ``refs``: placeholder -> cell for ``weights_gpus_per_replica``,
     ``tensor_parallel_limit``, ``tensor_parallel``, ``max_gpus_per_replica``, ``params``,
     ``text_encoder_params``, ``image_model``, ``held_weights_bytes``, ``gpu``, ``kv_heads``,
     ``kv_heads_used``, ``attention_heads`` and ``active_params`` (none of them an output,
@@ -322,7 +322,7 @@ def fit_check(layout: Layout, refs: dict[str, str], fitted: str | None = None) -
     over = f"AND(ISNUMBER({split}),{split}>{most})"
     # (IF, not OR: OR would evaluate MOD of an empty tensor_parallel, or of an image model's
     # empty heads, to an error)
-    divides = f"IF(ISNUMBER({split}),IF({image},TRUE,{splits(heads, kv, split)}),TRUE)"
+    divides = f"IF(ISNUMBER({split}),IF({image},TRUE,{_splits(heads, kv, split)}),TRUE)"
     if fitted is not None:
         unknown = f"IF({known},{fitted},{unknown})"
     message = f"IF({over},{parallel},IF({divides},{unknown},{uneven}))"
@@ -339,7 +339,7 @@ def fit_check(layout: Layout, refs: dict[str, str], fitted: str | None = None) -
     return condition, f"IF({need}>{limit},{weights},{message})"
 
 
-def splits(heads: str, kv: str, gpus: str) -> str:
+def _splits(heads: str, kv: str, gpus: str) -> str:
     """TRUE where ``gpus`` split a language or speech model's heads as vLLM allows (formulas.
     inference._check_split): a divisor of the attention heads, and a divisor or a multiple
     of the KV heads."""
@@ -593,7 +593,8 @@ def consistency_checks(layout: Layout) -> list[Consistency]:
     weights = render(STEPS["weights_gpus_per_replica"], e)[1:]
     # a language or speech model's replica splits its heads as vLLM allows, and by the
     # FLOPs formula its weights' GPUs in 1, 2, 4, 8...
-    divides = f"IF({e['image_model']},TRUE,{splits(e['attention_heads'], e['kv_heads_used'], per)})"
+    heads = _splits(e["attention_heads"], e["kv_heads_used"], per)
+    divides = f"IF({e['image_model']},TRUE,{heads})"
     least = render(WEIGHTS_SPLIT, {**e, "weights_gpus_per_replica": f"({weights})"})[1:]
     found = [
         (TOTAL_LABEL, routes("total_usd_per_month", set(costs)), ("total_usd_per_month", *costs)),
