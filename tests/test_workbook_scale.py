@@ -244,6 +244,32 @@ def test_a_stale_temporary_file_is_removed_by_the_next_build(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == [".other.xlsx.k1ll3d.tmp", "t.xlsx"]
 
 
+def test_a_stop_while_a_member_opens_is_the_stop(tmp_path, monkeypatch):
+    """A stop (Ctrl-C) that lands while zipfile opens a member, after it flags a writer
+    open and before it makes one, leaves as the stop and leaves no file: closing the
+    archive then raised ValueError in its place (the CLI printed a traceback, exit 1)."""
+    import zlib
+
+    from xlplugin.workbook import build, stream
+
+    real, writing = zlib.compressobj, []
+
+    def stopped(*args, **kwargs):
+        if writing:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    def write_package(*args, **kwargs):
+        writing.append(True)
+        return stream.write_package(*args, **kwargs)
+
+    monkeypatch.setattr(zlib, "compressobj", stopped)
+    monkeypatch.setattr(build, "write_package", write_package)
+    with pytest.raises(KeyboardInterrupt):
+        build_workbook(tmp_path / "t.xlsx")
+    assert writing and list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.skipif(os.name != "posix", reason="flock: POSIX")
 def test_the_temporary_file_of_a_running_build_is_kept(tmp_path):
     import fcntl

@@ -16,6 +16,7 @@ text of each cell, in the order a reader meets them.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import re
@@ -87,31 +88,47 @@ def write_package(
         for title, cells in cached.items()
         if cells and title != body.sheet
     }
+    with contextlib.ExitStack() as files:
+        if not hasattr(destination, "write"):
+            destination = files.enter_context(open(destination, "wb"))
+        output = zipfile.ZipFile(
+            destination, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL
+        )
+        # Closed only when whole: a stop (Ctrl-C, SIGTERM) that lands while zipfile opens a
+        # member leaves it flagged as being written, and closing it then raised ValueError
+        # in place of the stop. Abandoned, the file is the caller's to remove (and the
+        # archive's own close, when collected, fails where the CLI's hook keeps it quiet).
+        _write_members(
+            output, source, parts, patched, cached, body, on_cell_text, last_parts, rewrite
+        )
+        output.close()
+
+
+def _write_members(output, source, parts, patched, cached, body, on_cell_text, last_parts, rewrite):
+    """write_package's members in the source's order, the body sheet's rows streamed,
+    ``last_parts`` last."""
     body_cached = cached.get(body.sheet, {})
     deferred = []
-    with zipfile.ZipFile(
-        destination, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL
-    ) as output:
-        for info in source.infolist():
-            if info.filename in last_parts:
-                deferred.append(info)
-                continue
-            if info.filename == parts[body.sheet]:
-                sheet = patch_sheet(source.read(info), body.sheet, body_cached)
-                zip64 = _estimated_size(body) > _ZIP64_BEYOND
-                output.compresslevel = ROWS_COMPRESS_LEVEL
-                with output.open(info.filename, "w", force_zip64=zip64) as sink:
-                    for chunk in sheet_xml(sheet, body, on_cell_text):
-                        sink.write(chunk)
-                output.compresslevel = COMPRESS_LEVEL
-                continue
-            data = patched.get(info.filename)
-            if data is None:
-                data = rewrite(info.filename, source.read(info))
-            _copy(output, info, data)
-        for info in deferred:
-            data = last_parts[info.filename](source.read(info), list(output.infolist()))
-            _copy(output, info, data)
+    for info in source.infolist():
+        if info.filename in last_parts:
+            deferred.append(info)
+            continue
+        if info.filename == parts[body.sheet]:
+            sheet = patch_sheet(source.read(info), body.sheet, body_cached)
+            zip64 = _estimated_size(body) > _ZIP64_BEYOND
+            output.compresslevel = ROWS_COMPRESS_LEVEL
+            with output.open(info.filename, "w", force_zip64=zip64) as sink:
+                for chunk in sheet_xml(sheet, body, on_cell_text):
+                    sink.write(chunk)
+            output.compresslevel = COMPRESS_LEVEL
+            continue
+        data = patched.get(info.filename)
+        if data is None:
+            data = rewrite(info.filename, source.read(info))
+        _copy(output, info, data)
+    for info in deferred:
+        data = last_parts[info.filename](source.read(info), list(output.infolist()))
+        _copy(output, info, data)
 
 
 def _copy(output: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -> None:
