@@ -221,16 +221,19 @@ def test_pandas_reads_numbers(built):
 
 
 def test_the_reader_finds_the_header_a_row_higher_and_refuses_a_sheet_without_one(built, tmp_path):
-    """Builds before the zero_allowed rule row had the header one row higher: the reader
-    finds it there too; a sheet without the header is refused in one line."""
+    """Earlier builds, with fewer hidden rows (no zero_allowed rule, no row of the Inputs
+    sheet's values), had the header a row or two higher: the reader finds it there too; a
+    sheet without the header is refused in one line."""
     from xlplugin.workbook import read_scenarios
 
     book = openpyxl.load_workbook(built)
-    book["Scenarios"].delete_rows(rule_rows()["zero_allowed"])
-    book.save(older := tmp_path / "older.xlsx")
-    frame = read_scenarios(older)
-    assert list(frame["scenario"]) == list(read_scenarios(built)["scenario"])
-    book["Scenarios"]["A10"] = "Scenario"
+    for higher in (1, 2):
+        book["Scenarios"].delete_rows(rule_rows()["zero_allowed"])
+        book.save(older := tmp_path / "older.xlsx")
+        assert book["Scenarios"][f"A{SCENARIOS_HEADER - higher}"].value == "scenario"
+        frame = read_scenarios(older)
+        assert list(frame["scenario"]) == list(read_scenarios(built)["scenario"])
+    book["Scenarios"][f"A{SCENARIOS_HEADER - 2}"] = "Scenario"
     book.save(bad := tmp_path / "bad.xlsx")
     with pytest.raises(ValueError, match=r"Scenarios has no row starting with 'scenario'"):
         read_scenarios(bad)

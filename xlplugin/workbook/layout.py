@@ -96,10 +96,13 @@ SECTIONS = tuple(dict.fromkeys(o.section for o in OUTPUTS))
 SERVING_FIRST = "inference_model"  # the first input of the serving model (vocabulary order)
 
 # Scenarios sheet: the title, hidden rows holding what each input column accepts (one rule
-# a row, read by every row's input check at once), the column groups, the units, the header.
+# a row, read by every row's input check at once), a hidden row holding the value an empty
+# cell of each input column takes (the Inputs sheet's, written once rather than in every
+# row), the column groups, the units, the header.
 SCENARIO_RULES = ("number", "low", "low_excluded", "zero_allowed", "high", "high_excluded")
 SCENARIO_RULES_FIRST = 3
-SCENARIOS_HEADER = SCENARIO_RULES_FIRST + len(SCENARIO_RULES) + 2
+SCENARIO_INHERITED = SCENARIO_RULES_FIRST + len(SCENARIO_RULES)
+SCENARIOS_HEADER = SCENARIO_INHERITED + 3
 # Rows a user may add under the Scenarios table (Excel grows the table and fills its
 # formulas down): the scenario picker, its look-ups and the checks reach this far, so that
 # an added row can be picked and shown like the others. Bounded: a whole column makes some

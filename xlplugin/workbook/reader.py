@@ -6,9 +6,10 @@ reader keys every column by them. With pandas alone::
 
     pandas.read_excel(path, sheet_name="Scenarios", header=SCENARIOS_HEADER - 1)
 
-(``header`` counts from 0: row 11 of the sheet is ``header=10``; builds before 0.1.0's
-zero_allowed rule row put it on row 10, which ``read_scenarios`` finds too). Both read the cached
-values: the numbers as built, or as last saved by the application that recalculated them.
+(``header`` counts from 0: row 12 of the sheet is ``header=11``; earlier builds, with fewer
+hidden rows above it, put it on row 10 or 11, which ``read_scenarios`` finds too). Both read
+the cached values: the numbers as built, or as last saved by the application that
+recalculated them.
 """
 
 from __future__ import annotations

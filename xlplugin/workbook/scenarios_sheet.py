@@ -35,7 +35,14 @@ from .inputs_sheet import (
     NAME_COLUMN,
     input_validation,
 )
-from .layout import SCENARIO_RULES, SCENARIO_RULES_FIRST, SCENARIOS_HEADER, Layout, in_use
+from .layout import (
+    SCENARIO_INHERITED,
+    SCENARIO_RULES,
+    SCENARIO_RULES_FIRST,
+    SCENARIOS_HEADER,
+    Layout,
+    in_use,
+)
 from .styles import UNLOCKED
 
 __all__ = ["ROW", "ScenarioColumns", "default_scenarios", "row_formulas", "write_scenarios"]
@@ -104,11 +111,10 @@ def default_scenarios() -> pd.DataFrame:
 
 
 def input_ref(layout: Layout, name: str) -> str:
-    """A scenario's input: its own cell, or the Inputs sheet's value when blank, as the
-    Estimate takes it (:func:`~.estimate_sheet.empty_means_default`: that input's default
-    when the Inputs cell is empty too; text passes through, for the row's check)."""
-    cell = f"{layout.scenario_letter(name)}{_ROW}"
-    return f'IF({cell}="",{empty_means_default(layout, name)},{cell})'
+    """A scenario's input: its own cell, or when blank the Inputs sheet's value as the
+    Estimate takes it, read from the hidden row above the table (:func:`_write_inherited`)."""
+    letter = layout.scenario_letter(name)
+    return f'IF({letter}{_ROW}="",{letter}${SCENARIO_INHERITED},{letter}{_ROW})'
 
 
 def row_formulas(layout: Layout) -> dict[str, str]:
@@ -230,6 +236,7 @@ def _rules(q) -> dict[str, float]:
 
 
 _LARGEST = 9.99999999999999e307  # Excel's largest number
+_INHERITED_LABEL = "What an empty cell below takes: the Inputs sheet's value"
 _RULE_LABELS = {
     "number": "Rule: a number column (1) or a name column (0)",
     "low": "Rule: lower bound",
@@ -246,8 +253,25 @@ def _write_rules(ws, layout: Layout) -> None:
         ws.cell(row, 1, _RULE_LABELS[name]).style = "Explanatory Text"
         for q in INPUTS:
             ws.cell(row, layout.scenario_column[q.name], _rules(q)[name])
-        ws.row_dimensions[row].hidden = True
-        ws.row_dimensions[row].outlineLevel = 1
+        _hide(ws, row)
+
+
+def _write_inherited(ws, layout: Layout) -> None:
+    """The hidden row of what an empty input cell of a scenario takes: the Inputs sheet's
+    value as the Estimate takes it (:func:`~.estimate_sheet.empty_means_default`: that
+    input's default when the Inputs cell is empty too; text passes through, for the row's
+    check). Once here rather than in every row: LibreOffice reads, and writes back, each
+    row's formulas in full."""
+    row = SCENARIO_INHERITED
+    ws.cell(row, 1, _INHERITED_LABEL).style = "Explanatory Text"
+    for q in INPUTS:
+        ws.cell(row, layout.scenario_column[q.name], f"={empty_means_default(layout, q.name)}")
+    _hide(ws, row)
+
+
+def _hide(ws, row: int) -> None:
+    ws.row_dimensions[row].hidden = True
+    ws.row_dimensions[row].outlineLevel = 1
 
 
 def _fit_message(layout: Layout, cell: dict[str, str], refs: dict[str, str]) -> str:
@@ -331,6 +355,7 @@ def write_scenarios(ws, layout: Layout, scenarios: pd.DataFrame | None = None) -
         "typed under the table adds a row.",
     )
     _write_rules(ws, layout)
+    _write_inherited(ws, layout)
     _headers(ws, layout, unset)
     templates = row_formulas(layout)
     names = tuple(layout.scenario_column)

@@ -22,7 +22,7 @@ from .checks_sheet import FIRST_CHECK_ROW, GUARD_ROW, checks, in_range
 from .estimate_sheet import overflow_workings_values
 from .excel_formulas import STEPS
 from .inputs_sheet import ACCEPTS_COLUMN, accepts_text
-from .layout import SCENARIO_ROW_ROW, Layout, in_use
+from .layout import SCENARIO_INHERITED, SCENARIO_ROW_ROW, Layout, in_use
 from .projection_sheet import projection_formulas
 
 __all__ = [
@@ -122,6 +122,10 @@ def cached_values(layout: Layout) -> dict[str, dict[str, object]]:
         "Estimate": {"B3": "Inputs sheet values", "E3": 1},  # the master flag: TRUE as 1
         "Projection": _projection(layout),
         "Checks": {},
+        "Scenarios": {  # what an empty input cell of a row takes
+            f"{layout.scenario_letter(q.name)}{SCENARIO_INHERITED}": _cell(base.iloc[0][q.name])
+            for q in INPUTS
+        },
     }
     estimate = values["Estimate"]
     for name, row in layout.estimate_row.items():
