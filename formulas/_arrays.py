@@ -35,6 +35,7 @@ from .units import parse_quantity
 from .vocabulary import INPUT, Input
 
 __all__ = [
+    "OVERFLOWS",
     "at_least_one",
     "finite",
     "first",
@@ -53,6 +54,9 @@ __all__ = [
     "validated",
     "vectorised",
 ]
+
+
+OVERFLOWS = "the result overflows; the inputs are too large to compute"  # after "name: "
 
 
 def is_blank(value: object) -> bool:
@@ -656,7 +660,7 @@ def finite(name: str, result, inputs: dict | None = None):
     if not ok:
         if inputs is not None:
             raise overflow(name, result, inputs)
-        raise EstimateError(f"{name}: the result overflows; the inputs are too large to compute")
+        raise EstimateError(f"{name}: {OVERFLOWS}")
     return result
 
 
@@ -702,7 +706,7 @@ def overflow(name: str | None, result, inputs: dict) -> EstimateError:
         fixed = (c for c in candidates if c[0] > 0 and _fixes(graph, root, row, c[1]))
         chosen = next(fixed, candidates[0] if candidates else None)
     if chosen is None:
-        return EstimateError(f"{root}: the result overflows; the inputs are too large to compute")
+        return EstimateError(f"{root}: {OVERFLOWS}")
     _, n, x = chosen
     return OverflowInputError(n, row[n], overflow_accepts(n), root, x > typical.get(n, 1.0), index)
 

@@ -24,6 +24,7 @@ from xlplugin.workbook.build import (
 from xlplugin.workbook.excel_formulas import CONSTANTS, plugin_arguments
 from xlplugin.workbook.layout import SCENARIOS_HEADER, SHEETS, Layout
 from xlplugin.workbook.scenarios_sheet import rule_rows
+from xlplugin.workbook.sentences import SENTENCES
 from xlplugin.workbook.values import projection_frame, scenario_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -100,6 +101,19 @@ def _close(a, b) -> bool:
     if isinstance(b, str) or isinstance(a, str) or a is None or b is None:
         return (a or "") == (b or "")
     return math.isclose(a, b, rel_tol=1e-9)
+
+
+def test_each_shared_sentence_is_written_once_as_a_name(book):
+    """formulas' sentences that many cells share live in one workbook name each, holding
+    the sentence; no formula writes one out (a Scenarios row would repeat it 10,000 times)."""
+    for name, text in SENTENCES.items():
+        assert book.defined_names[name].attr_text == f'"{text}"', name
+    used = set()
+    for title, cell in _formula_cells(book):
+        for name, text in SENTENCES.items():
+            assert text not in cell.value, (title, cell.coordinate, name)
+            used.update(n for n in SENTENCES if re.search(rf"\b{n}\b", cell.value))
+    assert used == set(SENTENCES), "every name is read somewhere"
 
 
 def test_sheets_in_reading_order(book):

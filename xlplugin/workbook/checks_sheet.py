@@ -53,6 +53,7 @@ from .inputs_sheet import (
     choices,
 )
 from .layout import CHECKS_HEADER, SWING_NAME, SWUNG, Layout, absolute
+from .sentences import define_sentences, said
 
 __all__ = [
     "FIRST_CHECK_ROW",
@@ -293,8 +294,8 @@ def fit_check(layout: Layout, refs: dict[str, str], fitted: str | None = None) -
         f'"kv_heads ("&{kv})'
     )
     larger = (
-        f'IF({_heads_bind(limit, most)},"{HEADS_BOUND}"&{bound}'
-        f'&") split evenly over at most "&{limit},"{RAISE_MAX}")'
+        f"IF({_heads_bind(limit, most)},{said(HEADS_BOUND)}&{bound}"
+        f'&") split evenly over at most "&{limit},{said(RAISE_MAX)})'
     )
     weights = (
         f'{name}&": got "&{value}&"; accepts a model that fits in "'
@@ -309,8 +310,8 @@ def fit_check(layout: Layout, refs: dict[str, str], fitted: str | None = None) -
     uneven = (
         f'{names["tensor_parallel"]}&": got "&{split}&"; accepts a divisor "'
         f"&IF(MOD({heads},{split}),"
-        f'"of attention_heads ("&{heads}&"): {UNEVEN}",'
-        f'"or a multiple of kv_heads ("&{kv}&"): {KV_UNEVEN}")'
+        f'"of attention_heads ("&{heads}&"): "&{said(UNEVEN)},'
+        f'"or a multiple of kv_heads ("&{kv}&"): "&{said(KV_UNEVEN)})'
     )
     # inputs bounded by another input, in the order formulas judges them: after the
     # weights' fit, before tensor_parallel (formulas.serving.at_most)
@@ -330,7 +331,7 @@ def fit_check(layout: Layout, refs: dict[str, str], fitted: str | None = None) -
         value, bound = refs[name], refs[bound_name]
         text = (
             f'"{name}: got "&{_number_or_text(value)}&"; accepts a number <= {bound_name} ("'
-            f'&{bound}&"): {why}"'
+            f'&{bound}&"): "&{said(why)}'
         )
         message = f"IF(AND(ISNUMBER({value}),{value}>{bound}),{text},{message})"
     within = ",".join(f"IF(ISNUMBER({refs[n]}),{refs[n]}<={refs[b]},TRUE)" for n, b, _ in bounded)
@@ -392,23 +393,24 @@ def concurrency_check(layout: Layout, refs: dict[str, str]) -> tuple[str, str]:
     got = {n: f'{_inputs_cell(layout, INPUT[n], NAME_COLUMN)}&": got "&{r[n]}' for n in names}
     split, gpus, most = r["tensor_parallel"], r["gpus_per_replica"], r["max_gpus_per_replica"]
     limit = r["tensor_parallel_limit"]
-    given = f'{got["tensor_parallel"]}&"; accepts {NO_REQUEST}"'
-    wider = f'IF(ISNUMBER({split}),"{WIDER_GIVEN}","{WIDER}")'
+    given = f'{got["tensor_parallel"]}&"; accepts "&{said(NO_REQUEST)}'
+    wider = f'IF(ISNUMBER({split}),{said(WIDER_GIVEN)},"{WIDER}")'
     wider = f'IF({_heads_bind(limit, most)},"{LARGER}",{wider})'
-    more = f'IF({gpus}>={limit},{wider},"{MORE_GPUS}")'
+    more = f"IF({gpus}>={limit},{wider},{said(MORE_GPUS)})"
     request = (
         f"IF({r['output_tokens']}>{r['prefill_tokens']},{got['output_tokens']},"
         f"IF({r['speech_model']},{got['audio_seconds']},{got['input_tokens']}))"
         f'&"; accepts a request whose KV cache fits beside the weights on "&{gpus}'
-        f'&" GPUs (shorten the request, or "&{more}&")"'
+        f'&" GPUs (shorten the request, or "'
     )
     target = (
         f"IF({r['tpot_target_seconds']}={r['step_seconds_allowed']},"
         f"{got['tpot_target_seconds']},{got['ttft_target_seconds']})"
         f'&"; accepts a time that "&{gpus}&" GPUs per replica meet with one request '
-        f'(relax it, or "&{more}&")"'
+        f'(relax it, or "'
     )
-    chosen = f"IF({r['memory_concurrency']}<requests_per_inference,{request},{target})"
+    # what to change, after either sentence: written once
+    chosen = f'IF({r["memory_concurrency"]}<requests_per_inference,{request},{target})&{more}&")"'
     return runs_a_request(refs), f"IF(AND(ISNUMBER({split}),{gpus}<{limit}),{given},{chosen})"
 
 
@@ -717,6 +719,7 @@ def write_checks(wb, ws, layout: Layout, plugin: bool = False) -> list[str]:
         styles.wrap(ws[ref])
     for name, value in NAMED.items():
         wb.defined_names[name] = DefinedName(name, attr_text=f"{value:g}")
+    define_sentences(wb)
     labels = [c.label for c in found]
     growth = FIRST_CHECK_ROW + labels.index(GROWTH_LABEL)
     idle = FIRST_CHECK_ROW + labels.index(CONCURRENCY_LABEL)

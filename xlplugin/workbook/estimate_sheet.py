@@ -8,7 +8,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.pagebreak import Break
 
-from xlplugin.formulas._arrays import overflow_accepts, seed_magnitudes
+from xlplugin.formulas._arrays import OVERFLOWS, overflow_accepts, seed_magnitudes
 from xlplugin.formulas.graph import GRAPH, depends_on
 from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUTS
 
@@ -24,6 +24,7 @@ from .excel_formulas import (
 from .inputs_sheet import DEFAULT_COLUMN
 from .layout import ESTIMATE_HEADER, FLAG_COLUMN, FLAG_ROW, Layout, absolute
 from .published import PUBLISHED, ROUNDED, SEED_CITATION
+from .sentences import said
 
 __all__ = [
     "NEED_A_REQUEST",
@@ -179,8 +180,9 @@ def _row(wb, ws, layout: Layout, name: str, row: int, refs: dict, plugin: bool) 
 
 
 def overflow_message(name: str) -> str:
-    """formulas' message when an output overflows (formulas._arrays.finite)."""
-    return f"{name}: the result overflows; the inputs are too large to compute"
+    """formulas' message when an output overflows (formulas._arrays.finite), as a formula
+    writes it."""
+    return f'"{name}: "&{said(OVERFLOWS)}'
 
 
 def runs_a_request(refs: dict[str, str]) -> str:
@@ -199,7 +201,7 @@ def computed(
     when a replica runs no request, instead of figures that assume it runs one. A check
     that cannot be judged (an error) leaves the overflow to speak. ``overflow``: the
     overflow's text (an expression), if not formulas' general sentence."""
-    overflow = overflow or f'"{overflow_message(name)}"'
+    overflow = overflow or overflow_message(name)
     text = f"IFERROR({formula},{overflow})"
     if name not in NEED_A_REQUEST:
         return text
@@ -297,7 +299,7 @@ def _overflow_text(layout: Layout, name: str, refs: dict[str, str]) -> str:
         f'IF({named}>0,{pick(_overflow_column(2))}&": got "&{pick("B")}&"; accepts "&'
         f'{pick(_overflow_column(3))}&", but this value makes "&{output}&" overflow (too '
         f'large to compute): try a "&{pick(_overflow_column(4))}&" value",{output}&'
-        '": the result overflows; the inputs are too large to compute")'
+        f'": "&{said(OVERFLOWS)})'
     )
 
 

@@ -78,7 +78,7 @@ def _overflow(name: str, refs: dict[str, str], plugin: bool) -> str | None:
     # Short enough for the month's column (the sentence, cut, read "in (see About)"); the
     # red flag's message beside the title says the rest.
     text = '"needs add-in"'
-    return f'IF({missing},{text},"{overflow_message(name)}")'
+    return f"IF({missing},{text},{overflow_message(name)})"
 
 
 def write_projection(ws, layout: Layout, plugin: bool = False) -> None:
