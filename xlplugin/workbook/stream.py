@@ -94,13 +94,17 @@ def write_package(
         output = zipfile.ZipFile(
             destination, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL
         )
-        # Closed only when whole: a stop (Ctrl-C, SIGTERM) that lands while zipfile opens a
-        # member leaves it flagged as being written, and closing it then raised ValueError
-        # in place of the stop. Abandoned, the file is the caller's to remove (and the
-        # archive's own close, when collected, fails where the CLI's hook keeps it quiet).
-        _write_members(
-            output, source, parts, patched, cached, body, on_cell_text, last_parts, rewrite
-        )
+        try:
+            _write_members(
+                output, source, parts, patched, cached, body, on_cell_text, last_parts, rewrite
+            )
+        except BaseException:
+            # A stop (Ctrl-C, SIGTERM) that lands while zipfile opens a member leaves it
+            # flagged as being written, and closing it then raises ValueError: the stop
+            # goes on, not that. The file is the caller's to remove.
+            with contextlib.suppress(ValueError, OSError):
+                output.close()
+            raise
         output.close()
 
 
