@@ -39,7 +39,7 @@ from xlplugin.workbook.build import build_workbook, default_scenarios
 from xlplugin.workbook.checks_sheet import FIRST_CHECK_ROW, GUARD_ROW, SCENARIOS_LABEL
 from xlplugin.workbook.estimate_sheet import NEED_A_REQUEST
 from xlplugin.workbook.layout import Layout
-from xlplugin.workbook.scenarios_sheet import BAD_ROW
+from xlplugin.workbook.sentences import BAD_ROW
 from xlplugin.workbook.values import scenario_inputs
 
 pytestmark = [pytest.mark.libreoffice, needs_soffice]

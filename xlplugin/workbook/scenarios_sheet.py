@@ -43,6 +43,7 @@ from .layout import (
     Layout,
     in_use,
 )
+from .sentences import BAD_ROW, said
 from .styles import UNLOCKED
 
 __all__ = ["ROW", "ScenarioColumns", "default_scenarios", "row_formulas", "write_scenarios"]
@@ -82,8 +83,6 @@ _CHAT = {
 
 
 _WIDEST_NAME = 48  # the name column prints on every page of the sheet: not wider than this
-BAD_ROW = "check this row: an input is outside what the Inputs sheet accepts"
-BAD_ROW_NAME = "bad_row"
 
 
 def default_scenarios() -> pd.DataFrame:
@@ -304,7 +303,7 @@ def _message(layout: Layout, cell: dict[str, str]) -> str:
     # a number given as the GPU is its FLOP/s, which accepts what a number does
     accepts = f'IF(AND({name}="gpu",ISNUMBER({value})),{flops_accepts(layout)},{accepts})'
     text = f'{name}&": got "&{shown}&{inherited}&"; accepts "&{accepts}'
-    return f"IF({cell['inputs_valid']},{cell['fit_message']},IFERROR({text},{BAD_ROW_NAME}))"
+    return f"IF({cell['inputs_valid']},{cell['fit_message']},IFERROR({text},{said(BAD_ROW)}))"
 
 
 def _span(column: int, first: int, last: int) -> str:
@@ -342,8 +341,6 @@ def write_scenarios(ws, layout: Layout, scenarios: pd.DataFrame | None = None) -
     the inputs none of them sets start folded, like the workings."""
     scenario_names = None if scenarios is None else scenarios.get("scenario")
     unset = unset_inputs(scenarios)
-    # The sentence is a named constant: written once, not in every row.
-    ws.parent.defined_names[BAD_ROW_NAME] = DefinedName(BAD_ROW_NAME, attr_text=f'"{BAD_ROW}"')
     ws.parent.defined_names[NO_BAD_COLUMN] = DefinedName(NO_BAD_COLUMN, attr_text=str(_PAST_LAST))
     shift = str(_shift(layout))
     ws.parent.defined_names[IN_USE_SHIFT] = DefinedName(IN_USE_SHIFT, attr_text=shift)

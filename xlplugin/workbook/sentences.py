@@ -1,5 +1,6 @@
-"""Sentences of formulas' messages that many formula cells share, each held once by a
-workbook name: a formula reads ``"trps: "&overflows``, not the sentence itself.
+"""Sentences that many formula cells share, each held once by a workbook name: a formula
+reads ``"trps: "&overflows``, not the sentence itself. All but one are formulas' own; the
+Scenarios sheet's :data:`BAD_ROW` is the workbook's.
 
 LibreOffice reads, and writes back, every Scenarios row's formulas in full: a sentence typed
 into a row's formula is 10,000 copies in a 10,000-scenario workbook, a name holding it one.
@@ -19,9 +20,12 @@ from xlplugin.formulas.serving import (
     WIDER_GIVEN,
 )
 
-__all__ = ["SENTENCES", "define_sentences", "said"]
+__all__ = ["BAD_ROW", "SENTENCES", "define_sentences", "said"]
 
-# workbook name -> formulas' sentence
+# What a Scenarios row says when an input is bad and its own message cannot be made.
+BAD_ROW = "check this row: an input is outside what the Inputs sheet accepts"
+
+# workbook name -> its sentence
 SENTENCES = {
     "overflows": OVERFLOWS,
     "why_heads_split": UNEVEN,
@@ -33,6 +37,7 @@ SENTENCES = {
     "no_request": NO_REQUEST,
     "more_gpus": MORE_GPUS,
     "wider_given": WIDER_GIVEN,
+    "bad_row": BAD_ROW,
 }
 _NAME = {text: name for name, text in SENTENCES.items()}
 assert len(_NAME) == len(SENTENCES), "one name a sentence"
