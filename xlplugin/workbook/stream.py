@@ -88,51 +88,52 @@ def write_package(
         for title, cells in cached.items()
         if cells and title != body.sheet
     }
+    body_cached = cached.get(body.sheet, {})
+    deferred = []  # the last parts: written once every other member is
     with contextlib.ExitStack() as files:
         if not hasattr(destination, "write"):
             destination = files.enter_context(open(destination, "wb"))
-        output = zipfile.ZipFile(
-            destination, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL
-        )
-        try:
-            _write_members(
-                output, source, parts, patched, cached, body, on_cell_text, last_parts, rewrite
-            )
-        except BaseException:
-            # A stop (Ctrl-C, SIGTERM) that lands while zipfile opens a member leaves it
-            # flagged as being written, and closing it then raises ValueError: the stop
-            # goes on, not that. The file is the caller's to remove.
-            with contextlib.suppress(ValueError, OSError):
-                output.close()
-            raise
-        output.close()
+        output = files.enter_context(_archive(destination))
+        for info in source.infolist():
+            if info.filename in last_parts:
+                deferred.append(info)
+            elif info.filename == parts[body.sheet]:
+                sheet = patch_sheet(source.read(info), body.sheet, body_cached)
+                _stream_rows(output, info.filename, sheet, body, on_cell_text)
+            else:
+                data = patched.get(info.filename)
+                if data is None:
+                    data = rewrite(info.filename, source.read(info))
+                _copy(output, info, data)
+        for info in deferred:
+            data = last_parts[info.filename](source.read(info), list(output.infolist()))
+            _copy(output, info, data)
 
 
-def _write_members(output, source, parts, patched, cached, body, on_cell_text, last_parts, rewrite):
-    """write_package's members in the source's order, the body sheet's rows streamed,
-    ``last_parts`` last."""
-    body_cached = cached.get(body.sheet, {})
-    deferred = []
-    for info in source.infolist():
-        if info.filename in last_parts:
-            deferred.append(info)
-            continue
-        if info.filename == parts[body.sheet]:
-            sheet = patch_sheet(source.read(info), body.sheet, body_cached)
-            zip64 = _estimated_size(body) > _ZIP64_BEYOND
-            output.compresslevel = ROWS_COMPRESS_LEVEL
-            with output.open(info.filename, "w", force_zip64=zip64) as sink:
-                for chunk in sheet_xml(sheet, body, on_cell_text):
-                    sink.write(chunk)
-            output.compresslevel = COMPRESS_LEVEL
-            continue
-        data = patched.get(info.filename)
-        if data is None:
-            data = rewrite(info.filename, source.read(info))
-        _copy(output, info, data)
-    for info in deferred:
-        data = last_parts[info.filename](source.read(info), list(output.infolist()))
-        _copy(output, info, data)
+@contextlib.contextmanager
+def _archive(destination) -> Iterator[zipfile.ZipFile]:
+    """A zip archive writing to ``destination``, closed on the way out, a stop included."""
+    output = zipfile.ZipFile(destination, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL)
+    try:
+        yield output
+    except BaseException:
+        # A stop (Ctrl-C, SIGTERM) that lands while zipfile opens a member leaves it
+        # flagged as being written, and closing it then raises ValueError: the stop
+        # goes on, not that. The file is the caller's to remove.
+        with contextlib.suppress(ValueError, OSError):
+            output.close()
+        raise
+    output.close()
+
+
+def _stream_rows(output, name: str, sheet: bytes, body: Body, on_cell_text) -> None:
+    """The body sheet as member ``name``: ``sheet`` with ``body``'s rows streamed into it."""
+    zip64 = _estimated_size(body) > _ZIP64_BEYOND
+    output.compresslevel = ROWS_COMPRESS_LEVEL
+    with output.open(name, "w", force_zip64=zip64) as sink:
+        for chunk in sheet_xml(sheet, body, on_cell_text):
+            sink.write(chunk)
+    output.compresslevel = COMPRESS_LEVEL
 
 
 def _copy(output: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -> None:
