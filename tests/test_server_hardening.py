@@ -867,6 +867,28 @@ def test_bad_serve_options_are_one_line_and_status_2(args):
     assert len(lines) == 1 and args[0] in lines[0] and repr(args[1]) in lines[0], done.stderr
 
 
+@needs_server
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        # xlwings Server reads lists as JSON: plain text was a traceback once it had started
+        ("XLWINGS_CORS_ALLOW_ORIGINS", "https://excel.example.org"),
+        ("XLWINGS_ENABLE_SOCKETIO", "maybe"),
+    ],
+)
+def test_a_bad_xlwings_setting_is_one_line_before_serving(name, value):
+    done = subprocess.run(
+        [sys.executable, "-m", "xlplugin.cli", "serve", "--port", str(_free_port())],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=clean_env(**{name: value}),
+    )
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1, done.stderr[-2000:]
+    assert lines[0].startswith(f"xlplugin: error: {name}: got {value!r}; accepts "), lines[0]
+
+
 @pytest.mark.parametrize(
     "args",
     [

@@ -932,6 +932,8 @@ def _serve(args: argparse.Namespace) -> int:
             os.environ["XLPLUGIN_MAX_CELLS"] = str(args.max_cells)
         if args.workers > 1:  # socket.io keeps sessions per process; no function streams
             os.environ.setdefault("XLWINGS_ENABLE_SOCKETIO", "false")
+        if problem := _xlwings_settings_problem():
+            raise ServeError(problem)
         import uvicorn
 
         scheme = "https" if args.ssl_certfile else "http"
@@ -973,6 +975,37 @@ def _serve(args: argparse.Namespace) -> int:
 
 class ServeError(EstimateError):
     """``xlplugin serve`` cannot start as asked (one line, naming the flag)."""
+
+
+def _xlwings_settings_problem() -> str | None:
+    """What in xlwings Server's ``XLWINGS_*`` settings it cannot read (None: nothing).
+
+    It reads them when first imported, which is once uvicorn has started: a list given as
+    plain text (``XLWINGS_CORS_ALLOW_ORIGINS=https://a.example``) was a traceback there."""
+    try:
+        import xlwings_server.config  # noqa: F401 (reads the settings, as each worker does)
+    except ValueError as error:  # pydantic's SettingsError and ValidationError are ones
+        return _settings_message(error)
+    return None
+
+
+def _settings_message(error: ValueError) -> str:
+    """One line for pydantic's refusal of an ``XLWINGS_*`` setting."""
+    errors = getattr(error, "errors", None)
+    if callable(errors) and errors():  # a ValidationError: a value of the wrong type
+        first = errors()[0]
+        field = "_".join(str(part) for part in first.get("loc", ())) or "setting"
+        accepts = " ".join(str(first.get("msg", "")).split()).removeprefix("Input should be ")
+        return (
+            f"XLWINGS_{field.upper()}: got {shown(str(first.get('input', '')))}; accepts {accepts}"
+        )
+    found = re.search(r'field "(\w+)"', str(error))
+    name = f"XLWINGS_{found[1].upper()}" if found else "an XLWINGS_ setting"
+    got = shown(os.environ.get(name, "")) if found else "a value xlwings Server cannot read"
+    return (
+        f"{name}: got {got}; accepts JSON, as xlwings Server reads its lists "
+        """(e.g. XLWINGS_CORS_ALLOW_ORIGINS='["https://example.com"]')"""
+    )
 
 
 _TLS_ACCEPTS = "a certificate (--ssl-certfile) and its private key (--ssl-keyfile), PEM files"
