@@ -316,6 +316,8 @@ def _below_floats(given: object) -> bool:
 def _problem(spec: Input, x: float, percent: bool) -> str:
     """What ``spec`` accepts, in words, if it does not accept ``x``; else empty."""
     if _bad_scalar(spec, x):
+        if x == math.inf and spec.high is None:  # it is "> 0": say what it exceeds
+            return f"{_bare(spec)}, at most {_LARGEST} (a larger one cannot be computed)"
         plain_fraction = spec.name in _PERCENT_HINTS and not percent and 1 < x < math.inf
         if plain_fraction and not _bad_scalar(spec, x / 100):
             return f"{spec.accepts} (did you mean {_show(x)}%?)"

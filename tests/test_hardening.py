@@ -988,6 +988,21 @@ def test_a_number_beyond_a_float_is_refused_as_it_is_not_as_infinity(value, show
     )
 
 
+@pytest.mark.parametrize(
+    ("name", "accepts"),
+    [
+        ("dau", "a number > 0, at most 1.8e+308 (a larger one cannot be computed)"),
+        ("params", "a number >= 1,000, at most 1.8e+308 (a larger one cannot be computed)"),
+        ("utilization", "a number in (0, 1]"),  # its bound says it
+    ],
+)
+def test_infinity_is_told_the_largest_number_not_only_the_smallest(name, accepts):
+    """inf is "> 0": an input bounded only below says what infinity exceeds."""
+    with pytest.raises(formulas.InvalidInputError) as caught:
+        formulas.estimate(**{name: math.inf})
+    assert str(caught.value) == f"{name}: got inf; accepts {accepts}"
+
+
 def test_an_overflow_blamed_on_a_single_cell_fails_only_the_cells_it_overflows():
     """1e308 requests a user overflow for 2e8 users, not for 1: the call failed as a whole
     (HTTP 400) where the first cell computes alone."""
