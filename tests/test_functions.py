@@ -383,7 +383,7 @@ def test_bad_cells_found_by_computing_cost_a_few_computations_of_the_range():
     positions = set(range(7, size, size // bad))
     computed = []
 
-    def compute(at):
+    def compute(at, _numbers):
         computed.append(len(at))
         for i, position in enumerate(at.tolist()):
             if position in positions:
@@ -395,6 +395,23 @@ def test_bad_cells_found_by_computing_cost_a_few_computations_of_the_range():
     assert sorted(errors) == sorted(positions)
     assert all(values[i] == 1.0 for i in range(size) if i not in positions)
     assert sum(computed) < 10 * size  # one computation each: about 40 times size
+
+
+def test_text_in_a_range_is_read_once_however_often_parts_are_computed(monkeypatch):
+    """A range of text with cells that fail only when computed (a model too large for the
+    GPU) is computed again in parts. Its text used to be read again in each part: a
+    million cells of "8.1B" with 50 of "300B" held a shared server for 40 s."""
+    reads = []
+    read = arrays.text_number
+    monkeypatch.setattr(arrays, "text_number", lambda *a: reads.append(a) or read(*a))
+    params = [["8.1B"] * 40 for _ in range(50)]
+    for row in (3, 17, 41):
+        params[row][row % 40] = "300B"
+    cells = call("gpu_count", 1e8, 10, params, "A100")
+    flat = [value for row in cells for value in row]
+    assert flat.count(SEED_GPUS) == 2_000 - 3
+    assert sum(str(v).startswith("#VALUE! params: got 300000000000") for v in flat) == 3
+    assert len(reads) <= 3 * 2  # each distinct text a few times, not 2,000 cells a part
 
 
 def test_cells_as_office_js_sends_them_inside_ranges(monkeypatch):
