@@ -8,6 +8,7 @@ import functools
 import math
 import numbers
 import re
+from collections.abc import Hashable
 from decimal import Decimal
 from importlib import resources
 
@@ -81,7 +82,10 @@ def _lookup(table: str) -> dict[str, str]:
 
 
 def _canonical(table: str, argument: str, value: object) -> str:
-    found = _lookup(table).get(value) or _lookup(table).get(_key(value))
+    try:
+        found = _lookup(table).get(value) or _lookup(table).get(_key(value))
+    except TypeError:  # a list or a dict: no name, refused as any unknown one
+        found = None
     if found is None:
         raise UnknownNameError(argument, value, list(_read(table)["name"]))
     return found
@@ -146,7 +150,7 @@ def gpu_spec(gpu: str, field: str) -> object:
     if isinstance(gpu, numbers.Real) and not isinstance(gpu, bool):
         gpu = gpu_spelt_by(gpu) or gpu  # 4090 as Excel sends a typed 4090: 4090.0
     row = _read("gpus").loc[_canonical("gpus", "gpu", gpu)]
-    if field not in row.index:
+    if not isinstance(field, Hashable) or field not in row.index:
         raise UnknownNameError("field", field, [c for c in row.index if c != "aliases"])
     value = row[field]
     return None if isinstance(value, float) and np.isnan(value) else _plain(value)

@@ -183,6 +183,13 @@ def test_results_are_cached_by_arguments():
 def test_gpu_count_of_the_seed_is_61():
     assert call("gpu_count", 100_000_000, 10, 8.1e9, "A100") == [[SEED_GPUS]]
     assert call("GPU_COUNT", 100_000_000, 10, 8.1e9, "A100") == [[SEED_GPUS]]  # the Excel spelling
+    assert call("Gpu_Count", 100_000_000, 10, 8.1e9, "A100") == [[SEED_GPUS]]  # any case, as Excel
+
+
+def test_a_list_inside_a_range_cell_is_refused_as_one():
+    """A Python caller's ragged rows holding lists raised TypeError (unhashable)."""
+    message = message_of(lambda: call("gpu_count", [[1e8], [[1, 2]]], 10, 8.1e9))
+    assert message == "dau: got a cell holding a list; accepts a range of single values"
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -1056,6 +1056,22 @@ def test_a_gpu_number_that_is_no_float_is_refused_by_its_row(gpus, row, shown):
 
 
 @pytest.mark.parametrize(
+    ("function", "args", "start"),
+    [
+        (formulas.gpu_spec, (["H100"], "memory_bytes"), "gpu: got ['H100']; accepts one of A100"),
+        (formulas.gpu_spec, ("H100", ["memory_bytes"]), "field: got ['memory_bytes']; accepts"),
+        (formulas.model_preset, (["SDXL"],), "model: got ['SDXL']; accepts one of SD3.5-Large"),
+        (formulas.model_preset, ({"a": 1},), "model: got {'a': 1}; accepts one of"),
+    ],
+)
+def test_a_list_given_as_a_name_is_refused_as_an_unknown_name(function, args, start):
+    """They raised TypeError (unhashable)."""
+    with pytest.raises(formulas.UnknownNameError) as caught:
+        function(*args)
+    assert str(caught.value).startswith(start), caught.value
+
+
+@pytest.mark.parametrize(
     ("name", "cells"), [("dau", [1e8, True]), ("utilization", [0.5, np.True_])]
 )
 def test_true_among_numbers_is_refused_not_read_as_one(name, cells):

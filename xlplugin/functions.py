@@ -89,7 +89,8 @@ def gpu_spec(gpu: Gpu, field: GpuField):
 
 
 def __getattr__(name: str):
-    # A call naming the Excel spelling ("GPU_COUNT") reaches the function ("gpu_count").
-    if name.isupper() and name.lower() in __all__:
+    # A call naming the function in any case ("GPU_COUNT", "Gpu_Count") reaches it
+    # ("gpu_count"): Excel matches function names case-insensitively.
+    if name.lower() != name and name.lower() in __all__:
         return globals()[name.lower()]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
