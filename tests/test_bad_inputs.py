@@ -116,6 +116,21 @@ def test_an_answer_with_nowhere_to_go_is_not_bad_input(argv):
     )
 
 
+@pytest.mark.parametrize("argv", [("estimate",), ("gpus", "--format", "csv")])
+def test_an_answer_to_a_closed_standard_output_is_not_bad_input(argv):
+    """Started with standard output closed (`>&-`): an AttributeError traceback, status 1."""
+    done = subprocess.run(
+        [sys.executable, "-m", "xlplugin", *argv],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=60,
+        preexec_fn=lambda: os.close(1),
+    )
+    assert done.returncode == 74, done.stderr
+    assert done.stderr == "xlplugin: error: cannot write to standard output: Bad file descriptor\n"
+
+
 def test_each_format_of_a_listing_carries_the_same_fields(capsys):
     """gpus --format json left out the aliases its CSV has; vocabulary --format json the
     defaults' sources and the outputs' sections its Markdown has."""

@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import csv
 import difflib
+import errno
 import io
 import json
 import math
@@ -412,7 +413,8 @@ def _main(argv: list[str] | None) -> int:
         ):
             return args.run(args)
     except _OutputFailed as failed:  # not bad input: the answer had nowhere to go
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nor at exit
+        fd = 1 if sys.stdout is None else sys.stdout.fileno()
+        os.dup2(os.open(os.devnull, os.O_WRONLY), fd)  # nor at exit
         if isinstance(failed.error, BrokenPipeError):  # the reader left early (| head)
             return 0
         _say(f"xlplugin: error: cannot write to standard output: {failed.error.strerror}")
@@ -449,12 +451,16 @@ class _Stdout:
         self._stream = stream
 
     def write(self, text: str) -> int:
+        if self._stream is None:  # started with standard output closed (>&-)
+            raise _OutputFailed(OSError(errno.EBADF, os.strerror(errno.EBADF)))
         try:
             return self._stream.write(text)
         except OSError as error:
             raise _OutputFailed(error) from error
 
     def flush(self) -> None:
+        if self._stream is None:
+            return
         try:
             self._stream.flush()
         except OSError as error:
