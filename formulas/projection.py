@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ._arrays import is_blank, overflow_accepts, take
-from .errors import OverflowInputError
+from .errors import InvalidInputError, OverflowInputError
 from .estimate import _compute, _inputs
 from .vocabulary import INPUT
 
@@ -47,16 +47,18 @@ def projection(months=24, dau_growth=0.05, **inputs) -> pd.DataFrame:
     """
     plan = {"months": months, "dau_growth": dau_growth}  # blank: the default, as any input
     plan = take(**{n: INPUT[n].default if is_blank(v) else v for n, v in plan.items()})
+    a = _inputs(inputs)
+    for name, value in {**plan, **a}.items():
+        _single(name, value, inputs.get(name, dau_growth if name == "dau_growth" else months))
     count = int(plan["months"])
     month = np.arange(1, count + 1, dtype=float)
-    a = _inputs(inputs)
     given = a["dau"]
     with np.errstate(over="ignore"):  # a month past a float's range: named by _compute
         a["dau"] = a["dau"] * (1 + plan["dau_growth"]) ** (month - 1)
     try:
         r = _compute(a)
     except OverflowInputError as error:
-        raise _as_given(error, given) from None
+        raise _as_given(error, given, dau_growth) from None
     # Stored bytes fill up month by month: the last retention_months months so far, not
     # a full window from the first month. What depends on them is computed again.
     retention = int(r["retention_months"])
@@ -66,16 +68,37 @@ def projection(months=24, dau_growth=0.05, **inputs) -> pd.DataFrame:
     try:
         r = _compute(a, given={"retained_storage_bytes": retained})
     except OverflowInputError as error:
-        raise _as_given(error, given) from None
+        raise _as_given(error, given, dau_growth) from None
     r["month"] = month.astype(int)
     return pd.DataFrame({c: np.broadcast_to(r[c], month.shape) for c in PROJECTION_COLUMNS})
 
 
-def _as_given(error: OverflowInputError, dau: float) -> OverflowInputError:
+def _single(name: str, value: object, given: object) -> None:
+    """Refuse an array: a projection is one scenario, its rows the months."""
+    if np.ndim(value) > 0:
+        raise InvalidInputError(
+            name,
+            given,
+            "a single value: a projection plans one scenario month by month "
+            "(estimate_table takes one scenario a row)",
+        )
+
+
+def _as_given(error: OverflowInputError, dau: float, dau_growth: object) -> OverflowInputError:
     """An overflow in some month's row: named with the daily users the caller gave, not
-    that month's grown figure, which no one typed (the row is the month)."""
+    that month's grown figure, which no one typed (the row is the month); or, where the
+    first month computes and a later one overflows, with the growth that took it there."""
     if error.name != "dau":
         return error
+    if error.row is not None and int(error.row) > 0:  # a later month: grown too far
+        return OverflowInputError(
+            "dau_growth",
+            dau_growth,
+            overflow_accepts("dau_growth"),
+            error.quantity,
+            error.smaller,
+            error.row,
+        )
     return OverflowInputError(
         "dau", dau, overflow_accepts("dau"), error.quantity, error.smaller, error.row
     )

@@ -56,11 +56,38 @@ def test_bad_projection_inputs(kwargs, message):
 
 def test_growth_past_a_float_is_an_error_naming_the_month_not_a_warning():
     """Users that grow past the largest float by some month: the one-line error for that
-    month, and no RuntimeWarning from numpy on the way (a pure function stays quiet)."""
+    month, and no RuntimeWarning from numpy on the way (a pure function stays quiet). The
+    first month computes, so the growth took it there: dau_growth is named, as given."""
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        with pytest.raises(InvalidInputError, match=r"^dau: got .* \(row 2\); .* overflow"):
+        with pytest.raises(InvalidInputError, match=r"^dau_growth: got '100%' \(row 2\); .*"):
             formulas.projection(months=3, dau=1e304, dau_growth="100%")
-        # the month (row 6) of the daily users given, not that month's grown 1e+305
-        with pytest.raises(InvalidInputError, match=r"^dau: got 1e\+300 \(row 6\); .*smaller"):
+        with pytest.raises(
+            InvalidInputError, match=r"^dau_growth: got '900%' \(row 6\); .*smaller"
+        ):
             formulas.projection(months=36, dau=1e300, dau_growth="900%")
+        # daily users that overflow in the first month are the ones to change
+        with pytest.raises(InvalidInputError, match=r"^dau: got 1e\+308 \(row 1\); .*smaller"):
+            formulas.projection(months=3, dau=1e308)
+
+
+def test_growth_to_an_overflow_from_ordinary_users_names_the_growth():
+    """1,000 % a month for 300 months blamed dau, given as the default 100 million."""
+    with pytest.raises(InvalidInputError) as caught:
+        formulas.projection(dau_growth="1000%", months=300)
+    assert str(caught.value).startswith("dau_growth: got '1000%' (row 286); accepts")
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [dict(dau=[1, 2]), dict(dau_growth=[0.1, 0.2]), dict(months=[1, 2]), dict(gpu=["A100", "L4"])],
+)
+def test_a_projection_takes_single_values_not_arrays(kwargs):
+    """They raised numpy's broadcast ValueError, or TypeError for months."""
+    [(name, value)] = kwargs.items()
+    with pytest.raises(InvalidInputError) as caught:
+        formulas.projection(**kwargs)
+    assert str(caught.value) == (
+        f"{name}: got {value!r}; accepts a single value: a projection plans one scenario "
+        "month by month (estimate_table takes one scenario a row)"
+    )
