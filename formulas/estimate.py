@@ -71,6 +71,8 @@ def _outputs(a: dict, scalar: bool = False, given: dict | None = None) -> dict[s
     try:
         values = graph.evaluate({**a, **(given or {})}, _WANTED)
     except ArithmeticError:  # Python floats: a division by a number that underflowed to 0
+        if scalar:  # or an overflow in a branch these inputs do not choose: judged as arrays
+            return _as_floats(a, _numpy_outputs(a, given))
         raise overflow(None, math.nan, a) from None
     out = {name: values[name] for name in _OUTPUT_NAMES}
     if not (scalar and math.isfinite(sum(out.values()))):  # one scenario: one check
@@ -81,6 +83,42 @@ def _outputs(a: dict, scalar: bool = False, given: dict | None = None) -> dict[s
         r[name] = values[step]
     r.update(out)
     return r
+
+
+def _as_numpy(a: dict) -> dict:
+    """Inputs with each Python float as numpy's, which overflows to infinity where a Python
+    float raises: in both branches of a choice (the napkin and the serving model), as every
+    table computes them, only the chosen one's value judged."""
+    return {name: np.float64(v) if type(v) is float else v for name, v in a.items()}
+
+
+def _numpy_outputs(a: dict, given: dict | None) -> dict:
+    """:func:`_compute` of one scenario with :func:`_as_numpy`'s inputs; an error shows the
+    value as it was given (1e+300, not np.float64(1e+300))."""
+    try:
+        return _compute(_as_numpy(a), given)
+    except InvalidInputError as error:
+        if type(error.value) is np.float64:
+            error.value = float(error.value)
+            error.args = (str(error),)
+        raise
+
+
+def _as_floats(a: dict, computed: dict) -> dict:
+    """An estimate computed with :func:`_as_numpy`'s inputs, as the scalar path gives it:
+    the inputs as they were, each result a Python float."""
+    return {
+        name: a[name] if name in a and type(a[name]) is not np.float64 else _plain(value)
+        for name, value in computed.items()
+    }
+
+
+def _plain(value: object) -> object:
+    return (
+        value.item()
+        if isinstance(value, np.generic | np.ndarray) and np.ndim(value) == 0
+        else value
+    )
 
 
 _OUTPUT_NAMES = tuple(q.name for q in graph.outputs())

@@ -1102,3 +1102,28 @@ def test_nat_is_a_blank_on_every_face():
     assert formulas.estimate_table(frame)["dau"].tolist() == [default, 2e8]
     assert formulas.estimate(dau=pd.NaT)["dau"] == default
     assert "dau: missing (required)" in _error(formulas.gpu_count, pd.NaT, 10, 8.1e9)
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    [
+        dict(modality="text", output_tokens=1e300, inference_model="flops"),
+        dict(modality="text", output_tokens=1e300, input_tokens=1e250, inference_model="flops"),
+        dict(modality="text", output_tokens=1e305, input_tokens=100, inference_model="flops"),
+        dict(modality="text", output_tokens=1e300),
+    ],
+)
+def test_one_scenario_and_a_table_of_it_agree_at_the_extremes(scenario):
+    """A Python float raises in a branch the inputs do not choose (the serving model's
+    times, with the napkin formula chosen), where numpy, and so a table, goes on: the
+    scalar estimate refused what estimate_table accepted (61 GPUs)."""
+    try:
+        alone = formulas.estimate(**scenario)["gpu_count"]
+    except formulas.EstimateError as error:
+        alone = str(error)
+    try:
+        table = formulas.estimate_table(pd.DataFrame([scenario]))["gpu_count"].iloc[0]
+    except formulas.EstimateError as error:
+        table = str(error).replace(" (row 1)", "")
+    assert alone == table
+    assert "np." not in str(alone)  # the value as given: 1e+300, not np.float64(1e+300)
