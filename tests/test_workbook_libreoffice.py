@@ -406,3 +406,24 @@ def test_plugin_variant_shows_its_cached_values_in_libreoffice(tmp_path, recalc)
     expected = formulas.estimate()
     for name, got in _estimate_outputs(wb, layout).items():
         assert _same(got, expected[name]), (name, got)
+
+
+def test_a_step_past_a_float_in_an_unused_branch_builds_and_matches_formulas(tmp_path):
+    """A text model with an image model's VAE factor of 1e-300: hidden image steps pass a
+    float's range (Excel's #NUM!), which the text model does not use. The build stopped with
+    a traceback ("inf cannot be stored"); estimate gives the scenario its outputs."""
+    scenarios = pd.DataFrame(
+        [
+            {"scenario": "text, tiny VAE factor", "modality": "text", "vae_factor": 1e-300},
+            {"scenario": "seed", "modality": "image", "vae_factor": 8},
+        ]
+    )
+    layout = Layout(len(scenarios))
+    built = build_workbook(tmp_path / "v.xlsx", scenarios)
+    cached = openpyxl.load_workbook(built, data_only=True)["Scenarios"]
+    row = [c.value for c in cached[layout.scenario_first]]
+    assert "#NUM!" in row  # the step Excel cannot compute, cached as Excel shows it
+    wb = _recalculated(built, tmp_path)
+    _assert_scenarios(wb, layout, scenarios)
+    recalculated = [c.value for c in wb["Scenarios"][layout.scenario_first]]
+    assert [v for v in recalculated if v == "#NUM!"] == [v for v in row if v == "#NUM!"]

@@ -235,14 +235,17 @@ def _formula_cells(head: str, formula: str, values: pd.Series, where: str) -> li
     the empty string Excel shows)."""
     middle = f">{formula}<v>"
     if values.dtype.kind == "f":
-        numbers = values.to_numpy()
-        if np.isinf(numbers).any():
-            raise ValueError(f"{where}: {numbers[np.isinf(numbers)][0]!r} cannot be stored")
         number_cell = head + middle
         empty_cell = f'{head} t="str"{middle}</v></c>'
+        # A step past a float's range (1 / vae_factor of 1e-300, then squared) is what
+        # Excel shows as #NUM!: a scenario whose chosen model does not use it still has
+        # its outputs, as estimate has (IF takes the branch chosen, not the other).
+        overflow = f'{head} t="e"{middle}#NUM!</v></c>'
         return [
-            empty_cell if x != x else f"{number_cell}{x!r}</v></c>"  # x != x: NaN
-            for x in numbers.tolist()
+            (empty_cell if x != x else overflow)  # x != x: NaN
+            if x - x != 0
+            else f"{number_cell}{x!r}</v></c>"
+            for x in values.to_numpy().tolist()
         ]
     out = []
     for value in values.tolist():
