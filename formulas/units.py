@@ -309,7 +309,7 @@ def _read(s: str, unit: str) -> tuple[float | None, str]:
     """(value, "") for stripped text that reads as a finite quantity, else (None, problem).
 
     The problem is "comma", "underscore", "finite", "bits" (a byte suffix written as bits
-    are, an upper-case prefix or none before a lower-case b: "1Gb", "1b") or "syntax".
+    are, with a lower-case b: "1Gb", "1b", "1kb") or "syntax".
     """
     number, suffix, problem = _scan(s)
     if problem:
@@ -319,8 +319,9 @@ def _read(s: str, unit: str) -> tuple[float | None, str]:
     table = _SECONDS if unit == "s" else _BYTES if unit == "B" and suffix.endswith("B") else _COUNT
     if suffix not in table:
         return None, "syntax"
-    # "1Gb" and "1b" are written as bits are ("1gb", all lower-case, is a careless GB)
-    if table is _BYTES and written.endswith("b") and written[:-1] == written[:-1].upper():
+    # A lower-case b is a bit ("1Gb", "1b", and "1kb": kb is the usual symbol for a
+    # kilobit): read as bytes, eight times too much. Refused with the bytes, not guessed.
+    if table is _BYTES and written.endswith("b"):
         return None, "bits"
     mantissa, _, exponent = number.replace(",", "").replace("_", "").lower().partition("e")
     try:  # one correctly rounded conversion of the decimal the text writes
