@@ -158,8 +158,17 @@ def text_number(name: str, text: str) -> float:
             spec.name, str(text), spec.accepts, error.culture, error.readings
         ) from error
     except InvalidInputError as error:
+        if _beyond_largest(text, error.accepts) and spec.high is None:
+            raise too_large(spec.name, str(text)) from error  # why, not only what is taken
         hint = _parser_hint(spec, error.accepts, unit)
         raise InvalidInputError(spec.name, str(text), spec.accepts + hint) from error
+
+
+def _beyond_largest(text: str, parsed: str) -> bool:
+    """Whether the parser refused ``text`` (saying it ``parsed``) as a number past the
+    largest float: '1e400', '1e308M', 'inf'; not '-1e400' or 'nan'."""
+    s = text.strip().lower()
+    return parsed.startswith("a finite ") and not s.startswith("-") and "nan" not in s
 
 
 def _parser_hint(spec: Input, parsed: str, unit: str) -> str:

@@ -404,6 +404,20 @@ CASES = [
         },
     ),
     Case("gpu-text-inf", {"gpu": "inf"}, "gpu: got 'inf'; accepts one of A100, A100-80GB"),
+    # Text past the largest float says why (it is > 0): not only what the input takes, nor
+    # params' hint about numbers below 1,000.
+    Case(
+        "dau-text-beyond-float",
+        {"dau": "1e309"},
+        "dau: got '1e309'; accepts a number > 0, at most 1.8e+308 (a larger one cannot be "
+        "computed)",
+    ),
+    Case(
+        "params-text-beyond-float",
+        {"params": "1e400"},
+        "params: got '1e400'; accepts a number >= 1,000, at most 1.8e+308 (a larger one "
+        "cannot be computed)",
+    ),
     Case("gpu-text-1e400", {"gpu": "1e400"}, "gpu: got '1e400'; accepts one of A100, A100-80GB"),
     Case(
         "gpu-flops-infinite",

@@ -100,6 +100,11 @@ def _comparable(message: str) -> str:
     6.55e+18), and the "did
     you mean" of an unknown name."""
     message = message.split(" (did you mean")[0]
+    # Text in a number cell is never read there: the sheet says what the cell takes, not
+    # that '1e400' is past the largest float (which formulas, reading text, can say),
+    # nor the hint about small numbers that goes with what the cell takes.
+    message = message.replace(", at most 1.8e+308 (a larger one cannot be computed)", "")
+    message = re.sub(r" \(below [^)]*\)", "", message)
     message = re.sub(r"(?<=\d)[Ee]([+-])0*(?=\d)", r"e\1", message)  # LibreOffice: E+018
     return re.sub(r"(?<=\d),(?=\d{3})", "", message)
 
