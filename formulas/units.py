@@ -469,6 +469,8 @@ def format_quantity(value: float, unit: str, digits: int = 4) -> str:
     if isinstance(digits, bool) or not isinstance(digits, int) or digits < 1:
         raise InvalidInputError("digits", digits, "a whole number >= 1")
     if unit == "USD":
+        if abs(value) >= 1e15:  # past any real budget: digits, not a 300-digit line
+            return f"USD {value:.{digits}g}"
         return f"USD {value:,.2f}" if abs(value) < 1000 else f"USD {value:,.0f}"
     if unit == "s":
         for scale, prefix in ((1.0, ""), (1e-3, "m"), (1e-6, "µ")):

@@ -288,3 +288,16 @@ def test_a_choice_is_read_in_any_ascii_case(capsys):
     assert main(["estimate", "--format", "json", "--compact"]) == 0
     assert capsys.readouterr().out == upper
     assert "--format: invalid choice: 'jſon'" in refused(capsys, ["estimate", "--format", "JſON"])
+
+
+@pytest.mark.parametrize(
+    "dau, says",
+    [("0.4", "Estimate for 0.4 daily users"), ("1e-300", "Estimate for 1e-300 daily users")],
+)
+def test_a_small_user_count_is_printed_as_given_and_costs_stay_one_short_line(capsys, dau, says):
+    """Accepted inputs are printed as they are (0.4 users, not 0), and a cost per request
+    that grows past any budget is written with an exponent, not in 300 digits."""
+    assert main(["estimate", "--dau", dau]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(says)
+    assert max(len(line) for line in out.splitlines()) < 100

@@ -570,6 +570,8 @@ def test_number_like_text_reads_as_a_finite_float_or_is_refused(text, unit):
         (185.185e6, "bit/s", "185.2 Mbit/s"),
         (120560.4, "USD", "USD 120,560"),
         (0.399, "USD", "USD 0.40"),
+        (999e12, "USD", "USD 999,000,000,000,000"),
+        (6.589e300, "USD", "USD 6.589e+300"),
         (16.2e9, "B", "16.2 GB"),
     ],
 )

@@ -116,13 +116,19 @@ def _person(name: str, value: float) -> str:
     return f"{value:,.2f} {unit}" if abs(value) >= 100 else f"{value:.4g} {unit}"
 
 
+def _users(dau: float) -> str:
+    """A user count as a person reads it: 100,000,000; 0.4 (not 0); 1e-300 (not 0)."""
+    whole = dau >= 1000 or float(dau).is_integer()
+    return f"{dau:,.0f}" if whole and dau < 1e15 else f"{dau:.4g}"
+
+
 def _text(result: dict) -> str:
     precision = formulas.catalog.canonical_precision(result["precision"])
     gpu = f"{result['gpu_flops']:.4g} FLOP/s"  # a GPU given as its FLOP/s
     with contextlib.suppress(formulas.EstimateError):  # else the catalogue's name, as typed
         gpu = formulas.catalog.canonical_gpu(result["gpu"])  # in any spelling ("h100 sxm")
     lines = [
-        f"Estimate for {result['dau']:,.0f} daily users x {result['requests_per_user']:g} "
+        f"Estimate for {_users(result['dau'])} daily users x {result['requests_per_user']:g} "
         f"requests, {result['params'] / 1e9:.4g}B parameters ({precision}) on {gpu}",
         f"Each request: {_shape(result)}; "
         f"{formulas.format_quantity(result['request_bytes'], 'B')} in, "
