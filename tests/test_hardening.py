@@ -1127,3 +1127,11 @@ def test_one_scenario_and_a_table_of_it_agree_at_the_extremes(scenario):
         table = str(error).replace(" (row 1)", "")
     assert alone == table
     assert "np." not in str(alone)  # the value as given: 1e+300, not np.float64(1e+300)
+    # and each output's own function, which computes only its own steps, agrees too
+    for output in ("gpu_count", "total_usd_per_month"):
+        function = getattr(formulas, output)
+        names = set(inspect.signature(function).parameters)
+        inputs = {**formulas.estimate(), **scenario} if isinstance(alone, float) else {}
+        if inputs:
+            own = function(**{n: v for n, v in inputs.items() if n in names})
+            assert own == formulas.estimate(**scenario)[output], output
