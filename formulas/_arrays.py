@@ -973,7 +973,13 @@ def vectorised(core):
     return public
 
 
-def array_result(core, checked: dict):
+# Cells computed at once: every step of a formula holds an array of the broadcast shape
+# until the result is known (about 200 bytes a cell), so 100,000,000 cells at once peaked
+# near 20 GB; a band of rows at a time keeps it to a few hundred MB besides the result.
+CHUNK_CELLS = 1_000_000
+
+
+def array_result(core, checked: dict, start: int = 0, whole: tuple | None = None):
     """``core`` (a :func:`_guarded` core, its defaults its own) of validated inputs some of
     which are arrays, each element as one cell of Python floats gives it.
 
@@ -987,6 +993,9 @@ def array_result(core, checked: dict):
 
     name = core.__name__
     given = {n: checked[n] if n in checked else _ROW_DEFAULTS[n] for n in _parameters(core)}
+    shape = array_shape(given.values())  # no step has more cells than the inputs
+    if whole is None and math.prod(shape) > CHUNK_CELLS and shape[0] > 1:
+        return _in_bands(core, given, shape)
     by_design, unknown = _steps_not_finite_by_design(), _steps_unknown_for_flops()
     with np.errstate(all="ignore"):
         values = graph.evaluate(dict(given), (name,))
@@ -996,7 +1005,6 @@ def array_result(core, checked: dict):
                 # NaN is how these steps say "unknown"; infinity is an overflow in them too
                 suspect = suspect | (np.isinf(value) if step in unknown else _not_finite(value))
     result = np.asarray(values[name], dtype=float)
-    shape = array_shape(given.values())  # no step has more cells than the inputs
     if not suspect.any():
         return shaped(result, shape)
     result = np.array(np.broadcast_to(result, shape))  # a copy: its cells are written below
@@ -1006,9 +1014,29 @@ def array_result(core, checked: dict):
         try:
             flat[index] = finite(name, core(**row), row)
         except InvalidInputError as error:
-            _at_row(error, Position(index, shape))
+            _at_row(error, Position(start + index, whole or shape))
             raise
     return result
+
+
+def _in_bands(core, given: dict, shape: tuple) -> np.ndarray:
+    """:func:`array_result` of ``given`` (broadcast to ``shape``) a band of rows (the
+    first axis) at a time; an error names its cell in the whole ``shape``."""
+    per_row = math.prod(shape[1:])
+    rows = max(1, CHUNK_CELLS // max(per_row, 1))
+    result = np.empty(shape)
+    for low in range(0, shape[0], rows):
+        high = min(low + rows, shape[0])
+        band = {n: _band(v, len(shape), low, high) for n, v in given.items()}
+        result[low:high] = array_result(core, band, low * per_row, shape)
+    return result
+
+
+def _band(value, ndim: int, low: int, high: int):
+    """Rows ``low:high`` of an input that spans the first axis; any other as it is."""
+    if isinstance(value, _ARRAYS) and np.ndim(value) == ndim and np.shape(value)[0] != 1:
+        return value[low:high]
+    return value
 
 
 @functools.cache

@@ -329,3 +329,31 @@ def test_a_bad_cell_is_named_where_it_stands_on_every_path(inputs, message):
     with pytest.raises(formulas.InvalidInputError) as error:
         formulas.gpu_count(**{"dau": 1e6, "requests_per_user": 10, "params": 8e9, **inputs})
     assert str(error.value).startswith(message + "; accepts ")
+
+
+def test_a_large_grid_is_computed_in_bands_with_the_same_answer_and_positions(monkeypatch):
+    """Past CHUNK_CELLS cells a function computes a band of rows at a time (every step of
+    its formula would hold the whole grid at once): the same numbers, and an error names
+    its cell in the whole grid, not in its band."""
+    from xlplugin.formulas import _arrays
+
+    dau = np.geomspace(1e5, 1e9, 37).reshape(-1, 1)
+    params = np.linspace(1e9, 7e10, 11).reshape(1, -1)
+    tokens = np.linspace(100, 1_000, 37).reshape(-1, 1)
+    kw = dict(gpu="H100", modality="text", output_tokens=tokens)
+    whole = formulas.total_usd_per_month(dau, 10, params, **kw)
+    series = pd.Series(np.geomspace(1e5, 1e9, 200), index=range(100, 300))
+    column = formulas.gpu_count(series, 10, 8.1e9)
+    overflowing = dau.copy()
+    overflowing[30, 0] = 1.7e308  # row 31 of the grid: its fourth band of 8 rows
+    with pytest.raises(formulas.EstimateError) as at_once:
+        formulas.total_usd_per_month(overflowing, 10, params)
+    monkeypatch.setattr(_arrays, "CHUNK_CELLS", 90)  # bands of 8 rows of 11
+    banded = formulas.total_usd_per_month(dau, 10, params, **kw)
+    assert banded.shape == whole.shape == (37, 11)
+    assert np.array_equal(banded, whole)
+    with pytest.raises(formulas.EstimateError) as in_bands:
+        formulas.total_usd_per_month(overflowing, 10, params)
+    assert "(row 31, column 1)" in str(at_once.value)
+    assert str(in_bands.value) == str(at_once.value)
+    assert formulas.gpu_count(series, 10, 8.1e9).equals(column)  # a column, in bands too
