@@ -291,13 +291,18 @@ def test_a_choice_is_read_in_any_ascii_case(capsys):
 
 
 @pytest.mark.parametrize(
-    "dau, says",
-    [("0.4", "Estimate for 0.4 daily users"), ("1e-300", "Estimate for 1e-300 daily users")],
+    "argv, says",
+    [
+        (["--dau", "0.4"], "Estimate for 0.4 daily users"),
+        (["--dau", "1e-300"], "Estimate for 1e-300 daily users"),
+        (["--utilization", "1e-300"], "Estimate for 100,000,000 daily users"),
+        (["--gpu-hourly-usd", "1e300"], "Estimate for 100,000,000 daily users"),
+    ],
 )
-def test_a_small_user_count_is_printed_as_given_and_costs_stay_one_short_line(capsys, dau, says):
-    """Accepted inputs are printed as they are (0.4 users, not 0), and a cost per request
+def test_a_small_user_count_is_printed_as_given_and_figures_stay_one_short_line(capsys, argv, says):
+    """Accepted inputs are printed as they are (0.4 users, not 0), and a cost or a GPU count
     that grows past any budget is written with an exponent, not in 300 digits."""
-    assert main(["estimate", "--dau", dau]) == 0
+    assert main(["estimate", *argv]) == 0
     out = capsys.readouterr().out
     assert out.startswith(says)
     assert max(len(line) for line in out.splitlines()) < 100

@@ -109,6 +109,8 @@ def _person(name: str, value: float) -> str:
         return text + (f"/{per}" if per and base == "B" else "")
     if base == "USD":
         return formulas.format_quantity(value, "USD") + (f" /{per}" if per else "")
+    if abs(value) >= 1e15:  # past any real fleet or rate: digits, not a 300-digit line
+        return f"{value:.4g} {unit}"
     if float(value).is_integer():
         if value == 1 and "/" not in unit and unit.endswith("s"):
             unit = unit[:-1]  # "1 GPU", "1 request"
