@@ -579,6 +579,8 @@ _DEFAULTS = {
 _ROW_DEFAULTS = {q.name: _DEFAULTS.get(q.name, q.default) for q in INPUT.values()}
 
 
+_RANK = {name: rank for rank, name in enumerate(INPUT)}  # vocabulary order
+
 # The most cells arrays may stretch to against each other (a row of 100,000 against a
 # column of 100,000 is 10**10: 80 GB an array, for each step).
 MAX_BROADCAST_CELLS = 100_000_000
@@ -961,7 +963,11 @@ def vectorised(core):
     @functools.wraps(core)
     def public(*args, **kwargs):
         given = unblanked(passed(args, kwargs))
-        checked, arrays = _validated(given)
+        try:
+            checked, arrays = _validated(given)
+        except EstimateError:  # of two bad inputs, name the first as estimate does
+            _validated(dict(sorted(given.items(), key=lambda item: _RANK[item[0]])))
+            raise
         try:
             result = array_result(guarded, checked) if arrays else core(**checked)
         except ArithmeticError:  # none expected (guards turn them into infinity): by name

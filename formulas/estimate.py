@@ -43,12 +43,17 @@ def _inputs(inputs: dict) -> dict:
     unknown = [name for name in inputs if name not in INPUT]
     if unknown:
         raise UnknownNameError("input", unknown[0], input_names())
+    # checked in vocabulary order, as a table's columns and the workbook's rows are: of
+    # two bad inputs, the one named is the same whatever order the keywords came in
     given = {
         name: value if type(value) in _CELLS else unblanked_cells(name, value)
-        for name, value in inputs.items()
+        for name, value in sorted(inputs.items(), key=lambda item: _RANK[item[0]])
         if not is_blank(value)
     }
     return validated(given, _DEFAULTS)
+
+
+_RANK = {q.name: rank for rank, q in enumerate(INPUTS)}
 
 
 _DEFAULTS = take(**{q.name: q.default for q in INPUTS})  # validated once

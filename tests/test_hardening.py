@@ -1135,3 +1135,28 @@ def test_one_scenario_and_a_table_of_it_agree_at_the_extremes(scenario):
         if inputs:
             own = function(**{n: v for n, v in inputs.items() if n in names})
             assert own == formulas.estimate(**scenario)[output], output
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"peak_factor": 1e-5, "utilization": 5.0},
+        {"utilization": 5.0, "peak_factor": 1e-5},
+        {"headroom": -1, "peak_factor": 1e-5, "usable_memory_fraction": 2.0},
+    ],
+)
+def test_of_several_bad_inputs_every_face_names_the_same_one(bad):
+    """The first bad input in vocabulary order, whatever order the keywords came in: as a
+    table's columns, the workbook's rows and the command line are checked."""
+    messages = set()
+    for call in (
+        lambda: formulas.estimate(**bad),
+        lambda: formulas.gpu_count(1e8, 10, 8.1e9, **bad),
+        lambda: formulas.total_usd_per_month(1e8, 10, 8.1e9, **bad),
+        lambda: formulas.estimate_table(pd.DataFrame([bad])),
+        lambda: formulas.estimate_table(pd.DataFrame([dict(reversed(bad.items()))])),
+    ):
+        with pytest.raises(formulas.EstimateError) as refused:
+            call()
+        messages.add(str(refused.value).replace(" (row 1)", ""))
+    assert len(messages) == 1, messages
