@@ -179,6 +179,11 @@ def _recalculation_rows(folder: Path, default: Path, large: Path, quick: bool) -
     startup = timed(lambda: libreoffice.recalculate(one, folder / "lo"), repeat)
     small = timed(lambda: libreoffice.recalculate(default, folder / "lo"), repeat)
     big = timed(lambda: libreoffice.recalculate(large, folder / "lo"), repeat, warmup=0)
+    kept = timed(  # the same open and save, the cached values kept: what the ratio is made of
+        lambda: libreoffice.convert(large, folder / "lo", "xlsx", timeout=600, recalc=False),
+        repeat,
+        warmup=0,
+    )
     ratio = big.median / small.median
     return [
         Row(
@@ -198,6 +203,15 @@ def _recalculation_rows(folder: Path, default: Path, large: Path, quick: bool) -
             ratio=ratio,
             target="<= 4x the default template",
             met=ratio <= 4,
+        ),
+        Row(
+            f"LibreOffice open and save, {SCENARIOS:,}-scenario workbook, not recalculated",
+            f"{SCENARIOS:,} scenarios",
+            kept,
+            unit="s",
+            baseline=f"recalculated: {big.median:.2f} s",
+            ratio=kept.median / big.median,
+            extra="reading and writing the formula cells, not calculating them, takes the time",
         ),
     ]
 
