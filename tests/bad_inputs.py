@@ -716,8 +716,17 @@ SOME_FACES = [
     ),
     Case(
         "efficiency-subnormal-one-output",  # the Excel function's own path
-        {"compute_efficiency": 1e-320},
+        {"compute_efficiency": 1e-320, "inference_model": "roofline"},
         overflows("compute_efficiency", "1e-320", "a number in (0, 1]"),
+        faces=RANGES,
+    ),
+    # Under the seed's FLOPs formula GPU_COUNT does not use the serving model's efficiency:
+    # its own function computes 61, as a table's GPU column does (ESTIMATE refuses: its
+    # latencies overflow).
+    Case(
+        "efficiency-subnormal-unused",
+        {"compute_efficiency": 1e-320},
+        [[61]],
         faces=RANGES,
     ),
     # A GPU's figures typed in display units (312 for 312 TFLOP/s, 80 for 80 GB) are unit
