@@ -11,6 +11,7 @@ import pandas as pd
 
 from . import graph, quantities  # noqa: F401 (quantities: registers the graph)
 from ._arrays import (
+    _RANK,
     array_shape,
     blanks_filled,
     finite,
@@ -51,9 +52,6 @@ def _inputs(inputs: dict) -> dict:
         if not is_blank(value)
     }
     return validated(given, _DEFAULTS)
-
-
-_RANK = {q.name: rank for rank, q in enumerate(INPUTS)}
 
 
 _DEFAULTS = take(**{q.name: q.default for q in INPUTS})  # validated once

@@ -101,6 +101,11 @@ def _plain(value: object) -> object:
     return value
 
 
+# Past any real fleet, rate or user count a figure is written with an exponent, not in up
+# to 300 digits (format_quantity does the same for costs).
+_WRITTEN_OUT_BELOW = 1e15
+
+
 def _person(name: str, value: float) -> str:
     unit = OUTPUT[name].unit
     base, _, per = unit.partition("/")
@@ -109,7 +114,7 @@ def _person(name: str, value: float) -> str:
         return text + (f"/{per}" if per and base == "B" else "")
     if base == "USD":
         return formulas.format_quantity(value, "USD") + (f" /{per}" if per else "")
-    if abs(value) >= 1e15:  # past any real fleet or rate: digits, not a 300-digit line
+    if abs(value) >= _WRITTEN_OUT_BELOW:
         return f"{value:.4g} {unit}"
     if float(value).is_integer():
         if value == 1 and "/" not in unit and unit.endswith("s"):
@@ -121,7 +126,7 @@ def _person(name: str, value: float) -> str:
 def _users(dau: float) -> str:
     """A user count as a person reads it: 100,000,000; 0.4 (not 0); 1e-300 (not 0)."""
     whole = dau >= 1000 or float(dau).is_integer()
-    return f"{dau:,.0f}" if whole and dau < 1e15 else f"{dau:.4g}"
+    return f"{dau:,.0f}" if whole and dau < _WRITTEN_OUT_BELOW else f"{dau:.4g}"
 
 
 def _text(result: dict) -> str:
