@@ -312,7 +312,10 @@ def _scalar_gpu(value: str) -> tuple[list[float], float, float] | None:
 
 def gpu_spelt_by(number: float) -> str | None:
     """The GPU whose name or alias a whole number spells (4090: RTX4090), else None."""
-    x = float(number)
+    try:
+        x = float(number)
+    except OverflowError:  # an integer past the largest float spells no name
+        return None
     return _gpu_name(str(int(x))) if x.is_integer() and 0 < x < 1e16 else None
 
 

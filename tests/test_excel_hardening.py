@@ -110,6 +110,17 @@ def test_the_functions_need_nothing_lite_does_not_install():
     assert done.stdout.strip() == "ok", done.stderr
 
 
+@pytest.mark.parametrize(
+    "gpu", [10**400, -(10**400), [[10**400]]], ids=["big", "negative", "range"]
+)
+def test_gpu_spec_refuses_an_integer_past_the_largest_float_as_a_name(gpu):
+    """A whole number is tried as a name it spells (4090); one too large for a float
+    raised OverflowError (a 500 on the server) instead of naming the argument."""
+    message = message_of(lambda: functions.gpu_spec(gpu, "memory_bytes"))
+    assert message.startswith("gpu: got "), message
+    assert "; accepts one of A100, " in message, message
+
+
 def test_gpu_spec_reads_a_typed_4090_as_the_name_it_spells():
     """Excel sends a typed 4090 as 4090.0: GPU_SPEC takes names only, so it is the RTX 4090,
     in-process and as the server receives it alike."""

@@ -133,6 +133,8 @@ def test_serve_spills_arrays_and_explains_bad_input(server):
     assert _refused(server, "gpu_count", "abc", 10, 8.1e9) == (
         "dau: got 'abc'; accepts a number > 0"
     )
+    huge = _refused(server, "gpu_spec", [[10**400]], "memory_bytes")  # was a 500
+    assert huge.startswith("gpu: got 1e+400; accepts one of A100, "), huge
     rows = _call(server, "scenarios", [["dau", "gpu"], [1e8, "A100"], ["200M", "H100"]])
     assert rows[0][11] == "gpu_count" and [rows[1][11], rows[2][11]] == [
         table[0][0],
