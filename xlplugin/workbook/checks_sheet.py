@@ -197,9 +197,16 @@ def _number_or_text(value: str) -> str:
     return f'IF(ISNUMBER({value}),{value}&"","\'"&{value}&"\'")'
 
 
+def _error_shown(value: str) -> str:
+    """An error value as a message shows it: '#N/A', as formulas shows that text; any other
+    "an error value" (LibreOffice has errors Excel has not, which no function spells)."""
+    return f'IF(ISNA({value}),"\'#N/A\'","an error value")'
+
+
 def shown_text(value: str) -> str:
-    """A cell's value as formulas' message shows it: 5, 0.5, 'text', True."""
-    return f'IF(ISLOGICAL({value}),IF({value},"True","False"),{_number_or_text(value)})'
+    """A cell's value as formulas' message shows it: 5, 0.5, 'text', True, '#N/A'."""
+    logical = f'IF(ISLOGICAL({value}),IF({value},"True","False"),{_number_or_text(value)})'
+    return f"IF(ISERROR({value}),{_error_shown(value)},{logical})"
 
 
 def _shown(layout: Layout, q: Input, value: str) -> str:
@@ -208,7 +215,7 @@ def _shown(layout: Layout, q: Input, value: str) -> str:
     logical = _source_is_logical(layout, q)
     return (
         f'IF({logical},IF({value},"True","False"),IF(ISERROR({value}),'
-        f'IF(ISNA({value}),"\'#N/A\'","an error value"),{_number_or_text(value)}))'
+        f"{_error_shown(value)},{_number_or_text(value)}))"
     )
 
 

@@ -186,7 +186,9 @@ def _bad_input(layout: Layout) -> str:
     rule rows above the table (:func:`rule_rows`): one SUMPRODUCT, in which MAX picks the
     first failing column (Excel evaluates both over the arrays without array entry). Names
     and whole numbers are tested a cell each (INT of text would fail the whole row's test).
-    An error value among them is left to ``inputs_valid``'s MAX."""
+    An error value fails the SUMPRODUCT: then the first error value's column stands in for
+    it (a bound broken before that column is not seen; the name and whole-number tests
+    still are)."""
     columns = [layout.scenario_column[q.name] for q in INPUTS]
     a, b = get_column_letter(min(columns)), get_column_letter(max(columns))
     cells = _in_use_cells(layout, absolute=True)
@@ -203,7 +205,8 @@ def _bad_input(layout: Layout) -> str:
     counted = f'{rule["number"]}*({cells}<>"")'
     none = NO_BAD_COLUMN
     first = f"{none}-SUMPRODUCT(MAX((({wrong})*{counted}>0)*({none}-COLUMN({cells}))))"
-    tests = [first]
+    error = f"{none}-SUMPRODUCT(MAX(ISERROR({cells})*({none}-COLUMN({cells}))))"
+    tests = [f"IFERROR({first},{error})"]
     for q in INPUTS:
         cell = f"{layout.scenario_letter(in_use(q.name))}{_ROW}"
         if q.kind == "name":
@@ -285,9 +288,9 @@ def _fit_message(layout: Layout, cell: dict[str, str], refs: dict[str, str]) -> 
 
 def _message(layout: Layout, cell: dict[str, str]) -> str:
     """formulas' one-line error for the first input the row uses wrongly, e.g.
-    ``dau: got -5; accepts a number > 0`` (the Accepts text from the Inputs sheet), with
-    "(the Inputs sheet's value)" when the row's own cell is empty; the general sentence
-    when the row is wrong some other way (an error value); the fit's message
+    ``dau: got -5; accepts a number > 0`` or ``dau: got '#N/A'; ...`` (the Accepts text
+    from the Inputs sheet), with "(the Inputs sheet's value)" when the row's own cell is
+    empty; the general sentence when no input can be named; the fit's message
     (:func:`_fit_message`) when its inputs hold; "" when the row computes."""
     rows = [layout.input_row[q.name] for q in INPUTS]
     columns = [layout.scenario_column[q.name] for q in INPUTS]
@@ -297,7 +300,8 @@ def _message(layout: Layout, cell: dict[str, str]) -> str:
     at = f"MATCH({name},{header},0)"
     value = f"INDEX({_in_use_cells(layout, absolute=True)},{at})"
     shown = shown_text(value)
-    inherited = f'IF(INDEX(${a}{_ROW}:${b}{_ROW},{at})=""," (the Inputs sheet\'s value)","")'
+    own = f"INDEX(${a}{_ROW}:${b}{_ROW},{at})"
+    inherited = f'IF(IFERROR({own}="",FALSE)," (the Inputs sheet\'s value)","")'
     names = _span(NAME_COLUMN, min(rows), max(rows))
     accepts = f"INDEX({_span(ACCEPTS_COLUMN, min(rows), max(rows))},MATCH({name},{names},0))"
     # a number given as the GPU is its FLOP/s, which accepts what a number does
