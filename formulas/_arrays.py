@@ -1193,14 +1193,23 @@ def blanks_filled(column: pd.Series, spec: Input, required: bool = False) -> tup
     fill = np.nan if spec.default is None else spec.default
     cleaned = [fill if b else _as_float(u) for u, b in zip(uniques, blanks, strict=True)]
     if spec.default is None:  # NaN is not a category: keep the plain object array
-        return np.array([*cleaned, fill], dtype=object)[codes], any(blanks)
+        return _objects([*cleaned, fill])[codes], any(blanks)
     # Names stay codes into their distinct values, so the catalogue looks each up once
     # without hashing the rows again; spellings that clean to the same value merge here.
-    merged, distinct = pd.factorize(np.array(cleaned, dtype=object))
+    merged, distinct = pd.factorize(_objects(cleaned))
     if len(distinct) < len(cleaned):
         codes = merged[codes]
     names = pd.Categorical.from_codes(codes, pd.Index(distinct, dtype=object), validate=False)
     return names, any(blanks)
+
+
+def _objects(values: list) -> np.ndarray:
+    """A 1-D object array of ``values`` as they are: numpy's constructor would make cells
+    that are tuples of one length into a second dimension."""
+    array = np.empty(len(values), dtype=object)
+    for i, value in enumerate(values):
+        array[i] = value
+    return array
 
 
 def _as_float(value: object) -> object:

@@ -13,8 +13,8 @@ import math
 
 import numpy as np
 
-from ._arrays import at_least_one, first, given, roundup
-from .errors import DoesNotFitError, InvalidInputError, _show
+from ._arrays import at_least_one, first, given, overflow_accepts, roundup
+from .errors import DoesNotFitError, InvalidInputError, OverflowInputError, _show
 from .graph import REQUESTS_PER_INFERENCE, TENSOR_PARALLEL_STEP, quantity
 from .serving import _max, _min, heads_bind, pick
 
@@ -112,9 +112,13 @@ def tensor_parallel_limit(image_model, attention_heads, kv_heads_used, max_gpus_
     # 4; vllm-project/vllm#5951, 2024-06-28). So a split divides attention_heads, and divides
     # kv_heads or is a multiple of them: KV heads that divide the widest split allow every
     # split of the attention heads; others, only the splits that divide them.
-    widest = float(TENSOR_PARALLEL_STEP) ** -roundup(
-        -_log(max_gpus_per_replica, TENSOR_PARALLEL_STEP)
-    )  # ROUNDDOWN as spreadsheets round: LOG(2^29, 2) is 28.999999999999996
+    if image_model is True:  # one cell: its split is not computed (the sheet's IF neither)
+        return max_gpus_per_replica
+    with np.errstate(over="ignore"):  # (numpy's: infinity, judged below)
+        widest = float(TENSOR_PARALLEL_STEP) ** -roundup(
+            -_log(max_gpus_per_replica, TENSOR_PARALLEL_STEP)
+        )  # ROUNDDOWN as spreadsheets round: LOG(2^29, 2) is 28.999999999999996
+    _refuse_infinite_split(image_model, widest, max_gpus_per_replica)
     split = _power_dividing(attention_heads, widest)
     if type(widest) is float and type(kv_heads_used) is float:  # one cell
         if math.fmod(widest, kv_heads_used) != 0:  # (an image model's NaN: not taken)
@@ -126,17 +130,34 @@ def tensor_parallel_limit(image_model, attention_heads, kv_heads_used, max_gpus_
     return pick(image_model, max_gpus_per_replica, split)
 
 
+def _refuse_infinite_split(image_model, widest, max_gpus_per_replica) -> None:
+    """The error for a language or speech model's row whose widest split overflows, as one
+    cell's raises (LOG(1.8e308, 2) rounds to 1024, and 2^1024 is past the largest float);
+    an image model's row does not use it."""
+    if np.ndim(widest) == 0:
+        return  # one cell: Python's power has raised already
+    bad = np.logical_and(np.logical_not(image_model), np.isinf(widest))
+    if np.any(bad):
+        row, (most,) = first(bad, max_gpus_per_replica)
+        name = "max_gpus_per_replica"
+        raise OverflowInputError(
+            name, most, overflow_accepts(name), "tensor_parallel_limit", True, row
+        )
+
+
 def _power_dividing(heads, widest):
     """GCD(heads, widest) for ``widest`` a power of two: halved until it divides heads
-    (empty heads, an image model's, give 1)."""
+    (empty heads, an image model's, give 1). An infinite ``widest`` (2^1024 from the
+    largest max_gpus_per_replica) stays infinite, an overflow named later: halving it
+    would never end."""
     if type(heads) is float and type(widest) is float:
-        while widest > 1 and math.fmod(heads, widest) != 0:  # NaN: != 0
+        while 1 < widest < math.inf and math.fmod(heads, widest) != 0:  # NaN: != 0
             widest /= 2
         return widest
     heads, widest = np.broadcast_arrays(np.asarray(heads, float), np.asarray(widest, float))
     widest = widest.copy()
     with np.errstate(invalid="ignore"):
-        while (halve := (widest > 1) & (np.fmod(heads, widest) != 0)).any():
+        while (halve := (widest > 1) & (widest < np.inf) & (np.fmod(heads, widest) != 0)).any():
             widest[halve] /= 2
     return widest
 

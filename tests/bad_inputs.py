@@ -114,6 +114,8 @@ def overflows(name: str, shown: str, accepts: str, quantity: str = "", way: str 
 
 
 GPU_ACCEPTS = "a catalogue name or a FLOP/s number >= 1,000,000,000,000"
+LARGEST_FLOAT = sys.float_info.max
+TEXT_MODEL = {"modality": "text", "params": 8e9, "layers": 32, "attention_heads": 32, "kv_heads": 8}
 FLOPS_ACCEPTS = "a number >= 1,000,000,000,000"
 FRACTION = "such as 0.2 or 20%, above 1 only with %"
 TOO_LARGE = "at most 1.8e+308 (a larger one cannot be computed)"
@@ -781,6 +783,26 @@ SOME_FACES = [
         overflows("params", "1e+308", "a number >= 1,000", "model_size_bytes", "smaller"),
         output="estimate",
         faces=ONE_CELL | {"workbook"},  # the Estimate names the input as formulas does
+    ),
+    Case(  # an image pipeline does not split its heads: the widest split is not used
+        "max-gpus-at-the-float-limit-image",
+        {"max_gpus_per_replica": LARGEST_FLOAT},
+        61.0,
+        faces=ONE_CELL,
+        expect_in={"excel": [[61]], "http": [[61]]},  # GPU_COUNT's own cell
+    ),
+    Case(  # LOG(1.8e308, 2) rounds to 1024: the widest split, 2^1024, is past a float
+        "max-gpus-at-the-float-limit-text",
+        {**TEXT_MODEL, "max_gpus_per_replica": LARGEST_FLOAT},
+        overflows(
+            "max_gpus_per_replica",
+            "1.7976931348623157e+308",
+            "a whole number >= 1",
+            "tensor_parallel_limit",
+            "smaller",
+        ),
+        output="estimate",
+        faces=ONE_CELL,
     ),
     Case(
         "measured-time-subnormal",

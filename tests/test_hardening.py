@@ -1160,3 +1160,32 @@ def test_of_several_bad_inputs_every_face_names_the_same_one(bad):
             call()
         messages.add(str(refused.value).replace(" (row 1)", ""))
     assert len(messages) == 1, messages
+
+
+def test_the_largest_max_gpus_per_replica_is_judged_in_tables_as_in_one_cell():
+    """A table row with the largest float as max_gpus_per_replica never returned: its widest
+    split, 2^1024, is infinite, and halving infinity never ends. A language model's row is
+    refused as one cell is (the split overflows); an image pipeline's computes."""
+    largest = sys.float_info.max
+    text = {"modality": "text", "params": 8e9, "layers": 32, "attention_heads": 32, "kv_heads": 8}
+    rows = pd.DataFrame([{**text, "max_gpus_per_replica": m} for m in (8, largest)])
+    with pytest.raises(formulas.OverflowInputError) as table:
+        formulas.estimate_table(rows)
+    with pytest.raises(formulas.OverflowInputError) as one:
+        formulas.estimate(**text, max_gpus_per_replica=largest)
+    assert str(table.value) == str(one.value).replace("; accepts", " (row 2); accepts", 1)
+    image = formulas.estimate_table(pd.DataFrame({"max_gpus_per_replica": [8, largest]}))
+    assert image["gpu_count"].tolist() == [
+        formulas.estimate(max_gpus_per_replica=m)["gpu_count"] for m in (8, largest)
+    ]
+
+
+@pytest.mark.parametrize("name", ["dau", "gpu"])
+@pytest.mark.parametrize("cells", [[(5e6,)], [(1, 2), (3, 4)]], ids=["one", "pairs"])
+def test_a_table_column_of_tuples_is_refused_by_name(name, cells):
+    """Tuples of one length throughout a column became a second dimension of numpy's array
+    of the distinct values, and pandas raised about buffer dimensions."""
+    frame = pd.DataFrame({name: pd.Series(cells, dtype=object)})
+    with pytest.raises(formulas.InvalidInputError) as caught:
+        formulas.estimate_table(frame)
+    assert str(caught.value).startswith(f"{name}: got {cells[0]!r} (row 1); accepts "), caught
