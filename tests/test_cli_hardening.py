@@ -181,6 +181,14 @@ def test_a_misspelt_flag_gets_a_suggestion_and_the_subcommands_help(capsys):
     )
 
 
+@pytest.mark.parametrize("argv", [["estimate", "x" * 100_000], ["-" + "y" * 100_000]])
+def test_an_unknown_argument_is_shown_cut_short(capsys, argv):
+    """A 100 KB argument made a 100 KB error line; it is cut as formulas cuts a value."""
+    err = refused(capsys, argv)
+    assert err.count("\n") == 1 and len(err) < 200, err[:300]
+    assert f"unrecognized arguments: {argv[-1][:57]}... " in err, err
+
+
 @pytest.mark.parametrize(
     ("argv", "says"),
     [

@@ -156,6 +156,8 @@ def test_a_lying_directory_cannot_inflate_a_member(tmp_path):
         ),
         ("scenarios.csv", b"", "is empty; expected UTF-8 CSV text with a header row"),
         ("scenarios.csv", b"\x00\x01\x02binary\xff", "holds binary data (NUL bytes)"),
+        # a NUL before a comma reads as one in UTF-16-BE, among characters no header has
+        ("scenarios.csv", b"scenario,dau\nA\x00,100M\n", "holds binary data (NUL bytes)"),
         (
             "scenarios.csv",
             "scenario,dau\nCaf\xe9,1\n".encode("latin-1"),

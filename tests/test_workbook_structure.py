@@ -278,6 +278,29 @@ def test_the_reader_refuses_a_header_it_would_misread(built, tmp_path):
         read_scenarios(text)
 
 
+def test_the_reader_refuses_xml_it_will_not_read_in_one_typed_line(built, tmp_path):
+    """A DTD (an entity bomb's carrier) in a sheet: openpyxl refuses it with a ValueError
+    of three lines, which came through as they were."""
+    from xlplugin.scenario_file import ScenarioFileError
+    from xlplugin.workbook import read_scenarios
+
+    dtd = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "a">]>'
+    with (
+        zipfile.ZipFile(built) as source,
+        zipfile.ZipFile(bad := tmp_path / "dtd.xlsx", "w") as out,
+    ):
+        for member in source.infolist():
+            data = source.read(member)
+            if member.filename.startswith("xl/worksheets/sheet"):
+                data = dtd + data[data.index(b"<worksheet") :]
+            out.writestr(member, data)
+    with pytest.raises(ScenarioFileError) as caught:
+        read_scenarios(bad)
+    message = str(caught.value)
+    assert message.startswith(f"{bad}: not an .xlsx workbook ("), message
+    assert "\n" not in message and message.endswith("; expected an xlplugin build"), message
+
+
 def test_seed_figures_beside_outputs(cached):
     layout = Layout(len(default_scenarios()))
     ws = cached["Estimate"]

@@ -287,7 +287,7 @@ class OneLineParser(argparse.ArgumentParser):
         # would know neither its flags nor its --help); nothing calls this for leftovers.
         namespace, extras = super().parse_known_args(args, namespace)
         if extras:
-            self.error(f"unrecognized arguments: {' '.join(extras)}{_suggestion(self, extras)}")
+            self.error(f"unrecognized arguments: {_clipped(extras)}{_suggestion(self, extras)}")
         return namespace, extras
 
     def error(self, message: str):
@@ -298,6 +298,13 @@ class OneLineParser(argparse.ArgumentParser):
 
 
 _FLAG = re.compile(r"--?[A-Za-z][\w-]*")
+_SHOWN = 60  # characters of an argument an error line shows, as formulas' errors do
+
+
+def _clipped(arguments: list[str]) -> str:
+    """The arguments as an error line shows them: each cut to :data:`_SHOWN` characters
+    (a 100 KB argument made a 100 KB line)."""
+    return " ".join(a if len(a) <= _SHOWN else a[: _SHOWN - 3] + "..." for a in arguments)
 
 
 def _suggestion(parser: argparse.ArgumentParser, extras: list[str]) -> str:
@@ -416,7 +423,9 @@ def _main(argv: list[str] | None) -> int:
     first = given[0].split("=", 1)[0] if given else ""
     if first.startswith("-") and first not in ("-h", "--help"):
         # argparse would answer "the following arguments are required: command"
-        parser.error(f"unrecognized arguments: {given[0]}{_suggestion(parser, given[:1])}")
+        parser.error(
+            f"unrecognized arguments: {_clipped(given[:1])}{_suggestion(parser, given[:1])}"
+        )
     args = parser.parse_args(argv)
     try:
         with (

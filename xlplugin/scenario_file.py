@@ -269,7 +269,9 @@ def _csv_body(records, file: str) -> Iterator[tuple[int, list]]:
 def _wide_encoding(data: bytes) -> str | None:
     """ "UTF-32" or "UTF-16" for text in either: by its byte-order mark, or, without one
     (NUL bytes in text that UTF-8 would not have), where the first 256 bytes decode as
-    one of them to text with a comma or a line break and no control characters."""
+    one of them to text with a comma or a line break, no control characters and mostly
+    ASCII (the header's names: a stray NUL before a comma reads as U+002C in UTF-16-BE,
+    among characters no header has)."""
     if data.startswith(_UTF32_BOMS):
         return "UTF-32"
     if data.startswith(_UTF16_BOMS):
@@ -283,12 +285,17 @@ def _wide_encoding(data: bytes) -> str | None:
                 text = part.decode(codec)
             except UnicodeDecodeError:
                 continue
-            if ("," in text or "\n" in text) and not _CONTROL.search(text):
+            if ("," in text or "\n" in text) and not _CONTROL.search(text) and _ascii(text):
                 return codec[:6].upper()
     return None
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _ascii(text: str) -> bool:
+    """At least half of ``text`` ASCII."""
+    return 2 * sum(c < "\x80" for c in text) >= len(text)
 
 
 def _csv_text(data: bytes, file: str) -> str:

@@ -25,6 +25,7 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
+from ..scenario_file import ScenarioFileError
 from .layout import SCENARIOS_HEADER
 
 __all__ = ["SCENARIOS_HEADER", "read_scenarios"]
@@ -57,14 +58,16 @@ def read_scenarios(path: str | os.PathLike[str]) -> pd.DataFrame:
 
     Raises
     ------
-    ValueError
-        If the file is not an .xlsx workbook, has no Scenarios sheet, or its table's header
-        is missing, has an empty cell or repeats a name.
+    ScenarioFileError
+        (a ValueError) If the file is not an .xlsx workbook, has no Scenarios sheet, or its
+        table's header is missing, has an empty cell or repeats a name.
     """
     wb = _open(path)
     try:
         if _SHEET not in wb.sheetnames:
-            raise ValueError(f"{os.fspath(path)}: no {_SHEET} sheet; expected an xlplugin build")
+            raise ScenarioFileError(
+                os.fspath(path), f"no {_SHEET} sheet; expected an xlplugin build"
+            )
         number, header, rows = _header(wb[_SHEET].iter_rows(values_only=True))
         names = _names(path, number, header)
         width = len(names)
@@ -87,10 +90,11 @@ def _open(path):
         return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except FileNotFoundError:
         raise
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as error:
+    # openpyxl raises ValueError, in three lines, for XML it will not read (a DTD)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise ValueError(
-            f"{os.fspath(path)}: not an .xlsx workbook ({reason}); expected an xlplugin build"
+        raise ScenarioFileError(
+            os.fspath(path), f"not an .xlsx workbook ({reason}); expected an xlplugin build"
         ) from None
 
 
@@ -112,11 +116,12 @@ def _names(path, number: int, header: tuple) -> list[str]:
     """The table's column names: the header's cells up to its last; one left empty or
     repeated is refused, naming its cell (read past it, the columns after it were
     dropped, or read under the first name)."""
-    where = f"{os.fspath(path)}: {_SHEET}"
+    file = os.fspath(path)
     if not number:
-        raise ValueError(
-            f"{where} has no row starting with 'scenario' among its first {_HEADER_SEARCH}; "
-            "expected the table header of an xlplugin build"
+        raise ScenarioFileError(
+            file,
+            f"{_SHEET} has no row starting with 'scenario' among its first {_HEADER_SEARCH}; "
+            "expected the table header of an xlplugin build",
         )
     cells = list(header)
     while cells and cells[-1] is None:
@@ -125,11 +130,14 @@ def _names(path, number: int, header: tuple) -> list[str]:
     for column, value in enumerate(cells, start=1):
         cell = f"{get_column_letter(column)}{number}"
         if value is None or not str(value).strip():
-            raise ValueError(f"{where}!{cell} is empty in the table's header; expected a name")
+            raise ScenarioFileError(
+                file, f"{_SHEET}!{cell} is empty in the table's header; expected a name"
+            )
         if str(value) in seen:
-            raise ValueError(
-                f"{where}!{cell} repeats {str(value)!r} ({seen[str(value)]}) in the table's "
-                "header; expected each name once"
+            raise ScenarioFileError(
+                file,
+                f"{_SHEET}!{cell} repeats {str(value)!r} ({seen[str(value)]}) in the table's "
+                "header; expected each name once",
             )
         seen[str(value)] = cell
     return list(seen)
