@@ -216,3 +216,28 @@ def test_a_workbook_open_on_another_sheet_is_refused(tmp_path):
     assert "opens on worksheet 'Current', but scenarios are read from the first" in message
     frame = read_scenarios(_two_sheets(tmp_path, hidden=False, active=0))
     assert list(frame["dau"]) == [1e8]
+
+
+# Numbers a workbook cell cannot hold ------------------------------------------------------
+# formulas computes up to 1.8e+308; the Scenarios sheet bounds every input by Excel's largest
+# number, so a row above it was cached as computed and then refused by the sheet's own check.
+def test_a_number_beyond_excels_largest_is_refused_with_its_row(tmp_path):
+    message = error_of(write_csv(tmp_path, "scenario,ttft_target_seconds\nA,5\nB,1.5e308\n"))
+    assert message == (
+        "scenarios.csv row 3, column ttft_target_seconds: got 1.5e+308; accepts a number > 0, "
+        "at most 9.99999999999999e+307 (Excel's largest number)"
+    )
+    read_scenarios(write_csv(tmp_path, "scenario,ttft_target_seconds\nA,9.99999999999999e307\n"))
+
+
+def test_a_table_beyond_excels_largest_is_refused_before_a_build(tmp_path):
+    from xlplugin.workbook.build import build_workbook
+
+    frame = pd.DataFrame({"scenario": ["A", "B"], "max_gpus_per_replica": [8, 1.7e308]})
+    with pytest.raises(ValueError) as caught:
+        build_workbook(tmp_path / "x.xlsx", frame)
+    assert str(caught.value) == (
+        "max_gpus_per_replica: got 1.7e+308 (row 2); accepts a whole number >= 1, "
+        "at most 9.99999999999999e+307 (Excel's largest number)"
+    )
+    assert not list(tmp_path.iterdir())

@@ -61,6 +61,7 @@ from xlplugin.formulas._arrays import text_number, too_large
 from xlplugin.formulas.errors import EstimateError, InvalidInputError
 from xlplugin.formulas.vocabulary import INPUT, INPUTS, spelt_name
 from xlplugin.number_formats import section_for, sections
+from xlplugin.workbook.excel_limits import refuse_beyond_excel
 
 __all__ = [
     "MAX_COLUMNS",
@@ -895,10 +896,12 @@ def _repeated_name(text: str, earlier: str, at: int) -> str:
 
 
 def _validate(file: str, frame: pd.DataFrame, present: list[str], rows: list[int]) -> None:
-    """Every range, catalogue name and fit check of :func:`formulas.estimate_table`."""
+    """Every range, catalogue name and fit check of :func:`formulas.estimate_table`, and
+    numbers a workbook cell holds."""
     inputs = frame[[n for n in present if n != SCENARIO_COLUMN]]
     try:
         formulas.estimate_table(inputs)
+        refuse_beyond_excel(inputs)  # what formulas computes but no workbook cell holds
     except InvalidInputError as error:
         row = None if error.row is None or error.row >= len(rows) else rows[error.row]
         column = error.name if error.name in present else None

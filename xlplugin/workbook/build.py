@@ -39,6 +39,7 @@ from .catalog_sheet import write_catalog, write_models
 from .charts import add_charts
 from .checks_sheet import write_checks
 from .estimate_sheet import write_estimate
+from .excel_limits import refuse_beyond_excel
 from .inputs_sheet import write_inputs
 from .layout import SHEETS, Layout, flag_cells, why_cells
 from .projection_sheet import write_projection
@@ -109,6 +110,7 @@ def build_workbook(
 
         refuse_names_alike(scenarios["scenario"])
     scenarios = canonical_names(scenarios.reset_index(drop=True))
+    refuse_beyond_excel(scenarios)
     build_date = build_date or _dt.date.today().isoformat()
     layout = Layout(len(scenarios))
     target = Path(path)

@@ -30,6 +30,7 @@ from .checks_sheet import (
 )
 from .estimate_sheet import IDLE_OUTPUT, computed, empty_means_default
 from .excel_formulas import HELPER_LABELS, STEPS, render
+from .excel_limits import EXCEL_LARGEST
 from .inputs_sheet import (
     ACCEPTS_COLUMN,
     NAME_COLUMN,
@@ -229,15 +230,14 @@ def _rules(q) -> dict[str, float]:
     magnitude a sheet holds)."""
     return {
         "number": int(q.kind != "name"),
-        "low": -_LARGEST if q.low is None else q.low,
+        "low": -EXCEL_LARGEST if q.low is None else q.low,
         "low_excluded": int(q.low is not None and q.low_open),
         "zero_allowed": int(q.zero_allowed),
-        "high": _LARGEST if q.high is None else q.high,
+        "high": EXCEL_LARGEST if q.high is None else q.high,
         "high_excluded": int(q.high is not None and q.high_open),
     }
 
 
-_LARGEST = 9.99999999999999e307  # Excel's largest number
 _INHERITED_LABEL = "What an empty cell below takes: the Inputs sheet's value"
 _RULE_LABELS = {
     "number": "Rule: a number column (1) or a name column (0)",
