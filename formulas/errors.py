@@ -26,6 +26,14 @@ __all__ = [
 ]
 
 
+_SHOWN = 60  # characters of a value a one-line message shows
+
+
+def _clip(text: str) -> str:
+    """``text`` cut to :data:`_SHOWN` characters, "..." marking the cut."""
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
+
+
 def _show(value: object) -> str:
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
         return repr(int(value))
@@ -36,7 +44,7 @@ def _show(value: object) -> str:
     text = repr(value)
     if "\n" in text:  # one line: an array's repr spans several (text's escapes its own)
         text = " ".join(text.split())
-    return text if len(text) <= 60 else text[:57] + "..."
+    return _clip(text)
 
 
 class Position(int):

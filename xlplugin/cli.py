@@ -18,6 +18,7 @@ import sys
 try:  # numpy and pandas take about half a second to load: Ctrl-C then is a stop too
     from xlplugin import formulas
     from xlplugin.formulas import catalog, units
+    from xlplugin.formulas.errors import _clip
     from xlplugin.formulas.vocabulary import INPUT, INPUTS, OUTPUT, OUTPUTS
     from xlplugin.options import Once, choice, culture_option
 except KeyboardInterrupt:
@@ -298,13 +299,12 @@ class OneLineParser(argparse.ArgumentParser):
 
 
 _FLAG = re.compile(r"--?[A-Za-z][\w-]*")
-_SHOWN = 60  # characters of an argument an error line shows, as formulas' errors do
 
 
 def _clipped(arguments: list[str]) -> str:
-    """The arguments as an error line shows them: each cut to :data:`_SHOWN` characters
-    (a 100 KB argument made a 100 KB line)."""
-    return " ".join(a if len(a) <= _SHOWN else a[: _SHOWN - 3] + "..." for a in arguments)
+    """The arguments as an error line shows them, each cut as formulas' messages cut a
+    value (a 100 KB argument made a 100 KB line)."""
+    return " ".join(_clip(a) for a in arguments)
 
 
 def _suggestion(parser: argparse.ArgumentParser, extras: list[str]) -> str:

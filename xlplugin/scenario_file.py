@@ -58,7 +58,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 
 from xlplugin import formulas
 from xlplugin.formulas._arrays import text_number, too_large
-from xlplugin.formulas.errors import EstimateError, InvalidInputError
+from xlplugin.formulas.errors import EstimateError, InvalidInputError, _clip
 from xlplugin.formulas.vocabulary import INPUT, INPUTS, spelt_name
 from xlplugin.number_formats import section_for, sections
 from xlplugin.workbook.excel_limits import refuse_beyond_excel
@@ -914,8 +914,7 @@ def _validate(file: str, frame: pd.DataFrame, present: list[str], rows: list[int
 
 
 def _shown(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return _clip(repr(value))
 
 
 def _blank(value: object) -> bool:
